@@ -1,0 +1,84 @@
+/* arena.c - one bump allocator for the AST and every compiler string. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lvc.h"
+
+struct lvc_arena_chunk {
+	lvc_arena_chunk *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+enum { CHUNK_BYTES = 64 * 1024 };
+
+void *
+lvc_alloc(lvc_arena *a, size_t n)
+{
+	lvc_arena_chunk *ch = a->head;
+	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (!ch || ch->cap - ch->used < n) {
+		size_t cap = n > CHUNK_BYTES ? n : CHUNK_BYTES;
+		ch = malloc(sizeof *ch + cap);
+		if (!ch) {
+			fputs("lvc: out of memory\n", stderr);
+			abort();
+		}
+		ch->used = 0;
+		ch->cap = cap;
+		ch->next = a->head;
+		a->head = ch;
+	}
+	void *p = (char *)ch->data + ch->used;
+	ch->used += n;
+	memset(p, 0, n);
+	return p;
+}
+
+char *
+lvc_strndup(lvc_arena *a, const char *s, size_t n)
+{
+	char *p = lvc_alloc(a, n + 1);
+	memcpy(p, s, n);
+	return p;
+}
+
+char *
+lvc_sprintf(lvc_arena *a, const char *fmt, ...)
+{
+	va_list ap, ap2;
+	va_start(ap, fmt);
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *p = lvc_alloc(a, (size_t)n + 1);
+	vsnprintf(p, (size_t)n + 1, fmt, ap2);
+	va_end(ap2);
+	return p;
+}
+
+void
+lvc_arena_free(lvc_arena *a)
+{
+	lvc_arena_chunk *ch = a->head;
+	while (ch) {
+		lvc_arena_chunk *next = ch->next;
+		free(ch);
+		ch = next;
+	}
+	a->head = NULL;
+}
+
+bool
+lvc_str_eq(lvc_str a, const char *z)
+{
+	size_t n = strlen(z);
+	return a.n == n && memcmp(a.p, z, n) == 0;
+}
+
+bool
+lvc_str_same(lvc_str a, lvc_str b)
+{
+	return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}

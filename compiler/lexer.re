@@ -1,0 +1,274 @@
+/* lexer.re - the .lv lexer (re2c). Tokens are (offset, length) slices of
+ * one NUL-terminated buffer. Doc comments (///) ride on the next token.
+ * Lexical errors are reported here; the lexer always makes progress and
+ * never fails, so the parser sees a token stream whatever the input. */
+#include <string.h>
+
+#include "lvc.h"
+#include "parser.h"
+
+void
+lvc_lexer_init(lvc_lexer *lx, lvc_ctx *c, uint32_t file)
+{
+	memset(lx, 0, sizeof *lx);
+	lx->c = c;
+	lx->file = file;
+	lx->buf = c->files[file]->text;
+	lx->len = c->files[file]->len;
+}
+
+static lvc_loc
+at(lvc_lexer *lx, const unsigned char *p, size_t len)
+{
+	return (lvc_loc){ lx->file, (uint32_t)(p - (const unsigned char *)lx->buf),
+	                  (uint32_t)len };
+}
+
+/* Length of a valid UTF-8 sequence at p, or 0 (overlong, surrogate, or
+ * truncated sequences are invalid). The buffer is NUL-terminated, so a
+ * truncated sequence stops at the NUL. */
+static int
+utf8_seq(const unsigned char *p)
+{
+	int need;
+	uint32_t cp;
+	if (p[0] < 0x80) return 1;
+	if ((p[0] & 0xe0) == 0xc0) { need = 2; cp = p[0] & 0x1f; }
+	else if ((p[0] & 0xf0) == 0xe0) { need = 3; cp = p[0] & 0x0f; }
+	else if ((p[0] & 0xf8) == 0xf0) { need = 4; cp = p[0] & 0x07; }
+	else return 0;
+	for (int i = 1; i < need; i++) {
+		if ((p[i] & 0xc0) != 0x80) return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((need == 2 && cp < 0x80) || (need == 3 && cp < 0x800) ||
+	    (need == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need;
+}
+
+/* Reports the first invalid UTF-8 sequence in [p, end), if any. */
+static void
+check_utf8(lvc_lexer *lx, const unsigned char *p, const unsigned char *end,
+           const char *what)
+{
+	while (p < end) {
+		int n = utf8_seq(p);
+		if (n == 0 || p + n > end) {
+			lvc_error(lx->c, at(lx, p, 1), "invalid UTF-8 in %s", what);
+			return;
+		}
+		p += n;
+	}
+}
+
+static int
+hexval(unsigned char ch)
+{
+	if (ch >= '0' && ch <= '9') return ch - '0';
+	if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+	return -1;
+}
+
+/* Checks the escapes of a string literal's body [p, end). */
+static void
+check_escapes(lvc_lexer *lx, const unsigned char *p, const unsigned char *end)
+{
+	for (; p < end; p++) {
+		if (*p != '\\')
+			continue;
+		const unsigned char *e = p++;
+		switch (*p) {
+		case '"': case '\\': case '/': case 'n': case 't': case 'r':
+		case 'b': case 'f': case '0':
+			continue;
+		case 'u': {
+			uint32_t cp = 0;
+			int digits = 0;
+			if (p + 1 < end && p[1] == '{') {
+				const unsigned char *q = p + 2;
+				while (q < end && hexval(*q) >= 0 && digits < 7) {
+					cp = cp * 16 + (uint32_t)hexval(*q++);
+					digits++;
+				}
+				if (q < end && *q == '}' && digits >= 1 && digits <= 6 &&
+				    cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) && cp != 0) {
+					p = q;
+					continue;
+				}
+			}
+			lvc_error(lx->c, at(lx, e, 2),
+			          "invalid unicode escape; write \\u{HEX} with 1 to 6 hex "
+			          "digits naming a character other than NUL or a surrogate");
+			continue;
+		}
+		default:
+			lvc_error(lx->c, at(lx, e, 2),
+			          "unknown escape sequence '\\%c'; the escapes are "
+			          "\\\" \\\\ \\/ \\n \\t \\r \\b \\f \\0 \\u{HEX}",
+			          *p >= 0x20 && *p < 0x7f ? *p : '?');
+		}
+	}
+}
+
+static void
+add_doc_line(lvc_lexer *lx, const unsigned char *p, const unsigned char *end)
+{
+	lvc_ctx *c = lx->c;
+	if (*p == ' ')
+		p++;
+	check_utf8(lx, p, end, "a doc comment");
+	size_t n = (size_t)(end - p);
+	lvc_doc *d = lx->pending_doc;
+	if (!d) {
+		d = lvc_alloc(&c->arena, sizeof *d);
+		d->loc = at(lx, p, 3);
+		d->loc.off -= (p[-1] == ' ') ? 4 : 3;
+		d->text = lvc_strndup(&c->arena, (const char *)p, n);
+		if (c->docs_tail)
+			c->docs_tail->next = d;
+		else
+			c->docs = d;
+		c->docs_tail = d;
+		lx->pending_doc = d;
+	} else {
+		size_t old = strlen(d->text);
+		char *t = lvc_alloc(&c->arena, old + 1 + n + 1);
+		memcpy(t, d->text, old);
+		t[old] = '\n';
+		memcpy(t + old + 1, p, n);
+		d->text = t;
+	}
+}
+
+static int
+is_tok_start(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       (ch >= '0' && ch <= '9') || ch == '_' || ch == ' ' || ch == '\t' ||
+	       ch == '\n' || ch == '\r' || ch == 0 || strchr("\"@.,;:()[]{}<>?=-/", ch);
+}
+
+int
+lvc_lex(lvc_lexer *lx, lvc_token *tok)
+{
+	const unsigned char *base = (const unsigned char *)lx->buf;
+	const unsigned char *cur = base + lx->pos, *mar, *start;
+	int code;
+
+	for (;;) {
+	start = cur;
+	/*!re2c
+	re2c:define:YYCTYPE = "unsigned char";
+	re2c:define:YYCURSOR = cur;
+	re2c:define:YYMARKER = mar;
+	re2c:yyfill:enable = 0;
+
+	digits = [0-9]+;
+	ident = [a-zA-Z_][a-zA-Z0-9_]*;
+	exp = [eE] [+-]? digits;
+
+	"\x00" {
+		if ((size_t)(start - base) >= lx->len) {
+			lx->pos = lx->len;
+			tok->off = lx->len;
+			tok->len = 0;
+			tok->doc = lx->pending_doc;
+			lx->pending_doc = NULL;
+			return 0;
+		}
+		lvc_error(lx->c, at(lx, start, 1), "NUL byte in source");
+		continue;
+	}
+	[ \t\r\n\f\v]+ { continue; }
+	"///" ([^/\n\x00] [^\n\x00]*)? {
+		add_doc_line(lx, start + 3, cur);
+		continue;
+	}
+	"//" [^\n\x00]* {
+		check_utf8(lx, start, cur, "a comment");
+		continue;
+	}
+	"/*" ([^*\x00] | "*"+ [^*/\x00])* "*"+ "/" {
+		check_utf8(lx, start, cur, "a comment");
+		continue;
+	}
+	"/*" {
+		lvc_error(lx->c, at(lx, start, 2), "unterminated comment");
+		cur = base + lx->len;
+		continue;
+	}
+
+	"module" { code = LVC_TK_MODULE; goto done; }
+	"import" { code = LVC_TK_IMPORT; goto done; }
+	"struct" { code = LVC_TK_STRUCT; goto done; }
+	"enum"   { code = LVC_TK_ENUM; goto done; }
+	"true"   { code = LVC_TK_TRUE; goto done; }
+	"false"  { code = LVC_TK_FALSE; goto done; }
+	"null"   { code = LVC_TK_NULL; goto done; }
+	ident    { code = LVC_TK_IDENT; goto done; }
+
+	digits | "0" [xX] [0-9a-fA-F]+ { code = LVC_TK_INT; goto done; }
+	digits "." digits exp? | digits exp { code = LVC_TK_FLOAT; goto done; }
+	digits ("." digits)? [a-zA-Z]+ { code = LVC_TK_NUMUNIT; goto done; }
+
+	["] ([^"\\\n\x00] | "\\" [^\n\x00])* ["] {
+		check_escapes(lx, start + 1, cur - 1);
+		check_utf8(lx, start + 1, cur - 1, "a string");
+		code = LVC_TK_STRING;
+		goto done;
+	}
+	["] ([^"\\\n\x00] | "\\" [^\n\x00])* "\\"? {
+		lvc_error(lx->c, at(lx, start, 1), "missing terminating '\"' character");
+		check_utf8(lx, start + 1, cur, "a string");
+		code = LVC_TK_STRING;
+		goto done;
+	}
+
+	"@"  { code = LVC_TK_AT; goto done; }
+	"."  { code = LVC_TK_DOT; goto done; }
+	","  { code = LVC_TK_COMMA; goto done; }
+	";"  { code = LVC_TK_SEMI; goto done; }
+	":"  { code = LVC_TK_COLON; goto done; }
+	"("  { code = LVC_TK_LPAREN; goto done; }
+	")"  { code = LVC_TK_RPAREN; goto done; }
+	"{"  { code = LVC_TK_LBRACE; goto done; }
+	"}"  { code = LVC_TK_RBRACE; goto done; }
+	"["  { code = LVC_TK_LBRACKET; goto done; }
+	"]"  { code = LVC_TK_RBRACKET; goto done; }
+	"<"  { code = LVC_TK_LT; goto done; }
+	">"  { code = LVC_TK_GT; goto done; }
+	"?"  { code = LVC_TK_QUESTION; goto done; }
+	"="  { code = LVC_TK_EQ; goto done; }
+	"->" { code = LVC_TK_ARROW; goto done; }
+	"-"  { code = LVC_TK_MINUS; goto done; }
+	"/"  { code = LVC_TK_SLASH; goto done; }
+
+	* {
+		/* One error for a run of stray bytes, not one per byte. */
+		while (!is_tok_start(*cur))
+			cur++;
+		int n = utf8_seq(start);
+		if (n > 1 && cur - start == n)
+			lvc_error(lx->c, at(lx, start, (size_t)n),
+			          "unexpected character '%.*s'", n, (const char *)start);
+		else if (cur - start == 1 && *start >= 0x21 && *start < 0x7f)
+			lvc_error(lx->c, at(lx, start, 1), "unexpected character '%c'", *start);
+		else
+			lvc_error(lx->c, at(lx, start, (size_t)(cur - start)),
+			          "unexpected bytes (%zu) that are not part of the language",
+			          (size_t)(cur - start));
+		continue;
+	}
+	*/
+	}
+done:
+	lx->pos = (uint32_t)(cur - base);
+	tok->off = (uint32_t)(start - base);
+	tok->len = (uint32_t)(cur - start);
+	tok->doc = lx->pending_doc;
+	lx->pending_doc = NULL;
+	return code;
+}

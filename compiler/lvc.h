@@ -1,0 +1,413 @@
+/* lvc.h - the compiler's one internal header: context, source, AST, stages.
+ *
+ * Pipeline: source (read, line map) -> lexer -> parser -> ast -> check ->
+ * emitters. One struct lvc_ctx is threaded through every stage; the AST and
+ * every string the compiler makes live in its arena and are freed at once.
+ */
+#ifndef LVC_H
+#define LVC_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LVC_VERSION "0.1.0"
+
+/* Bounds that keep hostile input from costing more than it is worth. */
+#define LVC_MAX_NESTING 256     /* brackets of any kind, open at once */
+#define LVC_MAX_ERRORS 50       /* then "too many errors" and stop */
+#define LVC_MAX_FILE_BYTES (256u << 20)
+#define LVC_MAX_FILES 4096
+
+/* ---- arena ------------------------------------------------------------ */
+
+typedef struct lvc_arena_chunk lvc_arena_chunk;
+typedef struct {
+	lvc_arena_chunk *head;
+} lvc_arena;
+
+void *lvc_alloc(lvc_arena *a, size_t n);  /* zeroed; never NULL (aborts) */
+char *lvc_strndup(lvc_arena *a, const char *s, size_t n);
+char *lvc_sprintf(lvc_arena *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void lvc_arena_free(lvc_arena *a);
+
+/* ---- strings and locations -------------------------------------------- */
+
+/* A slice; usually into a source buffer, sometimes into the arena. */
+typedef struct {
+	const char *p;
+	uint32_t n;
+} lvc_str;
+
+#define LVC_STR(lit) ((lvc_str){ (lit), sizeof(lit) - 1 })
+bool lvc_str_eq(lvc_str a, const char *z);
+bool lvc_str_same(lvc_str a, lvc_str b);
+
+/* A place in a source file: file index, byte offset, byte length. Line and
+ * column are computed only when a diagnostic needs them. */
+typedef struct {
+	uint32_t file;
+	uint32_t off;
+	uint32_t len;
+} lvc_loc;
+
+/* ---- source files ------------------------------------------------------ */
+
+typedef struct lvc_module lvc_module;
+
+typedef struct {
+	char *path;        /* as given or resolved; owned by the arena */
+	char *real;        /* realpath, for import identity */
+	char *text;        /* NUL-terminated contents; owned (malloc) */
+	uint32_t len;
+	uint32_t *lines;   /* offsets of line starts, built lazily; owned */
+	uint32_t nlines;
+	lvc_module *module;
+	int state;         /* 0 new, 1 being parsed, 2 done: import cycles */
+} lvc_source;
+
+/* ---- diagnostics ------------------------------------------------------- */
+
+enum { LVC_WARN_UNUSED_TYPE, LVC_WARN_DOC, LVC_WARN_REMOVED, LVC_WARN_COUNT };
+
+typedef struct lvc_ctx lvc_ctx;
+
+void lvc_error(lvc_ctx *c, lvc_loc at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void lvc_warning(lvc_ctx *c, int which, lvc_loc at, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* A note belongs to the error or warning just reported; it is dropped when
+ * that one was suppressed. */
+void lvc_note(lvc_ctx *c, lvc_loc at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* An error with no place in a source file (command line, I/O). */
+void lvc_error_plain(lvc_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+const char *lvc_warning_name(int which);
+int lvc_warning_by_name(const char *name);
+void lvc_line_col(lvc_ctx *c, lvc_loc at, uint32_t *line, uint32_t *col);
+
+/* ---- AST ---------------------------------------------------------------- */
+
+typedef struct lvc_decl lvc_decl;
+
+typedef enum {
+	LVC_T_BOOL, LVC_T_INT, LVC_T_FLOAT, LVC_T_STRING, LVC_T_BYTES,
+	LVC_T_JSON, LVC_T_VOID, LVC_T_LIST, LVC_T_MAP, LVC_T_OPTIONAL,
+	LVC_T_NAMED, /* unresolved name, or a struct/enum once resolved */
+	LVC_T_ERROR  /* resolution failed; already reported */
+} lvc_type_kind;
+
+typedef struct lvc_type lvc_type;
+struct lvc_type {
+	lvc_type_kind kind;
+	lvc_loc loc;
+	lvc_str name;      /* as written: "int", "list", "Message", "chat.Message" */
+	lvc_type *elem;    /* list, map, optional; or the stray second argument */
+	lvc_type *extra;   /* a second type argument, which is an error */
+	lvc_decl *ref;     /* NAMED: the struct or enum once resolved */
+};
+
+typedef enum {
+	LVC_V_INT, LVC_V_FLOAT, LVC_V_STRING, LVC_V_BOOL, LVC_V_NULL,
+	LVC_V_IDENT,    /* a bare name: flag, enum member, event, mode */
+	LVC_V_DURATION, /* i = milliseconds */
+	LVC_V_SIZE,     /* i = bytes */
+	LVC_V_RATE,     /* i = count, per = period in milliseconds */
+	LVC_V_LIST, LVC_V_MAP
+} lvc_value_kind;
+
+typedef struct lvc_value lvc_value;
+struct lvc_value {
+	lvc_value_kind kind;
+	lvc_loc loc;
+	int64_t i;
+	int64_t per;
+	double f;
+	lvc_str s;         /* STRING: decoded text; IDENT: the name */
+	lvc_value *items;  /* LIST: first item */
+	lvc_value *next;   /* next item in a list or argument list */
+	lvc_value *tail;   /* on a list's first item: its last */
+};
+
+typedef struct lvc_doc lvc_doc;
+struct lvc_doc {
+	lvc_loc loc;
+	char *text;        /* comment text without the slashes, lines joined */
+	bool used;
+	lvc_doc *next;
+};
+
+typedef struct lvc_arg lvc_arg;
+struct lvc_arg {
+	lvc_str name;      /* empty for a positional argument */
+	lvc_loc loc;
+	lvc_value *value;
+	lvc_arg *next;
+	lvc_arg *tail;
+};
+
+typedef struct lvc_decorator lvc_decorator;
+struct lvc_decorator {
+	lvc_str name;      /* dotted: "server.rpc", "auth" */
+	lvc_loc loc;
+	lvc_arg *args;
+	bool has_parens;
+	lvc_doc *doc;      /* the doc comment riding on its '@' */
+	lvc_decorator *next;
+	lvc_decorator *tail;
+};
+
+/* A struct field or an endpoint parameter. */
+typedef struct lvc_field lvc_field;
+struct lvc_field {
+	lvc_str name;
+	lvc_loc loc;
+	lvc_type *type;
+	lvc_value *def;    /* default, or NULL */
+	lvc_doc *doc;
+	lvc_field *next;
+	lvc_field *tail;
+};
+
+typedef struct lvc_member lvc_member;
+struct lvc_member {
+	lvc_str name;
+	lvc_loc loc;
+	lvc_doc *doc;
+	int index;
+	lvc_member *next;
+	lvc_member *tail;
+};
+
+typedef enum {
+	LVC_D_STRUCT, LVC_D_ENUM, LVC_D_ENDPOINT
+} lvc_decl_kind;
+
+/* What an endpoint is: who calls whom, and how. */
+typedef enum {
+	LVC_E_NONE,
+	LVC_E_SERVER_RPC, LVC_E_SERVER_REALTIME, LVC_E_SERVER_ON,
+	LVC_E_CLIENT_RPC, LVC_E_CLIENT_REALTIME, LVC_E_CLIENT_CALLBACK,
+	LVC_E_CLIENT_ON
+} lvc_endpoint_kind;
+
+typedef enum { LVC_ACCESS_NONE, LVC_ACCESS_PUBLIC, LVC_ACCESS_AUTH } lvc_access;
+
+/* Endpoint policy, filled in by the checker from the decorators. */
+typedef struct {
+	lvc_access access;
+	lvc_str *roles;          /* access AUTH: role names */
+	int nroles;
+	bool http;
+	int64_t timeout_ms;      /* 0: the runtime's default */
+	bool volatile_delivery;
+	int64_t max_bytes;       /* 0: the runtime's default */
+	int64_t rate_count;      /* 0: unlimited */
+	int64_t rate_per_ms;
+	lvc_str event;           /* server.on/client.on: the event name */
+	bool lifecycle;          /* the event is a lifecycle one */
+	lvc_str dom_event;       /* client.callback: DOM event, default click */
+	lvc_str group;           /* client.callback: concurrency group */
+	int concurrency;         /* 0 serial, 1 parallel, 2 receive_serial */
+	lvc_str *blocks;         /* groups blocked while this one runs */
+	int nblocks;
+	int64_t debounce_ms;
+	lvc_str confirm;
+} lvc_policy;
+
+struct lvc_decl {
+	lvc_decl_kind kind;
+	lvc_str name;
+	lvc_loc loc;             /* the name */
+	lvc_doc *doc;
+	lvc_module *module;
+	lvc_decorator *decorators;
+	/* struct */
+	lvc_field *fields;
+	int nfields;
+	/* enum */
+	lvc_member *members;
+	int nmembers;
+	/* endpoint */
+	lvc_endpoint_kind ekind;
+	lvc_decorator *kind_deco;
+	lvc_field *params;
+	int nparams;
+	lvc_type *result;        /* NULL when no "-> T" was written */
+	lvc_policy policy;
+	/* checker bookkeeping */
+	int visit;               /* struct cycle search */
+	bool used;
+	lvc_decl *next;
+};
+
+typedef struct lvc_import lvc_import;
+struct lvc_import {
+	lvc_str path;            /* decoded string */
+	lvc_loc loc;
+	lvc_source *target;      /* resolved file, or NULL */
+	lvc_import *next;
+};
+
+struct lvc_module {
+	lvc_str name;            /* empty when the file has no module line */
+	lvc_loc loc;
+	lvc_doc *doc;
+	lvc_decorator *decorators;
+	uint32_t file;
+	bool seen_module;
+	lvc_import *imports;
+	lvc_import *imports_tail;
+	lvc_decl *decls;
+	lvc_decl *decls_tail;
+	lvc_module *next;        /* in dependency order: imports first */
+};
+
+/* ---- the context -------------------------------------------------------- */
+
+struct lvc_ctx {
+	lvc_arena arena;
+	lvc_source **files;
+	uint32_t nfiles;
+	const char **include_dirs;
+	int ninclude;
+	lvc_module *modules;     /* every module, imports before importers */
+	lvc_module *modules_tail;
+	lvc_module *root;        /* the module of the file named on the command line */
+	lvc_doc *docs;           /* every doc comment, to report stray ones */
+	lvc_doc *docs_tail;
+	/* diagnostics */
+	void *err;               /* FILE * that diagnostics go to */
+	int errors;
+	int warnings;
+	bool werror;
+	bool color;
+	bool warn_on[LVC_WARN_COUNT];
+	bool note_dropped;       /* the last diagnostic was suppressed */
+	bool stop;               /* too many errors: stop reporting, wind down */
+	/* parser state for the file being parsed */
+	uint32_t cur_file;
+	lvc_module *cur;
+	bool syntax_error;       /* set by the parser; the driver recovers */
+	bool parse_done;         /* the parser accepted its input */
+	struct {                 /* brackets open at this point of the file */
+		int code;
+		lvc_loc loc;
+	} open[LVC_MAX_NESTING];
+	int nopen;
+	lvc_source **chain;      /* files being parsed, outermost first */
+	int nchain;
+	const char **deps;       /* other files read (templates), for -M */
+	int ndeps;
+};
+
+/* ---- tokens (lexer -> parser) -------------------------------------------- */
+
+typedef struct {
+	uint32_t off;
+	uint32_t len;
+	lvc_doc *doc;            /* the /// block just before this token */
+} lvc_token;
+
+/* ---- stages ------------------------------------------------------------ */
+
+void lvc_init(lvc_ctx *c);
+void lvc_free(lvc_ctx *c);
+
+/* source.c: load a file (reports its own errors); NULL on failure. */
+lvc_source *lvc_load(lvc_ctx *c, const char *path, lvc_loc from);
+lvc_source *lvc_load_buffer(lvc_ctx *c, const char *name, const char *data, size_t len);
+const char *lvc_file_path(lvc_ctx *c, uint32_t file);
+
+/* lexer.re: the next token of file f starting at *pos; returns its code
+ * (0 at end). Reports lexical errors itself and never fails. */
+typedef struct {
+	lvc_ctx *c;
+	uint32_t file;
+	const char *buf;         /* NUL-terminated */
+	uint32_t len;
+	uint32_t pos;
+	lvc_doc *pending_doc;
+} lvc_lexer;
+void lvc_lexer_init(lvc_lexer *lx, lvc_ctx *c, uint32_t file);
+int lvc_lex(lvc_lexer *lx, lvc_token *tok);
+const char *lvc_token_name(int code);
+
+/* parse.c: parse one file and everything it imports (depth first). */
+lvc_module *lvc_parse_file(lvc_ctx *c, lvc_source *src);
+/* parse.c: parse the file named on the command line, then its imports. */
+bool lvc_parse_program(lvc_ctx *c, const char *path);
+/* parse.c: the same for a source already loaded (tests, fuzzing). */
+bool lvc_parse_source(lvc_ctx *c, lvc_source *src);
+
+/* ast.c: constructors called from grammar actions. Lists are built by
+ * append functions that keep the tail on the head node, so a long list is
+ * built in linear time. */
+typedef struct {
+	lvc_str name;            /* "server.rpc", "chat.Message" */
+	lvc_loc loc;
+	lvc_doc *doc;            /* the doc riding on its first token */
+} lvc_dname;
+
+lvc_loc lvc_tok_loc(lvc_ctx *c, lvc_token t);
+lvc_loc lvc_loc_span(lvc_loc a, lvc_loc b);
+lvc_str lvc_tok_str(lvc_ctx *c, lvc_token t);
+void lvc_ast_module(lvc_ctx *c, lvc_token kw, lvc_decorator *decos, lvc_token name);
+void lvc_ast_import(lvc_ctx *c, lvc_token kw, lvc_token path);
+void lvc_ast_decl(lvc_ctx *c, lvc_decl *d);
+lvc_decl *lvc_ast_struct(lvc_ctx *c, lvc_decorator *decos, lvc_token kw,
+                         lvc_token name, lvc_field *fields);
+lvc_decl *lvc_ast_enum(lvc_ctx *c, lvc_decorator *decos, lvc_token kw,
+                       lvc_token name, lvc_member *members);
+lvc_decl *lvc_ast_endpoint(lvc_ctx *c, lvc_decorator *decos, lvc_token name,
+                           lvc_field *params, lvc_type *result);
+lvc_field *lvc_ast_field(lvc_ctx *c, lvc_token name, lvc_type *type, lvc_value *def);
+lvc_field *lvc_ast_field_append(lvc_field *list, lvc_field *f);
+lvc_member *lvc_ast_member(lvc_ctx *c, lvc_token name);
+lvc_member *lvc_ast_member_append(lvc_member *list, lvc_member *m);
+lvc_dname lvc_ast_dname(lvc_ctx *c, const lvc_dname *prefix, lvc_token part);
+lvc_decorator *lvc_ast_decorator(lvc_ctx *c, lvc_token at, lvc_dname name,
+                                 const lvc_token *close, lvc_arg *args);
+lvc_decorator *lvc_ast_decorator_append(lvc_decorator *list, lvc_decorator *d);
+lvc_arg *lvc_ast_arg(lvc_ctx *c, const lvc_token *name, lvc_value *v);
+lvc_arg *lvc_ast_arg_append(lvc_arg *list, lvc_arg *a);
+lvc_type *lvc_ast_type_name(lvc_ctx *c, const lvc_dname *name);
+lvc_type *lvc_ast_type_generic(lvc_ctx *c, const lvc_dname *name, lvc_type *a,
+                               lvc_type *b, lvc_token close);
+lvc_type *lvc_ast_type_optional(lvc_ctx *c, lvc_type *t, lvc_token q);
+lvc_value *lvc_ast_value(lvc_ctx *c, lvc_value_kind k, lvc_token t);
+lvc_value *lvc_ast_number(lvc_ctx *c, const lvc_token *minus, lvc_value_kind k,
+                          lvc_token t);
+lvc_value *lvc_ast_value_rate(lvc_ctx *c, lvc_token n, lvc_token unit);
+lvc_value *lvc_ast_value_list(lvc_ctx *c, lvc_token open, lvc_value *items,
+                              lvc_token close);
+lvc_value *lvc_ast_value_map(lvc_ctx *c, lvc_token open, lvc_token close);
+lvc_value *lvc_ast_value_append(lvc_value *list, lvc_value *v);
+const char *lvc_type_str(lvc_ctx *c, const lvc_type *t);
+
+/* check.c: names, types, decorators, policy. Returns false on errors. */
+bool lvc_check(lvc_ctx *c);
+const char *lvc_endpoint_kind_name(lvc_endpoint_kind k);
+bool lvc_endpoint_is_server(lvc_endpoint_kind k);   /* handled in C */
+bool lvc_endpoint_is_exposed(lvc_endpoint_kind k);  /* callable by a page */
+
+/* names.c: identifiers the generators make, for clash checks. */
+bool lvc_is_c_keyword(lvc_str s);
+bool lvc_is_js_reserved(lvc_str s);
+bool lvc_is_ts_type_name(lvc_str s);
+const char *const *lvc_c_suffixes(const lvc_decl *d);
+extern const char *const lvc_module_c_names[];
+
+/* dump.c: the checked AST as JSON (--dump-ast). */
+int lvc_dump_ast(lvc_ctx *c, void *out);
+
+/* write.c: write a file through a temporary name, unless it is unchanged. */
+int lvc_write_file(lvc_ctx *c, const char *path, const char *data, size_t len);
+
+/* depfile.c: make-style dependencies of the outputs on every input. */
+int lvc_write_depfile(lvc_ctx *c, const char *path, const char **targets, int ntargets);
+
+#endif

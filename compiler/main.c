@@ -1,0 +1,159 @@
+/* main.c - the lvc command line. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lvc.h"
+
+static const char usage[] =
+	"usage: lvc [options] FILE.lv...\n"
+	"\n"
+	"Compiles an lv interface file into C and JavaScript.\n"
+	"\n"
+	"options:\n"
+	"  -o DIR             write the generated files into DIR (default: .)\n"
+	"  --check            check the files only; write nothing\n"
+	"  -I DIR             also look for imported files in DIR (repeatable)\n"
+	"  -M FILE, --depfile FILE\n"
+	"                     write make-style dependencies to FILE\n"
+	"  --dep-target NAME  the target named in the depfile (default: the\n"
+	"                     generated files, or FILE itself with --check)\n"
+	"  -Werror            treat warnings as errors\n"
+	"  -WNAME, -Wno-NAME  turn warning NAME on or off (unused-type,\n"
+	"                     dangling-doc, removed-endpoint)\n"
+	"  --color=WHEN       colour diagnostics: auto (default), always, never\n"
+	"  --dump-ast         print the checked syntax tree as JSON\n"
+	"  --version          print the version and exit\n"
+	"  --help             print this help and exit\n"
+	"\n"
+	"Exit status: 0 on success, 1 when a file has errors, 2 on a usage error.\n";
+
+typedef struct {
+	const char *outdir;
+	const char *depfile;
+	const char *dep_target;
+	const char **include;
+	int ninclude;
+	bool check_only;
+	bool dump;
+	bool werror;
+	int color;               /* -1 never, 0 auto, 1 always */
+	bool warn_on[LVC_WARN_COUNT];
+} options;
+
+static int
+compile(const options *o, const char *path)
+{
+	lvc_ctx c;
+	lvc_init(&c);
+	c.werror = o->werror;
+	c.color = o->color > 0 || (o->color == 0 && isatty(fileno(stderr)));
+	memcpy(c.warn_on, o->warn_on, sizeof c.warn_on);
+	c.include_dirs = o->include;
+	c.ninclude = o->ninclude;
+
+	lvc_parse_program(&c, path);
+	if (!c.stop && c.root)
+		lvc_check(&c);
+	if (c.errors == 0 && o->dump)
+		lvc_dump_ast(&c, stdout);
+	if (c.errors == 0 && o->depfile) {
+		const char *target = o->dep_target ? o->dep_target : o->depfile;
+		lvc_write_depfile(&c, o->depfile, &target, 1);
+	}
+	int rc = c.errors ? 1 : 0;
+	if (c.errors || c.warnings)
+		fprintf(stderr, "%d error%s and %d warning%s in %s\n", c.errors,
+		        c.errors == 1 ? "" : "s", c.warnings, c.warnings == 1 ? "" : "s", path);
+	lvc_free(&c);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	options o = { .outdir = "." };
+	for (int i = 0; i < LVC_WARN_COUNT; i++)
+		o.warn_on[i] = true;
+	o.include = calloc((size_t)argc, sizeof *o.include);
+	if (!o.include)
+		return 2;
+
+	enum { OPT_CHECK = 256, OPT_DUMP, OPT_VERSION, OPT_HELP, OPT_COLOR, OPT_DEPTARGET };
+	static const struct option longopts[] = {
+		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "depfile", required_argument, NULL, 'M' },
+		{ "dep-target", required_argument, NULL, OPT_DEPTARGET },
+		{ "dump-ast", no_argument, NULL, OPT_DUMP },
+		{ "color", required_argument, NULL, OPT_COLOR },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 }
+	};
+	opterr = 0;
+	int ch;
+	while ((ch = getopt_long(argc, argv, ":o:I:M:W:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'o': o.outdir = optarg; break;
+		case 'I': o.include[o.ninclude++] = optarg; break;
+		case 'M': o.depfile = optarg; break;
+		case OPT_DEPTARGET: o.dep_target = optarg; break;
+		case OPT_CHECK: o.check_only = true; break;
+		case OPT_DUMP: o.dump = true; break;
+		case OPT_COLOR:
+			if (strcmp(optarg, "always") == 0) o.color = 1;
+			else if (strcmp(optarg, "never") == 0) o.color = -1;
+			else if (strcmp(optarg, "auto") == 0) o.color = 0;
+			else {
+				fprintf(stderr, "lvc: --color takes auto, always or never, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'W': {
+			bool on = strncmp(optarg, "no-", 3) != 0;
+			const char *name = on ? optarg : optarg + 3;
+			if (strcmp(name, "error") == 0) {
+				o.werror = on;
+				break;
+			}
+			int w = lvc_warning_by_name(name);
+			if (w < 0) {
+				fprintf(stderr, "lvc: unknown warning '-W%s'; the warnings are "
+				        "unused-type, dangling-doc and removed-endpoint\n", optarg);
+				return 2;
+			}
+			o.warn_on[w] = on;
+			break;
+		}
+		case OPT_VERSION:
+			printf("lvc %s\n", LVC_VERSION);
+			return 0;
+		case OPT_HELP:
+			fputs(usage, stdout);
+			return 0;
+		case ':':
+			fprintf(stderr, "lvc: option '%s' needs an argument\n", argv[optind - 1]);
+			return 2;
+		default:
+			fprintf(stderr, "lvc: unknown option '%s'\nTry 'lvc --help'.\n",
+			        argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fputs("lvc: no input files\nTry 'lvc --help'.\n", stderr);
+		return 2;
+	}
+	if (o.depfile && argc - optind > 1 && !o.dep_target) {
+		fputs("lvc: -M writes the dependencies of one input file\n", stderr);
+		return 2;
+	}
+	int rc = 0;
+	for (int i = optind; i < argc; i++)
+		if (compile(&o, argv[i]) != 0)
+			rc = 1;
+	free(o.include);
+	return rc;
+}

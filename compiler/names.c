@@ -1,0 +1,99 @@
+/* names.c - words the generated C and JavaScript cannot use, and the
+ * identifiers each declaration generates, so clashes are caught in lvc
+ * rather than by the C compiler or the browser. */
+#include <string.h>
+
+#include "lvc.h"
+
+static bool
+in_list(lvc_str s, const char *const *list)
+{
+	for (; *list; list++)
+		if (lvc_str_eq(s, *list))
+			return true;
+	return false;
+}
+
+/* C11 and C23 keywords, and the macros and typedefs the generated code has
+ * in scope from the standard headers it includes. */
+static const char *const c_words[] = {
+	"auto", "break", "case", "char", "const", "continue", "default", "do",
+	"double", "else", "enum", "extern", "float", "for", "goto", "if", "inline",
+	"int", "long", "register", "restrict", "return", "short", "signed",
+	"sizeof", "static", "struct", "switch", "typedef", "union", "unsigned",
+	"void", "volatile", "while", "alignas", "alignof", "bool", "constexpr",
+	"false", "nullptr", "static_assert", "thread_local", "true", "typeof",
+	"typeof_unqual", "NULL", "errno", "assert", "offsetof", "EOF", "stdin",
+	"stdout", "stderr", "size_t", "ssize_t", "ptrdiff_t", "int8_t", "int16_t",
+	"int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
+	"intptr_t", "uintptr_t", "json_t", NULL
+};
+
+static const char *const js_words[] = {
+	"await", "break", "case", "catch", "class", "const", "continue",
+	"debugger", "default", "delete", "do", "else", "enum", "export",
+	"extends", "false", "finally", "for", "function", "if", "implements",
+	"import", "in", "instanceof", "interface", "let", "new", "null",
+	"package", "private", "protected", "public", "return", "static", "super",
+	"switch", "this", "throw", "true", "try", "typeof", "var", "void",
+	"while", "with", "yield", "arguments", "eval", "undefined", "NaN",
+	"Infinity", NULL
+};
+
+/* Type names TypeScript predefines, and globals the generated module uses. */
+static const char *const ts_types[] = {
+	"any", "unknown", "never", "void", "undefined", "null", "boolean",
+	"number", "string", "symbol", "bigint", "object", "Object", "Array",
+	"Promise", "Record", "Error", "JSON", "Map", "Set", "Symbol", "Date",
+	"Number", "String", "Boolean", "Function", "RegExp", "ArrayBuffer",
+	"Uint8Array", "AbortSignal", "LvError", NULL
+};
+
+bool lvc_is_c_keyword(lvc_str s) { return in_list(s, c_words); }
+bool lvc_is_js_reserved(lvc_str s) { return in_list(s, js_words); }
+bool lvc_is_ts_type_name(lvc_str s) { return in_list(s, ts_types); }
+
+/* Suffixes of the C identifiers a declaration generates after its module
+ * prefix ("chat_" + name + suffix). The code generators use these same
+ * tables, so the clash check and the output cannot drift apart. */
+static const char *const struct_suffixes[] = {
+	"", "_list", "_map", "_encode", "_decode", "_free", NULL
+};
+static const char *const enum_suffixes[] = {
+	"", "_list", "_map", "_name", "_parse", NULL
+};
+static const char *const server_suffixes[] = { "", "_args", NULL };
+static const char *const raise_suffixes[] = { "", "_args", "_raise", NULL };
+static const char *const push_suffixes[] = { "_args", "_to", "_group", "_all", NULL };
+static const char *const call_suffixes[] = { "_args", "_call", NULL };
+static const char *const no_suffixes[] = { NULL };
+
+const char *const *
+lvc_c_suffixes(const lvc_decl *d)
+{
+	if (d->kind == LVC_D_STRUCT)
+		return struct_suffixes;
+	if (d->kind == LVC_D_ENUM)
+		return enum_suffixes;
+	switch (d->ekind) {
+	case LVC_E_SERVER_RPC:
+	case LVC_E_SERVER_REALTIME:
+	case LVC_E_CLIENT_CALLBACK:
+		return server_suffixes;
+	case LVC_E_SERVER_ON:
+		return d->policy.lifecycle ? server_suffixes : raise_suffixes;
+	case LVC_E_CLIENT_REALTIME:
+		return push_suffixes;
+	case LVC_E_CLIENT_ON:
+		return d->policy.lifecycle ? no_suffixes : push_suffixes;
+	case LVC_E_CLIENT_RPC:
+		return call_suffixes;
+	default:
+		return no_suffixes;
+	}
+}
+
+/* Module-level identifiers: "chat_" + these. */
+const char *const lvc_module_c_names[] = {
+	"schema_hash", "endpoints", "app", "types", NULL
+};

@@ -1,0 +1,362 @@
+/* parse.c - drives lexer and parser over a file and its imports: bracket
+ * matching, syntax error messages, recovery, import resolution. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lvc.h"
+#include "parse_internal.h"
+#include "parser.h"
+
+static const char *const token_names[] = {
+	[0] = "end of file",
+	[LVC_TK_MODULE] = "'module'", [LVC_TK_IMPORT] = "'import'",
+	[LVC_TK_STRUCT] = "'struct'", [LVC_TK_ENUM] = "'enum'",
+	[LVC_TK_TRUE] = "'true'", [LVC_TK_FALSE] = "'false'", [LVC_TK_NULL] = "'null'",
+	[LVC_TK_IDENT] = "a name", [LVC_TK_INT] = "an integer",
+	[LVC_TK_FLOAT] = "a number", [LVC_TK_NUMUNIT] = "a duration or size",
+	[LVC_TK_STRING] = "a string", [LVC_TK_AT] = "'@'", [LVC_TK_DOT] = "'.'",
+	[LVC_TK_COMMA] = "','", [LVC_TK_SEMI] = "';'", [LVC_TK_COLON] = "':'",
+	[LVC_TK_LPAREN] = "'('", [LVC_TK_RPAREN] = "')'", [LVC_TK_LBRACE] = "'{'",
+	[LVC_TK_RBRACE] = "'}'", [LVC_TK_LBRACKET] = "'['", [LVC_TK_RBRACKET] = "']'",
+	[LVC_TK_LT] = "'<'", [LVC_TK_GT] = "'>'", [LVC_TK_QUESTION] = "'?'",
+	[LVC_TK_EQ] = "'='", [LVC_TK_ARROW] = "'->'", [LVC_TK_MINUS] = "'-'",
+	[LVC_TK_SLASH] = "'/'",
+};
+
+const char *
+lvc_token_name(int code)
+{
+	if (code < 0 || (size_t)code >= sizeof token_names / sizeof token_names[0] ||
+	    !token_names[code])
+		return "a token";
+	return token_names[code];
+}
+
+static int
+closer_of(int open)
+{
+	switch (open) {
+	case LVC_TK_LPAREN: return LVC_TK_RPAREN;
+	case LVC_TK_LBRACE: return LVC_TK_RBRACE;
+	case LVC_TK_LBRACKET: return LVC_TK_RBRACKET;
+	case LVC_TK_LT: return LVC_TK_GT;
+	default: return 0;
+	}
+}
+
+static bool
+is_closer(int code)
+{
+	return code == LVC_TK_RPAREN || code == LVC_TK_RBRACE ||
+	       code == LVC_TK_RBRACKET || code == LVC_TK_GT;
+}
+
+/* Tokens that only ever start a top-level item, so seeing one inside
+ * brackets means a bracket was left open. */
+static bool
+starts_item(int code)
+{
+	return code == LVC_TK_AT || code == LVC_TK_STRUCT || code == LVC_TK_ENUM ||
+	       code == LVC_TK_MODULE || code == LVC_TK_IMPORT;
+}
+
+void
+lvc__syntax_error(lvc_ctx *c, int major, lvc_token tok, uint64_t expected)
+{
+	lvc_loc at = { c->cur_file, tok.off, tok.len };
+	char found[128];
+	lvc_str s = lvc_tok_str(c, tok);
+	c->syntax_error = true;
+
+	if (major == LVC_TK_IDENT)
+		snprintf(found, sizeof found, "'%.*s'", (int)(s.n > 60 ? 60 : s.n), s.p);
+	else
+		snprintf(found, sizeof found, "%s", lvc_token_name(major));
+
+	if (c->nopen > 0) {
+		int top_code = c->open[c->nopen - 1].code;
+		lvc_loc top_loc = c->open[c->nopen - 1].loc;
+		int want = closer_of(top_code);
+		if ((expected >> want & 1) && (major == 0 || is_closer(major) || starts_item(major))) {
+			uint32_t line, col;
+			lvc_line_col(c, top_loc, &line, &col);
+			lvc_error(c, at, "expected %s to close %s at line %u, found %s",
+			          lvc_token_name(want), lvc_token_name(top_code), line, found);
+			lvc_note(c, top_loc, "%s opened here", lvc_token_name(top_code));
+			return;
+		}
+	}
+
+	/* Name what could have come, most useful first, when that is short. */
+	static const int order[] = {
+		LVC_TK_SEMI, LVC_TK_IDENT, LVC_TK_COLON, LVC_TK_LPAREN, LVC_TK_RPAREN,
+		LVC_TK_LBRACE, LVC_TK_RBRACE, LVC_TK_LBRACKET, LVC_TK_RBRACKET, LVC_TK_LT,
+		LVC_TK_GT, LVC_TK_COMMA, LVC_TK_ARROW, LVC_TK_EQ, LVC_TK_STRING,
+		LVC_TK_INT, LVC_TK_QUESTION, LVC_TK_DOT, LVC_TK_AT, LVC_TK_STRUCT,
+		LVC_TK_ENUM, LVC_TK_MODULE, LVC_TK_IMPORT,
+	};
+	const char *names[8];
+	int n = 0;
+	bool value = (expected >> LVC_TK_INT & 1) && (expected >> LVC_TK_STRING & 1);
+	if (value)
+		names[n++] = "a value";
+	for (size_t i = 0; i < sizeof order / sizeof order[0] && n < 8; i++) {
+		int t = order[i];
+		if (!(expected >> t & 1))
+			continue;
+		if (value && (t == LVC_TK_STRING || t == LVC_TK_INT || t == LVC_TK_IDENT ||
+		              t == LVC_TK_LBRACKET || t == LVC_TK_LBRACE))
+			continue;
+		names[n++] = lvc_token_name(t);
+	}
+	if (expected >> LVC_TK_AT & 1 && expected >> LVC_TK_STRUCT & 1) {
+		lvc_error(c, at, "expected a declaration, found %s", found);
+	} else if (n == 0 || n > 4) {
+		lvc_error(c, at, "unexpected %s", found);
+	} else {
+		char list[256];
+		size_t len = 0;
+		list[0] = '\0';
+		for (int i = 0; i < n; i++)
+			len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+			                        i == 0 ? "" : i == n - 1 ? " or " : ", ", names[i]);
+		lvc_error(c, at, "expected %s, found %s", list, found);
+	}
+}
+
+static void
+push_open(lvc_ctx *c, int code, lvc_loc loc)
+{
+	c->open[c->nopen].code = code;
+	c->open[c->nopen].loc = loc;
+	c->nopen++;
+}
+
+/* Parses the tokens of one file into c->cur. After a syntax error the
+ * parser is restarted at the next item boundary, so later errors are
+ * reported too without a cascade from the first. */
+static void
+parse_tokens(lvc_ctx *c)
+{
+	lvc_lexer lx;
+	lvc_token tok;
+	void *parser = lvcParseAlloc(malloc, c);
+	int code;
+	bool skipping = false;
+
+	lvc_lexer_init(&lx, c, c->cur_file);
+	c->nopen = 0;
+	c->syntax_error = false;
+	c->parse_done = false;
+
+	do {
+		code = lvc_lex(&lx, &tok);
+		if (c->stop)
+			break;
+		if (skipping) {
+			/* Resume at an item boundary: after ';' or '}' that closes
+			 * every bracket, or before a token that starts an item. */
+			if (starts_item(code)) {
+				c->nopen = 0;
+				skipping = false;
+			} else if (code != 0) {
+				if (closer_of(code) && c->nopen < LVC_MAX_NESTING)
+					push_open(c, code, lvc_tok_loc(c, tok));
+				else if (is_closer(code) && c->nopen > 0)
+					c->nopen--;
+				if (c->nopen == 0 && (code == LVC_TK_SEMI || code == LVC_TK_RBRACE)) {
+					skipping = false;
+					lvcParseFree(parser, free);
+					parser = lvcParseAlloc(malloc, c);
+					c->syntax_error = false;
+				}
+				continue;
+			}
+			if (!skipping) {
+				lvcParseFree(parser, free);
+				parser = lvcParseAlloc(malloc, c);
+				c->syntax_error = false;
+			}
+		}
+		if (closer_of(code)) {
+			if (c->nopen == LVC_MAX_NESTING) {
+				lvc_error(c, lvc_tok_loc(c, tok),
+				          "brackets nested deeper than %d levels", LVC_MAX_NESTING);
+				break;
+			}
+			push_open(c, code, lvc_tok_loc(c, tok));
+		}
+		lvcParse(parser, code, tok);
+		if (c->syntax_error) {
+			if (code == 0)
+				break;
+			skipping = true;
+			/* The offending token counts for the skip as well. */
+			if (closer_of(code)) {
+				/* already pushed */
+			} else if (is_closer(code) && c->nopen > 0) {
+				c->nopen--;
+			}
+			if (c->nopen == 0 && (code == LVC_TK_SEMI || code == LVC_TK_RBRACE)) {
+				skipping = false;
+				lvcParseFree(parser, free);
+				parser = lvcParseAlloc(malloc, c);
+				c->syntax_error = false;
+			}
+			continue;
+		}
+		if (is_closer(code) && c->nopen > 0 &&
+		    closer_of(c->open[c->nopen - 1].code) == code)
+			c->nopen--;
+	} while (code != 0);
+	lvcParseFree(parser, free);
+}
+
+/* ---- imports ------------------------------------------------------------ */
+
+static char *
+dir_of(lvc_ctx *c, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return lvc_strndup(&c->arena, ".", 1);
+	return lvc_strndup(&c->arena, path, (size_t)(slash - path) + (slash == path));
+}
+
+static lvc_source *
+find_loaded(lvc_ctx *c, const char *path)
+{
+	char *real = realpath(path, NULL);
+	if (!real)
+		return NULL;
+	lvc_source *found = NULL;
+	for (uint32_t i = 0; i < c->nfiles && !found; i++)
+		if (strcmp(c->files[i]->real, real) == 0)
+			found = c->files[i];
+	free(real);
+	return found;
+}
+
+/* The file an import names: relative to the importing file's folder, then
+ * each -I folder in order. An absolute path is taken as it is. */
+static char *
+resolve_import(lvc_ctx *c, const char *from, lvc_str name)
+{
+	char *rel = lvc_strndup(&c->arena, name.p, name.n);
+	if (rel[0] == '/')
+		return access(rel, R_OK) == 0 ? rel : NULL;
+	char *cand = lvc_sprintf(&c->arena, "%s/%s", dir_of(c, from), rel);
+	if (access(cand, R_OK) == 0)
+		return cand;
+	for (int i = 0; i < c->ninclude; i++) {
+		cand = lvc_sprintf(&c->arena, "%s/%s", c->include_dirs[i], rel);
+		if (access(cand, R_OK) == 0)
+			return cand;
+	}
+	return NULL;
+}
+
+static void
+report_cycle(lvc_ctx *c, lvc_import *im, lvc_source *target)
+{
+	lvc_error(c, im->loc, "import cycle: '%s' imports itself through this import",
+	          target->path);
+	int start = 0;
+	while (start < c->nchain && c->chain[start] != target)
+		start++;
+	for (int i = start; i < c->nchain; i++) {
+		lvc_source *s = c->chain[i];
+		lvc_source *next = i + 1 < c->nchain ? c->chain[i + 1] : target;
+		for (lvc_import *j = s->module->imports; j; j = j->next)
+			if (j->target == next || (j == im)) {
+				lvc_note(c, j->loc, "'%s' imports '%s'", s->path, next->path);
+				break;
+			}
+	}
+}
+
+lvc_module *
+lvc_parse_file(lvc_ctx *c, lvc_source *src)
+{
+	lvc_module *m = lvc_alloc(&c->arena, sizeof *m);
+	uint32_t file = 0;
+	while (c->files[file] != src)
+		file++;
+	m->file = file;
+	m->loc = (lvc_loc){ file, 0, 0 };
+	src->module = m;
+	src->state = 1;
+
+	lvc_module *saved_cur = c->cur;
+	uint32_t saved_file = c->cur_file;
+	c->cur = m;
+	c->cur_file = file;
+	parse_tokens(c);
+	c->cur = saved_cur;
+	c->cur_file = saved_file;
+
+	if (!m->seen_module && !c->stop)
+		lvc_error(c, (lvc_loc){ file, 0, 0 },
+		          "missing module declaration; begin the file with 'module NAME;'");
+
+	lvc_source **grown = realloc(c->chain, (size_t)(c->nchain + 1) * sizeof *c->chain);
+	if (!grown)
+		abort();
+	c->chain = grown;
+	c->chain[c->nchain++] = src;
+	for (lvc_import *im = m->imports; im && !c->stop; im = im->next) {
+		if (im->path.n == 0 || memchr(im->path.p, '\0', im->path.n)) {
+			lvc_error(c, im->loc, "an import names a file: write import \"other.lv\";");
+			continue;
+		}
+		char *path = resolve_import(c, src->path, im->path);
+		if (!path) {
+			lvc_error(c, im->loc, "cannot find imported file '%.*s'",
+			          (int)im->path.n, im->path.p);
+			lvc_note(c, im->loc, "looked in '%s'%s", dir_of(c, src->path),
+			         c->ninclude ? " and in every -I folder" : " (add folders with -I)");
+			continue;
+		}
+		lvc_source *t = find_loaded(c, path);
+		if (!t) {
+			t = lvc_load(c, path, im->loc);
+			if (!t)
+				continue;
+		}
+		im->target = t;
+		if (t->state == 1)
+			report_cycle(c, im, t);
+		else if (t->state == 0)
+			lvc_parse_file(c, t);
+	}
+	c->nchain--;
+	src->state = 2;
+
+	/* Imports first: a module follows everything it depends on. */
+	if (c->modules_tail)
+		c->modules_tail->next = m;
+	else
+		c->modules = m;
+	c->modules_tail = m;
+	return m;
+}
+
+bool
+lvc_parse_program(lvc_ctx *c, const char *path)
+{
+	lvc_source *src = lvc_load(c, path, (lvc_loc){ UINT32_MAX, 0, 0 });
+	if (!src)
+		return false;
+	return lvc_parse_source(c, src);
+}
+
+bool
+lvc_parse_source(lvc_ctx *c, lvc_source *src)
+{
+	c->root = lvc_parse_file(c, src);
+	free(c->chain);
+	c->chain = NULL;
+	return c->errors == 0;
+}
