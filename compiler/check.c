@@ -324,8 +324,17 @@ resolve_type(checker *k, lvc_type *t, bool top)
 		}
 		if (generic) {
 			resolve_type(k, t->elem, false);
-			if (t->elem->kind == LVC_T_VOID)
+			if (t->elem->kind == LVC_T_VOID) {
 				t->kind = LVC_T_ERROR;
+			} else if (t->elem->kind == LVC_T_OPTIONAL) {
+				if (t->kind == LVC_T_LIST)
+					lvc_error(c, t->elem->loc, "list items cannot be optional; leave "
+					          "the item out, or make it a struct with an optional field");
+				else
+					lvc_error(c, t->elem->loc, "map values cannot be optional; leave "
+					          "the key out instead");
+				t->kind = LVC_T_ERROR;
+			}
 		}
 		return;
 	}

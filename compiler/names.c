@@ -56,16 +56,13 @@ bool lvc_is_ts_type_name(lvc_str s) { return in_list(s, ts_types); }
 /* Suffixes of the C identifiers a declaration generates after its module
  * prefix ("chat_" + name + suffix). The code generators use these same
  * tables, so the clash check and the output cannot drift apart. */
-static const char *const struct_suffixes[] = {
-	"", "_list", "_map", "_encode", "_decode", "_free", NULL
-};
-static const char *const enum_suffixes[] = {
-	"", "_list", "_map", "_name", "_parse", NULL
-};
-static const char *const server_suffixes[] = { "", "_args", NULL };
-static const char *const raise_suffixes[] = { "", "_args", "_raise", NULL };
-static const char *const push_suffixes[] = { "_args", "_to", "_group", "_all", NULL };
-static const char *const call_suffixes[] = { "_args", "_call", NULL };
+static const char *const struct_suffixes[] = { "", "_list", "_map", "_type", NULL };
+static const char *const enum_suffixes[] = { "", "_list", "_map", "_type", "_name", NULL };
+static const char *const rpc_suffixes[] = { "", "_reply", NULL };
+static const char *const server_suffixes[] = { "", NULL };
+static const char *const raise_suffixes[] = { "", "_raise", NULL };
+static const char *const push_suffixes[] = { "_to", "_group", "_all", NULL };
+static const char *const call_suffixes[] = { "_call", "_done", NULL };
 static const char *const no_suffixes[] = { NULL };
 
 const char *const *
@@ -77,6 +74,7 @@ lvc_c_suffixes(const lvc_decl *d)
 		return enum_suffixes;
 	switch (d->ekind) {
 	case LVC_E_SERVER_RPC:
+		return rpc_suffixes;
 	case LVC_E_SERVER_REALTIME:
 	case LVC_E_CLIENT_CALLBACK:
 		return server_suffixes;
@@ -95,5 +93,5 @@ lvc_c_suffixes(const lvc_decl *d)
 
 /* Module-level identifiers: "chat_" + these. */
 const char *const lvc_module_c_names[] = {
-	"schema_hash", "endpoints", "app", "types", NULL
+	"app", "schema_hash", NULL
 };
