@@ -14,9 +14,11 @@ GEN      := $(B)/gen
 OBJ      := $(B)/obj
 
 COMPILER_SRCS := ctx.c arena.c source.c diag.c ast.c parse.c check.c names.c \
-                 symtab.c dump.c depfile.c write.c
+                 symtab.c dump.c depfile.c write.c template.c emit.c emit_c.c \
+                 emit_js.c merge.c
 COMPILER_OBJS := $(addprefix $(OBJ)/compiler/,$(COMPILER_SRCS:.c=.o)) \
-                 $(OBJ)/gen/lexer.o $(OBJ)/gen/parser.o
+                 $(OBJ)/gen/lexer.o $(OBJ)/gen/parser.o $(OBJ)/gen/templates.o
+TEMPLATES     := $(sort $(wildcard templates/*.tmpl))
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
@@ -41,6 +43,14 @@ $(GEN)/parser.c $(GEN)/parser.h: compiler/parser.y $(LEMPAR)
 	@mkdir -p $(GEN)
 	lemon -q -T$(LEMPAR) -d$(GEN) compiler/parser.y
 
+$(B)/embed: compiler/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) -o $@ $<
+
+$(GEN)/templates.c: $(B)/embed $(TEMPLATES)
+	@mkdir -p $(GEN)
+	$(B)/embed $(TEMPLATES) > $@
+
 $(GEN)/lexer.c: compiler/lexer.re $(GEN)/parser.h
 	@mkdir -p $(GEN)
 	re2c -W --no-version --no-generation-date -o $@ $<
@@ -60,7 +70,7 @@ $(B)/liblvc-compiler.a: $(COMPILER_OBJS)
 	ar rcs $@ $^
 
 $(B)/lvc: $(OBJ)/compiler/main.o $(B)/liblvc-compiler.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS) -lm
 
 # ---- examples -----------------------------------------------------------
 
@@ -79,7 +89,7 @@ run: deps all
 $(B)/tests/%: tests/unit/%.c $(B)/liblvc-compiler.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) -Wno-missing-field-initializers $(CFLAGS) $(JANSSON_CFLAGS) \
-	      -Icompiler -I$(GEN) -o $@ $< $(B)/liblvc-compiler.a -lcriterion $(JANSSON_LIBS)
+	      -Icompiler -I$(GEN) -o $@ $< $(B)/liblvc-compiler.a -lcriterion $(JANSSON_LIBS) -lm
 
 unit: $(UNIT_BINS)
 
@@ -91,17 +101,30 @@ test: deps-test
 	@tests/run-suite.sh cases tests/cases/run.sh $(B)/lvc
 	@tests/summary.sh $(B)/test-results
 
-# Sanitizers: the whole suite in a separate build tree.
+# Sanitizers: the whole suite in a separate build tree, each with its own
+# results folder. asan is clang's AddressSanitizer (leaks included) and
+# UBSan; ubsan is the compiler's UBSan alone at the usual optimisation.
 asan:
-	@$(MAKE) --no-print-directory B=build/asan CC=clang \
-	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	@command -v clang >/dev/null || { echo "make asan needs clang: apt-get install -y clang" >&2; exit 1; }
+	@RESULTS=build/asan/test-results UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(MAKE) --no-print-directory B=build/asan CC=clang \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" test
 
-valgrind: all unit
-	@rm -rf $(B)/test-results && mkdir -p $(B)/test-results
-	@LVC_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
+ubsan:
+	@RESULTS=build/ubsan/test-results UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(MAKE) --no-print-directory B=build/ubsan \
+	  CFLAGS="-O2 -g -fno-omit-frame-pointer -fsanitize=undefined -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=undefined" test
+
+# The case suite with lvc under valgrind: any memory error or leak fails.
+valgrind: lvc
+	@command -v valgrind >/dev/null || { echo "make valgrind needs valgrind: apt-get install -y valgrind" >&2; exit 1; }
+	@rm -rf $(B)/valgrind-results
+	@RESULTS=$(B)/valgrind-results \
+	  LVC_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible" \
 	  tests/run-suite.sh cases-valgrind tests/cases/run.sh $(B)/lvc
-	@tests/summary.sh $(B)/test-results
+	@tests/summary.sh $(B)/valgrind-results
 
 fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk

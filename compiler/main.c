@@ -5,7 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "emit.h"
 #include "lvc.h"
+#include "template.h"
 
 static const char usage[] =
 	"usage: lvc [options] FILE.lv...\n"
@@ -19,7 +21,10 @@ static const char usage[] =
 	"  -M FILE, --depfile FILE\n"
 	"                     write make-style dependencies to FILE\n"
 	"  --dep-target NAME  the target named in the depfile (default: the\n"
-	"                     generated files, or FILE itself with --check)\n"
+	"                     generated files, or the depfile itself with --check)\n"
+	"  --no-line          no #line directives into the .lv file\n"
+	"  --templates DIR    read the templates from DIR instead of the built-in\n"
+	"                     ones (for working on lvc itself)\n"
 	"  -Werror            treat warnings as errors\n"
 	"  -WNAME, -Wno-NAME  turn warning NAME on or off (unused-type,\n"
 	"                     dangling-doc, removed-endpoint)\n"
@@ -37,11 +42,72 @@ typedef struct {
 	const char **include;
 	int ninclude;
 	bool check_only;
+	bool no_line;
+	const char *templates;
 	bool dump;
 	bool werror;
 	int color;               /* -1 never, 0 auto, 1 always */
 	bool warn_on[LVC_WARN_COUNT];
 } options;
+
+/* Templates from a folder (--templates): every NAME.tmpl in it. */
+static lvc_template *
+load_templates(lvc_ctx *c, const char *dir, size_t *n)
+{
+	lvc_template *t = calloc(lvc_builtin_ntemplates + 1, sizeof *t);
+	if (!t)
+		abort();
+	*n = 0;
+	for (size_t i = 0; i < lvc_builtin_ntemplates; i++) {
+		const char *name = lvc_builtin_templates[i].name;
+		char *path = lvc_sprintf(&c->arena, "%s/%s.tmpl", dir, name);
+		lvc_source *src = lvc_load(c, path, (lvc_loc){ UINT32_MAX, 0, 0 });
+		if (!src)
+			continue;
+		/* In the file table, so the depfile lists it. */
+		t[*n].name = name;
+		t[*n].text = src->text;
+		t[*n].len = src->len;
+		(*n)++;
+	}
+	return t;
+}
+
+static void
+generate(lvc_ctx *c, const options *o, const char *path, const char **written, int *nwritten)
+{
+	lvc_program p;
+	lvc_emit e = { 0 };
+	const char *slash = strrchr(path, '/');
+	const char *file = slash ? slash + 1 : path;
+	size_t n = strlen(file);
+	if (n > 3 && strcmp(file + n - 3, ".lv") == 0)
+		n -= 3;
+	e.outdir = o->outdir;
+	e.base = lvc_strndup(&c->arena, file, n);
+	e.source = file;
+	e.line_directives = !o->no_line;
+	e.written = written;
+	lvc_template *loaded = NULL;
+	if (o->templates) {
+		loaded = load_templates(c, o->templates, &e.ntemplates);
+		e.templates = loaded;
+	} else {
+		e.templates = lvc_builtin_templates;
+		e.ntemplates = lvc_builtin_ntemplates;
+	}
+	if (c->errors == 0) {
+		lvc_program_collect(c, &p);
+		lvc_schema_hash(c, &p, e.hash);
+		json_t *js = NULL;
+		if (lvc_emit_js(c, &e, &p, &js) == 0)
+			lvc_emit_c(c, &e, &p, js);
+		json_decref(js);
+		lvc_program_free(&p);
+	}
+	*nwritten = e.nwritten;
+	free(loaded);
+}
 
 static int
 compile(const options *o, const char *path)
@@ -59,9 +125,17 @@ compile(const options *o, const char *path)
 		lvc_check(&c);
 	if (c.errors == 0 && o->dump)
 		lvc_dump_ast(&c, stdout);
+	const char *written[16];
+	int nwritten = 0;
+	if (c.errors == 0 && !o->check_only)
+		generate(&c, o, path, written, &nwritten);
 	if (c.errors == 0 && o->depfile) {
-		const char *target = o->dep_target ? o->dep_target : o->depfile;
-		lvc_write_depfile(&c, o->depfile, &target, 1);
+		if (o->dep_target || nwritten == 0) {
+			const char *target = o->dep_target ? o->dep_target : o->depfile;
+			lvc_write_depfile(&c, o->depfile, &target, 1);
+		} else {
+			lvc_write_depfile(&c, o->depfile, written, nwritten);
+		}
 	}
 	int rc = c.errors ? 1 : 0;
 	if (c.errors || c.warnings)
@@ -81,12 +155,15 @@ main(int argc, char **argv)
 	if (!o.include)
 		return 2;
 
-	enum { OPT_CHECK = 256, OPT_DUMP, OPT_VERSION, OPT_HELP, OPT_COLOR, OPT_DEPTARGET };
+	enum { OPT_CHECK = 256, OPT_DUMP, OPT_VERSION, OPT_HELP, OPT_COLOR, OPT_DEPTARGET,
+	       OPT_NOLINE, OPT_TEMPLATES };
 	static const struct option longopts[] = {
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "depfile", required_argument, NULL, 'M' },
 		{ "dep-target", required_argument, NULL, OPT_DEPTARGET },
 		{ "dump-ast", no_argument, NULL, OPT_DUMP },
+		{ "no-line", no_argument, NULL, OPT_NOLINE },
+		{ "templates", required_argument, NULL, OPT_TEMPLATES },
 		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, OPT_HELP },
@@ -102,6 +179,8 @@ main(int argc, char **argv)
 		case OPT_DEPTARGET: o.dep_target = optarg; break;
 		case OPT_CHECK: o.check_only = true; break;
 		case OPT_DUMP: o.dump = true; break;
+		case OPT_NOLINE: o.no_line = true; break;
+		case OPT_TEMPLATES: o.templates = optarg; break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "always") == 0) o.color = 1;
 			else if (strcmp(optarg, "never") == 0) o.color = -1;

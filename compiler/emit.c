@@ -1,0 +1,240 @@
+/* emit.c - what every generator needs: the program in a stable order, the
+ * schema hash, view-model helpers, and writing a rendered file. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+
+static int
+by_name(const void *a, const void *b)
+{
+	const lvc_decl *x = *(lvc_decl *const *)a, *y = *(lvc_decl *const *)b;
+	uint32_t n = x->name.n < y->name.n ? x->name.n : y->name.n;
+	int c = memcmp(x->name.p, y->name.p, n);
+	return c ? c : (int)x->name.n - (int)y->name.n;
+}
+
+void
+lvc_program_collect(lvc_ctx *c, lvc_program *p)
+{
+	int nt = 0, ne = 0;
+	memset(p, 0, sizeof *p);
+	for (lvc_module *m = c->modules; m; m = m->next)
+		for (lvc_decl *d = m->decls; d; d = d->next)
+			if (d->kind == LVC_D_ENDPOINT)
+				ne++;
+			else
+				nt++;
+	p->types = calloc((size_t)nt + 1, sizeof *p->types);
+	p->endpoints = calloc((size_t)ne + 1, sizeof *p->endpoints);
+	if (!p->types || !p->endpoints)
+		abort();
+	for (lvc_module *m = c->modules; m; m = m->next)
+		for (lvc_decl *d = m->decls; d; d = d->next) {
+			if (d->kind == LVC_D_ENDPOINT)
+				p->endpoints[p->nendpoints++] = d;
+			else
+				p->types[p->ntypes++] = d;
+		}
+	/* The runtime finds endpoints by binary search over this order. */
+	qsort(p->endpoints, (size_t)p->nendpoints, sizeof *p->endpoints, by_name);
+}
+
+void
+lvc_program_free(lvc_program *p)
+{
+	free(p->types);
+	free(p->endpoints);
+}
+
+/* ---- schema hash ---------------------------------------------------------- */
+
+typedef struct {
+	uint64_t h;
+} fnv;
+
+static void
+feed(fnv *f, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		f->h = (f->h ^ (unsigned char)p[i]) * 1099511628211ull;
+}
+
+static void
+feeds(fnv *f, const char *s)
+{
+	feed(f, s, strlen(s) + 1);   /* the NUL separates items */
+}
+
+static void
+feed_str(fnv *f, lvc_str s)
+{
+	feed(f, s.p, s.n);
+	feed(f, "", 1);
+}
+
+static void
+feed_value(fnv *f, const lvc_value *v)
+{
+	char buf[64];
+	if (!v) {
+		feeds(f, "-");
+		return;
+	}
+	snprintf(buf, sizeof buf, "%d:%lld:%lld:%.17g", (int)v->kind, (long long)v->i,
+	         (long long)v->per, v->f);
+	feeds(f, buf);
+	feed_str(f, v->s);
+	for (const lvc_value *i = v->items; i; i = i->next)
+		feed_value(f, i);
+	feeds(f, "]");
+}
+
+static void
+feed_fields(lvc_ctx *c, fnv *f, const lvc_field *fl)
+{
+	for (; fl; fl = fl->next) {
+		feed_str(f, fl->name);
+		feeds(f, lvc_type_str(c, fl->type));
+		feed_value(f, fl->def);
+	}
+	feeds(f, "}");
+}
+
+void
+lvc_schema_hash(lvc_ctx *c, const lvc_program *p, char out[17])
+{
+	fnv f = { 14695981039346656037ull };
+	for (int i = 0; i < p->ntypes; i++) {
+		const lvc_decl *d = p->types[i];
+		feed_str(&f, d->module->name);
+		feed_str(&f, d->name);
+		if (d->kind == LVC_D_STRUCT) {
+			feeds(&f, "struct");
+			feed_fields(c, &f, d->fields);
+		} else {
+			feeds(&f, "enum");
+			for (const lvc_member *m = d->members; m; m = m->next)
+				feed_str(&f, m->name);
+			feeds(&f, "}");
+		}
+	}
+	for (int i = 0; i < p->nendpoints; i++) {
+		const lvc_decl *d = p->endpoints[i];
+		char flags[64];
+		feed_str(&f, d->name);
+		snprintf(flags, sizeof flags, "%d:%d:%d", (int)d->ekind, d->policy.http,
+		         d->policy.volatile_delivery);
+		feeds(&f, flags);
+		feed_str(&f, d->policy.event);
+		feed_fields(c, &f, d->params);
+		feeds(&f, d->result ? lvc_type_str(c, d->result) : "-");
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)f.h);
+}
+
+/* ---- view-model helpers -------------------------------------------------- */
+
+json_t *
+lvc_jstr(lvc_str s)
+{
+	return json_stringn(s.p, s.n);
+}
+
+json_t *
+lvc_jfmt(const char *fmt, ...)
+{
+	char small[256], *buf = small;
+	va_list ap, ap2;
+	va_start(ap, fmt);
+	va_copy(ap2, ap);
+	int n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof small) {
+		buf = malloc((size_t)n + 1);
+		if (!buf)
+			abort();
+		vsnprintf(buf, (size_t)n + 1, fmt, ap2);
+	}
+	va_end(ap2);
+	json_t *j = json_string(buf);
+	if (buf != small)
+		free(buf);
+	return j;
+}
+
+/* A doc comment as lines, with anything that would end the comment it
+ * is placed in ("*" followed by "/") broken apart. */
+json_t *
+lvc_doc_lines(const lvc_doc *d)
+{
+	json_t *a = json_array();
+	if (!d)
+		return a;
+	const char *p = d->text;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = malloc(n * 2 + 1), *o = line;
+		if (!line)
+			abort();
+		for (size_t i = 0; i < n; i++) {
+			*o++ = p[i];
+			if (p[i] == '*' && i + 1 < n && p[i + 1] == '/')
+				*o++ = ' ';
+		}
+		while (o > line && (o[-1] == ' ' || o[-1] == '\t' || o[-1] == '\r'))
+			o--;
+		*o = '\0';
+		json_array_append_new(a, json_string(line));
+		free(line);
+		p += n + (nl != NULL);
+	}
+	return a;
+}
+
+/* Templates write `#line 0 "__self__"` to return to the generated file
+ * after a #line into the .lv; this puts in the real line and name. */
+static void
+fix_line_directives(lvc_tbuf *out, const char *filename)
+{
+	static const char mark[] = "#line 0 \"__self__\"";
+	if (!out->data || !strstr(out->data, mark))
+		return;
+	lvc_tbuf fixed = { 0 };
+	const char *p = out->data;
+	long line = 1;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p + 1) : strlen(p);
+		if (n >= sizeof mark - 1 && memcmp(p, mark, sizeof mark - 1) == 0) {
+			char buf[512];
+			int k = snprintf(buf, sizeof buf, "#line %ld \"%s\"\n", line + 1, filename);
+			lvc_tbuf_put(&fixed, buf, (size_t)k);
+		} else {
+			lvc_tbuf_put(&fixed, p, n);
+		}
+		line++;
+		p += n;
+	}
+	free(out->data);
+	*out = fixed;
+}
+
+int
+lvc_emit_file(lvc_ctx *c, lvc_emit *e, const char *tmpl, json_t *view, const char *filename)
+{
+	lvc_tbuf out = { 0 };
+	int rc = lvc_render(c, e->templates, e->ntemplates, tmpl, view, &out);
+	if (rc == 0)
+		fix_line_directives(&out, filename);
+	if (rc == 0) {
+		char *path = lvc_sprintf(&c->arena, "%s/%s", e->outdir, filename);
+		rc = lvc_write_file(c, path, out.data ? out.data : "", out.len);
+		e->written[e->nwritten++] = path;
+	}
+	free(out.data);
+	return rc;
+}

@@ -1,0 +1,72 @@
+/* emit.h - what the code generators share: the output set, the view-model
+ * helpers, and the handler-file merge. */
+#ifndef LVC_EMIT_H
+#define LVC_EMIT_H
+
+#include <jansson.h>
+
+#include "lvc.h"
+#include "template.h"
+
+typedef struct {
+	const char *outdir;
+	const char *base;            /* file stem: "chat" for chat.lv */
+	const char *source;          /* the .lv file name as shown in banners */
+	bool line_directives;        /* #line back into the .lv file */
+	const lvc_template *templates;
+	size_t ntemplates;
+	char hash[17];               /* schema hash, hex */
+	const char **written;        /* every output path, for the depfile */
+	int nwritten;
+} lvc_emit;
+
+/* Every declaration of the program, in a stable order. */
+typedef struct {
+	lvc_decl **types;            /* structs and enums, by module then source order */
+	int ntypes;
+	lvc_decl **endpoints;        /* sorted by name (the dispatch order) */
+	int nendpoints;
+} lvc_program;
+
+void lvc_program_collect(lvc_ctx *c, lvc_program *p);
+void lvc_program_free(lvc_program *p);
+
+/* The schema hash: FNV-1a (64 bits) over a canonical text of everything
+ * that reaches the wire. */
+void lvc_schema_hash(lvc_ctx *c, const lvc_program *p, char out[17]);
+
+json_t *lvc_jstr(lvc_str s);
+json_t *lvc_jfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Doc comment lines, made safe for a C comment or JSDoc. */
+json_t *lvc_doc_lines(const lvc_doc *d);
+
+/* Renders a template and writes it (unless unchanged). */
+int lvc_emit_file(lvc_ctx *c, lvc_emit *e, const char *tmpl, json_t *view,
+                  const char *filename);
+
+/* The JS module first: the C side embeds it (js_parts: C string literals
+ * of it, a new reference). */
+int lvc_emit_js(lvc_ctx *c, lvc_emit *e, const lvc_program *p, json_t **js_parts);
+int lvc_emit_c(lvc_ctx *c, lvc_emit *e, const lvc_program *p, json_t *js_parts);
+
+/* merge.c: handler files users edit. Blocks between marker lines hold one
+ * endpoint each; their bodies are the user's and are kept byte for byte. */
+typedef struct {
+	const char *name;            /* endpoint */
+	const char *text;            /* the freshly rendered block, markers included */
+} lvc_block;
+
+typedef enum { LVC_MARK_C, LVC_MARK_JS } lvc_mark_style;
+
+/* Merges fresh blocks into the existing file text (NULL: no file yet, then
+ * `fresh_file` is used as is). Returns the new text (malloc) or NULL after
+ * reporting why the file cannot be merged safely. */
+char *lvc_merge(lvc_ctx *c, const char *path, const char *old, const char *fresh_file,
+                const lvc_block *blocks, int nblocks, lvc_mark_style style);
+
+/* Merges into the handler file at path (creating it from `fresh` when
+ * absent) and writes it if anything changed. */
+int lvc_merge_write(lvc_ctx *c, lvc_emit *e, const char *path, const char *fresh,
+                    const lvc_block *blocks, int nblocks, lvc_mark_style style);
+
+#endif

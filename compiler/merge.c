@@ -1,0 +1,444 @@
+/* merge.c - regenerating the handler files users edit, without losing a
+ * byte of what they wrote.
+ *
+ * A handler file is free text around marked blocks, one per endpoint:
+ *
+ *   MARK lvc:begin NAME        (C: "/" "* lvc:begin NAME *" "/"; JS: "// lvc:begin NAME")
+ *   signature lines            lvc's: rewritten when the .lv changes
+ *   {                          C: a line that is "{"; JS: "export function ...{"
+ *   body lines                 the user's: kept byte for byte
+ *   }                          the last line that is "}"
+ *   MARK lvc:end NAME
+ *
+ * New endpoints get new blocks at the end; blocks of removed endpoints are
+ * disabled in place (C: #if 0, JS: line comments) with a warning, and come
+ * back if the endpoint does. Anything lvc cannot read safely (markers out
+ * of order, a duplicate block, a missing brace) stops it before it writes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+
+typedef struct {
+	const char *p;       /* start of the line */
+	size_t n;            /* length without the line break */
+	size_t full;         /* length with it */
+} line;
+
+typedef struct {
+	line *v;
+	size_t n;
+} lines;
+
+static lines
+split(const char *text)
+{
+	lines ls = { 0 };
+	size_t cap = 64;
+	ls.v = malloc(cap * sizeof *ls.v);
+	for (const char *p = text; ls.v && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t full = nl ? (size_t)(nl - p) + 1 : strlen(p);
+		size_t n = nl ? (size_t)(nl - p) : full;
+		if (n && p[n - 1] == '\r')
+			n--;
+		if (ls.n == cap) {
+			cap *= 2;
+			line *v = realloc(ls.v, cap * sizeof *v);
+			if (!v)
+				abort();
+			ls.v = v;
+		}
+		ls.v[ls.n++] = (line){ p, n, full };
+		p += full;
+	}
+	if (!ls.v)
+		abort();
+	return ls;
+}
+
+/* The content of a line without surrounding blanks. */
+static line
+trim(line l)
+{
+	while (l.n && (*l.p == ' ' || *l.p == '\t')) {
+		l.p++;
+		l.n--;
+	}
+	while (l.n && (l.p[l.n - 1] == ' ' || l.p[l.n - 1] == '\t'))
+		l.n--;
+	return l;
+}
+
+static bool
+line_is(line l, const char *s)
+{
+	l = trim(l);
+	return l.n == strlen(s) && memcmp(l.p, s, l.n) == 0;
+}
+
+/* If l is a marker "KIND NAME", returns NAME's length and sets *name. */
+static size_t
+marker(line l, lvc_mark_style st, const char *kind, const char **name)
+{
+	char pre[64];
+	snprintf(pre, sizeof pre, "%s%s ", st == LVC_MARK_C ? "/* " : "// ", kind);
+	const char *post = st == LVC_MARK_C ? " */" : "";
+	l = trim(l);
+	size_t np = strlen(pre), nq = strlen(post);
+	if (l.n <= np + nq || memcmp(l.p, pre, np) != 0 ||
+	    memcmp(l.p + l.n - nq, post, nq) != 0)
+		return 0;
+	*name = l.p + np;
+	size_t n = l.n - np - nq;
+	/* A removal marker carries a note after the name: "NAME: why". */
+	const char *colon = memchr(*name, ':', n);
+	return colon ? (size_t)(colon - *name) : n;
+}
+
+static bool
+opens_body(line l, lvc_mark_style st)
+{
+	if (st == LVC_MARK_C)
+		return line_is(l, "{");
+	line t = trim(l);
+	return t.n >= 16 && (memcmp(t.p, "export function ", 16) == 0 ||
+	                     (t.n >= 22 && memcmp(t.p, "export async function ", 22) == 0)) &&
+	       t.p[t.n - 1] == '{';
+}
+
+typedef struct {
+	int kind;            /* 0 text, 1 block, 2 removed block */
+	size_t first, last;  /* lines [first, last] */
+	const char *name;
+	size_t nname;
+	size_t open, close;  /* block: the "{" line and the last "}" line */
+} item;
+
+static void
+put(lvc_tbuf *b, const char *p, size_t n)
+{
+	lvc_tbuf_put(b, p, n);
+}
+
+static void
+put_lines(lvc_tbuf *b, const lines *ls, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		put(b, ls->v[i].p, ls->v[i].full);
+}
+
+static int
+refuse(lvc_ctx *c, const char *path, size_t lineno, const char *why, const char *name,
+       size_t n)
+{
+	lvc_error_plain(c, "%s:%zu: cannot merge the handler file: %s%s%.*s%s; lvc wrote "
+	                "nothing (fix the markers, or move the file away to start afresh)",
+	                path, lineno + 1, why, n ? " '" : "", (int)n, name ? name : "",
+	                n ? "'" : "");
+	return -1;
+}
+
+/* Reads the block structure of a handler file. */
+static int
+parse_items(lvc_ctx *c, const char *path, const lines *ls, lvc_mark_style st, item **out,
+            size_t *nout)
+{
+	item *items = calloc(ls->n + 1, sizeof *items);
+	size_t n = 0;
+	if (!items)
+		abort();
+	for (size_t i = 0; i < ls->n;) {
+		const char *name;
+		size_t nn;
+		if ((nn = marker(ls->v[i], st, "lvc:removed", &name))) {
+			/* A disabled block: up to its closing marker. */
+			size_t j = i + 1;
+			const char *ename;
+			size_t en = 0;
+			while (j < ls->n) {
+				line l = ls->v[j];
+				if (st == LVC_MARK_C && line_is(l, "")) {
+					j++;
+					continue;
+				}
+				en = st == LVC_MARK_C ? marker((line){ l.p + 7 * (l.n > 7 && !memcmp(l.p, "#endif ", 7)), l.n - 7 * (l.n > 7 && !memcmp(l.p, "#endif ", 7)), 0 }, st, "lvc:removed", &ename)
+				                      : marker(l, st, "lvc:removed-end", &ename);
+				if (en && (st != LVC_MARK_C || !memcmp(l.p, "#endif ", 7)))
+					break;
+				en = 0;
+				j++;
+			}
+			if (!en || en != nn || memcmp(ename, name, nn) != 0) {
+				free(items);
+				return refuse(c, path, i, "a disabled block has no end marker for", name, nn);
+			}
+			items[n++] = (item){ 2, i, j, name, nn, 0, 0 };
+			i = j + 1;
+			continue;
+		}
+		if (st == LVC_MARK_C && ls->v[i].n > 6 && !memcmp(ls->v[i].p, "#if 0 ", 6) &&
+		    (nn = marker((line){ ls->v[i].p + 6, ls->v[i].n - 6, 0 }, st, "lvc:removed", &name))) {
+			size_t j = i + 1;
+			const char *ename;
+			size_t en = 0;
+			for (; j < ls->n; j++) {
+				line l = ls->v[j];
+				if (l.n > 7 && !memcmp(l.p, "#endif ", 7) &&
+				    (en = marker((line){ l.p + 7, l.n - 7, 0 }, st, "lvc:removed", &ename)))
+					break;
+			}
+			if (!en || en != nn || memcmp(ename, name, nn) != 0) {
+				free(items);
+				return refuse(c, path, i, "a disabled block has no #endif for", name, nn);
+			}
+			items[n++] = (item){ 2, i, j, name, nn, 0, 0 };
+			i = j + 1;
+			continue;
+		}
+		if ((nn = marker(ls->v[i], st, "lvc:end", &name))) {
+			free(items);
+			return refuse(c, path, i, "an end marker with no begin marker for", name, nn);
+		}
+		if (!(nn = marker(ls->v[i], st, "lvc:begin", &name))) {
+			if (n && items[n - 1].kind == 0)
+				items[n - 1].last = i;
+			else
+				items[n++] = (item){ 0, i, i, NULL, 0, 0, 0 };
+			i++;
+			continue;
+		}
+		size_t j = i + 1, open = 0, close = 0;
+		const char *ename;
+		size_t en = 0;
+		for (; j < ls->n; j++) {
+			if (marker(ls->v[j], st, "lvc:begin", &ename)) {
+				free(items);
+				return refuse(c, path, j, "a begin marker inside the block of", name, nn);
+			}
+			if ((en = marker(ls->v[j], st, "lvc:end", &ename)))
+				break;
+			if (!open && opens_body(ls->v[j], st))
+				open = j;
+			else if (open && line_is(ls->v[j], "}"))
+				close = j;
+		}
+		if (!en) {
+			free(items);
+			return refuse(c, path, i, "no end marker for", name, nn);
+		}
+		if (en != nn || memcmp(ename, name, nn) != 0) {
+			free(items);
+			return refuse(c, path, j, "the end marker does not match the block of", name, nn);
+		}
+		if (!open || !close) {
+			free(items);
+			return refuse(c, path, i, open ? "no closing '}' line in the block of" :
+			              "no opening line of the function in the block of", name, nn);
+		}
+		for (size_t k = 0; k < n; k++)
+			if (items[k].kind != 0 && items[k].nname == nn && !memcmp(items[k].name, name, nn)) {
+				free(items);
+				return refuse(c, path, i, "a second block for", name, nn);
+			}
+		items[n++] = (item){ 1, i, j, name, nn, open, close };
+		i = j + 1;
+	}
+	*out = items;
+	*nout = n;
+	return 0;
+}
+
+static const lvc_block *
+find_block(const lvc_block *blocks, int nblocks, const char *name, size_t n)
+{
+	for (int i = 0; i < nblocks; i++)
+		if (strlen(blocks[i].name) == n && !memcmp(blocks[i].name, name, n))
+			return &blocks[i];
+	return NULL;
+}
+
+/* Writes a fresh block's signature, the user's body, and the fresh close. */
+static int
+splice(lvc_ctx *c, lvc_tbuf *out, const lvc_block *b, const lines *old, size_t body_from,
+       size_t body_to, lvc_mark_style st, const char *prefix_strip)
+{
+	lines fresh = split(b->text);
+	size_t open = 0, close = 0;
+	for (size_t i = 0; i < fresh.n; i++) {
+		if (!open && opens_body(fresh.v[i], st))
+			open = i;
+		else if (open && line_is(fresh.v[i], "}"))
+			close = i;
+	}
+	if (!open || !close) {
+		free(fresh.v);
+		lvc_error_plain(c, "internal error: template block for '%s' has no body", b->name);
+		return -1;
+	}
+	put_lines(out, &fresh, 0, open + 1);
+	for (size_t i = body_from; i < body_to; i++) {
+		line l = old->v[i];
+		size_t skip = prefix_strip && l.full >= strlen(prefix_strip) &&
+		              !memcmp(l.p, prefix_strip, strlen(prefix_strip)) ? strlen(prefix_strip) : 0;
+		if (prefix_strip && !skip && l.n == 2 && !memcmp(l.p, "//", 2))
+			skip = 2;
+		put(out, l.p + skip, l.full - skip);
+	}
+	put_lines(out, &fresh, close, fresh.n);
+	free(fresh.v);
+	return 0;
+}
+
+char *
+lvc_merge(lvc_ctx *c, const char *path, const char *old, const char *fresh_file,
+          const lvc_block *blocks, int nblocks, lvc_mark_style st)
+{
+	if (!old) {
+		char *s = strdup(fresh_file);
+		if (!s)
+			abort();
+		return s;
+	}
+	lines ls = split(old);
+	item *items = NULL;
+	size_t nitems = 0;
+	if (parse_items(c, path, &ls, st, &items, &nitems) != 0) {
+		free(ls.v);
+		return NULL;
+	}
+	lvc_tbuf out = { 0 };
+	bool *seen = calloc((size_t)nblocks + 1, sizeof *seen);
+	int rc = 0;
+	put(&out, "", 0);
+	for (size_t k = 0; k < nitems && rc == 0; k++) {
+		item *it = &items[k];
+		const lvc_block *b = it->kind ? find_block(blocks, nblocks, it->name, it->nname) : NULL;
+		if (b && seen[b - blocks]) {
+			rc = refuse(c, path, it->first, "a second block for", it->name, it->nname);
+			break;
+		}
+		if (b)
+			seen[b - blocks] = true;
+		if (it->kind == 0) {
+			put_lines(&out, &ls, it->first, it->last + 1);
+		} else if (it->kind == 1 && b) {
+			rc = splice(c, &out, b, &ls, it->open + 1, it->close, st, NULL);
+		} else if (it->kind == 1) {
+			/* Removed from the .lv: disable the block, keep every line. */
+			lvc_warning(c, LVC_WARN_REMOVED, (lvc_loc){ UINT32_MAX, 0, 0 },
+			            "%s: '%.*s' is no longer an endpoint; its code is kept in a "
+			            "disabled block", path, (int)it->nname, it->name);
+			char head[256];
+			if (st == LVC_MARK_C) {
+				snprintf(head, sizeof head, "#if 0 /* lvc:removed %.*s: no longer in the "
+				         ".lv file; kept for you */\n", (int)it->nname, it->name);
+				put(&out, head, strlen(head));
+				put_lines(&out, &ls, it->first, it->last + 1);
+				snprintf(head, sizeof head, "#endif /* lvc:removed %.*s */\n",
+				         (int)it->nname, it->name);
+				put(&out, head, strlen(head));
+			} else {
+				snprintf(head, sizeof head, "// lvc:removed %.*s: no longer in the .lv "
+				         "file; kept for you\n", (int)it->nname, it->name);
+				put(&out, head, strlen(head));
+				for (size_t i = it->first; i <= it->last; i++) {
+					put(&out, ls.v[i].n ? "// " : "//", ls.v[i].n ? 3 : 2);
+					put(&out, ls.v[i].p, ls.v[i].full);
+				}
+				snprintf(head, sizeof head, "// lvc:removed-end %.*s\n", (int)it->nname,
+				         it->name);
+				put(&out, head, strlen(head));
+			}
+		} else if (b) {
+			/* The endpoint is back: bring its old body back to life. */
+			size_t first = it->first + 1, last = it->last;   /* inner lines */
+			const char *strip = st == LVC_MARK_JS ? "// " : NULL;
+			lines inner = { ls.v + first, last - first };
+			size_t open = 0, close = 0;
+			for (size_t i = 0; i < inner.n; i++) {
+				line l = inner.v[i];
+				if (strip && l.n >= 3 && !memcmp(l.p, strip, 3))
+					l = (line){ l.p + 3, l.n - 3, l.full - 3 };
+				if (!open && opens_body(l, st))
+					open = i + 1;
+				else if (open && line_is(l, "}"))
+					close = i + 1;
+			}
+			if (!open || !close) {
+				rc = refuse(c, path, it->first, "cannot read the disabled block of",
+				            it->name, it->nname);
+				break;
+			}
+			rc = splice(c, &out, b, &ls, first + open, first + close - 1, st, strip);
+		} else {
+			put_lines(&out, &ls, it->first, it->last + 1);
+		}
+	}
+	for (int i = 0; rc == 0 && i < nblocks; i++) {
+		if (seen[i])
+			continue;
+		if (out.len && out.data[out.len - 1] != '\n')
+			put(&out, "\n", 1);
+		put(&out, "\n", 1);
+		put(&out, blocks[i].text, strlen(blocks[i].text));
+	}
+	free(seen);
+	free(items);
+	free(ls.v);
+	if (rc != 0) {
+		free(out.data);
+		return NULL;
+	}
+	return out.data;
+}
+
+static char *
+read_all(const char *path, bool *missing)
+{
+	FILE *f = fopen(path, "rb");
+	*missing = !f;
+	if (!f)
+		return NULL;
+	lvc_tbuf b = { 0 };
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		lvc_tbuf_put(&b, buf, n);
+	bool err = ferror(f);
+	fclose(f);
+	if (err) {
+		free(b.data);
+		return NULL;
+	}
+	if (!b.data)
+		lvc_tbuf_put(&b, "", 0);
+	return b.data;
+}
+
+int
+lvc_merge_write(lvc_ctx *c, lvc_emit *e, const char *path, const char *fresh,
+                const lvc_block *blocks, int nblocks, lvc_mark_style st)
+{
+	bool missing;
+	char *old = read_all(path, &missing);
+	if (!old && !missing) {
+		lvc_error_plain(c, "cannot read '%s'", path);
+		return -1;
+	}
+	if (old && memchr(old, '\0', strlen(old)) == NULL && strlen(old) == 0) {
+		/* An empty file is taken as no file. */
+		free(old);
+		old = NULL;
+	}
+	char *text = lvc_merge(c, path, old, fresh, blocks, nblocks, st);
+	free(old);
+	if (!text)
+		return -1;
+	int rc = lvc_write_file(c, path, text, strlen(text));
+	free(text);
+	if (rc == 0)
+		e->written[e->nwritten++] = lvc_strndup(&c->arena, path, strlen(path));
+	return rc;
+}

@@ -1,0 +1,330 @@
+/* template.c - a small logic-less template engine (a Mustache subset) that
+ * renders the generated files from templates/ against a JSON view model.
+ *
+ *   {{name}} {{a.b}} {{.}}     the value, as text (no escaping)
+ *   {{#name}}..{{/name}}       a list: once per item; an object: once in it;
+ *                              true or a non-empty string: once; else never
+ *   {{^name}}..{{/name}}       once when name is false, null, "" or []
+ *   {{>name}}                  another template, in the current context
+ *   {{! text}}                 a comment
+ * Inside a list, -first, -last and -index describe the current item. A line
+ * holding only a section tag, a comment or a partial vanishes whole, so
+ * templates can be laid out readably. A name with no value is an error: a
+ * typo in a template must not become a silent blank. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lvc.h"
+#include "template.h"
+
+typedef struct frame {
+	json_t *value;
+	const struct frame *up;
+	long index;            /* >= 0 inside a list */
+	long count;
+} frame;
+
+typedef struct {
+	lvc_ctx *c;
+	const lvc_template *t;
+	const lvc_template *all;
+	size_t nall;
+	lvc_tbuf *out;
+	int depth;
+	bool failed;
+} render;
+
+void
+lvc_tbuf_put(lvc_tbuf *b, const char *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (b->len + n + 1 > cap)
+			cap *= 2;
+		char *d = realloc(b->data, cap);
+		if (!d) {
+			fputs("lvc: out of memory\n", stderr);
+			abort();
+		}
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static void
+tfail(render *r, const char *at, const char *fmt, const char *name, size_t n)
+{
+	int line = 1;
+	for (const char *p = r->t->text; p < at; p++)
+		line += *p == '\n';
+	lvc_error_plain(r->c, "template %s:%d: %s '%.*s'", r->t->name, line, fmt, (int)n, name);
+	r->failed = true;
+}
+
+static json_t *
+lookup(render *r, const frame *f, const char *name, size_t n, const char *at)
+{
+	if (n == 1 && name[0] == '.')
+		return json_incref(f->value);
+	/* Iteration state of the innermost list. */
+	if (name[0] == '-') {
+		const frame *l = f;
+		while (l && l->index < 0)
+			l = l->up;
+		if (l && n == 6 && memcmp(name, "-first", 6) == 0)
+			return json_boolean(l->index == 0);
+		if (l && n == 5 && memcmp(name, "-last", 5) == 0)
+			return json_boolean(l->index == l->count - 1);
+		if (l && n == 6 && memcmp(name, "-index", 6) == 0)
+			return json_integer(l->index);
+		tfail(r, at, "no list around", name, n);
+		return NULL;
+	}
+	const char *dot = memchr(name, '.', n);
+	bool dotted = dot != NULL;
+	size_t first = dot ? (size_t)(dot - name) : n;
+	json_t *v = NULL;
+	for (; f && !v; f = f->up)
+		if (json_is_object(f->value)) {
+			char key[128];
+			if (first >= sizeof key)
+				break;
+			memcpy(key, name, first);
+			key[first] = '\0';
+			v = json_object_get(f->value, key);
+		}
+	bool found_first = v != NULL;
+	while (v && dot) {
+		const char *seg = dot + 1;
+		dot = memchr(seg, '.', (size_t)(name + n - seg));
+		size_t len = dot ? (size_t)(dot - seg) : (size_t)(name + n - seg);
+		char key[128];
+		if (len >= sizeof key)
+			return NULL;
+		memcpy(key, seg, len);
+		key[len] = '\0';
+		if (json_is_array(v) && key[0] >= '0' && key[0] <= '9')
+			v = json_array_get(v, (size_t)strtoul(key, NULL, 10));
+		else
+			v = json_is_object(v) ? json_object_get(v, key) : NULL;
+	}
+	if (!v && dotted && found_first) {
+		/* a.0 past the end of a list is "nothing", not a typo */
+		v = json_null();
+	}
+	if (!v)
+		tfail(r, at, "no value named", name, n);
+	else
+		json_incref(v);
+	return v;
+}
+
+static bool
+truthy(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_NULL: case JSON_FALSE: return false;
+	case JSON_STRING: return json_string_length(v) > 0;
+	case JSON_ARRAY: return json_array_size(v) > 0;
+	default: return true;
+	}
+}
+
+/* A tag: {{ kind? name }}; sets kind ('#', '^', '/', '>', '!', or 0). */
+typedef struct {
+	const char *start, *end;   /* the whole tag, braces included */
+	char kind;
+	const char *name;
+	size_t n;
+} tag;
+
+static bool
+next_tag(const char *p, const char *end, tag *t)
+{
+	const char *open = p;
+	while ((open = memchr(open, '{', (size_t)(end - open))) && open + 1 < end && open[1] != '{')
+		open++;
+	if (!open || open + 1 >= end)
+		return false;
+	const char *close = open + 2;
+	while (close + 1 < end && !(close[0] == '}' && close[1] == '}'))
+		close++;
+	if (close + 1 >= end)
+		return false;
+	t->start = open;
+	t->end = close + 2;
+	const char *q = open + 2;
+	t->kind = (*q == '#' || *q == '^' || *q == '/' || *q == '>' || *q == '!') ? *q++ : 0;
+	while (q < close && *q == ' ')
+		q++;
+	const char *e = close;
+	while (e > q && e[-1] == ' ')
+		e--;
+	t->name = q;
+	t->n = (size_t)(e - q);
+	return true;
+}
+
+/* Finds the {{/name}} that closes a section starting after `p`. */
+static const char *
+find_close(const char *p, const char *end, const char *name, size_t n, const char **after)
+{
+	int depth = 1;
+	tag t;
+	while (next_tag(p, end, &t)) {
+		if ((t.kind == '#' || t.kind == '^') && t.n == n && memcmp(t.name, name, n) == 0)
+			depth++;
+		else if (t.kind == '/' && t.n == n && memcmp(t.name, name, n) == 0 && --depth == 0) {
+			*after = t.end;
+			return t.start;
+		}
+		p = t.end;
+	}
+	return NULL;
+}
+
+/* Is the tag alone on its line? Then the line goes, not just the tag. */
+static bool
+standalone(const char *begin, const char *end, tag *t, const char **line_start,
+           const char **line_end)
+{
+	if (t->kind == 0)
+		return false;
+	const char *s = t->start;
+	while (s > begin && (s[-1] == ' ' || s[-1] == '\t'))
+		s--;
+	if (s > begin && s[-1] != '\n')
+		return false;
+	const char *e = t->end;
+	while (e < end && (*e == ' ' || *e == '\t'))
+		e++;
+	if (e < end && *e != '\n')
+		return false;
+	*line_start = s;
+	*line_end = e < end ? e + 1 : e;
+	return true;
+}
+
+static void run(render *r, const char *p, const char *end, const frame *f);
+
+static const lvc_template *
+find_template(render *r, const char *name, size_t n)
+{
+	for (size_t i = 0; i < r->nall; i++)
+		if (strlen(r->all[i].name) == n && memcmp(r->all[i].name, name, n) == 0)
+			return &r->all[i];
+	return NULL;
+}
+
+static void
+run(render *r, const char *p, const char *end, const frame *f)
+{
+	tag t;
+	const char *begin = p;
+	while (!r->failed && next_tag(p, end, &t)) {
+		const char *ls = t.start, *le = t.end;
+		bool alone = standalone(begin, end, &t, &ls, &le);
+		lvc_tbuf_put(r->out, p, (size_t)(ls - p));
+		switch (t.kind) {
+		case '!':
+			p = le;
+			break;
+		case 0: {
+			json_t *v = lookup(r, f, t.name, t.n, t.start);
+			if (!v)
+				return;
+			char num[64];
+			if (json_is_string(v))
+				lvc_tbuf_put(r->out, json_string_value(v), json_string_length(v));
+			else if (json_is_integer(v))
+				lvc_tbuf_put(r->out, num, (size_t)snprintf(num, sizeof num, "%lld",
+				                                           (long long)json_integer_value(v)));
+			else if (json_is_real(v))
+				lvc_tbuf_put(r->out, num, (size_t)snprintf(num, sizeof num, "%.17g",
+				                                           json_real_value(v)));
+			else if (json_is_boolean(v))
+				lvc_tbuf_put(r->out, json_is_true(v) ? "true" : "false", json_is_true(v) ? 4 : 5);
+			else if (!json_is_null(v))
+				tfail(r, t.start, "not text:", t.name, t.n);
+			json_decref(v);
+			p = t.end;
+			break;
+		}
+		case '>': {
+			const lvc_template *sub = find_template(r, t.name, t.n);
+			if (!sub || r->depth > 32) {
+				tfail(r, t.start, sub ? "partials nested too deeply at" : "no template named",
+				      t.name, t.n);
+				return;
+			}
+			const lvc_template *saved = r->t;
+			r->t = sub;
+			r->depth++;
+			run(r, sub->text, sub->text + sub->len, f);
+			r->depth--;
+			r->t = saved;
+			p = le;
+			break;
+		}
+		case '/':
+			tfail(r, t.start, "unopened section", t.name, t.n);
+			return;
+		default: {
+			const char *after = NULL;
+			const char *close = find_close(t.end, end, t.name, t.n, &after);
+			if (!close) {
+				tfail(r, t.start, "unclosed section", t.name, t.n);
+				return;
+			}
+			tag ct = { close, after, '/', t.name, t.n };
+			const char *cls = close, *cle = after;
+			bool close_alone = standalone(begin, end, &ct, &cls, &cle);
+			const char *body = alone ? le : t.end;
+			const char *body_end = close_alone ? cls : close;
+			json_t *v = lookup(r, f, t.name, t.n, t.start);
+			if (!v)
+				return;
+			if (t.kind == '^') {
+				if (!truthy(v))
+					run(r, body, body_end, f);
+			} else if (json_is_array(v)) {
+				size_t n = json_array_size(v);
+				for (size_t i = 0; i < n && !r->failed; i++) {
+					frame item = { json_array_get(v, i), f, (long)i, (long)n };
+					run(r, body, body_end, &item);
+				}
+			} else if (json_is_object(v)) {
+				frame in = { v, f, -1, 0 };
+				run(r, body, body_end, &in);
+			} else if (truthy(v)) {
+				run(r, body, body_end, f);
+			}
+			json_decref(v);
+			p = close_alone ? cle : after;
+			break;
+		}
+		}
+	}
+	if (!r->failed)
+		lvc_tbuf_put(r->out, p, (size_t)(end - p));
+}
+
+int
+lvc_render(lvc_ctx *c, const lvc_template *all, size_t nall, const char *name,
+           json_t *view, lvc_tbuf *out)
+{
+	render r = { .c = c, .all = all, .nall = nall, .out = out };
+	r.t = find_template(&r, name, strlen(name));
+	if (!r.t) {
+		lvc_error_plain(c, "no template named '%s'", name);
+		return -1;
+	}
+	frame top = { view, NULL, -1, 0 };
+	run(&r, r.t->text, r.t->text + r.t->len, &top);
+	return r.failed ? -1 : 0;
+}

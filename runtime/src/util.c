@@ -1,0 +1,245 @@
+/* util.c - status codes, strings, arenas, buffers: the small pieces every
+ * other runtime module uses. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lv_internal.h"
+
+const char *
+lv_strerror(int status)
+{
+	switch (status) {
+	case LV_OK: return "success";
+#define LV__MSG(name, val, wire, msg) case LV_E##name: return msg;
+	LV_ERRNO_MAP(LV__MSG)
+#undef LV__MSG
+	default: return "unknown error";
+	}
+}
+
+const char *
+lv_errname(int status)
+{
+	switch (status) {
+	case LV_OK: return "ok";
+#define LV__WIRE(name, val, wire, msg) case LV_E##name: return wire;
+	LV_ERRNO_MAP(LV__WIRE)
+#undef LV__WIRE
+	default: return "internal";
+	}
+}
+
+lv_str
+lv_cstr(const char *s)
+{
+	return s ? (lv_str){ s, strlen(s) } : (lv_str){ "", 0 };
+}
+
+bool
+lv__utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	while (p < end) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		int need;
+		uint32_t cp;
+		if ((*p & 0xe0) == 0xc0) { need = 1; cp = *p & 0x1f; }
+		else if ((*p & 0xf0) == 0xe0) { need = 2; cp = *p & 0x0f; }
+		else if ((*p & 0xf8) == 0xf0) { need = 3; cp = *p & 0x07; }
+		else return false;
+		if (end - p <= need)
+			return false;
+		for (int i = 1; i <= need; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800) ||
+		    (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		p += need + 1;
+	}
+	return true;
+}
+
+/* ---- arena ------------------------------------------------------------------- */
+
+struct lv_arena_block {
+	lv_arena_block *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+void
+lv_arena_init(lv_arena *a)
+{
+	a->head = NULL;
+	a->used = 0;
+}
+
+void *
+lv_arena_alloc(lv_arena *a, size_t n)
+{
+	lv_arena_block *b = a->head;
+	size_t align = sizeof(max_align_t);
+	if (n > SIZE_MAX / 2)
+		return NULL;
+	n = (n + align - 1) & ~(align - 1);
+	if (n == 0)
+		n = align;
+	if (!b || b->cap - b->used < n) {
+		size_t cap = n > 4096 - sizeof *b ? n : 4096 - sizeof *b;
+		b = malloc(sizeof *b + cap);
+		if (!b)
+			return NULL;
+		b->used = 0;
+		b->cap = cap;
+		b->next = a->head;
+		a->head = b;
+	}
+	void *p = (char *)b->data + b->used;
+	b->used += n;
+	a->used += n;
+	memset(p, 0, n);
+	return p;
+}
+
+lv_str
+lv_arena_strdup(lv_arena *a, lv_str s)
+{
+	char *p = lv_arena_alloc(a, s.len + 1);
+	if (!p)
+		return (lv_str){ NULL, 0 };
+	if (s.len)
+		memcpy(p, s.ptr, s.len);
+	return (lv_str){ p, s.len };
+}
+
+void
+lv_arena_free(lv_arena *a)
+{
+	lv_arena_block *b = a->head;
+	while (b) {
+		lv_arena_block *next = b->next;
+		free(b);
+		b = next;
+	}
+	a->head = NULL;
+	a->used = 0;
+}
+
+/* ---- buffers ------------------------------------------------------------------- */
+
+void
+lv_buf_init(lv_buf *b)
+{
+	memset(b, 0, sizeof *b);
+}
+
+void
+lv_buf_free(lv_buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof *b);
+}
+
+static bool
+reserve(lv_buf *b, size_t n)
+{
+	if (b->failed)
+		return false;
+	if (b->cap - b->len > n)
+		return true;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap - b->len <= n) {
+		if (cap > SIZE_MAX / 2) {
+			b->failed = true;
+			return false;
+		}
+		cap *= 2;
+	}
+	char *p = realloc(b->data, cap);
+	if (!p) {
+		b->failed = true;
+		return false;
+	}
+	b->data = p;
+	b->cap = cap;
+	return true;
+}
+
+void
+lv_buf_append(lv_buf *b, const void *p, size_t n)
+{
+	if (!n || !reserve(b, n))
+		return;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void
+lv_buf_puts(lv_buf *b, const char *s)
+{
+	lv_buf_append(b, s, strlen(s));
+}
+
+void
+lv_buf_json_str(lv_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	/* Worst case: every byte becomes \u00XX. */
+	if (!reserve(b, n * 6 + 2))
+		return;
+	char *o = b->data + b->len;
+	*o++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		switch (ch) {
+		case '"': *o++ = '\\'; *o++ = '"'; break;
+		case '\\': *o++ = '\\'; *o++ = '\\'; break;
+		case '\n': *o++ = '\\'; *o++ = 'n'; break;
+		case '\r': *o++ = '\\'; *o++ = 'r'; break;
+		case '\t': *o++ = '\\'; *o++ = 't'; break;
+		default:
+			if (ch < 0x20 || ch == 0x7f) {
+				memcpy(o, "\\u00", 4);
+				o[4] = hex[ch >> 4];
+				o[5] = hex[ch & 15];
+				o += 6;
+			} else {
+				*o++ = (char)ch;
+			}
+		}
+	}
+	*o++ = '"';
+	b->len = (size_t)(o - b->data);
+	b->data[b->len] = '\0';
+}
+
+/* ---- apps -------------------------------------------------------------------- */
+
+const lv_endpoint *
+lv_app_find(const lv_app *app, const char *name, size_t len)
+{
+	size_t lo = 0, hi = app->nendpoints;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *m = app->endpoints[mid].name;
+		int c = strncmp(m, name, len);
+		if (c == 0 && m[len] != '\0')
+			c = 1;
+		if (c == 0)
+			return &app->endpoints[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
