@@ -303,7 +303,6 @@ decode_string(lvc_ctx *c, const char *p, uint32_t n)
 		case 'r': *o++ = '\r'; break;
 		case 'b': *o++ = '\b'; break;
 		case 'f': *o++ = '\f'; break;
-		case '0': *o++ = '\0'; break;
 		case 'u': {
 			uint32_t cp = 0;
 			if (p < end && *p == '{') {
@@ -357,16 +356,13 @@ static const struct unit {
 	{ "s", LVC_V_DURATION, 1000 },
 	{ "m", LVC_V_DURATION, 60 * 1000 },
 	{ "h", LVC_V_DURATION, 3600 * 1000 },
-	{ "b", LVC_V_SIZE, 1 }, { "B", LVC_V_SIZE, 1 },
+	{ "B", LVC_V_SIZE, 1 },
 	{ "k", LVC_V_SIZE, 1024 }, { "K", LVC_V_SIZE, 1024 },
-	{ "kb", LVC_V_SIZE, 1024 }, { "KB", LVC_V_SIZE, 1024 },
-	{ "KiB", LVC_V_SIZE, 1024 }, { "kib", LVC_V_SIZE, 1024 },
+	{ "KB", LVC_V_SIZE, 1024 }, { "KiB", LVC_V_SIZE, 1024 },
 	{ "M", LVC_V_SIZE, 1024 * 1024 }, { "MB", LVC_V_SIZE, 1024 * 1024 },
-	{ "MiB", LVC_V_SIZE, 1024 * 1024 }, { "mb", LVC_V_SIZE, 1024 * 1024 },
-	{ "mib", LVC_V_SIZE, 1024 * 1024 },
+	{ "MiB", LVC_V_SIZE, 1024 * 1024 },
 	{ "G", LVC_V_SIZE, 1024 * 1024 * 1024 }, { "GB", LVC_V_SIZE, 1024 * 1024 * 1024 },
-	{ "GiB", LVC_V_SIZE, 1024 * 1024 * 1024 }, { "gb", LVC_V_SIZE, 1024 * 1024 * 1024 },
-	{ "gib", LVC_V_SIZE, 1024 * 1024 * 1024 },
+	{ "GiB", LVC_V_SIZE, 1024 * 1024 * 1024 },
 };
 
 static const struct unit *
@@ -411,8 +407,10 @@ lvc_ast_number(lvc_ctx *c, const lvc_token *minus, lvc_value_kind k, lvc_token t
 	char buf[64];
 
 	if (k == LVC_V_INT) {
-		if (!parse_int(s, minus != NULL, &v->i))
+		if (!parse_int(s, minus != NULL, &v->i)) {
 			lvc_error(c, v->loc, "integer literal does not fit in 64 bits");
+			v->bad = true;
+		}
 		return v;
 	}
 	/* FLOAT, or a number with a unit: split off the unit first. */
@@ -423,6 +421,7 @@ lvc_ast_number(lvc_ctx *c, const lvc_token *minus, lvc_value_kind k, lvc_token t
 		n++;
 	if (n >= sizeof buf) {
 		lvc_error(c, v->loc, "number literal too long");
+		v->bad = true;
 		return v;
 	}
 	memcpy(buf, s.p, n);
@@ -433,25 +432,36 @@ lvc_ast_number(lvc_ctx *c, const lvc_token *minus, lvc_value_kind k, lvc_token t
 		f = -f;
 	if (k == LVC_V_FLOAT) {
 		v->f = f;
-		if (!isfinite(f) || errno == ERANGE)
+		if (!isfinite(f) || errno == ERANGE) {
 			lvc_error(c, v->loc, "floating-point literal out of range");
+			v->bad = true;
+		}
 		return v;
 	}
 	lvc_str unit = { s.p + n, s.n - n };
 	const struct unit *u = find_unit(unit);
 	if (!u) {
 		lvc_error(c, v->loc,
-		          "unknown unit '%.*s'; durations take ms, s, m or h, and "
+		          "unknown unit '%.*s'; durations take ms, s, m (minutes) or h, and "
 		          "sizes take B, k, M or G (1024-based)", (int)unit.n, unit.p);
+		v->bad = true;
 		return v;
 	}
 	v->kind = u->kind;
+	if (minus) {
+		lvc_error(c, v->loc, "a %s cannot be negative",
+		          u->kind == LVC_V_DURATION ? "duration" : "size");
+		v->bad = true;
+		return v;
+	}
 	double scaled = f * (double)u->scale;
 	if (scaled != floor(scaled)) {
 		lvc_error(c, v->loc, "'%.*s' is not a whole number of %s", (int)s.n, s.p,
 		          u->kind == LVC_V_DURATION ? "milliseconds" : "bytes");
+		v->bad = true;
 	} else if (scaled >= 9.2e18) {
 		lvc_error(c, v->loc, "'%.*s' is too large", (int)s.n, s.p);
+		v->bad = true;
 	} else {
 		v->i = (int64_t)scaled;
 	}
@@ -463,6 +473,7 @@ lvc_ast_value_rate(lvc_ctx *c, lvc_token n, lvc_token unit)
 {
 	lvc_value *v = lvc_ast_number(c, NULL, LVC_V_INT, n);
 	lvc_str u = lvc_tok_str(c, unit);
+	bool bad = v->bad;
 	v->kind = LVC_V_RATE;
 	v->loc = lvc_loc_span(v->loc, lvc_tok_loc(c, unit));
 	if (lvc_str_eq(u, "s"))
@@ -471,9 +482,12 @@ lvc_ast_value_rate(lvc_ctx *c, lvc_token n, lvc_token unit)
 		v->per = 60 * 1000;
 	else if (lvc_str_eq(u, "h"))
 		v->per = 3600 * 1000;
-	else
+	else {
 		lvc_error(c, lvc_tok_loc(c, unit),
 		          "unknown rate period '%.*s'; write N/s, N/m or N/h", (int)u.n, u.p);
+		bad = true;
+	}
+	v->bad = bad;
 	return v;
 }
 

@@ -145,7 +145,7 @@ value_kind_name(lvc_value_kind k)
 {
 	switch (k) {
 	case LVC_V_INT: return "an integer";
-	case LVC_V_FLOAT: return "a number";
+	case LVC_V_FLOAT: return "a float";
 	case LVC_V_STRING: return "a string";
 	case LVC_V_BOOL: return "a boolean";
 	case LVC_V_NULL: return "null";
@@ -188,10 +188,10 @@ static const char *
 closest(lvc_str s, const char *const *words)
 {
 	const char *best = NULL;
-	unsigned bd = s.n <= 3 ? 1 : 2;
+	unsigned bd = s.n <= 3 ? 1 : s.n <= 6 ? 2 : 3;
 	for (; *words; words++) {
 		unsigned d = distance(s, *words);
-		if (d <= bd && (!best || d < bd)) {
+		if (d <= bd && d < strlen(*words) / 2 + 1 && (!best || d < bd)) {
 			best = *words;
 			bd = d;
 		}
@@ -236,6 +236,7 @@ typedef struct {
 	lvc_symtab cnames;    /* generated C identifier -> decl */
 	lvc_symtab events;    /* "server:name" / "client:name" -> decl */
 	lvc_symtab groups;    /* callback group -> decl that set its model */
+	lvc_symtab module_policy; /* module name -> its lvc_policy (access, roles) */
 	lvc_symtab modules;   /* module name -> module */
 } checker;
 
@@ -259,14 +260,14 @@ suggest_type(checker *k, lvc_type *t)
 {
 	const char *hint = closest(t->name, builtin_names);
 	lvc_decl *best = NULL;
-	unsigned bd = t->name.n <= 3 ? 1 : 2;
+	unsigned bd = t->name.n <= 3 ? 1 : t->name.n <= 6 ? 2 : 3;
 	for (lvc_module *m = k->c->modules; m; m = m->next)
 		for (lvc_decl *d = m->decls; d; d = d->next) {
 			if (d->kind == LVC_D_ENDPOINT)
 				continue;
 			char *z = lvc_strndup(&k->c->arena, d->name.p, d->name.n);
 			unsigned dd = distance(t->name, z);
-			if (dd <= bd && (!best || dd < bd)) {
+			if (dd <= bd && dd < d->name.n / 2 + 1 && (!best || dd < bd)) {
 				best = d;
 				bd = dd;
 			}
@@ -360,9 +361,21 @@ resolve_type(checker *k, lvc_type *t, bool top)
 	if (d && mod.p && !lvc_str_same(d->module->name, mod))
 		d = NULL;
 	if (!d) {
+		t->kind = LVC_T_ERROR;
+		if (c->incomplete)
+			return;   /* likely declared in what failed to parse or load */
+		if (mod.p && !lvc_symtab_get(&k->modules, mod)) {
+			lvc_error(c, t->loc, "unknown type '%.*s': there is no module '%.*s'",
+			          (int)t->name.n, t->name.p, (int)mod.n, mod.p);
+			lvc_decl *other = lvc_symtab_get(&k->names, name);
+			if (other)
+				lvc_note(c, other->loc, "'%.*s' is declared in module '%.*s'",
+				         (int)name.n, name.p, (int)other->module->name.n,
+				         other->module->name.p);
+			return;
+		}
 		lvc_error(c, t->loc, "unknown type '%.*s'", (int)t->name.n, t->name.p);
 		suggest_type(k, t);
-		t->kind = LVC_T_ERROR;
 		return;
 	}
 	if (d->kind == LVC_D_ENDPOINT) {
@@ -381,6 +394,8 @@ value_fits(checker *k, const lvc_value *v, const lvc_type *t, lvc_str what)
 {
 	lvc_ctx *c = k->c;
 	const char *why = NULL;
+	if (v->bad)
+		return true;
 	switch (t->kind) {
 	case LVC_T_ERROR:
 		return true;
@@ -420,8 +435,12 @@ value_fits(checker *k, const lvc_value *v, const lvc_type *t, lvc_str what)
 	case LVC_T_LIST:
 		if (v->kind == LVC_V_LIST) {
 			bool ok = true;
+			bool nested = what.n > 11 && memcmp(what.p, "an item of ", 11) == 0;
+			char *item = nested ? lvc_sprintf(&c->arena, "an item of %.*s", (int)what.n, what.p)
+			                    : lvc_sprintf(&c->arena, "an item of the default for '%.*s'",
+			                                  (int)what.n, what.p);
 			for (const lvc_value *i = v->items; i; i = i->next)
-				ok &= value_fits(k, i, t->elem, what);
+				ok &= value_fits(k, i, t->elem, (lvc_str){ item, (uint32_t)strlen(item) });
 			return ok;
 		}
 		break;
@@ -449,9 +468,10 @@ value_fits(checker *k, const lvc_value *v, const lvc_type *t, lvc_str what)
 	}
 	if (v->kind == LVC_V_NULL && !why)
 		why = "only an optional type (T?) takes null";
-	lvc_error(c, v->loc, "default for '%.*s' does not fit its type %s: got %s%s%s",
-	          (int)what.n, what.p, lvc_type_str(c, t), value_kind_name(v->kind),
-	          why ? "; " : "", why ? why : "");
+	bool item = what.n > 11 && memcmp(what.p, "an item of ", 11) == 0;
+	lvc_error(c, v->loc, "%s%.*s%s does not fit %s: got %s%s%s",
+	          item ? "" : "default for '", (int)what.n, what.p, item ? "" : "'",
+	          lvc_type_str(c, t), value_kind_name(v->kind), why ? "; " : "", why ? why : "");
 	return false;
 }
 
@@ -474,8 +494,8 @@ check_fields(checker *k, lvc_field *list, const char *what, bool params)
 			lvc_symtab_put(&seen, f->name, f);
 		}
 		if (!is_valid_name(f->name))
-			lvc_error(c, f->loc, "%s name '%.*s' may not begin with '_' or contain '__'",
-			          what, (int)f->name.n, f->name.p);
+			lvc_error(c, f->loc, "%s name '%.*s' may not begin with '_' or contain '__' "
+			          "(reserved for generated code)", what, (int)f->name.n, f->name.p);
 		else if (lvc_is_c_keyword(f->name))
 			lvc_error(c, f->loc, "%s name '%.*s' is a reserved word in C", what,
 			          (int)f->name.n, f->name.p);
@@ -521,17 +541,19 @@ find_deco(lvc_str name)
 static void
 unknown_deco(checker *k, lvc_decorator *d)
 {
-	const char *names[16];
+	const char *names[16], *at_names[16];
 	int n = 0;
-	for (const deco_spec *s = decorators; s->name; s++)
+	for (const deco_spec *s = decorators; s->name; s++) {
+		at_names[n] = lvc_sprintf(&k->c->arena, "@%s", s->name);
 		names[n++] = s->name;
-	names[n] = NULL;
+	}
+	names[n] = at_names[n] = NULL;
 	lvc_error(k->c, d->loc, "unknown decorator '@%.*s'", (int)d->name.n, d->name.p);
 	const char *hint = closest(d->name, names);
 	if (hint)
 		lvc_note(k->c, d->loc, "did you mean '@%s'?", hint);
 	else
-		lvc_note(k->c, d->loc, "the decorators are @%s", join_words(k->c, names));
+		lvc_note(k->c, d->loc, "the decorators are %s", join_words(k->c, at_names));
 }
 
 static bool
@@ -555,6 +577,8 @@ apply_arg(checker *k, lvc_decl *e, const deco_spec *spec, const arg_spec *a,
 {
 	lvc_ctx *c = k->c;
 	lvc_policy *p = &e->policy;
+	if (v && v->bad)
+		return;
 	static const lvc_value_kind want_kind[] = {
 		[ARG_DURATION] = LVC_V_DURATION, [ARG_SIZE] = LVC_V_SIZE,
 		[ARG_RATE] = LVC_V_RATE,
@@ -728,8 +752,17 @@ check_endpoint_decorators(checker *k, lvc_decl *e)
 {
 	lvc_ctx *c = k->c;
 	lvc_decorator *policy = NULL;
+	bool unknown = false;
 
-	/* The kind first, so the other decorators can be judged against it. */
+	/* Unknown decorators first: one of them may be the kind or the policy
+	 * misspelt, and then "no kind" or "no policy" would only echo it. */
+	for (lvc_decorator *d = e->decorators; d; d = d->next)
+		if (!find_deco(d->name)) {
+			unknown_deco(k, d);
+			unknown = true;
+		}
+
+	/* The kind next, so the other decorators can be judged against it. */
 	for (lvc_decorator *d = e->decorators; d; d = d->next) {
 		const deco_spec *s = find_deco(d->name);
 		if (!s || s->kind == LVC_E_NONE)
@@ -743,7 +776,7 @@ check_endpoint_decorators(checker *k, lvc_decl *e)
 		e->kind_deco = d;
 		e->ekind = s->kind;
 	}
-	if (!e->kind_deco) {
+	if (!e->kind_deco && !unknown) {
 		lvc_error(c, e->loc, "endpoint '%.*s' has no kind; put one of @server.rpc, "
 		          "@server.realtime, @server.on(EVENT), @client.rpc, @client.realtime, "
 		          "@client.callback or @client.on(EVENT) before it",
@@ -752,10 +785,8 @@ check_endpoint_decorators(checker *k, lvc_decl *e)
 
 	for (lvc_decorator *d = e->decorators; d; d = d->next) {
 		const deco_spec *s = find_deco(d->name);
-		if (!s) {
-			unknown_deco(k, d);
+		if (!s)
 			continue;
-		}
 		if (s->kind != LVC_E_NONE && d != e->kind_deco)
 			continue;
 		if (s->kind == LVC_E_NONE) {
@@ -791,6 +822,11 @@ check_endpoint_decorators(checker *k, lvc_decl *e)
 			if (!name.n && s->positional == POS_EVENT && !have_event) {
 				have_event = true;
 				apply_event(k, e, d, v);
+				continue;
+			}
+			if (s->positional == POS_EVENT) {
+				lvc_error(c, a->loc, "@%s takes one event, nothing more", s->name);
+				have_event = true;
 				continue;
 			}
 			if (!name.n && v->kind == LVC_V_IDENT) {
@@ -838,15 +874,12 @@ check_endpoint_decorators(checker *k, lvc_decl *e)
 	}
 
 	/* Access is never implicit: the endpoint or its module says who may call. */
-	if (e->kind_deco && lvc_endpoint_is_exposed(e->ekind) && !policy) {
-		lvc_decorator *mp = NULL;
-		for (lvc_decorator *d = e->module->decorators; d; d = d->next)
-			if (lvc_str_eq(d->name, "auth") || lvc_str_eq(d->name, "public"))
-				mp = d;
-		if (mp && lvc_str_eq(mp->name, "public")) {
-			e->policy.access = LVC_ACCESS_PUBLIC;
-		} else if (mp) {
-			apply_roles(k, mp, &e->policy);
+	if (e->kind_deco && lvc_endpoint_is_exposed(e->ekind) && !policy && !unknown) {
+		const lvc_policy *mp = lvc_symtab_get(&k->module_policy, e->module->name);
+		if (mp) {
+			e->policy.access = mp->access;
+			e->policy.roles = mp->roles;
+			e->policy.nroles = mp->nroles;
 		} else {
 			lvc_error(c, e->loc, "%s '%.*s' has no access policy; add @auth(\"ROLE\") "
 			          "or @public to it or to its module", lvc_endpoint_kind_name(e->ekind),
@@ -890,17 +923,17 @@ check_endpoint(checker *k, lvc_decl *e)
 		lvc_error(c, e->loc, "%s '%.*s' has no result type; write '-> void' if it "
 		          "answers with nothing", lvc_endpoint_kind_name(e->ekind),
 		          (int)e->name.n, e->name.p);
-	if (!rpc && e->result && e->kind_deco)
+	if (!rpc && e->result && e->kind_deco) {
+		const char *hint = e->ekind == LVC_E_SERVER_REALTIME ? "; make it @server.rpc to answer" :
+		                   e->ekind == LVC_E_CLIENT_REALTIME ? "; make it @client.rpc to answer" :
+		                   e->ekind == LVC_E_CLIENT_CALLBACK ? "; its handler answers with commands" : "";
 		lvc_error(c, e->result->loc, "%s '%.*s' is fire-and-forget and cannot return "
-		          "a value; make it an rpc to answer", lvc_endpoint_kind_name(e->ekind),
-		          (int)e->name.n, e->name.p);
+		          "a value%s", lvc_endpoint_kind_name(e->ekind), (int)e->name.n, e->name.p, hint);
+	}
 	if ((e->ekind == LVC_E_SERVER_ON || e->ekind == LVC_E_CLIENT_ON) &&
 	    e->policy.lifecycle && e->params)
 		lvc_error(c, e->params->loc, "lifecycle event '%.*s' carries no data, so '%.*s' "
 		          "takes no parameters", (int)e->policy.event.n, e->policy.event.p,
-		          (int)e->name.n, e->name.p);
-	if (lvc_is_js_reserved(e->name))
-		lvc_error(c, e->loc, "endpoint name '%.*s' is a reserved word in JavaScript",
 		          (int)e->name.n, e->name.p);
 }
 
@@ -977,7 +1010,7 @@ check_struct_cycles(checker *k)
 
 /* ---- clashes between generated identifiers --------------------------------- */
 
-static void
+static bool
 claim(checker *k, lvc_module *m, const char *suffix_of, lvc_str name, const char *suffix,
       lvc_decl *d)
 {
@@ -988,7 +1021,7 @@ claim(checker *k, lvc_module *m, const char *suffix_of, lvc_str name, const char
 	lvc_decl *prev = lvc_symtab_get(&k->cnames, s);
 	if (!prev) {
 		lvc_symtab_put(&k->cnames, s, d ? d : (lvc_decl *)m);
-		return;
+		return true;
 	}
 	if ((void *)prev == (void *)m)
 		lvc_error(c, d->loc, "'%.*s' would generate the C name '%s', which module "
@@ -1000,6 +1033,7 @@ claim(checker *k, lvc_module *m, const char *suffix_of, lvc_str name, const char
 		          prev->name.p);
 		lvc_note(c, prev->loc, "'%.*s' is declared here", (int)prev->name.n, prev->name.p);
 	}
+	return false;
 }
 
 static void
@@ -1015,13 +1049,15 @@ check_c_names(checker *k)
 		if (!m->name.n)
 			continue;
 		for (lvc_decl *d = m->decls; d; d = d->next) {
-			for (const char *const *s = lvc_c_suffixes(d); *s; s++)
-				claim(k, m, "", d->name, *s, d);
+			/* One report per declaration, not one per name it makes. */
+			bool ok = true;
+			for (const char *const *s = lvc_c_suffixes(d); *s && ok; s++)
+				ok = claim(k, m, "", d->name, *s, d);
 			if (d->kind == LVC_D_ENUM)
-				for (lvc_member *mem = d->members; mem; mem = mem->next) {
+				for (lvc_member *mem = d->members; mem && ok; mem = mem->next) {
 					char *pre = lvc_sprintf(&k->c->arena, "%.*s_", (int)d->name.n,
 					                        d->name.p);
-					claim(k, m, pre, mem->name, "", d);
+					ok = claim(k, m, pre, mem->name, "", d);
 				}
 		}
 	}
@@ -1045,10 +1081,12 @@ check_module(checker *k, lvc_module *m)
 		}
 	}
 	lvc_decorator *policy = NULL;
+	lvc_policy *mp = lvc_alloc(&c->arena, sizeof *mp);
 	for (lvc_decorator *d = m->decorators; d; d = d->next) {
 		const deco_spec *s = find_deco(d->name);
 		if (!s) {
 			unknown_deco(k, d);
+			policy = d;   /* whatever it meant, do not also say "no policy" */
 		} else if (s->kind != LVC_E_NONE) {
 			lvc_error(c, d->loc, "@%s belongs on an endpoint; a module takes @auth or "
 			          "@public", s->name);
@@ -1057,12 +1095,21 @@ check_module(checker *k, lvc_module *m)
 			lvc_note(c, policy->loc, "the policy is set here");
 		} else {
 			policy = d;
-			lvc_policy scratch = { 0 };
-			if (s->positional == POS_ROLES)
-				apply_roles(k, d, &scratch);
-			else if (d->args || d->has_parens)
-				lvc_error(c, d->loc, "@public takes no arguments");
+			if (s->positional == POS_ROLES) {
+				apply_roles(k, d, mp);
+			} else {
+				mp->access = LVC_ACCESS_PUBLIC;
+				if (d->args || d->has_parens)
+					lvc_error(c, d->loc, "@public takes no arguments");
+			}
 		}
+	}
+	/* A module whose policy is broken has been reported once; its endpoints
+	 * take it as given rather than repeating the error. */
+	if (policy && m->name.n) {
+		if (mp->access == LVC_ACCESS_NONE)
+			mp->access = LVC_ACCESS_AUTH;
+		lvc_symtab_put(&k->module_policy, m->name, mp);
 	}
 }
 
@@ -1072,20 +1119,32 @@ declare(checker *k, lvc_decl *d)
 	lvc_ctx *c = k->c;
 	const char *what = d->kind == LVC_D_STRUCT ? "struct" :
 	                   d->kind == LVC_D_ENUM ? "enum" : "endpoint";
-	if (!check_name(c, d->name, d->loc, what))
+	bool builtin = false;
+	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+		builtin |= lvc_str_eq(d->name, builtins[i].name);
+	/* A declaration with a bad name is still declared, so that its uses
+	 * do not add "unknown type" to the one error about its name. */
+	if (builtin) {
+		lvc_error(c, d->loc, "'%.*s' is a built-in type", (int)d->name.n, d->name.p);
+		d->used = true;
 		return;
-	if (d->kind != LVC_D_ENDPOINT && lvc_is_ts_type_name(d->name))
+	}
+	if (!check_name(c, d->name, d->loc, what))
+		d->used = true;
+	else if (lvc_is_js_reserved(d->name))
+		lvc_error(c, d->loc, "%s name '%.*s' is a reserved word in JavaScript", what,
+		          (int)d->name.n, d->name.p);
+	else if (d->kind != LVC_D_ENDPOINT && lvc_is_ts_type_name(d->name))
 		lvc_error(c, d->loc, "%s name '%.*s' is a type TypeScript already defines",
 		          what, (int)d->name.n, d->name.p);
-	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
-		if (lvc_str_eq(d->name, builtins[i].name)) {
-			lvc_error(c, d->loc, "'%.*s' is a built-in type", (int)d->name.n, d->name.p);
-			return;
-		}
+	else if (lvc_str_eq(d->name, "schema") || lvc_str_eq(d->name, "register"))
+		lvc_error(c, d->loc, "'%.*s' is taken by the generated JavaScript module",
+		          (int)d->name.n, d->name.p);
 	lvc_decl *prev = lvc_symtab_get(&k->names, d->name);
 	if (prev) {
 		lvc_error(c, d->loc, "'%.*s' is already declared", (int)d->name.n, d->name.p);
 		lvc_note(c, prev->loc, "the previous declaration is here");
+		d->used = prev->used = true;
 		return;
 	}
 	lvc_symtab_put(&k->names, d->name, d);
@@ -1113,7 +1172,7 @@ check_enum(checker *k, lvc_decl *d)
 		lvc_symtab_put(&seen, m->name, m);
 		if (!is_valid_name(m->name))
 			lvc_error(c, m->loc, "member name '%.*s' may not begin with '_' or "
-			          "contain '__'", (int)m->name.n, m->name.p);
+			          "contain '__' (reserved for generated code)", (int)m->name.n, m->name.p);
 	}
 	lvc_symtab_free(&seen);
 }
@@ -1128,6 +1187,7 @@ lvc_check(lvc_ctx *c)
 	lvc_symtab_init(&k.events);
 	lvc_symtab_init(&k.groups);
 	lvc_symtab_init(&k.modules);
+	lvc_symtab_init(&k.module_policy);
 
 	for (lvc_module *m = c->modules; m; m = m->next) {
 		check_module(&k, m);
@@ -1137,8 +1197,8 @@ lvc_check(lvc_ctx *c)
 	for (lvc_module *m = c->modules; m && !c->stop; m = m->next)
 		for (lvc_decl *d = m->decls; d && !c->stop; d = d->next) {
 			if (d->kind != LVC_D_ENDPOINT && d->decorators)
-				lvc_error(c, d->decorators->loc, "a %s takes no decorators",
-				          d->kind == LVC_D_STRUCT ? "struct" : "enum");
+				lvc_error(c, d->decorators->loc, "%s takes no decorators",
+				          d->kind == LVC_D_STRUCT ? "a struct" : "an enum");
 			if (d->kind == LVC_D_STRUCT) {
 				if (!d->fields)
 					lvc_error(c, d->loc, "struct '%.*s' has no fields", (int)d->name.n,
@@ -1155,8 +1215,9 @@ lvc_check(lvc_ctx *c)
 	if (!c->stop && c->errors == before)
 		check_c_names(&k);
 
-	/* Types nobody uses, in the file being compiled. */
-	if (c->root)
+	/* Types nobody uses, in the file being compiled; after errors that is
+	 * more likely an echo of them than news. */
+	if (c->root && c->errors == before && !c->incomplete)
 		for (lvc_decl *d = c->root->decls; d; d = d->next)
 			if (d->kind != LVC_D_ENDPOINT && !d->used)
 				lvc_warning(c, LVC_WARN_UNUSED_TYPE, d->loc, "%s '%.*s' is never used",
@@ -1172,5 +1233,6 @@ lvc_check(lvc_ctx *c)
 	lvc_symtab_free(&k.events);
 	lvc_symtab_free(&k.groups);
 	lvc_symtab_free(&k.modules);
+	lvc_symtab_free(&k.module_policy);
 	return c->errors == before;
 }

@@ -107,7 +107,8 @@ show_source(lvc_ctx *c, lvc_loc at)
 	}
 	fputs(COLOR(c, "1;32"), out);
 	fputc('^', out);
-	for (uint32_t i = off + 1; i < end;) {
+	int first = off < eol ? utf8_len(t + off, eol - off) : 0;
+	for (uint32_t i = off + (first ? (uint32_t)first : 1); i < end;) {
 		int n = utf8_len(t + i, end - i);
 		fputc('~', out);
 		i += n ? (uint32_t)n : 1;

@@ -15,6 +15,9 @@ lvc_lexer_init(lvc_lexer *lx, lvc_ctx *c, uint32_t file)
 	lx->file = file;
 	lx->buf = c->files[file]->text;
 	lx->len = c->files[file]->len;
+	/* A UTF-8 byte-order mark is not part of the text. */
+	if (lx->len >= 3 && memcmp(lx->buf, "\xef\xbb\xbf", 3) == 0)
+		lx->pos = 3;
 }
 
 static lvc_loc
@@ -82,7 +85,7 @@ check_escapes(lvc_lexer *lx, const unsigned char *p, const unsigned char *end)
 		const unsigned char *e = p++;
 		switch (*p) {
 		case '"': case '\\': case '/': case 'n': case 't': case 'r':
-		case 'b': case 'f': case '0':
+		case 'b': case 'f':
 			continue;
 		case 'u': {
 			uint32_t cp = 0;
@@ -107,7 +110,7 @@ check_escapes(lvc_lexer *lx, const unsigned char *p, const unsigned char *end)
 		default:
 			lvc_error(lx->c, at(lx, e, 2),
 			          "unknown escape sequence '\\%c'; the escapes are "
-			          "\\\" \\\\ \\/ \\n \\t \\r \\b \\f \\0 \\u{HEX}",
+			          "\\\" \\\\ \\/ \\n \\t \\r \\b \\f \\u{HEX}",
 			          *p >= 0x20 && *p < 0x7f ? *p : '?');
 		}
 	}

@@ -130,6 +130,7 @@ struct lvc_value {
 	lvc_value *items;  /* LIST: first item */
 	lvc_value *next;   /* next item in a list or argument list */
 	lvc_value *tail;   /* on a list's first item: its last */
+	bool bad;          /* already reported as malformed: check no further */
 };
 
 typedef struct lvc_doc lvc_doc;
@@ -292,12 +293,20 @@ struct lvc_ctx {
 	uint32_t cur_file;
 	lvc_module *cur;
 	bool syntax_error;       /* set by the parser; the driver recovers */
+	bool keyword_as_name;    /* that error was a keyword where a name goes */
 	bool parse_done;         /* the parser accepted its input */
 	struct {                 /* brackets open at this point of the file */
 		int code;
 		lvc_loc loc;
 	} open[LVC_MAX_NESTING];
 	int nopen;
+	uint32_t prev_end;       /* end of the last token fed to the parser */
+	uint32_t prev_start;
+	int64_t lex_error_tok;   /* start of the last token the lexer found
+	                            wrong, or -1 */
+	bool incomplete;         /* a syntax error or a missing import: some
+	                            declarations are missing, so "unknown type"
+	                            and "never used" would only be echoes */
 	lvc_source **chain;      /* files being parsed, outermost first */
 	int nchain;
 	const char **deps;       /* other files read (templates), for -M */

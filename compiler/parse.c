@@ -69,6 +69,29 @@ lvc__syntax_error(lvc_ctx *c, int major, lvc_token tok, uint64_t expected)
 	char found[128];
 	lvc_str s = lvc_tok_str(c, tok);
 	c->syntax_error = true;
+	c->incomplete = true;
+
+	/* The lexer has just reported what is wrong here; the parser's view
+	 * of it would only repeat that. */
+	if (c->lex_error_tok >= 0 && (uint32_t)c->lex_error_tok >= c->prev_start)
+		return;
+
+	/* A token on a later line than the one before it: what is missing is
+	 * most likely at the end of that earlier line, so point there. */
+	const char *text = c->files[c->cur_file]->text;
+	if (c->prev_end && c->prev_end <= tok.off &&
+	    memchr(text + c->prev_end, '\n', tok.off - c->prev_end))
+		at = (lvc_loc){ c->cur_file, c->prev_end, 1 };
+
+	bool keyword = major == LVC_TK_MODULE || major == LVC_TK_IMPORT ||
+	               major == LVC_TK_STRUCT || major == LVC_TK_ENUM ||
+	               major == LVC_TK_TRUE || major == LVC_TK_FALSE || major == LVC_TK_NULL;
+	if (keyword && (expected >> LVC_TK_IDENT & 1)) {
+		lvc_error(c, (lvc_loc){ c->cur_file, tok.off, tok.len },
+		          "'%.*s' is a keyword and cannot be used as a name", (int)s.n, s.p);
+		c->keyword_as_name = true;
+		return;
+	}
 
 	if (major == LVC_TK_IDENT)
 		snprintf(found, sizeof found, "'%.*s'", (int)(s.n > 60 ? 60 : s.n), s.p);
@@ -150,9 +173,14 @@ parse_tokens(lvc_ctx *c)
 	c->nopen = 0;
 	c->syntax_error = false;
 	c->parse_done = false;
+	c->prev_end = c->prev_start = 0;
+	c->lex_error_tok = -1;
 
 	do {
+		int before = c->errors;
 		code = lvc_lex(&lx, &tok);
+		if (c->errors > before)
+			c->lex_error_tok = tok.off;
 		if (c->stop)
 			break;
 		if (skipping) {
@@ -188,7 +216,19 @@ parse_tokens(lvc_ctx *c)
 			}
 			push_open(c, code, lvc_tok_loc(c, tok));
 		}
+		c->keyword_as_name = false;
 		lvcParse(parser, code, tok);
+		if (c->syntax_error && starts_item(code) && !c->keyword_as_name) {
+			/* The item before this one is cut short; this one starts
+			 * afresh, so nothing of it is lost. */
+			lvcParseFree(parser, free);
+			parser = lvcParseAlloc(malloc, c);
+			c->syntax_error = false;
+			c->nopen = 0;
+			lvcParse(parser, code, tok);
+		}
+		c->prev_start = tok.off;
+		c->prev_end = tok.off + tok.len;
 		if (c->syntax_error) {
 			if (code == 0)
 				break;
@@ -247,7 +287,8 @@ resolve_import(lvc_ctx *c, const char *from, lvc_str name)
 	char *rel = lvc_strndup(&c->arena, name.p, name.n);
 	if (rel[0] == '/')
 		return access(rel, R_OK) == 0 ? rel : NULL;
-	char *cand = lvc_sprintf(&c->arena, "%s/%s", dir_of(c, from), rel);
+	const char *dir = dir_of(c, from);
+	char *cand = strcmp(dir, ".") == 0 ? rel : lvc_sprintf(&c->arena, "%s/%s", dir, rel);
 	if (access(cand, R_OK) == 0)
 		return cand;
 	for (int i = 0; i < c->ninclude; i++) {
@@ -313,6 +354,7 @@ lvc_parse_file(lvc_ctx *c, lvc_source *src)
 		}
 		char *path = resolve_import(c, src->path, im->path);
 		if (!path) {
+			c->incomplete = true;
 			lvc_error(c, im->loc, "cannot find imported file '%.*s'",
 			          (int)im->path.n, im->path.p);
 			lvc_note(c, im->loc, "looked in '%s'%s", dir_of(c, src->path),

@@ -151,6 +151,7 @@ value(A) ::= NULL(T).                   { A = lvc_ast_value(c, LVC_V_NULL, T); }
 value(A) ::= IDENT(T).                  { A = lvc_ast_value(c, LVC_V_IDENT, T); }
 value(A) ::= MINUS(M) INT(T).           { A = lvc_ast_number(c, &M, LVC_V_INT, T); }
 value(A) ::= MINUS(M) FLOAT(T).         { A = lvc_ast_number(c, &M, LVC_V_FLOAT, T); }
+value(A) ::= MINUS(M) NUMUNIT(T).       { A = lvc_ast_number(c, &M, LVC_V_SIZE, T); }
 value(A) ::= INT(N) SLASH IDENT(U).     { A = lvc_ast_value_rate(c, N, U); }
 value(A) ::= LBRACKET(O) values(L) RBRACKET(E). { A = lvc_ast_value_list(c, O, L, E); }
 value(A) ::= LBRACE(O) RBRACE(E).       { A = lvc_ast_value_map(c, O, E); }
