@@ -3,7 +3,7 @@
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
-WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -pedantic
+WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -pedantic -Wno-format-truncation
 CPPFLAGS += -D_DEFAULT_SOURCE -MMD -MP
 JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
 JANSSON_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
@@ -23,11 +23,11 @@ TEMPLATES     := $(sort $(wildcard templates/*.tmpl))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all lvc deps deps-test run test check-cases unit asan ubsan valgrind \
+.PHONY: all lvc liblv deps deps-test run test unit asan ubsan valgrind \
         fuzz bench clean examples
 .DEFAULT_GOAL := all
 
-all: lvc examples
+all: lvc liblv examples
 
 lvc: $(B)/lvc
 
@@ -49,7 +49,7 @@ $(B)/embed: compiler/embed.c
 
 $(GEN)/templates.c: $(B)/embed $(TEMPLATES)
 	@mkdir -p $(GEN)
-	$(B)/embed $(TEMPLATES) > $@
+	$(B)/embed -t $(TEMPLATES) > $@
 
 $(GEN)/lexer.c: compiler/lexer.re $(GEN)/parser.h
 	@mkdir -p $(GEN)
@@ -71,6 +71,36 @@ $(B)/liblvc-compiler.a: $(COMPILER_OBJS)
 
 $(B)/lvc: $(OBJ)/compiler/main.o $(B)/liblvc-compiler.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS) -lm
+
+# ---- the runtime: liblv and lv.js ------------------------------------------
+
+LWS_CFLAGS := $(shell pkg-config --cflags libwebsockets 2>/dev/null)
+LWS_LIBS   := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
+LV_LIBS    := $(LWS_LIBS) $(JANSSON_LIBS) -lpthread -lm
+RUNTIME_SRCS := util.c codec.c conn.c call.c server.c
+RUNTIME_OBJS := $(addprefix $(OBJ)/runtime/,$(RUNTIME_SRCS:.c=.o)) $(OBJ)/gen/lvjs.o
+LVJS_SRCS    := $(wildcard runtime/js/*.js runtime/js/*.mjs)
+
+# lv.js as pages get it: the runtime and morphdom in one module.
+$(B)/js/lv.js: $(LVJS_SRCS) package-lock.json
+	@mkdir -p $(dir $@)
+	@[ -d node_modules/esbuild ] || npm ci --no-audit --no-fund --loglevel=error
+	node runtime/js/build.mjs $@
+
+$(GEN)/lvjs.c: $(B)/embed $(B)/js/lv.js
+	@mkdir -p $(GEN)
+	$(B)/embed -p lv__js_runtime $(B)/js/lv.js > $@
+
+$(OBJ)/runtime/%.o: runtime/src/%.c runtime/include/lv.h runtime/src/lv_internal.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -pthread $(LWS_CFLAGS) $(JANSSON_CFLAGS) \
+	      -Iruntime/include -Iruntime/src -c -o $@ $<
+
+$(B)/liblv.a: $(RUNTIME_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+liblv: $(B)/liblv.a
 
 # ---- examples -----------------------------------------------------------
 

@@ -260,6 +260,104 @@ const lv_endpoint *lv_app_find(const lv_app *app, const char *name, size_t len);
 typedef struct lv_server lv_server;
 typedef struct lv_conn lv_conn;
 
+/* The HTTP request of a WebSocket upgrade or an HTTP rpc, for the auth
+ * callback. Borrowed for the duration of the callback. */
+typedef struct lv_request lv_request;
+/* A request header by name ("cookie", "authorization", "origin", "host",
+ * "user-agent", "x-forwarded-for"); NULL when absent. The string lives
+ * until the callback returns. */
+const char *lv_request_header(const lv_request *req, const char *name);
+/* The value of cookie `name`, or of query parameter `name`; NULL if none. */
+const char *lv_request_cookie(const lv_request *req, const char *name);
+const char *lv_request_query(const lv_request *req, const char *name);
+const char *lv_request_path(const lv_request *req);
+
+/* What an auth callback decides: who the peer is and what roles it has. */
+typedef struct lv_auth lv_auth;
+/* Sets the identity (copied) and roles (copied); an identity with no roles
+ * still passes @auth("*"). */
+int lv_auth_set(lv_auth *auth, const char *identity, const char *const *roles,
+                size_t nroles);
+
+/* Returns 0 to admit the peer (anonymous unless lv_auth_set was called),
+ * or a negative code to refuse it: the upgrade or the HTTP rpc is answered
+ * 403. Runs on the loop. */
+typedef int (*lv_auth_fn)(lv_auth *auth, const lv_request *req, void *user_data);
+
+typedef enum { LV_LOG_ERROR, LV_LOG_WARN, LV_LOG_INFO, LV_LOG_DEBUG } lv_log_level;
+
+/* Server options. Zero in a field means its default. */
+typedef struct {
+	const char *host;           /* address to listen on; "127.0.0.1" */
+	int port;                   /* 8080; -1 picks a free port (see lv_server_port) */
+	const char *ws_path;        /* "/lv/ws" */
+	const char *static_dir;     /* files served at "/"; NULL: none */
+	const char *index;          /* the page for "/": "index.html" */
+	const char *tls_cert;       /* PEM files: both or neither */
+	const char *tls_key;
+	const char *const *origins; /* allowed Origin values, NULL-terminated;
+	                               NULL: any */
+	size_t max_message;         /* bytes in one message: 1 MiB */
+	lv_limits limits;           /* what the decoder accepts */
+	uint32_t max_pending;       /* calls in flight per connection: 64 */
+	uint32_t max_queue;         /* messages queued to one page: 4096 */
+	size_t max_queue_bytes;     /* bytes queued to one page: 8 MiB */
+	uint32_t max_conns;         /* open connections: 10000 */
+	uint32_t heartbeat_ms;      /* idle time before a ping: 25000 */
+	uint32_t shutdown_ms;       /* time to flush queues on stop: 2000 */
+	lv_auth_fn auth;            /* NULL: everyone is anonymous */
+	void *user_data;            /* for auth and lv_server_data() */
+	lv_log_level log_level;     /* LV_LOG_WARN; LV_LOG env overrides */
+	bool handle_signals;        /* stop cleanly on SIGINT and SIGTERM */
+} lv_options;
+
+/* Creates a server for app; NULL on failure with *err set (may be NULL).
+ * Listens at once, so lv_server_port() is known before lv_server_run. */
+lv_server *lv_server_new(const lv_app *app, const lv_options *opt, int *err);
+/* The port it listens on. */
+int lv_server_port(const lv_server *s);
+void *lv_server_data(const lv_server *s);
+/* Runs the event loop until lv_server_stop(); runs the start handler
+ * first and the stop handler last. Returns 0 after a clean stop. */
+int lv_server_run(lv_server *s);
+/* Asks the loop to stop: no new connections, queues flushed up to the
+ * shutdown time, pages told the server is going away (1001). Any thread,
+ * and signal handlers. */
+void lv_server_stop(lv_server *s);
+/* Frees a stopped server. */
+void lv_server_free(lv_server *s);
+
+/* The beginner's server: listens on 127.0.0.1:port (all interfaces when
+ * LV_HOST=0.0.0.0), serves ./static when it exists, stops on Ctrl-C. */
+int lv_run(const lv_app *app, int port);
+
+/* ---- connections ---------------------------------------------------------- */
+
+/* The id the server gave the connection ("c1f3a9..."). */
+const char *lv_conn_id(const lv_conn *conn);
+lv_server *lv_conn_server(const lv_conn *conn);
+/* Identity from the auth callback, or NULL when anonymous. */
+const char *lv_conn_identity(const lv_conn *conn);
+bool lv_conn_has_role(const lv_conn *conn, const char *role);
+/* A pointer of the application's, kept with the connection. */
+void lv_conn_set_data(lv_conn *conn, void *data);
+void *lv_conn_data(const lv_conn *conn);
+/* Keeps conn's memory valid (not its socket) until lv_conn_unref, so
+ * other threads may hold it: sends to a closed connection fail with
+ * LV_ECLOSED. Any thread. */
+lv_conn *lv_conn_ref(lv_conn *conn);
+void lv_conn_unref(lv_conn *conn);
+/* Closes the connection with a WebSocket close code and reason. */
+int lv_conn_close(lv_conn *conn, int code, const char *reason);
+
+/* Groups: join and leave are idempotent; names beginning "lv." are
+ * reserved (LV_EINVALID_ARGUMENT); a connection leaves all its groups
+ * when it closes. Every page is in the implicit group "lv.all". */
+int lv_join(lv_conn *conn, const char *group);
+int lv_leave(lv_conn *conn, const char *group);
+/* Number of connections in group (NULL: all). */
+size_t lv_group_size(lv_server *s, const char *group);
+
 /* ---- calls: what a handler gets ------------------------------------------ */
 
 /* The connection that made the call; NULL for server events and lifecycle
@@ -281,6 +379,35 @@ int lv_call_defer(lv_call *call);
 /* Used by the generated NAME_reply(): answers a deferred call with a
  * result of the endpoint's result type (NULL for void). Any thread. */
 int lv_call_reply(lv_call *call, const void *result);
+/* The identity of the caller, as lv_conn_identity (also for HTTP rpc). */
+const char *lv_call_identity(lv_call *call);
+
+/* ---- commands: what handlers answer pages with ------------------------- */
+
+/* Commands collect on the call and reach the page with its answer (or,
+ * for calls that have none, right after the handler returns). Each
+ * returns 0 or LV_ENOMEM. Strings are copied. */
+int lv_cmd(lv_call *call, const char *name, json_t *args /* stolen: a list */);
+/* Replaces the element with id `id` by `html`, keeping focus, caret and
+ * the value of the input being edited. */
+int lv_cmd_morph(lv_call *call, const char *id, const char *html);
+typedef struct {
+	bool sticky;                /* stays until cleared */
+	const char *group;          /* replaces an earlier one of the group */
+	uint32_t throttle_ms;       /* at most one of the group per period */
+	const char *level;          /* "info" (default), "success", "warning", "error" */
+} lv_notify_opts;
+int lv_cmd_notify(lv_call *call, const char *text, const lv_notify_opts *opts);
+int lv_cmd_clear_notifications(lv_call *call, const char *group /* NULL: all */);
+int lv_cmd_focus(lv_call *call, const char *id);
+int lv_cmd_blur(lv_call *call, const char *id);
+int lv_cmd_block(lv_call *call, const char *group);
+int lv_cmd_release(lv_call *call, const char *group);
+int lv_cmd_set_state(lv_call *call, json_t *state /* stolen */);
+int lv_cmd_switch_mode(lv_call *call, const char *mode);
+int lv_cmd_redirect(lv_call *call, const char *url);
+/* Runs script in the page, if the page allowed eval. */
+int lv_cmd_eval(lv_call *call, const char *script);
 
 /* ---- sending to pages (used by the generated typed senders) ------------- */
 

@@ -1,10 +1,206 @@
-/* lv_internal.h - what the runtime's modules share and users do not see. */
+/* lv_internal.h - what the runtime's modules share and users do not see.
+ *
+ * Threads: the event loop owns every lv_conn, lv_call and group; other
+ * threads reach them only through the inbox (server.c), which wakes the
+ * loop with lws_cancel_service(). */
 #ifndef LV_INTERNAL_H
 #define LV_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <libwebsockets.h>
 
 #include "lv.h"
 
 /* Is [p, p+n) valid UTF-8 (no overlongs, no surrogates)? */
 bool lv__utf8_valid(const char *p, size_t n);
+
+void lv__log(lv_server *s, lv_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define LV_LOG(s, lvl, ...) lv__log((s), (lvl), __VA_ARGS__)
+
+/* ---- outbound messages ---------------------------------------------------- */
+
+/* One WebSocket text frame, ready to write, shared by every connection it
+ * is queued on (a broadcast is encoded and framed once). */
+typedef struct {
+	atomic_int refs;
+	bool is_volatile;
+	size_t len;                 /* frame bytes, header included */
+	unsigned char *frame;       /* = pad + LWS_PRE */
+	unsigned char pad[];
+} lv_msg;
+
+/* Frames payload (JSON text) into a new message with one reference. */
+lv_msg *lv__msg_new(const char *payload, size_t n, bool is_volatile);
+lv_msg *lv__msg_ref(lv_msg *m);
+void lv__msg_unref(lv_msg *m);
+
+/* ---- connections ------------------------------------------------------------ */
+
+typedef struct lv_group lv_group;
+typedef struct lv_ccall lv_ccall;
+
+struct lv_conn {
+	struct lws *wsi;            /* NULL once the socket is gone */
+	lv_server *server;
+	atomic_int refs;
+	char id[20];
+	lv_conn *prev, *next;       /* the server's list */
+	bool hello;                 /* said hello; counts as a page */
+	bool closing;
+	int close_code;
+	char close_reason[64];
+	/* the outbound queue: a ring of messages */
+	lv_msg **q;
+	uint32_t qhead, qlen, qcap;
+	size_t qbytes;
+	uint64_t dropped;
+	/* an inbound message being assembled from fragments */
+	char *rx;
+	size_t rxlen, rxcap;
+	/* who it is */
+	char *identity;
+	char **roles;
+	size_t nroles;
+	bool authenticated;
+	void *data;
+	/* groups it is in */
+	lv_group **groups;
+	uint32_t ngroups, capgroups;
+	uint32_t pending;           /* calls in flight */
+	int64_t last_rx_us;
+	bool ping_sent;
+	lv_ccall *ccalls;           /* client.rpc calls awaiting the page */
+	uint64_t next_ccall;
+};
+
+lv_conn *lv__conn_new(lv_server *s, struct lws *wsi);
+/* The socket is gone: leave groups, fail client calls, drop the queue. */
+void lv__conn_closed(lv_conn *c);
+/* Queues a message (taking a new reference) and asks for a write. On a
+ * full queue: a volatile message is dropped and counted; a reliable one
+ * closes the connection (4408). */
+int lv__conn_queue(lv_conn *c, lv_msg *m);
+/* Writes as much of the queue as one write can take. -1: close it. */
+int lv__conn_writable(lv_conn *c);
+/* Closes from the loop: sets the code and reason, asks for a write. */
+void lv__conn_close(lv_conn *c, int code, const char *reason);
+/* Encodes and queues a JSON object. */
+int lv__conn_send_json(lv_conn *c, json_t *msg, bool is_volatile);
+void lv__conn_leave_all(lv_conn *c);
+
+/* ---- groups -------------------------------------------------------------------- */
+
+struct lv_group {
+	char *name;
+	lv_conn **members;
+	uint32_t n, cap;
+};
+
+void lv__groups_free(lv_server *s);
+/* Queues m on every member of group (NULL: every page). */
+int lv__group_send(lv_server *s, const char *group, lv_msg *m);
+
+/* ---- calls ---------------------------------------------------------------------- */
+
+typedef enum { LV_VIA_CALL, LV_VIA_SEND, LV_VIA_HTTP, LV_VIA_EVENT } lv_via;
+
+typedef struct lv_http lv_http;
+
+struct lv_call {
+	lv_server *server;
+	lv_conn *conn;              /* referenced; NULL for events and HTTP */
+	lv_http *http;              /* the HTTP exchange, for LV_VIA_HTTP */
+	const lv_endpoint *ep;
+	lv_via via;
+	int64_t id;                 /* the page's call id (LV_VIA_CALL) */
+	lv_arena arena;
+	json_t *args_json;          /* decoded arguments borrow from it */
+	void *args;
+	void *result;
+	json_t *cmds;               /* commands for the page, or NULL */
+	const char *identity;       /* HTTP: from the auth callback */
+	char **roles;
+	size_t nroles;
+	int status;
+	char message[256];          /* lv_call_fail's text */
+	bool deferred;
+	bool done;
+	atomic_bool replied;        /* lv_call_reply was called (any thread) */
+};
+
+/* Runs a call's handler and answers it, unless the handler deferred. */
+void lv__invoke(lv_call *call);
+/* Handles one complete text message from a page. */
+void lv__dispatch(lv_conn *c, const char *text, size_t len);
+/* Runs a server endpoint whose arguments are JSON (HTTP, events). */
+void lv__run_event(lv_server *s, const lv_endpoint *ep, json_t *args, lv_conn *conn);
+/* Finishes a deferred call in the loop; result_json is its encoded result
+ * or NULL with an error status. */
+void lv__finish_deferred(lv_call *call, int status, char *result_json, const char *msg);
+void lv__ccall_answer(lv_conn *c, json_t *msg);
+void lv__ccalls_fail(lv_conn *c, int status);
+/* Answers an HTTP rpc: status code and JSON body (taken). */
+void lv__http_answer(lv_http *h, int status, char *body);
+void lv__call_free(lv_call *call);
+/* The lifecycle handler for event (connect, disconnect, start, stop). */
+void lv__lifecycle(lv_server *s, const char *event, lv_conn *conn);
+
+/* ---- the server ---------------------------------------------------------------- */
+
+typedef struct lv_inbox_item lv_inbox_item;
+
+typedef struct {
+	uint64_t calls, errors;
+} lv_ep_stats;
+
+struct lv_server {
+	const lv_app *app;
+	lv_options opt;
+	struct lws_context *ctx;
+	struct lws_vhost *vhost;
+	int port;
+	lv_conn *conns;
+	uint32_t nconns;
+	uint32_t npages;            /* conns that said hello */
+	uint64_t conn_seq;
+	/* groups: open addressing by name */
+	lv_group **groups;
+	uint32_t ngroups, capgroups;
+	/* the loop */
+	pthread_t loop;
+	atomic_bool in_loop;
+	atomic_bool stop_requested;
+	bool stopping;
+	int64_t stop_deadline_us;
+	pthread_mutex_t inbox_mu;
+	lv_inbox_item *inbox, *inbox_tail;
+	unsigned char *wbuf;        /* coalesced writes: LWS_PRE + LV_WBUF */
+	lws_sorted_usec_list_t sweep;
+	/* metrics */
+	lv_ep_stats *ep_stats;      /* per endpoint, in app order */
+	uint64_t errors_by_code[16];
+	uint64_t msgs_in, msgs_out, bytes_in, bytes_out, dropped, conns_total;
+	uint64_t closed_slow, refused;
+	/* the lws setup, which must outlive the context */
+	struct lws_protocols protocols[3];
+	struct lws_http_mount mount_static;
+	lv_log_level log_level;
+};
+
+#define LV_WBUF (64 * 1024)
+
+bool lv__on_loop(lv_server *s);
+/* Runs fn(arg) on the loop: now if this is the loop, else through the
+ * inbox. fn takes ownership of arg. */
+int lv__post(lv_server *s, void (*fn)(lv_server *, void *), void *arg);
+void lv__count_error(lv_server *s, int status);
+int64_t lv__now_us(void);
+
+/* The runtime's own script, served at /lv/lv.js (build/gen/lvjs.c). */
+extern const char *const lv__js_runtime[];
+extern const uint32_t lv__js_runtime_parts;
 
 #endif

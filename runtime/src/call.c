@@ -1,0 +1,965 @@
+/* call.c - what arrives from pages and what handlers answer: dispatch of
+ * messages, calls and their answers (now or deferred, from any thread),
+ * commands, server events, pushes, and calls the server makes to a page. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lv_internal.h"
+
+/* ---- errors to the page ------------------------------------------------------- */
+
+static json_t *
+error_object(int status, const char *message, const char *path)
+{
+	json_t *e = json_pack("{s:s, s:s}", "code", lv_errname(status),
+	                      "message", message ? message : lv_strerror(status));
+	if (path && *path)
+		json_object_set_new(e, "path", json_string(path));
+	return e;
+}
+
+/* A failure with no call to answer: {"t":"error", "fn"?, "error"}. */
+static void
+send_error(lv_conn *c, const char *fn, int status, const char *message, const char *path)
+{
+	json_t *m = json_pack("{s:s, s:o}", "t", "error", "error",
+	                      error_object(status, message, path));
+	if (fn)
+		json_object_set_new(m, "fn", json_string(fn));
+	lv__count_error(c->server, status);
+	lv__conn_send_json(c, m, false);
+	json_decref(m);
+}
+
+static void
+send_ret_error(lv_conn *c, int64_t id, int status, const char *message, const char *path)
+{
+	json_t *m = json_pack("{s:s, s:I, s:b, s:o}", "t", "ret", "id", (json_int_t)id,
+	                      "ok", 0, "error", error_object(status, message, path));
+	lv__count_error(c->server, status);
+	lv__conn_send_json(c, m, false);
+	json_decref(m);
+}
+
+/* ---- encoding a result ---------------------------------------------------------- */
+
+/* Appends the "value" of a result struct (absent optional: null). */
+static int
+encode_result(lv_buf *b, const lv_type *rt, const void *r, lv_error *err)
+{
+	if (!rt) {
+		lv_buf_puts(b, "null");
+		return 0;
+	}
+	const lv_field *f = &rt->fields[0];
+	const char *slot = (const char *)r + f->offset;
+	if (f->has_offset == LV_OPT_POINTER) {
+		slot = *(const char *const *)slot;
+		if (!slot) {
+			lv_buf_puts(b, "null");
+			return 0;
+		}
+	} else if (f->has_offset >= 0 && !*(const bool *)((const char *)r + f->has_offset)) {
+		lv_buf_puts(b, "null");
+		return 0;
+	}
+	return lv_encode(b, f->type, slot, err);
+}
+
+/* The encoded arguments of an endpoint as a JSON object. */
+static int
+encode_args(lv_buf *b, const lv_endpoint *ep, const void *args, lv_error *err)
+{
+	return lv_encode(b, ep->args, args, err);
+}
+
+/* ---- calls ------------------------------------------------------------------------ */
+
+static lv_call *
+call_new(lv_server *s, lv_conn *c, const lv_endpoint *ep, lv_via via)
+{
+	lv_call *call = calloc(1, sizeof *call);
+	if (!call)
+		return NULL;
+	call->server = s;
+	call->conn = c ? lv_conn_ref(c) : NULL;
+	call->ep = ep;
+	call->via = via;
+	call->id = -1;
+	lv_arena_init(&call->arena);
+	atomic_init(&call->replied, false);
+	return call;
+}
+
+void
+lv__call_free(lv_call *call)
+{
+	if (call->conn) {
+		if (call->via == LV_VIA_CALL && call->conn->pending)
+			call->conn->pending--;
+		lv_conn_unref(call->conn);
+	}
+	json_decref(call->args_json);
+	json_decref(call->cmds);
+	lv_arena_free(&call->arena);
+	free(call);
+}
+
+lv_conn *lv_call_conn(lv_call *call) { return call->conn; }
+lv_server *lv_call_server(lv_call *call) { return call->server; }
+
+const char *
+lv_call_identity(lv_call *call)
+{
+	return call->conn ? call->conn->identity : call->identity;
+}
+
+void *
+lv_call_alloc(lv_call *call, size_t n)
+{
+	return lv_arena_alloc(&call->arena, n);
+}
+
+lv_str
+lv_call_strdup(lv_call *call, const char *s)
+{
+	return lv_arena_strdup(&call->arena, lv_cstr(s));
+}
+
+int
+lv_call_defer(lv_call *call)
+{
+	call->deferred = true;
+	return LV_EDEFERRED;
+}
+
+static void
+send_cmds(lv_call *call)
+{
+	if (!call->cmds || !call->conn || !call->conn->wsi)
+		return;
+	json_t *m = json_pack("{s:s, s:O}", "t", "cmd", "cmds", call->cmds);
+	lv__conn_send_json(call->conn, m, false);
+	json_decref(m);
+}
+
+/* Sends the answer of a call that has run (status) with its result, or
+ * the already encoded result_json of a deferred one; then frees it. */
+static void
+complete(lv_call *call, int status, const char *result_json)
+{
+	lv_server *s = call->server;
+	lv_conn *c = call->conn;
+	const char *fn = call->ep->name;
+	char msg[300];
+	lv_buf b;
+	lv_buf_init(&b);
+
+	if (status == 0 && !result_json && call->via != LV_VIA_SEND && call->via != LV_VIA_EVENT) {
+		lv_error err;
+		if (encode_result(&b, call->ep->result, call->result, &err) != 0) {
+			snprintf(msg, sizeof msg, "%s: result%s%s: %s", fn, err.path[0] ? "." : "",
+			         err.path, err.message);
+			LV_LOG(s, LV_LOG_ERROR, "%s", msg);
+			status = LV_EINTERNAL;
+			snprintf(call->message, sizeof call->message, "%s: the result could not be "
+			         "encoded", fn);
+		}
+	}
+	if (status != 0 && !call->message[0])
+		snprintf(call->message, sizeof call->message, "%s: %s", fn, lv_strerror(status));
+	if (status != 0 && status != LV_EDEFERRED)
+		s->ep_stats[call->ep - s->app->endpoints].errors++;
+
+	switch (call->via) {
+	case LV_VIA_CALL:
+		if (!c || !c->wsi)
+			break;
+		if (status != 0) {
+			send_ret_error(c, call->id, status, call->message, NULL);
+			send_cmds(call);
+			break;
+		}
+		{
+			lv_buf out;
+			lv_buf_init(&out);
+			char head[64];
+			snprintf(head, sizeof head, "{\"t\":\"ret\",\"id\":%lld,\"ok\":true,\"value\":",
+			         (long long)call->id);
+			lv_buf_puts(&out, head);
+			if (result_json)
+				lv_buf_puts(&out, result_json);
+			else
+				lv_buf_append(&out, b.data, b.len);
+			if (call->cmds) {
+				char *cmds = json_dumps(call->cmds, JSON_COMPACT);
+				lv_buf_puts(&out, ",\"cmds\":");
+				lv_buf_puts(&out, cmds ? cmds : "[]");
+				free(cmds);
+			}
+			lv_buf_puts(&out, "}");
+			lv_msg *m = out.failed ? NULL : lv__msg_new(out.data, out.len, false);
+			if (m)
+				lv__conn_queue(c, m);
+			lv__msg_unref(m);
+			lv_buf_free(&out);
+		}
+		break;
+	case LV_VIA_SEND:
+		if (!c || !c->wsi)
+			break;
+		if (status != 0)
+			send_error(c, fn, status, call->message, NULL);
+		send_cmds(call);
+		break;
+	case LV_VIA_EVENT:
+		if (status != 0)
+			LV_LOG(s, LV_LOG_WARN, "%s", call->message);
+		if (c && c->wsi)
+			send_cmds(call);
+		break;
+	case LV_VIA_HTTP: {
+		static const int http_status[] = {
+			[1] = 400, [2] = 404, [3] = 401, [4] = 403, [5] = 429, [6] = 504,
+			[7] = 503, [8] = 500, [9] = 426, [10] = 500, [11] = 503, [12] = 413,
+			[13] = 429, [14] = 500, [15] = 500,
+		};
+		if (status != 0) {
+			json_t *e = json_pack("{s:b, s:o}", "ok", 0, "error",
+			                      error_object(status, call->message, NULL));
+			lv__count_error(s, status);
+			lv__http_answer(call->http, -status < 16 ? http_status[-status] : 500,
+			                json_dumps(e, JSON_COMPACT));
+			json_decref(e);
+		} else {
+			lv_buf out;
+			lv_buf_init(&out);
+			lv_buf_puts(&out, "{\"ok\":true,\"value\":");
+			if (result_json)
+				lv_buf_puts(&out, result_json);
+			else
+				lv_buf_append(&out, b.data, b.len);
+			lv_buf_puts(&out, "}");
+			lv__http_answer(call->http, 200, out.failed ? NULL : strdup(out.data));
+			lv_buf_free(&out);
+		}
+		break;
+	}
+	}
+	lv_buf_free(&b);
+	lv__call_free(call);
+}
+
+/* Runs the handler and answers, unless it deferred. */
+void
+lv__invoke(lv_call *call)
+{
+	int rc = call->ep->invoke(call, call->args, call->result);
+	call->server->ep_stats[call->ep - call->server->app->endpoints].calls++;
+	if (rc == LV_EDEFERRED && call->deferred)
+		return;   /* the answer comes later, through lv_call_reply */
+	if (rc == LV_EDEFERRED)
+		rc = LV_EINTERNAL;
+	call->deferred = false;
+	complete(call, rc, NULL);
+}
+
+int
+lv_call_fail(lv_call *call, int status, const char *fmt, ...)
+{
+	if (status >= 0)
+		status = LV_EINTERNAL;
+	char text[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt ? fmt : "", ap);
+	va_end(ap);
+	if (call->deferred) {
+		/* A deferred call failed later, maybe on another thread. */
+		if (atomic_exchange(&call->replied, true))
+			return LV_EINVALID_ARGUMENT;
+		char msg[300];
+		snprintf(msg, sizeof msg, "%s: %s", call->ep->name, text);
+		lv__finish_deferred(call, status, NULL, msg);
+		return status;
+	}
+	snprintf(call->message, sizeof call->message, "%s: %s", call->ep->name, text);
+	return status;
+}
+
+typedef struct {
+	lv_call *call;
+	int status;
+	char *result_json;
+	char message[300];
+} deferred_answer;
+
+static void
+deferred_on_loop(lv_server *s, void *arg)
+{
+	deferred_answer *d = arg;
+	(void)s;
+	if (d->status != 0)
+		snprintf(d->call->message, sizeof d->call->message, "%s", d->message);
+	complete(d->call, d->status, d->result_json);
+	free(d->result_json);
+	free(d);
+}
+
+void
+lv__finish_deferred(lv_call *call, int status, char *result_json, const char *msg)
+{
+	deferred_answer *d = calloc(1, sizeof *d);
+	if (!d) {
+		free(result_json);
+		return;
+	}
+	d->call = call;
+	d->status = status;
+	d->result_json = result_json;
+	if (msg)
+		snprintf(d->message, sizeof d->message, "%s", msg);
+	lv__post(call->server, deferred_on_loop, d);
+}
+
+int
+lv_call_reply(lv_call *call, const void *result)
+{
+	if (!call->deferred)
+		return LV_EINVALID_ARGUMENT;
+	if (atomic_exchange(&call->replied, true))
+		return LV_EINVALID_ARGUMENT;
+	lv_buf b;
+	lv_error err;
+	lv_buf_init(&b);
+	if (encode_result(&b, result ? call->ep->result : NULL, result, &err) != 0) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "%s: the result could not be encoded", call->ep->name);
+		LV_LOG(call->server, LV_LOG_ERROR, "%s: result%s%s: %s", call->ep->name,
+		       err.path[0] ? "." : "", err.path, err.message);
+		lv_buf_free(&b);
+		lv__finish_deferred(call, LV_EINTERNAL, NULL, msg);
+		return err.code ? err.code : LV_EINVALID_ARGUMENT;
+	}
+	lv__finish_deferred(call, 0, b.data, NULL);
+	return 0;
+}
+
+/* ---- commands ---------------------------------------------------------------------- */
+
+int
+lv_cmd(lv_call *call, const char *name, json_t *args)
+{
+	if (!call->cmds && !(call->cmds = json_array())) {
+		json_decref(args);
+		return LV_ENOMEM;
+	}
+	json_t *cmd = json_array();
+	json_array_append_new(cmd, json_string(name));
+	if (args)
+		json_array_extend(cmd, args);
+	json_decref(args);
+	return json_array_append_new(call->cmds, cmd) == 0 ? 0 : LV_ENOMEM;
+}
+
+static json_t *
+s_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+int
+lv_cmd_morph(lv_call *call, const char *id, const char *html)
+{
+	return lv_cmd(call, "lv.morph", json_pack("[o, o, {}]", s_or_null(id), s_or_null(html)));
+}
+
+int
+lv_cmd_notify(lv_call *call, const char *text, const lv_notify_opts *o)
+{
+	json_t *kw = json_object();
+	if (o && o->sticky)
+		json_object_set_new(kw, "sticky", json_true());
+	if (o && o->group)
+		json_object_set_new(kw, "group", json_string(o->group));
+	if (o && o->throttle_ms)
+		json_object_set_new(kw, "throttle", json_integer(o->throttle_ms));
+	if (o && o->level)
+		json_object_set_new(kw, "level", json_string(o->level));
+	return lv_cmd(call, "lv.notify", json_pack("[o, o]", s_or_null(text), kw));
+}
+
+int
+lv_cmd_clear_notifications(lv_call *call, const char *group)
+{
+	return lv_cmd(call, "lv.clear_notifications", group ?
+	              json_pack("[{s:s}]", "group", group) : json_array());
+}
+
+int lv_cmd_focus(lv_call *call, const char *id) { return lv_cmd(call, "lv.focus", json_pack("[o]", s_or_null(id))); }
+int lv_cmd_blur(lv_call *call, const char *id) { return lv_cmd(call, "lv.blur", json_pack("[o]", s_or_null(id))); }
+int lv_cmd_block(lv_call *call, const char *g) { return lv_cmd(call, "lv.block", json_pack("[o]", s_or_null(g))); }
+int lv_cmd_release(lv_call *call, const char *g) { return lv_cmd(call, "lv.release", json_pack("[o]", s_or_null(g))); }
+int lv_cmd_switch_mode(lv_call *call, const char *mode) { return lv_cmd(call, "lv.switch_mode", json_pack("[o]", s_or_null(mode))); }
+int lv_cmd_redirect(lv_call *call, const char *url) { return lv_cmd(call, "lv.redirect", json_pack("[o]", s_or_null(url))); }
+int lv_cmd_eval(lv_call *call, const char *script) { return lv_cmd(call, "lv.eval", json_pack("[o]", s_or_null(script))); }
+
+int
+lv_cmd_set_state(lv_call *call, json_t *state)
+{
+	return lv_cmd(call, "lv.set_state", json_pack("[o]", state ? state : json_null()));
+}
+
+/* ---- access ---------------------------------------------------------------------------- */
+
+static int
+check_access(const lv_endpoint *ep, bool authenticated, char **roles, size_t nroles)
+{
+	if (ep->flags & LV_EP_PUBLIC)
+		return 0;
+	if (!authenticated)
+		return LV_EUNAUTHENTICATED;
+	for (uint32_t i = 0; i < ep->nroles; i++) {
+		if (strcmp(ep->roles[i], "*") == 0)
+			return 0;
+		for (size_t j = 0; j < nroles; j++)
+			if (strcmp(ep->roles[i], roles[j]) == 0)
+				return 0;
+	}
+	return LV_EPERMISSION_DENIED;
+}
+
+/* ---- messages from a page ----------------------------------------------------------- */
+
+static void
+handle_hello(lv_conn *c, json_t *msg)
+{
+	lv_server *s = c->server;
+	const char *schema = json_string_value(json_object_get(msg, "schema"));
+	const char *app = json_string_value(json_object_get(msg, "app"));
+	if (app && strcmp(app, s->app->name) != 0) {
+		lv__conn_close(c, 4400, "this server serves another app");
+		return;
+	}
+	if (!schema || strcmp(schema, s->app->schema_hash) != 0) {
+		json_t *up = json_pack("{s:s, s:s}", "t", "upgrade", "schema", s->app->schema_hash);
+		lv__conn_send_json(c, up, false);
+		json_decref(up);
+		lv__count_error(s, LV_EUPGRADE_REQUIRED);
+		lv__conn_close(c, 4426, "the page is out of date: reload it");
+		return;
+	}
+	c->hello = true;
+	s->npages++;
+	json_t *w = json_pack("{s:s, s:s, s:I}", "t", "welcome", "conn", c->id, "heartbeat",
+	                      (json_int_t)s->opt.heartbeat_ms);
+	lv__conn_send_json(c, w, false);
+	json_decref(w);
+	lv__lifecycle(s, "connect", c);
+}
+
+static bool
+is_callable(lv_endpoint_kind k)
+{
+	return k == LV_SERVER_RPC || k == LV_SERVER_REALTIME || k == LV_CLIENT_CALLBACK;
+}
+
+static void
+handle_call(lv_conn *c, json_t *msg, lv_via via, size_t len)
+{
+	lv_server *s = c->server;
+	json_t *jid = json_object_get(msg, "id");
+	json_t *jargs = json_object_get(msg, "args");
+	const char *fn = json_string_value(json_object_get(msg, "fn"));
+	int64_t id = -1;
+	char text[300];
+
+	if (via == LV_VIA_CALL) {
+		if (!json_is_integer(jid) || json_integer_value(jid) <= 0 ||
+		    json_integer_value(jid) > 9007199254740991LL) {
+			send_error(c, fn, LV_EINVALID_ARGUMENT, "a call needs an id: a positive "
+			           "integer", "id");
+			return;
+		}
+		id = json_integer_value(jid);
+	}
+#define FAIL(status, path, ...)                                            \
+	do {                                                               \
+		snprintf(text, sizeof text, __VA_ARGS__);                  \
+		if (via == LV_VIA_CALL)                                    \
+			send_ret_error(c, id, (status), text, (path));     \
+		else                                                       \
+			send_error(c, fn, (status), text, (path));         \
+		return;                                                    \
+	} while (0)
+
+	if (!fn)
+		FAIL(LV_EINVALID_ARGUMENT, "fn", "a %s names its endpoint in \"fn\"",
+		     via == LV_VIA_CALL ? "call" : "send");
+	const lv_endpoint *ep = lv_app_find(s->app, fn, strlen(fn));
+	if (!ep || !is_callable(ep->kind))
+		FAIL(LV_ENOT_FOUND, NULL, "%.100s: no such endpoint", fn);
+	if (via == LV_VIA_CALL && ep->kind == LV_SERVER_REALTIME)
+		FAIL(LV_EINVALID_ARGUMENT, NULL, "%s: is server.realtime: send it, do not call it", fn);
+	if (via == LV_VIA_SEND && ep->kind != LV_SERVER_REALTIME)
+		FAIL(LV_EINVALID_ARGUMENT, NULL, "%s: answers: call it, do not send it", fn);
+	int rc = check_access(ep, c->authenticated, c->roles, c->nroles);
+	if (rc)
+		FAIL(rc, NULL, "%s: %s", fn, rc == LV_EUNAUTHENTICATED ?
+		     "this endpoint needs a signed-in connection" :
+		     "this connection lacks the role this endpoint needs");
+	if (ep->max_bytes && (int64_t)len > ep->max_bytes)
+		FAIL(LV_ERESOURCE_EXHAUSTED, NULL, "%s: message of %zu bytes is over its limit of "
+		     "%lld", fn, len, (long long)ep->max_bytes);
+	if (via == LV_VIA_CALL && c->pending >= s->opt.max_pending)
+		FAIL(LV_ERESOURCE_EXHAUSTED, NULL, "%s: more than %u calls in flight", fn,
+		     s->opt.max_pending);
+	if (jargs && !json_is_object(jargs))
+		FAIL(LV_EINVALID_ARGUMENT, "args", "%s: args must be an object of named values", fn);
+
+	lv_call *call = call_new(s, c, ep, via);
+	if (!call)
+		FAIL(LV_ENOMEM, NULL, "%s: out of memory", fn);
+	call->id = id;
+	call->args_json = json_incref(jargs);
+	call->args = lv_arena_alloc(&call->arena, ep->args->size);
+	call->result = ep->result ? lv_arena_alloc(&call->arena, ep->result->size) : NULL;
+	if (!call->args || (ep->result && !call->result)) {
+		lv__call_free(call);
+		FAIL(LV_ENOMEM, NULL, "%s: out of memory", fn);
+	}
+	lv_error err;
+	if (lv_decode_fields(ep->args, jargs, call->args, &call->arena, &s->opt.limits, &err)) {
+		lv__call_free(call);
+		FAIL(err.code, err.path, "%s: %s%s%s", fn, err.path, err.path[0] ? ": " : "",
+		     err.message);
+	}
+	if (via == LV_VIA_CALL)
+		c->pending++;
+#undef FAIL
+	lv__invoke(call);
+}
+
+void
+lv__dispatch(lv_conn *c, const char *text, size_t len)
+{
+	lv_server *s = c->server;
+	json_error_t jerr;
+	char buf[300];
+	s->msgs_in++;
+	s->bytes_in += len;
+	json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!msg) {
+		snprintf(buf, sizeof buf, "malformed JSON at byte %d: %s", jerr.position, jerr.text);
+		if (!c->hello)
+			lv__conn_close(c, 4400, "hello first: the first message was not JSON");
+		else
+			send_error(c, NULL, LV_EINVALID_ARGUMENT, buf, NULL);
+		return;
+	}
+	const char *t = json_string_value(json_object_get(msg, "t"));
+	if (!json_is_object(msg) || !t) {
+		if (!c->hello)
+			lv__conn_close(c, 4400, "hello first");
+		else
+			send_error(c, NULL, LV_EINVALID_ARGUMENT, json_is_object(msg) ?
+			           "a message says what it is in \"t\"" :
+			           "a message is a JSON object", NULL);
+		json_decref(msg);
+		return;
+	}
+	if (!c->hello) {
+		if (strcmp(t, "hello") == 0)
+			handle_hello(c, msg);
+		else
+			lv__conn_close(c, 4400, "hello first");
+	} else if (strcmp(t, "call") == 0) {
+		handle_call(c, msg, LV_VIA_CALL, len);
+	} else if (strcmp(t, "send") == 0) {
+		handle_call(c, msg, LV_VIA_SEND, len);
+	} else if (strcmp(t, "cret") == 0) {
+		lv__ccall_answer(c, msg);
+	} else if (strcmp(t, "ping") == 0) {
+		static const char pong[] = "{\"t\":\"pong\"}";
+		lv_msg *m = lv__msg_new(pong, sizeof pong - 1, true);
+		if (m)
+			lv__conn_queue(c, m);
+		lv__msg_unref(m);
+	} else if (strcmp(t, "pong") == 0) {
+		/* activity is all it is */
+	} else if (strcmp(t, "hello") == 0) {
+		send_error(c, NULL, LV_EINVALID_ARGUMENT, "hello was said already", NULL);
+	} else {
+		snprintf(buf, sizeof buf, "unknown message type '%.60s'", t);
+		send_error(c, NULL, LV_EINVALID_ARGUMENT, buf, "t");
+	}
+	json_decref(msg);
+}
+
+/* ---- server events and lifecycle ---------------------------------------------------- */
+
+void
+lv__run_event(lv_server *s, const lv_endpoint *ep, json_t *args, lv_conn *conn)
+{
+	lv_call *call = call_new(s, conn, ep, LV_VIA_EVENT);
+	if (!call)
+		return;
+	call->args_json = json_incref(args);
+	call->args = lv_arena_alloc(&call->arena, ep->args->size);
+	lv_error err;
+	if (!call->args ||
+	    lv_decode_fields(ep->args, args, call->args, &call->arena, &s->opt.limits, &err)) {
+		LV_LOG(s, LV_LOG_ERROR, "%s: %s%s%s", ep->name, call->args ? err.path : "",
+		       call->args && err.path[0] ? ": " : "", call->args ? err.message : "out of memory");
+		lv__call_free(call);
+		return;
+	}
+	lv__invoke(call);
+}
+
+void
+lv__lifecycle(lv_server *s, const char *event, lv_conn *conn)
+{
+	for (uint32_t i = 0; i < s->app->nendpoints; i++) {
+		const lv_endpoint *ep = &s->app->endpoints[i];
+		if (ep->kind == LV_SERVER_ON && (ep->flags & LV_EP_LIFECYCLE) &&
+		    strcmp(ep->event, event) == 0)
+			lv__run_event(s, ep, NULL, conn);
+	}
+}
+
+typedef struct {
+	const lv_endpoint *ep;
+	json_t *args;
+} raised;
+
+static void
+raise_on_loop(lv_server *s, void *arg)
+{
+	raised *r = arg;
+	lv__run_event(s, r->ep, r->args, NULL);
+	json_decref(r->args);
+	free(r);
+}
+
+int
+lv_raise(lv_server *s, const lv_endpoint *ep, const void *args)
+{
+	lv_buf b;
+	lv_error err;
+	lv_buf_init(&b);
+	int rc = encode_args(&b, ep, args, &err);
+	if (rc) {
+		lv_buf_free(&b);
+		return rc;
+	}
+	raised *r = malloc(sizeof *r);
+	json_t *j = json_loadb(b.data, b.len, 0, NULL);
+	lv_buf_free(&b);
+	if (!r || !j) {
+		free(r);
+		json_decref(j);
+		return LV_ENOMEM;
+	}
+	r->ep = ep;
+	r->args = j;
+	return lv__post(s, raise_on_loop, r);
+}
+
+/* ---- pushes ------------------------------------------------------------------------------ */
+
+/* {"t":"push","fn":NAME,"args":{...}} or, for a client.on custom event,
+ * {"t":"event","name":EVENT,"args":{...}}, framed once. */
+static lv_msg *
+push_message(const lv_endpoint *ep, const void *args, int *rc)
+{
+	lv_buf b;
+	lv_error err;
+	lv_buf_init(&b);
+	if (ep->kind == LV_CLIENT_ON) {
+		lv_buf_puts(&b, "{\"t\":\"event\",\"name\":");
+		lv_buf_json_str(&b, ep->event, strlen(ep->event));
+	} else {
+		lv_buf_puts(&b, "{\"t\":\"push\",\"fn\":");
+		lv_buf_json_str(&b, ep->name, strlen(ep->name));
+	}
+	lv_buf_puts(&b, ",\"args\":");
+	*rc = encode_args(&b, ep, args, &err);
+	lv_buf_puts(&b, "}");
+	if (*rc == 0 && b.failed)
+		*rc = LV_ENOMEM;
+	lv_msg *m = *rc ? NULL : lv__msg_new(b.data, b.len, (ep->flags & LV_EP_VOLATILE) != 0);
+	if (!*rc && !m)
+		*rc = LV_ENOMEM;
+	lv_buf_free(&b);
+	return m;
+}
+
+typedef struct {
+	lv_conn *conn;            /* referenced; or NULL for a group */
+	char *group;              /* NULL: everyone */
+	lv_msg *msg;
+} pushed;
+
+static void
+push_on_loop(lv_server *s, void *arg)
+{
+	pushed *p = arg;
+	if (p->conn) {
+		lv__conn_queue(p->conn, p->msg);
+		lv_conn_unref(p->conn);
+	} else {
+		lv__group_send(s, p->group, p->msg);
+	}
+	lv__msg_unref(p->msg);
+	free(p->group);
+	free(p);
+}
+
+int
+lv_push_to(lv_conn *conn, const lv_endpoint *ep, const void *args)
+{
+	int rc;
+	if (!conn)
+		return LV_EINVALID_ARGUMENT;
+	lv_msg *m = push_message(ep, args, &rc);
+	if (!m)
+		return rc;
+	if (lv__on_loop(conn->server)) {
+		rc = lv__conn_queue(conn, m);
+		lv__msg_unref(m);
+		return rc;
+	}
+	pushed *p = calloc(1, sizeof *p);
+	if (!p) {
+		lv__msg_unref(m);
+		return LV_ENOMEM;
+	}
+	p->conn = lv_conn_ref(conn);
+	p->msg = m;
+	return lv__post(conn->server, push_on_loop, p);
+}
+
+int
+lv_push_group(lv_server *s, const char *group, const lv_endpoint *ep, const void *args)
+{
+	int rc;
+	lv_msg *m = push_message(ep, args, &rc);
+	if (!m)
+		return rc;
+	if (lv__on_loop(s)) {
+		rc = lv__group_send(s, group, m);
+		lv__msg_unref(m);
+		return rc;
+	}
+	pushed *p = calloc(1, sizeof *p);
+	if (!p || (group && !(p->group = strdup(group)))) {
+		free(p);
+		lv__msg_unref(m);
+		return LV_ENOMEM;
+	}
+	p->msg = m;
+	return lv__post(s, push_on_loop, p);
+}
+
+/* ---- calls to a page (client.rpc) ----------------------------------------------------- */
+
+struct lv_ccall {
+	lv_ccall *next;
+	lv_conn *conn;
+	uint64_t id;
+	const lv_endpoint *ep;
+	lv_call_done adapter;
+	void (*fn)(void);
+	void *user_data;
+	lws_sorted_usec_list_t sul;
+};
+
+static void
+ccall_unlink(lv_ccall *cc)
+{
+	for (lv_ccall **p = &cc->conn->ccalls; *p; p = &(*p)->next)
+		if (*p == cc) {
+			*p = cc->next;
+			break;
+		}
+	lws_sul_cancel(&cc->sul);
+}
+
+static void
+ccall_timeout(lws_sorted_usec_list_t *sul)
+{
+	lv_ccall *cc = lws_container_of(sul, lv_ccall, sul);
+	ccall_unlink(cc);
+	lv__count_error(cc->conn->server, LV_EDEADLINE_EXCEEDED);
+	cc->adapter(cc->conn, LV_EDEADLINE_EXCEEDED, NULL, cc->fn, cc->user_data);
+	lv_conn_unref(cc->conn);
+	free(cc);
+}
+
+void
+lv__ccalls_fail(lv_conn *c, int status)
+{
+	while (c->ccalls) {
+		lv_ccall *cc = c->ccalls;
+		ccall_unlink(cc);
+		cc->adapter(c, status, NULL, cc->fn, cc->user_data);
+		lv_conn_unref(cc->conn);
+		free(cc);
+	}
+}
+
+static int
+status_of(const char *code)
+{
+	if (!code)
+		return LV_EINTERNAL;
+#define LV__BACK(name, val, wire, msg) if (strcmp(code, wire) == 0) return LV_E##name;
+	LV_ERRNO_MAP(LV__BACK)
+#undef LV__BACK
+	return LV_EINTERNAL;
+}
+
+void
+lv__ccall_answer(lv_conn *c, json_t *msg)
+{
+	json_t *jid = json_object_get(msg, "id");
+	lv_ccall *cc = c->ccalls;
+	while (cc && (!json_is_integer(jid) || (uint64_t)json_integer_value(jid) != cc->id))
+		cc = cc->next;
+	if (!cc) {
+		send_error(c, NULL, LV_EINVALID_ARGUMENT, "cret: no call of the server's has "
+		           "that id (answered already, or timed out)", "id");
+		return;
+	}
+	ccall_unlink(cc);
+	const lv_endpoint *ep = cc->ep;
+	int status = 0;
+	lv_arena arena;
+	lv_arena_init(&arena);
+	void *result = NULL;
+	if (!json_is_true(json_object_get(msg, "ok"))) {
+		json_t *e = json_object_get(msg, "error");
+		status = status_of(json_string_value(json_object_get(e, "code")));
+		LV_LOG(c->server, LV_LOG_INFO, "%s: the page answered %s: %s", ep->name,
+		       lv_errname(status), json_string_value(json_object_get(e, "message")) ?
+		       json_string_value(json_object_get(e, "message")) : "");
+	} else if (ep->result) {
+		const lv_field *f = &ep->result->fields[0];
+		json_t *v = json_object_get(msg, "value");
+		result = lv_arena_alloc(&arena, ep->result->size);
+		lv_error err;
+		if (!result) {
+			status = LV_ENOMEM;
+		} else if ((!v || json_is_null(v)) && f->has_offset != LV_REQUIRED) {
+			/* absent */
+		} else if (f->has_offset == LV_OPT_POINTER) {
+			void *p = lv_arena_alloc(&arena, f->type->size);
+			if (!p || lv_decode(f->type, v, p, &arena, &c->server->opt.limits, &err))
+				status = p ? LV_EINVALID_ARGUMENT : LV_ENOMEM;
+			else
+				*(void **)((char *)result + f->offset) = p;
+		} else if (!v || lv_decode(f->type, v, (char *)result + f->offset, &arena,
+		                           &c->server->opt.limits, &err)) {
+			status = LV_EINVALID_ARGUMENT;
+		} else if (f->has_offset >= 0) {
+			*(bool *)((char *)result + f->has_offset) = true;
+		}
+		if (status == LV_EINVALID_ARGUMENT) {
+			LV_LOG(c->server, LV_LOG_WARN, "%s: the page's answer does not fit: %s%s%s",
+			       ep->name, v ? err.path : "", v && err.path[0] ? ": " : "",
+			       v ? err.message : "no value");
+			send_error(c, ep->name, LV_EINVALID_ARGUMENT, "cret: the answer does not "
+			           "fit the endpoint's result type", "value");
+		}
+	}
+	if (status)
+		lv__count_error(c->server, status);
+	cc->adapter(c, status, status ? NULL : result, cc->fn, cc->user_data);
+	lv_arena_free(&arena);
+	lv_conn_unref(cc->conn);
+	free(cc);
+}
+
+typedef struct {
+	lv_ccall *cc;
+	char *args_json;
+} ccall_post;
+
+static void
+ccall_on_loop(lv_server *s, void *arg)
+{
+	ccall_post *p = arg;
+	lv_ccall *cc = p->cc;
+	lv_conn *c = cc->conn;
+	if (!c->wsi || !c->hello) {
+		cc->adapter(c, LV_EUNAVAILABLE, NULL, cc->fn, cc->user_data);
+		lv_conn_unref(c);
+		free(cc);
+		free(p->args_json);
+		free(p);
+		return;
+	}
+	cc->id = ++c->next_ccall;
+	char head[96];
+	lv_buf b;
+	lv_buf_init(&b);
+	snprintf(head, sizeof head, "{\"t\":\"ccall\",\"id\":%llu,\"fn\":",
+	         (unsigned long long)cc->id);
+	lv_buf_puts(&b, head);
+	lv_buf_json_str(&b, cc->ep->name, strlen(cc->ep->name));
+	lv_buf_puts(&b, ",\"args\":");
+	lv_buf_puts(&b, p->args_json);
+	lv_buf_puts(&b, "}");
+	cc->next = c->ccalls;
+	c->ccalls = cc;
+	int64_t timeout = cc->ep->timeout_ms ? cc->ep->timeout_ms : 30000;
+	lws_sul_schedule(s->ctx, 0, &cc->sul, ccall_timeout, timeout * LWS_US_PER_MS);
+	lv_msg *m = b.failed ? NULL : lv__msg_new(b.data, b.len, false);
+	if (!m || lv__conn_queue(c, m) != 0) {
+		ccall_unlink(cc);
+		cc->adapter(c, LV_EUNAVAILABLE, NULL, cc->fn, cc->user_data);
+		lv_conn_unref(c);
+		free(cc);
+	}
+	lv__msg_unref(m);
+	lv_buf_free(&b);
+	free(p->args_json);
+	free(p);
+}
+
+int
+lv_client_call(lv_conn *conn, const lv_endpoint *ep, const void *args, lv_call_done adapter,
+               void (*fn)(void), void *user_data)
+{
+	lv_buf b;
+	lv_error err;
+	if (!conn || !adapter || !fn)
+		return LV_EINVALID_ARGUMENT;
+	lv_buf_init(&b);
+	int rc = encode_args(&b, ep, args, &err);
+	if (rc == 0 && b.failed)
+		rc = LV_ENOMEM;
+	if (rc) {
+		lv_buf_free(&b);
+		return rc;
+	}
+	lv_ccall *cc = calloc(1, sizeof *cc);
+	ccall_post *p = calloc(1, sizeof *p);
+	if (!cc || !p) {
+		free(cc);
+		free(p);
+		lv_buf_free(&b);
+		return LV_ENOMEM;
+	}
+	cc->conn = lv_conn_ref(conn);
+	cc->ep = ep;
+	cc->adapter = adapter;
+	cc->fn = fn;
+	cc->user_data = user_data;
+	p->cc = cc;
+	p->args_json = b.data;   /* taken */
+	return lv__post(conn->server, ccall_on_loop, p);
+}
