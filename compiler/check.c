@@ -947,24 +947,48 @@ by_value(lvc_type *t)
 	return t->kind == LVC_T_NAMED && t->ref && t->ref->kind == LVC_D_STRUCT ? t->ref : NULL;
 }
 
-/* Depth-first search from s for a by-value path back to root; the fields
- * on the path are left in path[0..*n). */
-static bool
-find_cycle(lvc_decl *s, lvc_decl *root, lvc_decl **owners, lvc_field **path, int *n,
-           int limit)
+/* One depth-first search over all structs (white 0, on the path 1, done 2),
+ * so the check is linear in the schema. A field leading back to a struct
+ * on the current path closes a cycle, reported once, at its first struct. */
+typedef struct {
+	lvc_decl **owners;
+	lvc_field **path;
+	int n;
+} cycle_search;
+
+static void
+visit_struct_fields(checker *k, cycle_search *cs, lvc_decl *s)
 {
+	lvc_ctx *c = k->c;
 	s->visit = 1;
-	for (lvc_field *f = s->fields; f; f = f->next) {
+	for (lvc_field *f = s->fields; f && !c->stop; f = f->next) {
 		lvc_decl *t = by_value(f->type);
-		if (!t || *n >= limit)
+		if (!t || t->visit == 2)
 			continue;
-		owners[*n] = s;
-		path[(*n)++] = f;
-		if (t == root || (t->visit == 0 && find_cycle(t, root, owners, path, n, limit)))
-			return true;
-		(*n)--;
+		cs->owners[cs->n] = s;
+		cs->path[cs->n++] = f;
+		if (t->visit == 1) {
+			/* The cycle is the part of the path from t on. */
+			int from = 0;
+			while (cs->owners[from] != t)
+				from++;
+			lvc_error(c, t->loc, "struct '%.*s' contains itself by value, so it would "
+			          "be infinitely large", (int)t->name.n, t->name.p);
+			for (int i = from; i < cs->n; i++) {
+				lvc_decl *held = by_value(cs->path[i]->type);
+				lvc_note(c, cs->path[i]->loc, "'%.*s.%.*s' holds %.*s by value",
+				         (int)cs->owners[i]->name.n, cs->owners[i]->name.p,
+				         (int)cs->path[i]->name.n, cs->path[i]->name.p,
+				         (int)held->name.n, held->name.p);
+			}
+			lvc_note(c, f->loc, "a list<%.*s> or an optional %.*s? field breaks the "
+			         "cycle", (int)t->name.n, t->name.p, (int)t->name.n, t->name.p);
+		} else {
+			visit_struct_fields(k, cs, t);
+		}
+		cs->n--;
 	}
-	return false;
+	s->visit = 2;
 }
 
 static void
@@ -975,37 +999,16 @@ check_struct_cycles(checker *k)
 	for (lvc_module *m = c->modules; m; m = m->next)
 		for (lvc_decl *d = m->decls; d; d = d->next)
 			nstructs += d->kind == LVC_D_STRUCT;
-	lvc_decl **owners = malloc(sizeof *owners * (size_t)(nstructs + 1));
-	lvc_field **path = malloc(sizeof *path * (size_t)(nstructs + 1));
-	if (!owners || !path)
+	cycle_search cs = { malloc(sizeof *cs.owners * (size_t)(nstructs + 1)),
+	                    malloc(sizeof *cs.path * (size_t)(nstructs + 1)), 0 };
+	if (!cs.owners || !cs.path)
 		abort();
 	for (lvc_module *m = c->modules; m && !c->stop; m = m->next)
-		for (lvc_decl *d = m->decls; d && !c->stop; d = d->next) {
-			if (d->kind != LVC_D_STRUCT || d->visit == 2)
-				continue;
-			for (lvc_module *m2 = c->modules; m2; m2 = m2->next)
-				for (lvc_decl *x = m2->decls; x; x = x->next)
-					if (x->visit == 1)
-						x->visit = 0;
-			int n = 0;
-			if (!find_cycle(d, d, owners, path, &n, nstructs))
-				continue;
-			lvc_error(c, d->loc, "struct '%.*s' contains itself by value, so it would "
-			          "be infinitely large", (int)d->name.n, d->name.p);
-			for (int i = 0; i < n; i++) {
-				lvc_decl *t = by_value(path[i]->type);
-				lvc_note(c, path[i]->loc, "'%.*s.%.*s' holds %.*s by value",
-				         (int)owners[i]->name.n, owners[i]->name.p,
-				         (int)path[i]->name.n, path[i]->name.p, (int)t->name.n, t->name.p);
-			}
-			lvc_note(c, path[n - 1]->loc, "a list<%.*s> or an optional %.*s? field breaks "
-			         "the cycle", (int)d->name.n, d->name.p, (int)d->name.n, d->name.p);
-			/* One report per cycle: the other members of it are done. */
-			for (int i = 0; i < n; i++)
-				owners[i]->visit = 2;
-		}
-	free(owners);
-	free(path);
+		for (lvc_decl *d = m->decls; d && !c->stop; d = d->next)
+			if (d->kind == LVC_D_STRUCT && d->visit == 0)
+				visit_struct_fields(k, &cs, d);
+	free(cs.owners);
+	free(cs.path);
 }
 
 /* ---- clashes between generated identifiers --------------------------------- */
@@ -1015,9 +1018,17 @@ claim(checker *k, lvc_module *m, const char *suffix_of, lvc_str name, const char
       lvc_decl *d)
 {
 	lvc_ctx *c = k->c;
-	char *id = lvc_sprintf(&c->arena, "%.*s_%s%.*s%s", (int)m->name.n, m->name.p,
-	                       suffix_of, (int)name.n, name.p, suffix);
-	lvc_str s = { id, (uint32_t)strlen(id) };
+	size_t a = strlen(suffix_of), b = strlen(suffix);
+	char *id = lvc_alloc(&c->arena, m->name.n + 1 + a + name.n + b + 1), *o = id;
+	memcpy(o, m->name.p, m->name.n);
+	o += m->name.n;
+	*o++ = '_';
+	memcpy(o, suffix_of, a);
+	o += a;
+	memcpy(o, name.p, name.n);
+	o += name.n;
+	memcpy(o, suffix, b + 1);
+	lvc_str s = { id, (uint32_t)(o + b - id) };
 	lvc_decl *prev = lvc_symtab_get(&k->cnames, s);
 	if (!prev) {
 		lvc_symtab_put(&k->cnames, s, d ? d : (lvc_decl *)m);

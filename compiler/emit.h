@@ -10,6 +10,8 @@
 
 typedef struct {
 	const char *outdir;
+	const char *c_handlers;      /* where NAME_handlers.c lives (default outdir) */
+	const char *js_handlers;     /* where NAME_handlers.js lives */
 	const char *base;            /* file stem: "chat" for chat.lv */
 	const char *source;          /* the .lv file name as shown in banners */
 	bool line_directives;        /* #line back into the .lv file */

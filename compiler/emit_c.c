@@ -560,7 +560,7 @@ lvc_emit_c(lvc_ctx *c, lvc_emit *e, const lvc_program *p, json_t *js_parts)
 			nblocks++;
 		}
 		if (rc == 0) {
-			const char *path = S(&g, "%s/%s_handlers.c", e->outdir, e->base);
+			const char *path = S(&g, "%s/%s_handlers.c", e->c_handlers, e->base);
 			rc = lvc_merge_write(c, e, path, fresh.data ? fresh.data : "", blocks, nblocks,
 			                     LVC_MARK_C);
 		}

@@ -302,7 +302,7 @@ lvc_emit_js(lvc_ctx *c, lvc_emit *e, const lvc_program *p, json_t **js_parts)
 		}
 		if (rc == 0)
 			rc = lvc_merge_write(c, e, lvc_sprintf(&c->arena, "%s/%s_handlers.js",
-			                     e->outdir, e->base), fresh.data ? fresh.data : "",
+			                     e->js_handlers, e->base), fresh.data ? fresh.data : "",
 			                     blocks, nblocks, LVC_MARK_JS);
 		for (int i = 0; i < nblocks; i++)
 			free(texts[i].data);

@@ -22,6 +22,9 @@ static const char usage[] =
 	"                     write make-style dependencies to FILE\n"
 	"  --dep-target NAME  the target named in the depfile (default: the\n"
 	"                     generated files, or the depfile itself with --check)\n"
+	"  --handlers DIR     keep the handler files (yours to edit) in DIR\n"
+	"                     instead of the output folder\n"
+	"  --js-handlers DIR  keep NAME_handlers.js in DIR (default: as above)\n"
 	"  --no-line          no #line directives into the .lv file\n"
 	"  --templates DIR    read the templates from DIR instead of the built-in\n"
 	"                     ones (for working on lvc itself)\n"
@@ -43,6 +46,8 @@ typedef struct {
 	int ninclude;
 	bool check_only;
 	bool no_line;
+	const char *handlers;
+	const char *js_handlers;
 	const char *templates;
 	bool dump;
 	bool werror;
@@ -84,6 +89,8 @@ generate(lvc_ctx *c, const options *o, const char *path, const char **written, i
 	if (n > 3 && strcmp(file + n - 3, ".lv") == 0)
 		n -= 3;
 	e.outdir = o->outdir;
+	e.c_handlers = o->handlers ? o->handlers : o->outdir;
+	e.js_handlers = o->js_handlers ? o->js_handlers : e.c_handlers;
 	e.base = lvc_strndup(&c->arena, file, n);
 	e.source = file;
 	e.line_directives = !o->no_line;
@@ -156,13 +163,15 @@ main(int argc, char **argv)
 		return 2;
 
 	enum { OPT_CHECK = 256, OPT_DUMP, OPT_VERSION, OPT_HELP, OPT_COLOR, OPT_DEPTARGET,
-	       OPT_NOLINE, OPT_TEMPLATES };
+	       OPT_NOLINE, OPT_TEMPLATES, OPT_HANDLERS, OPT_JS_HANDLERS };
 	static const struct option longopts[] = {
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "depfile", required_argument, NULL, 'M' },
 		{ "dep-target", required_argument, NULL, OPT_DEPTARGET },
 		{ "dump-ast", no_argument, NULL, OPT_DUMP },
 		{ "no-line", no_argument, NULL, OPT_NOLINE },
+		{ "handlers", required_argument, NULL, OPT_HANDLERS },
+		{ "js-handlers", required_argument, NULL, OPT_JS_HANDLERS },
 		{ "templates", required_argument, NULL, OPT_TEMPLATES },
 		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -180,6 +189,8 @@ main(int argc, char **argv)
 		case OPT_CHECK: o.check_only = true; break;
 		case OPT_DUMP: o.dump = true; break;
 		case OPT_NOLINE: o.no_line = true; break;
+		case OPT_HANDLERS: o.handlers = optarg; break;
+		case OPT_JS_HANDLERS: o.js_handlers = optarg; break;
 		case OPT_TEMPLATES: o.templates = optarg; break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "always") == 0) o.color = 1;
@@ -225,7 +236,7 @@ main(int argc, char **argv)
 		fputs("lvc: no input files\nTry 'lvc --help'.\n", stderr);
 		return 2;
 	}
-	if (o.depfile && argc - optind > 1 && !o.dep_target) {
+	if (o.depfile && argc - optind > 1) {
 		fputs("lvc: -M writes the dependencies of one input file\n", stderr);
 		return 2;
 	}

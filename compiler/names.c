@@ -1,15 +1,52 @@
 /* names.c - words the generated C and JavaScript cannot use, and the
  * identifiers each declaration generates, so clashes are caught in lvc
  * rather than by the C compiler or the browser. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lvc.h"
 
-static bool
-in_list(lvc_str s, const char *const *list)
+/* Word lists are looked up once per name in every schema, so they are
+ * hashed on first use rather than scanned. */
+typedef struct {
+	const char *const *words;
+	lvc_str *slots;
+	uint32_t cap;
+} wordset;
+
+static uint32_t
+word_hash(const char *p, uint32_t n)
 {
-	for (; *list; list++)
-		if (lvc_str_eq(s, *list))
+	uint32_t h = 2166136261u;
+	for (uint32_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 16777619u;
+	return h;
+}
+
+static bool
+in_set(wordset *ws, lvc_str s)
+{
+	if (!ws->slots) {
+		uint32_t n = 0;
+		while (ws->words[n])
+			n++;
+		ws->cap = 16;
+		while (ws->cap < n * 4)
+			ws->cap *= 2;
+		ws->slots = calloc(ws->cap, sizeof *ws->slots);
+		if (!ws->slots)
+			abort();
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t len = (uint32_t)strlen(ws->words[i]);
+			uint32_t h = word_hash(ws->words[i], len) & (ws->cap - 1);
+			while (ws->slots[h].p)
+				h = (h + 1) & (ws->cap - 1);
+			ws->slots[h] = (lvc_str){ ws->words[i], len };
+		}
+	}
+	for (uint32_t h = word_hash(s.p, s.n) & (ws->cap - 1); ws->slots[h].p;
+	     h = (h + 1) & (ws->cap - 1))
+		if (lvc_str_same(ws->slots[h], s))
 			return true;
 	return false;
 }
@@ -49,9 +86,13 @@ static const char *const ts_types[] = {
 	"Uint8Array", "AbortSignal", "LvError", NULL
 };
 
-bool lvc_is_c_keyword(lvc_str s) { return in_list(s, c_words); }
-bool lvc_is_js_reserved(lvc_str s) { return in_list(s, js_words); }
-bool lvc_is_ts_type_name(lvc_str s) { return in_list(s, ts_types); }
+static wordset c_set = { c_words, NULL, 0 };
+static wordset js_set = { js_words, NULL, 0 };
+static wordset ts_set = { ts_types, NULL, 0 };
+
+bool lvc_is_c_keyword(lvc_str s) { return in_set(&c_set, s); }
+bool lvc_is_js_reserved(lvc_str s) { return in_set(&js_set, s); }
+bool lvc_is_ts_type_name(lvc_str s) { return in_set(&ts_set, s); }
 
 /* Suffixes of the C identifiers a declaration generates after its module
  * prefix ("chat_" + name + suffix). The code generators use these same
