@@ -104,15 +104,18 @@ liblv: $(B)/liblv.a
 
 # ---- examples -----------------------------------------------------------
 
-EXAMPLES := $(wildcard examples/*/*.lv)
+EXAMPLES      := hello chat counter
+EXAMPLE_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -pedantic $(CFLAGS) \
+                 -pthread -Iruntime/include $(LWS_CFLAGS) $(JANSSON_CFLAGS)
+include $(foreach e,$(EXAMPLES),examples/$(e)/example.mk)
 
-examples: $(B)/lvc
-	@for f in $(EXAMPLES); do $(B)/lvc --check $$f || exit 1; done
-	@echo "examples: $(words $(EXAMPLES)) interface files check clean"
+examples: $(foreach e,$(EXAMPLES),$(B)/examples/$(e)/$(e))
 
+EXAMPLE ?= chat
+PORT    ?= 8080
 run: deps all
-	@echo "lvc is built and every example checks clean."
-	@echo "Serving the chat example needs the C runtime, which is not in this tree yet."
+	@echo "serving the $(EXAMPLE) example; open the address below in two tabs (Ctrl-C stops it)"
+	cd examples/$(EXAMPLE) && $(abspath $(B))/examples/$(EXAMPLE)/$(EXAMPLE) $(PORT)
 
 # ---- tests ----------------------------------------------------------------
 

@@ -223,8 +223,8 @@ json_literal(lvc_tbuf *b, const lvc_value *v, const lvc_type *t)
 static json_t *
 default_literal(const lvc_value *v, const lvc_type *t)
 {
-	if (!v)
-		return json_string("NULL");
+	if (!v || v->kind == LVC_V_NULL)
+		return json_string("NULL");   /* absent is what null means */
 	lvc_tbuf j = { 0 }, out = { 0 };
 	json_literal(&j, v, t);
 	lvc_tbuf_put(&out, "\"", 1);

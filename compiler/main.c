@@ -1,5 +1,7 @@
 /* main.c - the lvc command line. */
+#include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +80,26 @@ load_templates(lvc_ctx *c, const char *dir, size_t *n)
 	return t;
 }
 
+/* mkdir -p: the output folders are made as needed. */
+static bool
+make_dirs(lvc_ctx *c, const char *dir)
+{
+	char *p = lvc_strndup(&c->arena, dir, strlen(dir));
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char saved = *s;
+		*s = '\0';
+		if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+			lvc_error_plain(c, "cannot make folder '%s': %s", p, strerror(errno));
+			return false;
+		}
+		*s = saved;
+		if (!saved)
+			return true;
+	}
+}
+
 static void
 generate(lvc_ctx *c, const options *o, const char *path, const char **written, int *nwritten)
 {
@@ -103,6 +125,8 @@ generate(lvc_ctx *c, const options *o, const char *path, const char **written, i
 		e.templates = lvc_builtin_templates;
 		e.ntemplates = lvc_builtin_ntemplates;
 	}
+	if (!make_dirs(c, e.outdir) || !make_dirs(c, e.c_handlers) || !make_dirs(c, e.js_handlers))
+		return;
 	if (c->errors == 0) {
 		lvc_program_collect(c, &p);
 		lvc_schema_hash(c, &p, e.hash);

@@ -242,10 +242,12 @@ typedef struct {
 typedef struct {
 	uint32_t abi;               /* LV_ABI_VERSION of the generator */
 	const char *name;           /* the module */
+	const char *base;           /* the .lv file's stem: the module is served
+	                               at /BASE.lv.js, the runtime at /lv.js */
 	const char *schema_hash;    /* changes when anything on the wire does */
 	const lv_endpoint *endpoints; /* sorted by name */
 	uint32_t nendpoints;
-	/* The generated ES module, served at /lv/NAME.lv.js, in parts (C caps
+	/* The generated ES module, served at /BASE.lv.js, in parts (C caps
 	 * the length of one string literal); js_module_len is their sum. */
 	const char *const *js_module;
 	uint32_t js_module_parts;

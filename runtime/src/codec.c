@@ -160,6 +160,8 @@ decode_struct_fields(dec *d, const lv_type *t, const json_t *j, void *out, uint3
 				v = def = json_loads(f->default_json, JSON_DECODE_ANY, NULL);
 			else
 				v = NULL;
+			if (v && json_is_null(v))
+				v = NULL;
 		} else if (!v && f->default_json) {
 			v = def = json_loads(f->default_json, JSON_DECODE_ANY, NULL);
 			if (!def)

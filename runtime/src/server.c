@@ -517,13 +517,13 @@ http_request(lv_server *s, struct lws *wsi, lv_pss *pss, const char *uri)
 		http_error(h, 404, "not_found", "POST goes to /lv/rpc/NAME");
 		return 0;
 	}
-	if (strcmp(uri, "/lv/lv.js") == 0) {
+	if (strcmp(uri, "/lv.js") == 0) {
 		http_static_parts(h, "text/javascript; charset=utf-8", lv__js_runtime,
 		                  lv__js_runtime_parts, parts_len(lv__js_runtime, lv__js_runtime_parts));
 		return 0;
 	}
 	char modpath[300];
-	snprintf(modpath, sizeof modpath, "/lv/%s.lv.js", s->app->name);
+	snprintf(modpath, sizeof modpath, "/%s.lv.js", s->app->base);
 	if (strcmp(uri, modpath) == 0) {
 		http_static_parts(h, "text/javascript; charset=utf-8", s->app->js_module,
 		                  s->app->js_module_parts, s->app->js_module_len);

@@ -1,0 +1,291 @@
+/* chat_handlers.c - the server side of chat.lv: yours to edit.
+ *
+ * lvc made this file once and merges it when chat.lv changes: new
+ * endpoints get new functions at the end, changed ones get their new
+ * signature, and the code between the braces is never touched. Keep the
+ * "lvc:begin" and "lvc:end" lines; write anything you like around them.
+ *
+ * Arguments are borrowed until the handler returns. Fill *out with memory
+ * that outlives the call: static data, or lv_call_alloc(call, size). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chat.lv.h"
+
+/* Every handler runs on the server's one event loop, so this state needs
+ * no locks. */
+
+enum { HISTORY = 50, NAME_MAX_LEN = 40, TEXT_MAX_LEN = 2000 };
+
+typedef struct member {
+	lv_conn *conn;
+	char name[NAME_MAX_LEN + 1];
+	char room[NAME_MAX_LEN + 1];
+	struct member *next;
+} member;
+
+typedef struct room {
+	char name[NAME_MAX_LEN + 1];
+	chat_Message history[HISTORY];   /* a ring; strings owned (malloc) */
+	int count, first;
+	struct room *next;
+} room;
+
+static member *members_list;
+static room *rooms;
+static int64_t next_id = 1;
+
+static bool
+valid_name(lv_str s)
+{
+	if (s.len == 0 || s.len > NAME_MAX_LEN)
+		return false;
+	for (size_t i = 0; i < s.len; i++)
+		if ((unsigned char)s.ptr[i] < 0x20)
+			return false;
+	return true;
+}
+
+static room *
+find_room(lv_str name, bool create)
+{
+	for (room *r = rooms; r; r = r->next)
+		if (strlen(r->name) == name.len && memcmp(r->name, name.ptr, name.len) == 0)
+			return r;
+	if (!create)
+		return NULL;
+	room *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	memcpy(r->name, name.ptr, name.len);
+	r->next = rooms;
+	rooms = r;
+	return r;
+}
+
+static lv_str
+owned(lv_str s)
+{
+	char *p = malloc(s.len + 1);
+	if (!p)
+		return (lv_str){ "", 0 };
+	memcpy(p, s.ptr, s.len);
+	p[s.len] = '\0';
+	return (lv_str){ p, s.len };
+}
+
+static void
+free_message(chat_Message *m)
+{
+	free((char *)m->room.ptr);
+	free((char *)m->from.ptr);
+	free((char *)m->text.ptr);
+	memset(m, 0, sizeof *m);
+}
+
+static void
+clear_history(room *r)
+{
+	for (int i = 0; i < r->count; i++)
+		free_message(&r->history[(r->first + i) % HISTORY]);
+	r->count = r->first = 0;
+}
+
+static chat_Message *
+append(room *r, lv_str from, lv_str text, const int64_t *reply_to)
+{
+	chat_Message *m;
+	if (r->count == HISTORY) {
+		m = &r->history[r->first];
+		free_message(m);
+		r->first = (r->first + 1) % HISTORY;
+	} else {
+		m = &r->history[(r->first + r->count++) % HISTORY];
+	}
+	struct timespec ts;
+	timespec_get(&ts, TIME_UTC);
+	m->id = next_id++;
+	m->room = owned(lv_cstr(r->name));
+	m->from = owned(from);
+	m->text = owned(text);
+	m->sent = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	m->has_reply_to = reply_to != NULL;
+	m->reply_to = reply_to ? *reply_to : 0;
+	return m;
+}
+
+static member *
+member_of(lv_conn *conn)
+{
+	return conn ? lv_conn_data(conn) : NULL;
+}
+
+/* The page's answer to "clear the history?" (asked by chat_clear). */
+static void
+confirmed(lv_conn *conn, int status, const bool *yes, void *user_data)
+{
+	lv_call *call = user_data;
+	member *me = member_of(conn);
+	if (status < 0 || !yes || !*yes || !me) {
+		chat_clear_reply(call, false);
+		return;
+	}
+	room *r = find_room(lv_cstr(me->room), false);
+	if (r)
+		clear_history(r);
+	chat_room_cleared_group(lv_conn_server(conn), me->room, lv_cstr(me->room),
+	                        lv_cstr(me->name));
+	chat_clear_reply(call, true);
+}
+
+/* lvc:begin clear */
+/*
+ * Clears a room's history, once the caller has confirmed it.
+ */
+lv_status
+chat_clear(lv_call *call, lv_str room, bool *out)
+{
+	(void)out;   /* answered later, by confirmed() below */
+	member *me = member_of(lv_call_conn(call));
+	if (!me || strlen(me->room) != room.len || memcmp(me->room, room.ptr, room.len) != 0)
+		return lv_call_fail(call, LV_EPERMISSION_DENIED, "join the room first");
+	char question[128];
+	snprintf(question, sizeof question, "Clear the history of #%s for everyone?", me->room);
+	/* Ask this page, and answer the call when it has answered. */
+	int rc = chat_confirm_call(lv_call_conn(call), lv_cstr(question), confirmed, call);
+	if (rc < 0)
+		return lv_call_fail(call, rc, "cannot ask the page: %s", lv_strerror(rc));
+	return lv_call_defer(call);
+}
+/* lvc:end clear */
+
+/* lvc:begin join */
+/*
+ * Enters a room under a name; returns the room's recent history.
+ */
+lv_status
+chat_join(lv_call *call, lv_str room, lv_str name, chat_Message_list *out)
+{
+	lv_conn *conn = lv_call_conn(call);
+	if (!conn)
+		return lv_call_fail(call, LV_EINVALID_ARGUMENT, "join needs a live page");
+	if (!valid_name(room) || !valid_name(name))
+		return lv_call_fail(call, LV_EINVALID_ARGUMENT, "room and name are 1 to %d "
+		                    "printable characters", NAME_MAX_LEN);
+	struct room *r = find_room(room, true);
+	if (!r)
+		return LV_ENOMEM;
+	member *me = member_of(conn);
+	if (!me) {
+		if (!(me = calloc(1, sizeof *me)))
+			return LV_ENOMEM;
+		me->conn = conn;
+		me->next = members_list;
+		members_list = me;
+		lv_conn_set_data(conn, me);
+	} else if (me->room[0]) {
+		lv_leave(conn, me->room);
+		chat_presence_group(lv_call_server(call), me->room, lv_cstr(me->room),
+		                    lv_cstr(me->name), chat_Presence_offline);
+	}
+	memcpy(me->name, name.ptr, name.len);
+	me->name[name.len] = '\0';
+	memcpy(me->room, room.ptr, room.len);
+	me->room[room.len] = '\0';
+	lv_join(conn, me->room);
+	chat_presence_group(lv_call_server(call), me->room, room, name, chat_Presence_online);
+
+	out->n = (size_t)r->count;
+	out->items = lv_call_alloc(call, sizeof *out->items * (size_t)(r->count ? r->count : 1));
+	if (!out->items)
+		return LV_ENOMEM;
+	for (int i = 0; i < r->count; i++)
+		out->items[i] = r->history[(r->first + i) % HISTORY];
+	return LV_OK;
+}
+/* lvc:end join */
+
+/* lvc:begin left */
+lv_status
+chat_left(lv_call *call)
+{
+	lv_conn *conn = lv_call_conn(call);
+	member *me = member_of(conn);
+	if (!me)
+		return LV_OK;
+	for (member **p = &members_list; *p; p = &(*p)->next)
+		if (*p == me) {
+			*p = me->next;
+			break;
+		}
+	if (me->room[0])
+		chat_presence_group(lv_call_server(call), me->room, lv_cstr(me->room),
+		                    lv_cstr(me->name), chat_Presence_offline);
+	lv_conn_set_data(conn, NULL);
+	free(me);
+	return LV_OK;
+}
+/* lvc:end left */
+
+/* lvc:begin members */
+/*
+ * Who is in a room now.
+ */
+lv_status
+chat_members(lv_call *call, lv_str room, lv_str_list *out)
+{
+	size_t n = 0;
+	for (member *m = members_list; m; m = m->next)
+		n += strlen(m->room) == room.len && memcmp(m->room, room.ptr, room.len) == 0;
+	out->items = lv_call_alloc(call, sizeof *out->items * (n ? n : 1));
+	if (!out->items)
+		return LV_ENOMEM;
+	for (member *m = members_list; m; m = m->next)
+		if (strlen(m->room) == room.len && memcmp(m->room, room.ptr, room.len) == 0)
+			out->items[out->n++] = lv_cstr(m->name);
+	return LV_OK;
+}
+/* lvc:end members */
+
+/* lvc:begin post */
+/*
+ * Posts to the room the page has joined; every page in it receives the
+ * message. Also served as POST /lv/rpc/post.
+ */
+lv_status
+chat_post(lv_call *call, lv_str room, lv_str text, const int64_t *reply_to, chat_Message *out)
+{
+	member *me = member_of(lv_call_conn(call));
+	/* Over HTTP there is no page: such posts come from "(http)". */
+	bool in_room = me && strlen(me->room) == room.len && memcmp(me->room, room.ptr, room.len) == 0;
+	if (lv_call_conn(call) && !in_room)
+		return lv_call_fail(call, LV_EPERMISSION_DENIED, "join the room first");
+	if (text.len == 0 || text.len > TEXT_MAX_LEN)
+		return lv_call_fail(call, LV_EINVALID_ARGUMENT, "a message is 1 to %d bytes",
+		                    TEXT_MAX_LEN);
+	struct room *r = find_room(room, false);
+	if (!r)
+		return lv_call_fail(call, LV_ENOT_FOUND, "no room '%.*s'", (int)room.len, room.ptr);
+	chat_Message *m = append(r, me ? lv_cstr(me->name) : LV_STR("(http)"), text, reply_to);
+	chat_message_group(lv_call_server(call), r->name, m);
+	*out = *m;
+	return LV_OK;
+}
+/* lvc:end post */
+
+/* lvc:begin typing */
+/*
+ * The page's user is typing; not worth keeping if the line is busy.
+ */
+lv_status
+chat_typing(lv_call *call, lv_str room)
+{
+	member *me = member_of(lv_call_conn(call));
+	if (!me || strlen(me->room) != room.len || memcmp(me->room, room.ptr, room.len) != 0)
+		return lv_call_fail(call, LV_EPERMISSION_DENIED, "join the room first");
+	chat_typing_in_group(lv_call_server(call), me->room, room, lv_cstr(me->name));
+	return LV_OK;
+}
+/* lvc:end typing */

@@ -1,0 +1,307 @@
+// lv.d.ts - the types of lv.js, the browser runtime of lv. The modules lvc
+// generates (NAME.lv.js / NAME.lv.d.ts) import CallOptions, Callback,
+// CallbackArgs, Connection and Schema from here.
+
+/** The wire error codes (docs/protocol.md), and "cancelled" (an aborted call). */
+export type ErrorCode =
+	| "invalid_argument"
+	| "not_found"
+	| "unauthenticated"
+	| "permission_denied"
+	| "resource_exhausted"
+	| "deadline_exceeded"
+	| "unavailable"
+	| "internal"
+	| "upgrade_required"
+	| "cancelled";
+
+/** What every failed call rejects with, and what bad arguments throw. */
+export declare class LvError extends Error {
+	constructor(code: ErrorCode | string, message: string, path?: string, options?: { cause?: unknown });
+	readonly name: "LvError";
+	/** A wire error code, or "cancelled". */
+	readonly code: ErrorCode | string;
+	/** The argument or field at fault, like "msg.tags[3]"; "" when none. */
+	readonly path: string;
+	/** Set on the errors the server reports for a send: the endpoint. */
+	fn?: string;
+	/** The HTTP status of the code. */
+	readonly status: number;
+	toJSON(): { code: string; message: string; path?: string };
+	static fromWire(error: unknown, fn?: string): LvError;
+	static codeForStatus(status: number): ErrorCode;
+}
+
+// ---- the schema lvc writes into NAME.lv.js ----------------------------------------
+
+export interface SchemaField {
+	readonly name: string;
+	/** "int", "list<Message>", "map<string>", a struct or enum name. */
+	readonly type: string;
+	readonly optional?: boolean;
+	readonly default?: unknown;
+}
+
+export interface SchemaStruct {
+	readonly kind: "struct";
+	readonly fields: readonly SchemaField[];
+}
+
+export interface SchemaEnum {
+	readonly kind: "enum";
+	readonly members: readonly string[];
+}
+
+export type EndpointKind =
+	| "server.rpc"
+	| "server.realtime"
+	| "server.on"
+	| "client.rpc"
+	| "client.realtime"
+	| "client.callback"
+	| "client.on";
+
+export type ConcurrencyModel = "serial" | "parallel" | "receive_serial";
+
+export interface SchemaEndpoint {
+	readonly kind: EndpointKind;
+	readonly params: readonly SchemaField[];
+	readonly result?: string;
+	readonly result_optional?: boolean;
+	readonly http?: boolean;
+	/** Milliseconds. */
+	readonly timeout?: number;
+	readonly volatile?: boolean;
+	/** server.on and client.on: the event, and whether it is a lifecycle one. */
+	readonly event?: string;
+	readonly lifecycle?: boolean;
+	/** client.callback policy. */
+	readonly dom_event?: string;
+	readonly group?: string;
+	readonly concurrency?: ConcurrencyModel;
+	readonly blocks?: readonly string[];
+	readonly debounce?: number;
+	readonly confirm?: string;
+}
+
+export interface Schema {
+	readonly module: string;
+	readonly hash: string;
+	readonly types: { readonly [name: string]: SchemaStruct | SchemaEnum };
+	readonly endpoints: { readonly [name: string]: SchemaEndpoint };
+}
+
+// ---- calls ------------------------------------------------------------------------
+
+export interface CallOptions {
+	/** Milliseconds to wait for the answer (default: the endpoint's, else 30000). */
+	timeout?: number;
+	/** Cancels the call: it rejects with LvError "cancelled". */
+	signal?: AbortSignal;
+}
+
+/** The arguments a callback sends, by parameter name. */
+export type CallbackArgs = Record<string, unknown>;
+
+/** A client.callback, to bind to DOM events. */
+export interface Callback {
+	readonly name: string;
+	readonly connection: Connection;
+	readonly endpoint: Readonly<SchemaEndpoint> & { readonly name: string };
+	/** Binds to an element; eventName defaults to the declared event. Returns an unbind function. */
+	bind(element: EventTarget, eventName?: string): () => void;
+	toString(): string;
+}
+
+/** A command: [NAME, ARG..., {KWARGS}]. */
+export type Command = [string, ...unknown[]];
+
+/** A page command: gets the positional arguments, the keyword object, and the connection. */
+export type CommandFunction = (
+	args: unknown[],
+	kwargs: Record<string, unknown>,
+	connection: Connection,
+	context: { source: string },
+) => void;
+
+export interface Commands {
+	/** Adds a command the server may send; names beginning "lv." are lv's own. */
+	add(name: string, fn: CommandFunction): Commands;
+	remove(name: string): boolean;
+	has(name: string): boolean;
+	get(name: string): CommandFunction | undefined;
+	names(): string[];
+}
+
+export type ConnectionState = "connecting" | "open" | "offline" | "closed";
+
+export interface ModeCommands {
+	enter?: Command[];
+	exit?: Command[];
+}
+
+/** The modes' command lists, by mode name (a Map). */
+export interface ModeTable {
+	get(name: string): { enter: Command[]; exit: Command[] } | undefined;
+	has(name: string): boolean;
+	readonly size: number;
+}
+
+export interface BlockedEvent {
+	readonly group: string;
+	readonly callback: string;
+	readonly element: EventTarget;
+	readonly event: Event | undefined;
+	/** "blocked": the group is blocked; "full": too many calls wait their turn. */
+	readonly reason: "blocked" | "full";
+	/** Whether the socket is down. */
+	readonly offline: boolean;
+	/** Skips the default flash notification. */
+	preventDefault(): void;
+}
+
+/** The events of a connection and what their listeners get. */
+export interface ConnectionEvents {
+	ready: undefined;
+	connect: { conn: string | null };
+	disconnect: { code: number; reason: string };
+	state: ConnectionState;
+	mode: { mode: string; previous: string };
+	upgrade_required: { schema: string | null; page: string };
+	blocked: BlockedEvent;
+	error: LvError;
+	page_state: Record<string, unknown>;
+}
+
+export interface Texts {
+	offline: string;
+	blocked: string;
+	offlineBlocked: string;
+	serverError: string;
+	upgrade: string;
+}
+
+export interface ConnectOptions {
+	/** The WebSocket URL; default: /lv/ws on the page's host (ws: or wss:). */
+	url?: string;
+	/** Where /lv/rpc/NAME is for the HTTP fallback; default: the page's origin. */
+	base?: string;
+	/** The WebSocket path when url is not given; default "/lv/ws". */
+	path?: string;
+	/** Default call timeout in ms (30000). */
+	timeout?: number;
+	/** Messages held while the socket is down (1000). */
+	maxQueue?: number;
+	/** Callbacks waiting their turn in one serial group (100). */
+	maxWaiting?: number;
+	/** Reconnect delays: random in [0, min(backoffCap, backoffBase * 2^n)) ms. */
+	backoffBase?: number;
+	backoffCap?: number;
+	/** Heartbeat interval in ms until the server's welcome gives one (25000). */
+	heartbeat?: number;
+	/** Allows the lv.eval command. */
+	allowEval?: boolean;
+	/** Opens the socket by itself (true). */
+	autoConnect?: boolean;
+	/** Binds data-lv-on-* attributes when the DOM is ready (true). */
+	scan?: boolean;
+	/** The texts of the default notifications. */
+	texts?: Partial<Texts>;
+	/** Replacements for the globals lv.js uses (tests). */
+	env?: Record<string, unknown>;
+}
+
+export interface Connection {
+	readonly schema: Schema;
+	readonly module: string;
+	/** connecting, open, offline (reconnecting) or closed. */
+	readonly state: ConnectionState;
+	/** The id the server gave this connection (in its welcome). */
+	readonly connId: string | null;
+	/** The current execution mode: MAIN, OFFLINE, SERVER_ERROR_500 or one of the page's. */
+	readonly mode: string;
+	readonly modes: ModeTable;
+	/** The page state lv.set_state sets. */
+	readonly pageState: Record<string, unknown>;
+	readonly commands: Commands;
+	readonly url: string;
+	readonly httpBase: string;
+	readonly document: Document | undefined;
+	allowEval: boolean;
+
+	/** Calls a server.rpc. */
+	call<T = unknown>(fn: string, args?: CallbackArgs, options?: CallOptions): Promise<T>;
+	/** Sends to a server.realtime; returns whether it was sent or queued. */
+	send(fn: string, args?: CallbackArgs): boolean;
+	/** The Callback of a client.callback; throws for any other name. */
+	callback(name: string): Callback;
+	/** Binds a callback (object or name) to an element's event; returns an unbind function. */
+	bind(element: EventTarget, callback: Callback | string): () => void;
+	bind(element: EventTarget, eventName: string | undefined, callback: Callback | string): () => void;
+	/** Binds the data-lv-on-EVENT attributes under root (default: the document). */
+	scan(root?: ParentNode): number;
+	/** Reads the named values from the element's form or the document, coerced to the parameter types. */
+	argsFrom(element: Element, names: readonly string[], fn?: string): CallbackArgs;
+	/** Installs the page's handlers of client endpoints, by endpoint name. */
+	register(handlers: object): void;
+
+	on<K extends keyof ConnectionEvents>(event: K, listener: (detail: ConnectionEvents[K]) => void): () => void;
+	on(event: string, listener: (detail: any) => void): () => void;
+	off(event: string, listener: (detail: any) => void): void;
+
+	/** Runs commands as the page. */
+	run(cmds: Command[]): void;
+	notify(message: string, kwargs?: { sticky?: boolean; group?: string; throttle?: number; level?: "info" | "success" | "warning" | "error"; timeout?: number }): Element | null;
+	clearNotifications(group?: string): void;
+	setState(patch: Record<string, unknown>): void;
+	setMode(name: string, lists: ModeCommands): void;
+	switchMode(name: string): void;
+	block(...groups: string[]): void;
+	release(...groups: string[]): void;
+	isBlocked(group: string): boolean;
+	configure(options: ConnectOptions): Connection;
+	/** Opens the socket (by itself unless autoConnect is false). */
+	open(): void;
+	/** Closes for good, until open(). */
+	close(): void;
+}
+
+/** The classes behind the interfaces above. */
+export declare const Connection: { new (schema: Schema, options?: ConnectOptions): Connection; prototype: Connection };
+export declare const Callback: { prototype: Callback };
+
+/** The page's connection for a schema: one per schema, the same object every time. */
+export declare function connect(schema: Schema, options?: ConnectOptions): Connection;
+/** A connection outside the page's registry. */
+export declare function createConnection(schema: Schema, options?: ConnectOptions): Connection;
+/** Reconnect delay n: random in [0, min(cap, base * 2^n)). */
+export declare function backoffDelay(attempt: number, base?: number, cap?: number, random?: () => number): number;
+
+/** What the page has once: window.lv for pages without modules. */
+export interface Page {
+	readonly version: string;
+	readonly connections: readonly Connection[];
+	readonly commands: Commands;
+	allowEval: boolean;
+	on(event: string, listener: (detail: any) => void): () => void;
+	off(event: string, listener: (detail: any) => void): void;
+	scan(root?: ParentNode): number;
+	bind(element: EventTarget, callback: Callback | string): () => void;
+	bind(element: EventTarget, eventName: string | undefined, callback: Callback | string): () => void;
+	notify(message: string, kwargs?: Record<string, unknown>): Element | null;
+}
+export declare const page: Page;
+
+export declare const VERSION: string;
+export declare const MAIN: "MAIN";
+export declare const OFFLINE: "OFFLINE";
+export declare const SERVER_ERROR_500: "SERVER_ERROR_500";
+export declare const DEFAULTS: Readonly<Required<Omit<ConnectOptions, "url" | "base" | "texts" | "env">>>;
+export declare const TEXTS: Readonly<Texts>;
+
+declare global {
+	interface Window {
+		lv: Page;
+		lvConfig?: ConnectOptions;
+	}
+}
