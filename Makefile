@@ -42,6 +42,7 @@ deps-test:
 $(GEN)/parser.c $(GEN)/parser.h: compiler/parser.y $(LEMPAR)
 	@mkdir -p $(GEN)
 	lemon -q -T$(LEMPAR) -d$(GEN) compiler/parser.y
+	@touch $(GEN)/parser.h
 
 $(B)/embed: compiler/embed.c
 	@mkdir -p $(dir $@)

@@ -74,7 +74,7 @@ bool
 lvc_str_eq(lvc_str a, const char *z)
 {
 	size_t n = strlen(z);
-	return a.n == n && memcmp(a.p, z, n) == 0;
+	return a.n == n && (n == 0 || memcmp(a.p, z, n) == 0);
 }
 
 bool

@@ -2,6 +2,7 @@
  * one NUL-terminated buffer. Doc comments (///) ride on the next token.
  * Lexical errors are reported here; the lexer always makes progress and
  * never fails, so the parser sees a token stream whatever the input. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lvc.h"
@@ -18,6 +19,13 @@ lvc_lexer_init(lvc_lexer *lx, lvc_ctx *c, uint32_t file)
 	/* A UTF-8 byte-order mark is not part of the text. */
 	if (lx->len >= 3 && memcmp(lx->buf, "\xef\xbb\xbf", 3) == 0)
 		lx->pos = 3;
+}
+
+void
+lvc_lexer_free(lvc_lexer *lx)
+{
+	free(lx->doc_lines);
+	lx->doc_lines = NULL;
 }
 
 static lvc_loc
@@ -116,34 +124,59 @@ check_escapes(lvc_lexer *lx, const unsigned char *p, const unsigned char *end)
 	}
 }
 
+/* Doc lines are kept as slices and joined once, when the block is
+ * complete: a long block costs its length, not its length squared. */
 static void
 add_doc_line(lvc_lexer *lx, const unsigned char *p, const unsigned char *end)
 {
 	lvc_ctx *c = lx->c;
+	const unsigned char *slashes = p - 3;
 	if (*p == ' ')
 		p++;
 	check_utf8(lx, p, end, "a doc comment");
-	size_t n = (size_t)(end - p);
-	lvc_doc *d = lx->pending_doc;
-	if (!d) {
-		d = lvc_alloc(&c->arena, sizeof *d);
-		d->loc = at(lx, p, 3);
-		d->loc.off -= (p[-1] == ' ') ? 4 : 3;
-		d->text = lvc_strndup(&c->arena, (const char *)p, n);
+	if (!lx->pending_doc) {
+		lvc_doc *d = lvc_alloc(&c->arena, sizeof *d);
+		d->loc = at(lx, slashes, 3);
 		if (c->docs_tail)
 			c->docs_tail->next = d;
 		else
 			c->docs = d;
 		c->docs_tail = d;
 		lx->pending_doc = d;
-	} else {
-		size_t old = strlen(d->text);
-		char *t = lvc_alloc(&c->arena, old + 1 + n + 1);
-		memcpy(t, d->text, old);
-		t[old] = '\n';
-		memcpy(t + old + 1, p, n);
-		d->text = t;
+		lx->ndoc_lines = 0;
+		lx->doc_bytes = 0;
 	}
+	if (lx->ndoc_lines == lx->cap_doc_lines) {
+		uint32_t cap = lx->cap_doc_lines ? lx->cap_doc_lines * 2 : 16;
+		lvc_str *lines = realloc(lx->doc_lines, cap * sizeof *lines);
+		if (!lines)
+			abort();
+		lx->doc_lines = lines;
+		lx->cap_doc_lines = cap;
+	}
+	lx->doc_lines[lx->ndoc_lines++] = (lvc_str){ (const char *)p, (uint32_t)(end - p) };
+	lx->doc_bytes += (size_t)(end - p) + 1;
+}
+
+/* Joins the pending doc block's lines; it rides on the token just lexed. */
+static lvc_doc *
+take_pending_doc(lvc_lexer *lx)
+{
+	lvc_doc *d = lx->pending_doc;
+	if (!d)
+		return NULL;
+	char *t = lvc_alloc(&lx->c->arena, lx->doc_bytes + 1), *o = t;
+	for (uint32_t i = 0; i < lx->ndoc_lines; i++) {
+		if (i)
+			*o++ = '\n';
+		memcpy(o, lx->doc_lines[i].p, lx->doc_lines[i].n);
+		o += lx->doc_lines[i].n;
+	}
+	*o = '\0';
+	d->text = t;
+	lx->pending_doc = NULL;
+	lx->ndoc_lines = 0;
+	return d;
 }
 
 static int
@@ -178,8 +211,7 @@ lvc_lex(lvc_lexer *lx, lvc_token *tok)
 			lx->pos = lx->len;
 			tok->off = lx->len;
 			tok->len = 0;
-			tok->doc = lx->pending_doc;
-			lx->pending_doc = NULL;
+			tok->doc = take_pending_doc(lx);
 			return 0;
 		}
 		lvc_error(lx->c, at(lx, start, 1), "NUL byte in source");
@@ -271,7 +303,6 @@ done:
 	lx->pos = (uint32_t)(cur - base);
 	tok->off = (uint32_t)(start - base);
 	tok->len = (uint32_t)(cur - start);
-	tok->doc = lx->pending_doc;
-	lx->pending_doc = NULL;
+	tok->doc = take_pending_doc(lx);
 	return code;
 }

@@ -340,8 +340,12 @@ typedef struct {
 	uint32_t len;
 	uint32_t pos;
 	lvc_doc *pending_doc;
+	lvc_str *doc_lines;      /* the pending block's lines (malloc) */
+	uint32_t ndoc_lines, cap_doc_lines;
+	size_t doc_bytes;
 } lvc_lexer;
 void lvc_lexer_init(lvc_lexer *lx, lvc_ctx *c, uint32_t file);
+void lvc_lexer_free(lvc_lexer *lx);
 int lvc_lex(lvc_lexer *lx, lvc_token *tok);
 const char *lvc_token_name(int code);
 

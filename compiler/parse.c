@@ -252,6 +252,7 @@ parse_tokens(lvc_ctx *c)
 			c->nopen--;
 	} while (code != 0);
 	lvcParseFree(parser, free);
+	lvc_lexer_free(&lx);
 }
 
 /* ---- imports ------------------------------------------------------------ */

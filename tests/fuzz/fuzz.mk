@@ -1,0 +1,106 @@
+# fuzz.mk - the compiler front end's fuzz target and the replay of the
+# inputs committed for it. Run from the top of the tree:
+#
+#   make fuzz                           fuzz for FUZZ_SECONDS (default 60)
+#   make fuzz FUZZ_SECONDS=600 FUZZ_ARGS="-fork=1 -ignore_crashes=1"
+#                                       (keep going after a finding)
+#   make -f tests/fuzz/fuzz.mk replay   every committed input once, quickly
+#
+# Fuzzing needs clang and its libFuzzer runtime (Debian: clang,
+# libclang-rt-dev); the replay needs only a compiler with AddressSanitizer
+# and UBSan (REPLAY_CC=gcc works too). Everything is built in build/fuzz;
+# the fuzzer grows its own copy of the seed corpus there and writes what it
+# finds to build/fuzz/artifacts/. Keep a finding by copying it into
+# tests/fuzz/regressions/ under a short name that says what it hits.
+
+FUZZ_CC      ?= clang
+REPLAY_CC    ?= $(FUZZ_CC)
+FUZZ_SECONDS ?= 60
+FUZZ_ARGS    ?=
+
+FB     := build/fuzz
+GEN    := build/gen
+SEEDS  := tests/fuzz/corpus/frontend
+REGRESSIONS := tests/fuzz/regressions
+
+JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
+JANSSON_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+
+SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CFLAGS_FUZZ := -std=c11 -O1 -g -D_DEFAULT_SOURCE -MMD -MP $(SAN) \
+               -Icompiler -I$(GEN) $(JANSSON_CFLAGS)
+# Every import lookup fails: see the top of fuzz_frontend.c.
+HERMETIC := -Wl,--wrap=access
+LIBS   := $(JANSSON_LIBS) -lm
+
+# The modules of liblvc-compiler.a, as the top-level Makefile lists them:
+# compiler/NAME.c, and generated sources in $(GEN) made by its rules.
+LIB_OBJS := $(shell $(MAKE) -s --no-print-directory -f Makefile \
+                -f tests/fuzz/print-objs.mk B=build print-compiler-objs)
+SRCS     := $(patsubst build/obj/compiler/%.o,compiler/%.c,\
+            $(patsubst build/obj/gen/%.o,$(GEN)/%.c,$(LIB_OBJS)))
+GEN_SRCS := $(filter $(GEN)/%,$(SRCS))
+OBJS     := $(patsubst compiler/%.c,%.o,$(patsubst $(GEN)/%.c,gen/%.o,$(SRCS)))
+FUZZ_OBJS   := $(addprefix $(FB)/obj/,$(OBJS))
+REPLAY_OBJS := $(addprefix $(FB)/replay-obj/,$(OBJS))
+
+FUZZ_RUN := -dict=tests/fuzz/lv.dict -max_len=65536 -timeout=10 \
+            -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+            -artifact_prefix=$(FB)/artifacts/
+
+.PHONY: fuzz build replay FORCE
+.DEFAULT_GOAL := fuzz
+
+fuzz: $(FB)/fuzz_frontend
+	@mkdir -p $(FB)/corpus $(FB)/artifacts
+	@cp -n $(SEEDS)/* $(FB)/corpus/
+	$(FB)/fuzz_frontend $(FUZZ_RUN) $(FUZZ_ARGS) $(FB)/corpus
+
+build: $(FB)/fuzz_frontend $(FB)/replay_frontend
+
+replay: $(FB)/replay_frontend
+	@tests/fuzz/replay.sh $(FB)/replay_frontend $(REGRESSIONS) $(SEEDS)
+
+# Generated sources come from the top-level Makefile, which knows what they
+# depend on; it is asked every time and does nothing when they are current.
+$(GEN_SRCS) $(GEN)/parser.h &: FORCE
+	@$(MAKE) -s --no-print-directory -f Makefile $(GEN_SRCS) $(GEN)/parser.h
+
+FORCE:
+
+# ---- the libFuzzer binary ------------------------------------------------
+
+$(FB)/obj/%.o: compiler/%.c $(GEN)/parser.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS_FUZZ) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FB)/obj/gen/%.o: $(GEN)/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS_FUZZ) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FB)/obj/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS_FUZZ) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FB)/fuzz_frontend: $(FB)/obj/fuzz/fuzz_frontend.o $(FUZZ_OBJS)
+	$(FUZZ_CC) $(SAN) -fsanitize=fuzzer $(HERMETIC) -o $@ $^ $(LIBS)
+
+# ---- the replay binary: the same target, no libFuzzer ----------------------
+
+$(FB)/replay-obj/%.o: compiler/%.c $(GEN)/parser.h
+	@mkdir -p $(dir $@)
+	$(REPLAY_CC) $(CFLAGS_FUZZ) -c -o $@ $<
+
+$(FB)/replay-obj/gen/%.o: $(GEN)/%.c
+	@mkdir -p $(dir $@)
+	$(REPLAY_CC) $(CFLAGS_FUZZ) -c -o $@ $<
+
+$(FB)/replay-obj/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(REPLAY_CC) $(CFLAGS_FUZZ) -c -o $@ $<
+
+$(FB)/replay_frontend: $(FB)/replay-obj/fuzz/replay_main.o \
+                       $(FB)/replay-obj/fuzz/fuzz_frontend.o $(REPLAY_OBJS)
+	$(REPLAY_CC) $(SAN) $(HERMETIC) -o $@ $^ $(LIBS)
+
+-include $(shell find $(FB) -name '*.d' 2>/dev/null)
