@@ -34,6 +34,8 @@ lvc: $(B)/lvc
 deps:
 	@scripts/deps.sh build
 
+all: deps
+
 deps-test:
 	@scripts/deps.sh test
 
@@ -85,7 +87,6 @@ LVJS_SRCS    := $(wildcard runtime/js/*.js runtime/js/*.mjs)
 # lv.js as pages get it: the runtime and morphdom in one module.
 $(B)/js/lv.js: $(LVJS_SRCS) package-lock.json
 	@mkdir -p $(dir $@)
-	@[ -d node_modules/esbuild ] || npm ci --no-audit --no-fund --loglevel=error
 	node runtime/js/build.mjs $@
 
 $(GEN)/lvjs.c: $(B)/embed $(B)/js/lv.js
