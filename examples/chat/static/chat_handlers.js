@@ -7,7 +7,66 @@
 //
 // Install these with: import * as handlers from "./chat_handlers.js";
 //                     register(handlers);
-import { lv } from "./chat.lv.js";
+import { join, members } from "./chat.lv.js";
+
+/* What this page is: who, in which room. The page script (index.html)
+ * fills it in when the user joins. */
+export const session = { name: "", room: "", members: new Set() };
+let typingTimer;
+
+export function setStatus(state) {
+	const el = document.getElementById("status");
+	el.textContent = state;
+	el.className = state;
+}
+
+export function addMessage(msg) {
+	const li = document.createElement("li");
+	const who = document.createElement("b");
+	who.textContent = msg.from;
+	const text = document.createElement("span");
+	text.textContent = msg.text;
+	li.dataset.id = String(msg.id);
+	li.append(who, " ", text);
+	const list = document.getElementById("messages");
+	list.append(li);
+	list.scrollTop = list.scrollHeight;
+}
+
+export function addNote(text) {
+	const li = document.createElement("li");
+	li.className = "note";
+	li.textContent = text;
+	document.getElementById("messages").append(li);
+}
+
+export function renderMembers() {
+	const ul = document.getElementById("members");
+	ul.replaceChildren(...[...session.members].sort().map((m) => {
+		const li = document.createElement("li");
+		li.textContent = m;
+		return li;
+	}));
+}
+
+/* Enters the room: its history, then who is there. */
+export async function enter(room, name) {
+	session.room = room;
+	session.name = name;
+	const history = await join(room, name);
+	document.getElementById("messages").replaceChildren();
+	history.forEach(addMessage);
+	session.members = new Set(await members(room));
+	renderMembers();
+}
+
+async function rejoin() {
+	try {
+		await enter(session.room, session.name);
+	} catch (err) {
+		addNote(`could not rejoin: ${err.message}`);
+	}
+}
 
 // lvc:begin confirm
 /**
@@ -15,7 +74,7 @@ import { lv } from "./chat.lv.js";
  * @param {string} question
  */
 export function confirm(question) {
-	throw new Error("confirm has no code yet: write it in chat_handlers.js");
+	return window.confirm(question);
 }
 // lvc:end confirm
 
@@ -23,6 +82,9 @@ export function confirm(question) {
 /**
  */
 export function connected() {
+	setStatus("online");
+	// The server keeps no state across a reconnect: join again.
+	if (session.room) rejoin();
 }
 // lvc:end connected
 
@@ -30,6 +92,7 @@ export function connected() {
 /**
  */
 export function disconnected() {
+	setStatus("offline");
 }
 // lvc:end disconnected
 
@@ -39,6 +102,7 @@ export function disconnected() {
  * @param {Message} msg
  */
 export function message(msg) {
+	if (msg.room === session.room) addMessage(msg);
 }
 // lvc:end message
 
@@ -50,6 +114,11 @@ export function message(msg) {
  * @param {Presence} state
  */
 export function presence(room, who, state) {
+	if (room !== session.room) return;
+	if (state === "online") session.members.add(who);
+	else session.members.delete(who);
+	renderMembers();
+	if (who !== session.name) addNote(`${who} ${state === "online" ? "joined" : "left"}`);
 }
 // lvc:end presence
 
@@ -60,6 +129,9 @@ export function presence(room, who, state) {
  * @param {string} by
  */
 export function room_cleared(room, by) {
+	if (room !== session.room) return;
+	document.getElementById("messages").replaceChildren();
+	addNote(`${by} cleared the history`);
 }
 // lvc:end room_cleared
 
@@ -70,5 +142,10 @@ export function room_cleared(room, by) {
  * @param {string} who
  */
 export function typing_in(room, who) {
+	if (room !== session.room || who === session.name) return;
+	const el = document.getElementById("typing");
+	el.textContent = `${who} is typing…`;
+	clearTimeout(typingTimer);
+	typingTimer = setTimeout(() => { el.textContent = ""; }, 2000);
 }
 // lvc:end typing_in
