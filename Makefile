@@ -170,4 +170,4 @@ bench: all
 clean:
 	rm -rf build
 
--include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+-include $(shell find $(OBJ) $(B)/tests -name '*.d' 2>/dev/null)

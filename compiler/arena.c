@@ -1,6 +1,7 @@
 /* arena.c - one bump allocator for the AST and every compiler string. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "lvc.h"
@@ -17,6 +18,10 @@ void *
 lvc_alloc(lvc_arena *a, size_t n)
 {
 	lvc_arena_chunk *ch = a->head;
+	if (n > SIZE_MAX / 2) {
+		fputs("lvc: out of memory\n", stderr);
+		abort();
+	}
 	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
 	if (!ch || ch->cap - ch->used < n) {
 		size_t cap = n > CHUNK_BYTES ? n : CHUNK_BYTES;

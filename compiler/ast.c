@@ -189,6 +189,17 @@ lvc_ast_dname(lvc_ctx *c, const lvc_dname *prefix, lvc_token part)
 		d.doc = part.doc;
 		return d;
 	}
+	/* Usually "a.b.c" stands as it is in the source: then the name is that
+	 * slice, and a long dotted name costs its length, not its square. */
+	const char *src = c->files[c->cur_file]->text;
+	if (prefix->name.p >= src && prefix->name.p < src + c->files[c->cur_file]->len &&
+	    prefix->name.p + prefix->name.n + 1 == s.p &&
+	    s.p[-1] == '.') {
+		d.name = (lvc_str){ prefix->name.p, prefix->name.n + 1 + s.n };
+		d.loc = lvc_loc_span(prefix->loc, lvc_tok_loc(c, part));
+		d.doc = prefix->doc;
+		return d;
+	}
 	char *p = lvc_alloc(&c->arena, prefix->name.n + 1 + s.n + 1);
 	memcpy(p, prefix->name.p, prefix->name.n);
 	p[prefix->name.n] = '.';
@@ -454,17 +465,45 @@ lvc_ast_number(lvc_ctx *c, const lvc_token *minus, lvc_value_kind k, lvc_token t
 		v->bad = true;
 		return v;
 	}
-	double scaled = f * (double)u->scale;
-	if (scaled != floor(scaled)) {
+	/* Exactly, in integers: 1.005s is 1005 ms, and a size above 2^53 keeps
+	 * every digit. */
+	uint64_t mant = 0;
+	int frac = 0, digits = 0;
+	bool seen_dot = false, overflow = false;
+	for (uint32_t i = 0; i < n; i++) {
+		if (s.p[i] == '.') {
+			seen_dot = true;
+			continue;
+		}
+		if (++digits > 19)
+			overflow = true;
+		else
+			mant = mant * 10 + (uint64_t)(s.p[i] - '0');
+		frac += seen_dot;
+	}
+	/* value = mant * scale / 10^frac, with the common factor taken out
+	 * first so that nothing overflows on the way. */
+	uint64_t pow10 = 1, scale = (uint64_t)u->scale;
+	for (int i = 0; i < frac; i++)
+		pow10 *= 10;
+	uint64_t a = scale, b = pow10;
+	while (b) {
+		uint64_t r = a % b;
+		a = b;
+		b = r;
+	}
+	uint64_t den = pow10 / a, num = scale / a;
+	if (!overflow && mant % den != 0) {
 		lvc_error(c, v->loc, "'%.*s' is not a whole number of %s", (int)s.n, s.p,
 		          u->kind == LVC_V_DURATION ? "milliseconds" : "bytes");
 		v->bad = true;
-	} else if (scaled >= 9.2e18) {
+	} else if (overflow || mant / den > (uint64_t)INT64_MAX / num) {
 		lvc_error(c, v->loc, "'%.*s' is too large", (int)s.n, s.p);
 		v->bad = true;
 	} else {
-		v->i = (int64_t)scaled;
+		v->i = (int64_t)(mant / den * num);
 	}
+	(void)f;
 	return v;
 }
 

@@ -234,6 +234,7 @@ typedef struct {
 	lvc_ctx *c;
 	lvc_symtab names;     /* bare top-level name -> decl */
 	lvc_symtab cnames;    /* generated C identifier -> decl */
+	lvc_symtab modnames;  /* C identifier a module keeps for itself -> module */
 	lvc_symtab events;    /* "server:name" / "client:name" -> decl */
 	lvc_symtab groups;    /* callback group -> decl that set its model */
 	lvc_symtab module_policy; /* module name -> its lvc_policy (access, roles) */
@@ -948,47 +949,26 @@ by_value(lvc_type *t)
 }
 
 /* One depth-first search over all structs (white 0, on the path 1, done 2),
- * so the check is linear in the schema. A field leading back to a struct
- * on the current path closes a cycle, reported once, at its first struct. */
-typedef struct {
-	lvc_decl **owners;
-	lvc_field **path;
-	int n;
-} cycle_search;
-
+ * so the check is linear in the schema; an explicit stack, so a chain of
+ * any length is fine. A field leading back to a struct on the path closes
+ * a cycle, reported once. */
 static void
-visit_struct_fields(checker *k, cycle_search *cs, lvc_decl *s)
+report_cycle(checker *k, lvc_decl **owners, lvc_field **path, int n, lvc_decl *t)
 {
 	lvc_ctx *c = k->c;
-	s->visit = 1;
-	for (lvc_field *f = s->fields; f && !c->stop; f = f->next) {
-		lvc_decl *t = by_value(f->type);
-		if (!t || t->visit == 2)
-			continue;
-		cs->owners[cs->n] = s;
-		cs->path[cs->n++] = f;
-		if (t->visit == 1) {
-			/* The cycle is the part of the path from t on. */
-			int from = 0;
-			while (cs->owners[from] != t)
-				from++;
-			lvc_error(c, t->loc, "struct '%.*s' contains itself by value, so it would "
-			          "be infinitely large", (int)t->name.n, t->name.p);
-			for (int i = from; i < cs->n; i++) {
-				lvc_decl *held = by_value(cs->path[i]->type);
-				lvc_note(c, cs->path[i]->loc, "'%.*s.%.*s' holds %.*s by value",
-				         (int)cs->owners[i]->name.n, cs->owners[i]->name.p,
-				         (int)cs->path[i]->name.n, cs->path[i]->name.p,
-				         (int)held->name.n, held->name.p);
-			}
-			lvc_note(c, f->loc, "a list<%.*s> or an optional %.*s? field breaks the "
-			         "cycle", (int)t->name.n, t->name.p, (int)t->name.n, t->name.p);
-		} else {
-			visit_struct_fields(k, cs, t);
-		}
-		cs->n--;
+	int from = 0;
+	while (owners[from] != t)
+		from++;
+	lvc_error(c, t->loc, "struct '%.*s' contains itself by value, so it would be "
+	          "infinitely large", (int)t->name.n, t->name.p);
+	for (int i = from; i < n; i++) {
+		lvc_decl *held = by_value(path[i]->type);
+		lvc_note(c, path[i]->loc, "'%.*s.%.*s' holds %.*s by value",
+		         (int)owners[i]->name.n, owners[i]->name.p, (int)path[i]->name.n,
+		         path[i]->name.p, (int)held->name.n, held->name.p);
 	}
-	s->visit = 2;
+	lvc_note(c, path[n - 1]->loc, "a list<%.*s> or an optional %.*s? field breaks the "
+	         "cycle", (int)t->name.n, t->name.p, (int)t->name.n, t->name.p);
 }
 
 static void
@@ -999,20 +979,51 @@ check_struct_cycles(checker *k)
 	for (lvc_module *m = c->modules; m; m = m->next)
 		for (lvc_decl *d = m->decls; d; d = d->next)
 			nstructs += d->kind == LVC_D_STRUCT;
-	cycle_search cs = { malloc(sizeof *cs.owners * (size_t)(nstructs + 1)),
-	                    malloc(sizeof *cs.path * (size_t)(nstructs + 1)), 0 };
-	if (!cs.owners || !cs.path)
+	/* The path: owners[i] holds via[i] by value, which leads to
+	 * owners[i + 1]; iter[i] is the next field of owners[i] to try. */
+	size_t cap = (size_t)nstructs + 1;
+	lvc_decl **owners = malloc(sizeof *owners * cap);
+	lvc_field **via = malloc(sizeof *via * cap), **iter = malloc(sizeof *iter * cap);
+	if (!owners || !via || !iter)
 		abort();
 	for (lvc_module *m = c->modules; m && !c->stop; m = m->next)
-		for (lvc_decl *d = m->decls; d && !c->stop; d = d->next)
-			if (d->kind == LVC_D_STRUCT && d->visit == 0)
-				visit_struct_fields(k, &cs, d);
-	free(cs.owners);
-	free(cs.path);
+		for (lvc_decl *d = m->decls; d && !c->stop; d = d->next) {
+			if (d->kind != LVC_D_STRUCT || d->visit != 0)
+				continue;
+			owners[0] = d;
+			iter[0] = d->fields;
+			d->visit = 1;
+			int n = 1;
+			while (n > 0 && !c->stop) {
+				lvc_field *f = iter[n - 1];
+				if (!f) {
+					owners[--n]->visit = 2;
+					continue;
+				}
+				iter[n - 1] = f->next;
+				via[n - 1] = f;
+				lvc_decl *t = by_value(f->type);
+				if (!t || t->visit == 2)
+					continue;
+				if (t->visit == 1) {
+					report_cycle(k, owners, via, n, t);
+					continue;
+				}
+				t->visit = 1;
+				owners[n] = t;
+				iter[n] = t->fields;
+				n++;
+			}
+		}
+	free(owners);
+	free(via);
+	free(iter);
 }
 
 /* ---- clashes between generated identifiers --------------------------------- */
 
+/* Records the C identifier MODULE_ + prefix + name + suffix for d (NULL:
+ * for the module itself); reports a clash and returns false. */
 static bool
 claim(checker *k, lvc_module *m, const char *suffix_of, lvc_str name, const char *suffix,
       lvc_decl *d)
@@ -1029,21 +1040,27 @@ claim(checker *k, lvc_module *m, const char *suffix_of, lvc_str name, const char
 	o += name.n;
 	memcpy(o, suffix, b + 1);
 	lvc_str s = { id, (uint32_t)(o + b - id) };
+	lvc_module *owner = lvc_symtab_get(&k->modnames, s);
 	lvc_decl *prev = lvc_symtab_get(&k->cnames, s);
-	if (!prev) {
-		lvc_symtab_put(&k->cnames, s, d ? d : (lvc_decl *)m);
+	if (!d) {
+		if (!owner)
+			lvc_symtab_put(&k->modnames, s, m);
 		return true;
 	}
-	if ((void *)prev == (void *)m)
+	if (owner) {
 		lvc_error(c, d->loc, "'%.*s' would generate the C name '%s', which module "
-		          "'%.*s' uses itself", (int)d->name.n, d->name.p, id, (int)m->name.n,
-		          m->name.p);
-	else {
-		lvc_error(c, d->loc, "'%.*s' would generate the C name '%s', which '%.*s' "
-		          "generates too", (int)d->name.n, d->name.p, id, (int)prev->name.n,
-		          prev->name.p);
-		lvc_note(c, prev->loc, "'%.*s' is declared here", (int)prev->name.n, prev->name.p);
+		          "'%.*s' keeps for itself", (int)d->name.n, d->name.p, id,
+		          (int)owner->name.n, owner->name.p);
+		return false;
 	}
+	if (!prev) {
+		lvc_symtab_put(&k->cnames, s, d);
+		return true;
+	}
+	lvc_error(c, d->loc, "'%.*s' would generate the C name '%s', which '%.*s' "
+	          "generates too", (int)d->name.n, d->name.p, id, (int)prev->name.n,
+	          prev->name.p);
+	lvc_note(c, prev->loc, "'%.*s' is declared here", (int)prev->name.n, prev->name.p);
 	return false;
 }
 
@@ -1195,6 +1212,7 @@ lvc_check(lvc_ctx *c)
 	int before = c->errors;
 	lvc_symtab_init(&k.names);
 	lvc_symtab_init(&k.cnames);
+	lvc_symtab_init(&k.modnames);
 	lvc_symtab_init(&k.events);
 	lvc_symtab_init(&k.groups);
 	lvc_symtab_init(&k.modules);
@@ -1241,6 +1259,7 @@ lvc_check(lvc_ctx *c)
 
 	lvc_symtab_free(&k.names);
 	lvc_symtab_free(&k.cnames);
+	lvc_symtab_free(&k.modnames);
 	lvc_symtab_free(&k.events);
 	lvc_symtab_free(&k.groups);
 	lvc_symtab_free(&k.modules);

@@ -18,7 +18,7 @@ put_path(char **buf, size_t *len, size_t *cap, const char *p)
 			abort();
 	}
 	for (; *p; p++) {
-		if (*p == ' ' || *p == '#' || *p == '\\' || *p == ':')
+		if (*p == ' ' || *p == '#' || *p == ':')
 			(*buf)[(*len)++] = '\\';
 		if (*p == '$')
 			(*buf)[(*len)++] = '$';

@@ -79,8 +79,13 @@ show_source(lvc_ctx *c, lvc_loc at)
 	}
 	if (eol - bol > 240) {
 		eol = bol + 240;
+		while (eol > off && ((unsigned char)s->text[eol] & 0xc0) == 0x80)
+			eol--;   /* not in the middle of a character */
 		cut_right = true;
 	}
+	/* A byte-order mark is not part of the first line. */
+	if (bol == 0 && s->len >= 3 && memcmp(s->text, "\xef\xbb\xbf", 3) == 0 && off >= 3)
+		bol = 3;
 	uint32_t end = at.len ? off + at.len : off + 1;
 	if (end > eol)
 		end = eol > off ? eol : off + 1;
@@ -147,20 +152,39 @@ report(lvc_ctx *c, enum sev sev, const char *tag, lvc_loc at, const char *fmt,
 		show_source(c, at);
 }
 
+/* After the last error allowed, its notes still come; the next error
+ * says that reporting stops, and sets everything winding down. */
 static void
 count_error(lvc_ctx *c)
 {
 	if (++c->errors == LVC_MAX_ERRORS) {
-		fprintf(c->err, "lvc: too many errors (%d); stopping\n", LVC_MAX_ERRORS);
-		c->stop = true;
+		c->stop = true;            /* the stages wind down */
+		c->limit_pending = true;   /* said when the next one is refused */
 	}
+}
+
+static bool
+over_limit(lvc_ctx *c)
+{
+	if (!c->stop)
+		return false;
+	lvc_diag_flush(c);
+	return true;
+}
+
+void
+lvc_diag_flush(lvc_ctx *c)
+{
+	if (c->limit_pending)
+		fprintf(c->err, "lvc: too many errors (%d); stopping\n", LVC_MAX_ERRORS);
+	c->limit_pending = false;
 }
 
 void
 lvc_error(lvc_ctx *c, lvc_loc at, const char *fmt, ...)
 {
-	c->note_dropped = c->stop;
-	if (c->stop)
+	c->note_dropped = over_limit(c);
+	if (c->note_dropped)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
@@ -182,7 +206,7 @@ lvc_error_plain(lvc_ctx *c, const char *fmt, ...)
 void
 lvc_warning(lvc_ctx *c, int which, lvc_loc at, const char *fmt, ...)
 {
-	c->note_dropped = c->stop || !c->warn_on[which];
+	c->note_dropped = !c->warn_on[which] || (c->werror ? over_limit(c) : c->stop);
 	if (c->note_dropped)
 		return;
 	char tag[64];

@@ -85,6 +85,8 @@ void lvc_note(lvc_ctx *c, lvc_loc at, const char *fmt, ...)
 /* An error with no place in a source file (command line, I/O). */
 void lvc_error_plain(lvc_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Says "too many errors" if that is still to be said (end of a run). */
+void lvc_diag_flush(lvc_ctx *c);
 const char *lvc_warning_name(int which);
 int lvc_warning_by_name(const char *name);
 void lvc_line_col(lvc_ctx *c, lvc_loc at, uint32_t *line, uint32_t *col);
@@ -289,6 +291,7 @@ struct lvc_ctx {
 	bool warn_on[LVC_WARN_COUNT];
 	bool note_dropped;       /* the last diagnostic was suppressed */
 	bool stop;               /* too many errors: stop reporting, wind down */
+	bool limit_pending;      /* "too many errors" is yet to be said */
 	/* parser state for the file being parsed */
 	uint32_t cur_file;
 	lvc_module *cur;

@@ -168,6 +168,7 @@ compile(const options *o, const char *path)
 			lvc_write_depfile(&c, o->depfile, written, nwritten);
 		}
 	}
+	lvc_diag_flush(&c);
 	int rc = c.errors ? 1 : 0;
 	if (c.errors || c.warnings)
 		fprintf(stderr, "%d error%s and %d warning%s in %s\n", c.errors,

@@ -79,13 +79,18 @@ lvc__syntax_error(lvc_ctx *c, int major, lvc_token tok, uint64_t expected)
 	/* A token on a later line than the one before it: what is missing is
 	 * most likely at the end of that earlier line, so point there. */
 	const char *text = c->files[c->cur_file]->text;
-	if (c->prev_end && c->prev_end <= tok.off &&
+	uint64_t closers = (uint64_t)1 << LVC_TK_SEMI | (uint64_t)1 << LVC_TK_RPAREN |
+	                   (uint64_t)1 << LVC_TK_RBRACE | (uint64_t)1 << LVC_TK_RBRACKET |
+	                   (uint64_t)1 << LVC_TK_GT;
+	if ((expected & closers) && c->prev_end && c->prev_end <= tok.off &&
 	    memchr(text + c->prev_end, '\n', tok.off - c->prev_end))
 		at = (lvc_loc){ c->cur_file, c->prev_end, 1 };
 
+	/* "struct" and "enum" where a name goes more likely begin the next
+	 * declaration after a missing '}' than misuse a keyword. */
 	bool keyword = major == LVC_TK_MODULE || major == LVC_TK_IMPORT ||
-	               major == LVC_TK_STRUCT || major == LVC_TK_ENUM ||
-	               major == LVC_TK_TRUE || major == LVC_TK_FALSE || major == LVC_TK_NULL;
+	               major == LVC_TK_TRUE || major == LVC_TK_FALSE || major == LVC_TK_NULL ||
+	               ((major == LVC_TK_STRUCT || major == LVC_TK_ENUM) && c->nopen == 0);
 	if (keyword && (expected >> LVC_TK_IDENT & 1)) {
 		lvc_error(c, (lvc_loc){ c->cur_file, tok.off, tok.len },
 		          "'%.*s' is a keyword and cannot be used as a name", (int)s.n, s.p);
@@ -399,6 +404,7 @@ bool
 lvc_parse_source(lvc_ctx *c, lvc_source *src)
 {
 	c->root = lvc_parse_file(c, src);
+	lvc_diag_flush(c);
 	free(c->chain);
 	c->chain = NULL;
 	return c->errors == 0;

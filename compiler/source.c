@@ -157,4 +157,6 @@ lvc_line_col(lvc_ctx *c, lvc_loc at, uint32_t *line, uint32_t *col)
 	}
 	*line = lo + 1;
 	*col = at.off - s->lines[lo] + 1;
+	if (lo == 0 && s->len >= 3 && memcmp(s->text, "\xef\xbb\xbf", 3) == 0 && *col > 3)
+		*col -= 3;   /* the byte-order mark takes no column */
 }

@@ -70,6 +70,8 @@ grow(lvc_symtab *t)
 void
 lvc_symtab_put(lvc_symtab *t, lvc_str key, void *val)
 {
+	if (!val)
+		abort();   /* a caller's bug: NULL means "no entry" */
 	if ((t->len + 1) * 4 > t->cap * 3)
 		grow(t);
 	uint32_t i = hash(key) & (t->cap - 1);

@@ -15,7 +15,8 @@ typedef struct {
 void lvc_symtab_init(lvc_symtab *t);
 void lvc_symtab_free(lvc_symtab *t);
 void *lvc_symtab_get(const lvc_symtab *t, lvc_str key);
-/* Sets key to val, replacing any earlier value. */
+/* Sets key to val (never NULL: NULL marks a free slot), replacing any
+ * earlier value. */
 void lvc_symtab_put(lvc_symtab *t, lvc_str key, void *val);
 
 #endif
