@@ -128,13 +128,16 @@ $(B)/tests/%: tests/unit/%.c $(B)/liblvc-compiler.a
 
 unit: $(UNIT_BINS)
 
+# Every suite runs, even after one fails; the last line adds them up.
+RESULTS ?= $(B)/test-results
+SUITE    = RESULTS=$(RESULTS) tests/run-suite.sh
 test: deps-test
 	@$(MAKE) --no-print-directory all unit
-	@rm -rf $(B)/test-results && mkdir -p $(B)/test-results
-	@for t in $(UNIT_BINS); do \
-	  tests/run-suite.sh $$(basename $$t) $$t --jobs=2; done
-	@tests/run-suite.sh cases tests/cases/run.sh $(B)/lvc
-	@tests/summary.sh $(B)/test-results
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	@for t in $(UNIT_BINS); do $(SUITE) $$(basename $$t) $$t --jobs=2; done
+	@$(SUITE) cases tests/cases/run.sh $(B)/lvc
+	@$(SUITE) fuzz-replay $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay
+	@tests/summary.sh $(RESULTS)
 
 # Sanitizers: the whole suite in a separate build tree, each with its own
 # results folder. asan is clang's AddressSanitizer (leaks included) and
