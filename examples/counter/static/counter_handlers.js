@@ -18,7 +18,8 @@ import { lv } from "./counter.lv.js";
  * @param {Element} element
  */
 export function increment(event, element) {
-	return lv.argsFrom(element, ["by"]);
+	// Each button says its step: <button data-by="5">.
+	return { by: Number(element.dataset.by || 1) };
 }
 // lvc:end increment
 
