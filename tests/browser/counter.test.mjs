@@ -48,6 +48,20 @@ test("the input being edited keeps its text and caret through a morph", async ()
 	assert.equal(state.value, "Apples", JSON.stringify(state));
 	assert.equal(state.focused, true, "focus kept");
 	assert.equal(state.caret, 3, "caret kept");
+
+	// Typing on while the server redraws with the older title: what the
+	// user typed since stays (the rename is debounced, so it has not gone).
+	await page.keyboard.press("End");
+	await page.keyboard.type("!!");
+	const n = Number(await count());
+	await page.evaluate(() => document.getElementById("plus1").click());
+	await page.waitForFunction((m) => document.getElementById("count").textContent === String(m + 1), n);
+	const typed = await page.evaluate(() => {
+		const el = document.getElementById("title");
+		return { value: el.value, caret: el.selectionStart, heading: document.getElementById("heading").textContent };
+	});
+	assert.equal(typed.value, "Apples!!", JSON.stringify(typed));
+	assert.equal(typed.caret, 8);
 	await shot(page, "counter-title");
 });
 
