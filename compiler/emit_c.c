@@ -530,8 +530,10 @@ lvc_emit_c(lvc_ctx *c, lvc_emit *e, const lvc_program *p, json_t *js_parts)
 	json_object_set_new(view, "doc", lvc_doc_lines(c->root->doc));
 	add_types(&g, p, view);
 	json_t *eps = json_array();
-	for (int i = 0; i < p->nendpoints; i++)
-		json_array_append_new(eps, endpoint_view(&g, p->endpoints[i], i));
+	/* A page's own lifecycle events never reach the server: no entry. */
+	for (int i = 0, n = 0; i < p->nendpoints; i++)
+		if (!(p->endpoints[i]->ekind == LVC_E_CLIENT_ON && p->endpoints[i]->policy.lifecycle))
+			json_array_append_new(eps, endpoint_view(&g, p->endpoints[i], n++));
 	json_object_set_new(view, "endpoints", eps);
 	json_object_set_new(view, "composites", g.composites);
 	json_object_set_new(view, "nested", g.nested);

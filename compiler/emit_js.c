@@ -212,9 +212,26 @@ lvc_emit_js(lvc_ctx *c, lvc_emit *e, const lvc_program *p, json_t **js_parts)
 	                         "source", e->source, "base", e->base, "module",
 	                         c->root->name.p, (size_t)c->root->name.n, "hash", e->hash);
 	json_t *schema = build_schema(&g, p);
-	char *schema_text = json_dumps(schema, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_object_set_new(view, "schema", json_string(schema_text));
-	free(schema_text);
+	/* One line per type and endpoint: readable, and diffs stay small. */
+	json_t *lines = json_object();
+	const char *sect;
+	json_t *entries;
+	json_object_foreach(schema, sect, entries) {
+		if (!json_is_object(entries))
+			continue;
+		json_t *list = json_array();
+		const char *name;
+		json_t *entry;
+		json_object_foreach(entries, name, entry) {
+			char *text = json_dumps(entry, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			json_array_append_new(list, json_pack("{s:s, s:s}", "name", name, "json", text));
+			free(text);
+		}
+		json_object_set_new(lines, sect, list);
+	}
+	json_object_set_new(view, "schema_types", json_incref(json_object_get(lines, "types")));
+	json_object_set_new(view, "schema_endpoints", json_incref(json_object_get(lines, "endpoints")));
+	json_decref(lines);
 	json_decref(schema);
 	json_object_set_new(view, "doc", lvc_doc_lines(c->root->doc));
 

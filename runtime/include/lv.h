@@ -138,6 +138,9 @@ struct lv_type {
 
 extern const lv_type lv_void_type, lv_bool_type, lv_int_type, lv_float_type,
 	lv_str_type, lv_bytes_type, lv_json_type;
+/* The arguments of an endpoint that takes none: a struct of no fields,
+ * encoded as {} and read from a NULL pointer. */
+extern const lv_type lv_no_args_type;
 
 /* ---- memory for decoded values ----------------------------------------- */
 

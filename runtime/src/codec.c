@@ -23,6 +23,7 @@ const lv_type lv_float_type = { LV_K_FLOAT, "float", sizeof(double), NULL, NULL,
 const lv_type lv_str_type = { LV_K_STRING, "string", sizeof(lv_str), NULL, NULL, 0, NULL, 0 };
 const lv_type lv_bytes_type = { LV_K_BYTES, "bytes", sizeof(lv_bytes), NULL, NULL, 0, NULL, 0 };
 const lv_type lv_json_type = { LV_K_JSON, "json", sizeof(json_t *), NULL, NULL, 0, NULL, 0 };
+const lv_type lv_no_args_type = { LV_K_STRUCT, "no arguments", 1, NULL, NULL, 0, NULL, 0 };
 
 typedef struct {
 	lv_arena *arena;
