@@ -137,6 +137,7 @@ test: deps-test
 	@for t in $(UNIT_BINS); do $(SUITE) $$(basename $$t) $$t --jobs=2; done
 	@$(SUITE) cases tests/cases/run.sh $(B)/lvc
 	@$(SUITE) fuzz-replay $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay
+	@$(SUITE) js node --test tests/js/
 	@$(SUITE) browser env B=$(B) node --test --test-concurrency=1 tests/browser/
 	@tests/summary.sh $(RESULTS)
 

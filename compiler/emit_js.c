@@ -242,22 +242,36 @@ lvc_emit_js(lvc_ctx *c, lvc_emit *e, const lvc_program *p, json_t **js_parts)
 			json_t *fields = json_array();
 			for (const lvc_field *f = d->fields; f; f = f->next) {
 				bool opt = f->type->kind == LVC_T_OPTIONAL;
-				json_array_append_new(fields, json_pack("{s:o, s:s, s:b, s:o}",
-				                      "name", lvc_jstr(f->name),
-				                      "ts", ts_type(&g, opt ? f->type->elem : f->type),
-				                      "optional", opt || f->def, "doc", lvc_doc_lines(f->doc)));
+				/* "?" when it may be left out; "| null" only for T?, which
+				 * is the one kind the decoders take null for. */
+				const char *ts = ts_type(&g, opt ? f->type->elem : f->type);
+				json_t *fo = json_pack("{s:o, s:s, s:b, s:b, s:o}",
+				                      "name", lvc_jstr(f->name), "ts", ts,
+				                      "optional", opt || f->def, "nullable", opt,
+				                      "doc", lvc_doc_lines(f->doc));
+				json_object_set_new(fo, "jsdoc", lvc_jfmt(opt || f->def ? "{%s%s} [%.*s]" :
+				                    "{%s%s} %.*s", ts, opt ? " | null" : "",
+				                    (int)f->name.n, f->name.p));
+				json_array_append_new(fields, fo);
 			}
 			json_array_append_new(structs, json_pack("{s:o, s:o, s:o}", "name",
 			                      lvc_jstr(d->name), "doc", lvc_doc_lines(d->doc),
 			                      "fields", fields));
 		} else {
 			json_t *members = json_array();
-			for (const lvc_member *m = d->members; m; m = m->next)
+			lvc_tbuf u = { 0 };
+			lvc_tbuf_put(&u, "{", 1);
+			for (const lvc_member *m = d->members; m; m = m->next) {
 				json_array_append_new(members, json_pack("{s:o, s:o}", "name",
 				                      lvc_jstr(m->name), "doc", lvc_doc_lines(m->doc)));
-			json_array_append_new(enums, json_pack("{s:o, s:o, s:o}", "name",
+				lvc_tbuf_put(&u, "\"", 1);
+				lvc_tbuf_put(&u, m->name.p, m->name.n);
+				lvc_tbuf_put(&u, m->next ? "\" | " : "\"}", m->next ? 4 : 2);
+			}
+			json_array_append_new(enums, json_pack("{s:o, s:o, s:o, s:s}", "name",
 			                      lvc_jstr(d->name), "doc", lvc_doc_lines(d->doc),
-			                      "members", members));
+			                      "members", members, "jsdoc", u.data));
+			free(u.data);
 		}
 	}
 	json_object_set_new(view, "structs", structs);
@@ -282,7 +296,8 @@ lvc_emit_js(lvc_ctx *c, lvc_emit *e, const lvc_program *p, json_t **js_parts)
 		json_object_set_new(o, "handler_result_ts", json_string(k == LVC_E_CLIENT_RPC ?
 		                    lvc_sprintf(&c->arena, "%s | Promise<%s>", ts_type(&g, r),
 		                                ts_type(&g, r)) : k == LVC_E_CLIENT_CALLBACK ?
-		                    "CallbackArgs | false" : "void"));
+		                    "CallbackArgs | false | Promise<CallbackArgs | false>" : "void"));
+		json_object_set_new(o, "dom_event", lvc_jstr(d->policy.dom_event));
 		json_array_append_new(eps, o);
 	}
 	json_object_set_new(view, "endpoints", eps);

@@ -147,11 +147,11 @@ export function kindOf(v) {
 	return "object";
 }
 
-function isPlainObject(v) {
-	if (v === null || typeof v !== "object" || Array.isArray(v))
-		return false;
-	const p = Object.getPrototypeOf(v);
-	return p === null || p === Object.prototype || Object.getPrototypeOf(p) === null;
+/* An object of named values: a plain object or an instance of a class
+ * (its own enumerable properties count), not a list or binary data. */
+function isRecord(v) {
+	return v !== null && typeof v === "object" && !Array.isArray(v) &&
+	       !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer);
 }
 
 // ---- strings and bytes -------------------------------------------------------------
@@ -327,7 +327,7 @@ function walk(ctx, t, v, depth) {
 		return out;
 	}
 	case "map": {
-		if (!isPlainObject(v))
+		if (!isRecord(v))
 			ctx.fail(`expected map (an object), got ${kindOf(v)}`);
 		const keys = Object.keys(v).filter((k) => !(ctx.encode && v[k] === undefined));
 		if (keys.length > ctx.lim.maxItems)
@@ -369,7 +369,7 @@ function checkKey(ctx, k) {
 }
 
 function walkStruct(ctx, t, v, depth) {
-	if (!isPlainObject(v))
+	if (!isRecord(v))
 		ctx.fail(`expected ${t.name} object, got ${kindOf(v)}`);
 	return fieldsOf(ctx, t, v, depth);
 }
@@ -463,7 +463,7 @@ function encodeJson(ctx, v, depth) {
 			}
 			return out;
 		}
-		if (isPlainObject(v)) {
+		if (isRecord(v)) {
 			const out = {};
 			for (const k of Object.keys(v)) {
 				if (v[k] === undefined || typeof v[k] === "function" || typeof v[k] === "symbol")
@@ -476,7 +476,7 @@ function encodeJson(ctx, v, depth) {
 			return out;
 		}
 	}
-	return ctx.fail(`json value cannot be encoded (${kindOf(v)})`);
+	return ctx.fail("json value cannot be encoded");
 }
 
 // ---- entry points ---------------------------------------------------------------------
@@ -496,7 +496,7 @@ function argsWalk(encodeDir, ep, v, limits) {
 	const ctx = new Ctx(encodeDir, limits);
 	if (v === undefined)
 		v = {};
-	if (!isPlainObject(v))
+	if (!isRecord(v))
 		ctx.fail(`arguments must be an object of named values, got ${kindOf(v)}`);
 	return fieldsOf(ctx, ep.args, v, 0);
 }

@@ -42,13 +42,17 @@ export interface SchemaField {
 	readonly default?: unknown;
 }
 
+// Kinds are typed as string so that the schema literal of a generated .js
+// file type-checks (checkJs widens its string literals).
 export interface SchemaStruct {
-	readonly kind: "struct";
+	/** "struct" */
+	readonly kind: string;
 	readonly fields: readonly SchemaField[];
 }
 
 export interface SchemaEnum {
-	readonly kind: "enum";
+	/** "enum" */
+	readonly kind: string;
 	readonly members: readonly string[];
 }
 
@@ -64,7 +68,8 @@ export type EndpointKind =
 export type ConcurrencyModel = "serial" | "parallel" | "receive_serial";
 
 export interface SchemaEndpoint {
-	readonly kind: EndpointKind;
+	/** An EndpointKind. */
+	readonly kind: EndpointKind | (string & {});
 	readonly params: readonly SchemaField[];
 	readonly result?: string;
 	readonly result_optional?: boolean;
@@ -78,7 +83,7 @@ export interface SchemaEndpoint {
 	/** client.callback policy. */
 	readonly dom_event?: string;
 	readonly group?: string;
-	readonly concurrency?: ConcurrencyModel;
+	readonly concurrency?: ConcurrencyModel | (string & {});
 	readonly blocks?: readonly string[];
 	readonly debounce?: number;
 	readonly confirm?: string;

@@ -180,9 +180,9 @@ export class Connection {
 		this.schema = schema;
 		this.codec = compileSchema(schema);
 		this.module = this.codec.module;
-		const env = { ...defaultEnv(), ...(options.env || {}) };
-		this.env = env;
 		const config = globalThis.lvConfig && typeof globalThis.lvConfig === "object" ? globalThis.lvConfig : {};
+		const env = { ...defaultEnv(), ...(config.env || {}), ...(options.env || {}) };
+		this.env = env;
 		this.options = { ...DEFAULTS, ...config, ...options };
 		this.options.texts = { ...TEXTS, ...(config.texts || {}), ...(options.texts || {}) };
 		delete this.options.env;
@@ -192,18 +192,8 @@ export class Connection {
 		this.heartbeat = this.options.heartbeat;
 		this.pageState = {};
 		this.mode = MAIN;
-		this.modes = new Map([
-			[MAIN, { enter: [], exit: [] }],
-			[OFFLINE, {
-				enter: [["lv.notify", this.options.texts.offline, { sticky: true, group: "lv.offline", level: "warning" }],
-				        ["lv.block", "*"]],
-				exit: [["lv.clear_notifications", { group: "lv.offline" }], ["lv.release", "*"]],
-			}],
-			[SERVER_ERROR_500, {
-				enter: [["lv.notify", this.options.texts.serverError, { sticky: true, group: "lv.error", level: "error" }]],
-				exit: [["lv.clear_notifications", { group: "lv.error" }]],
-			}],
-		]);
+		this.modes = new Map([[MAIN, { enter: [], exit: [] }]]);
+		this._defaultModes();
 
 		this._ws = null;
 		this._gen = 0;
@@ -259,6 +249,34 @@ export class Connection {
 		return this.env.document;
 	}
 
+	/* OFFLINE: a sticky notification and every group blocked, undone on
+	 * exit. SERVER_ERROR_500: a sticky error notification. Only the lists
+	 * the page has not replaced are (re)made, with the current texts. */
+	_defaultModes() {
+		const t = this.options.texts;
+		const defaults = {
+			[OFFLINE]: {
+				enter: [["lv.notify", t.offline, { sticky: true, group: "lv.offline", level: "warning" }], ["lv.block", "*"]],
+				exit: [["lv.clear_notifications", { group: "lv.offline" }], ["lv.release", "*"]],
+			},
+			[SERVER_ERROR_500]: {
+				enter: [["lv.notify", t.serverError, { sticky: true, group: "lv.error", level: "error" }]],
+				exit: [["lv.clear_notifications", { group: "lv.error" }]],
+			},
+		};
+		this._stock = this._stock || new Map();
+		for (const [name, lists] of Object.entries(defaults)) {
+			const m = this.modes.get(name) || { enter: null, exit: null };
+			const stock = this._stock.get(name) || {};
+			if (!m.enter || m.enter === stock.enter)
+				m.enter = lists.enter;
+			if (!m.exit || m.exit === stock.exit)
+				m.exit = lists.exit;
+			this._stock.set(name, { enter: lists.enter, exit: lists.exit });
+			this.modes.set(name, m);
+		}
+	}
+
 	get allowEval() {
 		return !!(this.options.allowEval || page.allowEval);
 	}
@@ -276,8 +294,10 @@ export class Connection {
 	configure(options = {}) {
 		const { texts, env, ...rest } = options;
 		Object.assign(this.options, rest);
-		if (texts)
+		if (texts) {
 			Object.assign(this.options.texts, texts);
+			this._defaultModes();
+		}
 		if (env)
 			Object.assign(this.env, env);
 		return this;
@@ -431,17 +451,24 @@ export class Connection {
 	 * client.realtime and client.rpc handlers take the arguments in order
 	 * (an rpc's may return a promise), client.on handlers likewise, and
 	 * client.callback handlers (event, element) return the arguments to
-	 * send or false. Other names are reported on the console and ignored.
+	 * send or false. Other names are reported with console.warn and
+	 * ignored; in a module namespace (import * as handlers), whose file may
+	 * export helpers too, they are only listed with console.debug.
 	 */
 	register(handlers) {
 		if (!handlers || (typeof handlers !== "object" && typeof handlers !== "function"))
 			throw new TypeError("lv.register: expected an object of handlers by endpoint name");
+		const namespace = handlers[Symbol.toStringTag] === "Module";
+		const others = [];
 		for (const key of Object.keys(handlers)) {
 			const fn = handlers[key];
 			const ep = this.codec.endpoints.get(key);
 			if (!ep || !CLIENT_KINDS.has(ep.kind)) {
-				this.env.console.warn(`lv.register: '${key}' is not a client endpoint of ${this.module} ` +
-				                      `(${ep ? `it is a ${ep.kind}` : "no such endpoint"}); ignored`);
+				if (namespace)
+					others.push(key);
+				else
+					this.env.console.warn(`lv.register: '${key}' is not a client endpoint of ${this.module} ` +
+					                      `(${ep ? `it is a ${ep.kind}` : "no such endpoint"}); ignored`);
 				continue;
 			}
 			if (typeof fn !== "function") {
@@ -458,6 +485,9 @@ export class Connection {
 					});
 			}
 		}
+		if (others.length && typeof this.env.console.debug === "function")
+			this.env.console.debug(`lv.register: exports that are not client endpoints of ${this.module}, ` +
+			                       `left alone: ${others.join(", ")}`);
 		this._registered = true;
 		queueMicrotask(() => this._maybeReady());
 	}
@@ -1002,7 +1032,9 @@ export class Connection {
 		} catch (e) {
 			const code = e instanceof LvError ? e.code : "internal";
 			const text = e instanceof Error ? e.message : String(e);
-			return fail(code, text.startsWith(`${fn}:`) ? text : `${fn}: ${text}`, e instanceof LvError ? e.path : "");
+			// The message starts with the endpoint's name (docs/protocol.md).
+			const named = text.startsWith(fn) && !/^[A-Za-z0-9_]/.test(text.slice(fn.length));
+			return fail(code, named ? text : `${fn}: ${text}`, e instanceof LvError ? e.path : "");
 		}
 		let wire;
 		try {

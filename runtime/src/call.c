@@ -34,13 +34,22 @@ send_error(lv_conn *c, const char *fn, int status, const char *message, const ch
 }
 
 static void
-send_ret_error(lv_conn *c, int64_t id, int status, const char *message, const char *path)
+send_ret_error_cmds(lv_conn *c, int64_t id, int status, const char *message, const char *path,
+                    json_t *cmds)
 {
 	json_t *m = json_pack("{s:s, s:I, s:b, s:o}", "t", "ret", "id", (json_int_t)id,
 	                      "ok", 0, "error", error_object(status, message, path));
+	if (cmds)
+		json_object_set(m, "cmds", cmds);   /* they run before the call settles */
 	lv__count_error(c->server, status);
 	lv__conn_send_json(c, m, false);
 	json_decref(m);
+}
+
+static void
+send_ret_error(lv_conn *c, int64_t id, int status, const char *message, const char *path)
+{
+	send_ret_error_cmds(c, id, status, message, path, NULL);
 }
 
 /* ---- encoding a result ---------------------------------------------------------- */
@@ -178,8 +187,7 @@ complete(lv_call *call, int status, const char *result_json)
 		if (!c || !c->wsi)
 			break;
 		if (status != 0) {
-			send_ret_error(c, call->id, status, call->message, NULL);
-			send_cmds(call);
+			send_ret_error_cmds(c, call->id, status, call->message, NULL, call->cmds);
 			break;
 		}
 		{
