@@ -62,6 +62,21 @@ test("the server's question is answered in one page and acted on", async () => {
 	await shot(bob, "chat-cleared");
 });
 
+test("with its socket refused, a page still posts over HTTP", async () => {
+	const page = await browser.newPage();
+	page.on("pageerror", (err) => errors.push(err));
+	await page.routeWebSocket(/\/lv\/ws$/, (ws) => ws.close({ code: 1011, reason: "refused by the test" }));
+	await page.goto(server.url);
+	const sent = await page.evaluate(async () => {
+		const { post } = await import("./chat.lv.js");
+		return post("lobby", "sent over http");
+	});
+	assert.equal(sent.from, "(http)");
+	assert.equal(sent.text, "sent over http");
+	await bob.waitForFunction(() => document.getElementById("messages").textContent.includes("sent over http"));
+	await page.close();
+});
+
 test("stopping the server shows offline; restarting clears it and delivers what was queued", async () => {
 	const port = server.port;
 	await stopServer(server);
