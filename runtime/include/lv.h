@@ -309,6 +309,8 @@ typedef struct {
 	size_t max_queue_bytes;     /* bytes queued to one page: 8 MiB */
 	uint32_t max_conns;         /* open connections: 10000 */
 	uint32_t heartbeat_ms;      /* idle time before a ping: 25000 */
+	uint32_t resume_ms;         /* how long a session waits for its page to
+	                               come back after a drop: 120000 */
 	uint32_t shutdown_ms;       /* time to flush queues on stop: 2000 */
 	lv_auth_fn auth;            /* NULL: everyone is anonymous */
 	void *user_data;            /* for auth and lv_server_data() */

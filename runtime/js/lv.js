@@ -206,6 +206,14 @@ export class Connection {
 		this._upgrade = false;
 		this._nextId = 0;
 		this._inflight = new Map();    // call id -> request
+		// Delivery (docs/protocol.md, "Sessions"): reliable messages are
+		// numbered, kept until acked, resent after a resume; repeats from
+		// the server are dropped.
+		this._session = null;          // the resume token
+		this._lastIn = 0;              // last server seq processed
+		this._outSeq = 0;              // last seq given to a message of ours
+		this._unacked = [];            // our reliable messages, oldest first
+		this._ackTimer = null;
 		this._queue = [];              // {kind: "call", req} | {kind: "send", fn, msg, volatile}
 		this._listeners = new Map();
 		this._handlers = new Map();
@@ -549,7 +557,21 @@ export class Connection {
 		}
 	}
 
+	/* Is msg one the protocol numbers (and so keeps until acked)? */
+	_isReliable(msg) {
+		if (msg.t === "call" || msg.t === "cret")
+			return true;
+		if (msg.t !== "send")
+			return false;
+		const ep = this.schema && this.schema.endpoints && this.schema.endpoints[msg.fn];
+		return !(ep && ep.volatile);
+	}
+
 	_send(msg) {
+		if (this._session && msg.seq === undefined && this._isReliable(msg)) {
+			msg.seq = ++this._outSeq;
+			this._unacked.push(msg);
+		}
 		try {
 			this._ws.send(JSON.stringify(msg));
 			return true;
@@ -562,7 +584,10 @@ export class Connection {
 	_onOpen() {
 		this._lastRecv = this.env.now();
 		this._pingSent = false;
-		this._send({ t: "hello", app: this.module, schema: this.codec.hash });
+		const hello = { t: "hello", app: this.module, schema: this.codec.hash };
+		if (this._session)
+			hello.resume = { session: this._session, last: this._lastIn };
+		this._send(hello);
 		this._scheduleHeartbeat(this.options.heartbeat);
 	}
 
@@ -584,7 +609,19 @@ export class Connection {
 			this.env.console.error("lv: the server sent JSON that is not an object; ignored");
 			return;
 		}
+		if (Number.isInteger(msg.seq) && msg.t !== "ack") {
+			// Each numbered message once, in order; acks go out in batches.
+			if (msg.seq <= this._lastIn)
+				return;
+			this._lastIn = msg.seq;
+			if (this._ackTimer === null)
+				this._ackTimer = this.env.setTimeout(() => this._sendAck(), 20);
+		}
 		switch (msg.t) {
+		case "ack":
+			if (Number.isInteger(msg.seq))
+				this._unacked = this._unacked.filter((m) => m.seq > msg.seq);
+			return;
 		case "welcome": return this._onWelcome(msg);
 		case "upgrade": return this._onUpgrade(msg);
 		case "ret": return this._onRet(msg);
@@ -602,7 +639,38 @@ export class Connection {
 		}
 	}
 
+	_sendAck() {
+		this._ackTimer = null;
+		if (this._ws && this.state === "open")
+			this._send({ t: "ack", seq: this._lastIn });
+	}
+
+	/* The session: a resume replays both ways; a new one after an old
+	 * means what was in flight is lost, and the page is told (resync). */
+	_onSession(msg) {
+		const had = this._session;
+		if (msg.resumed === true && had) {
+			const last = Number.isInteger(msg.last) ? msg.last : 0;
+			this._unacked = this._unacked.filter((m) => m.seq > last);
+			for (const m of this._unacked)
+				this._ws.send(JSON.stringify(m));
+			return;
+		}
+		this._session = typeof msg.session === "string" ? msg.session : null;
+		this._lastIn = 0;
+		this._outSeq = 0;
+		const lost = this._unacked;
+		this._unacked = [];
+		if (had) {
+			for (const req of [...this._inflight.values()])
+				req.settle(false, new LvError("unavailable", `${req.fn}: the session was lost before the answer`));
+			this._emit("resync", { reason: typeof msg.resync === "string" ? msg.resync : "unknown",
+			                       lost: lost.length });
+		}
+	}
+
 	_onWelcome(msg) {
+		this._onSession(msg);
 		this.connId = typeof msg.conn === "string" ? msg.conn : null;
 		this.heartbeat = Number.isFinite(msg.heartbeat) && msg.heartbeat > 0 ? msg.heartbeat : this.options.heartbeat;
 		this._attempt = 0;
@@ -637,9 +705,16 @@ export class Connection {
 		this._stopHeartbeat();
 		this._ws = null;
 		this._gen++;
-		for (const req of [...this._inflight.values()])
-			req.settle(false, new LvError("unavailable", `${req.fn}: the connection closed before the answer`));
-		this._inbox = this._inbox.filter(([m]) => m.t !== "ccall");
+		if (this._ackTimer !== null) {
+			this.env.clearTimeout(this._ackTimer);
+			this._ackTimer = null;
+		}
+		// With a session, calls in flight are answered after the resume.
+		if (!this._session || code === 4426 || code === 1008)
+			for (const req of [...this._inflight.values()])
+				req.settle(false, new LvError("unavailable", `${req.fn}: the connection closed before the answer`));
+		if (!this._session)
+			this._inbox = this._inbox.filter(([m]) => m.t !== "ccall");
 		if (this._connectEmitted) {
 			this._connectEmitted = false;
 			this._emitLifecycle("disconnect", { code, reason: reason || "" });
@@ -705,7 +780,7 @@ export class Connection {
 			const ws = this._ws;
 			this._gen++;
 			try {
-				ws.close();
+				ws.close(4000, "no answer to ping; resuming");   // not 1000/1001: the session stays
 			} catch {
 				// a dead link may refuse even this
 			}

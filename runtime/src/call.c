@@ -147,7 +147,7 @@ lv_call_defer(lv_call *call)
 static void
 send_cmds(lv_call *call)
 {
-	if (!call->cmds || !call->conn || !call->conn->wsi)
+	if (!call->cmds || !call->conn || call->conn->ended)
 		return;
 	json_t *m = json_pack("{s:s, s:O}", "t", "cmd", "cmds", call->cmds);
 	lv__conn_send_json(call->conn, m, false);
@@ -184,7 +184,7 @@ complete(lv_call *call, int status, const char *result_json)
 
 	switch (call->via) {
 	case LV_VIA_CALL:
-		if (!c || !c->wsi)
+		if (!c || c->ended)
 			break;
 		if (status != 0) {
 			send_ret_error_cmds(c, call->id, status, call->message, NULL, call->cmds);
@@ -208,7 +208,7 @@ complete(lv_call *call, int status, const char *result_json)
 				free(cmds);
 			}
 			lv_buf_puts(&out, "}");
-			lv_msg *m = out.failed ? NULL : lv__msg_new(out.data, out.len, false);
+			lv_msg *m = out.failed ? NULL : lv__msg_new(out.data, out.len, LV_MSG_RELIABLE);
 			if (m)
 				lv__conn_queue(c, m);
 			lv__msg_unref(m);
@@ -216,7 +216,7 @@ complete(lv_call *call, int status, const char *result_json)
 		}
 		break;
 	case LV_VIA_SEND:
-		if (!c || !c->wsi)
+		if (!c || c->ended)
 			break;
 		if (status != 0)
 			send_error(c, fn, status, call->message, NULL);
@@ -225,7 +225,7 @@ complete(lv_call *call, int status, const char *result_json)
 	case LV_VIA_EVENT:
 		if (status != 0)
 			LV_LOG(s, LV_LOG_WARN, "%s", call->message);
-		if (c && c->wsi)
+		if (c && !c->ended)
 			send_cmds(call);
 		break;
 	case LV_VIA_HTTP: {
@@ -442,6 +442,26 @@ check_access(const lv_endpoint *ep, bool authenticated, char **roles, size_t nro
 /* ---- messages from a page ----------------------------------------------------------- */
 
 static void
+send_welcome(lv_conn *c, bool resumed, const char *resync)
+{
+	lv_server *s = c->server;
+	json_t *w = json_pack("{s:s, s:s, s:s, s:b, s:I, s:I}", "t", "welcome", "conn", c->id,
+	                      "session", c->token, "resumed", resumed,
+	                      "last", (json_int_t)c->in_last,
+	                      "heartbeat", (json_int_t)s->opt.heartbeat_ms);
+	if (resync)
+		json_object_set_new(w, "resync", json_string(resync));
+	char *text = json_dumps(w, JSON_COMPACT);
+	json_decref(w);
+	lv_msg *m = text ? lv__msg_new(text, strlen(text), LV_MSG_CONTROL) : NULL;
+	free(text);
+	/* Before what is replayed: the page must know the session first. */
+	if (m)
+		lv__conn_queue_first(c, m);
+	lv__msg_unref(m);
+}
+
+static void
 handle_hello(lv_conn *c, json_t *msg)
 {
 	lv_server *s = c->server;
@@ -453,18 +473,47 @@ handle_hello(lv_conn *c, json_t *msg)
 	}
 	if (!schema || strcmp(schema, s->app->schema_hash) != 0) {
 		json_t *up = json_pack("{s:s, s:s}", "t", "upgrade", "schema", s->app->schema_hash);
-		lv__conn_send_json(c, up, false);
+		lv__conn_send_json(c, up, true);
 		json_decref(up);
 		lv__count_error(s, LV_EUPGRADE_REQUIRED);
 		lv__conn_close(c, 4426, "the page is out of date: reload it");
 		return;
 	}
+
+	/* Resuming: the session takes this socket over and replays. */
+	const char *resync = NULL;
+	json_t *resume = json_object_get(msg, "resume");
+	if (json_is_object(resume)) {
+		const char *token = json_string_value(json_object_get(resume, "session"));
+		json_t *jlast = json_object_get(resume, "last");
+		lv_conn *sess = lv__session_find(s, token);
+		bool same_peer = sess && ((!sess->identity && !c->identity) ||
+		                          (sess->identity && c->identity &&
+		                           strcmp(sess->identity, c->identity) == 0));
+		if (!sess || sess->ended || !same_peer) {
+			resync = sess && sess->ended ? "expired" : "unknown";
+		} else if (sess->overflowed || !json_is_integer(jlast) ||
+		           json_integer_value(jlast) < 0 ||
+		           (uint64_t)json_integer_value(jlast) > sess->out_seq ||
+		           (sess->qlen && sess->q[sess->qhead].seq > (uint64_t)json_integer_value(jlast) + 1 &&
+		            (uint64_t)json_integer_value(jlast) < sess->out_acked)) {
+			resync = "overflow";
+			if (!sess->wsi)
+				lv__conn_end(sess);
+		} else {
+			s->resumed++;
+			lv__session_adopt(sess, c, (uint64_t)json_integer_value(jlast));
+			send_welcome(sess, true, NULL);
+			return;
+		}
+	}
+	if (lv__session_begin(c) != 0) {
+		lv__conn_close(c, 1011, "no session could be made");
+		return;
+	}
 	c->hello = true;
 	s->npages++;
-	json_t *w = json_pack("{s:s, s:s, s:I}", "t", "welcome", "conn", c->id, "heartbeat",
-	                      (json_int_t)s->opt.heartbeat_ms);
-	lv__conn_send_json(c, w, false);
-	json_decref(w);
+	send_welcome(c, false, resync);
 	lv__lifecycle(s, "connect", c);
 }
 
@@ -578,11 +627,42 @@ lv__dispatch(lv_conn *c, const char *text, size_t len)
 		json_decref(msg);
 		return;
 	}
+	/* Reliable messages from the page come numbered: each is processed
+	 * once, in order; a repeat (resent across a reconnect) is dropped. */
+	bool numbered = c->hello && (strcmp(t, "call") == 0 || strcmp(t, "send") == 0 ||
+	                             strcmp(t, "cret") == 0);
+	json_t *jseq = numbered ? json_object_get(msg, "seq") : NULL;
+	if (jseq) {
+		if (!json_is_integer(jseq) || json_integer_value(jseq) <= 0) {
+			lv__conn_close(c, 4400, "seq is a positive integer");
+			json_decref(msg);
+			return;
+		}
+		uint64_t seq = (uint64_t)json_integer_value(jseq);
+		c->ack_due = true;
+		if (c->wsi)
+			lws_callback_on_writable(c->wsi);
+		if (seq <= c->in_last) {
+			s->duplicates++;
+			json_decref(msg);
+			return;
+		}
+		if (seq != c->in_last + 1) {
+			lv__conn_close(c, 4400, "a gap in the page's sequence numbers");
+			json_decref(msg);
+			return;
+		}
+		c->in_last = seq;
+	}
 	if (!c->hello) {
 		if (strcmp(t, "hello") == 0)
 			handle_hello(c, msg);
 		else
 			lv__conn_close(c, 4400, "hello first");
+	} else if (strcmp(t, "ack") == 0) {
+		json_t *a = json_object_get(msg, "seq");
+		if (json_is_integer(a) && json_integer_value(a) >= 0)
+			lv__conn_acked(c, (uint64_t)json_integer_value(a));
 	} else if (strcmp(t, "call") == 0) {
 		handle_call(c, msg, LV_VIA_CALL, len);
 	} else if (strcmp(t, "send") == 0) {
@@ -591,7 +671,7 @@ lv__dispatch(lv_conn *c, const char *text, size_t len)
 		lv__ccall_answer(c, msg);
 	} else if (strcmp(t, "ping") == 0) {
 		static const char pong[] = "{\"t\":\"pong\"}";
-		lv_msg *m = lv__msg_new(pong, sizeof pong - 1, true);
+		lv_msg *m = lv__msg_new(pong, sizeof pong - 1, LV_MSG_CONTROL);
 		if (m)
 			lv__conn_queue(c, m);
 		lv__msg_unref(m);
@@ -698,7 +778,8 @@ push_message(const lv_endpoint *ep, const void *args, int *rc)
 	lv_buf_puts(&b, "}");
 	if (*rc == 0 && b.failed)
 		*rc = LV_ENOMEM;
-	lv_msg *m = *rc ? NULL : lv__msg_new(b.data, b.len, (ep->flags & LV_EP_VOLATILE) != 0);
+	lv_msg *m = *rc ? NULL : lv__msg_new(b.data, b.len, (ep->flags & LV_EP_VOLATILE) ?
+	                                     LV_MSG_VOLATILE : LV_MSG_RELIABLE);
 	if (!*rc && !m)
 		*rc = LV_ENOMEM;
 	lv_buf_free(&b);
@@ -902,7 +983,7 @@ ccall_on_loop(lv_server *s, void *arg)
 	ccall_post *p = arg;
 	lv_ccall *cc = p->cc;
 	lv_conn *c = cc->conn;
-	if (!c->wsi || !c->hello) {
+	if (c->ended || !c->hello) {
 		cc->adapter(c, LV_EUNAVAILABLE, NULL, cc->fn, cc->user_data);
 		lv_conn_unref(c);
 		free(cc);
@@ -925,7 +1006,7 @@ ccall_on_loop(lv_server *s, void *arg)
 	c->ccalls = cc;
 	int64_t timeout = cc->ep->timeout_ms ? cc->ep->timeout_ms : 30000;
 	lws_sul_schedule(s->ctx, 0, &cc->sul, ccall_timeout, timeout * LWS_US_PER_MS);
-	lv_msg *m = b.failed ? NULL : lv__msg_new(b.data, b.len, false);
+	lv_msg *m = b.failed ? NULL : lv__msg_new(b.data, b.len, LV_MSG_RELIABLE);
 	if (!m || lv__conn_queue(c, m) != 0) {
 		ccall_unlink(cc);
 		cc->adapter(c, LV_EUNAVAILABLE, NULL, cc->fn, cc->user_data);

@@ -10,30 +10,16 @@
 /* ---- messages --------------------------------------------------------------- */
 
 lv_msg *
-lv__msg_new(const char *payload, size_t n, bool is_volatile)
+lv__msg_new(const char *payload, size_t n, lv_msg_kind kind)
 {
-	size_t hdr = n < 126 ? 2 : n < 65536 ? 4 : 10;
-	lv_msg *m = malloc(sizeof *m + LWS_PRE + hdr + n);
+	lv_msg *m = malloc(sizeof *m + n + 1);
 	if (!m)
 		return NULL;
 	atomic_init(&m->refs, 1);
-	m->is_volatile = is_volatile;
-	m->frame = m->pad + LWS_PRE;
-	m->len = hdr + n;
-	unsigned char *h = m->frame;
-	h[0] = 0x81;                 /* FIN, text */
-	if (n < 126) {
-		h[1] = (unsigned char)n;
-	} else if (n < 65536) {
-		h[1] = 126;
-		h[2] = (unsigned char)(n >> 8);
-		h[3] = (unsigned char)n;
-	} else {
-		h[1] = 127;
-		for (int i = 0; i < 8; i++)
-			h[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
-	}
-	memcpy(h + hdr, payload, n);
+	m->kind = kind;
+	m->len = n;
+	memcpy(m->data, payload, n);
+	m->data[n] = '\0';
 	return m;
 }
 
@@ -51,7 +37,46 @@ lv__msg_unref(lv_msg *m)
 		free(m);
 }
 
-/* ---- connections ---------------------------------------------------------------- */
+/* The frame of a queued message: header, then {"seq":N, and the message
+ * from its second byte when it is numbered. Returns the bytes written. */
+static size_t
+frame_len(const lv_qent *e, char *prefix, size_t *prefix_len)
+{
+	*prefix_len = 0;
+	if (e->seq)
+		*prefix_len = (size_t)snprintf(prefix, 32, "{\"seq\":%llu,", (unsigned long long)e->seq);
+	size_t n = e->seq ? *prefix_len + e->m->len - 1 : e->m->len;
+	return (n < 126 ? 2 : n < 65536 ? 4 : 10) + n;
+}
+
+static void
+put_frame(unsigned char *out, const lv_qent *e, const char *prefix, size_t prefix_len)
+{
+	size_t n = e->seq ? prefix_len + e->m->len - 1 : e->m->len;
+	size_t h = 2;
+	out[0] = 0x81;               /* FIN, text */
+	if (n < 126) {
+		out[1] = (unsigned char)n;
+	} else if (n < 65536) {
+		out[1] = 126;
+		out[2] = (unsigned char)(n >> 8);
+		out[3] = (unsigned char)n;
+		h = 4;
+	} else {
+		out[1] = 127;
+		for (int i = 0; i < 8; i++)
+			out[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
+		h = 10;
+	}
+	if (e->seq) {
+		memcpy(out + h, prefix, prefix_len);
+		memcpy(out + h + prefix_len, e->m->data + 1, e->m->len - 1);
+	} else {
+		memcpy(out + h, e->m->data, e->m->len);
+	}
+}
+
+/* ---- connections and sessions ----------------------------------------------- */
 
 lv_conn *
 lv__conn_new(lv_server *s, struct lws *wsi)
@@ -62,7 +87,6 @@ lv__conn_new(lv_server *s, struct lws *wsi)
 	c->wsi = wsi;
 	c->server = s;
 	atomic_init(&c->refs, 1);
-	/* Unguessable is not the point here (resume tokens are); unique is. */
 	uint64_t r = 0;
 	if (lws_get_random(s->ctx, &r, sizeof r) != sizeof r)
 		r = (uint64_t)lv__now_us();
@@ -94,6 +118,8 @@ conn_free(lv_conn *c)
 	free(c->groups);
 	free(c->rx);
 	free(c->q);
+	free(c->buckets);
+	free(c->bucket_us);
 	free(c);
 }
 
@@ -104,22 +130,162 @@ lv_conn_unref(lv_conn *c)
 		conn_free(c);
 }
 
-void
-lv__conn_closed(lv_conn *c)
+static uint32_t
+hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static lv_conn **
+session_slot(lv_server *s, const char *token)
+{
+	uint32_t i = hash(token) & (s->capsessions - 1);
+	while (s->sessions[i] && strcmp(s->sessions[i]->token, token) != 0)
+		i = (i + 1) & (s->capsessions - 1);
+	return &s->sessions[i];
+}
+
+lv_conn *
+lv__session_find(lv_server *s, const char *token)
+{
+	if (!s->capsessions || !token || strlen(token) != 32)
+		return NULL;
+	return *session_slot(s, token);
+}
+
+static void
+session_remove(lv_server *s, lv_conn *c)
+{
+	if (!c->token[0] || !s->capsessions)
+		return;
+	lv_conn **slot = session_slot(s, c->token);
+	if (*slot != c)
+		return;
+	*slot = NULL;
+	s->nsessions--;
+	/* Re-seat the entries of the cluster after it (linear probing). */
+	uint32_t i = (uint32_t)(slot - s->sessions);
+	for (uint32_t j = (i + 1) & (s->capsessions - 1); s->sessions[j];
+	     j = (j + 1) & (s->capsessions - 1)) {
+		lv_conn *e = s->sessions[j];
+		s->sessions[j] = NULL;
+		*session_slot(s, e->token) = e;
+	}
+}
+
+int
+lv__session_begin(lv_conn *c)
 {
 	lv_server *s = c->server;
+	unsigned char r[16];
+	if (lws_get_random(s->ctx, r, sizeof r) != sizeof r)
+		return LV_EIO;   /* no token is better than a guessable one */
+	for (int i = 0; i < 16; i++)
+		snprintf(c->token + 2 * i, 3, "%02x", r[i]);
+	if ((s->nsessions + 1) * 2 > s->capsessions) {
+		uint32_t cap = s->capsessions ? s->capsessions * 2 : 64;
+		lv_conn **old = s->sessions;
+		uint32_t oldcap = s->capsessions;
+		s->sessions = calloc(cap, sizeof *s->sessions);
+		if (!s->sessions) {
+			s->sessions = old;
+			return LV_ENOMEM;
+		}
+		s->capsessions = cap;
+		for (uint32_t i = 0; i < oldcap; i++)
+			if (old[i])
+				*session_slot(s, old[i]->token) = old[i];
+		free(old);
+	}
+	*session_slot(s, c->token) = c;
+	s->nsessions++;
+	return 0;
+}
+
+static lv_qent *
+at(lv_conn *c, uint32_t i)
+{
+	return &c->q[(c->qhead + i) % c->qcap];
+}
+
+static void
+pop(lv_conn *c)
+{
+	lv_qent *e = at(c, 0);
+	c->qbytes -= e->m->len;
+	lv__msg_unref(e->m);
+	c->qhead = (c->qhead + 1) % c->qcap;
+	c->qlen--;
+	if (c->qsent)
+		c->qsent--;
+}
+
+/* Drops what the page has acknowledged, and what was written but never
+ * kept (volatile and control messages), from the front. */
+static void
+trim(lv_conn *c)
+{
+	while (c->qlen && c->qsent) {
+		lv_qent *e = at(c, 0);
+		if (e->seq && e->seq > c->out_acked)
+			break;
+		pop(c);
+	}
+}
+
+void
+lv__conn_acked(lv_conn *c, uint64_t seq)
+{
+	if (seq > c->out_seq)
+		seq = c->out_seq;   /* a page cannot ack what was never sent */
+	if (seq > c->out_acked)
+		c->out_acked = seq;
+	trim(c);
+}
+
+/* Keeps only the numbered messages of the ring (the rest were for the
+ * socket that is gone), all marked unwritten. */
+static void
+keep_numbered(lv_conn *c)
+{
+	uint32_t n = c->qlen, kept = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		lv_qent e = *at(c, i);
+		if (e.seq)
+			*at(c, kept++) = e;
+		else {
+			c->qbytes -= e.m->len;
+			lv__msg_unref(e.m);
+		}
+	}
+	c->qlen = kept;
+	c->qsent = 0;
+}
+
+void
+lv__conn_end(lv_conn *c)
+{
+	lv_server *s = c->server;
+	if (c->ended)
+		return;
+	c->ended = true;
+	if (c->detached_us) {
+		s->ndetached--;
+		c->detached_us = 0;
+	}
 	if (c->hello) {
 		s->npages--;
 		lv__lifecycle(s, "disconnect", c);
 	}
 	lv__ccalls_fail(c, LV_EUNAVAILABLE);
 	lv__conn_leave_all(c);
-	while (c->qlen) {
-		lv__msg_unref(c->q[c->qhead]);
-		c->qhead = (c->qhead + 1) % c->qcap;
-		c->qlen--;
-	}
-	c->qbytes = 0;
+	session_remove(s, c);
+	c->qsent = c->qlen;
+	while (c->qlen)
+		pop(c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -132,11 +298,70 @@ lv__conn_closed(lv_conn *c)
 }
 
 void
+lv__conn_closed(lv_conn *c)
+{
+	lv_server *s = c->server;
+	c->wsi = NULL;
+	free(c->rx);
+	c->rx = NULL;
+	c->rxlen = c->rxcap = 0;
+	if (!c->hello || !c->token[0] || c->end_on_close || c->overflowed || s->stopping) {
+		lv__conn_end(c);
+		return;
+	}
+	/* Wait for the page to resume. */
+	c->detached_us = lv__now_us();
+	c->closing = false;
+	c->ack_due = false;
+	s->ndetached++;
+	keep_numbered(c);
+}
+
+void
+lv__session_adopt(lv_conn *sess, lv_conn *fresh, uint64_t last)
+{
+	lv_server *s = sess->server;
+	struct lws *wsi = fresh->wsi;
+	if (sess->wsi) {
+		/* The old socket is still open (the page noticed the drop first):
+		 * it closes with nobody behind it. */
+		lv_conn **owner = lws_wsi_user(sess->wsi);
+		if (owner)
+			*owner = NULL;
+		lws_callback_on_writable(sess->wsi);
+		sess->wsi = NULL;
+		keep_numbered(sess);
+	} else if (sess->detached_us) {
+		s->ndetached--;
+	}
+	sess->detached_us = 0;
+	sess->wsi = wsi;
+	sess->closing = false;
+	sess->last_rx_us = lv__now_us();
+	sess->ping_sent = false;
+	lv_conn **owner = lws_wsi_user(wsi);
+	if (owner)
+		*owner = sess;
+	fresh->wsi = NULL;
+	lv__conn_end(fresh);
+
+	lv__conn_acked(sess, last);
+	sess->qsent = 0;
+	/* What the page acknowledged by resuming is gone; the rest goes again. */
+	while (sess->qlen && at(sess, 0)->seq <= last)
+		pop(sess);
+	if (sess->qlen)
+		lws_callback_on_writable(wsi);
+}
+
+void
 lv__conn_close(lv_conn *c, int code, const char *reason)
 {
 	if (!c->wsi || c->closing)
 		return;
 	c->closing = true;
+	/* Closes for cause end the session; a restarting server does not. */
+	c->end_on_close = code != 1001;
 	c->close_code = code;
 	snprintf(c->close_reason, sizeof c->close_reason, "%s", reason ? reason : "");
 	lws_callback_on_writable(c->wsi);
@@ -145,9 +370,30 @@ lv__conn_close(lv_conn *c, int code, const char *reason)
 int
 lv_conn_close(lv_conn *c, int code, const char *reason)
 {
-	if (!c->wsi)
+	if (c->ended)
 		return LV_ECLOSED;
+	if (!c->wsi) {
+		lv__conn_end(c);
+		return 0;
+	}
 	lv__conn_close(c, code, reason);
+	c->end_on_close = true;
+	return 0;
+}
+
+static int
+grow(lv_conn *c)
+{
+	uint32_t cap = c->qcap ? c->qcap * 2 : 8;
+	lv_qent *q = malloc(cap * sizeof *q);
+	if (!q)
+		return LV_ENOMEM;
+	for (uint32_t i = 0; i < c->qlen; i++)
+		q[i] = *at(c, i);
+	free(c->q);
+	c->q = q;
+	c->qhead = 0;
+	c->qcap = cap;
 	return 0;
 }
 
@@ -155,91 +401,120 @@ int
 lv__conn_queue(lv_conn *c, lv_msg *m)
 {
 	lv_server *s = c->server;
-	if (!c->wsi || c->closing)
+	if (c->ended || (c->closing && m->kind != LV_MSG_RELIABLE))
 		return LV_ECLOSED;
-	if (c->qlen >= s->opt.max_queue || c->qbytes + m->len > s->opt.max_queue_bytes) {
-		if (m->is_volatile) {
+	bool numbered = m->kind == LV_MSG_RELIABLE && c->token[0];
+	if (m->kind == LV_MSG_VOLATILE && !c->wsi) {
+		c->dropped++;
+		s->dropped++;
+		return LV_EQUEUE_FULL;   /* nobody to read it now */
+	}
+	if (m->kind != LV_MSG_CONTROL &&
+	    (c->qlen >= s->opt.max_queue || c->qbytes + m->len > s->opt.max_queue_bytes)) {
+		if (m->kind == LV_MSG_VOLATILE) {
 			c->dropped++;
 			s->dropped++;
 			return LV_EQUEUE_FULL;
 		}
-		/* A reliable message it cannot take: better a clear close than
-		 * silent loss or unbounded memory. */
+		/* A reliable message it cannot take: rather a clear close than
+		 * silent loss or unbounded memory; the page learns of the hole
+		 * when it tries to resume. */
 		s->closed_slow++;
+		c->overflowed = true;
 		LV_LOG(s, LV_LOG_WARN, "%s: send queue full (%u messages, %zu bytes); closing",
 		       c->id, c->qlen, c->qbytes);
-		lv__conn_close(c, 4408, "send queue overflowed: the page reads too slowly");
+		if (c->wsi)
+			lv__conn_close(c, 4408, "send queue overflowed: the page reads too slowly");
+		else
+			lv__conn_end(c);
 		return LV_EQUEUE_FULL;
 	}
-	if (c->qlen == c->qcap) {
-		uint32_t cap = c->qcap ? c->qcap * 2 : 8;
-		lv_msg **q = malloc(cap * sizeof *q);
-		if (!q)
-			return LV_ENOMEM;
-		for (uint32_t i = 0; i < c->qlen; i++)
-			q[i] = c->q[(c->qhead + i) % c->qcap];
-		free(c->q);
-		c->q = q;
-		c->qhead = 0;
-		c->qcap = cap;
-	}
-	c->q[(c->qhead + c->qlen) % c->qcap] = lv__msg_ref(m);
+	if (c->qlen == c->qcap && grow(c) != 0)
+		return LV_ENOMEM;
+	*at(c, c->qlen) = (lv_qent){ lv__msg_ref(m), numbered ? ++c->out_seq : 0 };
 	c->qlen++;
 	c->qbytes += m->len;
-	if (c->qlen == 1)
+	if (c->wsi && c->qlen == c->qsent + 1)
 		lws_callback_on_writable(c->wsi);
 	return 0;
 }
 
-static lv_msg *
-pop(lv_conn *c)
+int
+lv__conn_queue_first(lv_conn *c, lv_msg *m)
 {
-	lv_msg *m = c->q[c->qhead];
-	c->qhead = (c->qhead + 1) % c->qcap;
-	c->qlen--;
-	c->qbytes -= m->len;
-	return m;
+	if (c->ended)
+		return LV_ECLOSED;
+	if (c->qlen == c->qcap && grow(c) != 0)
+		return LV_ENOMEM;
+	/* Before everything unwritten: after the written-but-unacked part. */
+	for (uint32_t i = c->qlen; i > c->qsent; i--)
+		*at(c, i) = *at(c, i - 1);
+	*at(c, c->qsent) = (lv_qent){ lv__msg_ref(m), 0 };
+	c->qlen++;
+	c->qbytes += m->len;
+	if (c->wsi)
+		lws_callback_on_writable(c->wsi);
+	return 0;
 }
 
-/* One writeable callback: every queued frame that fits goes out in one
- * write (frames are already framed, so they are written raw), or one large
- * frame on its own. lws keeps what the socket does not take and calls us
- * again when it has drained. */
+/* One writeable callback: an ack if one is due, then every queued frame
+ * that fits in one write, or one large frame on its own. lws keeps what
+ * the socket does not take and calls us again when it has drained. */
 int
 lv__conn_writable(lv_conn *c)
 {
 	lv_server *s = c->server;
-	if (c->closing && c->qlen == 0) {
+	if (c->closing && c->qsent == c->qlen) {
 		lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
 		                 (unsigned char *)c->close_reason, strlen(c->close_reason));
 		return -1;
 	}
-	if (c->qlen == 0)
-		return 0;
-	lv_msg *first = c->q[c->qhead];
-	if (first->len >= LV_WBUF) {
-		pop(c);
-		int n = lws_write(c->wsi, first->frame, first->len, LWS_WRITE_RAW);
-		s->msgs_out++;
-		s->bytes_out += first->len;
-		lv__msg_unref(first);
-		if (n < 0)
-			return -1;
-	} else {
-		unsigned char *out = s->wbuf + LWS_PRE;
-		size_t used = 0;
-		while (c->qlen && used + c->q[c->qhead]->len <= LV_WBUF) {
-			lv_msg *m = pop(c);
-			memcpy(out + used, m->frame, m->len);
-			used += m->len;
+	unsigned char *out = s->wbuf + LWS_PRE;
+	size_t used = 0;
+	char prefix[32];
+	size_t plen;
+	if (c->ack_due) {
+		char ack[48];
+		int n = snprintf(ack, sizeof ack, "{\"t\":\"ack\",\"seq\":%llu}",
+		                 (unsigned long long)c->in_last);
+		out[used++] = 0x81;
+		out[used++] = (unsigned char)n;
+		memcpy(out + used, ack, (size_t)n);
+		used += (size_t)n;
+		c->ack_due = false;
+	}
+	while (c->qsent < c->qlen) {
+		lv_qent *e = at(c, c->qsent);
+		size_t len = frame_len(e, prefix, &plen);
+		if (len >= LV_WBUF && used == 0) {
+			/* One big frame, on its own, from its own buffer. */
+			unsigned char *big = malloc(LWS_PRE + len);
+			if (!big)
+				return -1;
+			put_frame(big + LWS_PRE, e, prefix, plen);
+			int n = lws_write(c->wsi, big + LWS_PRE, len, LWS_WRITE_RAW);
+			free(big);
+			c->qsent++;
 			s->msgs_out++;
-			lv__msg_unref(m);
+			s->bytes_out += len;
+			if (n < 0)
+				return -1;
+			break;
 		}
+		if (used + len > LV_WBUF)
+			break;
+		put_frame(out + used, e, prefix, plen);
+		used += len;
+		c->qsent++;
+		s->msgs_out++;
+	}
+	if (used) {
 		s->bytes_out += used;
 		if (lws_write(c->wsi, out, used, LWS_WRITE_RAW) < 0)
 			return -1;
 	}
-	if (c->qlen || c->closing)
+	trim(c);
+	if (c->qsent < c->qlen || c->closing || c->ack_due)
 		lws_callback_on_writable(c->wsi);
 	return 0;
 }
@@ -250,7 +525,7 @@ lv__conn_send_json(lv_conn *c, json_t *msg, bool is_volatile)
 	char *text = json_dumps(msg, JSON_COMPACT | JSON_REAL_PRECISION(17));
 	if (!text)
 		return LV_ENOMEM;
-	lv_msg *m = lv__msg_new(text, strlen(text), is_volatile);
+	lv_msg *m = lv__msg_new(text, strlen(text), is_volatile ? LV_MSG_VOLATILE : LV_MSG_RELIABLE);
 	free(text);
 	if (!m)
 		return LV_ENOMEM;
@@ -277,15 +552,6 @@ lv_conn_has_role(const lv_conn *c, const char *role)
 }
 
 /* ---- groups ---------------------------------------------------------------------- */
-
-static uint32_t
-hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
 
 static lv_group **
 slot(lv_server *s, const char *name)
@@ -351,7 +617,7 @@ lv_join(lv_conn *c, const char *name)
 {
 	if (!name || !*name || strncmp(name, "lv.", 3) == 0 || strlen(name) > 256)
 		return LV_EINVALID_ARGUMENT;
-	if (!c->wsi)
+	if (c->ended)
 		return LV_ECLOSED;
 	lv_group *g = find_group(c->server, name, true);
 	if (!g)

@@ -22,18 +22,30 @@ void lv__log(lv_server *s, lv_log_level level, const char *fmt, ...)
 
 /* ---- outbound messages ---------------------------------------------------- */
 
-/* One WebSocket text frame, ready to write, shared by every connection it
- * is queued on (a broadcast is encoded and framed once). */
+/* What a message is to the delivery machinery. */
+typedef enum {
+	LV_MSG_RELIABLE,            /* numbered, kept until acknowledged, replayed */
+	LV_MSG_VOLATILE,            /* may be dropped for a slow or absent page */
+	LV_MSG_CONTROL,             /* welcome, ack, ping: never numbered or dropped */
+} lv_msg_kind;
+
+/* One message's JSON text (an object), shared by every connection it is
+ * queued on: a broadcast is encoded once. The frame header and the
+ * per-session "seq" are put in front when it is written. */
 typedef struct {
 	atomic_int refs;
-	bool is_volatile;
-	size_t len;                 /* frame bytes, header included */
-	unsigned char *frame;       /* = pad + LWS_PRE */
-	unsigned char pad[];
+	lv_msg_kind kind;
+	size_t len;
+	char data[];
 } lv_msg;
 
-/* Frames payload (JSON text) into a new message with one reference. */
-lv_msg *lv__msg_new(const char *payload, size_t n, bool is_volatile);
+typedef struct {
+	lv_msg *m;
+	uint64_t seq;               /* 0: not numbered */
+} lv_qent;
+
+/* Copies payload (JSON text) into a new message with one reference. */
+lv_msg *lv__msg_new(const char *payload, size_t n, lv_msg_kind kind);
 lv_msg *lv__msg_ref(lv_msg *m);
 void lv__msg_unref(lv_msg *m);
 
@@ -42,21 +54,37 @@ void lv__msg_unref(lv_msg *m);
 typedef struct lv_group lv_group;
 typedef struct lv_ccall lv_ccall;
 
+/* A connection is a page's session: it outlives a dropped socket for the
+ * resume window, keeping its id, groups and unacknowledged messages, and
+ * picks up the page's next socket when that one resumes. */
 struct lv_conn {
-	struct lws *wsi;            /* NULL once the socket is gone */
+	struct lws *wsi;            /* NULL while detached, and once ended */
 	lv_server *server;
 	atomic_int refs;
 	char id[20];
 	lv_conn *prev, *next;       /* the server's list */
 	bool hello;                 /* said hello; counts as a page */
+	bool ended;                 /* the session is over */
 	bool closing;
+	bool end_on_close;          /* this close ends the session (no resume) */
 	int close_code;
 	char close_reason[64];
-	/* the outbound queue: a ring of messages */
-	lv_msg **q;
-	uint32_t qhead, qlen, qcap;
+	/* the session */
+	char token[33];             /* resume token: 128 random bits, hex */
+	uint64_t out_seq;           /* last number given to a reliable message */
+	uint64_t out_acked;         /* the page has processed up to here */
+	uint64_t in_last;           /* we have processed the page's up to here */
+	bool ack_due;
+	bool overflowed;            /* a reliable message was lost: no resume */
+	int64_t detached_us;        /* when the socket went; 0 while attached */
+	/* the outbound ring: [qhead, +qsent) written and awaiting the page's
+	 * ack, [+qsent, +qlen) still to write */
+	lv_qent *q;
+	uint32_t qhead, qlen, qsent, qcap;
 	size_t qbytes;
 	uint64_t dropped;
+	double *buckets;            /* rate limits: tokens per endpoint */
+	int64_t *bucket_us;
 	/* an inbound message being assembled from fragments */
 	char *rx;
 	size_t rxlen, rxcap;
@@ -77,12 +105,27 @@ struct lv_conn {
 };
 
 lv_conn *lv__conn_new(lv_server *s, struct lws *wsi);
-/* The socket is gone: leave groups, fail client calls, drop the queue. */
+/* The socket is gone: the session waits for a resume (if it had begun and
+ * may), or ends. */
 void lv__conn_closed(lv_conn *c);
+/* Ends the session: the disconnect handler, groups left, client calls
+ * failed, queue dropped. */
+void lv__conn_end(lv_conn *c);
 /* Queues a message (taking a new reference) and asks for a write. On a
  * full queue: a volatile message is dropped and counted; a reliable one
- * closes the connection (4408). */
+ * closes the connection (4408) and the session can no longer resume. */
 int lv__conn_queue(lv_conn *c, lv_msg *m);
+/* The page has processed our messages up to seq. */
+void lv__conn_acked(lv_conn *c, uint64_t seq);
+/* Starts a session on c: a fresh token, registered for resume. */
+int lv__session_begin(lv_conn *c);
+lv_conn *lv__session_find(lv_server *s, const char *token);
+/* Moves the socket of `fresh` (a new connection that said hello with
+ * resume) onto session s, which replays what the page has not processed
+ * after `last`. Frees fresh. */
+void lv__session_adopt(lv_conn *s, lv_conn *fresh, uint64_t last);
+/* Puts a control message at the front of what is to be written. */
+int lv__conn_queue_first(lv_conn *c, lv_msg *m);
 /* Writes as much of the queue as one write can take. -1: close it. */
 int lv__conn_writable(lv_conn *c);
 /* Closes from the loop: sets the code and reason, asks for a write. */
@@ -166,6 +209,10 @@ struct lv_server {
 	uint32_t nconns;
 	uint32_t npages;            /* conns that said hello */
 	uint64_t conn_seq;
+	/* sessions by resume token: open addressing */
+	lv_conn **sessions;
+	uint32_t nsessions, capsessions;
+	uint32_t ndetached;
 	/* groups: open addressing by name */
 	lv_group **groups;
 	uint32_t ngroups, capgroups;
@@ -183,7 +230,7 @@ struct lv_server {
 	lv_ep_stats *ep_stats;      /* per endpoint, in app order */
 	uint64_t errors_by_code[16];
 	uint64_t msgs_in, msgs_out, bytes_in, bytes_out, dropped, conns_total;
-	uint64_t closed_slow, refused;
+	uint64_t closed_slow, refused, resumed, duplicates, expired;
 	/* the lws setup, which must outlive the context */
 	struct lws_protocols protocols[3];
 	struct lws_http_mount mount_static;

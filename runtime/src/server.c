@@ -251,6 +251,8 @@ struct lv_http {
 	lv_call *call;              /* a call being answered later */
 };
 
+/* Per socket. conn comes first: a session adopting a socket finds it as
+ * the lv_conn * at lws_wsi_user(). */
 typedef struct {
 	lv_conn *conn;
 	lv_http *http;
@@ -407,6 +409,16 @@ metrics_text(lv_server *s, size_t *len)
 	    (unsigned long long)s->closed_slow);
 	PUT("# TYPE lv_refused_total counter\nlv_refused_total %llu\n",
 	    (unsigned long long)s->refused);
+	PUT("# HELP lv_sessions Sessions, attached or waiting for their page to resume.\n"
+	    "# TYPE lv_sessions gauge\nlv_sessions %u\n", s->nsessions);
+	PUT("# TYPE lv_sessions_detached gauge\nlv_sessions_detached %u\n", s->ndetached);
+	PUT("# TYPE lv_resumed_total counter\nlv_resumed_total %llu\n",
+	    (unsigned long long)s->resumed);
+	PUT("# TYPE lv_sessions_expired_total counter\nlv_sessions_expired_total %llu\n",
+	    (unsigned long long)s->expired);
+	PUT("# HELP lv_duplicates_total Reliable messages received twice and dropped.\n"
+	    "# TYPE lv_duplicates_total counter\nlv_duplicates_total %llu\n",
+	    (unsigned long long)s->duplicates);
 	size_t depth = 0, qbytes = 0;
 	for (lv_conn *c = s->conns; c; c = c->next) {
 		depth += c->qlen;
@@ -704,7 +716,9 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 			return -1;
 		}
 		if (last && c->rxlen == 0) {
-			lv__dispatch(c, in, len);   /* whole in one piece: no copy */
+			/* Whole in one piece: no copy. The message may hand this
+			 * socket to a resumed session and free c. */
+			lv__dispatch(c, in, len);
 			return 0;
 		}
 		if (c->rxlen + len > c->rxcap) {
@@ -720,14 +734,27 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 		memcpy(c->rx + c->rxlen, in, len);
 		c->rxlen += len;
 		if (last) {
-			lv__dispatch(c, c->rx, c->rxlen);
-			/* idle connections keep no buffer */
-			free(c->rx);
+			/* Idle connections keep no buffer; and c may be gone after. */
+			char *rx = c->rx;
+			size_t n = c->rxlen;
 			c->rx = NULL;
 			c->rxlen = c->rxcap = 0;
+			lv__dispatch(c, rx, n);
+			free(rx);
 		}
 		return 0;
 	}
+
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		/* A page that says goodbye (1000, or 1001 as it unloads) is gone
+		 * for good; any other close leaves its session to resume. */
+		if (pss->conn && len >= 2) {
+			unsigned code = (unsigned)((const unsigned char *)in)[0] << 8 |
+			                ((const unsigned char *)in)[1];
+			if (code == 1000 || code == 1001)
+				pss->conn->end_on_close = true;
+		}
+		return 0;
 
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		if (!pss->conn)
@@ -801,13 +828,24 @@ sweep(lws_sorted_usec_list_t *sul)
 {
 	lv_server *s = lws_container_of(sul, lv_server, sweep);
 	int64_t now = lv__now_us(), hb = (int64_t)s->opt.heartbeat_ms * 1000;
-	for (lv_conn *c = s->conns; c; c = c->next) {
+	int64_t ttl = (int64_t)s->opt.resume_ms * 1000;
+	for (lv_conn *c = s->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->detached_us) {
+			if (now - c->detached_us > ttl) {
+				s->expired++;
+				lv__conn_end(c);
+			}
+			continue;
+		}
+		if (!c->wsi)
+			continue;
 		int64_t idle = now - c->last_rx_us;
 		if (idle > 2 * hb) {
 			lv__conn_close(c, 1001, "silent for too long");
 		} else if (idle > hb && !c->ping_sent && c->hello) {
 			static const char ping[] = "{\"t\":\"ping\"}";
-			lv_msg *m = lv__msg_new(ping, sizeof ping - 1, true);
+			lv_msg *m = lv__msg_new(ping, sizeof ping - 1, LV_MSG_CONTROL);
 			if (m)
 				lv__conn_queue(c, m);
 			lv__msg_unref(m);
@@ -877,6 +915,7 @@ lv_server_new(const lv_app *app, const lv_options *opt, int *err)
 	if (!o->max_queue_bytes) o->max_queue_bytes = 8u << 20;
 	if (!o->max_conns) o->max_conns = 10000;
 	if (!o->heartbeat_ms) o->heartbeat_ms = 25000;
+	if (!o->resume_ms) o->resume_ms = 120000;
 	if (!o->shutdown_ms) o->shutdown_ms = 2000;
 	if (!o->log_level) o->log_level = LV_LOG_WARN;
 	const char *env = getenv("LV_LOG");
