@@ -113,6 +113,8 @@ include $(foreach e,$(EXAMPLES),examples/$(e)/example.mk)
 
 examples: $(foreach e,$(EXAMPLES),$(B)/examples/$(e)/$(e))
 
+include tests/integration/integration.mk
+
 EXAMPLE ?= chat
 PORT    ?= 8080
 run: deps all
@@ -132,13 +134,17 @@ unit: $(UNIT_BINS)
 RESULTS ?= $(B)/test-results
 SUITE    = RESULTS=$(RESULTS) tests/run-suite.sh
 test: deps-test
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory all unit $(it_OUT)/app_server
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	@for t in $(UNIT_BINS); do $(SUITE) $$(basename $$t) $$t --jobs=2; done
 	@$(SUITE) cases tests/cases/run.sh $(B)/lvc
+	@$(SUITE) codegen-golden tests/codegen/golden.sh $(B)/lvc
+	@$(SUITE) codegen-compile tests/codegen/compile.sh $(B)/lvc
+	@$(SUITE) codegen-codec tests/codegen/run-codec.sh $(B)/lvc --jobs=2
 	@$(SUITE) fuzz-replay $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay
 	@$(SUITE) js node --test tests/js/
-	@$(SUITE) browser env B=$(B) node --test --test-concurrency=1 tests/browser/
+	@$(SUITE) integration node --test --test-timeout=120000 tests/integration/
+	@$(SUITE) browser env B=$(B) node --test --test-concurrency=1 --test-timeout=180000 tests/browser/
 	@tests/summary.sh $(RESULTS)
 
 # Sanitizers: the whole suite in a separate build tree, each with its own

@@ -289,7 +289,9 @@ int lv_auth_set(lv_auth *auth, const char *identity, const char *const *roles,
  * 403. Runs on the loop. */
 typedef int (*lv_auth_fn)(lv_auth *auth, const lv_request *req, void *user_data);
 
-typedef enum { LV_LOG_ERROR, LV_LOG_WARN, LV_LOG_INFO, LV_LOG_DEBUG } lv_log_level;
+typedef enum {
+	LV_LOG_DEFAULT, LV_LOG_ERROR, LV_LOG_WARN, LV_LOG_INFO, LV_LOG_DEBUG
+} lv_log_level;
 
 /* Server options. Zero in a field means its default. */
 typedef struct {
@@ -314,7 +316,8 @@ typedef struct {
 	uint32_t shutdown_ms;       /* time to flush queues on stop: 2000 */
 	lv_auth_fn auth;            /* NULL: everyone is anonymous */
 	void *user_data;            /* for auth and lv_server_data() */
-	lv_log_level log_level;     /* LV_LOG_WARN; LV_LOG env overrides */
+	lv_log_level log_level;     /* LV_LOG_WARN; LV_LOG=1..4 in the
+	                               environment overrides */
 	bool handle_signals;        /* stop cleanly on SIGINT and SIGTERM */
 } lv_options;
 

@@ -177,6 +177,8 @@ complete(lv_call *call, int status, const char *result_json)
 			         "encoded", fn);
 		}
 	}
+	if (status > 0)
+		status = LV_EINTERNAL;   /* a handler's bug: only 0 and LV_E... mean anything */
 	if (status != 0 && !call->message[0])
 		snprintf(call->message, sizeof call->message, "%s: %s", fn, lv_strerror(status));
 	if (status != 0 && status != LV_EDEFERRED)
@@ -260,12 +262,24 @@ complete(lv_call *call, int status, const char *result_json)
 	lv__call_free(call);
 }
 
+static void deferred_on_loop(lv_server *s, void *arg);
+
 /* Runs the handler and answers, unless it deferred. */
 void
 lv__invoke(lv_call *call)
 {
+	lv_server *s = call->server;
+	s->ep_stats[call->ep - s->app->endpoints].calls++;
+	call->running = true;
 	int rc = call->ep->invoke(call, call->args, call->result);
-	call->server->ep_stats[call->ep - call->server->app->endpoints].calls++;
+	call->running = false;
+	if (call->early) {
+		/* Deferred and answered before the handler returned. */
+		void *d = call->early;
+		call->early = NULL;
+		deferred_on_loop(s, d);
+		return;
+	}
 	if (rc == LV_EDEFERRED && call->deferred)
 		return;   /* the answer comes later, through lv_call_reply */
 	if (rc == LV_EDEFERRED)
@@ -309,6 +323,10 @@ deferred_on_loop(lv_server *s, void *arg)
 {
 	deferred_answer *d = arg;
 	(void)s;
+	if (d->call->running) {
+		d->call->early = d;   /* finished when the handler returns */
+		return;
+	}
 	if (d->status != 0)
 		snprintf(d->call->message, sizeof d->call->message, "%s", d->message);
 	complete(d->call, d->status, d->result_json);
@@ -491,7 +509,8 @@ handle_hello(lv_conn *c, json_t *msg)
 		                          (sess->identity && c->identity &&
 		                           strcmp(sess->identity, c->identity) == 0));
 		if (!sess || sess->ended || !same_peer) {
-			resync = sess && sess->ended ? "expired" : "unknown";
+			resync = (sess && sess->ended) || (!sess && lv__session_ended(s, token)) ?
+			         "expired" : "unknown";
 		} else if (sess->overflowed || !json_is_integer(jlast) ||
 		           json_integer_value(jlast) < 0 ||
 		           (uint64_t)json_integer_value(jlast) > sess->out_seq ||
@@ -517,6 +536,36 @@ handle_hello(lv_conn *c, json_t *msg)
 	lv__lifecycle(s, "connect", c);
 }
 
+/* A token bucket per connection and endpoint: `rate_count` calls per
+ * `rate_per_ms`, in bursts of up to rate_count. */
+static bool
+take_token(lv_conn *c, const lv_endpoint *ep)
+{
+	lv_server *s = c->server;
+	size_t i = (size_t)(ep - s->app->endpoints);
+	if (!c->buckets) {
+		c->buckets = calloc(s->app->nendpoints, sizeof *c->buckets);
+		c->bucket_us = calloc(s->app->nendpoints, sizeof *c->bucket_us);
+		if (!c->buckets || !c->bucket_us)
+			return false;
+		for (size_t k = 0; k < s->app->nendpoints; k++)
+			c->bucket_us[k] = -1;
+	}
+	int64_t now = lv__now_us();
+	double cap = (double)ep->rate_count;
+	if (c->bucket_us[i] < 0) {
+		c->buckets[i] = cap;
+	} else {
+		double gained = (double)(now - c->bucket_us[i]) * cap / ((double)ep->rate_per_ms * 1000.0);
+		c->buckets[i] = c->buckets[i] + gained > cap ? cap : c->buckets[i] + gained;
+	}
+	c->bucket_us[i] = now;
+	if (c->buckets[i] < 1.0)
+		return false;
+	c->buckets[i] -= 1.0;
+	return true;
+}
+
 static bool
 is_callable(lv_endpoint_kind k)
 {
@@ -534,13 +583,14 @@ handle_call(lv_conn *c, json_t *msg, lv_via via, size_t len)
 	char text[300];
 
 	if (via == LV_VIA_CALL) {
-		if (!json_is_integer(jid) || json_integer_value(jid) <= 0 ||
-		    json_integer_value(jid) > 9007199254740991LL) {
+		/* A number, as a message read leniently has only reals. */
+		double v = json_is_number(jid) ? json_number_value(jid) : 0;
+		if (v < 1 || v > 9007199254740991.0 || v != (double)(int64_t)v) {
 			send_error(c, fn, LV_EINVALID_ARGUMENT, "a call needs an id: a positive "
 			           "integer", "id");
 			return;
 		}
-		id = json_integer_value(jid);
+		id = (int64_t)v;
 	}
 #define FAIL(status, path, ...)                                            \
 	do {                                                               \
@@ -570,6 +620,9 @@ handle_call(lv_conn *c, json_t *msg, lv_via via, size_t len)
 	if (ep->max_bytes && (int64_t)len > ep->max_bytes)
 		FAIL(LV_ERESOURCE_EXHAUSTED, NULL, "%s: message of %zu bytes is over its limit of "
 		     "%lld", fn, len, (long long)ep->max_bytes);
+	if (ep->rate_count && !take_token(c, ep))
+		FAIL(LV_ERESOURCE_EXHAUSTED, NULL, "%s: over its rate of %lld per %lld ms", fn,
+		     (long long)ep->rate_count, (long long)ep->rate_per_ms);
 	if (via == LV_VIA_CALL && c->pending >= s->opt.max_pending)
 		FAIL(LV_ERESOURCE_EXHAUSTED, NULL, "%s: more than %u calls in flight", fn,
 		     s->opt.max_pending);
@@ -610,11 +663,19 @@ lv__dispatch(lv_conn *c, const char *text, size_t len)
 	json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!msg) {
 		snprintf(buf, sizeof buf, "malformed JSON at byte %d: %s", jerr.position, jerr.text);
-		if (!c->hello)
+		if (!c->hello) {
 			lv__conn_close(c, 4400, "hello first: the first message was not JSON");
-		else
+			return;
+		}
+		/* JSON that is well formed but holds what jansson refuses by
+		 * default (an int past int64, a NUL in a string) goes on, read
+		 * leniently: the codec then names the argument that is wrong. */
+		msg = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL |
+		                 JSON_ALLOW_NUL, NULL);
+		if (!msg) {
 			send_error(c, NULL, LV_EINVALID_ARGUMENT, buf, NULL);
-		return;
+			return;
+		}
 	}
 	const char *t = json_string_value(json_object_get(msg, "t"));
 	if (!json_is_object(msg) || !t) {
@@ -633,12 +694,13 @@ lv__dispatch(lv_conn *c, const char *text, size_t len)
 	                             strcmp(t, "cret") == 0);
 	json_t *jseq = numbered ? json_object_get(msg, "seq") : NULL;
 	if (jseq) {
-		if (!json_is_integer(jseq) || json_integer_value(jseq) <= 0) {
+		double v = json_is_number(jseq) ? json_number_value(jseq) : 0;
+		if (v < 1 || v > 9007199254740991.0 || v != (double)(int64_t)v) {
 			lv__conn_close(c, 4400, "seq is a positive integer");
 			json_decref(msg);
 			return;
 		}
-		uint64_t seq = (uint64_t)json_integer_value(jseq);
+		uint64_t seq = (uint64_t)v;
 		c->ack_due = true;
 		if (c->wsi)
 			lws_callback_on_writable(c->wsi);
@@ -1042,6 +1104,13 @@ lv_client_call(lv_conn *conn, const lv_endpoint *ep, const void *args, lv_call_d
 		free(p);
 		lv_buf_free(&b);
 		return LV_ENOMEM;
+	}
+	if (lv__on_loop(conn->server) && (conn->ended || !conn->hello)) {
+		/* A function that fails never calls its callback. */
+		free(cc);
+		free(p);
+		lv_buf_free(&b);
+		return LV_EUNAVAILABLE;
 	}
 	cc->conn = lv_conn_ref(conn);
 	cc->ep = ep;

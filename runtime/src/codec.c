@@ -3,6 +3,7 @@
  * JSON. Generated code is tables; the logic lives here, once. */
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,8 @@ push_name(dec *d, const char *name)
 	size_t old = d->plen;
 	int n = snprintf(d->path + d->plen, sizeof d->path - d->plen, "%s%s",
 	                 d->plen ? "." : "", name);
-	if (n < 0 || (size_t)n >= sizeof d->path - d->plen) {
+	/* Room is kept for the "..." that marks a cut path. */
+	if (n < 0 || (size_t)n >= sizeof d->path - d->plen - 3) {
 		d->path[old] = '\0';
 		d->path_cut = true;
 		return old;
@@ -77,7 +79,7 @@ push_index(dec *d, size_t i)
 {
 	size_t old = d->plen;
 	int n = snprintf(d->path + d->plen, sizeof d->path - d->plen, "[%zu]", i);
-	if (n < 0 || (size_t)n >= sizeof d->path - d->plen) {
+	if (n < 0 || (size_t)n >= sizeof d->path - d->plen - 3) {
 		d->path[old] = '\0';
 		d->path_cut = true;
 		return old;
@@ -127,6 +129,42 @@ b64_valid(const char *s, size_t n)
 
 static int decode(dec *d, const lv_type *t, const json_t *j, void *out, uint32_t depth);
 
+/* A field's default, parsed once and kept for the life of the process:
+ * decoded strings borrow from it, so it must outlive every call. The
+ * defaults are the generated tables' own, so their number is fixed. */
+static const json_t *
+default_of(const lv_field *f)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static struct { const lv_field *f; json_t *v; } *cache;
+	static size_t n, cap;
+	const json_t *found = NULL;
+	pthread_mutex_lock(&mu);
+	for (size_t i = 0; i < n && !found; i++)
+		if (cache[i].f == f)
+			found = cache[i].v;
+	if (!found) {
+		json_t *v = json_loads(f->default_json, JSON_DECODE_ANY, NULL);
+		if (v && n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			void *grown = realloc(cache, ncap * sizeof *cache);
+			if (grown) {
+				cache = grown;
+				cap = ncap;
+			}
+		}
+		if (v && n < cap) {
+			cache[n].f = f;
+			cache[n++].v = v;
+			found = v;
+		} else {
+			json_decref(v);
+		}
+	}
+	pthread_mutex_unlock(&mu);
+	return found;
+}
+
 static int
 decode_struct_fields(dec *d, const lv_type *t, const json_t *j, void *out, uint32_t depth)
 {
@@ -153,19 +191,18 @@ decode_struct_fields(dec *d, const lv_type *t, const json_t *j, void *out, uint3
 		char *slot = (char *)out + f->offset;
 		size_t old = push_name(d, f->name);
 		int rc = 0;
-		json_t *def = NULL;
 		if ((!v || json_is_null(v)) && f->has_offset != LV_REQUIRED) {
 			/* Absent (or null): leave the flag false and the pointer NULL,
 			 * unless a default fills it in. */
 			if (f->default_json && !(v && json_is_null(v)))
-				v = def = json_loads(f->default_json, JSON_DECODE_ANY, NULL);
+				v = default_of(f);
 			else
 				v = NULL;
 			if (v && json_is_null(v))
 				v = NULL;
 		} else if (!v && f->default_json) {
-			v = def = json_loads(f->default_json, JSON_DECODE_ANY, NULL);
-			if (!def)
+			v = default_of(f);
+			if (!v)
 				rc = nomem(d);
 		} else if (!v) {
 			rc = fail(d, "missing required field");
@@ -183,7 +220,6 @@ decode_struct_fields(dec *d, const lv_type *t, const json_t *j, void *out, uint3
 					*(bool *)((char *)out + f->has_offset) = true;
 			}
 		}
-		json_decref(def);
 		if (rc)
 			return rc;
 		pop(d, old);
@@ -211,9 +247,13 @@ decode(dec *d, const lv_type *t, const json_t *j, void *out, uint32_t depth)
 		 * larger arrives as a real, which is out of range here. */
 		if (json_is_real(j)) {
 			double v = json_real_value(j);
-			if (v == floor(v))
+			if (v != floor(v))
+				return fail(d, "expected int, got a number with a fraction");
+			/* jansson keeps every int64 as an integer: an integral real
+			 * this large came from one that overflowed. */
+			if (v >= 9223372036854775808.0 || v <= -9223372036854775808.0)
 				return fail(d, "int out of range");
-			return fail(d, "expected int, got a number with a fraction");
+			return fail(d, "expected int, got float");
 		}
 		if (!json_is_integer(j))
 			return fail(d, "expected int, got %s", json_kind(j));
@@ -230,7 +270,9 @@ decode(dec *d, const lv_type *t, const json_t *j, void *out, uint32_t depth)
 		size_t n = json_string_length(j);
 		if (n > d->lim.max_string)
 			return fail(d, "string longer than %u bytes", d->lim.max_string);
-		/* jansson has checked UTF-8 and refused NUL characters. */
+		if (memchr(json_string_value(j), '\0', n))
+			return fail(d, "string contains a NUL character");
+		/* jansson has checked UTF-8. */
 		*(lv_str *)out = (lv_str){ json_string_value(j), n };
 		return 0;
 	}
@@ -239,17 +281,20 @@ decode(dec *d, const lv_type *t, const json_t *j, void *out, uint32_t depth)
 			return fail(d, "expected bytes (a base64 string), got %s", json_kind(j));
 		const char *s = json_string_value(j);
 		size_t n = json_string_length(j);
-		if (n / 4 * 3 > d->lim.max_string)
-			return fail(d, "bytes longer than %u bytes", d->lim.max_string);
 		if (!b64_valid(s, n))
 			return fail(d, "invalid base64");
-		uint8_t *buf = lv_arena_alloc(d->arena, n / 4 * 3 + 1);
+		size_t pad = n ? (s[n - 1] == '=') + (s[n - 2] == '=') : 0;
+		size_t want = n / 4 * 3 - pad;
+		if (want > d->lim.max_string)
+			return fail(d, "bytes longer than %u bytes", d->lim.max_string);
+		/* lws writes a terminating NUL and wants room to spare. */
+		uint8_t *buf = lv_arena_alloc(d->arena, want + 4);
 		if (!buf)
 			return nomem(d);
-		int got = n ? lws_b64_decode_string_len(s, (int)n, (char *)buf, (int)(n / 4 * 3 + 1)) : 0;
-		if (got < 0)
+		int got = n ? lws_b64_decode_string_len(s, (int)n, (char *)buf, (int)(want + 4)) : 0;
+		if (got < 0 || (size_t)got != want)
 			return fail(d, "invalid base64");
-		*(lv_bytes *)out = (lv_bytes){ buf, (size_t)got };
+		*(lv_bytes *)out = (lv_bytes){ buf, want };
 		return 0;
 	}
 	case LV_K_JSON:
@@ -489,7 +534,7 @@ encode(enc *e, const lv_type *t, const void *v, uint32_t depth)
 		const lv_bytes *bs = v;
 		if (bs->len > (1u << 30))
 			return enc_fail(e, "bytes value too large");
-		size_t cap = (bs->len + 2) / 3 * 4 + 1;
+		size_t cap = (bs->len + 2) / 3 * 4 + 4;   /* lws wants room to spare */
 		char *tmp = malloc(cap);
 		if (!tmp)
 			return enc_fail(e, "out of memory");

@@ -148,6 +148,15 @@ session_slot(lv_server *s, const char *token)
 	return &s->sessions[i];
 }
 
+bool
+lv__session_ended(lv_server *s, const char *token)
+{
+	for (int i = 0; token && i < 256; i++)
+		if (strcmp(s->ended_tokens[i], token) == 0)
+			return true;
+	return false;
+}
+
 lv_conn *
 lv__session_find(lv_server *s, const char *token)
 {
@@ -401,7 +410,7 @@ int
 lv__conn_queue(lv_conn *c, lv_msg *m)
 {
 	lv_server *s = c->server;
-	if (c->ended || (c->closing && m->kind != LV_MSG_RELIABLE))
+	if (c->ended || (c->closing && (m->kind != LV_MSG_RELIABLE || c->overflowed)))
 		return LV_ECLOSED;
 	bool numbered = m->kind == LV_MSG_RELIABLE && c->token[0];
 	if (m->kind == LV_MSG_VOLATILE && !c->wsi) {

@@ -120,6 +120,8 @@ void lv__conn_acked(lv_conn *c, uint64_t seq);
 /* Starts a session on c: a fresh token, registered for resume. */
 int lv__session_begin(lv_conn *c);
 lv_conn *lv__session_find(lv_server *s, const char *token);
+/* Was token a session that ended lately (for "expired" over "unknown")? */
+bool lv__session_ended(lv_server *s, const char *token);
 /* Moves the socket of `fresh` (a new connection that said hello with
  * resume) onto session s, which replays what the page has not processed
  * after `last`. Frees fresh. */
@@ -170,6 +172,8 @@ struct lv_call {
 	int status;
 	char message[256];          /* lv_call_fail's text */
 	bool deferred;
+	bool running;               /* its handler is on the stack */
+	void *early;                /* an answer given before the handler returned */
 	bool done;
 	atomic_bool replied;        /* lv_call_reply was called (any thread) */
 };
@@ -213,6 +217,8 @@ struct lv_server {
 	lv_conn **sessions;
 	uint32_t nsessions, capsessions;
 	uint32_t ndetached;
+	char ended_tokens[256][33]; /* recently expired sessions: "expired" on resume */
+	uint32_t ended_next;
 	/* groups: open addressing by name */
 	lv_group **groups;
 	uint32_t ngroups, capgroups;
@@ -235,6 +241,8 @@ struct lv_server {
 	struct lws_protocols protocols[3];
 	struct lws_http_mount mount_static;
 	lv_log_level log_level;
+	struct lv_pending_auth *pending_auth; /* upgrades between their HTTP
+	                                         request and ESTABLISHED */
 };
 
 #define LV_WBUF (64 * 1024)

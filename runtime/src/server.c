@@ -28,7 +28,7 @@ lv__now_us(void)
 void
 lv__log(lv_server *s, lv_log_level level, const char *fmt, ...)
 {
-	static const char *const names[] = { "error", "warn", "info", "debug" };
+	static const char *const names[] = { "", "error", "warn", "info", "debug" };
 	if (s && level > s->log_level)
 		return;
 	va_list ap;
@@ -144,14 +144,32 @@ lv_request_header(const lv_request *r, const char *name)
 	return NULL;
 }
 
+/* Cookie: a=1; b=2 — the value of `name`, matched whole. */
 const char *
 lv_request_cookie(const lv_request *r, const char *name)
 {
-	char *b = req_buf(r);
-	size_t max = 512;
-	if (lws_http_cookie_get(r->wsi, name, b, &max) != 0)
+	char header[2048];
+	if (lws_hdr_copy(r->wsi, header, sizeof header, WSI_TOKEN_HTTP_COOKIE) <= 0)
 		return NULL;
-	return b;
+	size_t n = strlen(name);
+	for (char *p = header; *p;) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		char *end = strchr(p, ';');
+		if (!end)
+			end = p + strlen(p);
+		if ((size_t)(end - p) > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+			char *b = req_buf(r);
+			size_t len = (size_t)(end - p) - n - 1;
+			if (len > 511)
+				len = 511;
+			memcpy(b, p + n + 1, len);
+			b[len] = '\0';
+			return b;
+		}
+		p = end;
+	}
+	return NULL;
 }
 
 const char *
@@ -199,6 +217,42 @@ auth_free(lv_auth *a)
 		free(a->roles[i]);
 	free(a->roles);
 	free(a);
+}
+
+/* The auth decided while the upgrade is still HTTP waits here for the
+ * socket to become a WebSocket (lws gives it new per-socket data then). */
+struct lv_pending_auth {
+	struct lws *wsi;
+	lv_auth *auth;
+	struct lv_pending_auth *next;
+};
+
+static void
+pending_put(lv_server *s, struct lws *wsi, lv_auth *a)
+{
+	struct lv_pending_auth *p = malloc(sizeof *p);
+	if (!p) {
+		auth_free(a);
+		return;
+	}
+	p->wsi = wsi;
+	p->auth = a;
+	p->next = s->pending_auth;
+	s->pending_auth = p;
+}
+
+static lv_auth *
+pending_take(lv_server *s, struct lws *wsi)
+{
+	for (struct lv_pending_auth **p = &s->pending_auth; *p; p = &(*p)->next)
+		if ((*p)->wsi == wsi) {
+			struct lv_pending_auth *found = *p;
+			lv_auth *a = found->auth;
+			*p = found->next;
+			free(found);
+			return a;
+		}
+	return NULL;
 }
 
 /* Runs the application's auth callback; NULL when it refuses. */
@@ -569,6 +623,13 @@ http_body_done(lv_server *s, lv_http *h)
 		http_error(h, 413, "resource_exhausted", "request body over the size limit");
 		return;
 	}
+	if (ep->max_bytes && (int64_t)h->len > ep->max_bytes) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "%s: body of %zu bytes is over its limit of %lld", ep->name,
+		         h->len, (long long)ep->max_bytes);
+		http_error(h, 413, "resource_exhausted", msg);
+		return;
+	}
 	json_error_t jerr;
 	json_t *args = h->len ? json_loadb(h->body, h->len, JSON_REJECT_DUPLICATES, &jerr)
 	                      : json_object();
@@ -644,39 +705,68 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 	lv_pss *pss = user;
 	char uri[512];
 
+	/* lws calls some reasons on sockets that never got as far as a
+	 * protocol (a connection closed before its request, garbage, a TLS
+	 * handshake on the plain port): they have no per-socket data. */
+	static lv_pss none;
+	if (!pss) {
+		memset(&none, 0, sizeof none);
+		pss = &none;
+	}
+
 	switch (reason) {
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		if (s)
 			drain_inbox(s);
 		return 0;
 
-	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
+		/* Still HTTP: a refusal gets a status the client can read. */
+		int status = 0;
+		bool by_auth = false;
+		const char *why = NULL;
 		if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 ||
-		    strcmp(uri, s->opt.ws_path) != 0)
-			return 1;
-		if (s->stopping || s->nconns >= s->opt.max_conns) {
-			s->refused++;
-			return 1;
-		}
-		if (s->opt.origins) {
+		    strcmp(uri, s->opt.ws_path) != 0) {
+			status = 404;
+			why = "no WebSocket here";
+		} else if (s->stopping || s->nconns >= s->opt.max_conns) {
+			status = 503;
+			why = s->stopping ? "the server is stopping" : "too many connections";
+		} else if (s->opt.origins) {
 			char origin[256];
 			bool ok = false;
 			if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) > 0)
 				for (const char *const *o = s->opt.origins; *o && !ok; o++)
 					ok = strcmp(*o, origin) == 0;
 			if (!ok) {
-				s->refused++;
-				LV_LOG(s, LV_LOG_INFO, "refused an upgrade from a foreign origin");
-				return 1;
+				status = 403;
+				why = "this origin may not connect";
 			}
 		}
-		int refused;
-		pss->auth = run_auth(s, wsi, uri, &refused);
-		return pss->auth ? 0 : 1;
+		if (!status) {
+			int refused;
+			lv_auth *a = run_auth(s, wsi, uri, &refused);
+			if (!a) {
+				by_auth = true;
+				status = refused ? 403 : 500;
+				why = refused ? "refused by the server's auth" : "out of memory";
+			} else {
+				auth_free(pending_take(s, wsi));
+				pending_put(s, wsi, a);
+			}
+		}
+		if (!status)
+			return 0;
+		if (!by_auth)
+			s->refused++;   /* run_auth counts its own refusals */
+		LV_LOG(s, LV_LOG_INFO, "refused an upgrade: %d %s", status, why);
+		lws_return_http_status(wsi, (unsigned)status, why);
+		return -1;
 	}
 
 	case LWS_CALLBACK_ESTABLISHED: {
 		lv_conn *c = lv__conn_new(s, wsi);
+		pss->auth = pending_take(s, wsi);
 		if (!c)
 			return -1;
 		if (pss->auth && pss->auth->set) {
@@ -811,6 +901,8 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 
 	case LWS_CALLBACK_CLOSED_HTTP:
+		auth_free(pending_take(s, wsi));   /* an upgrade that never finished */
+		/* fall through */
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 		http_free(pss->http);
 		pss->http = NULL;
@@ -834,6 +926,7 @@ sweep(lws_sorted_usec_list_t *sul)
 		if (c->detached_us) {
 			if (now - c->detached_us > ttl) {
 				s->expired++;
+				memcpy(s->ended_tokens[s->ended_next++ % 256], c->token, sizeof c->token);
 				lv__conn_end(c);
 			}
 			continue;
@@ -919,7 +1012,7 @@ lv_server_new(const lv_app *app, const lv_options *opt, int *err)
 	if (!o->shutdown_ms) o->shutdown_ms = 2000;
 	if (!o->log_level) o->log_level = LV_LOG_WARN;
 	const char *env = getenv("LV_LOG");
-	if (env && *env >= '0' && *env <= '3')
+	if (env && *env >= '1' && *env <= '4')
 		o->log_level = (lv_log_level)(*env - '0');
 	s->log_level = o->log_level;
 	pthread_mutex_init(&s->inbox_mu, NULL);
@@ -1045,6 +1138,12 @@ lv_server_free(lv_server *s)
 		it->fn(s, it->arg);
 		free(it);
 	}
+	/* Sessions still waiting for their pages end here. */
+	while (s->conns)
+		lv__conn_end(s->conns);
+	while (s->pending_auth)
+		auth_free(pending_take(s, s->pending_auth->wsi));
+	free(s->sessions);
 	lv__groups_free(s);
 	pthread_mutex_destroy(&s->inbox_mu);
 	free(s->wbuf);

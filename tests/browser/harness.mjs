@@ -15,7 +15,8 @@ mkdirSync(shots, { recursive: true });
  * it pick a free one; pass the old port to restart on the same address. */
 export function startServer(name, port = 0) {
 	return new Promise((resolvePromise, reject) => {
-		const bin = join(build, "examples", name, name);
+		const bin = process.env.LV_EXAMPLE_BIN ? resolve(root, process.env.LV_EXAMPLE_BIN) :
+		            join(build, "examples", name, name);
 		const proc = spawn(bin, [String(port || -1)], {
 			cwd: join(root, "examples", name),
 			stdio: ["ignore", "pipe", "pipe"],
@@ -33,7 +34,10 @@ export function startServer(name, port = 0) {
 				resolvePromise({ proc, port: Number(m[2]), url: `http://${m[1]}:${m[2]}/` });
 			}
 		});
-		proc.stderr.on("data", (d) => { out += d; });
+		proc.stderr.on("data", (d) => {
+			out += d;
+			process.stderr.write(`[${name} server] ${d}`);
+		});
 		proc.on("exit", (code) => {
 			clearTimeout(timer);
 			reject(new Error(`${name} exited (${code}) before listening: ${out}`));

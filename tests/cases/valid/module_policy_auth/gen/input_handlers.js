@@ -1,0 +1,22 @@
+// input_handlers.js - the page's side of input.lv: yours to edit.
+//
+// lvc made this file once and merges it when input.lv changes: new
+// endpoints get new functions at the end, changed ones get their new
+// signature, and the code between the braces is never touched. Keep the
+// "lvc:begin" and "lvc:end" lines; write anything you like around them.
+//
+// Install these with: import * as handlers from "./input_handlers.js";
+//                     register(handlers);
+import { LvError, lv } from "./input.lv.js";
+
+// lvc:begin post_submitted
+/**
+ * Runs when the bound element fires; returns the arguments to send
+ * (text), or false to send nothing.
+ * @param {Event} event
+ * @param {Element} element
+ */
+export function post_submitted(event, element) {
+	return lv.argsFrom(element, ["text"]);
+}
+// lvc:end post_submitted

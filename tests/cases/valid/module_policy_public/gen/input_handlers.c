@@ -1,0 +1,36 @@
+/* input_handlers.c - the server side of input.lv: yours to edit.
+ *
+ * lvc made this file once and merges it when input.lv changes: new
+ * endpoints get new functions at the end, changed ones get their new
+ * signature, and the code between the braces is never touched. Keep the
+ * "lvc:begin" and "lvc:end" lines; write anything you like around them.
+ *
+ * Arguments are borrowed until the handler returns. Fill *out with memory
+ * that outlives the call: static data, or lv_call_alloc(call, size). */
+#include "input.lv.h"
+
+/* lvc:begin refresh_clicked */
+lv_status
+dashboard_refresh_clicked(lv_call *call)
+{
+	return lv_call_fail(call, LV_EUNAVAILABLE, "no code yet: write it in dashboard_refresh_clicked()");
+}
+/* lvc:end refresh_clicked */
+
+/* lvc:begin stats */
+lv_status
+dashboard_stats(lv_call *call, lv_float_list *out)
+{
+	(void)out;
+	return lv_call_fail(call, LV_EUNAVAILABLE, "no code yet: write it in dashboard_stats()");
+}
+/* lvc:end stats */
+
+/* lvc:begin viewed */
+lv_status
+dashboard_viewed(lv_call *call, lv_str page)
+{
+	(void)page;
+	return lv_call_fail(call, LV_EUNAVAILABLE, "no code yet: write it in dashboard_viewed()");
+}
+/* lvc:end viewed */

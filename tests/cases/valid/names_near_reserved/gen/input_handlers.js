@@ -1,0 +1,17 @@
+// input_handlers.js - the page's side of input.lv: yours to edit.
+//
+// lvc made this file once and merges it when input.lv changes: new
+// endpoints get new functions at the end, changed ones get their new
+// signature, and the code between the braces is never touched. Keep the
+// "lvc:begin" and "lvc:end" lines; write anything you like around them.
+//
+// Install these with: import * as handlers from "./input_handlers.js";
+//                     register(handlers);
+import { LvError, lv } from "./input.lv.js";
+/** @typedef {import("./input.lv.js").lvl} lvl */
+/** @typedef {import("./input.lv.js").lv2} lv2 */
+/** @typedef {import("./input.lv.js").Lvalue} Lvalue */
+/** @typedef {import("./input.lv.js").Promises} Promises */
+/** @typedef {import("./input.lv.js").Room} Room */
+/** @typedef {import("./input.lv.js").Room_lists} Room_lists */
+/** @typedef {import("./input.lv.js").Fields} Fields */

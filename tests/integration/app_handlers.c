@@ -1,0 +1,873 @@
+/* app_handlers.c - the server side of app.lv: yours to edit.
+ *
+ * lvc made this file once and merges it when app.lv changes: new
+ * endpoints get new functions at the end, changed ones get their new
+ * signature, and the code between the braces is never touched. Keep the
+ * "lvc:begin" and "lvc:end" lines; write anything you like around them.
+ *
+ * Arguments are borrowed until the handler returns. Fill *out with memory
+ * that outlives the call: static data, or lv_call_alloc(call, size). */
+
+/* These handlers serve the integration tests: each does one thing the
+ * tests check on the wire, several of them wrong on purpose (a failing
+ * code, a NaN result, a string that is not UTF-8, a stub left as lvc
+ * wrote it). Everything runs on the loop but the threads started by
+ * `later`, `broadcast` and `poke`, which reach the server only through
+ * the functions lv.h marks "any thread". */
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.lv.h"
+#include "app_test.h"
+
+/* What the server has seen (loop thread only). */
+static app_Stats seen;
+static char *last_poke;            /* owned */
+static json_t *last_echo;          /* the result of echo_args, kept until the next */
+static int64_t limited_calls;
+
+/* Threads still running, so main can wait for them before freeing the
+ * server. */
+static atomic_int threads_running;
+
+int
+app_test_threads_running(void)
+{
+	return atomic_load(&threads_running);
+}
+
+static void
+sleep_ms(int64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* Starts fn(arg) on a detached thread; 0 or -1. */
+static int
+spawn(void *(*fn)(void *), void *arg)
+{
+	pthread_t t;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	atomic_fetch_add(&threads_running, 1);
+	int rc = pthread_create(&t, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		atomic_fetch_sub(&threads_running, 1);
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+dup_str(lv_str s)
+{
+	char *p = malloc(s.len + 1);
+	if (p) {
+		memcpy(p, s.ptr, s.len);
+		p[s.len] = '\0';
+	}
+	return p;
+}
+
+/* The status named by its wire name, or by a few names of the runtime's
+ * own codes; 1 for "positive" (not a status: the runtime must make it
+ * internal), 0 for "ok". */
+static int
+status_named(const char *name, bool *known)
+{
+	static const struct { const char *name; int status; } names[] = {
+		{ "ok", 0 }, { "positive", 1 },
+		{ "invalid_argument", LV_EINVALID_ARGUMENT }, { "not_found", LV_ENOT_FOUND },
+		{ "unauthenticated", LV_EUNAUTHENTICATED },
+		{ "permission_denied", LV_EPERMISSION_DENIED },
+		{ "resource_exhausted", LV_ERESOURCE_EXHAUSTED },
+		{ "deadline_exceeded", LV_EDEADLINE_EXCEEDED }, { "unavailable", LV_EUNAVAILABLE },
+		{ "internal", LV_EINTERNAL }, { "upgrade_required", LV_EUPGRADE_REQUIRED },
+		{ "nomem", LV_ENOMEM }, { "closed", LV_ECLOSED }, { "too_large", LV_ETOO_LARGE },
+		{ "queue_full", LV_EQUEUE_FULL }, { "io", LV_EIO }, { "deferred", LV_EDEFERRED },
+		{ "unknown_negative", -1000 },
+	};
+	*known = true;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(name, names[i].name) == 0)
+			return names[i].status;
+	*known = false;
+	return 0;
+}
+
+/* ---- later: an answer from another thread ------------------------------------ */
+
+typedef struct {
+	lv_call *call;
+	int64_t ms;
+	double value;
+	app_Outcome how;
+} later_job;
+
+static void *
+later_thread(void *arg)
+{
+	later_job *j = arg;
+	sleep_ms(j->ms);
+	switch (j->how) {
+	case app_Outcome_ok:
+	case app_Outcome_sync:
+		app_later_reply(j->call, j->value);
+		break;
+	case app_Outcome_fail:
+		lv_call_fail(j->call, LV_ENOT_FOUND, "nothing at %g", j->value);
+		break;
+	case app_Outcome_nan:
+		app_later_reply(j->call, NAN);
+		break;
+	case app_Outcome_twice:
+		app_later_reply(j->call, j->value);
+		/* The second answer must be refused, not sent. */
+		if (app_later_reply(j->call, j->value + 1) == 0)
+			fprintf(stderr, "app: later: a second reply was accepted\n");
+		break;
+	}
+	free(j);
+	atomic_fetch_sub(&threads_running, 1);
+	return NULL;
+}
+
+/* ---- broadcast and poke from another thread ----------------------------------- */
+
+typedef struct {
+	lv_server *server;
+	char *group;                 /* NULL: every page */
+	char *text;
+	int64_t ms;
+} push_job;
+
+static void *
+push_thread(void *arg)
+{
+	push_job *j = arg;
+	sleep_ms(j->ms);
+	lv_str to = lv_cstr(j->group);
+	if (j->group)
+		app_note_group(j->server, j->group, lv_cstr(j->text), &to);
+	else
+		app_note_all(j->server, lv_cstr(j->text), NULL);
+	free(j->group);
+	free(j->text);
+	free(j);
+	atomic_fetch_sub(&threads_running, 1);
+	return NULL;
+}
+
+typedef struct {
+	lv_server *server;
+	char *by;
+} poke_job;
+
+static void *
+poke_thread(void *arg)
+{
+	poke_job *j = arg;
+	sleep_ms(20);
+	app_poked_raise(j->server, lv_cstr(j->by));
+	free(j->by);
+	free(j);
+	atomic_fetch_sub(&threads_running, 1);
+	return NULL;
+}
+
+/* ---- ask_me: the server asks the page ------------------------------------------- */
+
+typedef struct {
+	lv_call *call;
+	bool in_handler;             /* the handler has not returned yet */
+	bool answered;               /* ... and the answer came meanwhile */
+	int status;
+} ask_job;
+
+static void
+asked(lv_conn *conn, int status, const int64_t *value, void *user_data)
+{
+	ask_job *j = user_data;
+	(void)conn;
+	if (status == LV_EUNAVAILABLE)
+		seen.asks_unavailable++;
+	if (j->in_handler) {
+		/* Told at once (no page to ask): the handler answers. */
+		j->answered = true;
+		j->status = status;
+		return;
+	}
+	char text[64];
+	if (status == 0 && value)
+		snprintf(text, sizeof text, "ok:%lld", (long long)*value);
+	else
+		snprintf(text, sizeof text, "error:%s", lv_errname(status));
+	app_ask_me_reply(j->call, lv_cstr(text));
+	free(j);
+}
+
+/* lvc:begin add */
+/*
+ * a + b; also POST /lv/rpc/add.
+ */
+lv_status
+app_add(lv_call *call, int64_t a, int64_t b, int64_t *out)
+{
+	(void)call;
+	if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b))
+		return lv_call_fail(call, LV_EINVALID_ARGUMENT, "%lld + %lld overflows", (long long)a,
+		                    (long long)b);
+	*out = a + b;
+	return LV_OK;
+}
+/* lvc:end add */
+
+/* lvc:begin admin_only */
+/*
+ * Only for admins; also over HTTP.
+ */
+lv_status
+app_admin_only(lv_call *call, lv_str *out)
+{
+	const char *who = lv_call_identity(call);
+	*out = lv_call_strdup(call, who ? who : "");
+	return LV_OK;
+}
+/* lvc:end admin_only */
+
+/* lvc:begin admin_tap */
+/*
+ * Admins only.
+ */
+lv_status
+app_admin_tap(lv_call *call)
+{
+	(void)call;
+	seen.taps++;
+	return LV_OK;
+}
+/* lvc:end admin_tap */
+
+/* lvc:begin ask_me */
+/*
+ * Asks the caller (client.rpc ask) and answers with what it said.
+ */
+lv_status
+app_ask_me(lv_call *call, lv_str question, lv_str *out)
+{
+	(void)out;   /* answered by asked() */
+	lv_conn *conn = lv_call_conn(call);
+	if (!conn)
+		return lv_call_fail(call, LV_EINVALID_ARGUMENT, "a page must ask");
+	ask_job *j = calloc(1, sizeof *j);
+	if (!j)
+		return LV_ENOMEM;
+	j->call = call;
+	j->in_handler = true;
+	int rc = app_ask_call(conn, question, asked, j);
+	j->in_handler = false;
+	if (rc < 0 || j->answered) {
+		int status = rc < 0 ? rc : j->status;
+		free(j);
+		return lv_call_fail(call, status, "cannot ask the page: %s", lv_strerror(status));
+	}
+	return lv_call_defer(call);
+}
+/* lvc:end ask_me */
+
+/* lvc:begin bad_text */
+/*
+ * A result JSON cannot carry: a string that is not UTF-8.
+ */
+lv_status
+app_bad_text(lv_call *call, lv_str *out)
+{
+	(void)call;
+	*out = (lv_str){ "ok\xff\xfe", 4 };
+	return LV_OK;
+}
+/* lvc:end bad_text */
+
+/* lvc:begin broadcast */
+/*
+ * Pushes note(text) to the group `to` (null: every page), now or from another
+ * thread after `ms`.
+ */
+lv_status
+app_broadcast(lv_call *call, const lv_str *to, lv_str text, int64_t ms, int64_t *out)
+{
+	lv_server *s = lv_call_server(call);
+	if (ms < 0 || ms > 60000)
+		return lv_call_fail(call, LV_EINVALID_ARGUMENT, "ms is 0 to 60000");
+	if (ms == 0) {
+		int rc = to ? app_note_group(s, to->ptr, text, to) : app_note_all(s, text, NULL);
+		if (rc < 0)
+			return lv_call_fail(call, rc, "push failed: %s", lv_strerror(rc));
+	} else {
+		push_job *j = calloc(1, sizeof *j);
+		if (!j || !(j->text = dup_str(text)) || (to && !(j->group = dup_str(*to)))) {
+			if (j)
+				free(j->text);
+			free(j);
+			return LV_ENOMEM;
+		}
+		j->server = s;
+		j->ms = ms;
+		if (spawn(push_thread, j) != 0) {
+			free(j->group);
+			free(j->text);
+			free(j);
+			return lv_call_fail(call, LV_EINTERNAL, "cannot start a thread");
+		}
+	}
+	*out = (int64_t)lv_group_size(s, to ? to->ptr : NULL);
+	return LV_OK;
+}
+/* lvc:end broadcast */
+
+/* lvc:begin clicked */
+/*
+ * A click, answered with a morph.
+ */
+lv_status
+app_clicked(lv_call *call, int64_t x, int64_t y)
+{
+	char html[96];
+	seen.clicks++;
+	snprintf(html, sizeof html, "<i>%lld,%lld</i>", (long long)x, (long long)y);
+	lv_cmd_morph(call, "pos", html);
+	return LV_OK;
+}
+/* lvc:end clicked */
+
+/* lvc:begin cmd_fail */
+/*
+ * Adds a command and then fails.
+ */
+lv_status
+app_cmd_fail(lv_call *call)
+{
+	lv_cmd_morph(call, "status", "<b>failed</b>");
+	return lv_call_fail(call, LV_EPERMISSION_DENIED, "not today");
+}
+/* lvc:end cmd_fail */
+
+/* lvc:begin colors */
+/*
+ * A list and a map of enums.
+ */
+lv_status
+app_colors(lv_call *call, int64_t n, app_Color_list_map *out)
+{
+	if (n < 0 || n > 1000)
+		return lv_call_fail(call, LV_EINVALID_ARGUMENT, "n is 0 to 1000");
+	size_t k = (size_t)n;
+	out->n = k;
+	out->keys = lv_call_alloc(call, sizeof *out->keys * (k ? k : 1));
+	out->values = lv_call_alloc(call, sizeof *out->values * (k ? k : 1));
+	if (!out->keys || !out->values)
+		return LV_ENOMEM;
+	for (size_t i = 0; i < k; i++) {
+		char key[32];
+		snprintf(key, sizeof key, "k%zu", i);
+		out->keys[i] = lv_call_strdup(call, key);
+		out->values[i].n = i + 1;
+		out->values[i].items = lv_call_alloc(call, sizeof(app_Color) * (i + 1));
+		if (!out->values[i].items)
+			return LV_ENOMEM;
+		for (size_t c = 0; c <= i; c++)
+			out->values[i].items[c] = (app_Color)(c % 3);
+	}
+	return LV_OK;
+}
+/* lvc:end colors */
+
+/* lvc:begin commands */
+/*
+ * Answers with every command there is.
+ */
+lv_status
+app_commands(lv_call *call)
+{
+	lv_notify_opts opts = { .sticky = true, .group = "g", .throttle_ms = 500,
+	                        .level = "warning" };
+	json_t *state = json_pack("{s:i, s:[s]}", "a", 1, "b", "c");
+	if (lv_cmd_morph(call, "count", "<b>3</b>") ||
+	    lv_cmd_notify(call, "hello", &opts) ||
+	    lv_cmd_notify(call, "plain", NULL) ||
+	    lv_cmd_clear_notifications(call, NULL) ||
+	    lv_cmd_clear_notifications(call, "g") ||
+	    lv_cmd_focus(call, "name") ||
+	    lv_cmd_blur(call, "name") ||
+	    lv_cmd_block(call, "send") ||
+	    lv_cmd_release(call, "send") ||
+	    lv_cmd_set_state(call, state) ||
+	    lv_cmd_switch_mode(call, "OFFLINE") ||
+	    lv_cmd_redirect(call, "/next") ||
+	    lv_cmd_eval(call, "1+1") ||
+	    lv_cmd(call, "app.custom", json_pack("[i, s, {s:b}]", 1, "two", "three", 1)))
+		return LV_ENOMEM;
+	return LV_OK;
+}
+/* lvc:end commands */
+
+/* lvc:begin connected */
+lv_status
+app_connected(lv_call *call)
+{
+	lv_conn *conn = lv_call_conn(call);
+	seen.connects++;
+	/* A connect handler may push to its page already. */
+	app_greeted_to(conn, lv_cstr(lv_conn_id(conn)));
+	return LV_OK;
+}
+/* lvc:end connected */
+
+/* lvc:begin depth */
+/*
+ * The depth of a tree.
+ */
+lv_status
+app_depth(lv_call *call, const app_Tree *t, int64_t *out)
+{
+	(void)call;
+	int64_t deepest = 0;
+	for (size_t i = 0; i < t->kids.n; i++) {
+		int64_t d = 0;
+		app_depth(call, &t->kids.items[i], &d);
+		if (d > deepest)
+			deepest = d;
+	}
+	*out = deepest + 1;
+	return LV_OK;
+}
+/* lvc:end depth */
+
+/* lvc:begin disconnected */
+lv_status
+app_disconnected(lv_call *call)
+{
+	lv_conn *conn = lv_call_conn(call);
+	seen.disconnects++;
+	app_gone_group(lv_call_server(call), "watchers", lv_cstr(lv_conn_id(conn)));
+	return LV_OK;
+}
+/* lvc:end disconnected */
+
+/* lvc:begin echo_args */
+/*
+ * Echoes one value of each scalar type and the defaults it got.
+ */
+lv_status
+app_echo_args(lv_call *call, int64_t i, double f, lv_str s, bool b, lv_bytes raw, json_t *any, lv_int_list ints, lv_int_map counts, app_Color color, const int64_t *opt, int64_t def_i, lv_str def_s, app_Color def_c, lv_int_list def_l, const lv_str *def_o, json_t **out)
+{
+	(void)call;
+	json_t *ilist = json_array(), *cmap = json_object(), *dlist = json_array(),
+	       *bytes = json_array();
+	for (size_t k = 0; k < ints.n; k++)
+		json_array_append_new(ilist, json_integer(ints.items[k]));
+	for (size_t k = 0; k < counts.n; k++)
+		json_object_setn_new(cmap, counts.keys[k].ptr, counts.keys[k].len,
+		                     json_integer(counts.values[k]));
+	for (size_t k = 0; k < def_l.n; k++)
+		json_array_append_new(dlist, json_integer(def_l.items[k]));
+	for (size_t k = 0; k < raw.len; k++)
+		json_array_append_new(bytes, json_integer(raw.ptr[k]));
+	json_t *r = json_pack("{s:I, s:f, s:s%, s:b, s:o, s:O, s:o, s:o, s:s, s:o, s:I, s:s%, "
+	                      "s:s, s:o, s:o}",
+	                      "i", (json_int_t)i, "f", f, "s", s.ptr, s.len, "b", b,
+	                      "raw", bytes, "any", any ? any : json_null(), "ints", ilist,
+	                      "counts", cmap, "color", app_Color_name(color),
+	                      "opt", opt ? json_integer(*opt) : json_null(),
+	                      "def_i", (json_int_t)def_i, "def_s", def_s.ptr, def_s.len,
+	                      "def_c", app_Color_name(def_c), "def_l", dlist,
+	                      "def_o", def_o ? json_stringn(def_o->ptr, def_o->len) : json_null());
+	if (!r)
+		return LV_ENOMEM;
+	/* A json result is borrowed until the answer is written: keep it
+	 * until the next call. */
+	json_decref(last_echo);
+	last_echo = r;
+	*out = r;
+	return LV_OK;
+}
+/* lvc:end echo_args */
+
+/* lvc:begin echo_item */
+/*
+ * Echoes a struct of every type.
+ */
+lv_status
+app_echo_item(lv_call *call, const app_Item *item, app_Item *out)
+{
+	(void)call;
+	*out = *item;
+	return LV_OK;
+}
+/* lvc:end echo_item */
+
+/* lvc:begin fail */
+/*
+ * Fails with the error code named, through lv_call_fail or by returning
+ * the status alone.
+ */
+lv_status
+app_fail(lv_call *call, lv_str code, bool bare)
+{
+	bool known;
+	int status = status_named(code.ptr, &known);
+	if (!known)
+		return lv_call_fail(call, LV_EINVALID_ARGUMENT, "no status named '%s'", code.ptr);
+	if (bare)
+		return status;
+	return lv_call_fail(call, status, "failing with %s on purpose", code.ptr);
+}
+/* lvc:end fail */
+
+/* lvc:begin flood */
+/*
+ * Pushes `n` messages of `size` bytes to group `to`, or to the caller when
+ * it is null: `blob_v` when `vol`, `blob` when not. Returns how many
+ * pushes failed.
+ */
+lv_status
+app_flood(lv_call *call, const lv_str *to, int64_t n, int64_t size, bool vol, int64_t *out)
+{
+	if (n < 0 || n > 100000 || size < 0 || size > (1 << 20))
+		return lv_call_fail(call, LV_EINVALID_ARGUMENT, "n is 0 to 100000, size 0 to 1 MiB");
+	char *data = malloc((size_t)size + 1);
+	if (!data)
+		return LV_ENOMEM;
+	memset(data, 'x', (size_t)size);
+	data[size] = '\0';
+	lv_str d = { data, (size_t)size };
+	lv_server *s = lv_call_server(call);
+	lv_conn *conn = lv_call_conn(call);
+	int64_t failed = 0;
+	for (int64_t i = 0; i < n; i++) {
+		int rc;
+		if (to)
+			rc = vol ? app_blob_v_group(s, to->ptr, i, d) : app_blob_group(s, to->ptr, i, d);
+		else
+			rc = vol ? app_blob_v_to(conn, i, d) : app_blob_to(conn, i, d);
+		failed += rc != 0;
+	}
+	free(data);
+	*out = failed;
+	return LV_OK;
+}
+/* lvc:end flood */
+
+/* lvc:begin group_size */
+/*
+ * The size of a group (null: every page).
+ */
+lv_status
+app_group_size(lv_call *call, const lv_str *name, int64_t *out)
+{
+	*out = (int64_t)lv_group_size(lv_call_server(call), name ? name->ptr : NULL);
+	return LV_OK;
+}
+/* lvc:end group_size */
+
+/* lvc:begin join */
+/*
+ * Joins a group; returns its size.
+ */
+lv_status
+app_join(lv_call *call, lv_str name, int64_t *out)
+{
+	int rc = lv_join(lv_call_conn(call), name.ptr);
+	if (rc < 0)
+		return lv_call_fail(call, rc, "cannot join '%s': %s", name.ptr, lv_strerror(rc));
+	*out = (int64_t)lv_group_size(lv_call_server(call), name.ptr);
+	return LV_OK;
+}
+/* lvc:end join */
+
+/* lvc:begin later */
+/*
+ * Answers from another thread after `ms` milliseconds; also over HTTP.
+ */
+lv_status
+app_later(lv_call *call, int64_t ms, double value, app_Outcome how, double *out)
+{
+	(void)out;   /* answered by later_thread() */
+	if (ms < 0 || ms > 60000)
+		return lv_call_fail(call, LV_EINVALID_ARGUMENT, "ms is 0 to 60000");
+	int rc = lv_call_defer(call);
+	if (how == app_Outcome_sync) {
+		/* Answered before the handler returns, on the loop. */
+		app_later_reply(call, value);
+		return rc;
+	}
+	later_job *j = malloc(sizeof *j);
+	if (!j) {
+		lv_call_fail(call, LV_ENOMEM, "out of memory");
+		return rc;
+	}
+	*j = (later_job){ call, ms, value, how };
+	if (spawn(later_thread, j) != 0) {
+		free(j);
+		lv_call_fail(call, LV_EINTERNAL, "cannot start a thread");
+	}
+	return rc;
+}
+/* lvc:end later */
+
+/* lvc:begin leave */
+/*
+ * Leaves a group; returns its size.
+ */
+lv_status
+app_leave(lv_call *call, lv_str name, int64_t *out)
+{
+	int rc = lv_leave(lv_call_conn(call), name.ptr);
+	if (rc < 0)
+		return lv_call_fail(call, rc, "cannot leave '%s': %s", name.ptr, lv_strerror(rc));
+	*out = (int64_t)lv_group_size(lv_call_server(call), name.ptr);
+	return LV_OK;
+}
+/* lvc:end leave */
+
+/* lvc:begin limited */
+/*
+ * A rate limit: five a second.
+ */
+lv_status
+app_limited(lv_call *call, int64_t *out)
+{
+	(void)call;
+	*out = ++limited_calls;
+	return LV_OK;
+}
+/* lvc:end limited */
+
+/* lvc:begin maybe */
+/*
+ * Returns its argument, or nothing.
+ */
+lv_status
+app_maybe(lv_call *call, const int64_t *v, int64_t *out, bool *has_out)
+{
+	(void)call;
+	if (v) {
+		*out = *v;
+		*has_out = true;
+	}
+	return LV_OK;
+}
+/* lvc:end maybe */
+
+/* lvc:begin nan */
+/*
+ * A result JSON cannot carry: NaN.
+ */
+lv_status
+app_nan(lv_call *call, double *out)
+{
+	(void)call;
+	*out = NAN;
+	return LV_OK;
+}
+/* lvc:end nan */
+
+/* lvc:begin ping */
+/*
+ * Answers "pong".
+ */
+lv_status
+app_ping(lv_call *call, lv_str *out)
+{
+	(void)call;
+	*out = LV_STR("pong");
+	return LV_OK;
+}
+/* lvc:end ping */
+
+/* lvc:begin poke */
+/*
+ * Raises the custom server event "poke", from here or another thread.
+ */
+lv_status
+app_poke(lv_call *call, lv_str by, bool thread)
+{
+	lv_server *s = lv_call_server(call);
+	if (!thread) {
+		int rc = app_poked_raise(s, by);
+		return rc < 0 ? lv_call_fail(call, rc, "cannot raise: %s", lv_strerror(rc)) : LV_OK;
+	}
+	poke_job *j = calloc(1, sizeof *j);
+	if (!j || !(j->by = dup_str(by))) {
+		free(j);
+		return LV_ENOMEM;
+	}
+	j->server = s;
+	if (spawn(poke_thread, j) != 0) {
+		free(j->by);
+		free(j);
+		return lv_call_fail(call, LV_EINTERNAL, "cannot start a thread");
+	}
+	return LV_OK;
+}
+/* lvc:end poke */
+
+/* lvc:begin poked */
+/*
+ * Raised by poke.
+ */
+lv_status
+app_poked(lv_call *call, lv_str by)
+{
+	(void)call;
+	seen.pokes++;
+	free(last_poke);
+	last_poke = dup_str(by);
+	return LV_OK;
+}
+/* lvc:end poked */
+
+/* lvc:begin small */
+/*
+ * A size limit: the whole message must fit in 1 KiB.
+ */
+lv_status
+app_small(lv_call *call, lv_str text, int64_t *out)
+{
+	(void)call;
+	*out = (int64_t)text.len;
+	return LV_OK;
+}
+/* lvc:end small */
+
+/* lvc:begin started */
+lv_status
+app_started(lv_call *call)
+{
+	(void)call;
+	seen.starts++;
+	return LV_OK;
+}
+/* lvc:end started */
+
+/* lvc:begin stats */
+/*
+ * What the server has seen.
+ */
+lv_status
+app_stats(lv_call *call, app_Stats *out)
+{
+	(void)call;
+	*out = seen;
+	out->last_poke = lv_cstr(last_poke);
+	return LV_OK;
+}
+/* lvc:end stats */
+
+/* lvc:begin stopped */
+lv_status
+app_stopped(lv_call *call)
+{
+	(void)call;
+	printf("stopped\n");
+	fflush(stdout);
+	json_decref(last_echo);
+	last_echo = NULL;
+	free(last_poke);
+	last_poke = NULL;
+	return LV_OK;
+}
+/* lvc:end stopped */
+
+/* lvc:begin stub */
+/*
+ * A stub left as lvc wrote it.
+ */
+lv_status
+app_stub(lv_call *call, int64_t *out)
+{
+	(void)call;
+	(void)out;
+	return lv_call_fail(call, LV_EUNAVAILABLE, "no code yet: write it in app_stub()");
+}
+/* lvc:end stub */
+
+/* lvc:begin tap */
+/*
+ * Counts; a negative n is an error; n = 99 answers with a command.
+ */
+lv_status
+app_tap(lv_call *call, int64_t n)
+{
+	if (n < 0)
+		return lv_call_fail(call, LV_EINVALID_ARGUMENT, "n must not be negative");
+	seen.taps++;
+	seen.tap_sum += n;
+	if (n == 99)
+		lv_cmd_notify(call, "tapped 99", NULL);
+	return LV_OK;
+}
+/* lvc:end tap */
+
+/* lvc:begin tick */
+/*
+ * Sends the custom page event "tick" to the caller, a group or all.
+ */
+lv_status
+app_tick(lv_call *call, int64_t n, const lv_str *to)
+{
+	lv_server *s = lv_call_server(call);
+	int rc;
+	if (!to)
+		rc = app_ticked_to(lv_call_conn(call), n);
+	else if (strcmp(to->ptr, "*") == 0)
+		rc = app_ticked_all(s, n);
+	else
+		rc = app_ticked_group(s, to->ptr, n);
+	return rc < 0 ? lv_call_fail(call, rc, "cannot send: %s", lv_strerror(rc)) : LV_OK;
+}
+/* lvc:end tick */
+
+/* lvc:begin where */
+/*
+ * An optional struct result.
+ */
+lv_status
+app_where(lv_call *call, int64_t x, int64_t y, bool none, const app_Point **out)
+{
+	if (none)
+		return LV_OK;
+	app_Point *p = lv_call_alloc(call, sizeof *p);
+	if (!p)
+		return LV_ENOMEM;
+	p->x = x;
+	p->y = y;
+	*out = p;
+	return LV_OK;
+}
+/* lvc:end where */
+
+/* lvc:begin whoami */
+/*
+ * Any signed-in connection: who it is.
+ */
+lv_status
+app_whoami(lv_call *call, lv_str *out, bool *has_out)
+{
+	const char *who = lv_call_identity(call);
+	if (who) {
+		*out = lv_call_strdup(call, who);
+		*has_out = true;
+	}
+	return LV_OK;
+}
+/* lvc:end whoami */

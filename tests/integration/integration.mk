@@ -1,0 +1,28 @@
+# The integration tests: a server built from tests/integration/app.lv,
+# driven by node's test runner over a real WebSocket (tests/integration/
+# *.test.mjs). `make integration` builds it and runs them;
+# `make integration-valgrind` runs them with the server under valgrind and
+# sums up what valgrind found in each server run.
+it_OUT := $(B)/tests/integration
+
+$(it_OUT)/app.lv.c $(it_OUT)/app.lv.h &: tests/integration/app.lv $(B)/lvc
+	@mkdir -p $(it_OUT)/js
+	$(B)/lvc $< -o $(it_OUT) --handlers tests/integration \
+	    --js-handlers $(it_OUT)/js -M $(it_OUT)/app.lv.d
+-include $(it_OUT)/app.lv.d
+
+$(it_OUT)/app_server: tests/integration/main.c tests/integration/app_handlers.c \
+                      tests/integration/app_test.h $(it_OUT)/app.lv.c $(B)/liblv.a
+	$(CC) $(EXAMPLE_CFLAGS) -I$(it_OUT) -Itests/integration -o $@ \
+	    $(filter %.c,$^) $(B)/liblv.a $(LV_LIBS)
+
+.PHONY: integration integration-valgrind
+integration: $(it_OUT)/app_server
+	node --test tests/integration/
+
+integration-valgrind: $(it_OUT)/app_server
+	@command -v valgrind >/dev/null || { echo "integration-valgrind needs valgrind: apt-get install -y valgrind" >&2; exit 1; }
+	@rm -rf $(it_OUT)/valgrind
+	LV_TEST_VALGRIND=1 node --test --test-concurrency=1 tests/integration/; \
+	  rc=$$?; echo "valgrind, per server run:"; \
+	  tests/integration/valgrind-summary.sh $(it_OUT)/valgrind || rc=1; exit $$rc

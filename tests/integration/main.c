@@ -1,0 +1,134 @@
+/* main.c - the integration test server: app.lv on lv_server_new, with
+ * every option the tests need taken from the environment.
+ *
+ *   LV_TEST_PORT           port; -1 (the default) picks a free one
+ *   LV_TEST_STATIC         the static folder (tests/integration/static)
+ *   LV_TEST_HEARTBEAT_MS   idle time before a ping (300)
+ *   LV_TEST_SHUTDOWN_MS    time to flush queues on stop (2000)
+ *   LV_TEST_RESUME_MS      how long a dropped page's session waits (runtime default)
+ *   LV_TEST_MAX_MESSAGE    bytes in one message (65536)
+ *   LV_TEST_MAX_PENDING    calls in flight per connection (8)
+ *   LV_TEST_MAX_QUEUE      messages queued to one page (runtime default)
+ *   LV_TEST_MAX_QUEUE_BYTES  bytes queued to one page (runtime default)
+ *   LV_TEST_ORIGINS        allowed Origin values, comma-separated (any)
+ *   LV_TEST_TLS_CERT, LV_TEST_TLS_KEY   PEM files for wss:// and https://
+ *
+ * It prints "schema HASH" and "port N" on stdout once it listens, and
+ * "stopped" when its stop handler has run. Auth: a `token` query
+ * parameter or cookie: "admin" is identity "root" with role "admin",
+ * "user" is identity "u" with no roles, "deny" is refused, and anything
+ * else (or nothing) is anonymous. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.lv.h"
+#include "app_test.h"
+
+static long
+env_num(const char *name, long dflt)
+{
+	const char *v = getenv(name);
+	if (!v || !*v)
+		return dflt;
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (*end) {
+		fprintf(stderr, "app: %s is not a number: %s\n", name, v);
+		exit(2);
+	}
+	return n;
+}
+
+static const char *
+env_str(const char *name, const char *dflt)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : dflt;
+}
+
+static int
+auth(lv_auth *a, const lv_request *req, void *user_data)
+{
+	(void)user_data;
+	const char *token = lv_request_query(req, "token");
+	if (!token)
+		token = lv_request_cookie(req, "token");
+	if (!token)
+		return 0;
+	if (strcmp(token, "admin") == 0) {
+		static const char *const roles[] = { "admin" };
+		return lv_auth_set(a, "root", roles, 1);
+	}
+	if (strcmp(token, "user") == 0)
+		return lv_auth_set(a, "u", NULL, 0);
+	if (strcmp(token, "deny") == 0)
+		return LV_EPERMISSION_DENIED;
+	return 0;
+}
+
+/* "a,b,c" as a NULL-terminated list (the copy is kept for the run). */
+static const char **
+split_origins(char *list)
+{
+	size_t n = 1;
+	for (char *p = list; *p; p++)
+		n += *p == ',';
+	const char **v = calloc(n + 1, sizeof *v);
+	if (!v)
+		return NULL;
+	size_t i = 0;
+	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ","))
+		v[i++] = tok;
+	return v;
+}
+
+int
+main(int argc, char **argv)
+{
+	lv_options o;
+	memset(&o, 0, sizeof o);
+	o.port = (int)env_num("LV_TEST_PORT", argc > 1 ? atol(argv[1]) : -1);
+	o.static_dir = env_str("LV_TEST_STATIC", "tests/integration/static");
+	o.heartbeat_ms = (uint32_t)env_num("LV_TEST_HEARTBEAT_MS", 300);
+	o.shutdown_ms = (uint32_t)env_num("LV_TEST_SHUTDOWN_MS", 2000);
+	o.resume_ms = (uint32_t)env_num("LV_TEST_RESUME_MS", 0);
+	o.max_message = (size_t)env_num("LV_TEST_MAX_MESSAGE", 65536);
+	o.max_pending = (uint32_t)env_num("LV_TEST_MAX_PENDING", 8);
+	o.max_queue = (uint32_t)env_num("LV_TEST_MAX_QUEUE", 0);
+	o.max_queue_bytes = (size_t)env_num("LV_TEST_MAX_QUEUE_BYTES", 0);
+	o.tls_cert = env_str("LV_TEST_TLS_CERT", NULL);
+	o.tls_key = env_str("LV_TEST_TLS_KEY", NULL);
+	o.auth = auth;
+	o.handle_signals = true;
+	char *origins = NULL;
+	if (getenv("LV_TEST_ORIGINS")) {
+		origins = strdup(getenv("LV_TEST_ORIGINS"));
+		if (!origins || !(o.origins = split_origins(origins))) {
+			fprintf(stderr, "app: out of memory\n");
+			return 1;
+		}
+	}
+
+	int err;
+	lv_server *s = lv_server_new(&app_app, &o, &err);
+	if (!s) {
+		fprintf(stderr, "app: cannot start: %s\n", lv_strerror(err));
+		free((void *)o.origins);
+		free(origins);
+		return 1;
+	}
+	printf("schema %s\nport %d\n", app_app.schema_hash, lv_server_port(s));
+	fflush(stdout);
+	int rc = lv_server_run(s);
+
+	/* Threads of handlers may still hold calls: let them answer (their
+	 * answers are freed with the server) before it goes. */
+	for (int i = 0; i < 1000 && app_test_threads_running() > 0; i++)
+		nanosleep(&(struct timespec){ 0, 10 * 1000000L }, NULL);
+	lv_server_free(s);
+	free((void *)o.origins);
+	free(origins);
+	return rc == 0 ? 0 : 1;
+}
