@@ -81,10 +81,12 @@ test('a malformed TLS handshake does not take the server down', async () => {
     await within(new Promise((resolve) => sock.on('connect', resolve)), ms(3000), 'connect');
     // a handshake record whose body is not a ClientHello
     sock.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 0x68, 0x65, 0x6c, 0x6c, 0x6f]));
-    // lws gives a handshake timeout_secs (10 s) before it hangs up.
-    await within(new Promise((resolve) => sock.on('close', resolve)), ms(15000), 'the hang-up');
+    // The server carries on while that socket sits there (it is not hung
+    // up on at once: a stalled handshake is only ended by lws's own timers).
+    await new Promise((resolve) => setTimeout(resolve, ms(300)));
     assert.equal(own.exit, null, `the server died: ${JSON.stringify(own.exit)}`);
     assert.equal((await rpc(own, 'add', { a: 1 })).status, 200);
+    sock.destroy();
   } finally {
     await own.stop().catch(() => {});
   }
