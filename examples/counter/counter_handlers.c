@@ -162,9 +162,10 @@ counter_slow(lv_call *call)
 	/* The work happens on another thread; the call stays open meanwhile,
 	 * and its group blocks the count buttons until it is answered. */
 	pthread_t t;
+	int rc = lv_call_defer(call);   /* before another thread can answer it */
 	if (pthread_create(&t, NULL, slow_work, call) != 0)
 		return lv_call_fail(call, LV_EUNAVAILABLE, "no thread for the slow work");
 	pthread_detach(t);
-	return lv_call_defer(call);
+	return rc;
 }
 /* lvc:end slow */

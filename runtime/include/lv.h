@@ -383,8 +383,11 @@ lv_str lv_call_strdup(lv_call *call, const char *s);
 int lv_call_fail(lv_call *call, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Keeps the call open after the handler returns; return what this returns
- * from the handler, then answer later with the generated NAME_reply()
- * (from any thread). */
+ * from the handler, then answer later with the generated NAME_reply() or
+ * lv_call_fail() (from any thread). Defer before handing the call to
+ * another thread: an answer to a call not yet deferred is refused. A json
+ * result (here or from the handler) is a reference the runtime drops once
+ * the answer is encoded. */
 int lv_call_defer(lv_call *call);
 /* Used by the generated NAME_reply(): answers a deferred call with a
  * result of the endpoint's result type (NULL for void). Any thread. */
@@ -396,7 +399,8 @@ const char *lv_call_identity(lv_call *call);
 
 /* Commands collect on the call and reach the page with its answer (or,
  * for calls that have none, right after the handler returns). Each
- * returns 0 or LV_ENOMEM. Strings are copied. */
+ * returns 0 or LV_ENOMEM. Strings are copied. On a deferred call they may
+ * be added by the thread that answers it, before it answers. */
 int lv_cmd(lv_call *call, const char *name, json_t *args /* stolen: a list */);
 /* Replaces the element with id `id` by `html`, keeping focus, caret and
  * the value of the input being edited. */

@@ -54,6 +54,18 @@ send_ret_error(lv_conn *c, int64_t id, int status, const char *message, const ch
 
 /* ---- encoding a result ---------------------------------------------------------- */
 
+/* A json result is the handler's reference, handed over with the answer:
+ * dropped once it is encoded. */
+static void
+release_result(const lv_type *rt, void *r)
+{
+	if (!rt || !r || rt->fields[0].type->kind != LV_K_JSON)
+		return;
+	json_t **slot = (json_t **)((char *)r + rt->fields[0].offset);
+	json_decref(*slot);
+	*slot = NULL;
+}
+
 /* Appends the "value" of a result struct (absent optional: null). */
 static int
 encode_result(lv_buf *b, const lv_type *rt, const void *r, lv_error *err)
@@ -168,7 +180,9 @@ complete(lv_call *call, int status, const char *result_json)
 
 	if (status == 0 && !result_json && call->via != LV_VIA_SEND && call->via != LV_VIA_EVENT) {
 		lv_error err;
-		if (encode_result(&b, call->ep->result, call->result, &err) != 0) {
+		int erc = encode_result(&b, call->ep->result, call->result, &err);
+		release_result(call->ep->result, call->result);
+		if (erc != 0) {
 			snprintf(msg, sizeof msg, "%s: result%s%s: %s", fn, err.path[0] ? "." : "",
 			         err.path, err.message);
 			LV_LOG(s, LV_LOG_ERROR, "%s", msg);
@@ -280,8 +294,8 @@ lv__invoke(lv_call *call)
 		deferred_on_loop(s, d);
 		return;
 	}
-	if (rc == LV_EDEFERRED && call->deferred)
-		return;   /* the answer comes later, through lv_call_reply */
+	if (call->deferred)
+		return;   /* it said it would answer later, whatever it returned */
 	if (rc == LV_EDEFERRED)
 		rc = LV_EINTERNAL;
 	call->deferred = false;
@@ -360,7 +374,9 @@ lv_call_reply(lv_call *call, const void *result)
 	lv_buf b;
 	lv_error err;
 	lv_buf_init(&b);
-	if (encode_result(&b, result ? call->ep->result : NULL, result, &err) != 0) {
+	int erc = encode_result(&b, result ? call->ep->result : NULL, result, &err);
+	release_result(result ? call->ep->result : NULL, (void *)result);
+	if (erc != 0) {
 		char msg[300];
 		snprintf(msg, sizeof msg, "%s: the result could not be encoded", call->ep->name);
 		LV_LOG(call->server, LV_LOG_ERROR, "%s: result%s%s: %s", call->ep->name,

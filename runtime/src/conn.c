@@ -434,8 +434,8 @@ lv__conn_queue(lv_conn *c, lv_msg *m)
 		       c->id, c->qlen, c->qbytes);
 		if (c->wsi)
 			lv__conn_close(c, 4408, "send queue overflowed: the page reads too slowly");
-		else
-			lv__conn_end(c);
+		/* A detached session ends at the next sweep, not here: the caller
+		 * may be walking a group. */
 		return LV_EQUEUE_FULL;
 	}
 	if (c->qlen == c->qcap && grow(c) != 0)

@@ -924,7 +924,9 @@ sweep(lws_sorted_usec_list_t *sul)
 	for (lv_conn *c = s->conns, *next; c; c = next) {
 		next = c->next;
 		if (c->detached_us) {
-			if (now - c->detached_us > ttl) {
+			if (c->overflowed) {
+				lv__conn_end(c);   /* it cannot resume: a message was lost */
+			} else if (now - c->detached_us > ttl) {
 				s->expired++;
 				memcpy(s->ended_tokens[s->ended_next++ % 256], c->token, sizeof c->token);
 				lv__conn_end(c);
