@@ -66,6 +66,10 @@ typedef enum { LVC_MARK_C, LVC_MARK_JS } lvc_mark_style;
 char *lvc_merge(lvc_ctx *c, const char *path, const char *old, const char *fresh_file,
                 const lvc_block *blocks, int nblocks, lvc_mark_style style);
 
+/* Can the handler file at path be merged (absent is fine)? Reports why
+ * not; called for both before anything is written. */
+int lvc_merge_check(lvc_ctx *c, const char *path, lvc_mark_style style);
+
 /* Merges into the handler file at path (creating it from `fresh` when
  * absent) and writes it if anything changed. */
 int lvc_merge_write(lvc_ctx *c, lvc_emit *e, const char *path, const char *fresh,

@@ -25,13 +25,17 @@ S(cgen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static const char *
 S(cgen *g, const char *fmt, ...)
 {
+	char small[256];
 	va_list ap, ap2;
 	va_start(ap, fmt);
 	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = vsnprintf(small, sizeof small, fmt, ap);
 	va_end(ap);
 	char *p = lvc_alloc(&g->c->arena, (size_t)n + 1);
-	vsnprintf(p, (size_t)n + 1, fmt, ap2);
+	if ((size_t)n < sizeof small)
+		memcpy(p, small, (size_t)n + 1);
+	else
+		vsnprintf(p, (size_t)n + 1, fmt, ap2);
 	va_end(ap2);
 	return p;
 }
@@ -109,6 +113,14 @@ c_value_type(cgen *g, const lvc_type *t)
 		return c_value_type(g, t->elem);
 	default: return "void";
 	}
+}
+
+/* A pointer to type: "int64_t *", "json_t **". */
+static const char *
+ptr_to(cgen *g, const char *type)
+{
+	size_t n = strlen(type);
+	return S(g, "%s%s*", type, type[n - 1] == '*' ? "" : " ");
 }
 
 /* "int64_t x", "json_t *x", "const chat_Message *next". */
@@ -223,8 +235,8 @@ json_literal(lvc_tbuf *b, const lvc_value *v, const lvc_type *t)
 static json_t *
 default_literal(const lvc_value *v, const lvc_type *t)
 {
-	if (!v || v->kind == LVC_V_NULL)
-		return json_string("NULL");   /* absent is what null means */
+	if (!v || (v->kind == LVC_V_NULL && t->kind == LVC_T_OPTIONAL))
+		return json_string("NULL");   /* for T?, absent is what null means */
 	lvc_tbuf j = { 0 }, out = { 0 };
 	json_literal(&j, v, t);
 	lvc_tbuf_put(&out, "\"", 1);
@@ -409,6 +421,7 @@ endpoint_view(cgen *g, const lvc_decl *d, int index)
 	json_object_set_new(o, "nroles", json_integer(pol->nroles));
 	json_object_set_new(o, "event", pol->event.n ? lvc_jfmt("\"%.*s\"", (int)pol->event.n,
 	                                                        pol->event.p) : json_string("NULL"));
+	json_object_set_new(o, "event_name", pol->event.n ? lvc_jstr(pol->event) : json_string(name));
 	json_object_set_new(o, "timeout_ms", json_integer(pol->timeout_ms));
 	json_object_set_new(o, "max_bytes", json_integer(pol->max_bytes));
 	json_object_set_new(o, "rate_count", json_integer(pol->rate_count));
@@ -439,23 +452,23 @@ endpoint_view(cgen *g, const lvc_decl *d, int index)
 			reply_pack = "r.value = value;";
 		} else if (opt) {
 			json_array_append_new(out_params, json_pack("{s:s, s:s, s:s}", "decl",
-			                      c_decl(g, S(g, "%s *", vt), LVC_STR("out")), "take",
+			                      c_decl(g, ptr_to(g, vt), LVC_STR("out")), "take",
 			                      "&r->value", "name", "out"));
 			json_array_append_new(out_params, json_pack("{s:s, s:s, s:s}", "decl",
 			                      "bool *has_out", "take", "&r->has_value", "name", "has_out"));
 			done_decl = r->elem->kind == LVC_T_JSON ? "json_t *const *value" :
-			            S(g, "const %s *value", vt);
+			            S(g, "const %svalue", ptr_to(g, vt));
 			reply_decl = r->elem->kind == LVC_T_JSON ? "json_t *value" :
-			             S(g, "const %s *value", vt);
+			             S(g, "const %svalue", ptr_to(g, vt));
 			reply_pack = r->elem->kind == LVC_T_JSON ?
 			             "if (value) {\n\t\tr.has_value = true;\n\t\tr.value = value;\n\t}" :
 			             "if (value) {\n\t\tr.has_value = true;\n\t\tr.value = *value;\n\t}";
 		} else {
 			json_array_append_new(out_params, json_pack("{s:s, s:s, s:s}", "decl",
-			                      c_decl(g, S(g, "%s *", vt), LVC_STR("out")), "take",
+			                      c_decl(g, ptr_to(g, vt), LVC_STR("out")), "take",
 			                      "&r->value", "name", "out"));
 			done_decl = r->kind == LVC_T_JSON ? "json_t *const *value" :
-			            S(g, "const %s *value", vt);
+			            S(g, "const %svalue", ptr_to(g, vt));
 			if (is_struct(r)) {
 				reply_decl = S(g, "const %s *value", vt);
 				reply_pack = "r.value = *value;";

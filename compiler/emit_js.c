@@ -171,29 +171,41 @@ c_literals(const char *s, size_t n)
 	json_t *parts = json_array();
 	lvc_tbuf b = { 0 };
 	size_t part = 0;
-	lvc_tbuf_put(&b, "\t\"", 2);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		char esc[8];
+	lvc_tbuf_put(&b, "\"", 1);
+	for (size_t i = 0; i < n;) {
+		/* A run of bytes that need no escape goes in at once. */
+		size_t run = i;
+		while (run < n && s[run] != '\n' && s[run] != '"' && s[run] != '\\' && s[run] != '?' &&
+		       (unsigned char)s[run] >= 0x20 && (unsigned char)s[run] < 0x7f)
+			run++;
+		if (run > i) {
+			lvc_tbuf_put(&b, s + i, run - i);
+			part += run - i;
+			i = run;
+			continue;
+		}
+		unsigned char ch = (unsigned char)s[i++];
 		if (ch == '\n') {
 			lvc_tbuf_put(&b, "\\n\"", 3);
 			part += 1;
-			if (part > 3000 || i + 1 == n) {
+			if (part > 3000 || i == n) {
 				json_array_append_new(parts, json_string(b.data));
 				b.len = 0;
 				part = 0;
-				lvc_tbuf_put(&b, "\t\"", 2);
+				lvc_tbuf_put(&b, "\"", 1);
 			} else {
-				lvc_tbuf_put(&b, "\n\t\"", 3);
+				lvc_tbuf_put(&b, "\n\t \"", 4);
 			}
 			continue;
 		}
-		if (ch == '"' || ch == '\\' || ch == '?')
-			lvc_tbuf_put(&b, esc, (size_t)snprintf(esc, sizeof esc, "\\%c", ch));
-		else if (ch < 0x20 || ch >= 0x7f)
+		char esc[8];
+		if (ch == '"' || ch == '\\' || ch == '?') {
+			esc[0] = '\\';
+			esc[1] = (char)ch;
+			lvc_tbuf_put(&b, esc, 2);
+		} else {
 			lvc_tbuf_put(&b, esc, (size_t)snprintf(esc, sizeof esc, "\\%03o", ch));
-		else
-			lvc_tbuf_put(&b, (const char *)&ch, 1);
+		}
 		part++;
 	}
 	if (part || json_array_size(parts) == 0) {

@@ -127,6 +127,15 @@ generate(lvc_ctx *c, const options *o, const char *path, const char **written, i
 	}
 	if (!make_dirs(c, e.outdir) || !make_dirs(c, e.c_handlers) || !make_dirs(c, e.js_handlers))
 		return;
+	/* Both handler files must be mergeable before anything is written, so
+	 * a refusal leaves every file as it was. */
+	if (lvc_merge_check(c, lvc_sprintf(&c->arena, "%s/%s_handlers.c", e.c_handlers, e.base),
+	                    LVC_MARK_C) != 0 ||
+	    lvc_merge_check(c, lvc_sprintf(&c->arena, "%s/%s_handlers.js", e.js_handlers, e.base),
+	                    LVC_MARK_JS) != 0) {
+		free(loaded);
+		return;
+	}
 	if (c->errors == 0) {
 		lvc_program_collect(c, &p);
 		lvc_schema_hash(c, &p, e.hash);

@@ -129,6 +129,17 @@ put_lines(lvc_tbuf *b, const lines *ls, size_t from, size_t to)
 		put(b, ls->v[i].p, ls->v[i].full);
 }
 
+/* Lines of lvc's own (fresh text), in the file's line endings. */
+static void
+put_fresh(lvc_tbuf *b, const lines *ls, size_t from, size_t to, bool crlf)
+{
+	for (size_t i = from; i < to; i++) {
+		put(b, ls->v[i].p, ls->v[i].n);
+		if (ls->v[i].full > ls->v[i].n)
+			put(b, crlf ? "\r\n" : "\n", crlf ? 2 : 1);
+	}
+}
+
 static int
 refuse(lvc_ctx *c, const char *path, size_t lineno, const char *why, const char *name,
        size_t n)
@@ -262,7 +273,7 @@ find_block(const lvc_block *blocks, int nblocks, const char *name, size_t n)
 /* Writes a fresh block's signature, the user's body, and the fresh close. */
 static int
 splice(lvc_ctx *c, lvc_tbuf *out, const lvc_block *b, const lines *old, size_t body_from,
-       size_t body_to, lvc_mark_style st, const char *prefix_strip)
+       size_t body_to, lvc_mark_style st, const char *prefix_strip, bool crlf)
 {
 	lines fresh = split(b->text);
 	size_t open = 0, close = 0;
@@ -277,7 +288,7 @@ splice(lvc_ctx *c, lvc_tbuf *out, const lvc_block *b, const lines *old, size_t b
 		lvc_error_plain(c, "internal error: template block for '%s' has no body", b->name);
 		return -1;
 	}
-	put_lines(out, &fresh, 0, open + 1);
+	put_fresh(out, &fresh, 0, open + 1, crlf);
 	for (size_t i = body_from; i < body_to; i++) {
 		line l = old->v[i];
 		size_t skip = prefix_strip && l.full >= strlen(prefix_strip) &&
@@ -286,7 +297,7 @@ splice(lvc_ctx *c, lvc_tbuf *out, const lvc_block *b, const lines *old, size_t b
 			skip = 2;
 		put(out, l.p + skip, l.full - skip);
 	}
-	put_lines(out, &fresh, close, fresh.n);
+	put_fresh(out, &fresh, close, fresh.n, crlf);
 	free(fresh.v);
 	return 0;
 }
@@ -309,6 +320,7 @@ lvc_merge(lvc_ctx *c, const char *path, const char *old, const char *fresh_file,
 		return NULL;
 	}
 	lvc_tbuf out = { 0 };
+	bool crlf = ls.n && ls.v[0].full >= ls.v[0].n + 2;   /* the file's own endings */
 	bool *seen = calloc((size_t)nblocks + 1, sizeof *seen);
 	int rc = 0;
 	put(&out, "", 0);
@@ -324,7 +336,7 @@ lvc_merge(lvc_ctx *c, const char *path, const char *old, const char *fresh_file,
 		if (it->kind == 0) {
 			put_lines(&out, &ls, it->first, it->last + 1);
 		} else if (it->kind == 1 && b) {
-			rc = splice(c, &out, b, &ls, it->open + 1, it->close, st, NULL);
+			rc = splice(c, &out, b, &ls, it->open + 1, it->close, st, NULL, crlf);
 		} else if (it->kind == 1) {
 			/* Removed from the .lv: disable the block, keep every line. */
 			lvc_warning(c, LVC_WARN_REMOVED, (lvc_loc){ UINT32_MAX, 0, 0 },
@@ -333,22 +345,23 @@ lvc_merge(lvc_ctx *c, const char *path, const char *old, const char *fresh_file,
 			char head[256];
 			if (st == LVC_MARK_C) {
 				snprintf(head, sizeof head, "#if 0 /* lvc:removed %.*s: no longer in the "
-				         ".lv file; kept for you */\n", (int)it->nname, it->name);
+				         ".lv file; kept for you */%s", (int)it->nname, it->name,
+				         crlf ? "\r\n" : "\n");
 				put(&out, head, strlen(head));
 				put_lines(&out, &ls, it->first, it->last + 1);
-				snprintf(head, sizeof head, "#endif /* lvc:removed %.*s */\n",
-				         (int)it->nname, it->name);
+				snprintf(head, sizeof head, "#endif /* lvc:removed %.*s */%s",
+				         (int)it->nname, it->name, crlf ? "\r\n" : "\n");
 				put(&out, head, strlen(head));
 			} else {
 				snprintf(head, sizeof head, "// lvc:removed %.*s: no longer in the .lv "
-				         "file; kept for you\n", (int)it->nname, it->name);
+				         "file; kept for you%s", (int)it->nname, it->name, crlf ? "\r\n" : "\n");
 				put(&out, head, strlen(head));
 				for (size_t i = it->first; i <= it->last; i++) {
 					put(&out, ls.v[i].n ? "// " : "//", ls.v[i].n ? 3 : 2);
 					put(&out, ls.v[i].p, ls.v[i].full);
 				}
-				snprintf(head, sizeof head, "// lvc:removed-end %.*s\n", (int)it->nname,
-				         it->name);
+				snprintf(head, sizeof head, "// lvc:removed-end %.*s%s", (int)it->nname,
+				         it->name, crlf ? "\r\n" : "\n");
 				put(&out, head, strlen(head));
 			}
 		} else if (b) {
@@ -371,7 +384,7 @@ lvc_merge(lvc_ctx *c, const char *path, const char *old, const char *fresh_file,
 				            it->name, it->nname);
 				break;
 			}
-			rc = splice(c, &out, b, &ls, first + open, first + close - 1, st, strip);
+			rc = splice(c, &out, b, &ls, first + open, first + close - 1, st, strip, crlf);
 		} else {
 			put_lines(&out, &ls, it->first, it->last + 1);
 		}
@@ -379,10 +392,13 @@ lvc_merge(lvc_ctx *c, const char *path, const char *old, const char *fresh_file,
 	for (int i = 0; rc == 0 && i < nblocks; i++) {
 		if (seen[i])
 			continue;
+		const char *nl = crlf ? "\r\n" : "\n";
 		if (out.len && out.data[out.len - 1] != '\n')
-			put(&out, "\n", 1);
-		put(&out, "\n", 1);
-		put(&out, blocks[i].text, strlen(blocks[i].text));
+			put(&out, nl, strlen(nl));
+		put(&out, nl, strlen(nl));
+		lines fresh = split(blocks[i].text);
+		put_fresh(&out, &fresh, 0, fresh.n, crlf);
+		free(fresh.v);
 	}
 	free(seen);
 	free(items);
@@ -415,6 +431,23 @@ read_all(const char *path, bool *missing)
 	if (!b.data)
 		lvc_tbuf_put(&b, "", 0);
 	return b.data;
+}
+
+int
+lvc_merge_check(lvc_ctx *c, const char *path, lvc_mark_style st)
+{
+	bool missing;
+	char *old = read_all(path, &missing);
+	if (!old)
+		return missing ? 0 : -1;
+	lines ls = split(old);
+	item *items = NULL;
+	size_t n = 0;
+	int rc = parse_items(c, path, &ls, st, &items, &n);
+	free(items);
+	free(ls.v);
+	free(old);
+	return rc;
 }
 
 int

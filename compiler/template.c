@@ -34,6 +34,7 @@ typedef struct {
 	lvc_tbuf *out;
 	int depth;
 	bool failed;
+	struct tnodes_s *compiled;   /* per template of `all`, made on first use */
 } render;
 
 void
@@ -98,7 +99,7 @@ lookup(render *r, const frame *f, const char *name, size_t n, const char *at)
 			key[first] = '\0';
 			v = json_object_get(f->value, key);
 		}
-	bool found_first = v != NULL;
+	bool found_first = v != NULL, last_was_index = false;
 	while (v && dot) {
 		const char *seg = dot + 1;
 		dot = memchr(seg, '.', (size_t)(name + n - seg));
@@ -108,12 +109,13 @@ lookup(render *r, const frame *f, const char *name, size_t n, const char *at)
 			return NULL;
 		memcpy(key, seg, len);
 		key[len] = '\0';
-		if (json_is_array(v) && key[0] >= '0' && key[0] <= '9')
+		last_was_index = key[0] >= '0' && key[0] <= '9';
+		if (json_is_array(v) && last_was_index)
 			v = json_array_get(v, (size_t)strtoul(key, NULL, 10));
 		else
 			v = json_is_object(v) ? json_object_get(v, key) : NULL;
 	}
-	if (!v && dotted && found_first) {
+	if (!v && dotted && found_first && last_was_index) {
 		/* a.0 past the end of a list is "nothing", not a typo */
 		v = json_null();
 	}
@@ -210,7 +212,103 @@ standalone(const char *begin, const char *end, tag *t, const char **line_start,
 	return true;
 }
 
-static void run(render *r, const char *p, const char *end, const frame *f);
+/* ---- compiled templates --------------------------------------------------------- *
+ * Each template is read once per render into a flat list of nodes; a
+ * section's body follows it, and `end` says where the body stops. Walking
+ * nodes costs nothing per item, where re-reading the text did. */
+
+enum { N_TEXT, N_VAR, N_SECTION, N_INVERTED, N_PARTIAL };
+
+typedef struct {
+	int kind;
+	const char *p;       /* TEXT: the text; else the name */
+	size_t n;
+	const char *at;      /* the tag, for messages */
+	size_t end;          /* sections: index just past the body */
+} tnode;
+
+typedef struct tnodes_s {
+	tnode *v;
+	size_t n, cap;
+	bool failed;
+} tnodes;
+
+static void
+add_node(tnodes *ns, int kind, const char *p, size_t n, const char *at)
+{
+	if (kind == N_TEXT && n == 0)
+		return;
+	if (ns->n == ns->cap) {
+		size_t cap = ns->cap ? ns->cap * 2 : 64;
+		tnode *v = realloc(ns->v, cap * sizeof *v);
+		if (!v) {
+			fputs("lvc: out of memory\n", stderr);
+			abort();
+		}
+		ns->v = v;
+		ns->cap = cap;
+	}
+	ns->v[ns->n++] = (tnode){ kind, p, n, at, 0 };
+}
+
+static void
+compile_range(render *r, const lvc_template *t, tnodes *ns, const char *p, const char *end)
+{
+	tag tg;
+	const char *begin = p;
+	while (!ns->failed && next_tag(p, end, &tg)) {
+		const char *ls = tg.start, *le = tg.end;
+		bool alone = standalone(begin, end, &tg, &ls, &le);
+		add_node(ns, N_TEXT, p, (size_t)(ls - p), p);
+		switch (tg.kind) {
+		case '!':
+			p = le;
+			break;
+		case 0:
+			add_node(ns, N_VAR, tg.name, tg.n, tg.start);
+			p = tg.end;
+			break;
+		case '>':
+			add_node(ns, N_PARTIAL, tg.name, tg.n, tg.start);
+			p = le;
+			break;
+		case '/': {
+			const lvc_template *saved = r->t;
+			r->t = t;
+			tfail(r, tg.start, "unopened section", tg.name, tg.n);
+			r->t = saved;
+			ns->failed = true;
+			return;
+		}
+		default: {
+			const char *after = NULL;
+			const char *close = find_close(tg.end, end, tg.name, tg.n, &after);
+			if (!close) {
+				const lvc_template *saved = r->t;
+				r->t = t;
+				tfail(r, tg.start, "unclosed section", tg.name, tg.n);
+				r->t = saved;
+				ns->failed = true;
+				return;
+			}
+			tag ct = { close, after, '/', tg.name, tg.n };
+			const char *cls = close, *cle = after;
+			bool close_alone = standalone(begin, end, &ct, &cls, &cle);
+			size_t at = ns->n;
+			add_node(ns, tg.kind == '^' ? N_INVERTED : N_SECTION, tg.name, tg.n, tg.start);
+			compile_range(r, t, ns, alone ? le : tg.end, close_alone ? cls : close);
+			ns->v[at].end = ns->n;
+			p = close_alone ? cle : after;
+			break;
+		}
+		}
+	}
+	if (!ns->failed)
+		add_node(ns, N_TEXT, p, (size_t)(end - p), p);
+}
+
+static void run_nodes(render *r, const lvc_template *t, const tnodes *ns, size_t i, size_t end,
+                      const frame *f);
 
 static const lvc_template *
 find_template(render *r, const char *name, size_t n)
@@ -221,23 +319,36 @@ find_template(render *r, const char *name, size_t n)
 	return NULL;
 }
 
-static void
-run(render *r, const char *p, const char *end, const frame *f)
+/* The nodes of template t, compiled on first use in this render. */
+static const tnodes *
+nodes_of(render *r, const lvc_template *t)
 {
-	tag t;
-	const char *begin = p;
-	while (!r->failed && next_tag(p, end, &t)) {
-		const char *ls = t.start, *le = t.end;
-		bool alone = standalone(begin, end, &t, &ls, &le);
-		lvc_tbuf_put(r->out, p, (size_t)(ls - p));
-		switch (t.kind) {
-		case '!':
-			p = le;
+	size_t i = (size_t)(t - r->all);
+	if (!r->compiled[i].v && !r->compiled[i].failed) {
+		compile_range(r, t, &r->compiled[i], t->text, t->text + t->len);
+		if (r->compiled[i].failed)
+			r->failed = true;
+	}
+	return r->compiled[i].failed ? NULL : &r->compiled[i];
+}
+
+static void
+run_nodes(render *r, const lvc_template *t, const tnodes *ns, size_t i, size_t end,
+          const frame *f)
+{
+	const lvc_template *saved = r->t;
+	r->t = t;
+	while (i < end && !r->failed) {
+		const tnode *nd = &ns->v[i];
+		switch (nd->kind) {
+		case N_TEXT:
+			lvc_tbuf_put(r->out, nd->p, nd->n);
+			i++;
 			break;
-		case 0: {
-			json_t *v = lookup(r, f, t.name, t.n, t.start);
+		case N_VAR: {
+			json_t *v = lookup(r, f, nd->p, nd->n, nd->at);
 			if (!v)
-				return;
+				break;
 			char num[64];
 			if (json_is_string(v))
 				lvc_tbuf_put(r->out, json_string_value(v), json_string_length(v));
@@ -250,68 +361,54 @@ run(render *r, const char *p, const char *end, const frame *f)
 			else if (json_is_boolean(v))
 				lvc_tbuf_put(r->out, json_is_true(v) ? "true" : "false", json_is_true(v) ? 4 : 5);
 			else if (!json_is_null(v))
-				tfail(r, t.start, "not text:", t.name, t.n);
+				tfail(r, nd->at, "not text:", nd->p, nd->n);
 			json_decref(v);
-			p = t.end;
+			i++;
 			break;
 		}
-		case '>': {
-			const lvc_template *sub = find_template(r, t.name, t.n);
+		case N_PARTIAL: {
+			const lvc_template *sub = find_template(r, nd->p, nd->n);
 			if (!sub || r->depth > 32) {
-				tfail(r, t.start, sub ? "partials nested too deeply at" : "no template named",
-				      t.name, t.n);
-				return;
+				tfail(r, nd->at, sub ? "partials nested too deeply at" : "no template named",
+				      nd->p, nd->n);
+				break;
 			}
-			const lvc_template *saved = r->t;
-			r->t = sub;
-			r->depth++;
-			run(r, sub->text, sub->text + sub->len, f);
-			r->depth--;
-			r->t = saved;
-			p = le;
+			const tnodes *sn = nodes_of(r, sub);
+			if (sn) {
+				r->depth++;
+				run_nodes(r, sub, sn, 0, sn->n, f);
+				r->depth--;
+			}
+			i++;
 			break;
 		}
-		case '/':
-			tfail(r, t.start, "unopened section", t.name, t.n);
-			return;
 		default: {
-			const char *after = NULL;
-			const char *close = find_close(t.end, end, t.name, t.n, &after);
-			if (!close) {
-				tfail(r, t.start, "unclosed section", t.name, t.n);
-				return;
-			}
-			tag ct = { close, after, '/', t.name, t.n };
-			const char *cls = close, *cle = after;
-			bool close_alone = standalone(begin, end, &ct, &cls, &cle);
-			const char *body = alone ? le : t.end;
-			const char *body_end = close_alone ? cls : close;
-			json_t *v = lookup(r, f, t.name, t.n, t.start);
+			json_t *v = lookup(r, f, nd->p, nd->n, nd->at);
 			if (!v)
-				return;
-			if (t.kind == '^') {
+				break;
+			size_t body = i + 1, stop = nd->end;
+			if (nd->kind == N_INVERTED) {
 				if (!truthy(v))
-					run(r, body, body_end, f);
+					run_nodes(r, t, ns, body, stop, f);
 			} else if (json_is_array(v)) {
 				size_t n = json_array_size(v);
-				for (size_t i = 0; i < n && !r->failed; i++) {
-					frame item = { json_array_get(v, i), f, (long)i, (long)n };
-					run(r, body, body_end, &item);
+				for (size_t k = 0; k < n && !r->failed; k++) {
+					frame item = { json_array_get(v, k), f, (long)k, (long)n };
+					run_nodes(r, t, ns, body, stop, &item);
 				}
 			} else if (json_is_object(v)) {
 				frame in = { v, f, -1, 0 };
-				run(r, body, body_end, &in);
+				run_nodes(r, t, ns, body, stop, &in);
 			} else if (truthy(v)) {
-				run(r, body, body_end, f);
+				run_nodes(r, t, ns, body, stop, f);
 			}
 			json_decref(v);
-			p = close_alone ? cle : after;
+			i = stop;
 			break;
 		}
 		}
 	}
-	if (!r->failed)
-		lvc_tbuf_put(r->out, p, (size_t)(end - p));
+	r->t = saved;
 }
 
 int
@@ -324,7 +421,15 @@ lvc_render(lvc_ctx *c, const lvc_template *all, size_t nall, const char *name,
 		lvc_error_plain(c, "no template named '%s'", name);
 		return -1;
 	}
+	r.compiled = calloc(nall, sizeof *r.compiled);
+	if (!r.compiled)
+		abort();
 	frame top = { view, NULL, -1, 0 };
-	run(&r, r.t->text, r.t->text + r.t->len, &top);
+	const tnodes *ns = nodes_of(&r, r.t);
+	if (ns)
+		run_nodes(&r, r.t, ns, 0, ns->n, &top);
+	for (size_t i = 0; i < nall; i++)
+		free(r.compiled[i].v);
+	free(r.compiled);
 	return r.failed ? -1 : 0;
 }
