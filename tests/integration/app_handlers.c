@@ -28,7 +28,6 @@
 /* What the server has seen (loop thread only). */
 static app_Stats seen;
 static char *last_poke;            /* owned */
-static json_t *last_echo;          /* the result of echo_args, kept until the next */
 static int64_t limited_calls;
 
 /* Threads still running, so main can wait for them before freeing the
@@ -493,10 +492,7 @@ app_echo_args(lv_call *call, int64_t i, double f, lv_str s, bool b, lv_bytes raw
 	                      "def_o", def_o ? json_stringn(def_o->ptr, def_o->len) : json_null());
 	if (!r)
 		return LV_ENOMEM;
-	/* A json result is borrowed until the answer is written: keep it
-	 * until the next call. */
-	json_decref(last_echo);
-	last_echo = r;
+	/* A json result is handed over: the runtime drops it once sent. */
 	*out = r;
 	return LV_OK;
 }
@@ -780,8 +776,6 @@ app_stopped(lv_call *call)
 	(void)call;
 	printf("stopped\n");
 	fflush(stdout);
-	json_decref(last_echo);
-	last_echo = NULL;
 	free(last_poke);
 	last_poke = NULL;
 	return LV_OK;
