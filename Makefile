@@ -23,7 +23,7 @@ TEMPLATES     := $(sort $(wildcard templates/*.tmpl))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all lvc liblv deps deps-test run test unit asan ubsan valgrind \
+.PHONY: all lvc liblv deps deps-test run test test-asan unit asan ubsan valgrind \
         fuzz bench clean examples
 .DEFAULT_GOAL := all
 
@@ -145,7 +145,21 @@ test: deps-test
 	@$(SUITE) js node --test tests/js/
 	@$(SUITE) integration node --test --test-timeout=120000 tests/integration/
 	@$(SUITE) browser env B=$(B) node --test --test-concurrency=1 --test-timeout=180000 tests/browser/
+	@$(MAKE) --no-print-directory test-asan
+	@$(SUITE) integration-valgrind $(MAKE) --no-print-directory integration-valgrind
 	@tests/summary.sh $(RESULTS)
+
+# The C suites again under AddressSanitizer + UBSan (clang), in a tree of
+# their own; make test runs this too.
+ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+test-asan:
+	@$(MAKE) --no-print-directory B=$(B)/asan CC=clang CFLAGS="$(ASAN_FLAGS)" \
+	  LDFLAGS="-fsanitize=address,undefined" lvc liblv unit
+	@for t in $(patsubst $(B)/%,$(B)/asan/%,$(UNIT_BINS)); do \
+	  $(SUITE) asan-$$(basename $$t) $$t --jobs=2; done
+	@$(SUITE) asan-cases tests/cases/run.sh $(B)/asan/lvc
+	@$(SUITE) asan-codec env CC=clang CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+	  tests/codegen/run-codec.sh $(B)/asan/lvc --jobs=2
 
 # Sanitizers: the whole suite in a separate build tree, each with its own
 # results folder. asan is clang's AddressSanitizer (leaks included) and

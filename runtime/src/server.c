@@ -1123,26 +1123,27 @@ lv_server_free(lv_server *s)
 {
 	if (!s)
 		return;
+	/* This thread is the loop now: what the closing handlers send or post
+	 * runs at once instead of waiting in an inbox nobody drains. */
+	atomic_store(&s->in_loop, true);
+	s->loop = pthread_self();
 	if (s->ctx) {
 		/* Destroying the context closes what is left, through the
-		 * callback, which frees the connections. */
-		atomic_store(&s->in_loop, true);
-		s->loop = pthread_self();
+		 * callback, which ends or detaches the connections. */
 		lws_context_destroy(s->ctx);
 		s->ctx = NULL;
-		atomic_store(&s->in_loop, false);
 	}
-	/* Work that never ran: its arguments are freed by running it now, with
-	 * no loop it could reach. */
+	/* Sessions still waiting for their pages end here. */
+	while (s->conns)
+		lv__conn_end(s->conns);
+	/* Work posted before the loop stopped: run, so its arguments are freed. */
 	while (s->inbox) {
 		lv_inbox_item *it = s->inbox;
 		s->inbox = it->next;
 		it->fn(s, it->arg);
 		free(it);
 	}
-	/* Sessions still waiting for their pages end here. */
-	while (s->conns)
-		lv__conn_end(s->conns);
+	atomic_store(&s->in_loop, false);
 	while (s->pending_auth)
 		auth_free(pending_take(s, s->pending_auth->wsi));
 	free(s->sessions);
