@@ -156,7 +156,7 @@ test-asan:
 	@$(MAKE) --no-print-directory B=$(B)/asan CC=clang CFLAGS="$(ASAN_FLAGS)" \
 	  LDFLAGS="-fsanitize=address,undefined" lvc liblv unit
 	@for t in $(patsubst $(B)/%,$(B)/asan/%,$(UNIT_BINS)); do \
-	  $(SUITE) asan-$$(basename $$t) $$t --jobs=2; done
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(SUITE) asan-$$(basename $$t) $$t --jobs=2; done
 	@$(SUITE) asan-cases tests/cases/run.sh $(B)/asan/lvc
 	@$(SUITE) asan-codec env CC=clang CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
 	  tests/codegen/run-codec.sh $(B)/asan/lvc --jobs=2

@@ -30,6 +30,7 @@ lex_n(const char *text, size_t len)
 			break;
 		ntoks++;
 	}
+	lvc_lexer_free(&lx);
 }
 
 static void
