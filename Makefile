@@ -142,6 +142,7 @@ test: deps-test
 	@$(SUITE) codegen-compile tests/codegen/compile.sh $(B)/lvc
 	@$(SUITE) codegen-codec tests/codegen/run-codec.sh $(B)/lvc --jobs=2
 	@$(SUITE) fuzz-replay $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay
+	@$(SUITE) fuzz-replay-decoder $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-decoder
 	@$(SUITE) js node --test tests/js/
 	@$(SUITE) integration node --test --test-timeout=120000 tests/integration/
 	@$(SUITE) browser env B=$(B) node --test --test-concurrency=1 --test-timeout=180000 tests/browser/
@@ -186,8 +187,10 @@ valgrind: lvc
 	  tests/run-suite.sh cases-valgrind tests/cases/run.sh $(B)/lvc
 	@tests/summary.sh $(B)/valgrind-results
 
+# Both fuzz targets, FUZZ_SECONDS (default 60) each.
 fuzz:
-	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk
+	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz
+	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-decoder
 
 bench: all
 	@bench/run.sh

@@ -310,7 +310,10 @@ lv_call_fail(lv_call *call, int status, const char *fmt, ...)
 	char text[256];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt ? fmt : "", ap);
+	if (fmt)
+		vsnprintf(text, sizeof text, fmt, ap);
+	else
+		text[0] = '\0';
 	va_end(ap);
 	if (call->deferred) {
 		/* A deferred call failed later, maybe on another thread. */

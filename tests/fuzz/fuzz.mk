@@ -104,3 +104,38 @@ $(FB)/replay_frontend: $(FB)/replay-obj/fuzz/replay_main.o \
 	$(REPLAY_CC) $(SAN) $(HERMETIC) -o $@ $^ $(LIBS)
 
 -include $(shell find $(FB) -name '*.d' 2>/dev/null)
+
+# ---- the message decoder -----------------------------------------------------
+# fuzz_decoder: bytes -> JSON -> every endpoint's arguments and every type of
+# tests/codegen/codec.lv through lv_decode, and what decodes round-trips.
+
+DB       := $(FB)/decoder
+DSEEDS   := tests/fuzz/corpus/decoder
+DREGRESS := tests/fuzz/regressions-decoder
+LWS_LIBS := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
+# The generated C names every handler and sender, so the whole runtime
+# links in (its stub handlers never run here).
+DEC_SRCS := tests/fuzz/fuzz_decoder.c $(DB)/codec.lv.c $(DB)/codec_handlers.c \
+            $(wildcard runtime/src/*.c) build/gen/lvjs.c
+DEC_CFLAGS = -std=c11 -O1 -g -D_DEFAULT_SOURCE $(SAN) -Iruntime/include -Iruntime/src -I$(DB) \
+             $(JANSSON_CFLAGS)
+
+$(DB)/codec.lv.c $(DB)/codec_handlers.c &: tests/codegen/codec.lv FORCE
+	@$(MAKE) -s --no-print-directory -f Makefile build/lvc build/gen/lvjs.c
+	@mkdir -p $(DB)
+	build/lvc --no-line tests/codegen/codec.lv -o $(DB)
+
+$(DB)/fuzz_decoder: $(DEC_SRCS)
+	$(FUZZ_CC) $(DEC_CFLAGS) -fsanitize=fuzzer -o $@ $(DEC_SRCS) $(LWS_LIBS) $(LIBS) -lpthread
+
+$(DB)/replay_decoder: tests/fuzz/replay_main.c $(DEC_SRCS)
+	$(REPLAY_CC) $(DEC_CFLAGS) -o $@ tests/fuzz/replay_main.c $(DEC_SRCS) $(LWS_LIBS) $(LIBS) -lpthread
+
+fuzz-decoder: $(DB)/fuzz_decoder
+	@mkdir -p $(DB)/corpus $(DB)/artifacts
+	@cp -n $(DSEEDS)/* $(DB)/corpus/
+	$(DB)/fuzz_decoder -max_len=65536 -timeout=10 -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=$(DB)/artifacts/ $(FUZZ_ARGS) $(DB)/corpus
+
+replay-decoder: $(DB)/replay_decoder
+	@tests/fuzz/replay.sh $(DB)/replay_decoder $(DREGRESS) $(DSEEDS)
