@@ -473,13 +473,22 @@ encode_fields(enc *e, const lv_type *t, const void *v, uint32_t depth)
 		const lv_field *f = &t->fields[i];
 		const char *slot = (const char *)v + f->offset;
 		const void *val = slot;
-		if (f->has_offset == LV_OPT_POINTER) {
-			val = *(void *const *)slot;
-			if (!val)
-				continue;
-		} else if (f->has_offset >= 0 && !*(const bool *)((const char *)v + f->has_offset)) {
+		bool absent = (f->has_offset == LV_OPT_POINTER && !*(void *const *)slot) ||
+		              (f->has_offset >= 0 && !*(const bool *)((const char *)v + f->has_offset));
+		if (absent) {
+			/* Left out, a reader would fill in the default: an optional
+			 * whose default is a value says "absent" with null. */
+			if (f->default_json && strcmp(f->default_json, "null") != 0) {
+				if (!first)
+					lv_buf_append(e->b, ",", 1);
+				first = false;
+				lv_buf_json_str(e->b, f->name, strlen(f->name));
+				lv_buf_append(e->b, ":null", 5);
+			}
 			continue;
 		}
+		if (f->has_offset == LV_OPT_POINTER)
+			val = *(void *const *)slot;
 		if (f->type->kind == LV_K_JSON && !*(json_t *const *)val && f->has_offset != LV_REQUIRED)
 			continue;
 		if (!first)

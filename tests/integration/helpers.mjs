@@ -71,6 +71,8 @@ export async function startServer(env = {}) {
       LV_TEST_STATIC: STATIC_DIR,
       // names the valgrind log after the test file that started the server
       LV_TEST_FILE: path.basename(process.argv[1] || 'test', '.test.mjs'),
+      // a slow server (valgrind) must not think a waiting client silent
+      LV_TEST_HEARTBEAT_MS: String(ms(300)),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
