@@ -1,0 +1,37 @@
+# bench.mk - the programs of the runtime benchmark; bench/runtime.sh runs
+#     make -f bench/bench.mk
+# after the top-level build (it needs build/lvc and build/liblv.a).
+#   loadgen    the load generator (no library but libc)
+#   lws_echo   the bare libwebsockets echo server (--naive or --batched)
+#   lv_bench   bench/bench.lv served by liblv
+B       ?= build
+OUT     := $(B)/bench/runtime/bin
+GEN     := $(B)/bench/runtime/gen
+CC      ?= cc
+BENCH_CFLAGS ?= -O2 -g
+WARN    := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -pedantic
+LWS_CFLAGS := $(shell pkg-config --cflags libwebsockets 2>/dev/null)
+LWS_LIBS   := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
+JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
+JANSSON_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+
+.PHONY: all
+all: $(OUT)/loadgen $(OUT)/lws_echo $(OUT)/lv_bench
+
+$(OUT)/loadgen: bench/loadgen.c
+	@mkdir -p $(OUT)
+	$(CC) $(BENCH_CFLAGS) -std=c11 -Wall -Wextra -o $@ $<
+
+$(OUT)/lws_echo: bench/lws_echo.c
+	@mkdir -p $(OUT)
+	$(CC) $(BENCH_CFLAGS) $(WARN) $(LWS_CFLAGS) -o $@ $< $(LWS_LIBS)
+
+# The handler stubs lvc writes into $(GEN) are not used: bench/bench_handlers.c is.
+$(GEN)/bench.lv.c $(GEN)/bench.lv.h &: bench/bench.lv $(B)/lvc
+	@mkdir -p $(GEN)
+	$(B)/lvc $< -o $(GEN)
+
+$(OUT)/lv_bench: bench/lv_bench.c bench/bench_handlers.c $(GEN)/bench.lv.c $(B)/liblv.a
+	@mkdir -p $(OUT)
+	$(CC) $(BENCH_CFLAGS) $(WARN) -pthread -Iruntime/include -I$(GEN) $(LWS_CFLAGS) \
+	    $(JANSSON_CFLAGS) -o $@ $(filter %.c,$^) $(B)/liblv.a $(LWS_LIBS) $(JANSSON_LIBS) -lpthread -lm

@@ -1,0 +1,29 @@
+/* lv_bench.c - the lv server of the runtime benchmark: bench.lv served by
+ * liblv on 127.0.0.1. `lv_bench [PORT]` (0 or none: a free port); prints
+ * "listening PORT SCHEMA" once it listens, stops on SIGINT/SIGTERM. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bench.lv.h"
+
+int
+main(int argc, char **argv)
+{
+	lv_options o = { 0 };
+	int port = argc > 1 ? atoi(argv[1]) : 0;
+	o.host = "127.0.0.1";
+	o.port = port > 0 ? port : -1;
+	o.max_conns = 20000;        /* 10,000 subscribers and then some */
+	o.handle_signals = true;
+	int err;
+	lv_server *s = lv_server_new(&bench_app, &o, &err);
+	if (!s) {
+		fprintf(stderr, "lv_bench: %s\n", lv_strerror(err));
+		return 1;
+	}
+	printf("listening %d %s\n", lv_server_port(s), BENCH_LV_H_SCHEMA_HASH);
+	fflush(stdout);
+	int rc = lv_server_run(s);
+	lv_server_free(s);
+	return rc ? 1 : 0;
+}
