@@ -114,6 +114,7 @@ include $(foreach e,$(EXAMPLES),examples/$(e)/example.mk)
 examples: $(foreach e,$(EXAMPLES),$(B)/examples/$(e)/$(e))
 
 include tests/integration/integration.mk
+include tests/chaos/chaos.mk
 
 EXAMPLE ?= chat
 PORT    ?= 8080
@@ -134,7 +135,7 @@ unit: $(UNIT_BINS)
 RESULTS ?= $(B)/test-results
 SUITE    = RESULTS=$(RESULTS) tests/run-suite.sh
 test: deps-test
-	@$(MAKE) --no-print-directory all unit $(it_OUT)/app_server
+	@$(MAKE) --no-print-directory all unit $(it_OUT)/app_server $(ch_OUT)/chaos_server
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	@for t in $(UNIT_BINS); do $(SUITE) $$(basename $$t) $$t --jobs=2; done
 	@$(SUITE) cases tests/cases/run.sh $(B)/lvc
@@ -145,6 +146,7 @@ test: deps-test
 	@$(SUITE) fuzz-replay-decoder $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-decoder
 	@$(SUITE) js node --test tests/js/
 	@$(SUITE) integration node --test --test-timeout=120000 tests/integration/
+	@$(SUITE) chaos node --test --test-concurrency=1 --test-timeout=300000 tests/chaos/
 	@$(SUITE) browser env B=$(B) node --test --test-concurrency=1 --test-timeout=180000 tests/browser/
 	@$(MAKE) --no-print-directory test-asan
 	@$(SUITE) integration-valgrind $(MAKE) --no-print-directory integration-valgrind

@@ -31,6 +31,11 @@ export const DEFAULTS = Object.freeze({
 	allowEval: false,
 	autoConnect: true,
 	scan: true,            // bind data-lv-on-* attributes when the DOM is ready
+	// Keep the session in sessionStorage so that a reload resumes it. Off by
+	// default: the page then closes its socket so that the server keeps the
+	// session, and a tab that closes for good stays "connected" (no
+	// disconnect handler, its presence kept) until the resume window ends.
+	persist: false,
 });
 
 export const TEXTS = Object.freeze({
@@ -48,6 +53,15 @@ export function backoffDelay(attempt, base = DEFAULTS.backoffBase, cap = DEFAULT
 	return Math.floor(random() * ceiling);
 }
 
+/* The page's sessionStorage; reading it throws where storage is denied. */
+function sessionStorageOf(g) {
+	try {
+		return g.sessionStorage || undefined;
+	} catch {
+		return undefined;
+	}
+}
+
 function defaultEnv() {
 	const g = globalThis;
 	return {
@@ -61,6 +75,7 @@ function defaultEnv() {
 		document: g.document,
 		location: g.location,
 		console: g.console,
+		sessionStorage: sessionStorageOf(g),
 	};
 }
 
@@ -69,6 +84,24 @@ function codecError(fn, e, code = "invalid_argument", prefix = "") {
 		return e;
 	const path = prefix ? prefix + (e.path && !e.path.startsWith("[") ? "." : "") + e.path : e.path;
 	return new LvError(code, path ? `${fn}: ${path}: ${e.message}` : `${fn}: ${e.message}`, path);
+}
+
+/* Is saved a session snapshot this schema can resume (see _snapshot)? */
+function validSnapshot(saved, hash) {
+	const count = (n) => Number.isSafeInteger(n) && n >= 0;
+	if (!saved || typeof saved !== "object" || saved.v !== 1 || saved.hash !== hash ||
+	    typeof saved.session !== "string" || !/^[0-9A-Za-z]{1,128}$/.test(saved.session) ||
+	    !count(saved.lastIn) || !count(saved.outSeq) || !count(saved.nextId) ||
+	    !Array.isArray(saved.unacked))
+		return false;
+	let prev = 0;
+	for (const m of saved.unacked) {
+		if (!m || typeof m !== "object" || !["call", "send", "cret"].includes(m.t) ||
+		    !Number.isSafeInteger(m.seq) || m.seq <= prev || m.seq > saved.outSeq)
+			return false;
+		prev = m.seq;
+	}
+	return true;
 }
 
 function describe(el) {
@@ -239,13 +272,22 @@ export class Connection {
 			if (ep.kind === "client.on")
 				(ep.lifecycle ? this._lifecycle : this._custom).set(ep.event, ep);
 
+		// A session the previous page of this tab left (see _onPageHide).
+		this._storageKey = `lv.session.${this.module}`;
+		this._suspended = null;        // the snapshot's mark while the page is hidden
+		this._handed = null;           // the queued items that snapshot carries
+		this._restoreSession();
+
 		whenDomReady(this.document, () => this._onDomReady());
 		const win = env.window;
-		if (win && typeof win.addEventListener === "function")
+		if (win && typeof win.addEventListener === "function") {
 			win.addEventListener("online", () => {
 				if (this.state === "offline")
 					this._connectNow();
 			});
+			win.addEventListener("pagehide", () => this._onPageHide());
+			win.addEventListener("pageshow", (e) => this._onPageShow(e));
+		}
 		if (this.options.autoConnect)
 			env.setTimeout(() => {
 				if (this.state === "connecting" && !this._ws && !this._terminal)
@@ -669,6 +711,155 @@ export class Connection {
 		}
 	}
 
+	// ---- the session across a reload ------------------------------------------------------
+
+	_storage() {
+		return this.options.persist ? this.env.sessionStorage : undefined;
+	}
+
+	/* Takes over the session the previous page of this tab saved as it
+	 * went: the first hello resumes it, and what that page had not seen
+	 * acknowledged is resent. The entry is removed, so that one page
+	 * resumes it, never two. */
+	_restoreSession() {
+		const store = this._storage();
+		if (!store)
+			return;
+		let saved;
+		try {
+			const text = store.getItem(this._storageKey);
+			if (text === null || text === undefined)
+				return;
+			store.removeItem(this._storageKey);
+			saved = JSON.parse(text);
+		} catch (e) {
+			this.env.console.warn("lv: the saved session cannot be read; starting a new one:", e);
+			return;
+		}
+		if (!validSnapshot(saved, this.codec.hash))
+			return;
+		this._session = saved.session;
+		this._lastIn = saved.lastIn;
+		this._outSeq = saved.outSeq;
+		this._nextId = saved.nextId;   // a replayed answer never meets a new call of the same id
+		this._unacked = saved.unacked;
+	}
+
+	/* What the next page needs to resume: the session, the last message
+	 * processed (one held for ready is not), and every reliable message
+	 * not known to have arrived, those still queued for the socket
+	 * numbered after them as if sent on a socket that died. */
+	_snapshot() {
+		let seq = this._outSeq;
+		let id = this._nextId;
+		const unacked = this._unacked.slice();
+		this._handed = new Set();      // the queued items the snapshot carries
+		for (const item of this._queue) {
+			if (item.kind === "call") {
+				if (!item.req.done)
+					unacked.push({ t: "call", id: ++id, fn: item.req.fn, args: item.req.wire, seq: ++seq });
+			} else if (!item.volatile) {
+				unacked.push({ ...item.msg, seq: ++seq });
+			}
+			this._handed.add(item);
+		}
+		const held = this._inbox.find(([m]) => Number.isInteger(m.seq));
+		const lastIn = held ? Math.min(this._lastIn, held[0].seq - 1) : this._lastIn;
+		const mark = `${this.env.now()}.${Math.floor(this.env.random() * 1e9)}`;
+		return { v: 1, hash: this.codec.hash, mark, session: this._session, lastIn,
+		         outSeq: seq, nextId: id, unacked };
+	}
+
+	/* The page goes (reload, navigation, or into the back-forward cache):
+	 * its session is saved for the next page of the tab, and the socket
+	 * closed with a code that keeps it on the server (the browser would
+	 * close it with 1001, which ends it). */
+	_onPageHide() {
+		const store = this._storage();
+		if (!store || this._suspended)
+			return;
+		let snap = null;
+		try {
+			if (this._session && !this._terminal) {
+				snap = this._snapshot();
+				store.setItem(this._storageKey, JSON.stringify(snap));
+			} else {
+				store.removeItem(this._storageKey);
+			}
+		} catch (e) {
+			this.env.console.warn("lv: the session cannot be saved for the next page:", e);
+			return;
+		}
+		if (!snap)
+			return;
+		this._suspended = snap.mark;
+		this._clearReconnect();
+		this._stopHeartbeat();
+		if (this._ackTimer !== null) {
+			this.env.clearTimeout(this._ackTimer);
+			this._ackTimer = null;
+		}
+		const ws = this._ws;
+		this._ws = null;
+		this._gen++;
+		if (ws) {
+			try {
+				ws.close(4001, "page hidden; the next page resumes");
+			} catch {
+				// closing already
+			}
+		}
+		if (this._connectEmitted) {
+			this._connectEmitted = false;
+			this._emitLifecycle("disconnect", { code: 4001, reason: "page hidden" });
+		}
+		this._setState("offline");
+	}
+
+	/* Back from the back-forward cache: the page goes on with its session,
+	 * unless another page of the tab took it over meanwhile; then what the
+	 * snapshot carried is that page's, and this one starts afresh. */
+	_onPageShow(e) {
+		const mark = this._suspended;
+		if (!mark || (e && e.persisted === false))
+			return;
+		this._suspended = null;
+		const handed = this._handed;
+		this._handed = null;
+		let mine = false;
+		try {
+			const store = this._storage();
+			const text = store && store.getItem(this._storageKey);
+			if (text) {
+				const saved = JSON.parse(text);
+				mine = !!saved && saved.mark === mark;
+				if (mine)
+					store.removeItem(this._storageKey);
+			}
+		} catch {
+			mine = false;
+		}
+		if (!mine && this._session) {
+			const lost = this._unacked.length;
+			this._session = null;
+			this._lastIn = 0;
+			this._outSeq = 0;
+			this._unacked = [];
+			for (const req of [...this._inflight.values()])
+				req.settle(false, new LvError("unavailable", `${req.fn}: the session went to another page of this tab`));
+			// what was queued when the page went, the other page has sent
+			for (const item of this._queue.filter((q) => handed && handed.has(q) && !q.volatile)) {
+				if (item.kind === "call")
+					item.req.settle(false, new LvError("unavailable", `${item.req.fn}: sent by another page of this tab`));
+				else
+					this._queue.splice(this._queue.indexOf(item), 1);
+			}
+			this._emit("resync", { reason: "unknown", lost });
+		}
+		if (!this._terminal)
+			this._connectNow();
+	}
+
 	_onWelcome(msg) {
 		this._onSession(msg);
 		this.connId = typeof msg.conn === "string" ? msg.conn : null;
@@ -741,10 +932,13 @@ export class Connection {
 		}, delay);
 	}
 
-	/* Closed for good: what waits for the socket fails now. */
+	/* Closed for good: what waits for the socket fails now, and so do
+	 * calls in flight (the session that would have answered them is over). */
 	_finish() {
 		this._setState("closed");
 		const { code, message } = this._terminal;
+		for (const req of [...this._inflight.values()])
+			req.settle(false, new LvError(code, `${req.fn}: ${message}`));
 		const queue = this._queue;
 		this._queue = [];
 		for (const item of queue) {

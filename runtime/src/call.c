@@ -530,17 +530,18 @@ handle_hello(lv_conn *c, json_t *msg)
 		if (!sess || sess->ended || !same_peer) {
 			resync = (sess && sess->ended) || (!sess && lv__session_ended(s, token)) ?
 			         "expired" : "unknown";
-		} else if (sess->overflowed || !json_is_integer(jlast) ||
-		           json_integer_value(jlast) < 0 ||
-		           (uint64_t)json_integer_value(jlast) > sess->out_seq ||
-		           (sess->qlen && sess->q[sess->qhead].seq > (uint64_t)json_integer_value(jlast) + 1 &&
-		            (uint64_t)json_integer_value(jlast) < sess->out_acked)) {
+		} else if (sess->overflowed || !json_is_number(jlast) ||
+		           json_number_value(jlast) < 0 ||
+		           json_number_value(jlast) != (double)(uint64_t)json_number_value(jlast) ||
+		           (uint64_t)json_number_value(jlast) > sess->out_seq ||
+		           /* what it missed is no longer kept: acked, so dropped */
+		           (uint64_t)json_number_value(jlast) < sess->out_acked) {
 			resync = "overflow";
 			if (!sess->wsi)
 				lv__conn_end(sess);
 		} else {
 			s->resumed++;
-			lv__session_adopt(sess, c, (uint64_t)json_integer_value(jlast));
+			lv__session_adopt(sess, c, (uint64_t)json_number_value(jlast));
 			send_welcome(sess, true, NULL);
 			return;
 		}

@@ -151,7 +151,9 @@ session_slot(lv_server *s, const char *token)
 bool
 lv__session_ended(lv_server *s, const char *token)
 {
-	for (int i = 0; token && i < 256; i++)
+	if (!token || strlen(token) != 32)
+		return false;
+	for (int i = 0; i < 256; i++)
 		if (strcmp(s->ended_tokens[i], token) == 0)
 			return true;
 	return false;

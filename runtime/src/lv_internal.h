@@ -241,6 +241,8 @@ struct lv_server {
 	struct lws_protocols protocols[3];
 	struct lws_http_mount mount_static;
 	lv_log_level log_level;
+	double *http_buckets;       /* rate limits of HTTP rpc, per endpoint */
+	int64_t *http_bucket_us;
 	struct lv_pending_auth *pending_auth; /* upgrades between their HTTP
 	                                         request and ESTABLISHED */
 };
@@ -248,6 +250,7 @@ struct lv_server {
 #define LV_WBUF (64 * 1024)
 
 bool lv__on_loop(lv_server *s);
+bool lv__http_take_token(lv_server *s, const lv_endpoint *ep);
 /* Runs fn(arg) on the loop: now if this is the loop, else through the
  * inbox. fn takes ownership of arg. */
 int lv__post(lv_server *s, void (*fn)(lv_server *, void *), void *arg);

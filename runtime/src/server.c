@@ -623,6 +623,19 @@ http_body_done(lv_server *s, lv_http *h)
 		http_error(h, 413, "resource_exhausted", "request body over the size limit");
 		return;
 	}
+	/* Only JSON bodies: a form or text/plain POST from another site must
+	 * not run an endpoint on the strength of the user's cookies. */
+	char ctype[128];
+	if (lws_hdr_copy(h->wsi, ctype, sizeof ctype, WSI_TOKEN_HTTP_CONTENT_TYPE) <= 0 ||
+	    strncasecmp(ctype, "application/json", 16) != 0) {
+		http_error(h, 415, "invalid_argument", "the body must be application/json");
+		return;
+	}
+	if (ep->rate_count && !lv__http_take_token(s, ep)) {
+		lv__count_error(s, LV_ERESOURCE_EXHAUSTED);
+		http_error(h, 429, "resource_exhausted", "over the endpoint's rate");
+		return;
+	}
 	if (ep->max_bytes && (int64_t)h->len > ep->max_bytes) {
 		char msg[160];
 		snprintf(msg, sizeof msg, "%s: body of %zu bytes is over its limit of %lld", ep->name,
@@ -693,6 +706,34 @@ http_body_done(lv_server *s, lv_http *h)
 		return;
 	}
 	lv__invoke(call);
+}
+
+/* HTTP rpc has no connection to hold a bucket: one per endpoint, for all
+ * HTTP callers together. */
+bool
+lv__http_take_token(lv_server *s, const lv_endpoint *ep)
+{
+	size_t i = (size_t)(ep - s->app->endpoints);
+	if (!s->http_buckets) {
+		s->http_buckets = calloc(s->app->nendpoints + 1, sizeof *s->http_buckets);
+		s->http_bucket_us = calloc(s->app->nendpoints + 1, sizeof *s->http_bucket_us);
+		if (!s->http_buckets || !s->http_bucket_us)
+			return false;
+	}
+	int64_t now = lv__now_us();
+	double cap = (double)ep->rate_count;
+	if (!s->http_bucket_us[i])
+		s->http_buckets[i] = cap;
+	else {
+		double gained = (double)(now - s->http_bucket_us[i]) * cap /
+		                ((double)ep->rate_per_ms * 1000.0);
+		s->http_buckets[i] = s->http_buckets[i] + gained > cap ? cap : s->http_buckets[i] + gained;
+	}
+	s->http_bucket_us[i] = now;
+	if (s->http_buckets[i] < 1.0)
+		return false;
+	s->http_buckets[i] -= 1.0;
+	return true;
 }
 
 /* ---- the protocol callback --------------------------------------------------------- */
@@ -1151,6 +1192,8 @@ lv_server_free(lv_server *s)
 	pthread_mutex_destroy(&s->inbox_mu);
 	free(s->wbuf);
 	free(s->ep_stats);
+	free(s->http_buckets);
+	free(s->http_bucket_us);
 	free(s);
 }
 
