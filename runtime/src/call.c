@@ -556,8 +556,7 @@ handle_hello(lv_conn *c, json_t *msg)
 	lv__lifecycle(s, "connect", c);
 }
 
-/* A token bucket per connection and endpoint: `rate_count` calls per
- * `rate_per_ms`, in bursts of up to rate_count. */
+/* A token bucket per connection and endpoint (lv__bucket_take). */
 static bool
 take_token(lv_conn *c, const lv_endpoint *ep)
 {
@@ -568,22 +567,8 @@ take_token(lv_conn *c, const lv_endpoint *ep)
 		c->bucket_us = calloc(s->app->nendpoints, sizeof *c->bucket_us);
 		if (!c->buckets || !c->bucket_us)
 			return false;
-		for (size_t k = 0; k < s->app->nendpoints; k++)
-			c->bucket_us[k] = -1;
 	}
-	int64_t now = lv__now_us();
-	double cap = (double)ep->rate_count;
-	if (c->bucket_us[i] < 0) {
-		c->buckets[i] = cap;
-	} else {
-		double gained = (double)(now - c->bucket_us[i]) * cap / ((double)ep->rate_per_ms * 1000.0);
-		c->buckets[i] = c->buckets[i] + gained > cap ? cap : c->buckets[i] + gained;
-	}
-	c->bucket_us[i] = now;
-	if (c->buckets[i] < 1.0)
-		return false;
-	c->buckets[i] -= 1.0;
-	return true;
+	return lv__bucket_take(&c->buckets[i], &c->bucket_us[i], ep);
 }
 
 static bool

@@ -251,6 +251,8 @@ struct lv_server {
 
 bool lv__on_loop(lv_server *s);
 bool lv__http_take_token(lv_server *s, const lv_endpoint *ep);
+/* Takes a token from a rate limit's bucket, if one is there. */
+bool lv__bucket_take(double *tokens, int64_t *at_us, const lv_endpoint *ep);
 /* Runs fn(arg) on the loop: now if this is the loop, else through the
  * inbox. fn takes ownership of arg. */
 int lv__post(lv_server *s, void (*fn)(lv_server *, void *), void *arg);

@@ -720,20 +720,7 @@ lv__http_take_token(lv_server *s, const lv_endpoint *ep)
 		if (!s->http_buckets || !s->http_bucket_us)
 			return false;
 	}
-	int64_t now = lv__now_us();
-	double cap = (double)ep->rate_count;
-	if (!s->http_bucket_us[i])
-		s->http_buckets[i] = cap;
-	else {
-		double gained = (double)(now - s->http_bucket_us[i]) * cap /
-		                ((double)ep->rate_per_ms * 1000.0);
-		s->http_buckets[i] = s->http_buckets[i] + gained > cap ? cap : s->http_buckets[i] + gained;
-	}
-	s->http_bucket_us[i] = now;
-	if (s->http_buckets[i] < 1.0)
-		return false;
-	s->http_buckets[i] -= 1.0;
-	return true;
+	return lv__bucket_take(&s->http_buckets[i], &s->http_bucket_us[i], ep);
 }
 
 /* ---- the protocol callback --------------------------------------------------------- */

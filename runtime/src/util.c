@@ -222,6 +222,28 @@ lv_buf_json_str(lv_buf *b, const char *s, size_t n)
 	b->data[b->len] = '\0';
 }
 
+/* ---- rate limits ------------------------------------------------------------ */
+
+/* A token bucket: `rate_count` tokens per `rate_per_ms`, holding at most
+ * rate_count (the burst); *at_us 0 means never used (full). */
+bool
+lv__bucket_take(double *tokens, int64_t *at_us, const lv_endpoint *ep)
+{
+	int64_t now = lv__now_us();
+	double cap = (double)ep->rate_count;
+	if (!*at_us) {
+		*tokens = cap;
+	} else {
+		double gained = (double)(now - *at_us) * cap / ((double)ep->rate_per_ms * 1000.0);
+		*tokens = *tokens + gained > cap ? cap : *tokens + gained;
+	}
+	*at_us = now;
+	if (*tokens < 1.0)
+		return false;
+	*tokens -= 1.0;
+	return true;
+}
+
 /* ---- apps -------------------------------------------------------------------- */
 
 const lv_endpoint *

@@ -140,7 +140,8 @@ describe('HTTP rpc', () => {
 
   test('a client that leaves before a deferred HTTP answer does not upset the server', async () => {
     await assert.rejects(request(server, 'POST', '/lv/rpc/later', {
-      body: JSON.stringify({ ms: 300, value: 1 }), timeout: 50 }));
+      body: JSON.stringify({ ms: 300, value: 1 }), timeout: 50,
+      headers: { 'content-type': 'application/json' } }));
     await new Promise((r) => setTimeout(r, 400));
     assert.equal((await rpc(server, 'add', { a: 1 })).status, 200);
   });
@@ -153,7 +154,8 @@ describe('HTTP rpc', () => {
         const body = JSON.stringify({ a: i });
         const r = await new Promise((resolve, reject) => {
           const req = http.request({ host: '127.0.0.1', port: server.port, method: 'POST',
-            path: '/lv/rpc/add', agent, headers: { 'content-length': Buffer.byteLength(body) } },
+            path: '/lv/rpc/add', agent, headers: { 'content-length': Buffer.byteLength(body),
+              'content-type': 'application/json' } },
           (res) => {
             let data = '';
             res.on('data', (d) => { data += d; });

@@ -29,7 +29,7 @@ describe('hello and welcome', () => {
     assert.equal(a.welcome.t, 'welcome');
     assert.match(a.welcome.conn, /^c[0-9a-f]+$/);
     assert.notEqual(a.welcome.conn, b.welcome.conn);
-    assert.equal(a.welcome.heartbeat, 300);
+    assert.equal(a.welcome.heartbeat, ms(300));   // scaled under valgrind
     await alive(a);
   });
 
