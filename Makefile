@@ -144,6 +144,7 @@ test: deps-test
 	@$(SUITE) codegen-codec tests/codegen/run-codec.sh $(B)/lvc --jobs=2
 	@$(SUITE) fuzz-replay $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay
 	@$(SUITE) fuzz-replay-decoder $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-decoder
+	@$(SUITE) fuzz-replay-protocol $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-protocol
 	@$(SUITE) js node --test tests/js/
 	@$(SUITE) integration node --test --test-timeout=120000 tests/integration/
 	@$(SUITE) chaos node --test --test-concurrency=1 --test-timeout=300000 tests/chaos/
@@ -189,10 +190,11 @@ valgrind: lvc
 	  tests/run-suite.sh cases-valgrind tests/cases/run.sh $(B)/lvc
 	@tests/summary.sh $(B)/valgrind-results
 
-# Both fuzz targets, FUZZ_SECONDS (default 60) each.
+# The three fuzz targets, FUZZ_SECONDS (default 60) each.
 fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-decoder
+	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-protocol
 
 bench: all
 	@bench/run.sh

@@ -139,3 +139,26 @@ fuzz-decoder: $(DB)/fuzz_decoder
 
 replay-decoder: $(DB)/replay_decoder
 	@tests/fuzz/replay.sh $(DB)/replay_decoder $(DREGRESS) $(DSEEDS)
+
+# ---- the protocol path -------------------------------------------------------
+# fuzz_protocol: frames -> JSON -> validation -> dispatch to codec.lv's stub
+# handlers, on a real server whose connection has no socket.
+
+PSEEDS   := tests/fuzz/corpus/protocol
+PROT_SRCS := tests/fuzz/fuzz_protocol.c $(DB)/codec.lv.c $(DB)/codec_handlers.c \
+             $(wildcard runtime/src/*.c) build/gen/lvjs.c
+
+$(DB)/fuzz_protocol: $(PROT_SRCS)
+	$(FUZZ_CC) $(DEC_CFLAGS) -fsanitize=fuzzer -o $@ $(PROT_SRCS) $(LWS_LIBS) $(LIBS) -lpthread
+
+$(DB)/replay_protocol: tests/fuzz/replay_main.c $(PROT_SRCS)
+	$(REPLAY_CC) $(DEC_CFLAGS) -o $@ tests/fuzz/replay_main.c $(PROT_SRCS) $(LWS_LIBS) $(LIBS) -lpthread
+
+fuzz-protocol: $(DB)/fuzz_protocol
+	@mkdir -p $(DB)/pcorpus $(DB)/partifacts
+	@cp -n $(PSEEDS)/* $(DB)/pcorpus/
+	$(DB)/fuzz_protocol -max_len=16384 -timeout=10 -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=$(DB)/partifacts/ $(FUZZ_ARGS) $(DB)/pcorpus
+
+replay-protocol: $(DB)/replay_protocol
+	@tests/fuzz/replay.sh $(DB)/replay_protocol $(PSEEDS)
