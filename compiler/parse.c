@@ -162,6 +162,15 @@ push_open(lvc_ctx *c, int code, lvc_loc loc)
 	c->nopen++;
 }
 
+/* A fresh parser after a syntax error, at an item boundary. */
+static void *
+restart(lvc_ctx *c, void *parser)
+{
+	lvcParseFree(parser, free);
+	c->syntax_error = false;
+	return lvcParseAlloc(malloc, c);
+}
+
 /* Parses the tokens of one file into c->cur. After a syntax error the
  * parser is restarted at the next item boundary, so later errors are
  * reported too without a cascade from the first. */
@@ -201,16 +210,12 @@ parse_tokens(lvc_ctx *c)
 					c->nopen--;
 				if (c->nopen == 0 && (code == LVC_TK_SEMI || code == LVC_TK_RBRACE)) {
 					skipping = false;
-					lvcParseFree(parser, free);
-					parser = lvcParseAlloc(malloc, c);
-					c->syntax_error = false;
+					parser = restart(c, parser);
 				}
 				continue;
 			}
 			if (!skipping) {
-				lvcParseFree(parser, free);
-				parser = lvcParseAlloc(malloc, c);
-				c->syntax_error = false;
+				parser = restart(c, parser);
 			}
 		}
 		if (closer_of(code)) {
@@ -226,9 +231,7 @@ parse_tokens(lvc_ctx *c)
 		if (c->syntax_error && starts_item(code) && !c->keyword_as_name) {
 			/* The item before this one is cut short; this one starts
 			 * afresh, so nothing of it is lost. */
-			lvcParseFree(parser, free);
-			parser = lvcParseAlloc(malloc, c);
-			c->syntax_error = false;
+			parser = restart(c, parser);
 			c->nopen = 0;
 			lvcParse(parser, code, tok);
 		}
@@ -246,9 +249,7 @@ parse_tokens(lvc_ctx *c)
 			}
 			if (c->nopen == 0 && (code == LVC_TK_SEMI || code == LVC_TK_RBRACE)) {
 				skipping = false;
-				lvcParseFree(parser, free);
-				parser = lvcParseAlloc(malloc, c);
-				c->syntax_error = false;
+				parser = restart(c, parser);
 			}
 			continue;
 		}
