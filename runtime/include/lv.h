@@ -147,9 +147,11 @@ extern const lv_type lv_no_args_type;
 /* A bump allocator: everything decoded for one call lives in one arena and
  * is freed with it. */
 typedef struct lv_arena_block lv_arena_block;
+typedef struct lv_arena_cleanup lv_arena_cleanup;
 typedef struct {
 	lv_arena_block *head;
 	size_t used;                /* bytes handed out, for limits and metrics */
+	lv_arena_cleanup *cleanups; /* run by lv_arena_free, newest first */
 } lv_arena;
 
 void lv_arena_init(lv_arena *a);
@@ -157,6 +159,9 @@ void lv_arena_init(lv_arena *a);
 void *lv_arena_alloc(lv_arena *a, size_t n);
 /* A NUL-terminated copy of s in the arena. */
 lv_str lv_arena_strdup(lv_arena *a, lv_str s);
+/* Calls fn(p) when the arena is freed (json values decoded into it are
+ * released this way). -1 when out of memory: fn(p) is then called at once. */
+int lv_arena_on_free(lv_arena *a, void (*fn)(void *), void *p);
 void lv_arena_free(lv_arena *a);
 
 /* ---- output buffers ------------------------------------------------------- */
@@ -190,15 +195,27 @@ typedef struct {
 	char message[256];
 } lv_error;
 
-/* Decodes JSON value j as type t into *out (t->size bytes, zeroed first).
- * Strings in *out borrow from j (valid while j is); everything else lives in
- * arena a. Validates everything: types, int64 range, required and unknown
- * fields, enum names, UTF-8, limits. On failure returns LV_EINVALID_ARGUMENT
- * (or LV_ENOMEM) and fills *err. */
+/* Decodes the JSON text [text, text + n) as type t into *out (t->size
+ * bytes, zeroed first). The text is copied into arena a and everything
+ * decoded lives there: strings point into that copy, NUL-terminated; a
+ * `json` value is a new reference released when the arena is freed.
+ * Validates everything: JSON syntax (RFC 8259, UTF-8, no duplicate keys),
+ * types, int64 range, required and unknown fields, enum names, limits. On
+ * failure returns LV_EINVALID_ARGUMENT (or LV_ENOMEM) and fills *err; a
+ * syntax error's message is "malformed JSON at byte N: ...". */
+int lv_decode_text(const lv_type *t, const char *text, size_t n, void *out, lv_arena *a,
+                   const lv_limits *lim, lv_error *err);
+
+/* Decodes an object of named fields (an endpoint's arguments); text NULL
+ * is an empty object. */
+int lv_decode_fields_text(const lv_type *t, const char *text, size_t n, void *out,
+                          lv_arena *a, const lv_limits *lim, lv_error *err);
+
+/* The same for a JSON value already parsed: j is written out as text and
+ * decoded as above, so nothing in *out borrows from j. */
 int lv_decode(const lv_type *t, const json_t *j, void *out, lv_arena *a,
               const lv_limits *lim, lv_error *err);
-
-/* Decodes an object of named fields (an endpoint's arguments). */
+/* obj NULL is an empty object. */
 int lv_decode_fields(const lv_type *t, const json_t *obj, void *out, lv_arena *a,
                      const lv_limits *lim, lv_error *err);
 

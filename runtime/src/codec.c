@@ -3,7 +3,6 @@
  * JSON. Generated code is tables; the logic lives here, once. */
 #include <inttypes.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@ const lv_type lv_json_type = { LV_K_JSON, "json", sizeof(json_t *), NULL, NULL, 
 const lv_type lv_no_args_type = { LV_K_STRUCT, "no arguments", 1, NULL, NULL, 0, NULL, 0 };
 
 typedef struct {
+	lv_jr r;                    /* the text, a writable copy in the arena */
 	lv_arena *arena;
 	lv_limits lim;
 	lv_error *err;
@@ -55,6 +55,16 @@ nomem(dec *d)
 	snprintf(d->err->path, sizeof d->err->path, "%s", d->path);
 	snprintf(d->err->message, sizeof d->err->message, "out of memory");
 	return LV_ENOMEM;
+}
+
+/* The reader met text that is not JSON. */
+static int
+syntax(dec *d)
+{
+	if (d->r.err && strcmp(d->r.err, "out of memory") == 0)
+		return nomem(d);
+	return fail(d, "malformed JSON at byte %zu: %s", d->r.err_at,
+	            d->r.err ? d->r.err : "unexpected end of input");
 }
 
 /* Path segments: ".name" or "[index]"; the first name has no dot. */
@@ -95,19 +105,37 @@ pop(dec *d, size_t old)
 	d->path[old] = '\0';
 }
 
-static const char *
-json_kind(const json_t *j)
+/* "expected WHAT, got KIND" for the value at the reader, once the value
+ * is known to be well formed (else the syntax error is what is wrong). */
+static int
+mismatch(dec *d, const char *fmt, ...)
 {
-	switch (json_typeof(j)) {
-	case JSON_OBJECT: return "object";
-	case JSON_ARRAY: return "list";
-	case JSON_STRING: return "string";
-	case JSON_INTEGER: return "int";
-	case JSON_REAL: return "float";
-	case JSON_TRUE: case JSON_FALSE: return "bool";
-	case JSON_NULL: return "null";
+	const char *kind;
+	lv_jr_num num;
+	const char *at = d->r.p;
+	switch (lv__jr_peek(&d->r)) {
+	case LV_JR_OBJECT: kind = "object"; break;
+	case LV_JR_LIST: kind = "list"; break;
+	case LV_JR_STRING: kind = "string"; break;
+	case LV_JR_BOOL: kind = "bool"; break;
+	case LV_JR_NULL: kind = "null"; break;
+	case LV_JR_NUMBER:
+		if (!lv__jr_number(&d->r, &num))
+			return syntax(d);
+		d->r.p = at;
+		kind = num.is_int && !num.big ? "int" : "float";
+		break;
+	default:
+		return syntax(d);
 	}
-	return "?";
+	if (!lv__jr_skip(&d->r, 0))
+		return syntax(d);
+	char what[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	return fail(d, "%s, got %s", what, kind);
 }
 
 static bool
@@ -127,99 +155,160 @@ b64_valid(const char *s, size_t n)
 	return true;
 }
 
-static int decode(dec *d, const lv_type *t, const json_t *j, void *out, uint32_t depth);
-
-/* A field's default, parsed once and kept for the life of the process:
- * decoded strings borrow from it, so it must outlive every call. The
- * defaults are the generated tables' own, so their number is fixed. */
-static const json_t *
-default_of(const lv_field *f)
+/* Reads the string at the reader in place: the copy of the text is the
+ * decoder's own, and its bytes become the value (NUL-terminated). */
+static int
+read_string(dec *d, lv_str *out, bool *nul)
 {
-	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-	static struct { const lv_field *f; json_t *v; } *cache;
-	static size_t n, cap;
-	const json_t *found = NULL;
-	pthread_mutex_lock(&mu);
-	for (size_t i = 0; i < n && !found; i++)
-		if (cache[i].f == f)
-			found = cache[i].v;
-	if (!found) {
-		json_t *v = json_loads(f->default_json, JSON_DECODE_ANY, NULL);
-		if (v && n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			void *grown = realloc(cache, ncap * sizeof *cache);
-			if (grown) {
-				cache = grown;
-				cap = ncap;
-			}
-		}
-		if (v && n < cap) {
-			cache[n].f = f;
-			cache[n++].v = v;
-			found = v;
-		} else {
-			json_decref(v);
-		}
-	}
-	pthread_mutex_unlock(&mu);
-	return found;
+	char *dst = (char *)d->r.p + 1;
+	size_t n;
+	if (!lv__jr_string(&d->r, dst, SIZE_MAX, &n, nul))
+		return syntax(d);
+	*out = (lv_str){ dst, n };
+	return 0;
+}
+
+static void
+release_json(void *j)
+{
+	json_decref(j);
+}
+
+static int decode(dec *d, const lv_type *t, void *out, uint32_t depth);
+
+/* A value of type json: checked by the reader, then parsed by jansson
+ * into a tree the arena releases. */
+static int
+decode_json(dec *d, void *out)
+{
+	lv__jr_peek(&d->r);
+	const char *at = d->r.p;
+	if (!lv__jr_skip(&d->r, 0))
+		return syntax(d);
+	size_t n = (size_t)(d->r.p - at);
+	json_error_t jerr;
+	json_t *j = json_loadb(at, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+	                       &jerr);
+	if (!j)   /* an integer past int64 is kept as a real */
+		j = json_loadb(at, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL |
+		               JSON_DECODE_INT_AS_REAL, &jerr);
+	if (!j)
+		return fail(d, "malformed JSON at byte %zu: %s",
+		            (size_t)(at - d->r.start) + (size_t)jerr.position, jerr.text);
+	if (lv_arena_on_free(d->arena, release_json, j) != 0)
+		return nomem(d);
+	*(json_t **)out = j;
+	return 0;
 }
 
 static int
-decode_struct_fields(dec *d, const lv_type *t, const json_t *j, void *out, uint32_t depth)
+decode_field(dec *d, const lv_field *f, void *out, uint32_t depth)
 {
-	const char *key;
-	json_t *val;
-
-	if (!json_is_object(j))
-		return fail(d, "expected %s object, got %s", t->name, json_kind(j));
-	/* Unknown fields are rejected: a typo must not pass as absent. */
-	json_object_foreach((json_t *)j, key, val) {
-		uint32_t i = 0;
-		while (i < t->nfields && strcmp(t->fields[i].name, key) != 0)
-			i++;
-		if (i == t->nfields) {
-			size_t old = push_name(d, key);
-			int rc = fail(d, "unknown field");
-			pop(d, old);
-			return rc;
-		}
+	char *slot = (char *)out + f->offset;
+	if (f->has_offset == LV_OPT_POINTER) {
+		void *p = lv_arena_alloc(d->arena, f->type->size);
+		if (!p)
+			return nomem(d);
+		int rc = decode(d, f->type, p, depth + 1);
+		if (rc == 0)
+			*(void **)slot = p;
+		return rc;
 	}
-	for (uint32_t i = 0; i < t->nfields; i++) {
+	int rc = decode(d, f->type, slot, depth + 1);
+	if (rc == 0 && f->has_offset >= 0)
+		*(bool *)((char *)out + f->has_offset) = true;
+	return rc;
+}
+
+/* An absent field's default, from the JSON text in the tables: read from
+ * a copy in the arena, like everything else. A null default leaves an
+ * optional field absent. */
+static int
+decode_default(dec *d, const lv_field *f, void *out, uint32_t depth)
+{
+	size_t n = strlen(f->default_json);
+	char *copy = lv_arena_alloc(d->arena, n + 1);
+	if (!copy)
+		return nomem(d);
+	memcpy(copy, f->default_json, n);
+	lv_jr saved = d->r;
+	lv__jr_init(&d->r, copy, n);
+	int rc = 0;
+	if (lv__jr_peek(&d->r) == LV_JR_NULL && f->has_offset != LV_REQUIRED)
+		rc = lv__jr_null(&d->r) ? 0 : syntax(d);
+	else
+		rc = decode_field(d, f, out, depth);
+	if (rc == 0 && !lv__jr_finish(&d->r))
+		rc = syntax(d);
+	d->r = saved;
+	return rc;
+}
+
+/* The field named key: fields mostly come in declaration order, so the
+ * search starts after the last one found. */
+static uint32_t
+find_field(const lv_type *t, const char *key, size_t n, uint32_t hint)
+{
+	for (uint32_t k = 0; k < t->nfields; k++) {
+		uint32_t i = hint + k < t->nfields ? hint + k : hint + k - t->nfields;
+		const char *name = t->fields[i].name;
+		if (strncmp(name, key, n) == 0 && name[n] == '\0')
+			return i;
+	}
+	return t->nfields;
+}
+
+static int
+decode_struct_fields(dec *d, const lv_type *t, void *out, uint32_t depth)
+{
+	bool small[64] = { false };
+	bool *seen = t->nfields <= 64 ? small : lv_arena_alloc(d->arena, t->nfields);
+	if (!seen)
+		return nomem(d);
+	if (!lv__jr_open(&d->r, '{'))
+		return syntax(d);
+	bool first = true;
+	uint32_t hint = 0;
+	int more;
+	while ((more = lv__jr_more(&d->r, '}', &first)) > 0) {
+		lv_str key = { NULL, 0 };
+		bool nul;
+		int rc = read_string(d, &key, &nul);
+		if (rc)
+			return rc;
+		if (!lv__jr_colon(&d->r))
+			return syntax(d);
+		uint32_t i = nul ? t->nfields : find_field(t, key.ptr, key.len, hint);
+		if (i == t->nfields || seen[i]) {
+			push_name(d, key.ptr);
+			if (i == t->nfields)
+				return fail(d, "unknown field");
+			return fail(d, "duplicate field");
+		}
+		seen[i] = true;
+		hint = i + 1;
 		const lv_field *f = &t->fields[i];
-		const json_t *v = json_object_get(j, f->name);
-		char *slot = (char *)out + f->offset;
 		size_t old = push_name(d, f->name);
-		int rc = 0;
-		if ((!v || json_is_null(v)) && f->has_offset != LV_REQUIRED) {
-			/* Absent (or null): leave the flag false and the pointer NULL,
-			 * unless a default fills it in. */
-			if (f->default_json && !(v && json_is_null(v)))
-				v = default_of(f);
-			else
-				v = NULL;
-			if (v && json_is_null(v))
-				v = NULL;
-		} else if (!v && f->default_json) {
-			v = default_of(f);
-			if (!v)
-				rc = nomem(d);
-		} else if (!v) {
-			rc = fail(d, "missing required field");
-		}
-		if (rc == 0 && v) {
-			if (f->has_offset == LV_OPT_POINTER) {
-				void *p = lv_arena_alloc(d->arena, f->type->size);
-				if (!p)
-					rc = nomem(d);
-				else if ((rc = decode(d, f->type, v, p, depth + 1)) == 0)
-					*(void **)slot = p;
-			} else {
-				rc = decode(d, f->type, v, slot, depth + 1);
-				if (rc == 0 && f->has_offset >= 0)
-					*(bool *)((char *)out + f->has_offset) = true;
-			}
-		}
+		if (f->has_offset != LV_REQUIRED && lv__jr_peek(&d->r) == LV_JR_NULL)
+			rc = lv__jr_null(&d->r) ? 0 : syntax(d);   /* null: absent */
+		else
+			rc = decode_field(d, f, out, depth);
+		if (rc)
+			return rc;
+		pop(d, old);
+	}
+	if (more < 0)
+		return syntax(d);
+	for (uint32_t i = 0; i < t->nfields; i++) {
+		if (seen[i])
+			continue;
+		const lv_field *f = &t->fields[i];
+		if (!f->default_json && f->has_offset != LV_REQUIRED)
+			continue;   /* absent: the flag stays false, the pointer NULL */
+		size_t old = push_name(d, f->name);
+		if (!f->default_json)
+			return fail(d, "missing required field");
+		int rc = decode_default(d, f, out, depth);
 		if (rc)
 			return rc;
 		pop(d, old);
@@ -227,187 +316,323 @@ decode_struct_fields(dec *d, const lv_type *t, const json_t *j, void *out, uint3
 	return 0;
 }
 
+/* Room for item n of a list or map being read: arrays double in the
+ * arena (what they leave behind is freed with it). */
+static void *
+grow(dec *d, void *items, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return items;
+	size_t ncap = *cap ? *cap * 2 : 4;
+	if (ncap > d->lim.max_items)
+		ncap = d->lim.max_items;
+	void *grown = lv_arena_alloc(d->arena, ncap * size);
+	if (grown && n)
+		memcpy(grown, items, n * size);
+	*cap = ncap;
+	return grown;
+}
+
 static int
-decode(dec *d, const lv_type *t, const json_t *j, void *out, uint32_t depth)
+cmp_str(const void *a, const void *b)
+{
+	const lv_str *x = *(const lv_str *const *)a, *y = *(const lv_str *const *)b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->ptr, y->ptr, n);
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* A key given twice in a map, or NULL. */
+static const lv_str *
+duplicate_key(dec *d, const lv_str *keys, size_t n, int *rc)
+{
+	*rc = 0;
+	if (n <= 8) {
+		for (size_t i = 1; i < n; i++)
+			for (size_t j = 0; j < i; j++)
+				if (keys[i].len == keys[j].len &&
+				    memcmp(keys[i].ptr, keys[j].ptr, keys[i].len) == 0)
+					return &keys[i];
+		return NULL;
+	}
+	const lv_str **sorted = lv_arena_alloc(d->arena, n * sizeof *sorted);
+	if (!sorted) {
+		*rc = nomem(d);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = &keys[i];
+	qsort(sorted, n, sizeof *sorted, cmp_str);
+	for (size_t i = 1; i < n; i++)
+		if (cmp_str(&sorted[i - 1], &sorted[i]) == 0)
+			return sorted[i];
+	return NULL;
+}
+
+static int
+decode_list(dec *d, const lv_type *t, void *out, uint32_t depth)
+{
+	struct { size_t n; char *items; } *l = out;
+	size_t size = t->elem->size, n = 0, cap = 0;
+	char *items = NULL;
+	bool first = true;
+	int more;
+	if (!lv__jr_open(&d->r, '['))
+		return syntax(d);
+	while ((more = lv__jr_more(&d->r, ']', &first)) > 0) {
+		if (n == d->lim.max_items)
+			return fail(d, "list longer than %u items", d->lim.max_items);
+		if (!(items = grow(d, items, n, &cap, size)))
+			return nomem(d);
+		size_t old = push_index(d, n);
+		int rc = decode(d, t->elem, items + n * size, depth + 1);
+		if (rc)
+			return rc;
+		pop(d, old);
+		n++;
+	}
+	if (more < 0)
+		return syntax(d);
+	l->n = n;
+	l->items = items;
+	return 0;
+}
+
+static int
+decode_map(dec *d, const lv_type *t, void *out, uint32_t depth)
+{
+	struct { size_t n; lv_str *keys; char *values; } *m = out;
+	size_t size = t->elem->size, n = 0, kcap = 0, vcap = 0;
+	lv_str *keys = NULL;
+	char *values = NULL;
+	bool first = true;
+	int more;
+	if (!lv__jr_open(&d->r, '{'))
+		return syntax(d);
+	while ((more = lv__jr_more(&d->r, '}', &first)) > 0) {
+		if (n == d->lim.max_items)
+			return fail(d, "map larger than %u entries", d->lim.max_items);
+		if (!(keys = grow(d, keys, n, &kcap, sizeof *keys)) ||
+		    !(values = grow(d, values, n, &vcap, size)))
+			return nomem(d);
+		int rc = read_string(d, &keys[n], NULL);
+		if (rc)
+			return rc;
+		if (!lv__jr_colon(&d->r))
+			return syntax(d);
+		size_t old = push_name(d, keys[n].ptr);
+		rc = decode(d, t->elem, values + n * size, depth + 1);
+		if (rc)
+			return rc;
+		pop(d, old);
+		n++;
+	}
+	if (more < 0)
+		return syntax(d);
+	int rc;
+	const lv_str *dup = duplicate_key(d, keys, n, &rc);
+	if (rc)
+		return rc;
+	if (dup) {
+		push_name(d, dup->ptr);
+		return fail(d, "duplicate key");
+	}
+	m->n = n;
+	m->keys = keys;
+	m->values = values;
+	return 0;
+}
+
+static int
+decode(dec *d, const lv_type *t, void *out, uint32_t depth)
 {
 	if (depth > d->lim.max_depth)
 		return fail(d, "nested deeper than %u levels", d->lim.max_depth);
+	lv_jr_kind k = lv__jr_peek(&d->r);
+	lv_jr_num num;
+	lv_str s;
+	bool nul;
+	int rc;
 	switch (t->kind) {
 	case LV_K_VOID:
-		if (!json_is_null(j))
-			return fail(d, "expected null, got %s", json_kind(j));
-		return 0;
+		if (k != LV_JR_NULL)
+			return mismatch(d, "expected null");
+		return lv__jr_null(&d->r) ? 0 : syntax(d);
 	case LV_K_BOOL:
-		if (!json_is_boolean(j))
-			return fail(d, "expected bool, got %s", json_kind(j));
-		*(bool *)out = json_is_true(j);
-		return 0;
+		if (k != LV_JR_BOOL)
+			return mismatch(d, "expected bool");
+		return lv__jr_bool(&d->r, out) ? 0 : syntax(d);
 	case LV_K_INT:
-		/* jansson keeps integers that fit int64 as integers; anything
-		 * larger arrives as a real, which is out of range here. */
-		if (json_is_real(j)) {
-			double v = json_real_value(j);
-			if (v != floor(v))
-				return fail(d, "expected int, got a number with a fraction");
-			/* jansson keeps every int64 as an integer: an integral real
-			 * this large came from one that overflowed. */
-			if (v >= 9223372036854775808.0 || v <= -9223372036854775808.0)
+		if (k != LV_JR_NUMBER)
+			return mismatch(d, "expected int");
+		if (!lv__jr_number(&d->r, &num))
+			return syntax(d);
+		if (num.is_int) {
+			if (num.big)
 				return fail(d, "int out of range");
-			return fail(d, "expected int, got float");
+			*(int64_t *)out = num.i;
+			return 0;
 		}
-		if (!json_is_integer(j))
-			return fail(d, "expected int, got %s", json_kind(j));
-		*(int64_t *)out = json_integer_value(j);
-		return 0;
+		if (num.d != floor(num.d))
+			return fail(d, "expected int, got a number with a fraction");
+		if (num.d >= 9223372036854775808.0 || num.d <= -9223372036854775808.0)
+			return fail(d, "int out of range");
+		return fail(d, "expected int, got float");
 	case LV_K_FLOAT:
-		if (!json_is_number(j))
-			return fail(d, "expected float, got %s", json_kind(j));
-		*(double *)out = json_number_value(j);
+		if (k != LV_JR_NUMBER)
+			return mismatch(d, "expected float");
+		if (!lv__jr_number(&d->r, &num))
+			return syntax(d);
+		if (num.range)
+			return fail(d, "number out of range");
+		*(double *)out = num.is_int && !num.big ? (double)num.i : num.d;
 		return 0;
-	case LV_K_STRING: {
-		if (!json_is_string(j))
-			return fail(d, "expected string, got %s", json_kind(j));
-		size_t n = json_string_length(j);
-		if (n > d->lim.max_string)
+	case LV_K_STRING:
+		if (k != LV_JR_STRING)
+			return mismatch(d, "expected string");
+		if ((rc = read_string(d, &s, &nul)))
+			return rc;
+		if (s.len > d->lim.max_string)
 			return fail(d, "string longer than %u bytes", d->lim.max_string);
-		if (memchr(json_string_value(j), '\0', n))
+		if (nul)
 			return fail(d, "string contains a NUL character");
-		/* jansson has checked UTF-8. */
-		*(lv_str *)out = (lv_str){ json_string_value(j), n };
+		*(lv_str *)out = s;
 		return 0;
-	}
 	case LV_K_BYTES: {
-		if (!json_is_string(j))
-			return fail(d, "expected bytes (a base64 string), got %s", json_kind(j));
-		const char *s = json_string_value(j);
-		size_t n = json_string_length(j);
-		if (!b64_valid(s, n))
+		if (k != LV_JR_STRING)
+			return mismatch(d, "expected bytes (a base64 string)");
+		if ((rc = read_string(d, &s, NULL)))
+			return rc;
+		if (!b64_valid(s.ptr, s.len))
 			return fail(d, "invalid base64");
-		size_t pad = n ? (s[n - 1] == '=') + (s[n - 2] == '=') : 0;
-		size_t want = n / 4 * 3 - pad;
+		size_t pad = s.len ? (s.ptr[s.len - 1] == '=') + (s.ptr[s.len - 2] == '=') : 0;
+		size_t want = s.len / 4 * 3 - pad;
 		if (want > d->lim.max_string)
 			return fail(d, "bytes longer than %u bytes", d->lim.max_string);
 		/* lws writes a terminating NUL and wants room to spare. */
 		uint8_t *buf = lv_arena_alloc(d->arena, want + 4);
 		if (!buf)
 			return nomem(d);
-		int got = n ? lws_b64_decode_string_len(s, (int)n, (char *)buf, (int)(want + 4)) : 0;
+		int got = s.len ? lws_b64_decode_string_len(s.ptr, (int)s.len, (char *)buf,
+		                                            (int)(want + 4)) : 0;
 		if (got < 0 || (size_t)got != want)
 			return fail(d, "invalid base64");
 		*(lv_bytes *)out = (lv_bytes){ buf, want };
 		return 0;
 	}
 	case LV_K_JSON:
-		*(json_t **)out = (json_t *)j;
-		return 0;
-	case LV_K_ENUM: {
-		if (!json_is_string(j))
-			return fail(d, "expected %s (a string), got %s", t->name, json_kind(j));
-		const char *s = json_string_value(j);
-		for (uint32_t i = 0; i < t->nmembers; i++)
-			if (strcmp(s, t->members[i]) == 0) {
+		return decode_json(d, out);
+	case LV_K_ENUM:
+		if (k != LV_JR_STRING)
+			return mismatch(d, "expected %s (a string)", t->name);
+		if ((rc = read_string(d, &s, &nul)))
+			return rc;
+		for (uint32_t i = 0; i < t->nmembers && !nul; i++)
+			if (strncmp(t->members[i], s.ptr, s.len) == 0 &&
+			    t->members[i][s.len] == '\0') {
 				*(int *)out = (int)i;
 				return 0;
 			}
-		return fail(d, "'%.64s' is not a member of %s", s, t->name);
-	}
+		return fail(d, "'%.64s' is not a member of %s", s.ptr, t->name);
 	case LV_K_STRUCT:
-		return decode_struct_fields(d, t, j, out, depth);
-	case LV_K_LIST: {
-		if (!json_is_array(j))
-			return fail(d, "expected list, got %s", json_kind(j));
-		size_t n = json_array_size(j);
-		if (n > d->lim.max_items)
-			return fail(d, "list longer than %u items", d->lim.max_items);
-		struct { size_t n; char *items; } *l = out;
-		l->n = 0;
-		l->items = n ? lv_arena_alloc(d->arena, n * t->elem->size) : NULL;
-		if (n && !l->items)
-			return nomem(d);
-		for (size_t i = 0; i < n; i++) {
-			size_t old = push_index(d, i);
-			int rc = decode(d, t->elem, json_array_get(j, i),
-			                l->items + i * t->elem->size, depth + 1);
-			if (rc)
-				return rc;
-			pop(d, old);
-		}
-		l->n = n;
-		return 0;
-	}
-	case LV_K_MAP: {
-		if (!json_is_object(j))
-			return fail(d, "expected map (an object), got %s", json_kind(j));
-		size_t n = json_object_size(j);
-		if (n > d->lim.max_items)
-			return fail(d, "map larger than %u entries", d->lim.max_items);
-		struct { size_t n; lv_str *keys; char *values; } *m = out;
-		m->n = 0;
-		m->keys = n ? lv_arena_alloc(d->arena, n * sizeof *m->keys) : NULL;
-		m->values = n ? lv_arena_alloc(d->arena, n * t->elem->size) : NULL;
-		if (n && (!m->keys || !m->values))
-			return nomem(d);
-		const char *key;
-		json_t *val;
-		size_t i = 0;
-		json_object_foreach((json_t *)j, key, val) {
-			size_t old = push_name(d, key);
-			m->keys[i] = (lv_str){ key, strlen(key) };
-			int rc = decode(d, t->elem, val, m->values + i * t->elem->size, depth + 1);
-			if (rc)
-				return rc;
-			pop(d, old);
-			i++;
-		}
-		m->n = n;
-		return 0;
-	}
+		if (k != LV_JR_OBJECT)
+			return mismatch(d, "expected %s object", t->name);
+		return decode_struct_fields(d, t, out, depth);
+	case LV_K_LIST:
+		if (k != LV_JR_LIST)
+			return mismatch(d, "expected list");
+		return decode_list(d, t, out, depth);
+	case LV_K_MAP:
+		if (k != LV_JR_OBJECT)
+			return mismatch(d, "expected map (an object)");
+		return decode_map(d, t, out, depth);
 	}
 	return fail(d, "unknown type");
 }
 
-static void
-init_dec(dec *d, lv_arena *a, const lv_limits *lim, lv_error *err)
+/* Decodes text (copied into the arena) as t, or as the fields of t. */
+static int
+decode_text(const lv_type *t, bool fields, const char *text, size_t n, void *out,
+            lv_arena *a, const lv_limits *lim, lv_error *err)
 {
-	memset(d, 0, sizeof *d);
-	d->arena = a;
-	d->err = err;
+	dec d;
+	memset(&d, 0, sizeof d);
+	d.arena = a;
+	d.err = err;
 	if (lim)
-		d->lim = *lim;
-	if (!d->lim.max_depth) d->lim.max_depth = DEFAULT_DEPTH;
-	if (!d->lim.max_items) d->lim.max_items = DEFAULT_ITEMS;
-	if (!d->lim.max_string) d->lim.max_string = DEFAULT_STRING;
+		d.lim = *lim;
+	if (!d.lim.max_depth) d.lim.max_depth = DEFAULT_DEPTH;
+	if (!d.lim.max_items) d.lim.max_items = DEFAULT_ITEMS;
+	if (!d.lim.max_string) d.lim.max_string = DEFAULT_STRING;
 	err->code = 0;
 	err->path[0] = err->message[0] = '\0';
+	memset(out, 0, t->size);
+	if (!text) {
+		text = "{}";
+		n = 2;
+	}
+	char *copy = lv__arena_take(a, n + 1);
+	if (!copy)
+		return nomem(&d);
+	memcpy(copy, text, n);
+	copy[n] = '\0';
+	lv__jr_init(&d.r, copy, n);
+	int rc;
+	if (!fields)
+		rc = decode(&d, t, out, 0);
+	else if (lv__jr_peek(&d.r) != LV_JR_OBJECT)
+		rc = mismatch(&d, "arguments must be an object of named values");
+	else
+		rc = decode_struct_fields(&d, t, out, 0);
+	if (rc == 0 && !lv__jr_finish(&d.r))
+		rc = syntax(&d);
+	return rc;
+}
+
+int
+lv_decode_text(const lv_type *t, const char *text, size_t n, void *out, lv_arena *a,
+               const lv_limits *lim, lv_error *err)
+{
+	return decode_text(t, false, text ? text : "", text ? n : 0, out, a, lim, err);
+}
+
+int
+lv_decode_fields_text(const lv_type *t, const char *text, size_t n, void *out,
+                      lv_arena *a, const lv_limits *lim, lv_error *err)
+{
+	return decode_text(t, true, text, n, out, a, lim, err);
+}
+
+/* A parsed value goes back to text and through the one decoder. */
+static int
+decode_json_value(const lv_type *t, bool fields, const json_t *j, void *out, lv_arena *a,
+                  const lv_limits *lim, lv_error *err)
+{
+	if (!j)
+		return decode_text(t, fields, fields ? NULL : "", 0, out, a, lim, err);
+	char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!text) {
+		memset(out, 0, t->size);
+		*err = (lv_error){ .code = LV_ENOMEM, .message = "out of memory" };
+		return LV_ENOMEM;
+	}
+	int rc = decode_text(t, fields, text, strlen(text), out, a, lim, err);
+	free(text);
+	return rc;
 }
 
 int
 lv_decode(const lv_type *t, const json_t *j, void *out, lv_arena *a,
           const lv_limits *lim, lv_error *err)
 {
-	dec d;
-	init_dec(&d, a, lim, err);
-	memset(out, 0, t->size);
-	return decode(&d, t, j, out, 0);
+	return decode_json_value(t, false, j, out, a, lim, err);
 }
 
 int
 lv_decode_fields(const lv_type *t, const json_t *obj, void *out, lv_arena *a,
                  const lv_limits *lim, lv_error *err)
 {
-	dec d;
-	init_dec(&d, a, lim, err);
-	memset(out, 0, t->size);
-	if (!obj) {
-		json_t *empty = json_object();
-		int rc = decode_struct_fields(&d, t, empty, out, 0);
-		json_decref(empty);
-		return rc;
-	}
-	if (!json_is_object(obj))
-		return fail(&d, "arguments must be an object of named values, got %s",
-		            json_kind(obj));
-	return decode_struct_fields(&d, t, obj, out, 0);
+	return decode_json_value(t, true, obj, out, a, lim, err);
 }
 
 /* ---- encoding ------------------------------------------------------------------ */

@@ -75,15 +75,22 @@ struct lv_arena_block {
 	max_align_t data[];
 };
 
+struct lv_arena_cleanup {
+	lv_arena_cleanup *next;
+	void (*fn)(void *);
+	void *p;
+};
+
 void
 lv_arena_init(lv_arena *a)
 {
 	a->head = NULL;
 	a->used = 0;
+	a->cleanups = NULL;
 }
 
 void *
-lv_arena_alloc(lv_arena *a, size_t n)
+lv__arena_take(lv_arena *a, size_t n)
 {
 	lv_arena_block *b = a->head;
 	size_t align = sizeof(max_align_t);
@@ -105,24 +112,59 @@ lv_arena_alloc(lv_arena *a, size_t n)
 	void *p = (char *)b->data + b->used;
 	b->used += n;
 	a->used += n;
-	memset(p, 0, n);
+	return p;
+}
+
+void *
+lv_arena_alloc(lv_arena *a, size_t n)
+{
+	void *p = lv__arena_take(a, n);
+	if (p)
+		memset(p, 0, n ? n : 1);
 	return p;
 }
 
 lv_str
 lv_arena_strdup(lv_arena *a, lv_str s)
 {
-	char *p = lv_arena_alloc(a, s.len + 1);
+	char *p = lv__arena_take(a, s.len + 1);
 	if (!p)
 		return (lv_str){ NULL, 0 };
 	if (s.len)
 		memcpy(p, s.ptr, s.len);
+	p[s.len] = '\0';
 	return (lv_str){ p, s.len };
+}
+
+int
+lv_arena_on_free(lv_arena *a, void (*fn)(void *), void *p)
+{
+	lv_arena_cleanup *c = lv__arena_take(a, sizeof *c);
+	if (!c) {
+		fn(p);
+		return -1;
+	}
+	c->fn = fn;
+	c->p = p;
+	c->next = a->cleanups;
+	a->cleanups = c;
+	return 0;
+}
+
+static void
+run_cleanups(lv_arena *a)
+{
+	while (a->cleanups) {
+		lv_arena_cleanup *c = a->cleanups;
+		a->cleanups = c->next;
+		c->fn(c->p);
+	}
 }
 
 void
 lv_arena_free(lv_arena *a)
 {
+	run_cleanups(a);
 	lv_arena_block *b = a->head;
 	while (b) {
 		lv_arena_block *next = b->next;
@@ -130,6 +172,24 @@ lv_arena_free(lv_arena *a)
 		b = next;
 	}
 	a->head = NULL;
+	a->used = 0;
+}
+
+void
+lv__arena_reset(lv_arena *a)
+{
+	run_cleanups(a);
+	lv_arena_block *b = a->head;
+	if (!b)
+		return;
+	/* Keeps the oldest block, which is the first one made. */
+	while (b->next) {
+		lv_arena_block *next = b->next;
+		a->head = next;
+		free(b);
+		b = next;
+	}
+	b->used = 0;
 	a->used = 0;
 }
 
