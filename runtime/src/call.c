@@ -98,18 +98,31 @@ encode_args(lv_buf *b, const lv_endpoint *ep, const void *args, lv_error *err)
 
 /* ---- calls ------------------------------------------------------------------------ */
 
-static lv_call *
-call_new(lv_server *s, lv_conn *c, const lv_endpoint *ep, lv_via via)
+/* Calls are kept for reuse, with the first block of their arena, up to
+ * CALL_POOL of them: most calls then allocate nothing. */
+#define CALL_POOL 64
+
+lv_call *
+lv__call_new(lv_server *s, lv_conn *c, const lv_endpoint *ep, lv_via via)
 {
-	lv_call *call = calloc(1, sizeof *call);
-	if (!call)
-		return NULL;
+	lv_call *call = s->call_pool;
+	if (call) {
+		s->call_pool = call->pool_next;
+		s->ncall_pool--;
+		lv_arena arena = call->arena;
+		memset(call, 0, sizeof *call);
+		call->arena = arena;
+	} else {
+		call = calloc(1, sizeof *call);
+		if (!call)
+			return NULL;
+		lv_arena_init(&call->arena);
+	}
 	call->server = s;
 	call->conn = c ? lv_conn_ref(c) : NULL;
 	call->ep = ep;
 	call->via = via;
 	call->id = -1;
-	lv_arena_init(&call->arena);
 	atomic_init(&call->replied, false);
 	return call;
 }
@@ -117,6 +130,7 @@ call_new(lv_server *s, lv_conn *c, const lv_endpoint *ep, lv_via via)
 void
 lv__call_free(lv_call *call)
 {
+	lv_server *s = call->server;
 	if (call->conn) {
 		if (call->via == LV_VIA_CALL && call->conn->pending)
 			call->conn->pending--;
@@ -124,8 +138,26 @@ lv__call_free(lv_call *call)
 	}
 	json_decref(call->args_json);
 	json_decref(call->cmds);
+	if (s->ncall_pool < CALL_POOL && lv__arena_reset(&call->arena, 8192)) {
+		call->pool_next = s->call_pool;
+		s->call_pool = call;
+		s->ncall_pool++;
+		return;
+	}
 	lv_arena_free(&call->arena);
 	free(call);
+}
+
+void
+lv__call_pool_free(lv_server *s)
+{
+	while (s->call_pool) {
+		lv_call *call = s->call_pool;
+		s->call_pool = call->pool_next;
+		lv_arena_free(&call->arena);
+		free(call);
+	}
+	s->ncall_pool = 0;
 }
 
 lv_conn *lv_call_conn(lv_call *call) { return call->conn; }
@@ -175,8 +207,12 @@ complete(lv_call *call, int status, const char *result_json)
 	lv_conn *c = call->conn;
 	const char *fn = call->ep->name;
 	char msg[300];
-	lv_buf b;
-	lv_buf_init(&b);
+	/* The loop's scratch buffer: taken, so that anything this answer
+	 * sets off cannot write into it too. */
+	lv_buf b = s->scratch;
+	lv_buf_init(&s->scratch);
+	b.len = 0;
+	b.failed = false;
 
 	if (status == 0 && !result_json && call->via != LV_VIA_SEND && call->via != LV_VIA_EVENT) {
 		lv_error err;
@@ -207,28 +243,39 @@ complete(lv_call *call, int status, const char *result_json)
 			break;
 		}
 		{
-			lv_buf out;
-			lv_buf_init(&out);
-			char head[64];
-			snprintf(head, sizeof head, "{\"t\":\"ret\",\"id\":%lld,\"ok\":true,\"value\":",
-			         (long long)call->id);
-			lv_buf_puts(&out, head);
-			if (result_json)
-				lv_buf_puts(&out, result_json);
-			else
-				lv_buf_append(&out, b.data, b.len);
-			if (call->cmds) {
-				char *cmds = json_dumps(call->cmds, JSON_COMPACT);
-				lv_buf_puts(&out, ",\"cmds\":");
-				lv_buf_puts(&out, cmds ? cmds : "[]");
-				free(cmds);
-			}
-			lv_buf_puts(&out, "}");
-			lv_msg *m = out.failed ? NULL : lv__msg_new(out.data, out.len, LV_MSG_RELIABLE);
-			if (m)
+			/* {"t":"ret","id":N,"ok":true,"value":V[,"cmds":C]} built
+			 * straight into the message. */
+			static const char h1[] = "{\"t\":\"ret\",\"id\":";
+			static const char h2[] = ",\"ok\":true,\"value\":";
+			char id[24];
+			size_t idn = lv__i64_dec(id, call->id);
+			const char *value = result_json ? result_json : b.data;
+			size_t vn = result_json ? strlen(result_json) : b.len;
+			char *cmds = call->cmds ? json_dumps(call->cmds, JSON_COMPACT) : NULL;
+			size_t cn = cmds ? strlen(cmds) + 8 : 0;
+			lv_msg *m = (value || !vn) && !b.failed ?
+			            lv__msg_alloc(sizeof h1 - 1 + idn + sizeof h2 - 1 + vn + cn + 1,
+			                          LV_MSG_RELIABLE) : NULL;
+			if (m) {
+				char *o = m->data;
+				memcpy(o, h1, sizeof h1 - 1);
+				o += sizeof h1 - 1;
+				memcpy(o, id, idn);
+				o += idn;
+				memcpy(o, h2, sizeof h2 - 1);
+				o += sizeof h2 - 1;
+				memcpy(o, value, vn);
+				o += vn;
+				if (cmds) {
+					memcpy(o, ",\"cmds\":", 8);
+					memcpy(o + 8, cmds, cn - 8);
+					o += cn;
+				}
+				*o = '}';
 				lv__conn_queue(c, m);
-			lv__msg_unref(m);
-			lv_buf_free(&out);
+				lv__msg_unref(m);
+			}
+			free(cmds);
 		}
 		break;
 	case LV_VIA_SEND:
@@ -272,7 +319,10 @@ complete(lv_call *call, int status, const char *result_json)
 		break;
 	}
 	}
-	lv_buf_free(&b);
+	if (!s->scratch.data && b.cap <= LV_WBUF)
+		s->scratch = b;
+	else
+		lv_buf_free(&b);
 	lv__call_free(call);
 }
 
@@ -751,7 +801,7 @@ handle_call(lv_conn *c, const lv_frame *f, lv_via via, size_t len)
 	if (f->args && f->args_kind != LV_JR_OBJECT)
 		FAIL(LV_EINVALID_ARGUMENT, "args", "%s: args must be an object of named values", fn);
 
-	lv_call *call = call_new(s, c, ep, via);
+	lv_call *call = lv__call_new(s, c, ep, via);
 	if (!call)
 		FAIL(LV_ENOMEM, NULL, "%s: out of memory", fn);
 	call->id = (int64_t)id;
@@ -881,7 +931,7 @@ lv__dispatch(lv_conn *c, const char *text, size_t len)
 void
 lv__run_event(lv_server *s, const lv_endpoint *ep, json_t *args, lv_conn *conn)
 {
-	lv_call *call = call_new(s, conn, ep, LV_VIA_EVENT);
+	lv_call *call = lv__call_new(s, conn, ep, LV_VIA_EVENT);
 	if (!call)
 		return;
 	call->args_json = json_incref(args);

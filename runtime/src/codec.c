@@ -67,35 +67,45 @@ syntax(dec *d)
 	            d->r.err ? d->r.err : "unexpected end of input");
 }
 
-/* Path segments: ".name" or "[index]"; the first name has no dot. */
+/* Path segments: ".name" or "[index]"; the first name has no dot. Room
+ * is kept for the "..." that marks a cut path. Returns the old length. */
+static size_t
+path_push(char *path, size_t cap, size_t *plen, bool *cut, const char *name, size_t index)
+{
+	size_t old = *plen;
+	char seg[24];
+	size_t n, lead = 0;
+	if (name) {
+		n = strlen(name);
+		lead = old ? 1 : 0;
+	} else {
+		seg[0] = '[';
+		n = 1 + lv__u64_dec(seg + 1, index);
+		seg[n++] = ']';
+	}
+	if (old + lead + n + 1 > cap - 3) {
+		if (cut)
+			*cut = true;
+		return old;
+	}
+	if (lead)
+		path[old] = '.';
+	memcpy(path + old + lead, name ? name : seg, n);
+	*plen = old + lead + n;
+	path[*plen] = '\0';
+	return old;
+}
+
 static size_t
 push_name(dec *d, const char *name)
 {
-	size_t old = d->plen;
-	int n = snprintf(d->path + d->plen, sizeof d->path - d->plen, "%s%s",
-	                 d->plen ? "." : "", name);
-	/* Room is kept for the "..." that marks a cut path. */
-	if (n < 0 || (size_t)n >= sizeof d->path - d->plen - 3) {
-		d->path[old] = '\0';
-		d->path_cut = true;
-		return old;
-	}
-	d->plen += (size_t)n;
-	return old;
+	return path_push(d->path, sizeof d->path, &d->plen, &d->path_cut, name, 0);
 }
 
 static size_t
 push_index(dec *d, size_t i)
 {
-	size_t old = d->plen;
-	int n = snprintf(d->path + d->plen, sizeof d->path - d->plen, "[%zu]", i);
-	if (n < 0 || (size_t)n >= sizeof d->path - d->plen - 3) {
-		d->path[old] = '\0';
-		d->path_cut = true;
-		return old;
-	}
-	d->plen += (size_t)n;
-	return old;
+	return path_push(d->path, sizeof d->path, &d->plen, &d->path_cut, NULL, i);
 }
 
 static void
@@ -656,15 +666,7 @@ enc_fail(enc *e, const char *msg)
 static size_t
 enc_push(enc *e, const char *name, size_t index, bool is_index)
 {
-	size_t old = e->plen;
-	int n = is_index ? snprintf(e->path + old, sizeof e->path - old, "[%zu]", index)
-	                 : snprintf(e->path + old, sizeof e->path - old, "%s%s",
-	                            old ? "." : "", name);
-	if (n > 0 && (size_t)n < sizeof e->path - old)
-		e->plen += (size_t)n;
-	else
-		e->path[old] = '\0';
-	return old;
+	return path_push(e->path, sizeof e->path, &e->plen, NULL, is_index ? NULL : name, index);
 }
 
 static void
@@ -745,8 +747,7 @@ encode(enc *e, const lv_type *t, const void *v, uint32_t depth)
 		lv_buf_puts(e->b, *(const bool *)v ? "true" : "false");
 		return 0;
 	case LV_K_INT:
-		lv_buf_append(e->b, num, (size_t)snprintf(num, sizeof num, "%" PRId64,
-		                                          *(const int64_t *)v));
+		lv_buf_append(e->b, num, lv__i64_dec(num, *(const int64_t *)v));
 		return 0;
 	case LV_K_FLOAT: {
 		double x = *(const double *)v;

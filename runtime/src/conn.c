@@ -10,7 +10,7 @@
 /* ---- messages --------------------------------------------------------------- */
 
 lv_msg *
-lv__msg_new(const char *payload, size_t n, lv_msg_kind kind)
+lv__msg_alloc(size_t n, lv_msg_kind kind)
 {
 	lv_msg *m = malloc(sizeof *m + n + 1);
 	if (!m)
@@ -18,8 +18,16 @@ lv__msg_new(const char *payload, size_t n, lv_msg_kind kind)
 	atomic_init(&m->refs, 1);
 	m->kind = kind;
 	m->len = n;
-	memcpy(m->data, payload, n);
 	m->data[n] = '\0';
+	return m;
+}
+
+lv_msg *
+lv__msg_new(const char *payload, size_t n, lv_msg_kind kind)
+{
+	lv_msg *m = lv__msg_alloc(n, kind);
+	if (m)
+		memcpy(m->data, payload, n);
 	return m;
 }
 
@@ -43,8 +51,12 @@ static size_t
 frame_len(const lv_qent *e, char *prefix, size_t *prefix_len)
 {
 	*prefix_len = 0;
-	if (e->seq)
-		*prefix_len = (size_t)snprintf(prefix, 32, "{\"seq\":%llu,", (unsigned long long)e->seq);
+	if (e->seq) {
+		memcpy(prefix, "{\"seq\":", 7);
+		size_t n = 7 + lv__u64_dec(prefix + 7, e->seq);
+		prefix[n++] = ',';
+		*prefix_len = n;
+	}
 	size_t n = e->seq ? *prefix_len + e->m->len - 1 : e->m->len;
 	return (n < 126 ? 2 : n < 65536 ? 4 : 10) + n;
 }
@@ -485,13 +497,14 @@ lv__conn_writable(lv_conn *c)
 	char prefix[32];
 	size_t plen;
 	if (c->ack_due) {
-		char ack[48];
-		int n = snprintf(ack, sizeof ack, "{\"t\":\"ack\",\"seq\":%llu}",
-		                 (unsigned long long)c->in_last);
+		static const char head[] = "{\"t\":\"ack\",\"seq\":";
+		size_t n = sizeof head - 1;
+		memcpy(out + used + 2, head, n);
+		n += lv__u64_dec((char *)out + used + 2 + n, c->in_last);
+		out[used + 2 + n++] = '}';
 		out[used++] = 0x81;
 		out[used++] = (unsigned char)n;
-		memcpy(out + used, ack, (size_t)n);
-		used += (size_t)n;
+		used += n;
 		c->ack_due = false;
 	}
 	while (c->qsent < c->qlen) {

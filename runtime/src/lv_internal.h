@@ -20,10 +20,15 @@ void lv__log(lv_server *s, lv_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define LV_LOG(s, lvl, ...) lv__log((s), (lvl), __VA_ARGS__)
 
+/* Writes v in decimal (at most 20 bytes, no NUL); returns the length. */
+size_t lv__u64_dec(char *out, uint64_t v);
+size_t lv__i64_dec(char *out, int64_t v);
+
 /* Arena memory that is not zeroed. */
 void *lv__arena_take(lv_arena *a, size_t n);
-/* Frees all but the arena's first block, for reuse. */
-void lv__arena_reset(lv_arena *a);
+/* Empties the arena for reuse, keeping its first block if that holds at
+ * most `keep` bytes; false when nothing was kept. */
+bool lv__arena_reset(lv_arena *a, size_t keep);
 
 /* ---- reading JSON text (json.c) ------------------------------------------- */
 
@@ -99,6 +104,8 @@ typedef struct {
 	uint64_t seq;               /* 0: not numbered */
 } lv_qent;
 
+/* A message of n bytes (and a NUL) for the caller to fill. */
+lv_msg *lv__msg_alloc(size_t n, lv_msg_kind kind);
 /* Copies payload (JSON text) into a new message with one reference. */
 lv_msg *lv__msg_new(const char *payload, size_t n, lv_msg_kind kind);
 lv_msg *lv__msg_ref(lv_msg *m);
@@ -231,7 +238,12 @@ struct lv_call {
 	void *early;                /* an answer given before the handler returned */
 	bool done;
 	atomic_bool replied;        /* lv_call_reply was called (any thread) */
+	lv_call *pool_next;         /* in the server's pool of calls for reuse */
 };
+
+/* A call (from the server's pool) for endpoint ep. */
+lv_call *lv__call_new(lv_server *s, lv_conn *c, const lv_endpoint *ep, lv_via via);
+void lv__call_pool_free(lv_server *s);
 
 /* Runs a call's handler and answers it, unless the handler deferred. */
 void lv__invoke(lv_call *call);
@@ -298,6 +310,9 @@ struct lv_server {
 	lv_log_level log_level;
 	double *http_buckets;       /* rate limits of HTTP rpc, per endpoint */
 	int64_t *http_bucket_us;
+	lv_call *call_pool;         /* freed calls kept for reuse */
+	uint32_t ncall_pool;
+	lv_buf scratch;             /* the loop's buffer for answers being encoded */
 	struct lv_pending_auth *pending_auth; /* upgrades between their HTTP
 	                                         request and ESTABLISHED */
 };

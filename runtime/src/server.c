@@ -669,22 +669,16 @@ http_body_done(lv_server *s, lv_http *h)
 		           "endpoint needs" : "this endpoint needs a signed-in caller");
 		return;
 	}
-	lv_call *call = calloc(1, sizeof *call);
+	lv_call *call = lv__call_new(s, NULL, ep, LV_VIA_HTTP);
 	if (!call) {
 		json_decref(args);
 		http_error(h, 500, "internal", "out of memory");
 		return;
 	}
-	call->server = s;
-	call->ep = ep;
-	call->via = LV_VIA_HTTP;
 	call->http = h;
-	call->id = -1;
 	call->identity = h->auth->identity;
 	call->roles = h->auth->roles;
 	call->nroles = h->auth->nroles;
-	lv_arena_init(&call->arena);
-	atomic_init(&call->replied, false);
 	call->args_json = args;
 	call->args = lv_arena_alloc(&call->arena, ep->args->size);
 	call->result = ep->result ? lv_arena_alloc(&call->arena, ep->result->size) : NULL;
@@ -1181,6 +1175,8 @@ lv_server_free(lv_server *s)
 	free(s->ep_stats);
 	free(s->http_buckets);
 	free(s->http_bucket_us);
+	lv__call_pool_free(s);
+	lv_buf_free(&s->scratch);
 	free(s);
 }
 

@@ -67,6 +67,31 @@ lv__utf8_valid(const char *s, size_t n)
 	return true;
 }
 
+/* ---- numbers ------------------------------------------------------------------ */
+
+size_t
+lv__u64_dec(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+size_t
+lv__i64_dec(char *out, int64_t v)
+{
+	if (v >= 0)
+		return lv__u64_dec(out, (uint64_t)v);
+	out[0] = '-';
+	return 1 + lv__u64_dec(out + 1, 0 - (uint64_t)v);
+}
+
 /* ---- arena ------------------------------------------------------------------- */
 
 struct lv_arena_block {
@@ -175,22 +200,27 @@ lv_arena_free(lv_arena *a)
 	a->used = 0;
 }
 
-void
-lv__arena_reset(lv_arena *a)
+bool
+lv__arena_reset(lv_arena *a, size_t keep)
 {
 	run_cleanups(a);
 	lv_arena_block *b = a->head;
 	if (!b)
-		return;
-	/* Keeps the oldest block, which is the first one made. */
+		return true;
+	/* Keeps the oldest block, the first one made, if it is small. */
 	while (b->next) {
 		lv_arena_block *next = b->next;
 		a->head = next;
 		free(b);
 		b = next;
 	}
+	if (b->cap > keep) {
+		lv_arena_free(a);
+		return false;
+	}
 	b->used = 0;
 	a->used = 0;
+	return true;
 }
 
 /* ---- buffers ------------------------------------------------------------------- */
