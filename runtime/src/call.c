@@ -825,12 +825,17 @@ handle_call(lv_conn *c, const lv_frame *f, lv_via via, size_t len)
 }
 
 /* Messages other than calls, sends and acks are rare: they are read into
- * a jansson tree. Well-formed JSON that jansson refuses by default (an int
- * past int64, a NUL in a string) is read leniently. */
+ * a jansson tree. A hello is read strictly; in a cret, well-formed JSON
+ * that jansson refuses by default (an int past int64, a NUL in a string) is
+ * read leniently, and the decoder then names what is wrong. */
 static void
 dispatch_tree(lv_conn *c, const char *text, size_t len)
 {
 	json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+	if (!msg && !c->hello) {   /* a hello is read strictly */
+		lv__conn_close(c, 4400, "hello first: the first message was not JSON");
+		return;
+	}
 	if (!msg)
 		msg = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL |
 		                 JSON_ALLOW_NUL, NULL);

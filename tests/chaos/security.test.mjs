@@ -287,7 +287,7 @@ describe('bad input inside a message', () => {
       a.send('{"t":"call","id":1,"fn":"measure","args":{"text":"\\ud800"},"seq":1}');
       const e = await a.next((m) => m.t === 'error');
       assert.equal(e.error.code, 'invalid_argument');
-      assert.match(e.error.message, /malformed JSON.*Unicode/);
+      assert.match(e.error.message, /^malformed JSON at byte 50: invalid \\u escape$/);
       assert.equal(a.closeInfo, null);
       // the number was not taken by the message the server could not read
       a.send({ t: 'call', id: 2, fn: 'measure', args: { text: 'ok' }, seq: 1 });

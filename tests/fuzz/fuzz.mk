@@ -106,8 +106,9 @@ $(FB)/replay_frontend: $(FB)/replay-obj/fuzz/replay_main.o \
 -include $(shell find $(FB) -name '*.d' 2>/dev/null)
 
 # ---- the message decoder -----------------------------------------------------
-# fuzz_decoder: bytes -> JSON -> every endpoint's arguments and every type of
-# tests/codegen/codec.lv through lv_decode, and what decodes round-trips.
+# fuzz_decoder: bytes -> every endpoint's arguments and every type of
+# tests/codegen/codec.lv through lv_decode_text, checked against jansson
+# and lv_decode, and what decodes round-trips.
 
 DB       := $(FB)/decoder
 DSEEDS   := tests/fuzz/corpus/decoder
