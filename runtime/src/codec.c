@@ -115,31 +115,43 @@ pop(dec *d, size_t old)
 	d->path[old] = '\0';
 }
 
-/* "expected WHAT, got KIND" for the value at the reader, once the value
- * is known to be well formed (else the syntax error is what is wrong). */
+/* "expected WHAT, got KIND" for the value at the reader. A literal, a
+ * number or a string is read first (a malformed one is a syntax error);
+ * an object or a list is named by its bracket, before anything in it. */
 static int
 mismatch(dec *d, const char *fmt, ...)
 {
 	const char *kind;
 	lv_jr_num num;
-	const char *at = d->r.p;
+	size_t n;
+	bool b;
 	switch (lv__jr_peek(&d->r)) {
 	case LV_JR_OBJECT: kind = "object"; break;
 	case LV_JR_LIST: kind = "list"; break;
-	case LV_JR_STRING: kind = "string"; break;
-	case LV_JR_BOOL: kind = "bool"; break;
-	case LV_JR_NULL: kind = "null"; break;
+	case LV_JR_STRING:
+		kind = "string";
+		if (!lv__jr_string(&d->r, NULL, 0, &n, NULL))
+			return syntax(d);
+		break;
+	case LV_JR_BOOL:
+		kind = "bool";
+		if (!lv__jr_bool(&d->r, &b))
+			return syntax(d);
+		break;
+	case LV_JR_NULL:
+		kind = "null";
+		if (!lv__jr_null(&d->r))
+			return syntax(d);
+		break;
 	case LV_JR_NUMBER:
 		if (!lv__jr_number(&d->r, &num))
 			return syntax(d);
-		d->r.p = at;
 		kind = num.is_int && !num.big ? "int" : "float";
 		break;
 	default:
+		lv__jr_expected_value(&d->r);
 		return syntax(d);
 	}
-	if (!lv__jr_skip(&d->r, 0))
-		return syntax(d);
 	char what[160];
 	va_list ap;
 	va_start(ap, fmt);

@@ -71,13 +71,8 @@ lv__jr_expected_value(lv_jr *r)
 static bool
 word(lv_jr *r, const char *w, size_t n)
 {
-	if ((size_t)(r->end - r->p) < n || memcmp(r->p, w, n) != 0) {
-		if ((size_t)(r->end - r->p) < n && memcmp(r->p, w, (size_t)(r->end - r->p)) == 0) {
-			r->p = r->end;
-			return lv__jr_fail(r, "unexpected end of input");
-		}
+	if ((size_t)(r->end - r->p) < n || memcmp(r->p, w, n) != 0)
 		return lv__jr_fail(r, "invalid literal");
-	}
 	r->p += n;
 	return true;
 }
@@ -101,11 +96,14 @@ lv__jr_null(lv_jr *r)
 	return word(r, "null", 4);
 }
 
+/* The four hex digits at p: -1 if one is not, -2 if the text ends first. */
 static int
-hex4(const char *p)
+hex4(const char *p, const char *end)
 {
 	int v = 0;
 	for (int i = 0; i < 4; i++) {
+		if (p + i >= end)
+			return -2;
 		char ch = p[i];
 		v <<= 4;
 		if (ch >= '0' && ch <= '9')
@@ -241,10 +239,10 @@ lv__jr_string(lv_jr *r, char *dst, size_t cap, size_t *len, bool *nul)
 			case 'r': tmp[0] = '\r'; break;
 			case 't': tmp[0] = '\t'; break;
 			case 'u': {
-				int u = end - p >= 6 ? hex4(p + 2) : -1;
+				int u = hex4(p + 2, end);
 				if (u < 0) {
 					r->p = p;
-					return lv__jr_fail(r, end - p < 6 ? "unexpected end of input" :
+					return lv__jr_fail(r, u == -2 ? "unexpected end of input" :
 					                   "invalid \\u escape");
 				}
 				uint32_t cp = (uint32_t)u;
@@ -254,8 +252,8 @@ lv__jr_string(lv_jr *r, char *dst, size_t cap, size_t *len, bool *nul)
 					return lv__jr_fail(r, "invalid \\u escape");
 				}
 				if (cp >= 0xd800 && cp <= 0xdbff) {
-					int lo = end - p >= 12 && p[6] == '\\' && p[7] == 'u' ?
-					         hex4(p + 8) : -1;
+					int lo = end - p >= 8 && p[6] == '\\' && p[7] == 'u' ?
+					         hex4(p + 8, end) : -1;
 					if (lo < 0xdc00 || lo > 0xdfff) {
 						r->p = p;
 						return lv__jr_fail(r, "invalid \\u escape");
@@ -305,6 +303,8 @@ lv__jr_number(lv_jr *r, lv_jr_num *out)
 	uint64_t mag = 0;
 	if (*p == '0') {
 		p++;
+		if (p < end && *p >= '0' && *p <= '9')
+			goto bad;   /* no leading zeros */
 	} else if (*p >= '1' && *p <= '9') {
 		while (p < end && *p >= '0' && *p <= '9') {
 			unsigned dgt = (unsigned)(*p - '0');
@@ -369,7 +369,7 @@ lv__jr_number(lv_jr *r, lv_jr_num *out)
 	return true;
 bad:
 	r->p = p;
-	return lv__jr_fail(r, p == end ? "unexpected end of input" : "invalid number");
+	return lv__jr_fail(r, "invalid number");
 }
 
 int
