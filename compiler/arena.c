@@ -49,17 +49,42 @@ lvc_strndup(lvc_arena *a, const char *s, size_t n)
 	return p;
 }
 
+/* Formats straight into the free end of the newest chunk; only a string
+ * that does not fit there is formatted a second time, into new room. */
+char *
+lvc_vsprintf(lvc_arena *a, size_t *len, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	va_copy(ap2, ap);
+	lvc_arena_chunk *ch = a->head;
+	char *room = ch ? (char *)ch->data + ch->used : NULL;
+	size_t free_bytes = ch ? ch->cap - ch->used : 0;
+	int n = vsnprintf(room, free_bytes, fmt, ap);
+	if (n < 0) {
+		fputs("lvc: bad format\n", stderr);
+		abort();
+	}
+	char *p;
+	if ((size_t)n < free_bytes) {
+		p = room;
+		ch->used += ((size_t)n + 1 + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	} else {
+		p = lvc_alloc(a, (size_t)n + 1);
+		vsnprintf(p, (size_t)n + 1, fmt, ap2);
+	}
+	va_end(ap2);
+	if (len)
+		*len = (size_t)n;
+	return p;
+}
+
 char *
 lvc_sprintf(lvc_arena *a, const char *fmt, ...)
 {
-	va_list ap, ap2;
+	va_list ap;
 	va_start(ap, fmt);
-	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	char *p = lvc_vsprintf(a, NULL, fmt, ap);
 	va_end(ap);
-	char *p = lvc_alloc(a, (size_t)n + 1);
-	vsnprintf(p, (size_t)n + 1, fmt, ap2);
-	va_end(ap2);
 	return p;
 }
 

@@ -1,6 +1,5 @@
 /* emit.c - what every generator needs: the program in a stable order, the
  * schema hash, view-model helpers, and writing a rendered file. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,49 +136,21 @@ lvc_schema_hash(lvc_ctx *c, const lvc_program *p, char out[17])
 
 /* ---- view-model helpers -------------------------------------------------- */
 
-json_t *
-lvc_jstr(lvc_str s)
-{
-	return json_stringn(s.p, s.n);
-}
-
-json_t *
-lvc_jfmt(const char *fmt, ...)
-{
-	char small[256], *buf = small;
-	va_list ap, ap2;
-	va_start(ap, fmt);
-	va_copy(ap2, ap);
-	int n = vsnprintf(small, sizeof small, fmt, ap);
-	va_end(ap);
-	if (n >= (int)sizeof small) {
-		buf = malloc((size_t)n + 1);
-		if (!buf)
-			abort();
-		vsnprintf(buf, (size_t)n + 1, fmt, ap2);
-	}
-	va_end(ap2);
-	json_t *j = json_string(buf);
-	if (buf != small)
-		free(buf);
-	return j;
-}
-
 /* A doc comment as lines, with anything that would end the comment it
  * is placed in ("*" followed by "/") broken apart. */
-json_t *
-lvc_doc_lines(const lvc_doc *d)
+lvc_view
+lvc_doc_lines(lvc_arena *a, const lvc_doc *d)
 {
-	json_t *a = json_array();
 	if (!d)
-		return a;
+		return lvc_v_list(&lvc_vlist_empty);
+	lvc_vlist *l = lvc_vlist_new(a, 4);
 	const char *p = d->text;
 	while (*p) {
 		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		char *line = malloc(n * 2 + 1), *o = line;
-		if (!line)
-			abort();
+		size_t n = nl ? (size_t)(nl - p) : strlen(p), breaks = 0;
+		for (size_t i = 0; i + 1 < n; i++)
+			breaks += p[i] == '*' && p[i + 1] == '/';
+		char *line = lvc_alloc(a, n + breaks + 1), *o = line;
 		for (size_t i = 0; i < n; i++) {
 			*o++ = p[i];
 			if (p[i] == '*' && i + 1 < n && p[i + 1] == '/')
@@ -187,12 +158,10 @@ lvc_doc_lines(const lvc_doc *d)
 		}
 		while (o > line && (o[-1] == ' ' || o[-1] == '\t' || o[-1] == '\r'))
 			o--;
-		*o = '\0';
-		json_array_append_new(a, json_string(line));
-		free(line);
+		lvc_vlist_push(l, lvc_v_strn(line, (size_t)(o - line)));
 		p += n + (nl != NULL);
 	}
-	return a;
+	return lvc_v_list(l);
 }
 
 /* Templates write `#line 0 "__self__"` to return to the generated file
@@ -224,7 +193,8 @@ fix_line_directives(lvc_tbuf *out, const char *filename)
 }
 
 int
-lvc_emit_file(lvc_ctx *c, lvc_emit *e, const char *tmpl, json_t *view, const char *filename)
+lvc_emit_file(lvc_ctx *c, lvc_emit *e, const char *tmpl, const lvc_view *view,
+              const char *filename)
 {
 	lvc_tbuf out = { 0 };
 	int rc = lvc_render(c, e->templates, e->ntemplates, tmpl, view, &out);

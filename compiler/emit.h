@@ -3,10 +3,9 @@
 #ifndef LVC_EMIT_H
 #define LVC_EMIT_H
 
-#include <jansson.h>
-
 #include "lvc.h"
 #include "template.h"
+#include "view.h"
 
 typedef struct {
 	const char *outdir;
@@ -37,19 +36,18 @@ void lvc_program_free(lvc_program *p);
  * that reaches the wire. */
 void lvc_schema_hash(lvc_ctx *c, const lvc_program *p, char out[17]);
 
-json_t *lvc_jstr(lvc_str s);
-json_t *lvc_jfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Doc comment lines, made safe for a C comment or JSDoc. */
-json_t *lvc_doc_lines(const lvc_doc *d);
+/* Doc comment lines, made safe for a C comment or JSDoc: a list of
+ * strings in arena a. */
+lvc_view lvc_doc_lines(lvc_arena *a, const lvc_doc *d);
 
 /* Renders a template and writes it (unless unchanged). */
-int lvc_emit_file(lvc_ctx *c, lvc_emit *e, const char *tmpl, json_t *view,
+int lvc_emit_file(lvc_ctx *c, lvc_emit *e, const char *tmpl, const lvc_view *view,
                   const char *filename);
 
-/* The JS module first: the C side embeds it (js_parts: C string literals
- * of it, a new reference). */
-int lvc_emit_js(lvc_ctx *c, lvc_emit *e, const lvc_program *p, json_t **js_parts);
-int lvc_emit_c(lvc_ctx *c, lvc_emit *e, const lvc_program *p, json_t *js_parts);
+/* The JS module first: the C side embeds it. js receives the module's
+ * text (malloc; the caller frees js->data, after a failure too). */
+int lvc_emit_js(lvc_ctx *c, lvc_emit *e, const lvc_program *p, lvc_tbuf *js);
+int lvc_emit_c(lvc_ctx *c, lvc_emit *e, const lvc_program *p, const char *js, size_t js_len);
 
 /* merge.c: handler files users edit. Blocks between marker lines hold one
  * endpoint each; their bodies are the user's and are kept byte for byte. */

@@ -2,6 +2,7 @@
  *
  * This file builds the view model: C spellings of types, descriptor
  * references, parameter lists. The layout of the files is in templates/. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +13,13 @@
 typedef struct {
 	lvc_ctx *c;
 	lvc_emit *e;
+	lvc_arena *a;                 /* the view model and its strings */
 	const char *mod;              /* the root module's name: the app's prefix */
-	json_t *composites;           /* descriptors for list<T> and map<T> */
+	lvc_vlist *composites;        /* descriptors for list<T> and map<T> */
 	lvc_symtab composite_vars;    /* "list<Message>" -> var name */
-	json_t *nested;               /* typedefs for lists/maps of lists/maps */
+	lvc_vlist *nested;            /* typedefs for lists/maps of lists/maps */
 	lvc_symtab nested_seen;
+	lvc_tbuf scratch;             /* a default's JSON; the literals of the JS module */
 } cgen;
 
 static const char *
@@ -25,18 +28,10 @@ S(cgen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static const char *
 S(cgen *g, const char *fmt, ...)
 {
-	char small[256];
-	va_list ap, ap2;
+	va_list ap;
 	va_start(ap, fmt);
-	va_copy(ap2, ap);
-	int n = vsnprintf(small, sizeof small, fmt, ap);
+	const char *p = lvc_vsprintf(g->a, NULL, fmt, ap);
 	va_end(ap);
-	char *p = lvc_alloc(&g->c->arena, (size_t)n + 1);
-	if ((size_t)n < sizeof small)
-		memcpy(p, small, (size_t)n + 1);
-	else
-		vsnprintf(p, (size_t)n + 1, fmt, ap2);
-	va_end(ap2);
 	return p;
 }
 
@@ -81,14 +76,16 @@ collection_type(cgen *g, const lvc_type *t)
 		lvc_str key = { name, (uint32_t)strlen(name) };
 		if (!lvc_symtab_get(&g->nested_seen, key)) {
 			lvc_symtab_put(&g->nested_seen, key, (void *)name);
-			char *guard = lvc_sprintf(&g->c->arena, "LV_HAVE_%s", name);
+			char *guard = lvc_sprintf(g->a, "LV_HAVE_%s", name);
 			for (char *p = guard; *p; p++)
 				if (*p >= 'a' && *p <= 'z')
 					*p = (char)(*p - 'a' + 'A');
-			json_array_append_new(g->nested, json_pack("{s:s, s:s, s:s, s:b}",
-			                      "name", name, "guard", guard,
-			                      "elem", c_value_type(g, t->elem),
-			                      "list", t->kind == LVC_T_LIST));
+			lvc_vobj *o = lvc_vobj_new(g->a, 4);
+			lvc_vobj_set(o, "name", lvc_v_cstr(name));
+			lvc_vobj_set(o, "guard", lvc_v_cstr(guard));
+			lvc_vobj_set(o, "elem", lvc_v_cstr(c_value_type(g, t->elem)));
+			lvc_vobj_set(o, "list", lvc_v_bool(t->kind == LVC_T_LIST));
+			lvc_vlist_push(g->nested, lvc_v_obj(o));
 		}
 	}
 	return name;
@@ -153,11 +150,15 @@ type_ref(cgen *g, const lvc_type *t)
 	if (var)
 		return S(g, "&%s", var);
 	const char *elem = type_ref(g, t->elem);   /* items first: C needs them declared */
-	var = S(g, "%s__t%zu", g->mod, json_array_size(g->composites));
+	var = S(g, "%s__t%u", g->mod, (unsigned)g->composites->n);
 	lvc_symtab_put(&g->composite_vars, key, (void *)var);
-	json_array_append_new(g->composites, json_pack("{s:s, s:s, s:s, s:s, s:s}",
-	                      "var", var, "kind", t->kind == LVC_T_LIST ? "LV_K_LIST" : "LV_K_MAP",
-	                      "name", name, "ctype", c_value_type(g, t), "elem", elem));
+	lvc_vobj *o = lvc_vobj_new(g->a, 5);
+	lvc_vobj_set(o, "var", lvc_v_cstr(var));
+	lvc_vobj_set(o, "kind", lvc_v_cstr(t->kind == LVC_T_LIST ? "LV_K_LIST" : "LV_K_MAP"));
+	lvc_vobj_set(o, "name", lvc_v_cstr(name));
+	lvc_vobj_set(o, "ctype", lvc_v_cstr(c_value_type(g, t)));
+	lvc_vobj_set(o, "elem", lvc_v_cstr(elem));
+	lvc_vlist_push(g->composites, lvc_v_obj(o));
 	return S(g, "&%s", var);
 }
 
@@ -232,57 +233,60 @@ json_literal(lvc_tbuf *b, const lvc_value *v, const lvc_type *t)
 }
 
 /* The JSON of a default as the C literal that holds it. */
-static json_t *
-default_literal(const lvc_value *v, const lvc_type *t)
+static lvc_view
+default_literal(cgen *g, const lvc_value *v, const lvc_type *t)
 {
 	if (!v || (v->kind == LVC_V_NULL && t->kind == LVC_T_OPTIONAL))
-		return json_string("NULL");   /* for T?, absent is what null means */
-	lvc_tbuf j = { 0 }, out = { 0 };
-	json_literal(&j, v, t);
-	lvc_tbuf_put(&out, "\"", 1);
-	for (size_t i = 0; i < j.len; i++) {
-		if (j.data[i] == '"' || j.data[i] == '\\')
-			lvc_tbuf_put(&out, "\\", 1);
-		if (j.data[i] == '?')
-			lvc_tbuf_put(&out, "\\", 1);   /* no trigraphs */
-		lvc_tbuf_put(&out, &j.data[i], 1);
+		return lvc_v_cstr("NULL");   /* for T?, absent is what null means */
+	lvc_tbuf *j = &g->scratch;
+	j->len = 0;
+	json_literal(j, v, t);
+	size_t extra = 2;
+	for (size_t i = 0; i < j->len; i++)
+		extra += j->data[i] == '"' || j->data[i] == '\\' || j->data[i] == '?';
+	char *out = lvc_alloc(g->a, j->len + extra + 1), *o = out;
+	*o++ = '"';
+	for (size_t i = 0; i < j->len; i++) {
+		if (j->data[i] == '"' || j->data[i] == '\\' || j->data[i] == '?')
+			*o++ = '\\';   /* '?': no trigraphs */
+		*o++ = j->data[i];
 	}
-	lvc_tbuf_put(&out, "\"", 1);
-	json_t *s = json_string(out.data);
-	free(j.data);
-	free(out.data);
-	return s;
+	*o++ = '"';
+	return lvc_v_strn(out, (size_t)(o - out));
 }
 
 /* Members of a struct-like C type and their descriptors: fields of a
  * struct, or the arguments of an endpoint. */
-static json_t *
+static lvc_view
 c_fields(cgen *g, const char *owner, const lvc_field *f)
 {
-	json_t *a = json_array();
+	lvc_vlist *a = lvc_vlist_new(g->a, 4);
 	for (; f; f = f->next) {
 		const lvc_type *t = f->type;
 		bool opt = t->kind == LVC_T_OPTIONAL;
 		bool ptr = opt && is_struct(t->elem);
-		json_t *o = json_pack("{s:o, s:s, s:s, s:o, s:o}", "name", lvc_jstr(f->name),
-		                      "decl", c_decl(g, c_value_type(g, t), f->name),
-		                      "type", type_ref(g, t), "doc", lvc_doc_lines(f->doc),
-		                      "default", default_literal(f->def, t));
-		json_object_set_new(o, "has", json_boolean(opt && !ptr));
-		json_object_set_new(o, "ptr", json_boolean(ptr));
-		json_object_set_new(o, "has_offset", opt ? (ptr ? json_string("LV_OPT_POINTER") :
-		                    lvc_jfmt("(int32_t)offsetof(%s, has_%.*s)", owner, (int)f->name.n,
-		                             f->name.p)) : json_string("LV_REQUIRED"));
-		json_object_set_new(o, "owner", json_string(owner));
-		json_array_append_new(a, o);
+		lvc_vobj *o = lvc_vobj_new(g->a, 9);
+		lvc_vobj_set(o, "name", lvc_v_str(f->name));
+		lvc_vobj_set(o, "decl", lvc_v_cstr(c_decl(g, c_value_type(g, t), f->name)));
+		lvc_vobj_set(o, "type", lvc_v_cstr(type_ref(g, t)));
+		lvc_vobj_set(o, "doc", lvc_doc_lines(g->a, f->doc));
+		lvc_vobj_set(o, "default", default_literal(g, f->def, t));
+		lvc_vobj_set(o, "has", lvc_v_bool(opt && !ptr));
+		lvc_vobj_set(o, "ptr", lvc_v_bool(ptr));
+		lvc_vobj_set(o, "has_offset", !opt ? lvc_v_cstr("LV_REQUIRED") :
+		             ptr ? lvc_v_cstr("LV_OPT_POINTER") :
+		             lvc_v_fmt(g->a, "(int32_t)offsetof(%s, has_%.*s)", owner,
+		                       (int)f->name.n, f->name.p));
+		lvc_vobj_set(o, "owner", lvc_v_cstr(owner));
+		lvc_vlist_push(a, lvc_v_obj(o));
 	}
-	return a;
+	return lvc_v_list(a);
 }
 
 /* ---- types ------------------------------------------------------------------- */
 
 static void
-visit_struct(cgen *g, lvc_decl *d, json_t *out, lvc_symtab *done)
+visit_struct(cgen *g, lvc_decl *d, lvc_vlist *out, lvc_symtab *done)
 {
 	if (lvc_symtab_get(done, d->name) == d)
 		return;
@@ -292,42 +296,55 @@ visit_struct(cgen *g, lvc_decl *d, json_t *out, lvc_symtab *done)
 		if (is_struct(f->type))
 			visit_struct(g, f->type->ref, out, done);
 	const char *cname = decl_cname(g, d);
-	json_array_append_new(out, json_pack("{s:s, s:o, s:o, s:o}", "cname", cname,
-	                      "name", lvc_jstr(d->name), "doc", lvc_doc_lines(d->doc),
-	                      "fields", c_fields(g, cname, d->fields)));
+	lvc_vobj *o = lvc_vobj_new(g->a, 4);
+	lvc_vobj_set(o, "cname", lvc_v_cstr(cname));
+	lvc_vobj_set(o, "name", lvc_v_str(d->name));
+	lvc_vobj_set(o, "doc", lvc_doc_lines(g->a, d->doc));
+	lvc_vobj_set(o, "fields", c_fields(g, cname, d->fields));
+	lvc_vlist_push(out, lvc_v_obj(o));
 }
 
 static void
-add_types(cgen *g, const lvc_program *p, json_t *view)
+add_types(cgen *g, const lvc_program *p, lvc_vobj *view)
 {
-	json_t *enums = json_array(), *fwd = json_array(), *structs = json_array();
+	lvc_vlist *enums = lvc_vlist_new(g->a, 0), *fwd = lvc_vlist_new(g->a, (uint32_t)p->ntypes);
+	lvc_vlist *structs = lvc_vlist_new(g->a, (uint32_t)p->ntypes);
 	lvc_symtab done;
 	lvc_symtab_init(&done);
 	for (int i = 0; i < p->ntypes; i++) {
 		lvc_decl *d = p->types[i];
 		const char *cname = decl_cname(g, d);
 		if (d->kind == LVC_D_ENUM) {
-			json_t *members = json_array();
-			for (lvc_member *m = d->members; m; m = m->next)
-				json_array_append_new(members, json_pack("{s:s, s:o, s:i, s:o}",
-				                      "cname", S(g, "%s_%.*s", cname, (int)m->name.n, m->name.p),
-				                      "name", lvc_jstr(m->name), "index", m->index,
-				                      "doc", lvc_doc_lines(m->doc)));
-			json_array_append_new(enums, json_pack("{s:s, s:o, s:o, s:o, s:i}",
-			                      "cname", cname, "name", lvc_jstr(d->name),
-			                      "doc", lvc_doc_lines(d->doc), "members", members,
-			                      "count", d->nmembers));
+			lvc_vlist *members = lvc_vlist_new(g->a, (uint32_t)d->nmembers);
+			for (lvc_member *m = d->members; m; m = m->next) {
+				lvc_vobj *mo = lvc_vobj_new(g->a, 4);
+				lvc_vobj_set(mo, "cname", lvc_v_fmt(g->a, "%s_%.*s", cname,
+				                                    (int)m->name.n, m->name.p));
+				lvc_vobj_set(mo, "name", lvc_v_str(m->name));
+				lvc_vobj_set(mo, "index", lvc_v_int(m->index));
+				lvc_vobj_set(mo, "doc", lvc_doc_lines(g->a, m->doc));
+				lvc_vlist_push(members, lvc_v_obj(mo));
+			}
+			lvc_vobj *o = lvc_vobj_new(g->a, 5);
+			lvc_vobj_set(o, "cname", lvc_v_cstr(cname));
+			lvc_vobj_set(o, "name", lvc_v_str(d->name));
+			lvc_vobj_set(o, "doc", lvc_doc_lines(g->a, d->doc));
+			lvc_vobj_set(o, "members", lvc_v_list(members));
+			lvc_vobj_set(o, "count", lvc_v_int(d->nmembers));
+			lvc_vlist_push(enums, lvc_v_obj(o));
 		} else {
-			json_array_append_new(fwd, json_pack("{s:s}", "cname", cname));
+			lvc_vobj *o = lvc_vobj_new(g->a, 1);
+			lvc_vobj_set(o, "cname", lvc_v_cstr(cname));
+			lvc_vlist_push(fwd, lvc_v_obj(o));
 		}
 	}
 	for (int i = 0; i < p->ntypes; i++)
 		if (p->types[i]->kind == LVC_D_STRUCT)
 			visit_struct(g, p->types[i], structs, &done);
 	lvc_symtab_free(&done);
-	json_object_set_new(view, "enums", enums);
-	json_object_set_new(view, "forward", fwd);
-	json_object_set_new(view, "structs", structs);
+	lvc_vobj_set(view, "enums", lvc_v_list(enums));
+	lvc_vobj_set(view, "forward", lvc_v_list(fwd));
+	lvc_vobj_set(view, "structs", lvc_v_list(structs));
 }
 
 /* ---- endpoints ---------------------------------------------------------------- */
@@ -348,14 +365,14 @@ param_type(cgen *g, const lvc_type *t)
 	return c_value_type(g, t);
 }
 
-static json_t *
+static lvc_vlist *
 endpoint_params(cgen *g, const lvc_decl *d)
 {
-	json_t *a = json_array();
+	lvc_vlist *a = lvc_vlist_new(g->a, (uint32_t)d->nparams);
 	for (const lvc_field *f = d->params; f; f = f->next) {
 		const lvc_type *t = f->type;
 		bool opt = t->kind == LVC_T_OPTIONAL;
-		const char *n = S(g, "%.*s", (int)f->name.n, f->name.p);
+		const char *n = lvc_strndup(g->a, f->name.p, f->name.n);
 		const char *take, *pack;
 		if (opt && is_struct(t->elem)) {
 			take = S(g, "a->%s", n);
@@ -373,10 +390,14 @@ endpoint_params(cgen *g, const lvc_decl *d)
 			take = S(g, "a->%s", n);
 			pack = S(g, "a.%s = %s;", n, n);
 		}
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "name", n,
-		                      "decl", c_decl(g, param_type(g, t), f->name),
-		                      "take", take, "pack", pack,
-		                      "lv_type", lvc_type_str(g->c, t), "doc", lvc_doc_lines(f->doc)));
+		lvc_vobj *o = lvc_vobj_new(g->a, 6);
+		lvc_vobj_set(o, "name", lvc_v_str(f->name));
+		lvc_vobj_set(o, "decl", lvc_v_cstr(c_decl(g, param_type(g, t), f->name)));
+		lvc_vobj_set(o, "take", lvc_v_cstr(take));
+		lvc_vobj_set(o, "pack", lvc_v_cstr(pack));
+		lvc_vobj_set(o, "lv_type", lvc_v_cstr(lvc_type_str(g->c, t)));
+		lvc_vobj_set(o, "doc", lvc_doc_lines(g->a, f->doc));
+		lvc_vlist_push(a, lvc_v_obj(o));
 	}
 	return a;
 }
@@ -388,24 +409,34 @@ static const char *const kind_consts[] = {
 	[LVC_E_CLIENT_CALLBACK] = "LV_CLIENT_CALLBACK", [LVC_E_CLIENT_ON] = "LV_CLIENT_ON",
 };
 
-static json_t *
-endpoint_view(cgen *g, const lvc_decl *d, int index)
+/* An out parameter of the typed call: {decl, take, name}. */
+static lvc_view
+out_param(cgen *g, const char *decl, const char *take, const char *name)
+{
+	lvc_vobj *o = lvc_vobj_new(g->a, 3);
+	lvc_vobj_set(o, "decl", lvc_v_cstr(decl));
+	lvc_vobj_set(o, "take", lvc_v_cstr(take));
+	lvc_vobj_set(o, "name", lvc_v_cstr(name));
+	return lvc_v_obj(o);
+}
+
+static lvc_vobj *
+endpoint_view(cgen *g, const lvc_decl *d, const char *name, int index)
 {
 	const char *cname = decl_cname(g, d);
-	const char *name = S(g, "%.*s", (int)d->name.n, d->name.p);
 	const lvc_policy *pol = &d->policy;
-	json_t *o = json_object();
-	json_t *params = endpoint_params(g, d);
-	json_object_set_new(o, "name", json_string(name));
-	json_object_set_new(o, "cname", json_string(cname));
-	json_object_set_new(o, "index", json_integer(index));
-	json_object_set_new(o, "kind", json_string(kind_consts[d->ekind]));
-	json_object_set_new(o, "kind_name", json_string(lvc_endpoint_kind_name(d->ekind)));
-	json_object_set_new(o, "doc", lvc_doc_lines(d->doc));
-	json_object_set_new(o, "args_type", lvc_jfmt("%s__%s_args", g->mod, name));
-	json_object_set_new(o, "args_fields", c_fields(g, S(g, "%s__%s_args", g->mod, name),
-	                                               d->params));
-	json_object_set_new(o, "has_params", json_boolean(d->params != NULL));
+	lvc_vobj *o = lvc_vobj_new(g->a, 48);
+	lvc_vlist *params = endpoint_params(g, d);
+	lvc_vobj_set(o, "name", lvc_v_cstr(name));
+	lvc_vobj_set(o, "cname", lvc_v_cstr(cname));
+	lvc_vobj_set(o, "index", lvc_v_int(index));
+	lvc_vobj_set(o, "kind", lvc_v_cstr(kind_consts[d->ekind]));
+	lvc_vobj_set(o, "kind_name", lvc_v_cstr(lvc_endpoint_kind_name(d->ekind)));
+	lvc_vobj_set(o, "doc", lvc_doc_lines(g->a, d->doc));
+	const char *args_type = S(g, "%s__%s_args", g->mod, name);
+	lvc_vobj_set(o, "args_type", lvc_v_cstr(args_type));
+	lvc_vobj_set(o, "args_fields", c_fields(g, args_type, d->params));
+	lvc_vobj_set(o, "has_params", lvc_v_bool(d->params != NULL));
 
 	/* flags */
 	char flags[128] = "";
@@ -413,49 +444,49 @@ endpoint_view(cgen *g, const lvc_decl *d, int index)
 	if (pol->http) strcat(flags, " | LV_EP_HTTP");
 	if (pol->volatile_delivery) strcat(flags, " | LV_EP_VOLATILE");
 	if (pol->lifecycle) strcat(flags, " | LV_EP_LIFECYCLE");
-	json_object_set_new(o, "flags", json_string(flags[0] ? flags + 3 : "0"));
-	json_t *roles = json_array();
+	lvc_vobj_set(o, "flags", flags[0] ? lvc_v_copy(g->a, flags + 3, strlen(flags + 3)) :
+	             lvc_v_cstr("0"));
+	lvc_vlist *roles = lvc_vlist_new(g->a, (uint32_t)pol->nroles);
 	for (int i = 0; i < pol->nroles; i++)
-		json_array_append_new(roles, lvc_jstr(pol->roles[i]));
-	json_object_set_new(o, "roles", roles);
-	json_object_set_new(o, "nroles", json_integer(pol->nroles));
-	json_object_set_new(o, "event", pol->event.n ? lvc_jfmt("\"%.*s\"", (int)pol->event.n,
-	                                                        pol->event.p) : json_string("NULL"));
-	json_object_set_new(o, "event_name", pol->event.n ? lvc_jstr(pol->event) : json_string(name));
-	json_object_set_new(o, "timeout_ms", json_integer(pol->timeout_ms));
-	json_object_set_new(o, "max_bytes", json_integer(pol->max_bytes));
-	json_object_set_new(o, "rate_count", json_integer(pol->rate_count));
-	json_object_set_new(o, "rate_per_ms", json_integer(pol->rate_per_ms));
+		lvc_vlist_push(roles, lvc_v_str(pol->roles[i]));
+	lvc_vobj_set(o, "roles", lvc_v_list(roles));
+	lvc_vobj_set(o, "nroles", lvc_v_int(pol->nroles));
+	lvc_vobj_set(o, "event", pol->event.n ?
+	             lvc_v_fmt(g->a, "\"%.*s\"", (int)pol->event.n, pol->event.p) :
+	             lvc_v_cstr("NULL"));
+	lvc_vobj_set(o, "event_name", pol->event.n ? lvc_v_str(pol->event) : lvc_v_cstr(name));
+	lvc_vobj_set(o, "timeout_ms", lvc_v_int(pol->timeout_ms));
+	lvc_vobj_set(o, "max_bytes", lvc_v_int(pol->max_bytes));
+	lvc_vobj_set(o, "rate_count", lvc_v_int(pol->rate_count));
+	lvc_vobj_set(o, "rate_per_ms", lvc_v_int(pol->rate_per_ms));
 
 	/* the result, held in a one-field struct "value" */
 	const lvc_type *r = d->result;
 	bool has_result = r && r->kind != LVC_T_VOID;
-	json_object_set_new(o, "result", json_boolean(has_result));
-	json_object_set_new(o, "result_type", has_result ?
-	                    lvc_jfmt("&%s__%s_result_type", g->mod, name) : json_string("NULL"));
-	json_t *out_params = json_array();
+	lvc_vobj_set(o, "result", lvc_v_bool(has_result));
+	lvc_vobj_set(o, "result_type", has_result ?
+	             lvc_v_fmt(g->a, "&%s__%s_result_type", g->mod, name) : lvc_v_cstr("NULL"));
+	lvc_vlist *out_params = lvc_vlist_new(g->a, 2);
 	const char *reply_decl = NULL, *reply_pack = NULL, *done_decl = "const void *value";
 	if (has_result) {
 		bool opt = r->kind == LVC_T_OPTIONAL;
 		bool ptr = opt && is_struct(r->elem);
 		const char *rtype = S(g, "%s__%s_result", g->mod, name);
 		lvc_field value = { .name = LVC_STR("value"), .type = (lvc_type *)r };
-		json_object_set_new(o, "result_ctype", json_string(rtype));
-		json_object_set_new(o, "result_fields", c_fields(g, rtype, &value));
+		lvc_vobj_set(o, "result_ctype", lvc_v_cstr(rtype));
+		lvc_vobj_set(o, "result_fields", c_fields(g, rtype, &value));
 		const char *vt = c_value_type(g, r);
 		if (ptr) {
-			json_array_append_new(out_params, json_pack("{s:s, s:s, s:s}", "decl",
-			                      S(g, "const %s **out", decl_cname(g, r->elem->ref)),
-			                      "take", "&r->value", "name", "out"));
+			lvc_vlist_push(out_params, out_param(g, S(g, "const %s **out",
+			               decl_cname(g, r->elem->ref)), "&r->value", "out"));
 			done_decl = S(g, "const %s *value", decl_cname(g, r->elem->ref));
 			reply_decl = S(g, "const %s *value", decl_cname(g, r->elem->ref));
 			reply_pack = "r.value = value;";
 		} else if (opt) {
-			json_array_append_new(out_params, json_pack("{s:s, s:s, s:s}", "decl",
-			                      c_decl(g, ptr_to(g, vt), LVC_STR("out")), "take",
-			                      "&r->value", "name", "out"));
-			json_array_append_new(out_params, json_pack("{s:s, s:s, s:s}", "decl",
-			                      "bool *has_out", "take", "&r->has_value", "name", "has_out"));
+			lvc_vlist_push(out_params, out_param(g, c_decl(g, ptr_to(g, vt), LVC_STR("out")),
+			               "&r->value", "out"));
+			lvc_vlist_push(out_params, out_param(g, "bool *has_out", "&r->has_value",
+			               "has_out"));
 			done_decl = r->elem->kind == LVC_T_JSON ? "json_t *const *value" :
 			            S(g, "const %svalue", ptr_to(g, vt));
 			reply_decl = r->elem->kind == LVC_T_JSON ? "json_t *value" :
@@ -464,9 +495,8 @@ endpoint_view(cgen *g, const lvc_decl *d, int index)
 			             "if (value) {\n\t\tr.has_value = true;\n\t\tr.value = value;\n\t}" :
 			             "if (value) {\n\t\tr.has_value = true;\n\t\tr.value = *value;\n\t}";
 		} else {
-			json_array_append_new(out_params, json_pack("{s:s, s:s, s:s}", "decl",
-			                      c_decl(g, ptr_to(g, vt), LVC_STR("out")), "take",
-			                      "&r->value", "name", "out"));
+			lvc_vlist_push(out_params, out_param(g, c_decl(g, ptr_to(g, vt), LVC_STR("out")),
+			               "&r->value", "out"));
 			done_decl = r->kind == LVC_T_JSON ? "json_t *const *value" :
 			            S(g, "const %svalue", ptr_to(g, vt));
 			if (is_struct(r)) {
@@ -477,116 +507,195 @@ endpoint_view(cgen *g, const lvc_decl *d, int index)
 				reply_pack = "r.value = value;";
 			}
 		}
-		json_object_set_new(o, "result_lv_type", json_string(lvc_type_str(g->c, r)));
+		lvc_vobj_set(o, "result_lv_type", lvc_v_cstr(lvc_type_str(g->c, r)));
 	}
-	json_object_set_new(o, "done_value_decl", json_string(done_decl));
-	json_object_set_new(o, "out_params", out_params);
-	json_object_set_new(o, "reply_decl", reply_decl ? json_string(reply_decl) : json_null());
-	json_object_set_new(o, "reply_pack", reply_pack ? json_string(reply_pack) : json_null());
+	lvc_vobj_set(o, "done_value_decl", lvc_v_cstr(done_decl));
+	lvc_vobj_set(o, "out_params", lvc_v_list(out_params));
+	lvc_vobj_set(o, "reply_decl", reply_decl ? lvc_v_cstr(reply_decl) : lvc_v_null());
+	lvc_vobj_set(o, "reply_pack", reply_pack ? lvc_v_cstr(reply_pack) : lvc_v_null());
 
 	/* The typed prototypes, as one list of C declarations each. */
-	json_t *proto = json_array();
-	json_array_append_new(proto, json_pack("{s:s, s:s}", "decl", "lv_call *call",
-	                                       "name", "call"));
-	for (size_t i = 0; i < json_array_size(params); i++)
-		json_array_append(proto, json_array_get(params, i));
-	for (size_t i = 0; i < json_array_size(out_params); i++)
-		json_array_append(proto, json_array_get(out_params, i));
-	json_object_set_new(o, "handler_params", proto);
-	json_object_set_new(o, "params", params);
+	lvc_vlist *proto = lvc_vlist_new(g->a, 1 + params->n + out_params->n);
+	lvc_vobj *call = lvc_vobj_new(g->a, 2);
+	lvc_vobj_set(call, "decl", lvc_v_cstr("lv_call *call"));
+	lvc_vobj_set(call, "name", lvc_v_cstr("call"));
+	lvc_vlist_push(proto, lvc_v_obj(call));
+	for (uint32_t i = 0; i < params->n; i++)
+		lvc_vlist_push(proto, params->items[i]);
+	for (uint32_t i = 0; i < out_params->n; i++)
+		lvc_vlist_push(proto, out_params->items[i]);
+	lvc_vobj_set(o, "handler_params", lvc_v_list(proto));
+	lvc_vobj_set(o, "params", lvc_v_list(params));
 
 	bool server = lvc_endpoint_is_server(d->ekind);
 	bool push = d->ekind == LVC_E_CLIENT_REALTIME ||
 	            (d->ekind == LVC_E_CLIENT_ON && !pol->lifecycle);
-	json_object_set_new(o, "server", json_boolean(server));
-	json_object_set_new(o, "rpc", json_boolean(d->ekind == LVC_E_SERVER_RPC));
-	json_object_set_new(o, "raise", json_boolean(d->ekind == LVC_E_SERVER_ON && !pol->lifecycle));
-	json_object_set_new(o, "push", json_boolean(push));
-	json_object_set_new(o, "client_rpc", json_boolean(d->ekind == LVC_E_CLIENT_RPC));
-	json_object_set_new(o, "client_lifecycle",
-	                    json_boolean(d->ekind == LVC_E_CLIENT_ON && pol->lifecycle));
-	json_object_set_new(o, "line", json_false());
+	lvc_vobj_set(o, "server", lvc_v_bool(server));
+	lvc_vobj_set(o, "rpc", lvc_v_bool(d->ekind == LVC_E_SERVER_RPC));
+	lvc_vobj_set(o, "raise", lvc_v_bool(d->ekind == LVC_E_SERVER_ON && !pol->lifecycle));
+	lvc_vobj_set(o, "push", lvc_v_bool(push));
+	lvc_vobj_set(o, "client_rpc", lvc_v_bool(d->ekind == LVC_E_CLIENT_RPC));
+	lvc_vobj_set(o, "client_lifecycle", lvc_v_bool(d->ekind == LVC_E_CLIENT_ON && pol->lifecycle));
 	if (g->e->line_directives) {
 		uint32_t line, col;
 		lvc_line_col(g->c, d->loc, &line, &col);
-		json_object_set_new(o, "line", json_integer(line));
+		lvc_vobj_set(o, "line", lvc_v_int(line));
+	} else {
+		lvc_vobj_set(o, "line", lvc_v_bool(false));
 	}
 	return o;
 }
 
-static json_t *
-base_view(lvc_ctx *c, lvc_emit *e, const char *mod)
+/* The generated module as C string literals of at most about 3000 bytes
+ * each (ISO C guarantees 4095), split at line ends. */
+static lvc_view
+c_literals(cgen *g, const char *s, size_t n)
 {
-	char *guard = lvc_sprintf(&c->arena, "%s_LV_H", e->base);
+	lvc_vlist *parts = lvc_vlist_new(g->a, (uint32_t)(n / 3000 + 2));
+	lvc_tbuf *b = &g->scratch;
+	size_t part = 0;
+	b->len = 0;
+	lvc_tbuf_put(b, "\"", 1);
+	for (size_t i = 0; i < n;) {
+		/* A run of bytes that need no escape goes in at once. */
+		size_t run = i;
+		while (run < n && s[run] != '\n' && s[run] != '"' && s[run] != '\\' && s[run] != '?' &&
+		       (unsigned char)s[run] >= 0x20 && (unsigned char)s[run] < 0x7f)
+			run++;
+		if (run > i) {
+			lvc_tbuf_put(b, s + i, run - i);
+			part += run - i;
+			i = run;
+			continue;
+		}
+		unsigned char ch = (unsigned char)s[i++];
+		if (ch == '\n') {
+			lvc_tbuf_put(b, "\\n\"", 3);
+			part += 1;
+			if (part > 3000 || i == n) {
+				lvc_vlist_push(parts, lvc_v_copy(g->a, b->data, b->len));
+				b->len = 0;
+				part = 0;
+				lvc_tbuf_put(b, "\"", 1);
+			} else {
+				lvc_tbuf_put(b, "\n\t \"", 4);
+			}
+			continue;
+		}
+		if (ch == '"' || ch == '\\' || ch == '?') {
+			char esc[2] = { '\\', (char)ch };
+			lvc_tbuf_put(b, esc, 2);
+		} else {
+			char esc[4] = { '\\', (char)('0' + (ch >> 6)), (char)('0' + ((ch >> 3) & 7)),
+			                (char)('0' + (ch & 7)) };
+			lvc_tbuf_put(b, esc, 4);
+		}
+		part++;
+	}
+	if (part || parts->n == 0) {
+		lvc_tbuf_put(b, "\"", 1);
+		lvc_vlist_push(parts, lvc_v_copy(g->a, b->data, b->len));
+	}
+	return lvc_v_list(parts);
+}
+
+static lvc_vobj *
+base_view(cgen *g)
+{
+	lvc_emit *e = g->e;
+	char *guard = lvc_sprintf(g->a, "%s_LV_H", e->base);
 	for (char *p = guard; *p; p++) {
 		if (*p >= 'a' && *p <= 'z')
 			*p = (char)(*p - 'a' + 'A');
 		else if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
 			*p = '_';
 	}
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b}", "lvc_version", LVC_VERSION,
-	                 "source", e->source, "base", e->base, "guard", guard, "module", mod,
-	                 "hash", e->hash, "abi", 1, "line_directives", e->line_directives);
+	lvc_vobj *o = lvc_vobj_new(g->a, 20);
+	lvc_vobj_set(o, "lvc_version", lvc_v_cstr(LVC_VERSION));
+	lvc_vobj_set(o, "source", lvc_v_cstr(e->source));
+	lvc_vobj_set(o, "base", lvc_v_cstr(e->base));
+	lvc_vobj_set(o, "guard", lvc_v_cstr(guard));
+	lvc_vobj_set(o, "module", lvc_v_cstr(g->mod));
+	lvc_vobj_set(o, "hash", lvc_v_cstr(e->hash));
+	lvc_vobj_set(o, "abi", lvc_v_int(1));
+	lvc_vobj_set(o, "line_directives", lvc_v_bool(e->line_directives));
+	return o;
 }
 
 int
-lvc_emit_c(lvc_ctx *c, lvc_emit *e, const lvc_program *p, json_t *js_parts)
+lvc_emit_c(lvc_ctx *c, lvc_emit *e, const lvc_program *p, const char *js, size_t js_len)
 {
-	cgen g = { .c = c, .e = e };
-	g.mod = lvc_strndup(&c->arena, c->root->name.p, c->root->name.n);
-	g.composites = json_array();
-	g.nested = json_array();
+	lvc_arena arena = { 0 };
+	cgen g = { .c = c, .e = e, .a = &arena };
+	g.mod = lvc_strndup(g.a, c->root->name.p, c->root->name.n);
+	g.composites = lvc_vlist_new(g.a, 0);
+	g.nested = lvc_vlist_new(g.a, 0);
 	lvc_symtab_init(&g.composite_vars);
 	lvc_symtab_init(&g.nested_seen);
 
-	json_t *view = base_view(c, e, g.mod);
-	json_object_set_new(view, "doc", lvc_doc_lines(c->root->doc));
+	lvc_vobj *view = base_view(&g);
+	lvc_vobj_set(view, "doc", lvc_doc_lines(g.a, c->root->doc));
 	add_types(&g, p, view);
-	json_t *eps = json_array();
-	/* A page's own lifecycle events never reach the server: no entry. */
-	for (int i = 0, n = 0; i < p->nendpoints; i++)
-		if (!(p->endpoints[i]->ekind == LVC_E_CLIENT_ON && p->endpoints[i]->policy.lifecycle))
-			json_array_append_new(eps, endpoint_view(&g, p->endpoints[i], n++));
-	json_object_set_new(view, "endpoints", eps);
-	json_object_set_new(view, "composites", g.composites);
-	json_object_set_new(view, "nested", g.nested);
-	json_object_set_new(view, "app", json_string(S(&g, "%s_app", g.mod)));
-	json_object_set(view, "js_parts", json_object_get(js_parts, "parts"));
-	json_object_set(view, "js_len", json_object_get(js_parts, "len"));
+	/* A page's own lifecycle events never reach the server: no entry. The
+	 * handler file has a block for each one handled in C. */
+	lvc_vlist *eps = lvc_vlist_new(g.a, (uint32_t)p->nendpoints);
+	lvc_block *blocks = calloc((size_t)p->nendpoints + 1, sizeof *blocks);
+	const lvc_vobj **block_views = calloc((size_t)p->nendpoints + 1, sizeof *block_views);
+	if (!blocks || !block_views)
+		abort();
+	int nblocks = 0;
+	for (int i = 0; i < p->nendpoints; i++) {
+		const lvc_decl *d = p->endpoints[i];
+		if (d->ekind == LVC_E_CLIENT_ON && d->policy.lifecycle)
+			continue;
+		const char *name = lvc_strndup(g.a, d->name.p, d->name.n);
+		lvc_vobj *o = endpoint_view(&g, d, name, (int)eps->n);
+		lvc_vlist_push(eps, lvc_v_obj(o));
+		if (lvc_endpoint_is_server(d->ekind)) {
+			blocks[nblocks].name = name;
+			block_views[nblocks++] = o;
+		}
+	}
+	lvc_vobj_set(view, "endpoints", lvc_v_list(eps));
+	lvc_vobj_set(view, "composites", lvc_v_list(g.composites));
+	lvc_vobj_set(view, "nested", lvc_v_list(g.nested));
+	lvc_vobj_set(view, "app", lvc_v_fmt(g.a, "%s_app", g.mod));
+	lvc_vobj_set(view, "js_parts", c_literals(&g, js, js_len));
+	lvc_vobj_set(view, "js_len", lvc_v_int((int64_t)js_len));
 
-	int rc = lvc_emit_file(c, e, "c_header", view, S(&g, "%s.lv.h", e->base));
+	lvc_view top = lvc_v_obj(view);
+	int rc = lvc_emit_file(c, e, "c_header", &top, S(&g, "%s.lv.h", e->base));
 	if (rc == 0)
-		rc = lvc_emit_file(c, e, "c_source", view, S(&g, "%s.lv.c", e->base));
+		rc = lvc_emit_file(c, e, "c_source", &top, S(&g, "%s.lv.c", e->base));
 
 	/* The handler file: created once, merged afterwards. */
 	if (rc == 0) {
 		lvc_tbuf fresh = { 0 };
-		rc = lvc_render(c, e->templates, e->ntemplates, "c_handlers", view, &fresh);
-		int nblocks = 0;
-		lvc_block *blocks = calloc(json_array_size(eps) + 1, sizeof *blocks);
-		lvc_tbuf *texts = calloc(json_array_size(eps) + 1, sizeof *texts);
-		for (size_t i = 0; rc == 0 && i < json_array_size(eps); i++) {
-			json_t *ep = json_array_get(eps, i);
-			if (!json_is_true(json_object_get(ep, "server")))
-				continue;
-			rc = lvc_render(c, e->templates, e->ntemplates, "c_handler", ep, &texts[nblocks]);
-			blocks[nblocks].name = json_string_value(json_object_get(ep, "name"));
-			blocks[nblocks].text = texts[nblocks].data ? texts[nblocks].data : "";
-			nblocks++;
+		rc = lvc_render(c, e->templates, e->ntemplates, "c_handlers", &top, &fresh);
+		lvc_tbuf *texts = calloc((size_t)nblocks + 1, sizeof *texts);
+		if (!texts)
+			abort();
+		for (int i = 0; rc == 0 && i < nblocks; i++) {
+			lvc_view ep = lvc_v_obj(block_views[i]);
+			rc = lvc_render(c, e->templates, e->ntemplates, "c_handler", &ep, &texts[i]);
+			blocks[i].text = texts[i].data ? texts[i].data : "";
 		}
 		if (rc == 0) {
-			const char *path = S(&g, "%s/%s_handlers.c", e->c_handlers, e->base);
+			const char *path = lvc_sprintf(&c->arena, "%s/%s_handlers.c", e->c_handlers,
+			                               e->base);
 			rc = lvc_merge_write(c, e, path, fresh.data ? fresh.data : "", blocks, nblocks,
 			                     LVC_MARK_C);
 		}
 		for (int i = 0; i < nblocks; i++)
 			free(texts[i].data);
 		free(texts);
-		free(blocks);
 		free(fresh.data);
 	}
-	json_decref(view);
+	free(blocks);
+	free(block_views);
+	free(g.scratch.data);
 	lvc_symtab_free(&g.composite_vars);
 	lvc_symtab_free(&g.nested_seen);
+	lvc_arena_free(&arena);
 	return rc;
 }

@@ -10,6 +10,8 @@
 typedef struct {
 	lvc_ctx *c;
 	lvc_emit *e;
+	lvc_arena *a;                 /* the view model and its strings */
+	lvc_tbuf json;                /* the schema entry being written */
 } jsgen;
 
 /* The TypeScript spelling of a type (also valid in JSDoc). */
@@ -23,123 +25,254 @@ ts_type(jsgen *g, const lvc_type *t)
 	case LVC_T_BYTES: return "Uint8Array";
 	case LVC_T_JSON: return "unknown";
 	case LVC_T_VOID: return "void";
-	case LVC_T_LIST: return lvc_sprintf(&g->c->arena, "Array<%s>", ts_type(g, t->elem));
-	case LVC_T_MAP: return lvc_sprintf(&g->c->arena, "Record<string, %s>", ts_type(g, t->elem));
-	case LVC_T_OPTIONAL: return lvc_sprintf(&g->c->arena, "%s | null", ts_type(g, t->elem));
-	case LVC_T_NAMED: return lvc_strndup(&g->c->arena, t->ref->name.p, t->ref->name.n);
+	case LVC_T_LIST: return lvc_sprintf(g->a, "Array<%s>", ts_type(g, t->elem));
+	case LVC_T_MAP: return lvc_sprintf(g->a, "Record<string, %s>", ts_type(g, t->elem));
+	case LVC_T_OPTIONAL: return lvc_sprintf(g->a, "%s | null", ts_type(g, t->elem));
+	case LVC_T_NAMED: return lvc_strndup(g->a, t->ref->name.p, t->ref->name.n);
 	default: return "unknown";
 	}
 }
 
-/* A value for the schema (defaults), as JSON. */
-static json_t *
-value_json(const lvc_value *v)
+/* ---- the schema as JSON text ------------------------------------------------ *
+ * Compact JSON: no spaces, keys in the order written, UTF-8 as it is, and
+ * only '"', '\' and control characters escaped; a float always has a '.'
+ * or an exponent, and the exponent no '+' and no leading zeros. */
+
+static void
+put(lvc_tbuf *b, const char *z)
+{
+	lvc_tbuf_put(b, z, strlen(z));
+}
+
+static void
+put_jstr(lvc_tbuf *b, const char *p, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t start = 0;
+	lvc_tbuf_put(b, "\"", 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		if (i > start)
+			lvc_tbuf_put(b, p + start, i - start);
+		start = i + 1;
+		char esc[6] = { '\\', (char)ch };
+		switch (ch) {
+		case '"': case '\\': break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[ch >> 4];
+			esc[5] = hex[ch & 15];
+			lvc_tbuf_put(b, esc, 6);
+			continue;
+		}
+		lvc_tbuf_put(b, esc, 2);
+	}
+	if (n > start)
+		lvc_tbuf_put(b, p + start, n - start);
+	lvc_tbuf_put(b, "\"", 1);
+}
+
+static void
+put_jlstr(lvc_tbuf *b, lvc_str s)
+{
+	put_jstr(b, s.p, s.n);
+}
+
+static void
+put_jint(lvc_tbuf *b, int64_t i)
+{
+	char num[32];
+	lvc_tbuf_put(b, num, (size_t)snprintf(num, sizeof num, "%lld", (long long)i));
+}
+
+static void
+put_jreal(lvc_tbuf *b, double f)
+{
+	char num[64];
+	int n = snprintf(num, sizeof num - 2, "%.17g", f);
+	if (!strchr(num, '.') && !strchr(num, 'e')) {
+		memcpy(num + n, ".0", 3);
+		n += 2;
+	}
+	char *e = strchr(num, 'e');
+	if (e) {
+		char *start = e + 1, *end = e + 2;
+		if (*start == '-')
+			start++;
+		while (*end == '0')
+			end++;
+		if (end != start) {
+			memmove(start, end, (size_t)(num + n + 1 - end));
+			n -= (int)(end - start);
+		}
+	}
+	lvc_tbuf_put(b, num, (size_t)n);
+}
+
+/* A value for the schema (defaults). */
+static void
+put_jvalue(lvc_tbuf *b, const lvc_value *v)
 {
 	switch (v->kind) {
-	case LVC_V_INT: return json_integer(v->i);
-	case LVC_V_FLOAT: return json_real(v->f);
-	case LVC_V_BOOL: return json_boolean(v->i);
-	case LVC_V_STRING: case LVC_V_IDENT: return lvc_jstr(v->s);
-	case LVC_V_MAP: return json_object();
-	case LVC_V_LIST: {
-		json_t *a = json_array();
-		for (const lvc_value *i = v->items; i; i = i->next)
-			json_array_append_new(a, value_json(i));
-		return a;
-	}
-	default: return json_null();
+	case LVC_V_INT: put_jint(b, v->i); break;
+	case LVC_V_FLOAT: put_jreal(b, v->f); break;
+	case LVC_V_BOOL: put(b, v->i ? "true" : "false"); break;
+	case LVC_V_STRING: case LVC_V_IDENT: put_jlstr(b, v->s); break;
+	case LVC_V_MAP: put(b, "{}"); break;
+	case LVC_V_LIST:
+		put(b, "[");
+		for (const lvc_value *i = v->items; i; i = i->next) {
+			put_jvalue(b, i);
+			if (i->next)
+				put(b, ",");
+		}
+		put(b, "]");
+		break;
+	default: put(b, "null");
 	}
 }
 
-/* Fields or parameters as the schema lists them: [name, type, flags...]. */
-static json_t *
+/* Fields or parameters as the schema lists them. */
+static void
 schema_fields(jsgen *g, const lvc_field *f)
 {
-	json_t *a = json_array();
+	lvc_tbuf *b = &g->json;
+	put(b, "[");
 	for (; f; f = f->next) {
 		bool opt = f->type->kind == LVC_T_OPTIONAL;
 		const lvc_type *t = opt ? f->type->elem : f->type;
-		json_t *o = json_pack("{s:o, s:s}", "name", lvc_jstr(f->name),
-		                      "type", lvc_type_str(g->c, t));
+		put(b, "{\"name\":");
+		put_jlstr(b, f->name);
+		put(b, ",\"type\":");
+		const char *ts = lvc_type_str(g->c, t);
+		put_jstr(b, ts, strlen(ts));
 		if (opt)
-			json_object_set_new(o, "optional", json_true());
-		if (f->def)
-			json_object_set_new(o, "default", value_json(f->def));
-		json_array_append_new(a, o);
+			put(b, ",\"optional\":true");
+		if (f->def) {
+			put(b, ",\"default\":");
+			put_jvalue(b, f->def);
+		}
+		put(b, f->next ? "}," : "}");
 	}
-	return a;
+	put(b, "]");
 }
 
-static const char *
-qualified(jsgen *g, const lvc_decl *d)
+static void
+schema_endpoint(jsgen *g, const lvc_decl *d)
 {
-	return lvc_sprintf(&g->c->arena, "%.*s", (int)d->name.n, d->name.p);
+	static const char *const models[] = { "serial", "parallel", "receive_serial" };
+	const lvc_policy *pol = &d->policy;
+	lvc_tbuf *b = &g->json;
+	put(b, "{\"kind\":");
+	const char *kind = lvc_endpoint_kind_name(d->ekind);
+	put_jstr(b, kind, strlen(kind));
+	put(b, ",\"params\":");
+	schema_fields(g, d->params);
+	if (d->result) {
+		bool opt = d->result->kind == LVC_T_OPTIONAL;
+		const char *rt = lvc_type_str(g->c, opt ? d->result->elem : d->result);
+		put(b, ",\"result\":");
+		put_jstr(b, rt, strlen(rt));
+		if (opt)
+			put(b, ",\"result_optional\":true");
+	}
+	if (pol->http)
+		put(b, ",\"http\":true");
+	if (pol->timeout_ms) {
+		put(b, ",\"timeout\":");
+		put_jint(b, pol->timeout_ms);
+	}
+	if (pol->volatile_delivery)
+		put(b, ",\"volatile\":true");
+	if (pol->event.n) {
+		put(b, ",\"event\":");
+		put_jlstr(b, pol->event);
+		put(b, pol->lifecycle ? ",\"lifecycle\":true" : ",\"lifecycle\":false");
+	}
+	if (d->ekind == LVC_E_CLIENT_CALLBACK) {
+		put(b, ",\"dom_event\":");
+		put_jlstr(b, pol->dom_event);
+		put(b, ",\"group\":");
+		put_jlstr(b, pol->group);
+		put(b, ",\"concurrency\":");
+		put_jstr(b, models[pol->concurrency], strlen(models[pol->concurrency]));
+		put(b, ",\"blocks\":[");
+		for (int k = 0; k < pol->nblocks; k++) {
+			put_jlstr(b, pol->blocks[k]);
+			if (k + 1 < pol->nblocks)
+				put(b, ",");
+		}
+		put(b, "]");
+		if (pol->debounce_ms) {
+			put(b, ",\"debounce\":");
+			put_jint(b, pol->debounce_ms);
+		}
+		if (pol->confirm.n) {
+			put(b, ",\"confirm\":");
+			put_jlstr(b, pol->confirm);
+		}
+	}
+	put(b, "}");
 }
 
-static json_t *
-build_schema(jsgen *g, const lvc_program *p)
+/* One schema line, {name, json}, for the JSON text in g->json. */
+static lvc_view
+schema_line(jsgen *g, const lvc_decl *d)
 {
-	json_t *types = json_object(), *eps = json_object();
+	lvc_vobj *o = lvc_vobj_new(g->a, 2);
+	lvc_vobj_set(o, "name", lvc_v_str(d->name));
+	lvc_vobj_set(o, "json", lvc_v_copy(g->a, g->json.data, g->json.len));
+	return lvc_v_obj(o);
+}
+
+/* The schema, one line per type and endpoint: readable, and diffs stay
+ * small. */
+static void
+add_schema(jsgen *g, const lvc_program *p, lvc_vobj *view)
+{
+	lvc_tbuf *b = &g->json;
+	lvc_vlist *types = lvc_vlist_new(g->a, (uint32_t)p->ntypes);
 	for (int i = 0; i < p->ntypes; i++) {
 		const lvc_decl *d = p->types[i];
+		b->len = 0;
 		if (d->kind == LVC_D_STRUCT) {
-			json_object_set_new(types, qualified(g, d), json_pack("{s:s, s:o}", "kind",
-			                    "struct", "fields", schema_fields(g, d->fields)));
+			put(b, "{\"kind\":\"struct\",\"fields\":");
+			schema_fields(g, d->fields);
 		} else {
-			json_t *m = json_array();
-			for (const lvc_member *x = d->members; x; x = x->next)
-				json_array_append_new(m, lvc_jstr(x->name));
-			json_object_set_new(types, qualified(g, d), json_pack("{s:s, s:o}", "kind",
-			                    "enum", "members", m));
+			put(b, "{\"kind\":\"enum\",\"members\":[");
+			for (const lvc_member *x = d->members; x; x = x->next) {
+				put_jlstr(b, x->name);
+				if (x->next)
+					put(b, ",");
+			}
+			put(b, "]");
 		}
+		put(b, "}");
+		lvc_vlist_push(types, schema_line(g, d));
 	}
+	lvc_vlist *eps = lvc_vlist_new(g->a, (uint32_t)p->nendpoints);
 	for (int i = 0; i < p->nendpoints; i++) {
-		const lvc_decl *d = p->endpoints[i];
-		const lvc_policy *pol = &d->policy;
-		json_t *o = json_pack("{s:s, s:o}", "kind", lvc_endpoint_kind_name(d->ekind),
-		                      "params", schema_fields(g, d->params));
-		if (d->result) {
-			bool opt = d->result->kind == LVC_T_OPTIONAL;
-			json_object_set_new(o, "result", json_string(lvc_type_str(g->c,
-			                    opt ? d->result->elem : d->result)));
-			if (opt)
-				json_object_set_new(o, "result_optional", json_true());
-		}
-		if (pol->http)
-			json_object_set_new(o, "http", json_true());
-		if (pol->timeout_ms)
-			json_object_set_new(o, "timeout", json_integer(pol->timeout_ms));
-		if (pol->volatile_delivery)
-			json_object_set_new(o, "volatile", json_true());
-		if (pol->event.n) {
-			json_object_set_new(o, "event", lvc_jstr(pol->event));
-			json_object_set_new(o, "lifecycle", json_boolean(pol->lifecycle));
-		}
-		if (d->ekind == LVC_E_CLIENT_CALLBACK) {
-			static const char *const models[] = { "serial", "parallel", "receive_serial" };
-			json_t *blocks = json_array();
-			for (int k = 0; k < pol->nblocks; k++)
-				json_array_append_new(blocks, lvc_jstr(pol->blocks[k]));
-			json_object_set_new(o, "dom_event", lvc_jstr(pol->dom_event));
-			json_object_set_new(o, "group", lvc_jstr(pol->group));
-			json_object_set_new(o, "concurrency", json_string(models[pol->concurrency]));
-			json_object_set_new(o, "blocks", blocks);
-			if (pol->debounce_ms)
-				json_object_set_new(o, "debounce", json_integer(pol->debounce_ms));
-			if (pol->confirm.n)
-				json_object_set_new(o, "confirm", lvc_jstr(pol->confirm));
-		}
-		json_object_set_new(eps, qualified(g, d), o);
+		b->len = 0;
+		schema_endpoint(g, p->endpoints[i]);
+		lvc_vlist_push(eps, schema_line(g, p->endpoints[i]));
 	}
-	return json_pack("{s:s%, s:s, s:o, s:o}", "module", g->c->root->name.p,
-	                 (size_t)g->c->root->name.n, "hash", g->e->hash, "types", types,
-	                 "endpoints", eps);
+	lvc_vobj_set(view, "schema_types", lvc_v_list(types));
+	lvc_vobj_set(view, "schema_endpoints", lvc_v_list(eps));
 }
 
-static json_t *
+/* ---- the view ------------------------------------------------------------------ */
+
+static lvc_view
 js_params(jsgen *g, const lvc_field *f)
 {
-	json_t *a = json_array();
+	lvc_vlist *a = lvc_vlist_new(g->a, 4);
 	for (const lvc_field *x = f; x; x = x->next) {
 		/* "name?: T" only where everything after it may be left out too. */
 		bool tail_optional = true;
@@ -148,201 +281,168 @@ js_params(jsgen *g, const lvc_field *f)
 				tail_optional = false;
 		bool omittable = x->type->kind == LVC_T_OPTIONAL || x->def;
 		const char *ts = ts_type(g, x->type);
-		json_t *o = json_pack("{s:o, s:s, s:b, s:o}", "name", lvc_jstr(x->name), "ts", ts,
-		                      "optional", omittable && tail_optional, "doc", lvc_doc_lines(x->doc));
-		json_object_set_new(o, "ts_decl", omittable && tail_optional ?
-		                    lvc_jfmt("%.*s?: %s", (int)x->name.n, x->name.p, ts) :
-		                    omittable ? lvc_jfmt("%.*s: %s | undefined", (int)x->name.n,
-		                                         x->name.p, ts) :
-		                    lvc_jfmt("%.*s: %s", (int)x->name.n, x->name.p, ts));
-		json_object_set_new(o, "jsdoc", omittable ?
-		                    lvc_jfmt("{%s} [%.*s]", ts, (int)x->name.n, x->name.p) :
-		                    lvc_jfmt("{%s} %.*s", ts, (int)x->name.n, x->name.p));
-		json_array_append_new(a, o);
+		int nn = (int)x->name.n;
+		lvc_vobj *o = lvc_vobj_new(g->a, 6);
+		lvc_vobj_set(o, "name", lvc_v_str(x->name));
+		lvc_vobj_set(o, "ts", lvc_v_cstr(ts));
+		lvc_vobj_set(o, "optional", lvc_v_bool(omittable && tail_optional));
+		lvc_vobj_set(o, "doc", lvc_doc_lines(g->a, x->doc));
+		lvc_vobj_set(o, "ts_decl", omittable && tail_optional ?
+		             lvc_v_fmt(g->a, "%.*s?: %s", nn, x->name.p, ts) :
+		             omittable ? lvc_v_fmt(g->a, "%.*s: %s | undefined", nn, x->name.p, ts) :
+		             lvc_v_fmt(g->a, "%.*s: %s", nn, x->name.p, ts));
+		lvc_vobj_set(o, "jsdoc", omittable ?
+		             lvc_v_fmt(g->a, "{%s} [%.*s]", ts, nn, x->name.p) :
+		             lvc_v_fmt(g->a, "{%s} %.*s", ts, nn, x->name.p));
+		lvc_vlist_push(a, lvc_v_obj(o));
 	}
-	return a;
+	return lvc_v_list(a);
 }
 
-/* The generated module as C string literals of at most about 3000 bytes
- * each (ISO C guarantees 4095), split at line ends. */
-static json_t *
-c_literals(const char *s, size_t n)
+static void
+add_types(jsgen *g, const lvc_program *p, lvc_vobj *view)
 {
-	json_t *parts = json_array();
-	lvc_tbuf b = { 0 };
-	size_t part = 0;
-	lvc_tbuf_put(&b, "\"", 1);
-	for (size_t i = 0; i < n;) {
-		/* A run of bytes that need no escape goes in at once. */
-		size_t run = i;
-		while (run < n && s[run] != '\n' && s[run] != '"' && s[run] != '\\' && s[run] != '?' &&
-		       (unsigned char)s[run] >= 0x20 && (unsigned char)s[run] < 0x7f)
-			run++;
-		if (run > i) {
-			lvc_tbuf_put(&b, s + i, run - i);
-			part += run - i;
-			i = run;
-			continue;
-		}
-		unsigned char ch = (unsigned char)s[i++];
-		if (ch == '\n') {
-			lvc_tbuf_put(&b, "\\n\"", 3);
-			part += 1;
-			if (part > 3000 || i == n) {
-				json_array_append_new(parts, json_string(b.data));
-				b.len = 0;
-				part = 0;
-				lvc_tbuf_put(&b, "\"", 1);
-			} else {
-				lvc_tbuf_put(&b, "\n\t \"", 4);
-			}
-			continue;
-		}
-		char esc[8];
-		if (ch == '"' || ch == '\\' || ch == '?') {
-			esc[0] = '\\';
-			esc[1] = (char)ch;
-			lvc_tbuf_put(&b, esc, 2);
-		} else {
-			lvc_tbuf_put(&b, esc, (size_t)snprintf(esc, sizeof esc, "\\%03o", ch));
-		}
-		part++;
-	}
-	if (part || json_array_size(parts) == 0) {
-		lvc_tbuf_put(&b, "\"", 1);
-		json_array_append_new(parts, json_string(b.data));
-	}
-	free(b.data);
-	return parts;
-}
-
-int
-lvc_emit_js(lvc_ctx *c, lvc_emit *e, const lvc_program *p, json_t **js_parts)
-{
-	jsgen g = { c, e };
-	json_t *view = json_pack("{s:s, s:s, s:s, s:s%, s:s}", "lvc_version", LVC_VERSION,
-	                         "source", e->source, "base", e->base, "module",
-	                         c->root->name.p, (size_t)c->root->name.n, "hash", e->hash);
-	json_t *schema = build_schema(&g, p);
-	/* One line per type and endpoint: readable, and diffs stay small. */
-	json_t *lines = json_object();
-	const char *sect;
-	json_t *entries;
-	json_object_foreach(schema, sect, entries) {
-		if (!json_is_object(entries))
-			continue;
-		json_t *list = json_array();
-		const char *name;
-		json_t *entry;
-		json_object_foreach(entries, name, entry) {
-			char *text = json_dumps(entry, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			json_array_append_new(list, json_pack("{s:s, s:s}", "name", name, "json", text));
-			free(text);
-		}
-		json_object_set_new(lines, sect, list);
-	}
-	json_object_set_new(view, "schema_types", json_incref(json_object_get(lines, "types")));
-	json_object_set_new(view, "schema_endpoints", json_incref(json_object_get(lines, "endpoints")));
-	json_decref(lines);
-	json_decref(schema);
-	json_object_set_new(view, "doc", lvc_doc_lines(c->root->doc));
-
-	json_t *structs = json_array(), *enums = json_array();
+	lvc_vlist *structs = lvc_vlist_new(g->a, (uint32_t)p->ntypes);
+	lvc_vlist *enums = lvc_vlist_new(g->a, 0);
 	for (int i = 0; i < p->ntypes; i++) {
 		const lvc_decl *d = p->types[i];
 		if (d->kind == LVC_D_STRUCT) {
-			json_t *fields = json_array();
+			lvc_vlist *fields = lvc_vlist_new(g->a, (uint32_t)d->nfields);
 			for (const lvc_field *f = d->fields; f; f = f->next) {
 				bool opt = f->type->kind == LVC_T_OPTIONAL;
 				/* "?" when it may be left out; "| null" only for T?, which
 				 * is the one kind the decoders take null for. */
-				const char *ts = ts_type(&g, opt ? f->type->elem : f->type);
-				json_t *fo = json_pack("{s:o, s:s, s:b, s:b, s:o}",
-				                      "name", lvc_jstr(f->name), "ts", ts,
-				                      "optional", opt || f->def, "nullable", opt,
-				                      "doc", lvc_doc_lines(f->doc));
-				json_object_set_new(fo, "jsdoc", lvc_jfmt(opt || f->def ? "{%s%s} [%.*s]" :
-				                    "{%s%s} %.*s", ts, opt ? " | null" : "",
-				                    (int)f->name.n, f->name.p));
-				json_array_append_new(fields, fo);
+				const char *ts = ts_type(g, opt ? f->type->elem : f->type);
+				lvc_vobj *fo = lvc_vobj_new(g->a, 6);
+				lvc_vobj_set(fo, "name", lvc_v_str(f->name));
+				lvc_vobj_set(fo, "ts", lvc_v_cstr(ts));
+				lvc_vobj_set(fo, "optional", lvc_v_bool(opt || f->def));
+				lvc_vobj_set(fo, "nullable", lvc_v_bool(opt));
+				lvc_vobj_set(fo, "doc", lvc_doc_lines(g->a, f->doc));
+				lvc_vobj_set(fo, "jsdoc", lvc_v_fmt(g->a, opt || f->def ? "{%s%s} [%.*s]" :
+				             "{%s%s} %.*s", ts, opt ? " | null" : "",
+				             (int)f->name.n, f->name.p));
+				lvc_vlist_push(fields, lvc_v_obj(fo));
 			}
-			json_array_append_new(structs, json_pack("{s:o, s:o, s:o}", "name",
-			                      lvc_jstr(d->name), "doc", lvc_doc_lines(d->doc),
-			                      "fields", fields));
+			lvc_vobj *o = lvc_vobj_new(g->a, 3);
+			lvc_vobj_set(o, "name", lvc_v_str(d->name));
+			lvc_vobj_set(o, "doc", lvc_doc_lines(g->a, d->doc));
+			lvc_vobj_set(o, "fields", lvc_v_list(fields));
+			lvc_vlist_push(structs, lvc_v_obj(o));
 		} else {
-			json_t *members = json_array();
-			lvc_tbuf u = { 0 };
-			lvc_tbuf_put(&u, "{", 1);
+			lvc_vlist *members = lvc_vlist_new(g->a, (uint32_t)d->nmembers);
+			lvc_tbuf *u = &g->json;
+			u->len = 0;
+			put(u, "{");
 			for (const lvc_member *m = d->members; m; m = m->next) {
-				json_array_append_new(members, json_pack("{s:o, s:o}", "name",
-				                      lvc_jstr(m->name), "doc", lvc_doc_lines(m->doc)));
-				lvc_tbuf_put(&u, "\"", 1);
-				lvc_tbuf_put(&u, m->name.p, m->name.n);
-				lvc_tbuf_put(&u, m->next ? "\" | " : "\"}", m->next ? 4 : 2);
+				lvc_vobj *mo = lvc_vobj_new(g->a, 2);
+				lvc_vobj_set(mo, "name", lvc_v_str(m->name));
+				lvc_vobj_set(mo, "doc", lvc_doc_lines(g->a, m->doc));
+				lvc_vlist_push(members, lvc_v_obj(mo));
+				put(u, "\"");
+				lvc_tbuf_put(u, m->name.p, m->name.n);
+				put(u, m->next ? "\" | " : "\"}");
 			}
-			json_array_append_new(enums, json_pack("{s:o, s:o, s:o, s:s}", "name",
-			                      lvc_jstr(d->name), "doc", lvc_doc_lines(d->doc),
-			                      "members", members, "jsdoc", u.data));
-			free(u.data);
+			lvc_vobj *o = lvc_vobj_new(g->a, 4);
+			lvc_vobj_set(o, "name", lvc_v_str(d->name));
+			lvc_vobj_set(o, "doc", lvc_doc_lines(g->a, d->doc));
+			lvc_vobj_set(o, "members", lvc_v_list(members));
+			lvc_vobj_set(o, "jsdoc", lvc_v_copy(g->a, u->data, u->len));
+			lvc_vlist_push(enums, lvc_v_obj(o));
 		}
 	}
-	json_object_set_new(view, "structs", structs);
-	json_object_set_new(view, "enums", enums);
+	lvc_vobj_set(view, "structs", lvc_v_list(structs));
+	lvc_vobj_set(view, "enums", lvc_v_list(enums));
+}
 
-	json_t *eps = json_array();
+/* Is endpoint kind k handled in the page? */
+static bool
+page_handles(lvc_endpoint_kind k)
+{
+	return k == LVC_E_CLIENT_REALTIME || k == LVC_E_CLIENT_RPC ||
+	       k == LVC_E_CLIENT_CALLBACK || k == LVC_E_CLIENT_ON;
+}
+
+static lvc_vobj *
+endpoint_view(jsgen *g, const lvc_decl *d)
+{
+	lvc_endpoint_kind k = d->ekind;
+	const lvc_type *r = d->result;
+	bool handler = page_handles(k);
+	lvc_vobj *o = lvc_vobj_new(g->a, 14);
+	lvc_vobj_set(o, "name", lvc_v_str(d->name));
+	lvc_vobj_set(o, "kind", lvc_v_cstr(lvc_endpoint_kind_name(k)));
+	lvc_vobj_set(o, "doc", lvc_doc_lines(g->a, d->doc));
+	lvc_vobj_set(o, "params", js_params(g, d->params));
+	lvc_vobj_set(o, "rpc", lvc_v_bool(k == LVC_E_SERVER_RPC));
+	lvc_vobj_set(o, "realtime", lvc_v_bool(k == LVC_E_SERVER_REALTIME));
+	lvc_vobj_set(o, "callback", lvc_v_bool(k == LVC_E_CLIENT_CALLBACK));
+	lvc_vobj_set(o, "client_rpc", lvc_v_bool(k == LVC_E_CLIENT_RPC));
+	lvc_vobj_set(o, "handler", lvc_v_bool(handler));
+	lvc_vobj_set(o, "result_ts", lvc_v_cstr(r ? ts_type(g, r) : "void"));
+	lvc_vobj_set(o, "handler_result_ts", k == LVC_E_CLIENT_RPC ?
+	             lvc_v_fmt(g->a, "%s | Promise<%s>", ts_type(g, r), ts_type(g, r)) :
+	             lvc_v_cstr(k == LVC_E_CLIENT_CALLBACK ?
+	                        "CallbackArgs | false | Promise<CallbackArgs | false>" : "void"));
+	if (d->policy.dom_event.n)
+		lvc_vobj_set(o, "dom_event", lvc_v_str(d->policy.dom_event));
+	if (handler)
+		lvc_vobj_set(o, "base", lvc_v_cstr(g->e->base));
+	return o;
+}
+
+int
+lvc_emit_js(lvc_ctx *c, lvc_emit *e, const lvc_program *p, lvc_tbuf *js)
+{
+	lvc_arena arena = { 0 };
+	jsgen g = { c, e, &arena, { 0 } };
+	lvc_vobj *view = lvc_vobj_new(g.a, 16);
+	lvc_vobj_set(view, "lvc_version", lvc_v_cstr(LVC_VERSION));
+	lvc_vobj_set(view, "source", lvc_v_cstr(e->source));
+	lvc_vobj_set(view, "base", lvc_v_cstr(e->base));
+	lvc_vobj_set(view, "module", lvc_v_str(c->root->name));
+	lvc_vobj_set(view, "hash", lvc_v_cstr(e->hash));
+	add_schema(&g, p, view);
+	lvc_vobj_set(view, "doc", lvc_doc_lines(g.a, c->root->doc));
+	add_types(&g, p, view);
+
+	/* The handler file has a block for each endpoint the page handles. */
+	lvc_vlist *eps = lvc_vlist_new(g.a, (uint32_t)p->nendpoints);
+	lvc_block *blocks = calloc((size_t)p->nendpoints + 1, sizeof *blocks);
+	const lvc_vobj **block_views = calloc((size_t)p->nendpoints + 1, sizeof *block_views);
+	if (!blocks || !block_views)
+		abort();
+	int nblocks = 0;
 	for (int i = 0; i < p->nendpoints; i++) {
 		const lvc_decl *d = p->endpoints[i];
-		lvc_endpoint_kind k = d->ekind;
-		const lvc_type *r = d->result;
-		bool handler = k == LVC_E_CLIENT_REALTIME || k == LVC_E_CLIENT_RPC ||
-		               k == LVC_E_CLIENT_CALLBACK || k == LVC_E_CLIENT_ON;
-		json_t *o = json_pack("{s:o, s:s, s:o, s:o}", "name", lvc_jstr(d->name),
-		                      "kind", lvc_endpoint_kind_name(k), "doc", lvc_doc_lines(d->doc),
-		                      "params", js_params(&g, d->params));
-		json_object_set_new(o, "rpc", json_boolean(k == LVC_E_SERVER_RPC));
-		json_object_set_new(o, "realtime", json_boolean(k == LVC_E_SERVER_REALTIME));
-		json_object_set_new(o, "callback", json_boolean(k == LVC_E_CLIENT_CALLBACK));
-		json_object_set_new(o, "client_rpc", json_boolean(k == LVC_E_CLIENT_RPC));
-		json_object_set_new(o, "handler", json_boolean(handler));
-		json_object_set_new(o, "result_ts", json_string(r ? ts_type(&g, r) : "void"));
-		json_object_set_new(o, "handler_result_ts", json_string(k == LVC_E_CLIENT_RPC ?
-		                    lvc_sprintf(&c->arena, "%s | Promise<%s>", ts_type(&g, r),
-		                                ts_type(&g, r)) : k == LVC_E_CLIENT_CALLBACK ?
-		                    "CallbackArgs | false | Promise<CallbackArgs | false>" : "void"));
-		json_object_set_new(o, "dom_event", lvc_jstr(d->policy.dom_event));
-		json_array_append_new(eps, o);
+		lvc_vobj *o = endpoint_view(&g, d);
+		lvc_vlist_push(eps, lvc_v_obj(o));
+		if (page_handles(d->ekind)) {
+			blocks[nblocks].name = lvc_strndup(g.a, d->name.p, d->name.n);
+			block_views[nblocks++] = o;
+		}
 	}
-	json_object_set_new(view, "endpoints", eps);
+	lvc_vobj_set(view, "endpoints", lvc_v_list(eps));
 
-	int rc = 0;
-	lvc_tbuf js = { 0 };
-	rc = lvc_render(c, e->templates, e->ntemplates, "js_module", view, &js);
+	lvc_view top = lvc_v_obj(view);
+	int rc = lvc_render(c, e->templates, e->ntemplates, "js_module", &top, js);
 	if (rc == 0) {
 		char *path = lvc_sprintf(&c->arena, "%s/%s.lv.js", e->outdir, e->base);
-		rc = lvc_write_file(c, path, js.data, js.len);
+		rc = lvc_write_file(c, path, js->data ? js->data : "", js->len);
 		e->written[e->nwritten++] = path;
-		*js_parts = json_pack("{s:o, s:I}", "parts", c_literals(js.data, js.len),
-		                      "len", (json_int_t)js.len);
 	}
-	free(js.data);
 	if (rc == 0)
-		rc = lvc_emit_file(c, e, "js_dts", view, lvc_sprintf(&c->arena, "%s.lv.d.ts", e->base));
+		rc = lvc_emit_file(c, e, "js_dts", &top, lvc_sprintf(g.a, "%s.lv.d.ts", e->base));
 	if (rc == 0) {
 		lvc_tbuf fresh = { 0 };
-		size_t n = json_array_size(eps);
-		lvc_block *blocks = calloc(n + 1, sizeof *blocks);
-		lvc_tbuf *texts = calloc(n + 1, sizeof *texts);
-		int nblocks = 0;
-		rc = lvc_render(c, e->templates, e->ntemplates, "js_handlers", view, &fresh);
-		for (size_t i = 0; rc == 0 && i < n; i++) {
-			json_t *ep = json_array_get(eps, i);
-			if (!json_is_true(json_object_get(ep, "handler")))
-				continue;
-			json_object_set_new(ep, "base", json_string(e->base));
-			rc = lvc_render(c, e->templates, e->ntemplates, "js_handler", ep, &texts[nblocks]);
-			blocks[nblocks].name = json_string_value(json_object_get(ep, "name"));
-			blocks[nblocks].text = texts[nblocks].data ? texts[nblocks].data : "";
-			nblocks++;
+		lvc_tbuf *texts = calloc((size_t)nblocks + 1, sizeof *texts);
+		if (!texts)
+			abort();
+		rc = lvc_render(c, e->templates, e->ntemplates, "js_handlers", &top, &fresh);
+		for (int i = 0; rc == 0 && i < nblocks; i++) {
+			lvc_view ep = lvc_v_obj(block_views[i]);
+			rc = lvc_render(c, e->templates, e->ntemplates, "js_handler", &ep, &texts[i]);
+			blocks[i].text = texts[i].data ? texts[i].data : "";
 		}
 		if (rc == 0)
 			rc = lvc_merge_write(c, e, lvc_sprintf(&c->arena, "%s/%s_handlers.js",
@@ -351,9 +451,11 @@ lvc_emit_js(lvc_ctx *c, lvc_emit *e, const lvc_program *p, json_t **js_parts)
 		for (int i = 0; i < nblocks; i++)
 			free(texts[i].data);
 		free(texts);
-		free(blocks);
 		free(fresh.data);
 	}
-	json_decref(view);
+	free(blocks);
+	free(block_views);
+	free(g.json.data);
+	lvc_arena_free(&arena);
 	return rc;
 }

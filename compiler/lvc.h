@@ -31,6 +31,9 @@ void *lvc_alloc(lvc_arena *a, size_t n);  /* zeroed; never NULL (aborts) */
 char *lvc_strndup(lvc_arena *a, const char *s, size_t n);
 char *lvc_sprintf(lvc_arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The same with a va_list; sets *len (when len is not NULL) to the length. */
+char *lvc_vsprintf(lvc_arena *a, size_t *len, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 void lvc_arena_free(lvc_arena *a);
 
 /* ---- strings and locations -------------------------------------------- */

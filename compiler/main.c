@@ -139,10 +139,10 @@ generate(lvc_ctx *c, const options *o, const char *path, const char **written, i
 	if (c->errors == 0) {
 		lvc_program_collect(c, &p);
 		lvc_schema_hash(c, &p, e.hash);
-		json_t *js = NULL;
+		lvc_tbuf js = { 0 };
 		if (lvc_emit_js(c, &e, &p, &js) == 0)
-			lvc_emit_c(c, &e, &p, js);
-		json_decref(js);
+			lvc_emit_c(c, &e, &p, js.data ? js.data : "", js.len);
+		free(js.data);
 		lvc_program_free(&p);
 	}
 	*nwritten = e.nwritten;

@@ -1,5 +1,5 @@
 /* template.c - a small logic-less template engine (a Mustache subset) that
- * renders the generated files from templates/ against a JSON view model.
+ * renders the generated files from templates/ against a view model (view.h).
  *
  *   {{name}} {{a.b}} {{.}}     the value, as text (no escaping)
  *   {{#name}}..{{/name}}       a list: once per item; an object: once in it;
@@ -11,7 +11,6 @@
  * holding only a section tag, a comment or a partial vanishes whole, so
  * templates can be laid out readably. A name with no value is an error: a
  * typo in a template must not become a silent blank. */
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,7 @@
 #include "template.h"
 
 typedef struct frame {
-	json_t *value;
+	const lvc_view *value;
 	const struct frame *up;
 	long index;            /* >= 0 inside a list */
 	long count;
@@ -67,72 +66,76 @@ tfail(render *r, const char *at, const char *fmt, const char *name, size_t n)
 	r->failed = true;
 }
 
-static json_t *
-lookup(render *r, const frame *f, const char *name, size_t n, const char *at)
+static const lvc_view view_true = { .kind = LVC_VIEW_BOOL, .u.b = true };
+static const lvc_view view_false = { .kind = LVC_VIEW_BOOL, .u.b = false };
+static const lvc_view view_null = { .kind = LVC_VIEW_NULL };
+
+/* The value a tag names, or NULL after reporting it missing. hash is
+ * lvc_view_hash of the name up to its first dot; -index is made in
+ * *scratch. */
+static const lvc_view *
+lookup(render *r, const frame *f, const char *name, size_t n, uint32_t hash,
+       const char *at, lvc_view *scratch)
 {
 	if (n == 1 && name[0] == '.')
-		return json_incref(f->value);
+		return f->value;
 	/* Iteration state of the innermost list. */
 	if (name[0] == '-') {
 		const frame *l = f;
 		while (l && l->index < 0)
 			l = l->up;
 		if (l && n == 6 && memcmp(name, "-first", 6) == 0)
-			return json_boolean(l->index == 0);
+			return l->index == 0 ? &view_true : &view_false;
 		if (l && n == 5 && memcmp(name, "-last", 5) == 0)
-			return json_boolean(l->index == l->count - 1);
-		if (l && n == 6 && memcmp(name, "-index", 6) == 0)
-			return json_integer(l->index);
+			return l->index == l->count - 1 ? &view_true : &view_false;
+		if (l && n == 6 && memcmp(name, "-index", 6) == 0) {
+			*scratch = lvc_v_int(l->index);
+			return scratch;
+		}
 		tfail(r, at, "no list around", name, n);
 		return NULL;
 	}
 	const char *dot = memchr(name, '.', n);
 	bool dotted = dot != NULL;
 	size_t first = dot ? (size_t)(dot - name) : n;
-	json_t *v = NULL;
+	const lvc_view *v = NULL;
 	for (; f && !v; f = f->up)
-		if (json_is_object(f->value)) {
-			char key[128];
-			if (first >= sizeof key)
-				break;
-			memcpy(key, name, first);
-			key[first] = '\0';
-			v = json_object_get(f->value, key);
-		}
+		if (f->value->kind == LVC_VIEW_OBJECT)
+			v = lvc_vobj_get(f->value->u.obj, name, first, hash);
 	bool found_first = v != NULL, last_was_index = false;
 	while (v && dot) {
 		const char *seg = dot + 1;
 		dot = memchr(seg, '.', (size_t)(name + n - seg));
 		size_t len = dot ? (size_t)(dot - seg) : (size_t)(name + n - seg);
-		char key[128];
-		if (len >= sizeof key)
-			return NULL;
-		memcpy(key, seg, len);
-		key[len] = '\0';
-		last_was_index = key[0] >= '0' && key[0] <= '9';
-		if (json_is_array(v) && last_was_index)
-			v = json_array_get(v, (size_t)strtoul(key, NULL, 10));
-		else
-			v = json_is_object(v) ? json_object_get(v, key) : NULL;
+		last_was_index = len > 0 && seg[0] >= '0' && seg[0] <= '9';
+		if (v->kind == LVC_VIEW_LIST && last_was_index) {
+			size_t k = 0;
+			for (size_t i = 0; i < len && seg[i] >= '0' && seg[i] <= '9'; i++)
+				k = k > SIZE_MAX / 10 ? SIZE_MAX : k * 10 + (size_t)(seg[i] - '0');
+			v = k < v->u.list->n ? &v->u.list->items[k] : NULL;
+		} else if (v->kind == LVC_VIEW_OBJECT) {
+			v = lvc_vobj_get(v->u.obj, seg, len, lvc_view_hash(seg, len));
+		} else {
+			v = NULL;
+		}
 	}
 	if (!v && dotted && found_first && last_was_index) {
 		/* a.0 past the end of a list is "nothing", not a typo */
-		v = json_null();
+		v = &view_null;
 	}
 	if (!v)
 		tfail(r, at, "no value named", name, n);
-	else
-		json_incref(v);
 	return v;
 }
 
 static bool
-truthy(const json_t *v)
+truthy(const lvc_view *v)
 {
-	switch (json_typeof(v)) {
-	case JSON_NULL: case JSON_FALSE: return false;
-	case JSON_STRING: return json_string_length(v) > 0;
-	case JSON_ARRAY: return json_array_size(v) > 0;
+	switch (v->kind) {
+	case LVC_VIEW_NULL: return false;
+	case LVC_VIEW_BOOL: return v->u.b;
+	case LVC_VIEW_STR: return v->len > 0;
+	case LVC_VIEW_LIST: return v->u.list->n > 0;
 	default: return true;
 	}
 }
@@ -225,6 +228,7 @@ typedef struct {
 	size_t n;
 	const char *at;      /* the tag, for messages */
 	size_t end;          /* sections: index just past the body */
+	uint32_t hash;       /* the name up to its first dot, for lookup */
 } tnode;
 
 typedef struct tnodes_s {
@@ -248,7 +252,12 @@ add_node(tnodes *ns, int kind, const char *p, size_t n, const char *at)
 		ns->v = v;
 		ns->cap = cap;
 	}
-	ns->v[ns->n++] = (tnode){ kind, p, n, at, 0 };
+	uint32_t hash = 0;
+	if (kind != N_TEXT) {
+		const char *dot = memchr(p, '.', n);
+		hash = lvc_view_hash(p, dot ? (size_t)(dot - p) : n);
+	}
+	ns->v[ns->n++] = (tnode){ kind, p, n, at, 0, hash };
 }
 
 static void
@@ -346,23 +355,28 @@ run_nodes(render *r, const lvc_template *t, const tnodes *ns, size_t i, size_t e
 			i++;
 			break;
 		case N_VAR: {
-			json_t *v = lookup(r, f, nd->p, nd->n, nd->at);
+			lvc_view scratch;
+			const lvc_view *v = lookup(r, f, nd->p, nd->n, nd->hash, nd->at, &scratch);
 			if (!v)
 				break;
-			char num[64];
-			if (json_is_string(v))
-				lvc_tbuf_put(r->out, json_string_value(v), json_string_length(v));
-			else if (json_is_integer(v))
+			char num[32];
+			switch (v->kind) {
+			case LVC_VIEW_STR:
+				if (v->len)
+					lvc_tbuf_put(r->out, v->u.s, v->len);
+				break;
+			case LVC_VIEW_INT:
 				lvc_tbuf_put(r->out, num, (size_t)snprintf(num, sizeof num, "%lld",
-				                                           (long long)json_integer_value(v)));
-			else if (json_is_real(v))
-				lvc_tbuf_put(r->out, num, (size_t)snprintf(num, sizeof num, "%.17g",
-				                                           json_real_value(v)));
-			else if (json_is_boolean(v))
-				lvc_tbuf_put(r->out, json_is_true(v) ? "true" : "false", json_is_true(v) ? 4 : 5);
-			else if (!json_is_null(v))
+				                                           (long long)v->u.i));
+				break;
+			case LVC_VIEW_BOOL:
+				lvc_tbuf_put(r->out, v->u.b ? "true" : "false", v->u.b ? 4 : 5);
+				break;
+			case LVC_VIEW_NULL:
+				break;
+			default:
 				tfail(r, nd->at, "not text:", nd->p, nd->n);
-			json_decref(v);
+			}
 			i++;
 			break;
 		}
@@ -383,26 +397,26 @@ run_nodes(render *r, const lvc_template *t, const tnodes *ns, size_t i, size_t e
 			break;
 		}
 		default: {
-			json_t *v = lookup(r, f, nd->p, nd->n, nd->at);
+			lvc_view scratch;
+			const lvc_view *v = lookup(r, f, nd->p, nd->n, nd->hash, nd->at, &scratch);
 			if (!v)
 				break;
 			size_t body = i + 1, stop = nd->end;
 			if (nd->kind == N_INVERTED) {
 				if (!truthy(v))
 					run_nodes(r, t, ns, body, stop, f);
-			} else if (json_is_array(v)) {
-				size_t n = json_array_size(v);
-				for (size_t k = 0; k < n && !r->failed; k++) {
-					frame item = { json_array_get(v, k), f, (long)k, (long)n };
+			} else if (v->kind == LVC_VIEW_LIST) {
+				const lvc_vlist *l = v->u.list;
+				for (size_t k = 0; k < l->n && !r->failed; k++) {
+					frame item = { &l->items[k], f, (long)k, (long)l->n };
 					run_nodes(r, t, ns, body, stop, &item);
 				}
-			} else if (json_is_object(v)) {
+			} else if (v->kind == LVC_VIEW_OBJECT) {
 				frame in = { v, f, -1, 0 };
 				run_nodes(r, t, ns, body, stop, &in);
 			} else if (truthy(v)) {
 				run_nodes(r, t, ns, body, stop, f);
 			}
-			json_decref(v);
 			i = stop;
 			break;
 		}
@@ -413,7 +427,7 @@ run_nodes(render *r, const lvc_template *t, const tnodes *ns, size_t i, size_t e
 
 int
 lvc_render(lvc_ctx *c, const lvc_template *all, size_t nall, const char *name,
-           json_t *view, lvc_tbuf *out)
+           const lvc_view *view, lvc_tbuf *out)
 {
 	render r = { .c = c, .all = all, .nall = nall, .out = out };
 	r.t = find_template(&r, name, strlen(name));

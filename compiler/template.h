@@ -3,9 +3,8 @@
 #ifndef LVC_TEMPLATE_H
 #define LVC_TEMPLATE_H
 
-#include <jansson.h>
-
 #include "lvc.h"
+#include "view.h"
 
 typedef struct {
 	const char *name;       /* file name without .tmpl: "c_header" */
@@ -23,7 +22,7 @@ void lvc_tbuf_put(lvc_tbuf *b, const char *p, size_t n);
 /* Renders template `name` against view into out (appending). Template
  * errors are reported through c; returns -1 on error. */
 int lvc_render(lvc_ctx *c, const lvc_template *all, size_t nall, const char *name,
-               json_t *view, lvc_tbuf *out);
+               const lvc_view *view, lvc_tbuf *out);
 
 /* The templates compiled into lvc (made from the templates folder). */
 extern const lvc_template lvc_builtin_templates[];

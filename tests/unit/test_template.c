@@ -3,6 +3,7 @@
  * booleans, inverted sections, -first/-last/-index, partials, comments,
  * standalone lines, and the errors for a missing name or a broken section. */
 #include <criterion/criterion.h>
+#include <jansson.h>
 
 #include "template.h"
 #include "unit.h"
@@ -20,20 +21,58 @@ add(const char *name, const char *text)
 	tmpl[ntmpl++] = (lvc_template){ name, text, strlen(text) };
 }
 
+/* The view model for a JSON value, in the context's arena. A number with a
+ * fraction becomes the string "%.17g" makes of it. */
+static lvc_view
+view_of(json_t *j)
+{
+	switch (json_typeof(j)) {
+	case JSON_OBJECT: {
+		lvc_vobj *o = lvc_vobj_new(&c.arena, (uint32_t)json_object_size(j));
+		const char *key;
+		json_t *v;
+		json_object_foreach(j, key, v)
+			lvc_vobj_set(o, lvc_strndup(&c.arena, key, strlen(key)), view_of(v));
+		return lvc_v_obj(o);
+	}
+	case JSON_ARRAY: {
+		lvc_vlist *l = lvc_vlist_new(&c.arena, (uint32_t)json_array_size(j));
+		size_t i;
+		json_t *v;
+		json_array_foreach(j, i, v)
+			lvc_vlist_push(l, view_of(v));
+		return lvc_v_list(l);
+	}
+	case JSON_STRING:
+		return lvc_v_copy(&c.arena, json_string_value(j), json_string_length(j));
+	case JSON_INTEGER:
+		return lvc_v_int(json_integer_value(j));
+	case JSON_REAL:
+		return lvc_v_fmt(&c.arena, "%.17g", json_real_value(j));
+	case JSON_TRUE:
+		return lvc_v_bool(true);
+	case JSON_FALSE:
+		return lvc_v_bool(false);
+	default:
+		return lvc_v_null();
+	}
+}
+
 /* Renders template "t" (text) against the view (JSON text, or NULL for an
  * empty object); returns the output, or NULL when rendering failed. */
 static const char *
 render_with(const char *text, const char *view_json)
 {
 	json_error_t jerr;
-	json_t *view = view_json ? json_loads(view_json, 0, &jerr) : json_object();
-	cr_assert_not_null(view, "bad test view: %s", jerr.text);
+	json_t *json = view_json ? json_loads(view_json, 0, &jerr) : json_object();
+	cr_assert_not_null(json, "bad test view: %s", jerr.text);
+	lvc_view view = view_of(json);
+	json_decref(json);
 	lvc_template all[5] = { { "t", text, strlen(text) } };
 	for (size_t i = 0; i < ntmpl; i++)
 		all[i + 1] = tmpl[i];
 	lvc_tbuf out = { 0 };
-	int rc = lvc_render(&c, all, ntmpl + 1, "t", view, &out);
-	json_decref(view);
+	int rc = lvc_render(&c, all, ntmpl + 1, "t", &view, &out);
 	const char *s = rc == 0 ? lvt_str((lvc_str){ out.data ? out.data : "",
 	                                             (uint32_t)out.len }) : NULL;
 	free(out.data);
@@ -298,10 +337,9 @@ Test(template, an_unknown_template_is_an_error)
 {
 	lvc_template t = { "t", "x", 1 };
 	lvc_tbuf out = { 0 };
-	json_t *view = json_object();
-	cr_expect_eq(lvc_render(&c, &t, 1, "nope", view, &out), -1);
+	lvc_view view = lvc_v_obj(lvc_vobj_new(&c.arena, 0));
+	cr_expect_eq(lvc_render(&c, &t, 1, "nope", &view, &out), -1);
 	cr_expect(lvt_has("no template named 'nope'"), "%s", lvt_diags());
-	json_decref(view);
 	free(out.data);
 }
 
@@ -310,10 +348,11 @@ Test(template, output_is_appended)
 	lvc_template t = { "t", "{{x}}", 5 };
 	lvc_tbuf out = { 0 };
 	lvc_tbuf_put(&out, "before:", 7);
-	json_t *view = json_pack("{s:s}", "x", "after");
-	cr_assert_eq(lvc_render(&c, &t, 1, "t", view, &out), 0);
+	lvc_vobj *o = lvc_vobj_new(&c.arena, 1);
+	lvc_vobj_set(o, "x", lvc_v_cstr("after"));
+	lvc_view view = lvc_v_obj(o);
+	cr_assert_eq(lvc_render(&c, &t, 1, "t", &view, &out), 0);
 	cr_expect_str_eq(out.data, "before:after");
 	cr_expect_eq(out.len, 12);
-	json_decref(view);
 	free(out.data);
 }
