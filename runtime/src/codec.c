@@ -437,12 +437,15 @@ decode_map(dec *d, const lv_type *t, void *out, uint32_t depth)
 		if (!(keys = grow(d, keys, n, &kcap, sizeof *keys)) ||
 		    !(values = grow(d, values, n, &vcap, size)))
 			return nomem(d);
-		int rc = read_string(d, &keys[n], NULL);
+		bool nul;
+		int rc = read_string(d, &keys[n], &nul);
 		if (rc)
 			return rc;
 		if (!lv__jr_colon(&d->r))
 			return syntax(d);
 		size_t old = push_name(d, keys[n].ptr);
+		if (nul)   /* as in a string value: C code reads keys as C strings */
+			return fail(d, "key contains a NUL character");
 		rc = decode(d, t->elem, values + n * size, depth + 1);
 		if (rc)
 			return rc;

@@ -1014,6 +1014,14 @@ Test(text_objects, duplicate_key)
 	cr_expect_eq(m.n, 5);
 }
 
+/* A map key holding U+0000 is refused, as a string value holding one is:
+ * C code reads keys as C strings. */
+Test(text_objects, map_key_with_a_nul)
+{
+	rejects(&codec_Optionals_type, "{\"scores\":{\"a\\u0000b\":1}}", NULL,
+	        "key contains a NUL character", "scores.a");
+}
+
 /* A map of `count` keys k0, k1, ..., then `repeat` again if >= 0. */
 static char *
 many_keys(int count, int repeat)
