@@ -289,6 +289,10 @@ lv__jr_number(lv_jr *r, lv_jr_num *out)
 	ws(r);
 	const char *p = r->p, *end = r->end, *start = p;
 	bool neg = false;
+	lv_jr_num scratch;
+	bool check_only = !out;   /* skipping: the grammar is all that matters */
+	if (check_only)
+		out = &scratch;
 	out->is_int = true;
 	out->big = false;
 	out->range = false;
@@ -336,6 +340,8 @@ lv__jr_number(lv_jr *r, lv_jr_num *out)
 			p++;
 	}
 	r->p = p;
+	if (check_only)
+		return true;
 	if (out->is_int && !out->big) {
 		if (neg ? mag > (uint64_t)INT64_MAX + 1 : mag > (uint64_t)INT64_MAX)
 			out->big = true;
@@ -431,7 +437,6 @@ lv__jr_skip(lv_jr *r, uint32_t depth)
 {
 	size_t n;
 	bool b, first = true;
-	lv_jr_num num;
 	int more;
 	switch (lv__jr_peek(r)) {
 	case LV_JR_OBJECT:
@@ -452,7 +457,7 @@ lv__jr_skip(lv_jr *r, uint32_t depth)
 	case LV_JR_STRING:
 		return lv__jr_string(r, NULL, 0, &n, NULL);
 	case LV_JR_NUMBER:
-		return lv__jr_number(r, &num);
+		return lv__jr_number(r, NULL);
 	case LV_JR_BOOL:
 		return lv__jr_bool(r, &b);
 	case LV_JR_NULL:

@@ -62,6 +62,7 @@ lv_jr_kind lv__jr_peek(lv_jr *r);
 bool lv__jr_expected_value(lv_jr *r);
 bool lv__jr_bool(lv_jr *r, bool *v);
 bool lv__jr_null(lv_jr *r);
+/* Reads a number into *out; out NULL: only checks its grammar. */
 bool lv__jr_number(lv_jr *r, lv_jr_num *out);
 /* Reads a string, unescaped into dst (NULL: only checked), which may be
  * the string's own bytes: the output never overtakes the input. At most
