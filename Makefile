@@ -80,7 +80,7 @@ $(B)/lvc: $(OBJ)/compiler/main.o $(B)/liblvc-compiler.a
 LWS_CFLAGS := $(shell pkg-config --cflags libwebsockets 2>/dev/null)
 LWS_LIBS   := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
 LV_LIBS    := $(LWS_LIBS) $(JANSSON_LIBS) -lpthread -lm
-RUNTIME_SRCS := util.c json.c codec.c conn.c call.c server.c
+RUNTIME_SRCS := util.c json.c codec.c conn.c call.c peer.c auth.c origin.c http.c metrics.c server.c
 RUNTIME_OBJS := $(addprefix $(OBJ)/runtime/,$(RUNTIME_SRCS:.c=.o)) $(OBJ)/gen/lvjs.o
 LVJS_SRCS    := $(wildcard runtime/js/*.js runtime/js/*.mjs)
 

@@ -310,6 +310,16 @@ typedef enum {
 	LV_LOG_DEFAULT, LV_LOG_ERROR, LV_LOG_WARN, LV_LOG_INFO, LV_LOG_DEBUG
 } lv_log_level;
 
+/* Who may read /lv/metrics. The default is loopback: the counters name
+ * every endpoint and show the traffic, which is for the machine's own
+ * scraper, not for anyone on the network. Refused requests get 404. */
+typedef enum {
+	LV_METRICS_LOOPBACK,        /* peers on 127.0.0.0/8 and ::1 */
+	LV_METRICS_OFF,             /* nobody: 404 */
+	LV_METRICS_ROLE,            /* callers the auth callback gives metrics_role */
+	LV_METRICS_ANY,             /* anyone who reaches the port */
+} lv_metrics_access;
+
 /* Server options. Zero in a field means its default. */
 typedef struct {
 	const char *host;           /* address to listen on; "127.0.0.1" */
@@ -319,14 +329,43 @@ typedef struct {
 	const char *index;          /* the page for "/": "index.html" */
 	const char *tls_cert;       /* PEM files: both or neither */
 	const char *tls_key;
-	const char *const *origins; /* allowed Origin values, NULL-terminated;
-	                               NULL: any */
+	const char *const *origins; /* who may open a WebSocket or call over HTTP
+	                               from a browser, by Origin: NULL: the same
+	                               origin only (the Origin's host and port are
+	                               the Host header's); a NULL-terminated list
+	                               of exact values ("https://app.example:8443");
+	                               a list holding "*": any origin */
+	bool require_origin;        /* refuse requests without an Origin (non-browser
+	                               clients); false: they are let in */
 	size_t max_message;         /* bytes in one message: 1 MiB */
 	lv_limits limits;           /* what the decoder accepts */
 	uint32_t max_pending;       /* calls in flight per connection: 64 */
 	uint32_t max_queue;         /* messages queued to one page: 4096 */
 	size_t max_queue_bytes;     /* bytes queued to one page: 8 MiB */
-	uint32_t max_conns;         /* open connections: 10000 */
+	uint32_t max_conns;         /* open WebSockets (sessions waiting for their
+	                               page do not count): 10000 */
+	uint32_t max_detached;      /* sessions waiting for their page to resume:
+	                               10000; past it the oldest ends */
+	size_t max_detached_bytes;  /* bytes queued to waiting sessions, in all:
+	                               64 MiB; past it the oldest ends */
+	/* What one peer address may hold (an IPv4 address, or an IPv6 /64). */
+	uint32_t max_conns_per_addr;      /* open WebSockets: 64 */
+	uint32_t max_handshakes_per_addr; /* sockets not (yet) a WebSocket: HTTP
+	                                     requests and upgrades in progress: 16 */
+	size_t max_rx_bytes;              /* bytes held by unfinished incoming
+	                                     messages and HTTP bodies, all peers
+	                                     together: 64 MiB */
+	size_t max_rx_bytes_per_addr;     /* the same, from one address: 8 MiB */
+	/* Deadlines on what waits for a peer. */
+	uint32_t handshake_ms;      /* from the accept to a whole HTTP request
+	                               (an upgrade included): 10000; whole seconds */
+	uint32_t body_ms;           /* an HTTP request body, from its headers to its
+	                               last byte: 10000 */
+	uint32_t message_ms;        /* a WebSocket message, from its first byte to
+	                               its last: 10000 */
+	lv_metrics_access metrics;  /* who may read /lv/metrics: LV_METRICS_LOOPBACK */
+	const char *metrics_role;   /* LV_METRICS_ROLE: the role the auth callback
+	                               must give */
 	uint32_t heartbeat_ms;      /* idle time before a ping: 25000 */
 	uint32_t resume_ms;         /* how long a session waits for its page to
 	                               come back after a drop: 120000 */

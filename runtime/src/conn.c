@@ -228,6 +228,23 @@ lv__session_begin(lv_conn *c)
 	return 0;
 }
 
+/* Bytes queued to c change; a waiting session's count toward the bound
+ * on what waiting sessions hold. */
+static void
+qbytes_add(lv_conn *c, size_t n, bool add)
+{
+	if (add)
+		c->qbytes += n;
+	else
+		c->qbytes -= n;
+	if (c->detached_us) {
+		if (add)
+			c->server->detached_bytes += n;
+		else
+			c->server->detached_bytes -= n;
+	}
+}
+
 static lv_qent *
 at(lv_conn *c, uint32_t i)
 {
@@ -238,7 +255,7 @@ static void
 pop(lv_conn *c)
 {
 	lv_qent *e = at(c, 0);
-	c->qbytes -= e->m->len;
+	qbytes_add(c, e->m->len, false);
 	lv__msg_unref(e->m);
 	c->qhead = (c->qhead + 1) % c->qcap;
 	c->qlen--;
@@ -280,7 +297,7 @@ keep_numbered(lv_conn *c)
 		if (e.seq)
 			*at(c, kept++) = e;
 		else {
-			c->qbytes -= e.m->len;
+			qbytes_add(c, e.m->len, false);
 			lv__msg_unref(e.m);
 		}
 	}
@@ -295,10 +312,7 @@ lv__conn_end(lv_conn *c)
 	if (c->ended)
 		return;
 	c->ended = true;
-	if (c->detached_us) {
-		s->ndetached--;
-		c->detached_us = 0;
-	}
+	lv__detached_remove(c);
 	if (c->hello) {
 		s->npages--;
 		lv__lifecycle(s, "disconnect", c);
@@ -332,18 +346,65 @@ lv__conn_closed(lv_conn *c)
 		lv__conn_end(c);
 		return;
 	}
-	/* Wait for the page to resume. */
-	c->detached_us = lv__now_us();
+	/* Wait for the page to resume: the newest of the waiting sessions. */
 	c->closing = false;
 	c->ack_due = false;
-	s->ndetached++;
 	keep_numbered(c);
+	c->detached_us = lv__now_us();
+	c->dprev = s->detached_tail;
+	c->dnext = NULL;
+	if (s->detached_tail)
+		s->detached_tail->dnext = c;
+	else
+		s->detached_head = c;
+	s->detached_tail = c;
+	s->ndetached++;
+	s->detached_bytes += c->qbytes;
+	lv__detached_trim(s);
+}
+
+void
+lv__detached_remove(lv_conn *c)
+{
+	lv_server *s = c->server;
+	if (!c->detached_us)
+		return;
+	if (c->dprev)
+		c->dprev->dnext = c->dnext;
+	else
+		s->detached_head = c->dnext;
+	if (c->dnext)
+		c->dnext->dprev = c->dprev;
+	else
+		s->detached_tail = c->dprev;
+	c->dprev = c->dnext = NULL;
+	s->ndetached--;
+	s->detached_bytes -= c->qbytes;
+	c->detached_us = 0;
+}
+
+void
+lv__session_expire(lv_conn *c)
+{
+	lv_server *s = c->server;
+	s->expired++;
+	memcpy(s->ended_tokens[s->ended_next++ % 256], c->token, sizeof c->token);
+	lv__conn_end(c);
+}
+
+void
+lv__detached_trim(lv_server *s)
+{
+	while (s->detached_head && (s->ndetached > s->opt.max_detached ||
+	                            s->detached_bytes > s->opt.max_detached_bytes)) {
+		lv__limit_hit(s, LV_LIMIT_DETACHED);
+		lv__session_expire(s->detached_head);
+	}
 }
 
 void
 lv__session_adopt(lv_conn *sess, lv_conn *fresh, uint64_t last)
 {
-	lv_server *s = sess->server;
 	struct lws *wsi = fresh->wsi;
 	if (sess->wsi) {
 		/* The old socket is still open (the page noticed the drop first):
@@ -354,10 +415,9 @@ lv__session_adopt(lv_conn *sess, lv_conn *fresh, uint64_t last)
 		lws_callback_on_writable(sess->wsi);
 		sess->wsi = NULL;
 		keep_numbered(sess);
-	} else if (sess->detached_us) {
-		s->ndetached--;
+	} else {
+		lv__detached_remove(sess);
 	}
-	sess->detached_us = 0;
 	sess->wsi = wsi;
 	sess->closing = false;
 	sess->last_rx_us = lv__now_us();
@@ -456,7 +516,7 @@ lv__conn_queue(lv_conn *c, lv_msg *m)
 		return LV_ENOMEM;
 	*at(c, c->qlen) = (lv_qent){ lv__msg_ref(m), numbered ? ++c->out_seq : 0 };
 	c->qlen++;
-	c->qbytes += m->len;
+	qbytes_add(c, m->len, true);
 	if (c->wsi && c->qlen == c->qsent + 1)
 		lws_callback_on_writable(c->wsi);
 	return 0;
@@ -474,7 +534,7 @@ lv__conn_queue_first(lv_conn *c, lv_msg *m)
 		*at(c, i) = *at(c, i - 1);
 	*at(c, c->qsent) = (lv_qent){ lv__msg_ref(m), 0 };
 	c->qlen++;
-	c->qbytes += m->len;
+	qbytes_add(c, m->len, true);
 	if (c->wsi)
 		lws_callback_on_writable(c->wsi);
 	return 0;

@@ -161,6 +161,8 @@ struct lv_conn {
 	lv_group **groups;
 	uint32_t ngroups, capgroups;
 	uint32_t pending;           /* calls in flight */
+	int64_t rx_started_us;      /* when the unfinished message began */
+	lv_conn *dprev, *dnext;     /* the server's waiting sessions, oldest first */
 	int64_t last_rx_us;
 	bool ping_sent;
 	lv_ccall *ccalls;           /* client.rpc calls awaiting the page */
@@ -198,6 +200,14 @@ void lv__conn_close(lv_conn *c, int code, const char *reason);
 /* Encodes and queues a JSON object. */
 int lv__conn_send_json(lv_conn *c, json_t *msg, bool is_volatile);
 void lv__conn_leave_all(lv_conn *c);
+
+/* Ends waiting sessions, oldest first, while there are more than the
+ * options allow (count or bytes). */
+void lv__detached_trim(lv_server *s);
+/* The session has a socket again (it is no longer waiting). */
+void lv__detached_remove(lv_conn *c);
+/* Ends a waiting session for good: a later resume is told "expired". */
+void lv__session_expire(lv_conn *c);
 
 /* ---- groups -------------------------------------------------------------------- */
 
@@ -263,6 +273,105 @@ void lv__call_free(lv_call *call);
 /* The lifecycle handler for event (connect, disconnect, start, stop). */
 void lv__lifecycle(lv_server *s, const char *event, lv_conn *conn);
 
+/* ---- peers: what each remote address holds (peer.c) ------------------------- */
+
+typedef enum {
+	LV_LIMIT_CONNS, LV_LIMIT_CONNS_PER_ADDR, LV_LIMIT_HANDSHAKES_PER_ADDR,
+	LV_LIMIT_RX_BYTES, LV_LIMIT_RX_BYTES_PER_ADDR, LV_LIMIT_DETACHED,
+	LV_LIMIT_HTTP_RATE, LV_LIMIT_MESSAGE_TIME, LV_LIMIT_BODY_TIME,
+	LV_LIMIT__COUNT
+} lv_limit;
+
+extern const char *const lv__limit_names[LV_LIMIT__COUNT];
+
+/* One remote address: an IPv4 address, or an IPv6 /64. It lives while it
+ * has sockets, or a rate bucket that is not yet full again. */
+typedef struct lv_addr lv_addr;
+struct lv_addr {
+	unsigned char key[16];
+	bool loopback;
+	uint32_t sockets;           /* open from it */
+	uint32_t handshakes;        /* of those, not a WebSocket */
+	uint32_t conns;             /* of those, WebSockets */
+	size_t rx_bytes;            /* unfinished input its sockets hold */
+	double *http_tokens;        /* HTTP rate limits, per endpoint */
+	int64_t *http_token_us;
+	lv_addr *next;              /* hash chain */
+};
+
+/* One socket's share of its address. */
+typedef struct lv_peer lv_peer;
+struct lv_peer {
+	struct lws *wsi;
+	lv_addr *addr;
+	bool websocket;
+	size_t rx_bytes;
+	lv_peer *hnext;             /* the server's table by wsi */
+};
+
+/* A new TCP connection from sa: 0, or LV_ERESOURCE_EXHAUSTED when its
+ * address has too many handshakes in progress. The socket lws makes next
+ * is counted against that address (lv__peer_created). */
+int lv__peer_accept(lv_server *s, const struct sockaddr *sa);
+void lv__peer_created(lv_server *s, struct lws *wsi);
+void lv__peer_destroyed(lv_server *s, struct lws *wsi);
+lv_peer *lv__peer_of(struct lws *wsi);
+/* May this socket's address open another WebSocket? */
+int lv__peer_may_upgrade(lv_server *s, struct lws *wsi);
+/* The socket is a WebSocket now. */
+void lv__peer_established(struct lws *wsi);
+bool lv__peer_loopback(struct lws *wsi);
+/* The socket holds `bytes` of unfinished input now: 0, or
+ * LV_ERESOURCE_EXHAUSTED (nothing changed) when that is past a bound. */
+int lv__peer_rx_set(lv_server *s, lv_peer *p, size_t bytes);
+/* A token of ep's HTTP rate limit for this socket's address. */
+bool lv__peer_http_token(lv_server *s, struct lws *wsi, const lv_endpoint *ep);
+void lv__limit_hit(lv_server *s, lv_limit which);
+void lv__peers_sweep(lv_server *s);
+void lv__peers_free(lv_server *s);
+
+/* ---- who may connect (auth.c, origin.c) -------------------------------------- */
+
+/* What the auth callback decided: identity and roles, owned. */
+struct lv_auth {
+	char *identity;
+	char **roles;
+	size_t nroles;
+	bool set;                   /* lv_auth_set was called */
+};
+
+void lv__auth_free(lv_auth *a);
+/* Runs the application's auth callback; NULL when it refuses (*refused)
+ * or memory ran out. */
+lv_auth *lv__run_auth(lv_server *s, struct lws *wsi, const char *path, int *refused);
+bool lv__auth_has_role(const lv_auth *a, const char *role);
+/* The auth of an upgrade waits here until the socket is a WebSocket. */
+void lv__pending_put(lv_server *s, struct lws *wsi, lv_auth *a);
+lv_auth *lv__pending_take(lv_server *s, struct lws *wsi);
+void lv__pending_free(lv_server *s);
+/* Is the request's Origin (or its absence) one the options let in? */
+bool lv__origin_allowed(lv_server *s, struct lws *wsi);
+
+/* ---- HTTP (http.c) and metrics (metrics.c) ------------------------------------ */
+
+/* Per socket. conn comes first: a session adopting a socket finds it as
+ * the lv_conn * at lws_wsi_user(). */
+typedef struct {
+	lv_conn *conn;
+	lv_http *http;
+	lv_auth *auth;              /* between the upgrade and ESTABLISHED */
+} lv_pss;
+
+/* The lws callback's HTTP reasons; each returns what the callback should. */
+int lv__http_request(lv_server *s, struct lws *wsi, lv_pss *pss, const char *uri);
+int lv__http_body(lv_server *s, lv_pss *pss, const void *in, size_t len);
+int lv__http_body_done(lv_server *s, lv_pss *pss);
+int lv__http_writeable(lv_server *s, lv_pss *pss);
+void lv__http_closed(lv_server *s, lv_pss *pss);
+/* Answers bodies that took longer than body_ms. */
+void lv__http_sweep(lv_server *s, int64_t now);
+char *lv__metrics_text(lv_server *s, size_t *len);
+
 /* ---- the server ---------------------------------------------------------------- */
 
 typedef struct lv_inbox_item lv_inbox_item;
@@ -309,8 +418,20 @@ struct lv_server {
 	struct lws_protocols protocols[3];
 	struct lws_http_mount mount_static;
 	lv_log_level log_level;
-	double *http_buckets;       /* rate limits of HTTP rpc, per endpoint */
-	int64_t *http_bucket_us;
+	/* peers by address (peer.c) */
+	lv_addr **addrs;
+	uint32_t naddrs, capaddrs;
+	lv_addr *accepting;         /* the address of the socket being made */
+	lv_peer **peers;            /* sockets' shares, by wsi */
+	uint32_t npeers, cappeers;
+	size_t rx_bytes;            /* unfinished input held, all peers */
+	double http_tokens_unknown; /* HTTP rate limit of sockets with no address */
+	int64_t http_token_us_unknown;
+	uint64_t limited[LV_LIMIT__COUNT];
+	/* sessions waiting for their page, oldest first */
+	lv_conn *detached_head, *detached_tail;
+	size_t detached_bytes;
+	lv_http *https;             /* HTTP exchanges in progress */
 	lv_call *call_pool;         /* freed calls kept for reuse */
 	uint32_t ncall_pool;
 	lv_buf scratch;             /* the loop's buffer for answers being encoded */
@@ -321,7 +442,6 @@ struct lv_server {
 #define LV_WBUF (64 * 1024)
 
 bool lv__on_loop(lv_server *s);
-bool lv__http_take_token(lv_server *s, const lv_endpoint *ep);
 /* Takes a token from a rate limit's bucket, if one is there. */
 bool lv__bucket_take(double *tokens, int64_t *at_us, const lv_endpoint *ep);
 /* Runs fn(arg) on the loop: now if this is the loop, else through the

@@ -56,8 +56,12 @@ describe('HTTP rpc', () => {
       assert.equal(r.status, 404, name);
       assert.equal(r.json.error.code, 'not_found');
     }
+    const g = await request(server, 'GET', '/lv/rpc/add');
+    assert.equal(g.status, 405);
+    assert.equal(g.headers.allow, 'POST');
     const r = await request(server, 'POST', '/elsewhere', { body: '{}' });
-    assert.equal(r.status, 404);
+    assert.equal(r.status, 405);
+    assert.equal(r.headers.allow, 'GET, HEAD');
   });
 
   test('auth: 401 anonymous, 403 without the role or refused, 200 for the admin', async () => {
@@ -215,7 +219,7 @@ describe('static files', () => {
   }
 
   test('a file that is not there, a folder, a hidden file: 404', async () => {
-    for (const url of ['/nope.html', '/sub', '/sub/', '/.hidden', '/sub/.', '/lv/rpc/add']) {
+    for (const url of ['/nope.html', '/sub', '/sub/', '/.hidden', '/sub/.']) {
       const r = await request(server, 'GET', url);
       assert.equal(r.status, 404, url);
       assert.ok(!r.body.includes('HIDDEN-FILE'), url);
@@ -311,18 +315,27 @@ describe('origin allow-list', () => {
     }
   });
 
-  test('a foreign Origin, or none, is refused and counted', async () => {
+  test('a foreign Origin is refused and counted; none (not a browser) connects', async () => {
     const m0 = await metrics(guarded);
     for (const origin of ['http://evil.example', 'http://good.example.evil', 'http://GOOD.example:80',
-      'null', undefined])
+      'null'])
       await assert.rejects(Client.open(guarded, { origin }), undefined, String(origin));
     const m1 = await metrics(guarded);
-    assert.equal(metric(m1, 'lv_refused_total'), metric(m0, 'lv_refused_total') + 5);
+    assert.equal(metric(m1, 'lv_refused_total'), metric(m0, 'lv_refused_total') + 4);
     assert.equal(metric(m1, 'lv_connections'), 0);
+    const c = await Client.open(guarded);
+    clients.push(c);
+    assert.equal(await c.value('ping', {}), 'pong');
   });
 
-  test('the allow-list does not concern HTTP rpc or files', async () => {
-    const r = await rpc(guarded, 'add', { a: 1 }, { headers: { origin: 'http://evil.example' } });
+  test('the allow-list covers HTTP rpc too, not files', async () => {
+    let r = await rpc(guarded, 'add', { a: 1 }, { headers: { origin: 'http://evil.example' } });
+    assert.equal(r.status, 403);
+    assert.equal(r.json.error.code, 'permission_denied');
+    r = await rpc(guarded, 'add', { a: 1 }, { headers: { origin: 'http://good.example' } });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['access-control-allow-origin'], undefined);
+    r = await request(guarded, 'GET', '/lv.js', { headers: { origin: 'http://evil.example' } });
     assert.equal(r.status, 200);
   });
 });

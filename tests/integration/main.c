@@ -10,7 +10,15 @@
  *   LV_TEST_MAX_PENDING    calls in flight per connection (8)
  *   LV_TEST_MAX_QUEUE      messages queued to one page (runtime default)
  *   LV_TEST_MAX_QUEUE_BYTES  bytes queued to one page (runtime default)
- *   LV_TEST_ORIGINS        allowed Origin values, comma-separated (any)
+ *   LV_TEST_ORIGINS        allowed Origin values, comma-separated; "*": any
+ *                          (default: the same origin only)
+ *   LV_TEST_REQUIRE_ORIGIN 1: refuse requests without an Origin
+ *   LV_TEST_MAX_CONNS, LV_TEST_MAX_DETACHED, LV_TEST_MAX_DETACHED_BYTES,
+ *   LV_TEST_MAX_CONNS_PER_ADDR, LV_TEST_MAX_HANDSHAKES_PER_ADDR,
+ *   LV_TEST_MAX_RX_BYTES, LV_TEST_MAX_RX_BYTES_PER_ADDR,
+ *   LV_TEST_HANDSHAKE_MS, LV_TEST_BODY_MS, LV_TEST_MESSAGE_MS
+ *                          the lv_options of the same names (runtime defaults)
+ *   LV_TEST_METRICS        off | loopback | any | role:NAME (runtime default)
  *   LV_TEST_TLS_CERT, LV_TEST_TLS_KEY   PEM files for wss:// and https://
  *
  * It prints "schema HASH" and "port N" on stdout once it listens, and
@@ -98,6 +106,33 @@ main(int argc, char **argv)
 	o.max_pending = (uint32_t)env_num("LV_TEST_MAX_PENDING", 8);
 	o.max_queue = (uint32_t)env_num("LV_TEST_MAX_QUEUE", 0);
 	o.max_queue_bytes = (size_t)env_num("LV_TEST_MAX_QUEUE_BYTES", 0);
+	o.max_conns = (uint32_t)env_num("LV_TEST_MAX_CONNS", 0);
+	o.max_detached = (uint32_t)env_num("LV_TEST_MAX_DETACHED", 0);
+	o.max_detached_bytes = (size_t)env_num("LV_TEST_MAX_DETACHED_BYTES", 0);
+	o.max_conns_per_addr = (uint32_t)env_num("LV_TEST_MAX_CONNS_PER_ADDR", 0);
+	o.max_handshakes_per_addr = (uint32_t)env_num("LV_TEST_MAX_HANDSHAKES_PER_ADDR", 0);
+	o.max_rx_bytes = (size_t)env_num("LV_TEST_MAX_RX_BYTES", 0);
+	o.max_rx_bytes_per_addr = (size_t)env_num("LV_TEST_MAX_RX_BYTES_PER_ADDR", 0);
+	o.handshake_ms = (uint32_t)env_num("LV_TEST_HANDSHAKE_MS", 0);
+	o.body_ms = (uint32_t)env_num("LV_TEST_BODY_MS", 0);
+	o.message_ms = (uint32_t)env_num("LV_TEST_MESSAGE_MS", 0);
+	o.require_origin = env_num("LV_TEST_REQUIRE_ORIGIN", 0) != 0;
+	const char *metrics = env_str("LV_TEST_METRICS", NULL);
+	if (metrics) {
+		if (strcmp(metrics, "off") == 0)
+			o.metrics = LV_METRICS_OFF;
+		else if (strcmp(metrics, "loopback") == 0)
+			o.metrics = LV_METRICS_LOOPBACK;
+		else if (strcmp(metrics, "any") == 0)
+			o.metrics = LV_METRICS_ANY;
+		else if (strncmp(metrics, "role:", 5) == 0) {
+			o.metrics = LV_METRICS_ROLE;
+			o.metrics_role = metrics + 5;
+		} else {
+			fprintf(stderr, "app: LV_TEST_METRICS is off, loopback, any or role:NAME\n");
+			return 2;
+		}
+	}
 	o.tls_cert = env_str("LV_TEST_TLS_CERT", NULL);
 	o.tls_key = env_str("LV_TEST_TLS_KEY", NULL);
 	o.auth = auth;

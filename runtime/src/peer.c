@@ -1,0 +1,382 @@
+/* peer.c - what each remote address holds (sockets, WebSockets, handshakes,
+ * unfinished input, HTTP rate buckets) and the limits that keep one
+ * address from crowding out the others. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lv_internal.h"
+
+const char *const lv__limit_names[LV_LIMIT__COUNT] = {
+	[LV_LIMIT_CONNS] = "conns",
+	[LV_LIMIT_CONNS_PER_ADDR] = "conns_per_addr",
+	[LV_LIMIT_HANDSHAKES_PER_ADDR] = "handshakes_per_addr",
+	[LV_LIMIT_RX_BYTES] = "rx_bytes",
+	[LV_LIMIT_RX_BYTES_PER_ADDR] = "rx_bytes_per_addr",
+	[LV_LIMIT_DETACHED] = "detached",
+	[LV_LIMIT_HTTP_RATE] = "http_rate",
+	[LV_LIMIT_MESSAGE_TIME] = "message_time",
+	[LV_LIMIT_BODY_TIME] = "body_time",
+};
+
+/* An address as a 16-byte key: IPv4 as ::ffff:a.b.c.d, IPv6 by its /64. */
+static bool
+addr_key(const struct sockaddr *sa, unsigned char key[16], bool *loopback)
+{
+	memset(key, 0, 16);
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &in->sin_addr, 4);
+		*loopback = key[12] == 127;
+		return true;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		const unsigned char *a = in6->sin6_addr.s6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			key[10] = key[11] = 0xff;
+			memcpy(key + 12, a + 12, 4);
+			*loopback = key[12] == 127;
+			return true;
+		}
+		*loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+		memcpy(key, a, *loopback ? 16 : 8);
+		return true;
+	}
+	return false;
+}
+
+static uint32_t
+key_hash(const unsigned char key[16])
+{
+	uint32_t h = 2166136261u;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return h;
+}
+
+static int
+table_grow(lv_server *s)
+{
+	uint32_t cap = s->capaddrs ? s->capaddrs * 2 : 64;
+	lv_addr **t = calloc(cap, sizeof *t);
+	if (!t)
+		return LV_ENOMEM;
+	for (uint32_t i = 0; i < s->capaddrs; i++)
+		for (lv_addr *a = s->addrs[i], *next; a; a = next) {
+			next = a->next;
+			uint32_t j = key_hash(a->key) & (cap - 1);
+			a->next = t[j];
+			t[j] = a;
+		}
+	free(s->addrs);
+	s->addrs = t;
+	s->capaddrs = cap;
+	return 0;
+}
+
+static lv_addr *
+addr_get(lv_server *s, const unsigned char key[16], bool loopback, bool create)
+{
+	if (s->capaddrs) {
+		for (lv_addr *a = s->addrs[key_hash(key) & (s->capaddrs - 1)]; a; a = a->next)
+			if (memcmp(a->key, key, 16) == 0)
+				return a;
+	}
+	if (!create)
+		return NULL;
+	if ((s->naddrs + 1) * 4 > s->capaddrs * 3 && table_grow(s))
+		return NULL;
+	lv_addr *a = calloc(1, sizeof *a);
+	if (!a)
+		return NULL;
+	memcpy(a->key, key, 16);
+	a->loopback = loopback;
+	uint32_t j = key_hash(key) & (s->capaddrs - 1);
+	a->next = s->addrs[j];
+	s->addrs[j] = a;
+	s->naddrs++;
+	return a;
+}
+
+static void
+addr_free(lv_addr *a)
+{
+	free(a->http_tokens);
+	free(a->http_token_us);
+	free(a);
+}
+
+/* An address with no socket and no rate bucket still refilling goes. */
+static bool
+addr_idle(const lv_server *s, const lv_addr *a, int64_t now)
+{
+	if (a->sockets)
+		return false;
+	if (!a->http_token_us)
+		return true;
+	for (uint32_t i = 0; i < s->app->nendpoints; i++) {
+		const lv_endpoint *ep = &s->app->endpoints[i];
+		if (a->http_token_us[i] && now - a->http_token_us[i] < ep->rate_per_ms * 1000)
+			return false;
+	}
+	return true;
+}
+
+static void
+addr_drop_if_idle(lv_server *s, lv_addr *a)
+{
+	if (!addr_idle(s, a, lv__now_us()))
+		return;
+	for (lv_addr **p = &s->addrs[key_hash(a->key) & (s->capaddrs - 1)]; *p; p = &(*p)->next)
+		if (*p == a) {
+			*p = a->next;
+			s->naddrs--;
+			addr_free(a);
+			return;
+		}
+}
+
+void
+lv__limit_hit(lv_server *s, lv_limit which)
+{
+	s->limited[which]++;
+}
+
+int
+lv__peer_accept(lv_server *s, const struct sockaddr *sa)
+{
+	unsigned char key[16];
+	bool loopback;
+	s->accepting = NULL;
+	if (!sa || !addr_key(sa, key, &loopback))
+		return 0;   /* not an IP socket: nothing to count it by */
+	lv_addr *a = addr_get(s, key, loopback, true);
+	if (!a)
+		return LV_ENOMEM;
+	if (a->handshakes >= s->opt.max_handshakes_per_addr) {
+		lv__limit_hit(s, LV_LIMIT_HANDSHAKES_PER_ADDR);
+		s->refused++;
+		addr_drop_if_idle(s, a);
+		return LV_ERESOURCE_EXHAUSTED;
+	}
+	s->accepting = a;
+	return 0;
+}
+
+/* Sockets by their lws handle. (lws resets a new socket's opaque user
+ * data after it announces it, so the share cannot live there.) */
+static uint32_t
+wsi_hash(const struct lws *wsi)
+{
+	uintptr_t v = (uintptr_t)wsi;
+	return (uint32_t)((v >> 4) ^ (v >> 20)) * 2654435761u;
+}
+
+static int
+peers_grow(lv_server *s)
+{
+	uint32_t cap = s->cappeers ? s->cappeers * 2 : 256;
+	lv_peer **t = calloc(cap, sizeof *t);
+	if (!t)
+		return LV_ENOMEM;
+	for (uint32_t i = 0; i < s->cappeers; i++)
+		for (lv_peer *p = s->peers[i], *next; p; p = next) {
+			next = p->hnext;
+			uint32_t j = wsi_hash(p->wsi) & (cap - 1);
+			p->hnext = t[j];
+			t[j] = p;
+		}
+	free(s->peers);
+	s->peers = t;
+	s->cappeers = cap;
+	return 0;
+}
+
+void
+lv__peer_created(lv_server *s, struct lws *wsi)
+{
+	lv_addr *a = s->accepting;
+	s->accepting = NULL;
+	if (!a)
+		return;
+	lv_peer *p = calloc(1, sizeof *p);
+	if (!p || ((s->npeers + 1) > s->cappeers && peers_grow(s))) {
+		free(p);
+		addr_drop_if_idle(s, a);
+		return;
+	}
+	p->addr = a;
+	p->wsi = wsi;
+	a->sockets++;
+	a->handshakes++;
+	uint32_t j = wsi_hash(wsi) & (s->cappeers - 1);
+	p->hnext = s->peers[j];
+	s->peers[j] = p;
+	s->npeers++;
+}
+
+lv_peer *
+lv__peer_of(struct lws *wsi)
+{
+	if (!wsi)
+		return NULL;
+	lv_server *s = lws_context_user(lws_get_context(wsi));
+	if (!s || !s->cappeers)
+		return NULL;
+	for (lv_peer *p = s->peers[wsi_hash(wsi) & (s->cappeers - 1)]; p; p = p->hnext)
+		if (p->wsi == wsi)
+			return p;
+	return NULL;
+}
+
+void
+lv__peer_destroyed(lv_server *s, struct lws *wsi)
+{
+	if (!s->cappeers)
+		return;
+	lv_peer *p = NULL;
+	for (lv_peer **pp = &s->peers[wsi_hash(wsi) & (s->cappeers - 1)]; *pp; pp = &(*pp)->hnext)
+		if ((*pp)->wsi == wsi) {
+			p = *pp;
+			*pp = p->hnext;
+			s->npeers--;
+			break;
+		}
+	if (!p)
+		return;
+	lv__peer_rx_set(s, p, 0);
+	lv_addr *a = p->addr;
+	if (p->websocket)
+		a->conns--;
+	else
+		a->handshakes--;
+	a->sockets--;
+	free(p);
+	addr_drop_if_idle(s, a);
+}
+
+int
+lv__peer_may_upgrade(lv_server *s, struct lws *wsi)
+{
+	lv_peer *p = lv__peer_of(wsi);
+	if (p && p->addr->conns >= s->opt.max_conns_per_addr) {
+		lv__limit_hit(s, LV_LIMIT_CONNS_PER_ADDR);
+		return LV_ERESOURCE_EXHAUSTED;
+	}
+	return 0;
+}
+
+void
+lv__peer_established(struct lws *wsi)
+{
+	lv_peer *p = lv__peer_of(wsi);
+	if (!p || p->websocket)
+		return;
+	p->websocket = true;
+	p->addr->handshakes--;
+	p->addr->conns++;
+}
+
+bool
+lv__peer_loopback(struct lws *wsi)
+{
+	lv_peer *p = lv__peer_of(wsi);
+	return p && p->addr->loopback;
+}
+
+int
+lv__peer_rx_set(lv_server *s, lv_peer *p, size_t bytes)
+{
+	if (!p)
+		return 0;
+	lv_addr *a = p->addr;
+	if (bytes > p->rx_bytes) {
+		size_t more = bytes - p->rx_bytes;
+		if (a->rx_bytes + more > s->opt.max_rx_bytes_per_addr) {
+			lv__limit_hit(s, LV_LIMIT_RX_BYTES_PER_ADDR);
+			return LV_ERESOURCE_EXHAUSTED;
+		}
+		if (s->rx_bytes + more > s->opt.max_rx_bytes) {
+			lv__limit_hit(s, LV_LIMIT_RX_BYTES);
+			return LV_ERESOURCE_EXHAUSTED;
+		}
+		a->rx_bytes += more;
+		s->rx_bytes += more;
+	} else {
+		size_t less = p->rx_bytes - bytes;
+		a->rx_bytes -= less;
+		s->rx_bytes -= less;
+	}
+	p->rx_bytes = bytes;
+	return 0;
+}
+
+bool
+lv__peer_http_token(lv_server *s, struct lws *wsi, const lv_endpoint *ep)
+{
+	lv_peer *p = lv__peer_of(wsi);
+	double *tokens = &s->http_tokens_unknown;
+	int64_t *at_us = &s->http_token_us_unknown;
+	if (p) {
+		lv_addr *a = p->addr;
+		if (!a->http_tokens) {
+			a->http_tokens = calloc(s->app->nendpoints + 1, sizeof *a->http_tokens);
+			a->http_token_us = calloc(s->app->nendpoints + 1, sizeof *a->http_token_us);
+			if (!a->http_tokens || !a->http_token_us) {
+				free(a->http_tokens);
+				free(a->http_token_us);
+				a->http_tokens = NULL;
+				a->http_token_us = NULL;
+				return false;
+			}
+		}
+		size_t i = (size_t)(ep - s->app->endpoints);
+		tokens = &a->http_tokens[i];
+		at_us = &a->http_token_us[i];
+	}
+	if (lv__bucket_take(tokens, at_us, ep))
+		return true;
+	lv__limit_hit(s, LV_LIMIT_HTTP_RATE);
+	return false;
+}
+
+void
+lv__peers_sweep(lv_server *s)
+{
+	int64_t now = lv__now_us();
+	for (uint32_t i = 0; i < s->capaddrs; i++)
+		for (lv_addr **p = &s->addrs[i]; *p;) {
+			lv_addr *a = *p;
+			if (addr_idle(s, a, now)) {
+				*p = a->next;
+				s->naddrs--;
+				addr_free(a);
+			} else {
+				p = &a->next;
+			}
+		}
+}
+
+void
+lv__peers_free(lv_server *s)
+{
+	for (uint32_t i = 0; i < s->capaddrs; i++)
+		for (lv_addr *a = s->addrs[i], *next; a; a = next) {
+			next = a->next;
+			addr_free(a);
+		}
+	free(s->addrs);
+	s->addrs = NULL;
+	s->capaddrs = s->naddrs = 0;
+	for (uint32_t i = 0; i < s->cappeers; i++)
+		for (lv_peer *p = s->peers[i], *next; p; p = next) {
+			next = p->hnext;
+			free(p);
+		}
+	free(s->peers);
+	s->peers = NULL;
+	s->cappeers = s->npeers = 0;
+}
