@@ -517,6 +517,7 @@ lv_server_new(const lv_app *app, const lv_options *opt, int *err)
 	               (strchr(o->host, ':') == NULL);
 	info.fd_limit_per_thread = o->max_conns + 64;
 	info.timeout_secs = (o->handshake_ms + 999) / 1000;
+	info.timeout_secs_ah_idle = info.timeout_secs;
 	if (o->tls_cert) {
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 		info.ssl_cert_filepath = o->tls_cert;

@@ -29,6 +29,8 @@
 static app_Stats seen;
 static char *last_poke;            /* owned */
 static int64_t limited_calls;
+static int64_t hits_calls;
+static int64_t limited_http_calls;
 
 /* Threads still running, so main can wait for them before freeing the
  * server. */
@@ -865,3 +867,30 @@ app_whoami(lv_call *call, lv_str *out, bool *has_out)
 	return LV_OK;
 }
 /* lvc:end whoami */
+
+/* lvc:begin hits */
+/*
+ * How many times it has been called; over HTTP too, with no arguments
+ * (edge.test.mjs: a POST without a body).
+ */
+lv_status
+app_hits(lv_call *call, int64_t *out)
+{
+	(void)call;
+	*out = ++hits_calls;
+	return LV_OK;
+}
+/* lvc:end hits */
+
+/* lvc:begin limited_http */
+/*
+ * A rate limit over HTTP: three a second, per address (edge.test.mjs).
+ */
+lv_status
+app_limited_http(lv_call *call, int64_t *out)
+{
+	(void)call;
+	*out = ++limited_http_calls;
+	return LV_OK;
+}
+/* lvc:end limited_http */
