@@ -15,9 +15,12 @@
 #include "chat.lv.h"
 
 /* Every handler runs on the server's one event loop, so this state needs
- * no locks. */
+ * no locks. It is bounded: a member is a page (the runtime caps those), a
+ * room lives while it has members, and there are at most max_rooms() of
+ * them, each with at most HISTORY messages of at most TEXT_MAX_LEN bytes
+ * (about 100 KiB a room: 25 MiB for the default 256 rooms). */
 
-enum { HISTORY = 50, NAME_MAX_LEN = 40, TEXT_MAX_LEN = 2000 };
+enum { HISTORY = 50, NAME_MAX_LEN = 40, TEXT_MAX_LEN = 2000, MAX_ROOMS = 256 };
 
 typedef struct member {
 	lv_conn *conn;
@@ -30,12 +33,26 @@ typedef struct room {
 	char name[NAME_MAX_LEN + 1];
 	chat_Message history[HISTORY];   /* a ring; strings owned (malloc) */
 	int count, first;
+	int members;                     /* pages in it; the room goes at 0 */
 	struct room *next;
 } room;
 
 static member *members_list;
 static room *rooms;
+static int nrooms;
 static int64_t next_id = 1;
+
+/* Rooms at once: CHAT_MAX_ROOMS in the environment, or MAX_ROOMS. */
+static int
+max_rooms(void)
+{
+	static int max;
+	if (max == 0) {
+		const char *v = getenv("CHAT_MAX_ROOMS");
+		max = v && atoi(v) > 0 ? atoi(v) : MAX_ROOMS;
+	}
+	return max;
+}
 
 static bool
 valid_name(lv_str s)
@@ -62,6 +79,7 @@ find_room(lv_str name, bool create)
 	memcpy(r->name, name.ptr, name.len);
 	r->next = rooms;
 	rooms = r;
+	nrooms++;
 	return r;
 }
 
@@ -91,6 +109,34 @@ clear_history(room *r)
 	for (int i = 0; i < r->count; i++)
 		free_message(&r->history[(r->first + i) % HISTORY]);
 	r->count = r->first = 0;
+}
+
+static void
+free_room(room *r)
+{
+	for (room **p = &rooms; *p; p = &(*p)->next)
+		if (*p == r) {
+			*p = r->next;
+			break;
+		}
+	clear_history(r);
+	free(r);
+	nrooms--;
+}
+
+/* The page leaves its room, which goes if it was the last one there. */
+static void
+leave_room(lv_conn *conn, member *me)
+{
+	if (!me->room[0])
+		return;
+	room *r = find_room(lv_cstr(me->room), false);
+	lv_leave(conn, me->room);
+	chat_presence_group(lv_conn_server(conn), me->room, lv_cstr(me->room),
+	                    lv_cstr(me->name), chat_Presence_offline);
+	if (r && --r->members == 0)
+		free_room(r);
+	me->room[0] = '\0';
 }
 
 static chat_Message *
@@ -128,7 +174,7 @@ confirmed(lv_conn *conn, int status, const bool *yes, void *user_data)
 {
 	lv_call *call = user_data;
 	member *me = member_of(conn);
-	if (status < 0 || !yes || !*yes || !me) {
+	if (status < 0 || !yes || !*yes || !me || !me->room[0]) {
 		chat_clear_reply(call, false);
 		return;
 	}
@@ -163,7 +209,9 @@ chat_clear(lv_call *call, lv_str room, bool *out)
 
 /* lvc:begin join */
 /*
- * Enters a room under a name; returns the room's recent history.
+ * Enters a room under a name, leaving the one the page was in; returns
+ * the room's recent history. A room is made by its first member and goes
+ * with its last; past the server's cap on rooms, a new one is refused.
  */
 lv_status
 chat_join(lv_call *call, lv_str room, lv_str name, chat_Message_list *out)
@@ -174,10 +222,14 @@ chat_join(lv_call *call, lv_str room, lv_str name, chat_Message_list *out)
 	if (!valid_name(room) || !valid_name(name))
 		return lv_call_fail(call, LV_EINVALID_ARGUMENT, "room and name are 1 to %d "
 		                    "printable characters", NAME_MAX_LEN);
-	struct room *r = find_room(room, true);
-	if (!r)
-		return LV_ENOMEM;
 	member *me = member_of(conn);
+	struct room *r = find_room(room, false);
+	/* A new room must fit under the cap; the room the page leaves goes
+	 * first if the page was alone there. */
+	struct room *old = me && me->room[0] ? find_room(lv_cstr(me->room), false) : NULL;
+	if (!r && nrooms - (old && old->members == 1) >= max_rooms())
+		return lv_call_fail(call, LV_ERESOURCE_EXHAUSTED, "the server has its %d rooms: "
+		                    "join one of them, or try later", max_rooms());
 	if (!me) {
 		if (!(me = calloc(1, sizeof *me)))
 			return LV_ENOMEM;
@@ -185,10 +237,16 @@ chat_join(lv_call *call, lv_str room, lv_str name, chat_Message_list *out)
 		me->next = members_list;
 		members_list = me;
 		lv_conn_set_data(conn, me);
-	} else if (me->room[0]) {
-		lv_leave(conn, me->room);
-		chat_presence_group(lv_call_server(call), me->room, lv_cstr(me->room),
-		                    lv_cstr(me->name), chat_Presence_offline);
+	}
+	/* Counted in the new room before it leaves the old one, which may be
+	 * the same room: then it stays. */
+	if (r)
+		r->members++;
+	leave_room(conn, me);
+	if (!r) {
+		if (!(r = find_room(room, true)))
+			return LV_ENOMEM;
+		r->members = 1;
 	}
 	memcpy(me->name, name.ptr, name.len);
 	me->name[name.len] = '\0';
@@ -220,9 +278,7 @@ chat_left(lv_call *call)
 			*p = me->next;
 			break;
 		}
-	if (me->room[0])
-		chat_presence_group(lv_call_server(call), me->room, lv_cstr(me->room),
-		                    lv_cstr(me->name), chat_Presence_offline);
+	leave_room(conn, me);
 	lv_conn_set_data(conn, NULL);
 	free(me);
 	return LV_OK;
@@ -289,3 +345,19 @@ chat_typing(lv_call *call, lv_str room)
 	return LV_OK;
 }
 /* lvc:end typing */
+
+/* lvc:begin rooms */
+/*
+ * The rooms that have someone in them, newest first.
+ */
+lv_status
+chat_rooms(lv_call *call, lv_str_list *out)
+{
+	out->items = lv_call_alloc(call, sizeof *out->items * (size_t)(nrooms ? nrooms : 1));
+	if (!out->items)
+		return LV_ENOMEM;
+	for (room *r = rooms; r; r = r->next)
+		out->items[out->n++] = lv_cstr(r->name);
+	return LV_OK;
+}
+/* lvc:end rooms */

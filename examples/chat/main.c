@@ -3,6 +3,8 @@
 
 #include "chat.lv.h"
 
+/* CHAT_MAX_ROOMS in the environment caps the rooms open at once (256; see
+ * chat_handlers.c). */
 int
 main(int argc, char **argv)
 {

@@ -12,7 +12,13 @@
  *   LV_TEST_MAX_STRING     bytes in one string (runtime default)
  *   LV_TEST_MAX_DEPTH      nesting the decoder accepts (runtime default)
  *   LV_TEST_STATIC         a folder of files served at / (none)
- *   LV_TEST_MAX_CONNS      connections, sessions waiting included (runtime default)
+ *   LV_TEST_MAX_CONNS      open WebSockets (runtime default)
+ *   LV_TEST_MAX_DETACHED, LV_TEST_MAX_DETACHED_BYTES,
+ *   LV_TEST_MAX_CONNS_PER_ADDR, LV_TEST_MAX_HANDSHAKES_PER_ADDR,
+ *   LV_TEST_MAX_RX_BYTES, LV_TEST_MAX_RX_BYTES_PER_ADDR,
+ *   LV_TEST_HANDSHAKE_MS, LV_TEST_BODY_MS, LV_TEST_MESSAGE_MS
+ *                          the lv_options of the same names (runtime defaults)
+ *   LV_TEST_REQUIRE_ORIGIN 1: refuse requests without an Origin
  *
  * It prints "schema HASH" and "port N" on stdout once it listens. */
 #include <stdio.h>
@@ -56,6 +62,16 @@ main(void)
 	o.limits.max_depth = (uint32_t)env_num("LV_TEST_MAX_DEPTH", 0);
 	o.static_dir = getenv("LV_TEST_STATIC");
 	o.max_conns = (uint32_t)env_num("LV_TEST_MAX_CONNS", 0);
+	o.max_detached = (uint32_t)env_num("LV_TEST_MAX_DETACHED", 0);
+	o.max_detached_bytes = (size_t)env_num("LV_TEST_MAX_DETACHED_BYTES", 0);
+	o.max_conns_per_addr = (uint32_t)env_num("LV_TEST_MAX_CONNS_PER_ADDR", 0);
+	o.max_handshakes_per_addr = (uint32_t)env_num("LV_TEST_MAX_HANDSHAKES_PER_ADDR", 0);
+	o.max_rx_bytes = (size_t)env_num("LV_TEST_MAX_RX_BYTES", 0);
+	o.max_rx_bytes_per_addr = (size_t)env_num("LV_TEST_MAX_RX_BYTES_PER_ADDR", 0);
+	o.handshake_ms = (uint32_t)env_num("LV_TEST_HANDSHAKE_MS", 0);
+	o.body_ms = (uint32_t)env_num("LV_TEST_BODY_MS", 0);
+	o.message_ms = (uint32_t)env_num("LV_TEST_MESSAGE_MS", 0);
+	o.require_origin = env_num("LV_TEST_REQUIRE_ORIGIN", 0) != 0;
 	o.handle_signals = true;
 
 	int err;
