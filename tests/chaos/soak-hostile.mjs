@@ -193,7 +193,6 @@ async function hostile(w, end, tally) {
     return;
   for (let k = w; Date.now() < end; k++) {
     const name = names[k % names.length];
-    progress(`hostile ${w}: ${name}`);
     let outcome;
     const t0 = Date.now();
     try {

@@ -7,10 +7,23 @@
 // Origin), each connection bounded by its own deadline and destroyed,
 // while 50 well-behaved pages (from 127.0.0.1) say hello and then make
 // calls, one in flight each. Every page's call must be answered, rightly;
-// the server's RSS after the load and a settle must be within RSS_SLACK of
-// what it was after a warm-up, and its CPU must never pass one core.
+// the server's RSS after the load and a settle must be within 8 MiB of
+// what it was after a warm-up (the same load, shorter), and its CPU must
+// never pass one core in any second, and be next to nothing at rest.
 //
-// Environment: LV_SOAK_SECONDS (60) the length of the load; LV_CHAOS_SEED.
+// Why 8 MiB: measured on liblv (2 cores, glibc malloc), the RSS climbs to
+// a plateau of 10 to 12 MiB within the first ten seconds and stays
+// there, whatever the length of the load: 5.3 -> 11.6 MiB with a 2 s
+// warm-up and 10 s of load; 8.6 -> 11.4 and 9.8 -> 10.4 MiB with 8 s
+// and 60 s. What is
+// left after the settle is the heap's high-water mark, not held state
+// (the metrics show only the pages' sessions by then). 8 MiB is that
+// plateau with room for a shorter warm-up; a leak of 70 bytes per page
+// call, or 2 KiB per hostile connection, passes it within the minute.
+//
+// Environment: LV_SOAK_SECONDS (60) the length of the load; LV_CHAOS_SEED;
+// LV_SOAK_CLASSES (a comma-separated subset of the hostile classes) and
+// LV_SOAK_DEBUG=1 (progress on stderr), to look into one class.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -250,7 +263,7 @@ test(`soak: ${PAGES} pages answered while ${HOSTILE} hostile clients attack for 
     progress('load done');
     const loadMs = Date.now() - t0;
     const loadSamples = cpu.samples.slice(warmSamples);
-    const rssPeakish = rssKiB(pid);
+    const rssEnd = rssKiB(pid);
     await settle();
     const rssAfter = rssKiB(pid);
     // the server at rest: no spin left behind by what the hostile clients did
@@ -265,12 +278,12 @@ test(`soak: ${PAGES} pages answered while ${HOSTILE} hostile clients attack for 
     t.diagnostic(`page call latency: p50 ${pct(lat, 0.5).toFixed(2)} ms, p99 ${pct(lat, 0.99).toFixed(2)} ms, ` +
       `max ${lat.at(-1)?.toFixed(2)} ms`);
     t.diagnostic(`server RSS: ${(rssWarm / 1024).toFixed(1)} MiB after the warm-up, ` +
-      `${(rssPeakish / 1024).toFixed(1)} MiB at the end of the load, ${(rssAfter / 1024).toFixed(1)} MiB after the settle ` +
+      `${(rssEnd / 1024).toFixed(1)} MiB at the end of the load, ${(rssAfter / 1024).toFixed(1)} MiB after the settle ` +
       `(${((rssAfter - rssWarm) / 1024).toFixed(1)} MiB more; allowed ${RSS_SLACK_KIB / 1024})`);
-    const maxCpu = Math.max(...loadSamples);
+    const maxCpu = Math.max(...cpu.samples);    // the warm-up and the settles included
     const meanCpu = loadSamples.reduce((a, b) => a + b, 0) / loadSamples.length;
-    t.diagnostic(`server CPU during the load: mean ${meanCpu.toFixed(2)}, max ${maxCpu.toFixed(2)} core-s per s ` +
-      `(${loadSamples.length} samples); at rest after it: ${idle.toFixed(2)} s in 1 s`);
+    t.diagnostic(`server CPU: mean ${meanCpu.toFixed(2)} core-s per s during the load, max ${maxCpu.toFixed(2)} ` +
+      `in any second (${cpu.samples.length} samples); at rest after it: ${idle.toFixed(2)} s in 1 s`);
     for (const [name, outcomes] of Object.entries(tally))
       t.diagnostic(`hostile ${name}: ${Object.entries(outcomes).map(([o, n]) => `${o}: ${n}`).join(', ')}`);
     const m = await metrics(server);
@@ -280,6 +293,7 @@ test(`soak: ${PAGES} pages answered while ${HOSTILE} hostile clients attack for 
     assert.deepEqual(stats.lost, [], 'page calls lost');
     assert.deepEqual(stats.errors, [], 'page calls that failed');
     assert.equal(stats.answered, stats.calls, 'every page call answered');
+    assert.deepEqual(stats.socketErrors, [], 'page sockets that failed');
     assert.ok(mainCalls > PAGES * SECONDS, `only ${mainCalls} page calls answered in ${SECONDS} s`);
     assert.ok(pages.every((p) => !p.closedInfo), `pages closed: ${pages.filter((p) => p.closedInfo)
       .map((p) => `${p.i} ${JSON.stringify(p.closedInfo)}`).join(', ')}`);
@@ -288,7 +302,7 @@ test(`soak: ${PAGES} pages answered while ${HOSTILE} hostile clients attack for 
         HOSTILE * 13, 'the hostile clients hardly ran');
     assert.ok(rssAfter - rssWarm <= RSS_SLACK_KIB,
       `RSS grew by ${((rssAfter - rssWarm) / 1024).toFixed(1)} MiB over the load`);
-    assert.ok(maxCpu <= CPU_LIMIT, `CPU samples above one core: ${loadSamples.map((x) => x.toFixed(2)).join(' ')}`);
+    assert.ok(maxCpu <= CPU_LIMIT, `CPU samples above one core: ${cpu.samples.map((x) => x.toFixed(2)).join(' ')}`);
     assert.ok(idle < IDLE_CPU, `${idle.toFixed(2)} s of CPU in a second at rest`);
   } finally {
     cpu.stop();
