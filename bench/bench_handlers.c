@@ -51,7 +51,7 @@ bench_note(lv_call *call, int64_t n)
 lv_status
 bench_subscribe(lv_call *call)
 {
-	int rc = lv_join(lv_call_conn(call), "subs");
+	int rc = lv_group_join(lv_call_conn(call), "subs");
 	return rc ? lv_call_fail(call, rc, "join: %s", lv_strerror(rc)) : LV_OK;
 }
 /* lvc:end subscribe */

@@ -15,9 +15,9 @@ main(int argc, char **argv)
 	o.port = port > 0 ? port : -1;
 	o.max_conns = 20000;        /* 10,000 subscribers and then some */
 	o.handle_signals = true;
-	int err;
-	lv_server *s = lv_server_new(&bench_app, &o, &err);
-	if (!s) {
+	lv_server *s;
+	int err = lv_server_new(&s, &bench_app, &o);
+	if (err) {
 		fprintf(stderr, "lv_bench: %s\n", lv_strerror(err));
 		return 1;
 	}

@@ -69,7 +69,7 @@ static room *
 find_room(lv_str name, bool create)
 {
 	for (room *r = rooms; r; r = r->next)
-		if (strlen(r->name) == name.len && memcmp(r->name, name.ptr, name.len) == 0)
+		if (lv_str_eq_cstr(name, r->name))
 			return r;
 	if (!create)
 		return NULL;
@@ -83,23 +83,12 @@ find_room(lv_str name, bool create)
 	return r;
 }
 
-static lv_str
-owned(lv_str s)
-{
-	char *p = malloc(s.len + 1);
-	if (!p)
-		return (lv_str){ "", 0 };
-	memcpy(p, s.ptr, s.len);
-	p[s.len] = '\0';
-	return (lv_str){ p, s.len };
-}
-
 static void
 free_message(chat_Message *m)
 {
-	free((char *)m->room.ptr);
-	free((char *)m->from.ptr);
-	free((char *)m->text.ptr);
+	lv_str_free(m->room);
+	lv_str_free(m->from);
+	lv_str_free(m->text);
 	memset(m, 0, sizeof *m);
 }
 
@@ -131,7 +120,7 @@ leave_room(lv_conn *conn, member *me)
 	if (!me->room[0])
 		return;
 	room *r = find_room(lv_cstr(me->room), false);
-	lv_leave(conn, me->room);
+	lv_group_leave(conn, me->room);
 	chat_presence_group(lv_conn_server(conn), me->room, lv_cstr(me->room),
 	                    lv_cstr(me->name), chat_Presence_offline);
 	if (r && --r->members == 0)
@@ -139,6 +128,7 @@ leave_room(lv_conn *conn, member *me)
 	me->room[0] = '\0';
 }
 
+/* The message, its strings copied; NULL when out of memory. */
 static chat_Message *
 append(room *r, lv_str from, lv_str text, const int64_t *reply_to)
 {
@@ -153,9 +143,14 @@ append(room *r, lv_str from, lv_str text, const int64_t *reply_to)
 	struct timespec ts;
 	timespec_get(&ts, TIME_UTC);
 	m->id = next_id++;
-	m->room = owned(lv_cstr(r->name));
-	m->from = owned(from);
-	m->text = owned(text);
+	m->room = lv_str_dup(lv_cstr(r->name));
+	m->from = lv_str_dup(from);
+	m->text = lv_str_dup(text);
+	if (!m->room.ptr || !m->from.ptr || !m->text.ptr) {
+		free_message(m);
+		r->count--;   /* the slot taken last is the ring's newest */
+		return NULL;
+	}
 	m->sent = (double)ts.tv_sec + ts.tv_nsec / 1e9;
 	m->has_reply_to = reply_to != NULL;
 	m->reply_to = reply_to ? *reply_to : 0;
@@ -195,7 +190,7 @@ chat_clear(lv_call *call, lv_str room, bool *out)
 {
 	(void)out;   /* answered later, by confirmed() below */
 	member *me = member_of(lv_call_conn(call));
-	if (!me || strlen(me->room) != room.len || memcmp(me->room, room.ptr, room.len) != 0)
+	if (!me || !lv_str_eq_cstr(room, me->room))
 		return lv_call_fail(call, LV_EPERMISSION_DENIED, "join the room first");
 	char question[128];
 	snprintf(question, sizeof question, "Clear the history of #%s for everyone?", me->room);
@@ -252,7 +247,7 @@ chat_join(lv_call *call, lv_str room, lv_str name, chat_Message_list *out)
 	me->name[name.len] = '\0';
 	memcpy(me->room, room.ptr, room.len);
 	me->room[room.len] = '\0';
-	lv_join(conn, me->room);
+	lv_group_join(conn, me->room);
 	chat_presence_group(lv_call_server(call), me->room, room, name, chat_Presence_online);
 
 	out->n = (size_t)r->count;
@@ -294,12 +289,12 @@ chat_members(lv_call *call, lv_str room, lv_str_list *out)
 {
 	size_t n = 0;
 	for (member *m = members_list; m; m = m->next)
-		n += strlen(m->room) == room.len && memcmp(m->room, room.ptr, room.len) == 0;
+		n += lv_str_eq_cstr(room, m->room);
 	out->items = lv_call_alloc(call, sizeof *out->items * (n ? n : 1));
 	if (!out->items)
 		return LV_ENOMEM;
 	for (member *m = members_list; m; m = m->next)
-		if (strlen(m->room) == room.len && memcmp(m->room, room.ptr, room.len) == 0)
+		if (lv_str_eq_cstr(room, m->room))
 			out->items[out->n++] = lv_cstr(m->name);
 	return LV_OK;
 }
@@ -315,7 +310,7 @@ chat_post(lv_call *call, lv_str room, lv_str text, const int64_t *reply_to, chat
 {
 	member *me = member_of(lv_call_conn(call));
 	/* Over HTTP there is no page: such posts come from "(http)". */
-	bool in_room = me && strlen(me->room) == room.len && memcmp(me->room, room.ptr, room.len) == 0;
+	bool in_room = me && lv_str_eq_cstr(room, me->room);
 	if (lv_call_conn(call) && !in_room)
 		return lv_call_fail(call, LV_EPERMISSION_DENIED, "join the room first");
 	if (text.len == 0 || text.len > TEXT_MAX_LEN)
@@ -325,6 +320,8 @@ chat_post(lv_call *call, lv_str room, lv_str text, const int64_t *reply_to, chat
 	if (!r)
 		return lv_call_fail(call, LV_ENOT_FOUND, "no room '%.*s'", (int)room.len, room.ptr);
 	chat_Message *m = append(r, me ? lv_cstr(me->name) : LV_STR("(http)"), text, reply_to);
+	if (!m)
+		return LV_ENOMEM;
 	chat_message_group(lv_call_server(call), r->name, m);
 	*out = *m;
 	return LV_OK;
@@ -339,7 +336,7 @@ lv_status
 chat_typing(lv_call *call, lv_str room)
 {
 	member *me = member_of(lv_call_conn(call));
-	if (!me || strlen(me->room) != room.len || memcmp(me->room, room.ptr, room.len) != 0)
+	if (!me || !lv_str_eq_cstr(room, me->room))
 		return lv_call_fail(call, LV_EPERMISSION_DENIED, "join the room first");
 	chat_typing_in_group(lv_call_server(call), me->room, room, lv_cstr(me->name));
 	return LV_OK;

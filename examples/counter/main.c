@@ -6,5 +6,5 @@
 int
 main(int argc, char **argv)
 {
-	return lv_run(&counter_app, argc > 1 ? atoi(argv[1]) : 8080);
+	return lv_app_run(&counter_app, argc > 1 ? atoi(argv[1]) : 8080);
 }

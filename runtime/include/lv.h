@@ -47,15 +47,16 @@ extern "C" {
 	X(CLOSED, -11, "unavailable", "connection closed")                       \
 	X(TOO_LARGE, -12, "resource_exhausted", "message too large")             \
 	X(QUEUE_FULL, -13, "resource_exhausted", "send queue full")              \
-	X(IO, -14, "internal", "input/output error")                             \
-	X(DEFERRED, -15, "internal", "answer deferred")
+	X(IO, -14, "internal", "input/output error")
 
 typedef enum {
 	LV_OK = 0,
 #define LV__ERRNO(name, val, wire, msg) LV_E##name = (val),
 	LV_ERRNO_MAP(LV__ERRNO)
 #undef LV__ERRNO
-	LV__E_LAST = -16
+	LV__E_LAST = -15,
+	/* Not an error: what lv_call_defer returns, for the handler to return. */
+	LV_DEFERRED = 1
 } lv_status;
 
 /* A short description of a status code ("permission denied"). */
@@ -75,6 +76,13 @@ typedef struct {
 #define LV_STR(literal) ((lv_str){ (literal), sizeof(literal) - 1 })
 /* An lv_str over a C string (borrowed; NULL gives the empty string). */
 lv_str lv_cstr(const char *s);
+/* Whether a and b hold the same bytes; and the same against a C string. */
+bool lv_str_eq(lv_str a, lv_str b);
+bool lv_str_eq_cstr(lv_str a, const char *s);
+/* An owned, NUL-terminated copy of s, freed with lv_str_free; its ptr is
+ * NULL when out of memory. */
+lv_str lv_str_dup(lv_str s);
+void lv_str_free(lv_str s);
 
 /* Binary data; base64 on the wire. */
 typedef struct {
@@ -377,9 +385,9 @@ typedef struct {
 	bool handle_signals;        /* stop cleanly on SIGINT and SIGTERM */
 } lv_options;
 
-/* Creates a server for app; NULL on failure with *err set (may be NULL).
- * Listens at once, so lv_server_port() is known before lv_server_run. */
-lv_server *lv_server_new(const lv_app *app, const lv_options *opt, int *err);
+/* Creates a server for app in *out (NULL on failure). Listens at once, so
+ * lv_server_port() is known before lv_server_run. */
+int lv_server_new(lv_server **out, const lv_app *app, const lv_options *opt);
 /* The port it listens on. */
 int lv_server_port(const lv_server *s);
 void *lv_server_data(const lv_server *s);
@@ -395,7 +403,7 @@ void lv_server_free(lv_server *s);
 
 /* The beginner's server: listens on 127.0.0.1:port (all interfaces when
  * LV_HOST=0.0.0.0), serves ./static when it exists, stops on Ctrl-C. */
-int lv_run(const lv_app *app, int port);
+int lv_app_run(const lv_app *app, int port);
 
 /* ---- connections ---------------------------------------------------------- */
 
@@ -419,8 +427,8 @@ int lv_conn_close(lv_conn *conn, int code, const char *reason);
 /* Groups: join and leave are idempotent; names beginning "lv." are
  * reserved (LV_EINVALID_ARGUMENT); a connection leaves all its groups
  * when it closes. Every page is in the implicit group "lv.all". */
-int lv_join(lv_conn *conn, const char *group);
-int lv_leave(lv_conn *conn, const char *group);
+int lv_group_join(lv_conn *conn, const char *group);
+int lv_group_leave(lv_conn *conn, const char *group);
 /* Number of connections in group (NULL: all). */
 size_t lv_group_size(lv_server *s, const char *group);
 
@@ -483,20 +491,20 @@ int lv_cmd_eval(lv_call *call, const char *script);
 
 /* Sends a client endpoint's message to one page; args point to the
  * endpoint's argument struct, encoded before this returns. Any thread. */
-int lv_push_to(lv_conn *conn, const lv_endpoint *ep, const void *args);
+int lv_conn_push(lv_conn *conn, const lv_endpoint *ep, const void *args);
 /* The same to every member of group, or to every page when group is NULL.
  * The message is encoded once whatever the number of pages. Any thread. */
-int lv_push_group(lv_server *server, const char *group, const lv_endpoint *ep,
+int lv_group_push(lv_server *server, const char *group, const lv_endpoint *ep,
                   const void *args);
 /* Raises a custom server event: its handler runs on the loop. Any thread. */
-int lv_raise(lv_server *server, const lv_endpoint *ep, const void *args);
+int lv_server_raise(lv_server *server, const lv_endpoint *ep, const void *args);
 
 /* Generated adapter from the untyped answer to the typed callback fn. */
 typedef void (*lv_call_done)(lv_conn *conn, int status, const void *result,
                              void (*fn)(void), void *user_data);
 /* Calls a client.rpc endpoint on one page; done runs on the loop with its
  * answer, or a status below zero. Any thread. */
-int lv_client_call(lv_conn *conn, const lv_endpoint *ep, const void *args,
+int lv_conn_call(lv_conn *conn, const lv_endpoint *ep, const void *args,
                    lv_call_done adapter, void (*fn)(void), void *user_data);
 
 #ifdef __cplusplus

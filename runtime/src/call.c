@@ -185,7 +185,7 @@ int
 lv_call_defer(lv_call *call)
 {
 	call->deferred = true;
-	return LV_EDEFERRED;
+	return LV_DEFERRED;
 }
 
 static void
@@ -231,7 +231,7 @@ complete(lv_call *call, int status, const char *result_json)
 		status = LV_EINTERNAL;   /* a handler's bug: only 0 and LV_E... mean anything */
 	if (status != 0 && !call->message[0])
 		snprintf(call->message, sizeof call->message, "%s: %s", fn, lv_strerror(status));
-	if (status != 0 && status != LV_EDEFERRED)
+	if (status != 0 && status != LV_DEFERRED)
 		s->ep_stats[call->ep - s->app->endpoints].errors++;
 
 	switch (call->via) {
@@ -346,7 +346,7 @@ lv__invoke(lv_call *call)
 	}
 	if (call->deferred)
 		return;   /* it said it would answer later, whatever it returned */
-	if (rc == LV_EDEFERRED)
+	if (rc == LV_DEFERRED)
 		rc = LV_EINTERNAL;
 	call->deferred = false;
 	complete(call, rc, NULL);
@@ -978,7 +978,7 @@ raise_on_loop(lv_server *s, void *arg)
 }
 
 int
-lv_raise(lv_server *s, const lv_endpoint *ep, const void *args)
+lv_server_raise(lv_server *s, const lv_endpoint *ep, const void *args)
 {
 	lv_buf b;
 	lv_error err;
@@ -1053,7 +1053,7 @@ push_on_loop(lv_server *s, void *arg)
 }
 
 int
-lv_push_to(lv_conn *conn, const lv_endpoint *ep, const void *args)
+lv_conn_push(lv_conn *conn, const lv_endpoint *ep, const void *args)
 {
 	int rc;
 	if (!conn)
@@ -1077,7 +1077,7 @@ lv_push_to(lv_conn *conn, const lv_endpoint *ep, const void *args)
 }
 
 int
-lv_push_group(lv_server *s, const char *group, const lv_endpoint *ep, const void *args)
+lv_group_push(lv_server *s, const char *group, const lv_endpoint *ep, const void *args)
 {
 	int rc;
 	lv_msg *m = push_message(ep, args, &rc);
@@ -1265,7 +1265,7 @@ ccall_on_loop(lv_server *s, void *arg)
 }
 
 int
-lv_client_call(lv_conn *conn, const lv_endpoint *ep, const void *args, lv_call_done adapter,
+lv_conn_call(lv_conn *conn, const lv_endpoint *ep, const void *args, lv_call_done adapter,
                void (*fn)(void), void *user_data)
 {
 	lv_buf b;

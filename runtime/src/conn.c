@@ -697,7 +697,7 @@ find_group(lv_server *s, const char *name, bool create)
 }
 
 int
-lv_join(lv_conn *c, const char *name)
+lv_group_join(lv_conn *c, const char *name)
 {
 	if (!name || !*name || strncmp(name, "lv.", 3) == 0 || strlen(name) > 256)
 		return LV_EINVALID_ARGUMENT;
@@ -741,7 +741,7 @@ remove_member(lv_group *g, lv_conn *c)
 }
 
 int
-lv_leave(lv_conn *c, const char *name)
+lv_group_leave(lv_conn *c, const char *name)
 {
 	if (!name || strncmp(name, "lv.", 3) == 0)
 		return LV_EINVALID_ARGUMENT;

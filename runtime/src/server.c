@@ -433,12 +433,9 @@ lws_log_to_lv(int level, const char *line)
 	fprintf(stderr, "lv: lws: %s", line);
 }
 
-lv_server *
-lv_server_new(const lv_app *app, const lv_options *opt, int *err)
+static lv_server *
+server_new(const lv_app *app, const lv_options *opt, int *err)
 {
-	int dummy;
-	if (!err)
-		err = &dummy;
 	*err = 0;
 	if (!app || app->abi != LV_ABI_VERSION) {
 		fprintf(stderr, "lv: the app was generated for another runtime ABI; rebuild it\n");
@@ -536,6 +533,14 @@ lv_server_new(const lv_app *app, const lv_options *opt, int *err)
 	return s;
 }
 
+int
+lv_server_new(lv_server **out, const lv_app *app, const lv_options *opt)
+{
+	int err;
+	*out = server_new(app, opt, &err);
+	return *out ? 0 : err;
+}
+
 int lv_server_port(const lv_server *s) { return s->port; }
 void *lv_server_data(const lv_server *s) { return s->opt.user_data; }
 
@@ -622,7 +627,7 @@ lv_server_free(lv_server *s)
 }
 
 int
-lv_run(const lv_app *app, int port)
+lv_app_run(const lv_app *app, int port)
 {
 	lv_options o;
 	memset(&o, 0, sizeof o);
@@ -634,9 +639,9 @@ lv_run(const lv_app *app, int port)
 	struct stat st;
 	if (stat("static", &st) == 0 && S_ISDIR(st.st_mode))
 		o.static_dir = "static";
-	int err;
-	lv_server *s = lv_server_new(app, &o, &err);
-	if (!s)
+	lv_server *s;
+	int err = lv_server_new(&s, app, &o);
+	if (err)
 		return err;
 	printf("lv: serving %s on http://%s:%d/\n", app->name, o.host ? o.host : "127.0.0.1",
 	       lv_server_port(s));

@@ -11,6 +11,7 @@ lv_strerror(int status)
 {
 	switch (status) {
 	case LV_OK: return "success";
+	case LV_DEFERRED: return "answer deferred";
 #define LV__MSG(name, val, wire, msg) case LV_E##name: return msg;
 	LV_ERRNO_MAP(LV__MSG)
 #undef LV__MSG
@@ -34,6 +35,36 @@ lv_str
 lv_cstr(const char *s)
 {
 	return s ? (lv_str){ s, strlen(s) } : (lv_str){ "", 0 };
+}
+
+bool
+lv_str_eq(lv_str a, lv_str b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+bool
+lv_str_eq_cstr(lv_str a, const char *s)
+{
+	return lv_str_eq(a, lv_cstr(s));
+}
+
+lv_str
+lv_str_dup(lv_str s)
+{
+	char *p = malloc(s.len + 1);
+	if (!p)
+		return (lv_str){ NULL, 0 };
+	if (s.len)
+		memcpy(p, s.ptr, s.len);
+	p[s.len] = 0;
+	return (lv_str){ p, s.len };
+}
+
+void
+lv_str_free(lv_str s)
+{
+	free((char *)s.ptr);
 }
 
 bool

@@ -151,7 +151,7 @@ chaos_count(lv_call *call, int64_t n, int64_t defer_ms, int64_t *out)
 		free(d);
 		return lv_call_fail(call, LV_EINTERNAL, "no thread for the deferred answer");
 	}
-	return LV_EDEFERRED;
+	return LV_DEFERRED;
 }
 /* lvc:end count */
 

@@ -74,9 +74,9 @@ main(void)
 	o.require_origin = env_num("LV_TEST_REQUIRE_ORIGIN", 0) != 0;
 	o.handle_signals = true;
 
-	int err;
-	lv_server *s = lv_server_new(&chaos_app, &o, &err);
-	if (!s) {
+	lv_server *s;
+	int err = lv_server_new(&s, &chaos_app, &o);
+	if (err) {
 		fprintf(stderr, "chaos: cannot start: %s\n", lv_strerror(err));
 		return 1;
 	}

@@ -21,8 +21,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.port = -1;
 		o.log_level = LV_LOG_ERROR;
 		o.max_queue = 64;
-		server = lv_server_new(&codec_app, &o, NULL);
-		if (!server)
+		if (lv_server_new(&server, &codec_app, &o) != 0)
 			abort();
 		/* This thread is the loop: what handlers post runs at once. */
 		atomic_store(&server->in_loop, true);

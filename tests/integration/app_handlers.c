@@ -94,7 +94,7 @@ status_named(const char *name, bool *known)
 		{ "deadline_exceeded", LV_EDEADLINE_EXCEEDED }, { "unavailable", LV_EUNAVAILABLE },
 		{ "internal", LV_EINTERNAL }, { "upgrade_required", LV_EUPGRADE_REQUIRED },
 		{ "nomem", LV_ENOMEM }, { "closed", LV_ECLOSED }, { "too_large", LV_ETOO_LARGE },
-		{ "queue_full", LV_EQUEUE_FULL }, { "io", LV_EIO }, { "deferred", LV_EDEFERRED },
+		{ "queue_full", LV_EQUEUE_FULL }, { "io", LV_EIO }, { "deferred", LV_DEFERRED },
 		{ "unknown_negative", -1000 },
 	};
 	*known = true;
@@ -584,7 +584,7 @@ app_group_size(lv_call *call, const lv_str *name, int64_t *out)
 lv_status
 app_join(lv_call *call, lv_str name, int64_t *out)
 {
-	int rc = lv_join(lv_call_conn(call), name.ptr);
+	int rc = lv_group_join(lv_call_conn(call), name.ptr);
 	if (rc < 0)
 		return lv_call_fail(call, rc, "cannot join '%s': %s", name.ptr, lv_strerror(rc));
 	*out = (int64_t)lv_group_size(lv_call_server(call), name.ptr);
@@ -629,7 +629,7 @@ app_later(lv_call *call, int64_t ms, double value, app_Outcome how, double *out)
 lv_status
 app_leave(lv_call *call, lv_str name, int64_t *out)
 {
-	int rc = lv_leave(lv_call_conn(call), name.ptr);
+	int rc = lv_group_leave(lv_call_conn(call), name.ptr);
 	if (rc < 0)
 		return lv_call_fail(call, rc, "cannot leave '%s': %s", name.ptr, lv_strerror(rc));
 	*out = (int64_t)lv_group_size(lv_call_server(call), name.ptr);

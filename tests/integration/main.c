@@ -146,9 +146,9 @@ main(int argc, char **argv)
 		}
 	}
 
-	int err;
-	lv_server *s = lv_server_new(&app_app, &o, &err);
-	if (!s) {
+	lv_server *s;
+	int err = lv_server_new(&s, &app_app, &o);
+	if (err) {
 		fprintf(stderr, "app: cannot start: %s\n", lv_strerror(err));
 		free((void *)o.origins);
 		free(origins);

@@ -435,7 +435,7 @@ chat_confirm_call(lv_conn *conn, lv_str question, chat_confirm_done done, void *
 {
 	chat__confirm_args a = { 0 };
 	a.question = question;
-	return lv_client_call(conn, &chat__endpoints[0], &a,
+	return lv_conn_call(conn, &chat__endpoints[0], &a,
 	                      chat__confirm_answered, (void (*)(void))done, user_data);
 }
 
@@ -452,7 +452,7 @@ chat_message_to(lv_conn *conn, const chat_Message *msg)
 {
 	chat__message_args a = { 0 };
 	a.msg = *msg;
-	return lv_push_to(conn, &chat__endpoints[3], &a);
+	return lv_conn_push(conn, &chat__endpoints[3], &a);
 }
 
 int
@@ -460,7 +460,7 @@ chat_message_group(lv_server *server, const char *group, const chat_Message *msg
 {
 	chat__message_args a = { 0 };
 	a.msg = *msg;
-	return lv_push_group(server, group, &chat__endpoints[3], &a);
+	return lv_group_push(server, group, &chat__endpoints[3], &a);
 }
 
 int
@@ -468,7 +468,7 @@ chat_message_all(lv_server *server, const chat_Message *msg)
 {
 	chat__message_args a = { 0 };
 	a.msg = *msg;
-	return lv_push_group(server, NULL, &chat__endpoints[3], &a);
+	return lv_group_push(server, NULL, &chat__endpoints[3], &a);
 }
 
 int
@@ -486,7 +486,7 @@ chat_presence_to(lv_conn *conn, lv_str room, lv_str who, chat_Presence state)
 	a.room = room;
 	a.who = who;
 	a.state = state;
-	return lv_push_to(conn, &chat__endpoints[5], &a);
+	return lv_conn_push(conn, &chat__endpoints[5], &a);
 }
 
 int
@@ -496,7 +496,7 @@ chat_presence_group(lv_server *server, const char *group, lv_str room, lv_str wh
 	a.room = room;
 	a.who = who;
 	a.state = state;
-	return lv_push_group(server, group, &chat__endpoints[5], &a);
+	return lv_group_push(server, group, &chat__endpoints[5], &a);
 }
 
 int
@@ -506,7 +506,7 @@ chat_presence_all(lv_server *server, lv_str room, lv_str who, chat_Presence stat
 	a.room = room;
 	a.who = who;
 	a.state = state;
-	return lv_push_group(server, NULL, &chat__endpoints[5], &a);
+	return lv_group_push(server, NULL, &chat__endpoints[5], &a);
 }
 
 int
@@ -514,5 +514,5 @@ chat_room_closed_raise(lv_server *server, lv_str room)
 {
 	chat__room_closed_args a = { 0 };
 	a.room = room;
-	return lv_raise(server, &chat__endpoints[6], &a);
+	return lv_server_raise(server, &chat__endpoints[6], &a);
 }

@@ -396,7 +396,7 @@ library_confirm_loan_call(lv_conn *conn, const library_Book *book, library_confi
 {
 	library__confirm_loan_args a = { 0 };
 	a.book = *book;
-	return lv_client_call(conn, &library__endpoints[1], &a,
+	return lv_conn_call(conn, &library__endpoints[1], &a,
 	                      library__confirm_loan_answered, (void (*)(void))done, user_data);
 }
 
@@ -413,7 +413,7 @@ library_loan_due_raise(lv_server *server, lv_str isbn)
 {
 	library__loan_due_args a = { 0 };
 	a.isbn = isbn;
-	return lv_raise(server, &library__endpoints[3], &a);
+	return lv_server_raise(server, &library__endpoints[3], &a);
 }
 
 int
@@ -421,7 +421,7 @@ library_returned_to(lv_conn *conn, const library_Book *book)
 {
 	library__returned_args a = { 0 };
 	a.book = *book;
-	return lv_push_to(conn, &library__endpoints[4], &a);
+	return lv_conn_push(conn, &library__endpoints[4], &a);
 }
 
 int
@@ -429,7 +429,7 @@ library_returned_group(lv_server *server, const char *group, const library_Book 
 {
 	library__returned_args a = { 0 };
 	a.book = *book;
-	return lv_push_group(server, group, &library__endpoints[4], &a);
+	return lv_group_push(server, group, &library__endpoints[4], &a);
 }
 
 int
@@ -437,7 +437,7 @@ library_returned_all(lv_server *server, const library_Book *book)
 {
 	library__returned_args a = { 0 };
 	a.book = *book;
-	return lv_push_group(server, NULL, &library__endpoints[4], &a);
+	return lv_group_push(server, NULL, &library__endpoints[4], &a);
 }
 
 int

@@ -229,7 +229,7 @@ const lv_app events_app = {
 int
 events_longest_raise(lv_server *server)
 {
-	return lv_raise(server, &events__endpoints[0], NULL);
+	return lv_server_raise(server, &events__endpoints[0], NULL);
 }
 
 int
@@ -237,7 +237,7 @@ events_room_closed_raise(lv_server *server, lv_str room)
 {
 	events__room_closed_args a = { 0 };
 	a.room = room;
-	return lv_raise(server, &events__endpoints[1], &a);
+	return lv_server_raise(server, &events__endpoints[1], &a);
 }
 
 int
@@ -245,7 +245,7 @@ events_room_closed_on_page_to(lv_conn *conn, lv_str room)
 {
 	events__room_closed_on_page_args a = { 0 };
 	a.room = room;
-	return lv_push_to(conn, &events__endpoints[2], &a);
+	return lv_conn_push(conn, &events__endpoints[2], &a);
 }
 
 int
@@ -253,7 +253,7 @@ events_room_closed_on_page_group(lv_server *server, const char *group, lv_str ro
 {
 	events__room_closed_on_page_args a = { 0 };
 	a.room = room;
-	return lv_push_group(server, group, &events__endpoints[2], &a);
+	return lv_group_push(server, group, &events__endpoints[2], &a);
 }
 
 int
@@ -261,7 +261,7 @@ events_room_closed_on_page_all(lv_server *server, lv_str room)
 {
 	events__room_closed_on_page_args a = { 0 };
 	a.room = room;
-	return lv_push_group(server, NULL, &events__endpoints[2], &a);
+	return lv_group_push(server, NULL, &events__endpoints[2], &a);
 }
 
 int
@@ -269,7 +269,7 @@ events_server_custom_ready_raise(lv_server *server, double at)
 {
 	events__server_custom_ready_args a = { 0 };
 	a.at = at;
-	return lv_raise(server, &events__endpoints[4], &a);
+	return lv_server_raise(server, &events__endpoints[4], &a);
 }
 
 int
@@ -277,7 +277,7 @@ events_shipped_to(lv_conn *conn, int64_t order)
 {
 	events__shipped_args a = { 0 };
 	a.order = order;
-	return lv_push_to(conn, &events__endpoints[6], &a);
+	return lv_conn_push(conn, &events__endpoints[6], &a);
 }
 
 int
@@ -285,7 +285,7 @@ events_shipped_group(lv_server *server, const char *group, int64_t order)
 {
 	events__shipped_args a = { 0 };
 	a.order = order;
-	return lv_push_group(server, group, &events__endpoints[6], &a);
+	return lv_group_push(server, group, &events__endpoints[6], &a);
 }
 
 int
@@ -293,11 +293,11 @@ events_shipped_all(lv_server *server, int64_t order)
 {
 	events__shipped_args a = { 0 };
 	a.order = order;
-	return lv_push_group(server, NULL, &events__endpoints[6], &a);
+	return lv_group_push(server, NULL, &events__endpoints[6], &a);
 }
 
 int
 events_single_letter_raise(lv_server *server)
 {
-	return lv_raise(server, &events__endpoints[7], NULL);
+	return lv_server_raise(server, &events__endpoints[7], NULL);
 }

@@ -616,7 +616,7 @@ kinds_confirm_call(lv_conn *conn, lv_str question, kinds_confirm_done done, void
 {
 	kinds__confirm_args a = { 0 };
 	a.question = question;
-	return lv_client_call(conn, &kinds__endpoints[1], &a,
+	return lv_conn_call(conn, &kinds__endpoints[1], &a,
 	                      kinds__confirm_answered, (void (*)(void))done, user_data);
 }
 
@@ -648,7 +648,7 @@ kinds_job_done_raise(lv_server *server, int64_t job, bool ok)
 	kinds__job_done_args a = { 0 };
 	a.job = job;
 	a.ok = ok;
-	return lv_raise(server, &kinds__endpoints[7], &a);
+	return lv_server_raise(server, &kinds__endpoints[7], &a);
 }
 
 int
@@ -657,7 +657,7 @@ kinds_job_progress_to(lv_conn *conn, int64_t job, double percent)
 	kinds__job_progress_args a = { 0 };
 	a.job = job;
 	a.percent = percent;
-	return lv_push_to(conn, &kinds__endpoints[8], &a);
+	return lv_conn_push(conn, &kinds__endpoints[8], &a);
 }
 
 int
@@ -666,7 +666,7 @@ kinds_job_progress_group(lv_server *server, const char *group, int64_t job, doub
 	kinds__job_progress_args a = { 0 };
 	a.job = job;
 	a.percent = percent;
-	return lv_push_group(server, group, &kinds__endpoints[8], &a);
+	return lv_group_push(server, group, &kinds__endpoints[8], &a);
 }
 
 int
@@ -675,7 +675,7 @@ kinds_job_progress_all(lv_server *server, int64_t job, double percent)
 	kinds__job_progress_args a = { 0 };
 	a.job = job;
 	a.percent = percent;
-	return lv_push_group(server, NULL, &kinds__endpoints[8], &a);
+	return lv_group_push(server, NULL, &kinds__endpoints[8], &a);
 }
 
 int
@@ -689,7 +689,7 @@ kinds_notify_to(lv_conn *conn, lv_str text)
 {
 	kinds__notify_args a = { 0 };
 	a.text = text;
-	return lv_push_to(conn, &kinds__endpoints[11], &a);
+	return lv_conn_push(conn, &kinds__endpoints[11], &a);
 }
 
 int
@@ -697,7 +697,7 @@ kinds_notify_group(lv_server *server, const char *group, lv_str text)
 {
 	kinds__notify_args a = { 0 };
 	a.text = text;
-	return lv_push_group(server, group, &kinds__endpoints[11], &a);
+	return lv_group_push(server, group, &kinds__endpoints[11], &a);
 }
 
 int
@@ -705,7 +705,7 @@ kinds_notify_all(lv_server *server, lv_str text)
 {
 	kinds__notify_args a = { 0 };
 	a.text = text;
-	return lv_push_group(server, NULL, &kinds__endpoints[11], &a);
+	return lv_group_push(server, NULL, &kinds__endpoints[11], &a);
 }
 
 static void
@@ -719,7 +719,7 @@ kinds__ping_answered(lv_conn *conn, int status, const void *result,
 int
 kinds_ping_call(lv_conn *conn, kinds_ping_done done, void *user_data)
 {
-	return lv_client_call(conn, &kinds__endpoints[13], NULL,
+	return lv_conn_call(conn, &kinds__endpoints[13], NULL,
 	                      kinds__ping_answered, (void (*)(void))done, user_data);
 }
 
@@ -728,7 +728,7 @@ kinds_progress_to(lv_conn *conn, double fraction)
 {
 	kinds__progress_args a = { 0 };
 	a.fraction = fraction;
-	return lv_push_to(conn, &kinds__endpoints[15], &a);
+	return lv_conn_push(conn, &kinds__endpoints[15], &a);
 }
 
 int
@@ -736,7 +736,7 @@ kinds_progress_group(lv_server *server, const char *group, double fraction)
 {
 	kinds__progress_args a = { 0 };
 	a.fraction = fraction;
-	return lv_push_group(server, group, &kinds__endpoints[15], &a);
+	return lv_group_push(server, group, &kinds__endpoints[15], &a);
 }
 
 int
@@ -744,5 +744,5 @@ kinds_progress_all(lv_server *server, double fraction)
 {
 	kinds__progress_args a = { 0 };
 	a.fraction = fraction;
-	return lv_push_group(server, NULL, &kinds__endpoints[15], &a);
+	return lv_group_push(server, NULL, &kinds__endpoints[15], &a);
 }

@@ -291,7 +291,7 @@ shop_price_changed_to(lv_conn *conn, const catalog_Product *product, const money
 	shop__price_changed_args a = { 0 };
 	a.product = *product;
 	a.price = *price;
-	return lv_push_to(conn, &shop__endpoints[1], &a);
+	return lv_conn_push(conn, &shop__endpoints[1], &a);
 }
 
 int
@@ -300,7 +300,7 @@ shop_price_changed_group(lv_server *server, const char *group, const catalog_Pro
 	shop__price_changed_args a = { 0 };
 	a.product = *product;
 	a.price = *price;
-	return lv_push_group(server, group, &shop__endpoints[1], &a);
+	return lv_group_push(server, group, &shop__endpoints[1], &a);
 }
 
 int
@@ -309,7 +309,7 @@ shop_price_changed_all(lv_server *server, const catalog_Product *product, const 
 	shop__price_changed_args a = { 0 };
 	a.product = *product;
 	a.price = *price;
-	return lv_push_group(server, NULL, &shop__endpoints[1], &a);
+	return lv_group_push(server, NULL, &shop__endpoints[1], &a);
 }
 
 int

@@ -184,7 +184,7 @@ dashboard_tick_to(lv_conn *conn, double load)
 {
 	dashboard__tick_args a = { 0 };
 	a.load = load;
-	return lv_push_to(conn, &dashboard__endpoints[2], &a);
+	return lv_conn_push(conn, &dashboard__endpoints[2], &a);
 }
 
 int
@@ -192,7 +192,7 @@ dashboard_tick_group(lv_server *server, const char *group, double load)
 {
 	dashboard__tick_args a = { 0 };
 	a.load = load;
-	return lv_push_group(server, group, &dashboard__endpoints[2], &a);
+	return lv_group_push(server, group, &dashboard__endpoints[2], &a);
 }
 
 int
@@ -200,5 +200,5 @@ dashboard_tick_all(lv_server *server, double load)
 {
 	dashboard__tick_args a = { 0 };
 	a.load = load;
-	return lv_push_group(server, NULL, &dashboard__endpoints[2], &a);
+	return lv_group_push(server, NULL, &dashboard__endpoints[2], &a);
 }

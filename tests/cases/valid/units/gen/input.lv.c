@@ -661,7 +661,7 @@ units__c_timeout_answered(lv_conn *conn, int status, const void *result,
 int
 units_c_timeout_call(lv_conn *conn, units_c_timeout_done done, void *user_data)
 {
-	return lv_client_call(conn, &units__endpoints[0], NULL,
+	return lv_conn_call(conn, &units__endpoints[0], NULL,
 	                      units__c_timeout_answered, (void (*)(void))done, user_data);
 }
 
