@@ -14,9 +14,12 @@ function isPlainObject(v) {
 
 /** The whitelist: command name -> fn(args, kwargs, connection, context). */
 export class Commands {
+	#map;
+	#builtin;
+
 	constructor(builtins = {}) {
-		this._map = new Map(Object.entries(builtins));
-		this._builtin = new Set(Object.keys(builtins));
+		this.#map = new Map(Object.entries(builtins));
+		this.#builtin = new Set(Object.keys(builtins));
 	}
 
 	/**
@@ -29,36 +32,38 @@ export class Commands {
 			throw new TypeError("lv.commands.add: the name must be a non-empty string");
 		if (typeof fn !== "function")
 			throw new TypeError(`lv.commands.add: '${name}' needs a function`);
-		if (name.startsWith("lv.") || this._builtin.has(name))
+		if (name.startsWith("lv.") || this.#builtin.has(name))
 			throw new Error(`lv.commands.add: '${name}' is one of lv's own commands; choose another name`);
-		this._map.set(name, fn);
+		this.#map.set(name, fn);
 		return this;
 	}
 
 	remove(name) {
-		if (this._builtin.has(name))
+		if (this.#builtin.has(name))
 			throw new Error(`lv.commands.remove: '${name}' is one of lv's own commands`);
-		return this._map.delete(name);
+		return this.#map.delete(name);
 	}
 
 	has(name) {
-		return this._map.has(name);
+		return this.#map.has(name);
 	}
 
 	get(name) {
-		return this._map.get(name);
+		return this.#map.get(name);
 	}
 
 	names() {
-		return [...this._map.keys()];
+		return [...this.#map.keys()];
 	}
 }
 
 /**
  * Runs a list of commands in order. A malformed or unknown command, or one
- * that throws, is reported on the console and the rest still run.
+ * that throws, is reported on the console and the rest still run. Each
+ * command gets context: {source} (who runs it: "server", "page",
+ * "mode:NAME"), and block(groups) / release(groups) as that source.
  */
-export function runCommands(registry, conn, cmds, source, log) {
+export function runCommands(registry, conn, cmds, context, log) {
 	if (cmds === undefined || cmds === null)
 		return;
 	if (!Array.isArray(cmds)) {
@@ -80,7 +85,7 @@ export function runCommands(registry, conn, cmds, source, log) {
 			continue;
 		}
 		try {
-			fn(args, kwargs, conn, { source });
+			fn(args, kwargs, conn, context);
 		} catch (e) {
 			log.error(`lv: command '${name}' failed:`, e);
 		}
@@ -147,12 +152,12 @@ export const BUILTINS = Object.freeze({
 	/* ["lv.block", GROUP...] : input to these concurrency groups (all of them
 	 * when none is named, or "*") raises "blocked" until lv.release. */
 	"lv.block"(args, kwargs, conn, ctx) {
-		conn._blockGroups(groupsOf(args), ctx.source);
+		ctx.block(groupsOf(args));
 	},
 
 	/* ["lv.release", GROUP...] : undoes lv.block of the same source. */
 	"lv.release"(args, kwargs, conn, ctx) {
-		conn._releaseGroups(groupsOf(args), ctx.source);
+		ctx.release(groupsOf(args));
 	},
 
 	/* ["lv.set_state", KEY, VALUE, ...] or ["lv.set_state", {state, modes}]:
@@ -195,7 +200,7 @@ export const BUILTINS = Object.freeze({
 	"lv.eval"([code], kwargs, conn) {
 		if (!conn.allowEval) {
 			conn.env.console.error("lv: lv.eval refused: the page has not allowed it " +
-			                       "(set lv.allowEval = true, or connect(schema, {allowEval: true}))");
+			                       "(set lv.allowEval = true, or connect({ allowEval: true }))");
 			return;
 		}
 		new Function("lv", String(code))(conn);

@@ -173,6 +173,8 @@ const CSS = `
  * needed. Errors are announced assertively (role=alert).
  */
 export class Notifier {
+	#due = new WeakMap();   // note -> the timer that removes it
+
 	constructor(doc, timers) {
 		this.doc = doc;
 		this.timers = timers;
@@ -246,15 +248,17 @@ export class Notifier {
 			close.addEventListener("click", () => this.remove(note));
 			note.appendChild(close);
 		} else {
-			note._lvTimer = this.timers.setTimeout(() => this.remove(note), timeout);
+			this.#due.set(note, this.timers.setTimeout(() => this.remove(note), timeout));
 		}
 		box.appendChild(note);
 		return note;
 	}
 
 	remove(note) {
-		if (note._lvTimer !== undefined)
-			this.timers.clearTimeout(note._lvTimer);
+		if (this.#due.has(note)) {
+			this.timers.clearTimeout(this.#due.get(note));
+			this.#due.delete(note);
+		}
 		note.remove();
 	}
 
@@ -461,11 +465,22 @@ export function readArgs(element, names, types, fn) {
 
 // ---- DOM ready ------------------------------------------------------------------------------
 
-/** Runs fn once the document has been parsed (at once, later, if it has). */
+/**
+ * Runs fn once the document has been parsed (soon, if it has been).
+ * Returns a function that cancels it and removes the listener.
+ */
 export function whenDomReady(doc, fn) {
+	let live = true;
 	if (!doc || doc.readyState !== "loading") {
-		queueMicrotask(fn);
-		return;
+		queueMicrotask(() => live && fn());
+		return () => {
+			live = false;
+		};
 	}
-	doc.addEventListener("DOMContentLoaded", () => fn(), { once: true });
+	const listener = () => live && fn();
+	doc.addEventListener("DOMContentLoaded", listener, { once: true });
+	return () => {
+		live = false;
+		doc.removeEventListener("DOMContentLoaded", listener, { once: true });
+	};
 }

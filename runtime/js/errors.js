@@ -4,6 +4,7 @@
 // "cancelled", which never travels: it is what a call aborted by its
 // AbortSignal rejects with. `path` names the argument or field at fault,
 // like "msg.tags[3]", or is "".
+import { CodecError } from "./codec.js";
 
 /** HTTP statuses of the wire error codes, as the server uses them. */
 export const STATUS = Object.freeze({
@@ -67,13 +68,26 @@ export class LvError extends Error {
 	}
 
 	/** The wire code for an HTTP status (internal when unknown). */
+	/**
+	 * @param {number} status
+	 * @returns {import("./lv.js").ErrorCode}
+	 */
 	static codeForStatus(status) {
-		if (BY_STATUS.has(status))
-			return BY_STATUS.get(status);
+		const code = BY_STATUS.get(status);
+		if (code !== undefined)
+			return code;
 		if (status >= 500)
 			return "internal";
 		if (status >= 400)
 			return "invalid_argument";
 		return "internal";
 	}
+}
+
+/** An LvError for a CodecError (anything else as it is): "fn: path: message". */
+export function codecError(fn, e, code = "invalid_argument", prefix = "") {
+	if (!(e instanceof CodecError))
+		return e;
+	const path = prefix ? prefix + (e.path && !e.path.startsWith("[") ? "." : "") + e.path : e.path;
+	return new LvError(code, path ? `${fn}: ${path}: ${e.message}` : `${fn}: ${e.message}`, path);
 }

@@ -18,7 +18,8 @@ export type ErrorCode =
 /** What every failed call rejects with, and what bad arguments throw. */
 export declare class LvError extends Error {
 	constructor(code: ErrorCode | string, message: string, path?: string, options?: { cause?: unknown });
-	readonly name: "LvError";
+	/** "LvError" */
+	readonly name: string;
 	/** A wire error code, or "cancelled". */
 	readonly code: ErrorCode | string;
 	/** The argument or field at fault, like "msg.tags[3]"; "" when none. */
@@ -210,6 +211,8 @@ export interface ConnectOptions {
 	autoConnect?: boolean;
 	/** Binds data-lv-on-* attributes when the DOM is ready (true). */
 	scan?: boolean;
+	/** Keeps the session in sessionStorage across a reload (false). */
+	persist?: boolean;
 	/** The texts of the default notifications. */
 	texts?: Partial<Texts>;
 	/** Replacements for the globals lv.js uses (tests). */
@@ -232,6 +235,10 @@ export interface Connection {
 	readonly url: string;
 	readonly httpBase: string;
 	readonly document: Document | undefined;
+	/** The resume token of the session; null before the first welcome. */
+	readonly session: string | null;
+	/** Whether dispose() was called. */
+	readonly disposed: boolean;
 	allowEval: boolean;
 
 	/** Calls a server.rpc. */
@@ -269,16 +276,31 @@ export interface Connection {
 	open(): void;
 	/** Closes for good, until open(). */
 	close(): void;
+	/** Closes for good and removes every listener, timer, binding and notification it added; open() then throws. */
+	dispose(): void;
 }
 
 /** The classes behind the interfaces above. */
 export declare const Connection: { new (schema: Schema, options?: ConnectOptions): Connection; prototype: Connection };
 export declare const Callback: { prototype: Callback };
 
-/** The page's connection for a schema: one per schema, the same object every time. */
-export declare function connect(schema: Schema, options?: ConnectOptions): Connection;
-/** A connection outside the page's registry. */
+/** A connection outside the page's registry (page.add puts it on the page). */
 export declare function createConnection(schema: Schema, options?: ConnectOptions): Connection;
+
+/** What a generated NAME.lv.js is made of. */
+export interface ClientModule<C> {
+	createClient(options?: ConnectOptions): C & ClientBase;
+	connect(options?: ConnectOptions): C & ClientBase;
+	argsFrom(element: Element, names: readonly string[], fn?: string): CallbackArgs;
+}
+/** The members every generated client has besides its endpoints. */
+export interface ClientBase {
+	readonly schema: Schema;
+	readonly lv: Connection;
+	register(handlers: object): void;
+	dispose(): void;
+}
+export declare function clientModule<C extends object>(schema: Schema, endpoints: (lv: Connection) => C): ClientModule<C>;
 /** Reconnect delay n: random in [0, min(cap, base * 2^n)). */
 export declare function backoffDelay(attempt: number, base?: number, cap?: number, random?: () => number): number;
 
@@ -294,8 +316,14 @@ export interface Page {
 	bind(element: EventTarget, callback: Callback | string): () => void;
 	bind(element: EventTarget, eventName: string | undefined, callback: Callback | string): () => void;
 	notify(message: string, kwargs?: Record<string, unknown>): Element | null;
+	/** Puts a connection on the page (its listeners, scans, window.lv); returns it. */
+	add(connection: Connection): Connection;
+	/** Takes it off (dispose() does). */
+	remove(connection: Connection): void;
 }
 export declare const page: Page;
+/** The class of page (one page per document; lv.js makes it). */
+export declare const Page: { new (): Page; prototype: Page };
 
 export declare const VERSION: string;
 export declare const MAIN: "MAIN";

@@ -28,9 +28,9 @@ const page = () => openPage(browser, server.url, errors);
 /* Calls chat.lv's `fn` in the page: { ok, value } or { ok: false, code, message }. */
 function call(p, fn, ...args) {
 	return p.evaluate(async ({ fn, args }) => {
-		const mod = await import("./chat.lv.js");
+		const client = (await import("./chat.lv.js")).connect();
 		try {
-			return { ok: true, value: await mod[fn](...args) };
+			return { ok: true, value: await client[fn](...args) };
 		} catch (err) {
 			return { ok: false, code: err.code, message: err.message };
 		}
@@ -86,7 +86,7 @@ test("a room goes with its last member: moving on or closing the page frees it",
 test("join is held to its rate (10/s): a burst past it is refused, then it is let in again", async () => {
 	const p = await page();
 	const burst = await p.evaluate(async () => {
-		const { join } = await import("./chat.lv.js");
+		const { join } = (await import("./chat.lv.js")).connect();
 		const out = [];
 		for (let i = 0; i < 20; i++) {
 			try {

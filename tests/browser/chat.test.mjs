@@ -68,7 +68,7 @@ test("with its socket refused, a page still posts over HTTP", async () => {
 	await page.routeWebSocket(/\/lv\/ws$/, (ws) => ws.close({ code: 1011, reason: "refused by the test" }));
 	await page.goto(server.url);
 	const sent = await page.evaluate(async () => {
-		const { post } = await import("./chat.lv.js");
+		const { post } = (await import("./chat.lv.js")).connect();
 		return post("lobby", "sent over http");
 	});
 	assert.equal(sent.from, "(http)");
@@ -84,7 +84,7 @@ test("stopping the server shows offline; restarting clears it and delivers what 
 	await shot(ann, "chat-offline");
 	// Asked while offline: queued, and answered once the server is back.
 	const pending = ann.evaluate(async () => {
-		const { members } = await import("./chat.lv.js");
+		const { members } = (await import("./chat.lv.js")).connect();
 		return members("lobby");
 	});
 	server = await startServer("chat", port);

@@ -30,7 +30,7 @@ test("greet answers and every page hears of it", async () => {
 test("a bad argument is refused in the page, with the server's wording", async () => {
 	const page = await openPage(browser, server.url);
 	const message = await page.evaluate(async () => {
-		const { greet } = await import("./hello.lv.js");
+		const { greet } = (await import("./hello.lv.js")).connect();
 		try {
 			await greet(42);
 			return "no error";

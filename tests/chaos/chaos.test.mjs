@@ -59,7 +59,7 @@ test(`nothing lost, nothing doubled: ${UPS} sends, ${DOWNS} pushes and ${CALLS} 
   conn.open();
   await opened(conn);
   await conn.call('reset', {});
-  const sessionAtStart = conn._session;
+  const sessionAtStart = conn.session;
 
   // Cuts start once the page has its session: a socket cut before the
   // first welcome leaves a session the page never learnt of, which waits
@@ -125,7 +125,7 @@ test(`nothing lost, nothing doubled: ${UPS} sends, ${DOWNS} pushes and ${CALLS} 
   assert.ok(metric(m, 'lv_resumed_total') >= MIN_CUTS / 2,
     `only ${metric(m, 'lv_resumed_total')} resumes`);
   assert.deepEqual(resyncs, [], 'the session was lost');
-  assert.equal(conn._session, sessionAtStart, 'the page changed sessions');
+  assert.equal(conn.session, sessionAtStart, 'the page changed sessions');
   assert.deepEqual(errors.map((e) => e.message), []);
 
   // every up arrived exactly once and in order

@@ -41,13 +41,13 @@ test('Chromium: a reload mid-stream resumes the session; every push handled once
       for (let n = 0; n < 50; n++)
         window.up(n);
       await window.lvConn.call('start_down', { total: 400, chunk: 5, every_ms: 5 });
-      return window.lvConn._session;
+      return window.lvConn.session;
     });
     await page.waitForFunction(() => window.got.length > 100);
     const m0 = await metrics(server);
     await page.reload();
     await page.waitForFunction(() => window.connected === true);
-    assert.equal(await page.evaluate(() => window.lvConn._session), session,
+    assert.equal(await page.evaluate(() => window.lvConn.session), session,
       'the reloaded page did not resume the session');
     await page.waitForFunction(() => window.got.length >= 400, undefined, { timeout: 20000 });
     await page.waitForTimeout(100);

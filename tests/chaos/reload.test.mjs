@@ -101,7 +101,7 @@ test('a reload resumes the session: what the old page had not seen arrive is sen
   p1.open();
   await opened(p1);
   await p1.call('reset', {});
-  const session = p1._session;
+  const session = p1.session;
 
   // pushes stream to the page all along
   await p1.call('start_down', { total: 600, chunk: 5, every_ms: 4 });
@@ -117,7 +117,7 @@ test('a reload resumes the session: what the old page had not seen arrive is sen
     p1.send('up', { n });
   const lostAnswer = p1.call('count', { n: 0 }).then((v) => ({ v }), (e) => ({ e }));
   await sleep(30);
-  assert.ok(p1._unacked.length >= 51, `${p1._unacked.length} unacknowledged`);
+  assert.ok(p1.delivery.unacked >= 51, `${p1.delivery.unacked} unacknowledged`);
   // ... then it drops, and what the page sends next waits in its queue.
   proxy.refuse = true;
   proxy.dropAll();
@@ -125,15 +125,15 @@ test('a reload resumes the session: what the old page had not seen arrive is sen
   for (const n of range(150, 175))
     p1.send('up', { n });
   const queuedAnswer = p1.call('count', { n: 1 }).then((v) => ({ v }), (e) => ({ e }));
-  assert.ok(p1._queue.length >= 26, `${p1._queue.length} queued`);
+  assert.ok(p1.delivery.queued >= 26, `${p1.delivery.queued} queued`);
   const seenByP1 = p1.downs.length;
 
   // Reload: the old page goes, the new one takes the session over.
   p1.win.hide();
   const saved = JSON.parse(tab.getItem(KEY));
   assert.equal(saved.session, session);
-  assert.equal(saved.lastIn, p1._lastIn);
-  assert.equal(saved.unacked.length, p1._unacked.length + 26, 'unacknowledged and queued messages');
+  assert.equal(saved.lastIn, p1.delivery.lastIn);
+  assert.equal(saved.unacked.length, p1.delivery.unacked + 26, 'unacknowledged and queued messages');
   assert.deepEqual(saved.unacked.map((m) => m.seq), range(saved.unacked[0].seq, saved.outSeq + 1));
   proxy.hold = false;
   proxy.refuse = false;
@@ -147,7 +147,7 @@ test('a reload resumes the session: what the old page had not seen arrive is sen
   const mine = range(0, mineN).map((i) => p2.call('count', { n: 2 + i }));
   p2.open();
   await opened(p2);
-  assert.equal(p2._session, session, 'the new page resumed the old session');
+  assert.equal(p2.session, session, 'the new page resumed the old session');
   assert.deepEqual(await within(Promise.all(mine), 5000, 'the new page\'s calls'),
     range(0, mineN).map((i) => (2 + i) * 3 + 1));
   for (const n of range(175, 200))
@@ -184,14 +184,14 @@ test('a page back from the back-forward cache goes on with its session', async (
   p.open();
   await opened(p);
   await p.call('reset', {});
-  const session = p._session;
+  const session = p.session;
   p.win.hide(true);
   assert.equal(p.state, 'offline');
   assert.ok(tab.getItem(KEY));
   p.send('up', { n: 0 });        // made while hidden: queued
   p.win.show(true);
   await opened(p);
-  assert.equal(p._session, session);
+  assert.equal(p.session, session);
   assert.equal(tab.getItem(KEY), null, 'the page took its snapshot back');
   p.send('up', { n: 1 });
   const r = await p.call('report', {});
@@ -206,7 +206,7 @@ test('a page back from the cache whose session another page took starts afresh, 
   p1.open();
   await opened(p1);
   await p1.call('reset', {});
-  const session = p1._session;
+  const session = p1.session;
   proxy.hold = true;
   p1.send('up', { n: 0 });       // unacknowledged: it goes with the snapshot
   await sleep(20);
@@ -221,12 +221,12 @@ test('a page back from the cache whose session another page took starts afresh, 
   const p2 = page(tab);           // the tab navigated on: this page takes the session
   p2.open();
   await opened(p2);
-  assert.equal(p2._session, session);
+  assert.equal(p2.session, session);
   p1.win.show(true);              // ... and back again to the first
   await opened(p1);
   assert.equal(p1.resyncs.length, 1);
   assert.equal(p1.resyncs[0].reason, 'unknown');
-  assert.notEqual(p1._session, session, 'two pages share one session');
+  assert.notEqual(p1.session, session, 'two pages share one session');
   const l = await late;
   assert.equal(l.e?.code, 'unavailable', 'the call the other page sent failed here');
   p2.send('up', { n: 2 });
@@ -259,7 +259,7 @@ test('a saved session the server no longer has: the new page is told (resync) an
     p2.open();
     await opened(p2);
     assert.deepEqual(p2.resyncs, [{ reason: 'unknown', lost: 1 }]);
-    assert.notEqual(p2._session, saved.session);
+    assert.notEqual(p2.session, saved.session);
     assert.equal(await p2.call('count', { n: 5 }), 16);
   });
 
@@ -281,7 +281,7 @@ test('a snapshot that is not one (corrupt, another schema, bad numbers) is dropp
     tab.setItem(KEY, withHash);
     const p = page(tab);
     assert.equal(tab.getItem(KEY), null, `left in storage: ${withHash}`);
-    assert.equal(p._session, null, `restored: ${withHash}`);
+    assert.equal(p.session, null, `restored: ${withHash}`);
     p.open();
     await opened(p);
     assert.deepEqual(p.resyncs, []);
@@ -297,7 +297,7 @@ test('without persist: true (the default) nothing is kept, and the socket is lef
   const p = lvClient(proxy.wsUrl, rng, { env: { window: win, sessionStorage: tab } });
   pages.push(p);
   p.win = win;
-  assert.equal(p._session, null, 'a snapshot was restored');
+  assert.equal(p.session, null, 'a snapshot was restored');
   p.open();
   await opened(p);
   p.win.hide();

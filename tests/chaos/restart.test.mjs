@@ -75,7 +75,7 @@ for (const [how, signal] of [['killed (SIGKILL)', 'SIGKILL'], ['stopped (SIGTERM
     const rng = prng(SEED);
     const first = await start();
     const conn = await page(first, rng);
-    const session = conn._session;
+    const session = conn.session;
     await conn.call('reset', {});
     // a stream both ways
     await conn.call('start_down', { total: 1000000, chunk: 5, every_ms: 5 });
@@ -102,7 +102,7 @@ for (const [how, signal] of [['killed (SIGKILL)', 'SIGKILL'], ['stopped (SIGTERM
     const ev = await resynced;
     assert.equal(ev.reason, 'unknown');
     assert.equal(typeof ev.lost, 'number');
-    assert.notEqual(conn._session, session, 'the page still holds the dead session');
+    assert.notEqual(conn.session, session, 'the page still holds the dead session');
     const lost = await within(lostCall, 5000, 'the lost call to settle');
     if (signal === 'SIGKILL') {
       // its answer died with the process: the call fails, it does not hang

@@ -161,20 +161,25 @@ test("lv.focus and lv.blur", async () => {
 	assert.equal(document.activeElement, document.body);
 });
 
-test("lv.block and lv.release: the server's blocks are its own", () => {
-	const { conn } = setup();
-	conn.run([]);
-	conn._run([["lv.block", "edit", "feed"]], "server");
+test("lv.block and lv.release: the server's blocks are its own", async () => {
+	const { conn, ready, welcome } = setup();
+	await ready();
+	const ws = await welcome();
+	const server = async (cmds) => {
+		ws.receive({ t: "cmd", cmds });
+		await flush();
+	};
+	await server([["lv.block", "edit", "feed"]]);
 	assert.equal(conn.isBlocked("edit"), true);
 	assert.equal(conn.isBlocked("other"), false);
 	conn.release("edit");                               // the page's release does not undo it
 	assert.equal(conn.isBlocked("edit"), true);
-	conn._run([["lv.release", "edit"]], "server");
+	await server([["lv.release", "edit"]]);
 	assert.equal(conn.isBlocked("edit"), false);
 	assert.equal(conn.isBlocked("feed"), true);
-	conn._run([["lv.block"]], "server");
+	await server([["lv.block"]]);
 	assert.equal(conn.isBlocked("anything"), true, "no name: every group");
-	conn._run([["lv.release", "*"]], "server");
+	await server([["lv.release", "*"]]);
 	assert.equal(conn.isBlocked("feed"), false);
 	assert.equal(conn.isBlocked("anything"), false);
 });

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { LvError, backoffDelay, connect, page } from "../../runtime/js/lv.js";
+import { LvError, backoffDelay, createConnection, page } from "../../runtime/js/lv.js";
 import { flush, kitchenSchema, setup } from "./helpers.js";
 
 const item = (extra = {}) => ({ id: 1, name: "a", tags: [], ...extra });
@@ -450,30 +450,37 @@ test("send: bad arguments or a wrong endpoint throw an LvError", () => {
 	assert.throws(() => conn.send("get", { id: 1 }), (e) => e.code === "not_found" && /has no server.realtime 'get' \(it is a server.rpc\)/.test(e.message));
 });
 
-test("connect: one connection per schema, also on the page bus (window.lv)", async () => {
+test("page.add: the page bus hears the connections on it, until dispose takes them off", async () => {
 	const seen = [];
-	page.on("custom.thing", (d) => seen.push(d));
+	const off = page.on("custom.thing", (d) => seen.push(d));
 	const schema = kitchenSchema();
-	const a = connect(schema, { autoConnect: false });
-	const b = connect(schema);
-	assert.equal(a, b);
+	const a = page.add(createConnection(schema, { autoConnect: false }));
+	assert.equal(page.add(a), a, "adding twice is once");
 	assert.ok(page.connections.includes(a));
-	a._emit("custom.thing", 42);
-	assert.deepEqual(seen, [42]);
-	a.close();
+	a.on("custom.thing", () => {});
+	a.dispose();
 	assert.equal(a.state, "closed");
+	assert.ok(!page.connections.includes(a));
+	assert.throws(() => a.open(), /was disposed/);
+	off();
+	assert.deepEqual(seen, []);
 });
 
-test("window.lv: in a browser the page object is a global, for pages without modules", async () => {
+test("window.lv: no global at import; in a browser the page is window.lv while it has a connection", async () => {
 	const { execFileSync } = await import("node:child_process");
 	const url = new URL("../../runtime/js/lv.js", import.meta.url).href;
+	const schema = JSON.stringify(kitchenSchema());
 	const out = execFileSync(process.execPath, ["--input-type=module", "-e", `
 		globalThis.window = globalThis;
 		const m = await import(${JSON.stringify(url)});
-		console.log(JSON.stringify([globalThis.lv === m.page, typeof globalThis.lv.on, typeof globalThis.lv.scan,
-			typeof globalThis.lv.commands.add, globalThis.lv.allowEval]));
+		const before = "lv" in globalThis;
+		const c = m.page.add(m.createConnection(${schema}, { autoConnect: false }));
+		const during = [globalThis.lv === m.page, typeof globalThis.lv.on, typeof globalThis.lv.scan,
+			typeof globalThis.lv.commands.add, globalThis.lv.allowEval];
+		c.dispose();
+		console.log(JSON.stringify([before, during, "lv" in globalThis]));
 	`], { encoding: "utf8" });
-	assert.deepEqual(JSON.parse(out), [true, "function", "function", "function", false]);
+	assert.deepEqual(JSON.parse(out), [false, [true, "function", "function", "function", false], false]);
 });
 
 test("configure: new texts reach the modes' default lists, not the ones the page replaced", async () => {

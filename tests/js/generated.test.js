@@ -40,9 +40,15 @@ test("tsc --strict: every kind of endpoint (kitchen.lv.d.ts), and a page written
 	const dir = withRuntime("tests/js/fixtures/kitchen.lv", "tsc-kitchen");
 	assert.equal(tsc(dir, ["--strict", "--noEmit", "kitchen.lv.d.ts", "lv.d.ts"]), "");
 	writeFileSync(join(dir, "page.ts"), `
-import { get, save, slow, cursor, clicked, register, lv, Level, type Item } from "./kitchen.lv.js";
-import { LvError, connect, page, type Connection, type CallOptions } from "./lv.js";
+import { argsFrom, connect, createClient, Level, type Client, type Item } from "./kitchen.lv.js";
+import { LvError, page, type Connection, type CallOptions } from "./lv.js";
 export async function main(el: HTMLElement): Promise<Item | null> {
+	const kitchen: Client = connect({ autoConnect: false });
+	const { get, save, slow, cursor, clicked, register, lv } = kitchen;
+	const other = createClient({ url: "ws://elsewhere/lv/ws" });
+	other.dispose();
+	const read: Record<string, unknown> = argsFrom(el, ["id"], "clicked");
+	void read;
 	const opts: CallOptions = { timeout: 100, signal: new AbortController().signal };
 	const it: Item = await get(1, opts);
 	await slow(2);
@@ -65,7 +71,7 @@ export async function main(el: HTMLElement): Promise<Item | null> {
 		clicked: (ev, elem) => ({ id: Number(elem.getAttribute("data-id")) }),
 		typed: () => false,
 	});
-	const c: Connection = connect(lv.schema);
+	const c: Connection = kitchen.lv;
 	c.run([["lv.notify", "hi", { sticky: true }]]);
 	page.commands.add("app.beep", (args, kwargs) => console.log(args, kwargs));
 	const lvl: Level = Level.mid;
@@ -86,45 +92,59 @@ test("the generated module and handler file work with lv.js", async () => {
 	const dir = withRuntime("tests/js/fixtures/kitchen.lv", "module");
 	const WS = fakeWebSocketClass();
 	const log = recordingConsole();
-	globalThis.lvConfig = { url: "ws://test/lv/ws", env: { WebSocket: WS, console: log, document: undefined, window: undefined } };
-	try {
-		const mod = await import(pathToFileURL(join(dir, "kitchen.lv.js")).href);
-		const handlers = await import(pathToFileURL(join(dir, "kitchen_handlers.js")).href);
-		const { connect } = await import(pathToFileURL(join(dir, "lv.js")).href);
-		assert.equal(connect(mod.schema), mod.lv, "connect(schema) gives the module's connection");
-		assert.equal(mod.clicked, mod.lv.callback("clicked"));
-		assert.deepEqual(mod.Level, { low: "low", mid: "mid", high: "high" });
-		mod.register(handlers);
-		assert.deepEqual(log.warnings, [], "every handler of the generated file is a client endpoint");
-		// a handler file may export helpers too: they are listed, quietly
-		writeFileSync(join(dir, "more.js"), "export function on_disconnect() {}\nexport const helper = 1;\n");
-		mod.register(await import(pathToFileURL(join(dir, "more.js")).href));
-		assert.deepEqual(log.warnings, []);
-		assert.deepEqual(log.debugs, ["lv.register: exports that are not client endpoints of kitchen, left alone: helper"]);
-		const p = mod.get(5);
-		mod.cursor(1, 2);
-		const s = mod.save({ id: 1, name: "n", tags: [] });
-		await new Promise((r) => setTimeout(r, 5));     // the socket opens a turn after import
-		const ws = WS.last;
-		ws.open();
-		ws.receive({ t: "welcome", conn: "c", heartbeat: 25000 });
-		assert.deepEqual(ws.sent.map((m) => [m.t, m.fn, m.args]), [
-			["hello", undefined, undefined], ["call", "get", { id: 5 }], ["send", "cursor", { x: 1, y: 2 }],
-			["call", "save", { item: { id: 1, name: "n", tags: [] } }]]);
-		const [c1, c2] = ws.of("call");
-		ws.receive({ t: "ret", id: c1.id, ok: true, value: { id: 5, name: "five", tags: ["t"] } });
-		ws.receive({ t: "ret", id: c2.id, ok: true, value: null });
-		assert.equal((await p).name, "five");
-		assert.equal(await s, null);
-		// the stub of a client.rpc answers internal, with its message
-		ws.receive({ t: "ccall", id: 1, fn: "ask", args: { question: "q" } });
-		await flush();
-		assert.deepEqual(ws.of("cret"), [{ t: "cret", id: 1, ok: false,
-			error: { code: "unavailable", message: "ask: no code yet: write it in kitchen_handlers.js" } }]);
-		mod.lv.close();
-	} finally {
-		delete globalThis.lvConfig;
-	}
+	const env = { WebSocket: WS, console: log, document: undefined, window: undefined };
+	const mod = await import(pathToFileURL(join(dir, "kitchen.lv.js")).href);
+	const handlers = await import(pathToFileURL(join(dir, "kitchen_handlers.js")).href);
+	const { page } = await import(pathToFileURL(join(dir, "lv.js")).href);
+	await new Promise((r) => setTimeout(r, 5));
+	assert.equal(WS.instances.length, 0, "importing opens nothing");
+	assert.equal(page.connections.length, 0);
+	const client = mod.connect({ url: "ws://test/lv/ws", env });
+	assert.equal(mod.connect(), client, "connect() gives the same client every time");
+	assert.notEqual(mod.createClient({ autoConnect: false, env }).lv, client.lv, "createClient makes another");
+	assert.ok(page.connections.includes(client.lv));
+	assert.equal(client.clicked, client.lv.callback("clicked"));
+	assert.equal(client.schema, mod.schema);
+	assert.deepEqual(mod.Level, { low: "low", mid: "mid", high: "high" });
+	const { get, cursor, save, register } = client;    // the functions need no this
+	register(handlers);
+	assert.deepEqual(log.warnings, [], "every handler of the generated file is a client endpoint");
+	// a handler file may export helpers too: they are listed, quietly
+	writeFileSync(join(dir, "more.js"), "export function on_disconnect() {}\nexport const helper = 1;\n");
+	register(await import(pathToFileURL(join(dir, "more.js")).href));
+	assert.deepEqual(log.warnings, []);
+	assert.deepEqual(log.debugs, ["lv.register: exports that are not client endpoints of kitchen, left alone: helper"]);
+	const p = get(5);
+	cursor(1, 2);
+	const s = save({ id: 1, name: "n", tags: [] });
+	await new Promise((r) => setTimeout(r, 5));     // the socket opens a turn after connect()
+	assert.equal(WS.instances.length, 1);
+	const ws = WS.last;
+	ws.open();
+	ws.receive({ t: "welcome", conn: "c", heartbeat: 25000 });
+	assert.deepEqual(ws.sent.map((m) => [m.t, m.fn, m.args]), [
+		["hello", undefined, undefined], ["call", "get", { id: 5 }], ["send", "cursor", { x: 1, y: 2 }],
+		["call", "save", { item: { id: 1, name: "n", tags: [] } }]]);
+	const [c1, c2] = ws.of("call");
+	ws.receive({ t: "ret", id: c1.id, ok: true, value: { id: 5, name: "five", tags: ["t"] } });
+	ws.receive({ t: "ret", id: c2.id, ok: true, value: null });
+	assert.equal((await p).name, "five");
+	assert.equal(await s, null);
+	// the stub of a client.rpc answers internal, with its message
+	ws.receive({ t: "ccall", id: 1, fn: "ask", args: { question: "q" } });
+	await flush();
+	assert.deepEqual(ws.of("cret"), [{ t: "cret", id: 1, ok: false,
+		error: { code: "unavailable", message: "ask: no code yet: write it in kitchen_handlers.js" } }]);
+	// a callback's stub reads its arguments from the page, typed
+	const el = { nodeName: "BUTTON", getAttribute: (n) => (n === "data-lv-arg-id" ? "7" : null),
+		hasAttribute: (n) => n === "data-lv-arg-id" };
+	assert.deepEqual(mod.argsFrom(el, ["id"], "clicked"), { id: 7 });
+	client.dispose();
+	assert.equal(client.lv.state, "closed");
+	assert.notEqual(mod.connect({ autoConnect: false, env }), client, "after dispose, connect() makes a new one");
+	for (const c of [...page.connections])
+		c.dispose();
+	assert.equal(page.connections.length, 0);
 });
 
 test("build.mjs bundles lv.js and morphdom into one module with no bare imports", async () => {
@@ -135,7 +155,7 @@ test("build.mjs bundles lv.js and morphdom into one module with no bare imports"
 	assert.doesNotMatch(text, /^\s*import\s/m, "no import left");
 	assert.match(text, /morphdom/i);
 	const m = await import(pathToFileURL(out).href);
-	for (const name of ["connect", "createConnection", "LvError", "page", "backoffDelay"])
+	for (const name of ["clientModule", "createConnection", "LvError", "page", "backoffDelay"])
 		assert.ok(name in m, `the bundle exports ${name}`);
 	const e = new m.LvError("not_found", "x: no", "p");
 	assert.equal(e.status, 404);

@@ -6,8 +6,8 @@
 // "lvc:begin" and "lvc:end" lines; write anything you like around them.
 //
 // Install these with: import * as handlers from "./chat_handlers.js";
-//                     register(handlers);
-import { join, members } from "./chat.lv.js";
+//                     connect().register(handlers);
+import { connect } from "./chat.lv.js";
 
 /* What this page is: who, in which room. The page script (index.html)
  * fills it in when the user joins. */
@@ -51,6 +51,7 @@ export function renderMembers() {
 
 /* Enters the room: its history, then who is there. */
 export async function enter(room, name) {
+	const { join, members } = connect();   // the page's client (index.html made it)
 	session.room = room;
 	session.name = name;
 	const history = await join(room, name);

@@ -6,8 +6,8 @@
 // "lvc:begin" and "lvc:end" lines; write anything you like around them.
 //
 // Install these with: import * as handlers from "./counter_handlers.js";
-//                     register(handlers);
-import { lv } from "./counter.lv.js";
+//                     connect().register(handlers);
+import { argsFrom } from "./counter.lv.js";
 
 // lvc:begin increment
 /**
@@ -32,7 +32,7 @@ export function increment(event, element) {
  * @param {Element} element
  */
 export function rename(event, element) {
-	return lv.argsFrom(element, ["title"]);
+	return argsFrom(element, ["title"], "rename");
 }
 // lvc:end rename
 
@@ -45,7 +45,7 @@ export function rename(event, element) {
  * @param {Element} element
  */
 export function reset(event, element) {
-	return lv.argsFrom(element, []);
+	return argsFrom(element, [], "reset");
 }
 // lvc:end reset
 
@@ -58,6 +58,6 @@ export function reset(event, element) {
  * @param {Element} element
  */
 export function slow(event, element) {
-	return lv.argsFrom(element, []);
+	return argsFrom(element, [], "slow");
 }
 // lvc:end slow

@@ -6,9 +6,7 @@
 // "lvc:begin" and "lvc:end" lines; write anything you like around them.
 //
 // Install these with: import * as handlers from "./hello_handlers.js";
-//                     register(handlers);
-import { lv } from "./hello.lv.js";
-
+//                     connect().register(handlers);
 // lvc:begin greeted
 /**
  * Somebody, on some page, was just greeted.
