@@ -21,7 +21,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "lv_bench: %s\n", lv_strerror(err));
 		return 1;
 	}
-	printf("listening %d %s\n", lv_server_port(s), BENCH_LV_H_SCHEMA_HASH);
+	printf("listening %d %s\n", lv_server_port(s), BENCH_SCHEMA_HASH);
 	fflush(stdout);
 	int rc = lv_server_run(s);
 	lv_server_free(s);

@@ -272,64 +272,23 @@ lvc_ast_type_optional(lvc_ctx *c, lvc_type *inner, lvc_token q)
 
 /* ---- values ----------------------------------------------------------------- */
 
-static int
-hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9') return ch - '0';
-	if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-	return -1;
-}
-
-static size_t
-put_utf8(char *o, uint32_t cp)
-{
-	if (cp < 0x80) { o[0] = (char)cp; return 1; }
-	if (cp < 0x800) { o[0] = (char)(0xc0 | cp >> 6); o[1] = (char)(0x80 | (cp & 0x3f)); return 2; }
-	if (cp < 0x10000) {
-		o[0] = (char)(0xe0 | cp >> 12); o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		o[2] = (char)(0x80 | (cp & 0x3f)); return 3;
-	}
-	o[0] = (char)(0xf0 | cp >> 18); o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	o[2] = (char)(0x80 | (cp >> 6 & 0x3f)); o[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /* Decodes a string literal's body. The lexer has reported bad escapes
  * already; here they are decoded leniently so the AST stays usable. */
 static lvc_str
 decode_string(lvc_ctx *c, const char *p, uint32_t n)
 {
-	char *out = lvc_alloc(&c->arena, (size_t)n + 1), *o = out;
+	char *out = lvc_alloc(&c->arena, (size_t)n + 4), *o = out;
 	const char *end = p + n;
 	while (p < end) {
-		if (*p != '\\' || p + 1 >= end) {
+		if (*p != '\\') {
 			*o++ = *p++;
 			continue;
 		}
-		p++;
-		switch (*p++) {
-		case 'n': *o++ = '\n'; break;
-		case 't': *o++ = '\t'; break;
-		case 'r': *o++ = '\r'; break;
-		case 'b': *o++ = '\b'; break;
-		case 'f': *o++ = '\f'; break;
-		case 'u': {
-			uint32_t cp = 0;
-			if (p < end && *p == '{') {
-				p++;
-				while (p < end && hexval(*p) >= 0 && cp <= 0x10ffff)
-					cp = cp * 16 + (uint32_t)hexval(*p++);
-				if (p < end && *p == '}')
-					p++;
-			}
-			if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-				cp = 0xfffd;
-			o += put_utf8(o, cp);
-			break;
-		}
-		default: *o++ = p[-1]; break;
-		}
+		uint32_t cp;
+		size_t len;
+		lvc_escape_read(p, end, &cp, &len);
+		o += lvc_utf8_put(o, cp);
+		p += len;
 	}
 	return (lvc_str){ out, (uint32_t)(o - out) };
 }
@@ -399,7 +358,7 @@ parse_int(lvc_str s, bool neg, int64_t *out)
 		i = 2;
 	}
 	for (; i < s.n; i++) {
-		unsigned d = (unsigned)hexval(s.p[i]);
+		unsigned d = (unsigned)lvc_hexval(s.p[i]);
 		if (v > (limit - d) / base)
 			return false;
 		v = v * base + d;

@@ -54,6 +54,8 @@ lvc_write_depfile(lvc_ctx *c, const char *path, const char **targets, int ntarge
 	}
 	put(&buf, &len, &cap, ":");
 	for (uint32_t i = 0; i < c->nfiles; i++) {
+		if (c->files[i]->not_input)
+			continue;
 		put(&buf, &len, &cap, " \\\n  ");
 		put_path(&buf, &len, &cap, c->files[i]->path);
 	}
@@ -63,6 +65,8 @@ lvc_write_depfile(lvc_ctx *c, const char *path, const char **targets, int ntarge
 	}
 	put(&buf, &len, &cap, "\n");
 	for (uint32_t i = 0; i < c->nfiles; i++) {
+		if (c->files[i]->not_input)
+			continue;
 		put(&buf, &len, &cap, "\n");
 		put_path(&buf, &len, &cap, c->files[i]->path);
 		put(&buf, &len, &cap, ":\n");

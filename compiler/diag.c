@@ -30,32 +30,6 @@ enum sev { SEV_ERROR, SEV_WARNING, SEV_NOTE };
 
 #define COLOR(c, code) ((c)->color ? "\033[" code "m" : "")
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
-static int
-utf8_len(const unsigned char *p, uint32_t n)
-{
-	int need;
-	uint32_t cp;
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xe0) == 0xc0) { need = 2; cp = p[0] & 0x1f; }
-	else if ((p[0] & 0xf0) == 0xe0) { need = 3; cp = p[0] & 0x0f; }
-	else if ((p[0] & 0xf8) == 0xf0) { need = 4; cp = p[0] & 0x07; }
-	else return 0;
-	if ((uint32_t)need > n)
-		return 0;
-	for (int i = 1; i < need; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((need == 2 && cp < 0x80) || (need == 3 && cp < 0x800) ||
-	    (need == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return need;
-}
-
 /* Echoes the line holding `at` and a caret line under it. Control bytes and
  * invalid UTF-8 are shown as '?', so a hostile file cannot drive the
  * terminal; a very long line is shown as a window around the caret. */
@@ -93,7 +67,7 @@ show_source(lvc_ctx *c, lvc_loc at)
 	const unsigned char *t = (const unsigned char *)s->text;
 	fputs(cut_left ? "..." : "", out);
 	for (uint32_t i = bol; i < eol;) {
-		int n = utf8_len(t + i, eol - i);
+		int n = lvc_utf8_len(t + i, eol - i);
 		if (t[i] == '\t')
 			fputc('\t', out);
 		else if (n == 0 || t[i] < 0x20 || t[i] == 0x7f)
@@ -106,15 +80,15 @@ show_source(lvc_ctx *c, lvc_loc at)
 
 	fputs(cut_left ? "   " : "", out);
 	for (uint32_t i = bol; i < off;) {
-		int n = utf8_len(t + i, eol - i);
+		int n = lvc_utf8_len(t + i, eol - i);
 		fputc(t[i] == '\t' ? '\t' : ' ', out);
 		i += n ? (uint32_t)n : 1;
 	}
 	fputs(COLOR(c, "1;32"), out);
 	fputc('^', out);
-	int first = off < eol ? utf8_len(t + off, eol - off) : 0;
+	int first = off < eol ? lvc_utf8_len(t + off, eol - off) : 0;
 	for (uint32_t i = off + (first ? (uint32_t)first : 1); i < end;) {
-		int n = utf8_len(t + i, end - i);
+		int n = lvc_utf8_len(t + i, end - i);
 		fputc('~', out);
 		i += n ? (uint32_t)n : 1;
 	}

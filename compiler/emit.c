@@ -200,11 +200,107 @@ lvc_emit_file(lvc_ctx *c, lvc_emit *e, const char *tmpl, const lvc_view *view,
 	int rc = lvc_render(c, e->templates, e->ntemplates, tmpl, view, &out);
 	if (rc == 0)
 		fix_line_directives(&out, filename);
-	if (rc == 0) {
-		char *path = lvc_sprintf(&c->arena, "%s/%s", e->outdir, filename);
-		rc = lvc_write_file(c, path, out.data ? out.data : "", out.len);
-		e->written[e->nwritten++] = path;
-	}
+	if (rc == 0)
+		lvc_emit_stage(c, e, lvc_sprintf(&c->arena, "%s/%s", e->outdir, filename),
+		               out.data ? out.data : "", out.len);
 	free(out.data);
+	return rc;
+}
+
+void
+lvc_emit_stage(lvc_ctx *c, lvc_emit *e, const char *path, const char *data, size_t len)
+{
+	if (e->noutputs == LVC_MAX_OUTPUTS)
+		abort();
+	char *copy = malloc(len + 1);
+	if (!copy)
+		abort();
+	memcpy(copy, data, len);
+	copy[len] = '\0';
+	path = lvc_strndup(&c->arena, path, strlen(path));
+	e->outputs[e->noutputs++] = (lvc_output){ path, copy, len };
+	e->written[e->nwritten++] = path;
+}
+
+int
+lvc_emit_commit(lvc_ctx *c, lvc_emit *e)
+{
+	int rc = c->errors ? -1 : 0;
+	for (int i = 0; rc == 0 && i < e->noutputs; i++)
+		rc = lvc_write_file(c, e->outputs[i].path, e->outputs[i].data, e->outputs[i].len);
+	lvc_emit_discard(e);
+	return rc;
+}
+
+void
+lvc_emit_discard(lvc_emit *e)
+{
+	for (int i = 0; i < e->noutputs; i++)
+		free(e->outputs[i].data);
+	e->noutputs = 0;
+}
+
+lvc_vobj *
+lvc_base_view(lvc_ctx *c, const lvc_emit *e, lvc_arena *a)
+{
+	lvc_vobj *o = lvc_vobj_new(a, 24);
+	lvc_vobj_set(o, "lvc_version", lvc_v_cstr(LVC_VERSION));
+	lvc_vobj_set(o, "source", lvc_v_cstr(e->source));
+	lvc_vobj_set(o, "base", lvc_v_cstr(e->base));
+	lvc_vobj_set(o, "module", lvc_v_str(c->root->name));
+	lvc_vobj_set(o, "hash", lvc_v_cstr(e->hash));
+	lvc_vobj_set(o, "doc", lvc_doc_lines(a, c->root->doc));
+	return o;
+}
+
+void
+lvc_blockset_init(lvc_blockset *b, int cap)
+{
+	b->blocks = calloc((size_t)cap + 1, sizeof *b->blocks);
+	b->views = calloc((size_t)cap + 1, sizeof *b->views);
+	b->n = 0;
+	if (!b->blocks || !b->views)
+		abort();
+}
+
+void
+lvc_blockset_add(lvc_blockset *b, const char *name, const lvc_vobj *view)
+{
+	b->blocks[b->n].name = name;
+	b->views[b->n++] = view;
+}
+
+void
+lvc_blockset_free(lvc_blockset *b)
+{
+	free(b->blocks);
+	free(b->views);
+}
+
+int
+lvc_emit_handlers(lvc_ctx *c, lvc_emit *e, const lvc_view *top, const char *file_tmpl,
+                  const char *block_tmpl, lvc_blockset *set, const char *path,
+                  lvc_mark_style style)
+{
+	lvc_block *blocks = set->blocks;
+	const lvc_vobj **views = set->views;
+	int nblocks = set->n;
+	lvc_tbuf fresh = { 0 };
+	lvc_tbuf *texts = calloc((size_t)nblocks + 1, sizeof *texts);
+	if (!texts)
+		abort();
+	int rc = lvc_render(c, e->templates, e->ntemplates, file_tmpl, top, &fresh);
+	for (int i = 0; rc == 0 && i < nblocks; i++) {
+		lvc_view ep = lvc_v_obj(views[i]);
+		rc = lvc_render(c, e->templates, e->ntemplates, block_tmpl, &ep, &texts[i]);
+		blocks[i].text = texts[i].data ? texts[i].data : "";
+	}
+	if (rc == 0)
+		rc = lvc_merge_write(c, e, path, fresh.data ? fresh.data : "", blocks, nblocks,
+		                     style);
+	for (int i = 0; i < nblocks; i++)
+		free(texts[i].data);
+	free(texts);
+	free(fresh.data);
 	return rc;
 }

@@ -7,6 +7,15 @@
 #include "template.h"
 #include "view.h"
 
+/* A rendered file, held until the run is known to succeed. */
+typedef struct {
+	const char *path;
+	char *data;                  /* malloc */
+	size_t len;
+} lvc_output;
+
+enum { LVC_MAX_OUTPUTS = 8 };
+
 typedef struct {
 	const char *outdir;
 	const char *c_handlers;      /* where NAME_handlers.c lives (default outdir) */
@@ -19,6 +28,8 @@ typedef struct {
 	char hash[17];               /* schema hash, hex */
 	const char **written;        /* every output path, for the depfile */
 	int nwritten;
+	lvc_output outputs[LVC_MAX_OUTPUTS];   /* written by lvc_emit_commit */
+	int noutputs;
 } lvc_emit;
 
 /* Every declaration of the program, in a stable order. */
@@ -36,13 +47,31 @@ void lvc_program_free(lvc_program *p);
  * that reaches the wire. */
 void lvc_schema_hash(lvc_ctx *c, const lvc_program *p, char out[17]);
 
+/* text.c: s[0..n) as a JSON string, quotes included: '"', '\\' and control
+ * characters escaped, and with ascii every other non-ASCII character too
+ * (as \\u escapes, in pairs past U+FFFF). */
+void lvc_json_string(lvc_tbuf *b, const char *s, size_t n, bool ascii);
+/* text.c: s[0..n) as the inside of a C string literal: '"', '\\', '?' (no
+ * trigraphs) and newlines escaped, other bytes outside printable ASCII in
+ * octal. */
+void lvc_c_escape(lvc_tbuf *b, const char *s, size_t n);
+
 /* Doc comment lines, made safe for a C comment or JSDoc: a list of
  * strings in arena a. */
 lvc_view lvc_doc_lines(lvc_arena *a, const lvc_doc *d);
 
-/* Renders a template and writes it (unless unchanged). */
+/* Renders a template into the output set as filename (in outdir). */
 int lvc_emit_file(lvc_ctx *c, lvc_emit *e, const char *tmpl, const lvc_view *view,
                   const char *filename);
+
+/* Adds a copy of data to the output set as path. Nothing is written until
+ * lvc_emit_commit, so a run that fails (an error, or a warning under
+ * -Werror, found at any stage) leaves every file as it was. */
+void lvc_emit_stage(lvc_ctx *c, lvc_emit *e, const char *path, const char *data, size_t len);
+/* Writes every staged file (each unless unchanged) when the run has no
+ * error; then, and after a failure, drops them. */
+int lvc_emit_commit(lvc_ctx *c, lvc_emit *e);
+void lvc_emit_discard(lvc_emit *e);
 
 /* The JS module first: the C side embeds it. js receives the module's
  * text (malloc; the caller frees js->data, after a failure too). */
@@ -69,8 +98,30 @@ char *lvc_merge(lvc_ctx *c, const char *path, const char *old, const char *fresh
 int lvc_merge_check(lvc_ctx *c, const char *path, lvc_mark_style style);
 
 /* Merges into the handler file at path (creating it from `fresh` when
- * absent) and writes it if anything changed. */
+ * absent) and stages the result (lvc_emit_stage). */
 int lvc_merge_write(lvc_ctx *c, lvc_emit *e, const char *path, const char *fresh,
                     const lvc_block *blocks, int nblocks, lvc_mark_style style);
+
+/* The view both sides start from: lvc_version, source, base, module, hash
+ * and doc (the root module's doc comment). */
+lvc_vobj *lvc_base_view(lvc_ctx *c, const lvc_emit *e, lvc_arena *a);
+
+/* The blocks of a handler file and the view each is rendered from. */
+typedef struct {
+	lvc_block *blocks;
+	const lvc_vobj **views;
+	int n;
+} lvc_blockset;
+
+void lvc_blockset_init(lvc_blockset *b, int cap);
+void lvc_blockset_add(lvc_blockset *b, const char *name, const lvc_vobj *view);
+void lvc_blockset_free(lvc_blockset *b);
+
+/* The handler file pass both sides share: renders file_tmpl against top
+ * (the file as lvc makes it once) and block_tmpl against each block's
+ * view, sets each block's text, and merges them into the file at path. */
+int lvc_emit_handlers(lvc_ctx *c, lvc_emit *e, const lvc_view *top, const char *file_tmpl,
+                      const char *block_tmpl, lvc_blockset *blocks, const char *path,
+                      lvc_mark_style style);
 
 #endif

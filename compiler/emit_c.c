@@ -197,36 +197,10 @@ json_literal(lvc_tbuf *b, const lvc_value *v, const lvc_type *t)
 		break;
 	}
 	case LVC_V_STRING:
-	case LVC_V_IDENT: {
-		/* JSON string; non-ASCII as \u escapes so the C literal stays ASCII. */
-		lvc_tbuf_put(b, "\"", 1);
-		const unsigned char *p = (const unsigned char *)v->s.p, *end = p + v->s.n;
-		while (p < end) {
-			uint32_t cp = *p;
-			int len = 1;
-			if (cp >= 0xf0) { cp &= 0x07; len = 4; }
-			else if (cp >= 0xe0) { cp &= 0x0f; len = 3; }
-			else if (cp >= 0xc0) { cp &= 0x1f; len = 2; }
-			for (int k = 1; k < len && p + k < end; k++)
-				cp = cp << 6 | (p[k] & 0x3f);
-			p += len;
-			if (cp == '"' || cp == '\\') {
-				char e2[2] = { '\\', (char)cp };
-				lvc_tbuf_put(b, e2, 2);
-			} else if (cp >= 0x20 && cp < 0x7f) {
-				char ch = (char)cp;
-				lvc_tbuf_put(b, &ch, 1);
-			} else if (cp < 0x10000) {
-				lvc_tbuf_put(b, num, (size_t)snprintf(num, sizeof num, "\\u%04x", cp));
-			} else {
-				cp -= 0x10000;
-				lvc_tbuf_put(b, num, (size_t)snprintf(num, sizeof num, "\\u%04x\\u%04x",
-				             0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff)));
-			}
-		}
-		lvc_tbuf_put(b, "\"", 1);
+	case LVC_V_IDENT:
+		/* Non-ASCII as \u escapes, so the C literal stays ASCII. */
+		lvc_json_string(b, v->s.p, v->s.n, true);
 		break;
-	}
 	default:
 		lvc_tbuf_put(b, "null", 4);
 	}
@@ -238,21 +212,14 @@ default_literal(cgen *g, const lvc_value *v, const lvc_type *t)
 {
 	if (!v || (v->kind == LVC_V_NULL && t->kind == LVC_T_OPTIONAL))
 		return lvc_v_cstr("NULL");   /* for T?, absent is what null means */
-	lvc_tbuf *j = &g->scratch;
+	lvc_tbuf json = { 0 }, *j = &g->scratch;
+	json_literal(&json, v, t);
 	j->len = 0;
-	json_literal(j, v, t);
-	size_t extra = 2;
-	for (size_t i = 0; i < j->len; i++)
-		extra += j->data[i] == '"' || j->data[i] == '\\' || j->data[i] == '?';
-	char *out = lvc_alloc(g->a, j->len + extra + 1), *o = out;
-	*o++ = '"';
-	for (size_t i = 0; i < j->len; i++) {
-		if (j->data[i] == '"' || j->data[i] == '\\' || j->data[i] == '?')
-			*o++ = '\\';   /* '?': no trigraphs */
-		*o++ = j->data[i];
-	}
-	*o++ = '"';
-	return lvc_v_strn(out, (size_t)(o - out));
+	lvc_tbuf_put(j, "\"", 1);
+	lvc_c_escape(j, json.data, json.len);
+	lvc_tbuf_put(j, "\"", 1);
+	free(json.data);
+	return lvc_v_copy(g->a, j->data, j->len);
 }
 
 /* Members of a struct-like C type and their descriptors: fields of a
@@ -546,8 +513,9 @@ endpoint_view(cgen *g, const lvc_decl *d, const char *name, int index)
 	return o;
 }
 
-/* The generated module as C string literals of at most about 3000 bytes
- * each (ISO C guarantees 4095), split at line ends. */
+/* The generated module as C string literals of at most about 4000 bytes
+ * each (ISO C guarantees 4095): split at line ends past 3000, and within a
+ * line every 1024 bytes. */
 static lvc_view
 c_literals(cgen *g, const char *s, size_t n)
 {
@@ -557,40 +525,25 @@ c_literals(cgen *g, const char *s, size_t n)
 	b->len = 0;
 	lvc_tbuf_put(b, "\"", 1);
 	for (size_t i = 0; i < n;) {
-		/* A run of bytes that need no escape goes in at once. */
-		size_t run = i;
-		while (run < n && s[run] != '\n' && s[run] != '"' && s[run] != '\\' && s[run] != '?' &&
-		       (unsigned char)s[run] >= 0x20 && (unsigned char)s[run] < 0x7f)
-			run++;
-		if (run > i) {
-			lvc_tbuf_put(b, s + i, run - i);
-			part += run - i;
-			i = run;
+		const char *nl = memchr(s + i, '\n', n - i);
+		size_t len = nl ? (size_t)(nl - (s + i)) + 1 : n - i;
+		if (len > 1024)
+			len = 1024;   /* a long line is split too: a part stays under 4095 */
+		bool line_end = s[i + len - 1] == '\n';
+		lvc_c_escape(b, s + i, len);
+		part += len;
+		i += len;
+		if (!line_end && (part <= 3000 || i == n))
 			continue;
-		}
-		unsigned char ch = (unsigned char)s[i++];
-		if (ch == '\n') {
-			lvc_tbuf_put(b, "\\n\"", 3);
-			part += 1;
-			if (part > 3000 || i == n) {
-				lvc_vlist_push(parts, lvc_v_copy(g->a, b->data, b->len));
-				b->len = 0;
-				part = 0;
-				lvc_tbuf_put(b, "\"", 1);
-			} else {
-				lvc_tbuf_put(b, "\n\t \"", 4);
-			}
-			continue;
-		}
-		if (ch == '"' || ch == '\\' || ch == '?') {
-			char esc[2] = { '\\', (char)ch };
-			lvc_tbuf_put(b, esc, 2);
+		lvc_tbuf_put(b, "\"", 1);
+		if (part > 3000 || i == n) {
+			lvc_vlist_push(parts, lvc_v_copy(g->a, b->data, b->len));
+			b->len = 0;
+			part = 0;
+			lvc_tbuf_put(b, "\"", 1);
 		} else {
-			char esc[4] = { '\\', (char)('0' + (ch >> 6)), (char)('0' + ((ch >> 3) & 7)),
-			                (char)('0' + (ch & 7)) };
-			lvc_tbuf_put(b, esc, 4);
+			lvc_tbuf_put(b, "\n\t \"", 4);
 		}
-		part++;
 	}
 	if (part || parts->n == 0) {
 		lvc_tbuf_put(b, "\"", 1);
@@ -599,6 +552,7 @@ c_literals(cgen *g, const char *s, size_t n)
 	return lvc_v_list(parts);
 }
 
+/* The shared base view, and what only the C templates use. */
 static lvc_vobj *
 base_view(cgen *g)
 {
@@ -610,13 +564,13 @@ base_view(cgen *g)
 		else if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
 			*p = '_';
 	}
-	lvc_vobj *o = lvc_vobj_new(g->a, 20);
-	lvc_vobj_set(o, "lvc_version", lvc_v_cstr(LVC_VERSION));
-	lvc_vobj_set(o, "source", lvc_v_cstr(e->source));
-	lvc_vobj_set(o, "base", lvc_v_cstr(e->base));
+	char *upper = lvc_strndup(g->a, g->mod, strlen(g->mod));
+	for (char *p = upper; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	lvc_vobj *o = lvc_base_view(g->c, e, g->a);
 	lvc_vobj_set(o, "guard", lvc_v_cstr(guard));
-	lvc_vobj_set(o, "module", lvc_v_cstr(g->mod));
-	lvc_vobj_set(o, "hash", lvc_v_cstr(e->hash));
+	lvc_vobj_set(o, "module_upper", lvc_v_cstr(upper));
 	lvc_vobj_set(o, "abi", lvc_v_int(1));
 	lvc_vobj_set(o, "line_directives", lvc_v_bool(e->line_directives));
 	return o;
@@ -634,16 +588,12 @@ lvc_emit_c(lvc_ctx *c, lvc_emit *e, const lvc_program *p, const char *js, size_t
 	lvc_symtab_init(&g.nested_seen);
 
 	lvc_vobj *view = base_view(&g);
-	lvc_vobj_set(view, "doc", lvc_doc_lines(g.a, c->root->doc));
 	add_types(&g, p, view);
 	/* A page's own lifecycle events never reach the server: no entry. The
 	 * handler file has a block for each one handled in C. */
 	lvc_vlist *eps = lvc_vlist_new(g.a, (uint32_t)p->nendpoints);
-	lvc_block *blocks = calloc((size_t)p->nendpoints + 1, sizeof *blocks);
-	const lvc_vobj **block_views = calloc((size_t)p->nendpoints + 1, sizeof *block_views);
-	if (!blocks || !block_views)
-		abort();
-	int nblocks = 0;
+	lvc_blockset blocks;
+	lvc_blockset_init(&blocks, p->nendpoints);
 	for (int i = 0; i < p->nendpoints; i++) {
 		const lvc_decl *d = p->endpoints[i];
 		if (d->ekind == LVC_E_CLIENT_ON && d->policy.lifecycle)
@@ -651,10 +601,8 @@ lvc_emit_c(lvc_ctx *c, lvc_emit *e, const lvc_program *p, const char *js, size_t
 		const char *name = lvc_strndup(g.a, d->name.p, d->name.n);
 		lvc_vobj *o = endpoint_view(&g, d, name, (int)eps->n);
 		lvc_vlist_push(eps, lvc_v_obj(o));
-		if (lvc_endpoint_is_server(d->ekind)) {
-			blocks[nblocks].name = name;
-			block_views[nblocks++] = o;
-		}
+		if (lvc_endpoint_is_server(d->ekind))
+			lvc_blockset_add(&blocks, name, o);
 	}
 	lvc_vobj_set(view, "endpoints", lvc_v_list(eps));
 	lvc_vobj_set(view, "composites", lvc_v_list(g.composites));
@@ -669,30 +617,11 @@ lvc_emit_c(lvc_ctx *c, lvc_emit *e, const lvc_program *p, const char *js, size_t
 		rc = lvc_emit_file(c, e, "c_source", &top, S(&g, "%s.lv.c", e->base));
 
 	/* The handler file: created once, merged afterwards. */
-	if (rc == 0) {
-		lvc_tbuf fresh = { 0 };
-		rc = lvc_render(c, e->templates, e->ntemplates, "c_handlers", &top, &fresh);
-		lvc_tbuf *texts = calloc((size_t)nblocks + 1, sizeof *texts);
-		if (!texts)
-			abort();
-		for (int i = 0; rc == 0 && i < nblocks; i++) {
-			lvc_view ep = lvc_v_obj(block_views[i]);
-			rc = lvc_render(c, e->templates, e->ntemplates, "c_handler", &ep, &texts[i]);
-			blocks[i].text = texts[i].data ? texts[i].data : "";
-		}
-		if (rc == 0) {
-			const char *path = lvc_sprintf(&c->arena, "%s/%s_handlers.c", e->c_handlers,
-			                               e->base);
-			rc = lvc_merge_write(c, e, path, fresh.data ? fresh.data : "", blocks, nblocks,
-			                     LVC_MARK_C);
-		}
-		for (int i = 0; i < nblocks; i++)
-			free(texts[i].data);
-		free(texts);
-		free(fresh.data);
-	}
-	free(blocks);
-	free(block_views);
+	if (rc == 0)
+		rc = lvc_emit_handlers(c, e, &top, "c_handlers", "c_handler", &blocks,
+		                       lvc_sprintf(&c->arena, "%s/%s_handlers.c", e->c_handlers,
+		                       e->base), LVC_MARK_C);
+	lvc_blockset_free(&blocks);
 	free(g.scratch.data);
 	lvc_symtab_free(&g.composite_vars);
 	lvc_symtab_free(&g.nested_seen);

@@ -47,36 +47,7 @@ put(lvc_tbuf *b, const char *z)
 static void
 put_jstr(lvc_tbuf *b, const char *p, size_t n)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t start = 0;
-	lvc_tbuf_put(b, "\"", 1);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)p[i];
-		if (ch >= 0x20 && ch != '"' && ch != '\\')
-			continue;
-		if (i > start)
-			lvc_tbuf_put(b, p + start, i - start);
-		start = i + 1;
-		char esc[6] = { '\\', (char)ch };
-		switch (ch) {
-		case '"': case '\\': break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[ch >> 4];
-			esc[5] = hex[ch & 15];
-			lvc_tbuf_put(b, esc, 6);
-			continue;
-		}
-		lvc_tbuf_put(b, esc, 2);
-	}
-	if (n > start)
-		lvc_tbuf_put(b, p + start, n - start);
-	lvc_tbuf_put(b, "\"", 1);
+	lvc_json_string(b, p, n, false);
 }
 
 static void
@@ -396,65 +367,35 @@ lvc_emit_js(lvc_ctx *c, lvc_emit *e, const lvc_program *p, lvc_tbuf *js)
 {
 	lvc_arena arena = { 0 };
 	jsgen g = { c, e, &arena, { 0 } };
-	lvc_vobj *view = lvc_vobj_new(g.a, 16);
-	lvc_vobj_set(view, "lvc_version", lvc_v_cstr(LVC_VERSION));
-	lvc_vobj_set(view, "source", lvc_v_cstr(e->source));
-	lvc_vobj_set(view, "base", lvc_v_cstr(e->base));
-	lvc_vobj_set(view, "module", lvc_v_str(c->root->name));
-	lvc_vobj_set(view, "hash", lvc_v_cstr(e->hash));
+	lvc_vobj *view = lvc_base_view(c, e, g.a);
 	add_schema(&g, p, view);
-	lvc_vobj_set(view, "doc", lvc_doc_lines(g.a, c->root->doc));
 	add_types(&g, p, view);
 
 	/* The handler file has a block for each endpoint the page handles. */
 	lvc_vlist *eps = lvc_vlist_new(g.a, (uint32_t)p->nendpoints);
-	lvc_block *blocks = calloc((size_t)p->nendpoints + 1, sizeof *blocks);
-	const lvc_vobj **block_views = calloc((size_t)p->nendpoints + 1, sizeof *block_views);
-	if (!blocks || !block_views)
-		abort();
-	int nblocks = 0;
+	lvc_blockset blocks;
+	lvc_blockset_init(&blocks, p->nendpoints);
 	for (int i = 0; i < p->nendpoints; i++) {
 		const lvc_decl *d = p->endpoints[i];
 		lvc_vobj *o = endpoint_view(&g, d);
 		lvc_vlist_push(eps, lvc_v_obj(o));
-		if (page_handles(d->ekind)) {
-			blocks[nblocks].name = lvc_strndup(g.a, d->name.p, d->name.n);
-			block_views[nblocks++] = o;
-		}
+		if (page_handles(d->ekind))
+			lvc_blockset_add(&blocks, lvc_strndup(g.a, d->name.p, d->name.n), o);
 	}
 	lvc_vobj_set(view, "endpoints", lvc_v_list(eps));
 
 	lvc_view top = lvc_v_obj(view);
 	int rc = lvc_render(c, e->templates, e->ntemplates, "js_module", &top, js);
-	if (rc == 0) {
-		char *path = lvc_sprintf(&c->arena, "%s/%s.lv.js", e->outdir, e->base);
-		rc = lvc_write_file(c, path, js->data ? js->data : "", js->len);
-		e->written[e->nwritten++] = path;
-	}
+	if (rc == 0)
+		lvc_emit_stage(c, e, lvc_sprintf(&c->arena, "%s/%s.lv.js", e->outdir, e->base),
+		               js->data ? js->data : "", js->len);
 	if (rc == 0)
 		rc = lvc_emit_file(c, e, "js_dts", &top, lvc_sprintf(g.a, "%s.lv.d.ts", e->base));
-	if (rc == 0) {
-		lvc_tbuf fresh = { 0 };
-		lvc_tbuf *texts = calloc((size_t)nblocks + 1, sizeof *texts);
-		if (!texts)
-			abort();
-		rc = lvc_render(c, e->templates, e->ntemplates, "js_handlers", &top, &fresh);
-		for (int i = 0; rc == 0 && i < nblocks; i++) {
-			lvc_view ep = lvc_v_obj(block_views[i]);
-			rc = lvc_render(c, e->templates, e->ntemplates, "js_handler", &ep, &texts[i]);
-			blocks[i].text = texts[i].data ? texts[i].data : "";
-		}
-		if (rc == 0)
-			rc = lvc_merge_write(c, e, lvc_sprintf(&c->arena, "%s/%s_handlers.js",
-			                     e->js_handlers, e->base), fresh.data ? fresh.data : "",
-			                     blocks, nblocks, LVC_MARK_JS);
-		for (int i = 0; i < nblocks; i++)
-			free(texts[i].data);
-		free(texts);
-		free(fresh.data);
-	}
-	free(blocks);
-	free(block_views);
+	if (rc == 0)
+		rc = lvc_emit_handlers(c, e, &top, "js_handlers", "js_handler", &blocks,
+		                       lvc_sprintf(&c->arena, "%s/%s_handlers.js", e->js_handlers,
+		                       e->base), LVC_MARK_JS);
+	lvc_blockset_free(&blocks);
 	free(g.json.data);
 	lvc_arena_free(&arena);
 	return rc;

@@ -35,38 +35,14 @@ at(lvc_lexer *lx, const unsigned char *p, size_t len)
 	                  (uint32_t)len };
 }
 
-/* Length of a valid UTF-8 sequence at p, or 0 (overlong, surrogate, or
- * truncated sequences are invalid). The buffer is NUL-terminated, so a
- * truncated sequence stops at the NUL. */
-static int
-utf8_seq(const unsigned char *p)
-{
-	int need;
-	uint32_t cp;
-	if (p[0] < 0x80) return 1;
-	if ((p[0] & 0xe0) == 0xc0) { need = 2; cp = p[0] & 0x1f; }
-	else if ((p[0] & 0xf0) == 0xe0) { need = 3; cp = p[0] & 0x0f; }
-	else if ((p[0] & 0xf8) == 0xf0) { need = 4; cp = p[0] & 0x07; }
-	else return 0;
-	for (int i = 1; i < need; i++) {
-		if ((p[i] & 0xc0) != 0x80) return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((need == 2 && cp < 0x80) || (need == 3 && cp < 0x800) ||
-	    (need == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return need;
-}
-
 /* Reports the first invalid UTF-8 sequence in [p, end), if any. */
 static void
 check_utf8(lvc_lexer *lx, const unsigned char *p, const unsigned char *end,
            const char *what)
 {
 	while (p < end) {
-		int n = utf8_seq(p);
-		if (n == 0 || p + n > end) {
+		int n = lvc_utf8_len(p, (size_t)(end - p));
+		if (n == 0) {
 			lvc_error(lx->c, at(lx, p, 1), "invalid UTF-8 in %s", what);
 			return;
 		}
@@ -74,53 +50,33 @@ check_utf8(lvc_lexer *lx, const unsigned char *p, const unsigned char *end,
 	}
 }
 
-static int
-hexval(unsigned char ch)
-{
-	if (ch >= '0' && ch <= '9') return ch - '0';
-	if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-	return -1;
-}
-
 /* Checks the escapes of a string literal's body [p, end). */
 static void
 check_escapes(lvc_lexer *lx, const unsigned char *p, const unsigned char *end)
 {
-	for (; p < end; p++) {
-		if (*p != '\\')
+	while (p < end) {
+		if (*p != '\\') {
+			p++;
 			continue;
-		const unsigned char *e = p++;
-		switch (*p) {
-		case '"': case '\\': case '/': case 'n': case 't': case 'r':
-		case 'b': case 'f':
-			continue;
-		case 'u': {
-			uint32_t cp = 0;
-			int digits = 0;
-			if (p + 1 < end && p[1] == '{') {
-				const unsigned char *q = p + 2;
-				while (q < end && hexval(*q) >= 0 && digits < 7) {
-					cp = cp * 16 + (uint32_t)hexval(*q++);
-					digits++;
-				}
-				if (q < end && *q == '}' && digits >= 1 && digits <= 6 &&
-				    cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) && cp != 0) {
-					p = q;
-					continue;
-				}
-			}
-			lvc_error(lx->c, at(lx, e, 2),
+		}
+		uint32_t cp;
+		size_t len;
+		switch (lvc_escape_read((const char *)p, (const char *)end, &cp, &len)) {
+		case LVC_ESC_OK:
+			break;
+		case LVC_ESC_BAD_UNICODE:
+			lvc_error(lx->c, at(lx, p, 2),
 			          "invalid unicode escape; write \\u{HEX} with 1 to 6 hex "
 			          "digits naming a character other than NUL or a surrogate");
-			continue;
-		}
-		default:
-			lvc_error(lx->c, at(lx, e, 2),
+			break;
+		case LVC_ESC_UNKNOWN:
+			lvc_error(lx->c, at(lx, p, 2),
 			          "unknown escape sequence '\\%c'; the escapes are "
 			          "\\\" \\\\ \\/ \\n \\t \\r \\b \\f \\u{HEX}",
-			          *p >= 0x20 && *p < 0x7f ? *p : '?');
+			          p[1] >= 0x20 && p[1] < 0x7f ? p[1] : '?');
+			break;
 		}
+		p += len;
 	}
 }
 
@@ -285,7 +241,7 @@ lvc_lex(lvc_lexer *lx, lvc_token *tok)
 		/* One error for a run of stray bytes, not one per byte. */
 		while (!is_tok_start(*cur))
 			cur++;
-		int n = utf8_seq(start);
+		int n = lvc_utf8_len(start, lx->len - (size_t)(start - (const unsigned char *)lx->buf));
 		if (n > 1 && cur - start == n)
 			lvc_error(lx->c, at(lx, start, (size_t)n),
 			          "unexpected character '%.*s'", n, (const char *)start);

@@ -69,7 +69,27 @@ typedef struct {
 	uint32_t nlines;
 	lvc_module *module;
 	int state;         /* 0 new, 1 being parsed, 2 done: import cycles */
+	bool not_input;    /* an output shown in diagnostics (a merged handler
+	                      file): not a dependency */
 } lvc_source;
+
+/* ---- text (text.c): UTF-8 and lv's string escapes ----------------------- */
+
+/* The length of the valid UTF-8 sequence at p (at most n bytes), or 0:
+ * overlong, surrogate, out-of-range and truncated sequences are invalid.
+ * lvc_utf8_decode also gives the character. */
+int lvc_utf8_len(const void *p, size_t n);
+int lvc_utf8_decode(const void *p, size_t n, uint32_t *cp);
+/* The value of a hex digit, or -1. */
+int lvc_hexval(char ch);
+/* Writes cp as UTF-8 at o (room for 4 bytes); returns the length. */
+size_t lvc_utf8_put(char *o, uint32_t cp);
+
+/* The escape at p (a backslash) in a string literal's body [p, end): *len
+ * bytes of it (a wrong \u{HEX} whole, as far as it goes), *cp the
+ * character (U+FFFD for a wrong \u). */
+typedef enum { LVC_ESC_OK, LVC_ESC_UNKNOWN, LVC_ESC_BAD_UNICODE } lvc_escape_status;
+lvc_escape_status lvc_escape_read(const char *p, const char *end, uint32_t *cp, size_t *len);
 
 /* ---- diagnostics ------------------------------------------------------- */
 
@@ -265,6 +285,7 @@ struct lvc_module {
 	lvc_decorator *decorators;
 	uint32_t file;
 	bool seen_module;
+	bool module_broken;      /* its module line has a syntax error */
 	lvc_import *imports;
 	lvc_import *imports_tail;
 	lvc_decl *decls;
@@ -311,8 +332,13 @@ struct lvc_ctx {
 	int64_t lex_error_tok;   /* start of the last token the lexer found
 	                            wrong, or -1 */
 	bool incomplete;         /* a syntax error or a missing import: some
-	                            declarations are missing, so "unknown type"
-	                            and "never used" would only be echoes */
+	                            declarations are missing, so "never used"
+	                            would only be an echo */
+	bool imports_missing;    /* an import was not found: any name may be
+	                            declared there, so "unknown type" is not said */
+	lvc_str *broken;         /* names of declarations cut short by a syntax
+	                            error: known, so not "unknown type" (arena) */
+	int nbroken, cap_broken;
 	lvc_source **chain;      /* files being parsed, outermost first */
 	int nchain;
 	const char **deps;       /* other files read (templates), for -M */
@@ -361,6 +387,8 @@ lvc_module *lvc_parse_file(lvc_ctx *c, lvc_source *src);
 bool lvc_parse_program(lvc_ctx *c, const char *path);
 /* parse.c: the same for a source already loaded (tests, fuzzing). */
 bool lvc_parse_source(lvc_ctx *c, lvc_source *src);
+/* parse.c: was name declared by a declaration a syntax error cut short? */
+bool lvc_is_broken_name(lvc_ctx *c, lvc_str name);
 
 /* ast.c: constructors called from grammar actions. Lists are built by
  * append functions that keep the tail on the head node, so a long list is
@@ -407,13 +435,15 @@ lvc_value *lvc_ast_value_map(lvc_ctx *c, lvc_token open, lvc_token close);
 lvc_value *lvc_ast_value_append(lvc_value *list, lvc_value *v);
 const char *lvc_type_str(lvc_ctx *c, const lvc_type *t);
 
-/* check.c: names, types, decorators, policy. Returns false on errors. */
+/* check.c (with decorators.c and names.c): names, types, decorators,
+ * policy, generated C names. Returns false on errors. */
 bool lvc_check(lvc_ctx *c);
+/* decorators.c: endpoint kinds. */
 const char *lvc_endpoint_kind_name(lvc_endpoint_kind k);
 bool lvc_endpoint_is_server(lvc_endpoint_kind k);   /* handled in C */
 bool lvc_endpoint_is_exposed(lvc_endpoint_kind k);  /* callable by a page */
 
-/* names.c: identifiers the generators make, for clash checks. */
+/* names.c: identifiers the generators make, for the clash checks there. */
 bool lvc_is_c_keyword(lvc_str s);
 bool lvc_is_js_reserved(lvc_str s);
 bool lvc_is_ts_type_name(lvc_str s);

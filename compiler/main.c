@@ -125,8 +125,6 @@ generate(lvc_ctx *c, const options *o, const char *path, const char **written, i
 		e.templates = lvc_builtin_templates;
 		e.ntemplates = lvc_builtin_ntemplates;
 	}
-	if (!make_dirs(c, e.outdir) || !make_dirs(c, e.c_handlers) || !make_dirs(c, e.js_handlers))
-		return;
 	/* Both handler files must be mergeable before anything is written, so
 	 * a refusal leaves every file as it was. */
 	if (lvc_merge_check(c, lvc_sprintf(&c->arena, "%s/%s_handlers.c", e.c_handlers, e.base),
@@ -145,7 +143,14 @@ generate(lvc_ctx *c, const options *o, const char *path, const char **written, i
 		free(js.data);
 		lvc_program_free(&p);
 	}
-	*nwritten = e.nwritten;
+	/* Everything is rendered and merged before a byte is written: a run
+	 * that fails anywhere (a warning under -Werror included) writes no
+	 * file, so the next run sees the same state and fails the same way. */
+	if (c->errors == 0 && make_dirs(c, e.outdir) && make_dirs(c, e.c_handlers) &&
+	    make_dirs(c, e.js_handlers))
+		lvc_emit_commit(c, &e);
+	lvc_emit_discard(&e);
+	*nwritten = c->errors ? 0 : e.nwritten;
 	free(loaded);
 }
 

@@ -10,8 +10,10 @@
  *   }                          the last line that is "}"
  *   MARK lvc:end NAME
  *
- * New endpoints get new blocks at the end; blocks of removed endpoints are
- * disabled in place (C: #if 0, JS: line comments) with a warning, and come
+ * New endpoints get new blocks at the end; a changed signature keeps the
+ * old one in a comment above it ("lvc:was OLD"); blocks of removed
+ * endpoints are disabled in place (C: #if 0, JS: line comments) with a
+ * warning, given again on every run while the block is there, and come
  * back if the endpoint does. Anything lvc cannot read safely (markers out
  * of order, a duplicate block, a missing brace) stops it before it writes. */
 #include <stdio.h>
@@ -270,10 +272,80 @@ find_block(const lvc_block *blocks, int nblocks, const char *name, size_t n)
 	return NULL;
 }
 
-/* Writes a fresh block's signature, the user's body, and the fresh close. */
+/* A line of a comment ("/" "*", "*", "//"), which a signature is not. */
+static bool
+is_comment(line l)
+{
+	l = trim(l);
+	return l.n == 0 || l.p[0] == '*' || (l.n >= 2 && l.p[0] == '/' && (l.p[1] == '*' ||
+	                                                                   l.p[1] == '/'));
+}
+
+/* Is l the note lvc keeps above a changed signature ("lvc:was OLD")? */
+static bool
+is_was(line l, lvc_mark_style st)
+{
+	l = trim(l);
+	const char *pre = st == LVC_MARK_C ? "/* lvc:was " : "// lvc:was ";
+	return l.n > 11 && memcmp(l.p, pre, 11) == 0;
+}
+
+/* The signature in lines [from, to] of a block: what is not a comment, up
+ * to the opening line of the body, blanks folded, one line (malloc). */
+static char *
+signature(const lines *ls, size_t from, size_t to, lvc_mark_style st)
+{
+	lvc_tbuf b = { 0 };
+	for (size_t i = from; i <= to && i < ls->n; i++) {
+		line l = trim(ls->v[i]);
+		if (is_comment(l) || (st == LVC_MARK_C && line_is(l, "{")))
+			continue;
+		if (l.n && l.p[l.n - 1] == '{')
+			l = trim((line){ l.p, l.n - 1, 0 });
+		if (b.len)
+			lvc_tbuf_put(&b, " ", 1);
+		for (size_t k = 0; k < l.n; k++)
+			if (!(l.p[k] == ' ' || l.p[k] == '\t') || (b.len && b.data[b.len - 1] != ' '))
+				lvc_tbuf_put(&b, l.p[k] == '\t' ? " " : l.p + k, 1);
+	}
+	lvc_tbuf_put(&b, "", 0);
+	if (!b.data)
+		abort();
+	return b.data;
+}
+
+/* What a block keeps above its signature: the old signature when it
+ * changed, else the note an earlier change left (which the user may
+ * delete), else nothing. old_first/old_open: the old block's marker and
+ * opening lines, or both 0 for none. */
+static void
+put_was(lvc_tbuf *out, const lines *old, size_t old_first, size_t old_open,
+        const lines *fresh, size_t open, lvc_mark_style st, bool crlf)
+{
+	if (!old_open)
+		return;
+	char *was = signature(old, old_first + 1, old_open, st);
+	char *now = signature(fresh, 1, open, st);
+	if (strcmp(was, now) != 0 && was[0]) {
+		put(out, st == LVC_MARK_C ? "/* lvc:was " : "// lvc:was ", 11);
+		put(out, was, strlen(was));
+		put(out, st == LVC_MARK_C ? " */" : "", st == LVC_MARK_C ? 3 : 0);
+		put(out, crlf ? "\r\n" : "\n", crlf ? 2 : 1);
+	} else {
+		for (size_t i = old_first + 1; i < old_open; i++)
+			if (is_was(old->v[i], st))
+				put_lines(out, old, i, i + 1);
+	}
+	free(was);
+	free(now);
+}
+
+/* Writes a fresh block's signature (with the old one above it when it
+ * changed), the user's body, and the fresh close. */
 static int
-splice(lvc_ctx *c, lvc_tbuf *out, const lvc_block *b, const lines *old, size_t body_from,
-       size_t body_to, lvc_mark_style st, const char *prefix_strip, bool crlf)
+splice(lvc_ctx *c, lvc_tbuf *out, const lvc_block *b, const lines *old, size_t old_first,
+       size_t old_open, size_t body_from, size_t body_to, lvc_mark_style st,
+       const char *prefix_strip, bool crlf)
 {
 	lines fresh = split(b->text);
 	size_t open = 0, close = 0;
@@ -288,7 +360,12 @@ splice(lvc_ctx *c, lvc_tbuf *out, const lvc_block *b, const lines *old, size_t b
 		lvc_error_plain(c, "internal error: template block for '%s' has no body", b->name);
 		return -1;
 	}
-	put_fresh(out, &fresh, 0, open + 1, crlf);
+	size_t sig = 1;   /* where the signature starts: after the doc comment */
+	while (sig < open && is_comment(fresh.v[sig]))
+		sig++;
+	put_fresh(out, &fresh, 0, sig, crlf);
+	put_was(out, old, old_first, old_open, &fresh, open, st, crlf);
+	put_fresh(out, &fresh, sig, open + 1, crlf);
 	for (size_t i = body_from; i < body_to; i++) {
 		line l = old->v[i];
 		size_t skip = prefix_strip && l.full >= strlen(prefix_strip) &&
@@ -300,6 +377,44 @@ splice(lvc_ctx *c, lvc_tbuf *out, const lvc_block *b, const lines *old, size_t b
 	put_fresh(out, &fresh, close, fresh.n, crlf);
 	free(fresh.v);
 	return 0;
+}
+
+/* A disabled block of the merged text: its endpoint, where it starts, and
+ * whether this run disabled it. */
+typedef struct {
+	const char *name;
+	size_t nname;
+	size_t off;
+	bool now;
+} removal;
+
+/* -Wremoved-endpoint for each disabled block, at its first line in the
+ * merged text (which the diagnostics show, as path:line:col). */
+static void
+report_disabled(lvc_ctx *c, const char *path, const char *text, size_t len,
+                const removal *r, size_t n)
+{
+	if (!c->warn_on[LVC_WARN_REMOVED])
+		return;
+	lvc_source *src = lvc_load_buffer(c, path, text, len);
+	if (!src)
+		return;
+	src->not_input = true;
+	uint32_t file = c->nfiles - 1;
+	for (size_t i = 0; i < n; i++) {
+		const char *eol = memchr(text + r[i].off, '\n', len - r[i].off);
+		uint32_t n_line = (uint32_t)(eol ? (size_t)(eol - (text + r[i].off)) : len - r[i].off);
+		if (n_line && text[r[i].off + n_line - 1] == '\r')
+			n_line--;
+		lvc_loc at = { file, (uint32_t)r[i].off, n_line };
+		if (r[i].now)
+			lvc_warning(c, LVC_WARN_REMOVED, at, "'%.*s' is no longer an endpoint; its "
+			            "code is kept in this disabled block", (int)r[i].nname, r[i].name);
+		else
+			lvc_warning(c, LVC_WARN_REMOVED, at, "'%.*s' is not an endpoint; its code is "
+			            "in this disabled block until you delete it", (int)r[i].nname,
+			            r[i].name);
+	}
 }
 
 char *
@@ -322,6 +437,10 @@ lvc_merge(lvc_ctx *c, const char *path, const char *old, const char *fresh_file,
 	lvc_tbuf out = { 0 };
 	bool crlf = ls.n && ls.v[0].full >= ls.v[0].n + 2;   /* the file's own endings */
 	bool *seen = calloc((size_t)nblocks + 1, sizeof *seen);
+	removal *disabled = calloc(nitems + 1, sizeof *disabled);
+	size_t ndisabled = 0;
+	if (!seen || !disabled)
+		abort();
 	int rc = 0;
 	put(&out, "", 0);
 	for (size_t k = 0; k < nitems && rc == 0; k++) {
@@ -336,12 +455,11 @@ lvc_merge(lvc_ctx *c, const char *path, const char *old, const char *fresh_file,
 		if (it->kind == 0) {
 			put_lines(&out, &ls, it->first, it->last + 1);
 		} else if (it->kind == 1 && b) {
-			rc = splice(c, &out, b, &ls, it->open + 1, it->close, st, NULL, crlf);
+			rc = splice(c, &out, b, &ls, it->first, it->open, it->open + 1, it->close, st,
+			            NULL, crlf);
 		} else if (it->kind == 1) {
 			/* Removed from the .lv: disable the block, keep every line. */
-			lvc_warning(c, LVC_WARN_REMOVED, (lvc_loc){ UINT32_MAX, 0, 0 },
-			            "%s: '%.*s' is no longer an endpoint; its code is kept in a "
-			            "disabled block", path, (int)it->nname, it->name);
+			disabled[ndisabled++] = (removal){ it->name, it->nname, out.len, true };
 			char head[256];
 			if (st == LVC_MARK_C) {
 				snprintf(head, sizeof head, "#if 0 /* lvc:removed %.*s: no longer in the "
@@ -384,8 +502,11 @@ lvc_merge(lvc_ctx *c, const char *path, const char *old, const char *fresh_file,
 				            it->name, it->nname);
 				break;
 			}
-			rc = splice(c, &out, b, &ls, first + open, first + close - 1, st, strip, crlf);
+			rc = splice(c, &out, b, &ls, 0, 0, first + open, first + close - 1, st, strip,
+			            crlf);
 		} else {
+			/* Still disabled: said again on every run while it is there. */
+			disabled[ndisabled++] = (removal){ it->name, it->nname, out.len, false };
 			put_lines(&out, &ls, it->first, it->last + 1);
 		}
 	}
@@ -400,6 +521,9 @@ lvc_merge(lvc_ctx *c, const char *path, const char *old, const char *fresh_file,
 		put_fresh(&out, &fresh, 0, fresh.n, crlf);
 		free(fresh.v);
 	}
+	if (rc == 0 && ndisabled)
+		report_disabled(c, path, out.data, out.len, disabled, ndisabled);
+	free(disabled);
 	free(seen);
 	free(items);
 	free(ls.v);
@@ -469,9 +593,7 @@ lvc_merge_write(lvc_ctx *c, lvc_emit *e, const char *path, const char *fresh,
 	free(old);
 	if (!text)
 		return -1;
-	int rc = lvc_write_file(c, path, text, strlen(text));
+	lvc_emit_stage(c, e, path, text, strlen(text));
 	free(text);
-	if (rc == 0)
-		e->written[e->nwritten++] = lvc_strndup(&c->arena, path, strlen(path));
-	return rc;
+	return 0;
 }

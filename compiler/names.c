@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lvc.h"
+#include "check.h"
 
 /* Word lists are looked up once per name in every schema, so they are
  * hashed on first use rather than scanned. */
@@ -136,3 +136,75 @@ lvc_c_suffixes(const lvc_decl *d)
 const char *const lvc_module_c_names[] = {
 	"app", "schema_hash", NULL
 };
+
+/* ---- clashes between generated identifiers --------------------------------- */
+
+/* Records the C identifier MODULE_ + prefix + name + suffix for d (NULL:
+ * for the module itself); reports a clash and returns false. */
+static bool
+claim(checker *k, lvc_module *m, const char *suffix_of, lvc_str name, const char *suffix,
+      lvc_decl *d)
+{
+	lvc_ctx *c = k->c;
+	size_t a = strlen(suffix_of), b = strlen(suffix);
+	char *id = lvc_alloc(&c->arena, m->name.n + 1 + a + name.n + b + 1), *o = id;
+	memcpy(o, m->name.p, m->name.n);
+	o += m->name.n;
+	*o++ = '_';
+	memcpy(o, suffix_of, a);
+	o += a;
+	memcpy(o, name.p, name.n);
+	o += name.n;
+	memcpy(o, suffix, b + 1);
+	lvc_str s = { id, (uint32_t)(o + b - id) };
+	lvc_module *owner = lvc_symtab_get(&k->modnames, s);
+	lvc_decl *prev = lvc_symtab_get(&k->cnames, s);
+	if (!d) {
+		if (!owner)
+			lvc_symtab_put(&k->modnames, s, m);
+		return true;
+	}
+	if (owner) {
+		lvc_error(c, d->loc, "'%.*s' would generate the C name '%s', which module "
+		          "'%.*s' keeps for itself", (int)d->name.n, d->name.p, id,
+		          (int)owner->name.n, owner->name.p);
+		return false;
+	}
+	if (!prev) {
+		lvc_symtab_put(&k->cnames, s, d);
+		return true;
+	}
+	lvc_error(c, d->loc, "'%.*s' would generate the C name '%s', which '%.*s' "
+	          "generates too", (int)d->name.n, d->name.p, id, (int)prev->name.n,
+	          prev->name.p);
+	lvc_note(c, prev->loc, "'%.*s' is declared here", (int)prev->name.n, prev->name.p);
+	return false;
+}
+
+void
+lvc__check_c_names(checker *k)
+{
+	for (lvc_module *m = k->c->modules; m; m = m->next) {
+		if (!m->name.n)
+			continue;
+		for (const char *const *n = lvc_module_c_names; *n; n++)
+			claim(k, m, "", (lvc_str){ *n, (uint32_t)strlen(*n) }, "", NULL);
+	}
+	for (lvc_module *m = k->c->modules; m; m = m->next) {
+		if (!m->name.n)
+			continue;
+		for (lvc_decl *d = m->decls; d; d = d->next) {
+			/* One report per declaration, not one per name it makes. */
+			bool ok = true;
+			for (const char *const *s = lvc_c_suffixes(d); *s && ok; s++)
+				ok = claim(k, m, "", d->name, *s, d);
+			if (d->kind == LVC_D_ENUM)
+				for (lvc_member *mem = d->members; mem && ok; mem = mem->next) {
+					char *pre = lvc_sprintf(&k->c->arena, "%.*s_", (int)d->name.n,
+					                        d->name.p);
+					ok = claim(k, m, pre, mem->name, "", d);
+				}
+		}
+	}
+}
+

@@ -62,9 +62,42 @@ starts_item(int code)
 	       code == LVC_TK_MODULE || code == LVC_TK_IMPORT;
 }
 
-void
-lvc__syntax_error(lvc_ctx *c, int major, lvc_token tok, uint64_t expected)
+/* Which tokens could come next (bit i: code i): the automaton replayed on
+ * a copy of the state stack, without running any action, for each one. */
+static uint64_t
+expected_tokens(const void *parser)
 {
+	uint64_t expected = 0;
+	int depth = lvc__parser_depth(parser), ntokens = lvc__parser_ntokens();
+	int *st = malloc(sizeof *st * (size_t)(depth + 1 + 64));
+	for (int t = 1; st && t < ntokens && t < 64; t++) {
+		int top = depth;
+		for (int i = 0; i <= depth; i++)
+			st[i] = lvc__parser_state(parser, i);
+		for (int guard = 0; guard < 4096; guard++) {
+			int size, lhs;
+			int act = lvc__parser_action(st[top], t, &size, &lhs);
+			if (act == LVC_PARSER_REDUCE) {
+				if (top + size < 0 || top + size + 1 > depth + 63)
+					break;
+				int next = lvc__parser_goto(st[top + size], lhs);
+				top += size + 1;
+				st[top] = next;
+				continue;
+			}
+			if (act == LVC_PARSER_SHIFT)
+				expected |= (uint64_t)1 << t;
+			break;
+		}
+	}
+	free(st);
+	return expected;
+}
+
+void
+lvc__syntax_error(lvc_ctx *c, int major, lvc_token tok, const void *parser)
+{
+	uint64_t expected = expected_tokens(parser);
 	lvc_loc at = { c->cur_file, tok.off, tok.len };
 	char found[128];
 	lvc_str s = lvc_tok_str(c, tok);
@@ -171,9 +204,70 @@ restart(lvc_ctx *c, void *parser)
 	return lvcParseAlloc(malloc, c);
 }
 
+/* The name of the declaration being read, from its top-level tokens: the
+ * name after "struct" or "enum", or the name before an endpoint's '('
+ * (not a decorator's, which follows '@' or '.'). A syntax error in the
+ * declaration records it, so the checker knows the name is declared and
+ * does not call a use of it an unknown type. */
+typedef struct {
+	int last, before;        /* the last two top-level codes of the item */
+	lvc_token name;
+	bool have;
+	bool module;             /* the item is a module line */
+} item_name;
+
+static void
+track_name(item_name *it, int code, lvc_token tok, int depth)
+{
+	if (depth != 0)
+		return;
+	if (code == LVC_TK_MODULE)
+		it->module = true;
+	if (code == LVC_TK_IDENT && (it->last == LVC_TK_STRUCT || it->last == LVC_TK_ENUM)) {
+		it->name = tok;
+		it->have = true;
+	} else if (code == LVC_TK_LPAREN && it->last == LVC_TK_IDENT && !it->have &&
+	           it->before != LVC_TK_AT && it->before != LVC_TK_DOT) {
+		it->have = true;   /* it->name was set with the IDENT */
+	}
+	if (code == LVC_TK_IDENT && !it->have)
+		it->name = tok;
+	it->before = it->last;
+	it->last = code;
+}
+
+static void
+record_broken(lvc_ctx *c, item_name *it)
+{
+	if (it->module)
+		c->cur->module_broken = true;   /* "missing module" would be an echo */
+	if (it->have && !it->module) {
+		if (c->nbroken == c->cap_broken) {
+			int cap = c->cap_broken ? c->cap_broken * 2 : 8;
+			lvc_str *v = lvc_alloc(&c->arena, (size_t)cap * sizeof *v);
+			if (c->nbroken)
+				memcpy(v, c->broken, (size_t)c->nbroken * sizeof *v);
+			c->broken = v;
+			c->cap_broken = cap;
+		}
+		c->broken[c->nbroken++] = lvc_tok_str(c, it->name);
+	}
+	*it = (item_name){ 0 };
+}
+
+bool
+lvc_is_broken_name(lvc_ctx *c, lvc_str name)
+{
+	for (int i = 0; i < c->nbroken; i++)
+		if (lvc_str_same(c->broken[i], name))
+			return true;
+	return false;
+}
+
 /* Parses the tokens of one file into c->cur. After a syntax error the
  * parser is restarted at the next item boundary, so later errors are
- * reported too without a cascade from the first. */
+ * reported too without a cascade from the first, and the declarations
+ * around the broken one are checked as usual. */
 static void
 parse_tokens(lvc_ctx *c)
 {
@@ -182,6 +276,7 @@ parse_tokens(lvc_ctx *c)
 	void *parser = lvcParseAlloc(malloc, c);
 	int code;
 	bool skipping = false;
+	item_name item = { 0 };
 
 	lvc_lexer_init(&lx, c, c->cur_file);
 	c->nopen = 0;
@@ -218,6 +313,7 @@ parse_tokens(lvc_ctx *c)
 				parser = restart(c, parser);
 			}
 		}
+		track_name(&item, code, tok, c->nopen);
 		if (closer_of(code)) {
 			if (c->nopen == LVC_MAX_NESTING) {
 				lvc_error(c, lvc_tok_loc(c, tok),
@@ -231,13 +327,16 @@ parse_tokens(lvc_ctx *c)
 		if (c->syntax_error && starts_item(code) && !c->keyword_as_name) {
 			/* The item before this one is cut short; this one starts
 			 * afresh, so nothing of it is lost. */
+			record_broken(c, &item);
 			parser = restart(c, parser);
 			c->nopen = 0;
+			track_name(&item, code, tok, 0);
 			lvcParse(parser, code, tok);
 		}
 		c->prev_start = tok.off;
 		c->prev_end = tok.off + tok.len;
 		if (c->syntax_error) {
+			record_broken(c, &item);
 			if (code == 0)
 				break;
 			skipping = true;
@@ -256,6 +355,8 @@ parse_tokens(lvc_ctx *c)
 		if (is_closer(code) && c->nopen > 0 &&
 		    closer_of(c->open[c->nopen - 1].code) == code)
 			c->nopen--;
+		if (c->nopen == 0 && (code == LVC_TK_SEMI || code == LVC_TK_RBRACE))
+			item = (item_name){ 0 };   /* the item is complete */
 	} while (code != 0);
 	lvcParseFree(parser, free);
 	lvc_lexer_free(&lx);
@@ -345,7 +446,7 @@ lvc_parse_file(lvc_ctx *c, lvc_source *src)
 	c->cur = saved_cur;
 	c->cur_file = saved_file;
 
-	if (!m->seen_module && !c->stop)
+	if (!m->seen_module && !m->module_broken && !c->stop)
 		lvc_error(c, (lvc_loc){ file, 0, 0 },
 		          "missing module declaration; begin the file with 'module NAME;'");
 
@@ -362,6 +463,7 @@ lvc_parse_file(lvc_ctx *c, lvc_source *src)
 		char *path = resolve_import(c, src->path, im->path);
 		if (!path) {
 			c->incomplete = true;
+			c->imports_missing = true;
 			lvc_error(c, im->loc, "cannot find imported file '%.*s'",
 			          (int)im->path.n, im->path.p);
 			lvc_note(c, im->loc, "looked in '%s'%s", dir_of(c, src->path),
@@ -371,8 +473,11 @@ lvc_parse_file(lvc_ctx *c, lvc_source *src)
 		lvc_source *t = find_loaded(c, path);
 		if (!t) {
 			t = lvc_load(c, path, im->loc);
-			if (!t)
+			if (!t) {
+				c->incomplete = true;
+				c->imports_missing = true;
 				continue;
+			}
 		}
 		im->target = t;
 		if (t->state == 1)

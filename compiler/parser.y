@@ -17,36 +17,7 @@
 #include "parse_internal.h"
 }
 
-%syntax_error {
-	/* Which tokens could come next: replay the automaton on a copy of the
-	 * state stack, without running any action, for each terminal. */
-	uint64_t expected = 0;
-	int depth = (int)(yypParser->yytos - yypParser->yystack);
-	YYACTIONTYPE *st = malloc(sizeof *st * (size_t)(depth + 1 + 64));
-	for (int t = 1; st && t < YYNTOKEN && t < 64; t++) {
-		int top = depth;
-		for (int i = 0; i <= depth; i++)
-			st[i] = yypParser->yystack[i].stateno;
-		for (int guard = 0; guard < 4096; guard++) {
-			YYACTIONTYPE act = yy_find_shift_action((YYCODETYPE)t, st[top]);
-			if (act >= YY_MIN_REDUCE && act <= YY_MAX_REDUCE) {
-				unsigned rule = act - YY_MIN_REDUCE;
-				int size = yyRuleInfoNRhs[rule];
-				if (top + size < 0 || top + size + 1 > depth + 63)
-					break;
-				act = yy_find_reduce_action(st[top + size], yyRuleInfoLhs[rule]);
-				top += size + 1;
-				st[top] = act;
-				continue;
-			}
-			if (act <= YY_MAX_SHIFTREDUCE || act == YY_ACCEPT_ACTION)
-				expected |= (uint64_t)1 << t;
-			break;
-		}
-	}
-	free(st);
-	lvc__syntax_error(c, yymajor, yyminor, expected);
-}
+%syntax_error { lvc__syntax_error(c, yymajor, yyminor, yypParser); }
 
 %stack_overflow {
 	lvc_error(c, (lvc_loc){ c->cur_file, 0, 0 }, "input nested too deeply to parse");
@@ -163,3 +134,45 @@ values(A) ::= value_list(B) COMMA.      { A = B; }
 %type value_list {lvc_value *}
 value_list(A) ::= value(V).             { A = V; }
 value_list(A) ::= value_list(B) COMMA value(V). { A = lvc_ast_value_append(B, V); }
+
+/* The parser's state and tables, read by parse.c to say which tokens
+ * could have come instead of a wrong one. No grammar here. */
+%code {
+int
+lvc__parser_ntokens(void)
+{
+	return YYNTOKEN;
+}
+
+int
+lvc__parser_depth(const void *parser)
+{
+	const yyParser *p = parser;
+	return (int)(p->yytos - p->yystack);
+}
+
+int
+lvc__parser_state(const void *parser, int i)
+{
+	return ((const yyParser *)parser)->yystack[i].stateno;
+}
+
+int
+lvc__parser_action(int state, int token, int *nrhs, int *lhs)
+{
+	YYACTIONTYPE act = yy_find_shift_action((YYCODETYPE)token, (YYACTIONTYPE)state);
+	if (act >= YY_MIN_REDUCE && act <= YY_MAX_REDUCE) {
+		*nrhs = yyRuleInfoNRhs[act - YY_MIN_REDUCE];
+		*lhs = yyRuleInfoLhs[act - YY_MIN_REDUCE];
+		return LVC_PARSER_REDUCE;
+	}
+	return act <= YY_MAX_SHIFTREDUCE || act == YY_ACCEPT_ACTION ? LVC_PARSER_SHIFT
+	                                                            : LVC_PARSER_ERROR;
+}
+
+int
+lvc__parser_goto(int state, int lhs)
+{
+	return yy_find_reduce_action((YYACTIONTYPE)state, (YYCODETYPE)lhs);
+}
+}

@@ -184,14 +184,44 @@ Test(merge_c, same_endpoints_change_nothing)
 	cr_expect_str_eq(lvt_diags(), "");
 }
 
+/* The new signature, with the old one in a comment above it. */
+static const char c_add_sig2_was[] =
+	"/* lvc:begin add */\n"
+	"/*\n"
+	" * Adds three numbers now.\n"
+	" */\n"
+	"/* lvc:was lv_status app_add(lv_call *call, int64_t a, int64_t b, int64_t *out) */\n"
+	"lv_status\n"
+	"app_add(lv_call *call, int64_t a, int64_t b, int64_t c, int64_t *out)\n"
+	"{\n";
+
 Test(merge_c, changed_signature_is_rewritten_around_the_body)
 {
 	lvc_block b[] = { c_block("add", c_add_sig2), c_block("ping", c_ping_sig) };
-	const char *want = replace(c_old(), c_add_sig, c_add_sig2);
+	const char *want = replace(c_old(), c_add_sig, c_add_sig2_was);
 	cr_expect_str_eq(merge(c_old(), b, 2, LVC_MARK_C), want);
-	/* And back. */
-	cr_expect_str_eq(merge(want, (lvc_block[]){ c_block("add", c_add_sig), b[1] }, 2,
-	                       LVC_MARK_C), c_old());
+	/* The same again: the note stays, nothing changes. */
+	cr_expect_str_eq(merge(want, b, 2, LVC_MARK_C), want);
+	/* And back: the note now names the three-number signature. */
+	const char *back = merge(want, (lvc_block[]){ c_block("add", c_add_sig), b[1] }, 2,
+	                         LVC_MARK_C);
+	cr_expect_str_eq(back, replace(c_old(), c_add_sig, "/* lvc:begin add */\n"
+	                 "/* lvc:was lv_status app_add(lv_call *call, int64_t a, int64_t b, "
+	                 "int64_t c, int64_t *out) */\n"
+	                 "lv_status\napp_add(lv_call *call, int64_t a, int64_t b, int64_t *out)\n"
+	                 "{\n"));
+}
+
+/* A note the user deleted stays deleted; a doc change alone is not a
+ * changed signature. */
+Test(merge_c, deleted_note_and_doc_change_leave_no_note)
+{
+	lvc_block b[] = { c_block("add", c_add_sig2), c_block("ping", c_ping_sig) };
+	const char *plain = replace(c_old(), c_add_sig, c_add_sig2);
+	cr_expect_str_eq(merge(plain, b, 2, LVC_MARK_C), plain);
+	const char *doc = replace(c_add_sig2, "Adds three", "Sums three");
+	lvc_block d[] = { c_block("add", doc), b[1] };
+	cr_expect_str_eq(merge(plain, d, 2, LVC_MARK_C), replace(c_old(), c_add_sig, doc));
 }
 
 Test(merge_c, new_endpoint_goes_at_the_end)
@@ -215,8 +245,10 @@ Test(merge_c, removed_endpoint_is_disabled_with_a_warning)
 	cr_expect_str_eq(got, want);
 	cr_expect_eq(c.warnings, 1);
 	cr_expect_eq(c.errors, 0);
-	cr_expect(lvt_has("warning: h.c: 'ping' is no longer an endpoint; its code is kept in a "
-	                  "disabled block [-Wremoved-endpoint]"), "%s", lvt_diags());
+	/* At the block's first line in the merged file, shown as usual. */
+	cr_expect(lvt_has("h.c:31:1: warning: 'ping' is no longer an endpoint; its code is kept "
+	                  "in this disabled block [-Wremoved-endpoint]\n#if 0 /* lvc:removed ping"),
+	          "%s", lvt_diags());
 }
 
 Test(merge_c, removed_endpoint_warning_can_be_turned_off)
@@ -229,13 +261,22 @@ Test(merge_c, removed_endpoint_warning_can_be_turned_off)
 	cr_expect_str_eq(lvt_diags(), "");
 }
 
-Test(merge_c, disabled_block_stays_disabled_without_a_second_warning)
+/* The warning comes on every run while the disabled block is there, not
+ * only on the run that disabled it; the file does not change. */
+Test(merge_c, disabled_block_stays_disabled_and_is_reported_every_run)
 {
 	lvc_block b = c_block("add", c_add_sig);
 	const char *once = merge(c_old(), &b, 1, LVC_MARK_C);
 	cr_expect_eq(c.warnings, 1);
 	cr_expect_str_eq(merge(once, &b, 1, LVC_MARK_C), once);
-	cr_expect_eq(c.warnings, 1);
+	cr_expect_eq(c.warnings, 2);
+	cr_expect(lvt_has("h.c:31:1: warning: 'ping' is not an endpoint; its code is in this "
+	                  "disabled block until you delete it [-Wremoved-endpoint]"), "%s",
+	          lvt_diags());
+	/* Deleted by the user: no more warning. */
+	const char *gone = replace(once, c_ping_disabled(), "");
+	merge(gone, &b, 1, LVC_MARK_C);
+	cr_expect_eq(c.warnings, 2);
 }
 
 Test(merge_c, readded_endpoint_comes_back_whole)
@@ -363,8 +404,18 @@ Test(merge_js, changed_signature_is_rewritten_around_the_body)
 		" * @param {string} [why]\n"
 		" */\n"
 		"export function tick(n, why) {\n";
+	static const char sig2_was[] =
+		"// lvc:begin tick\n"
+		"/**\n"
+		" * @param {number} n\n"
+		" * @param {string} [why]\n"
+		" */\n"
+		"// lvc:was export function tick(n)\n"
+		"export function tick(n, why) {\n";
 	lvc_block b[] = { js_block("tick", sig2), js_block("ask", js_ask_sig) };
-	cr_expect_str_eq(merge(js_old(), b, 2, LVC_MARK_JS), replace(js_old(), js_tick_sig, sig2));
+	const char *want = replace(js_old(), js_tick_sig, sig2_was);
+	cr_expect_str_eq(merge(js_old(), b, 2, LVC_MARK_JS), want);
+	cr_expect_str_eq(merge(want, b, 2, LVC_MARK_JS), want, "a second run changes nothing");
 }
 
 Test(merge_js, new_endpoint_goes_at_the_end)
@@ -403,11 +454,13 @@ Test(merge_js, removed_endpoint_is_commented_out_with_a_warning)
 	                           js_tick_body, js_tick_end), js_tick_disabled);
 	cr_expect_str_eq(got, want);
 	cr_expect_eq(c.warnings, 1);
-	cr_expect(lvt_has("'tick' is no longer an endpoint; its code is kept in a disabled block "
-	                  "[-Wremoved-endpoint]"), "%s", lvt_diags());
-	/* Again: left as it is, no second warning. */
+	cr_expect(lvt_has("h.c:6:1: warning: 'tick' is no longer an endpoint; its code is kept in "
+	                  "this disabled block [-Wremoved-endpoint]"), "%s", lvt_diags());
+	/* Again: left as it is, and reported again. */
 	cr_expect_str_eq(merge(got, &b, 1, LVC_MARK_JS), got);
-	cr_expect_eq(c.warnings, 1);
+	cr_expect_eq(c.warnings, 2);
+	cr_expect(lvt_has("h.c:6:1: warning: 'tick' is not an endpoint; its code is in this "
+	                  "disabled block until you delete it"), "%s", lvt_diags());
 }
 
 Test(merge_js, readded_endpoint_comes_back_whole)
@@ -662,10 +715,22 @@ Test(merge_lvc, regenerating_keeps_the_users_code)
 	write_file("app.lv", app_v2);
 	cr_assert_eq(run_lvc(""), 0, "%s", slurp("log"));
 	const char *log = slurp("log");
-	cr_expect(strstr(log, "out/app_handlers.c: 'ping' is no longer an endpoint; its code is "
-	                      "kept in a disabled block [-Wremoved-endpoint]") != NULL, "%s", log);
-	cr_expect(strstr(log, "out/app_handlers.js: 'tick' is no longer an endpoint") != NULL,
+	cr_expect(strstr(log, "out/app_handlers.c:26:1: warning: 'ping' is no longer an endpoint; "
+	                      "its code is kept in this disabled block [-Wremoved-endpoint]") != NULL,
 	          "%s", log);
+	cr_expect(strstr(log, "out/app_handlers.js:21:1: warning: 'tick' is no longer an "
+	                      "endpoint") != NULL, "%s", log);
+	/* The old signature of add stays above the new one. */
+	cr_expect(strstr(slurp("out/app_handlers.c"), "/* lvc:was lv_status app_add(lv_call *call, "
+	                 "int64_t a, int64_t b, int64_t *out) */\nlv_status\napp_add(") != NULL,
+	          "%s", slurp("out/app_handlers.c"));
+	/* A run with nothing new: the disabled blocks are reported again, and
+	 * no file changes. */
+	const char *h_again = slurp("out/app_handlers.c");
+	cr_assert_eq(run_lvc(""), 0, "%s", slurp("log"));
+	cr_expect(strstr(slurp("log"), "out/app_handlers.c:26:1: warning: 'ping' is not an "
+	                 "endpoint") != NULL, "%s", slurp("log"));
+	cr_expect_str_eq(slurp("out/app_handlers.c"), h_again);
 
 	const char *h2 = slurp("out/app_handlers.c");
 	cr_expect(strstr(h2, "app_add(lv_call *call, int64_t a, int64_t b, int64_t c, int64_t *out)\n"
@@ -693,7 +758,10 @@ Test(merge_lvc, regenerating_keeps_the_users_code)
 	cr_expect(strstr(h3, "#if 0 /* lvc:removed mul") != NULL, "%s", h3);
 	cr_expect(strstr(h3, "app_add(lv_call *call, int64_t a, int64_t b, int64_t *out)\n") != NULL);
 	cr_expect_str_eq(body_of(h3, "/* lvc:begin add */"), my_add);
-	/* Apart from the disabled mul at the end, the file is the user's v1. */
+	/* Apart from the note of add's v2 signature and the disabled mul at
+	 * the end, the file is the user's v1. */
+	h3 = replace(h3, "/* lvc:was lv_status app_add(lv_call *call, int64_t a, int64_t b, "
+	             "int64_t c, int64_t *out) */\n", "");
 	cr_expect(strncmp(h3, h1, strlen(h1)) == 0, "h1:\n%s\nh3:\n%s", h1, h3);
 	cr_expect_str_eq(j3, j1);
 	finish();
@@ -762,10 +830,10 @@ Test(merge_lvc, unreadable_handler_file_is_refused_and_left_alone)
 	finish();
 }
 
-/* BUG: the refusal says "lvc wrote nothing", but the generated files
- * (app.lv.js, app.lv.d.ts, app.lv.h, app.lv.c) and app_handlers.js are
- * written before app_handlers.c is read: the header then declares the new
- * signatures while the handler file still has the old ones. */
+/* The refusal says "lvc wrote nothing", and so it is: the generated files
+ * (app.lv.js, app.lv.d.ts, app.lv.h, app.lv.c) and app_handlers.js are not
+ * written either, so the header never declares signatures the handler
+ * file does not have. */
 Test(merge_lvc, refused_merge_writes_nothing_at_all)
 {
 	dir = lvt_tmpdir();
@@ -778,5 +846,83 @@ Test(merge_lvc, refused_merge_writes_nothing_at_all)
 	cr_expect_null(slurp("out/app.lv.c"), "app.lv.c was written");
 	cr_expect_null(slurp("out/app.lv.js"), "app.lv.js was written");
 	cr_expect_null(slurp("out/app_handlers.js"), "app_handlers.js was written");
+	finish();
+}
+
+/* The stamps (inode, size, modification time) and contents of every file
+ * lvc writes for app.lv, as one text. */
+static const char *
+outputs_state(void)
+{
+	static const char *const names[] = {
+		"out/app.lv.h", "out/app.lv.c", "out/app.lv.js", "out/app.lv.d.ts",
+		"out/app_handlers.c", "out/app_handlers.js",
+	};
+	const char *s = "";
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		struct stat st;
+		const char *path = lvc_sprintf(&c.arena, "%s/%s", dir, names[i]);
+		if (stat(path, &st) != 0) {
+			s = lvc_sprintf(&c.arena, "%s%s: absent\n", s, names[i]);
+			continue;
+		}
+		s = lvc_sprintf(&c.arena, "%s%s: %lu %lld %lld.%09ld\n%s\n", s, names[i],
+		                (unsigned long)st.st_ino, (long long)st.st_size,
+		                (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, slurp(names[i]));
+	}
+	return s;
+}
+
+/* -Werror is all or nothing: the removed-endpoint warning, found while
+ * merging, fails the run, and no file is written, so the next run fails
+ * the same way instead of passing on a half-updated tree. */
+Test(merge_lvc, werror_failure_writes_no_file)
+{
+	project();
+	const char *before = outputs_state();
+	write_file("app.lv", app_v2);
+	for (int run = 0; run < 2; run++) {
+		cr_expect_eq(run_lvc("-Werror"), 1, "run %d: %s", run + 1, slurp("log"));
+		const char *log = slurp("log");
+		cr_expect(strstr(log, "[-Werror=removed-endpoint]") != NULL, "%s", log);
+		cr_expect_str_eq(outputs_state(), before, "run %d wrote a file", run + 1);
+	}
+	/* Without -Werror the same change goes through. */
+	cr_expect_eq(run_lvc(""), 0, "%s", slurp("log"));
+	cr_expect(strstr(slurp("out/app.lv.h"), "int64_t c") != NULL);
+	finish();
+}
+
+/* An error in the .lv file writes nothing either, depfile included. */
+Test(merge_lvc, failed_run_writes_no_file_and_no_depfile)
+{
+	project();
+	const char *before = outputs_state();
+	write_file("app.lv", cat(app_v2, "@server.rpc\nbroken(a int);\n"));
+	cr_expect_eq(run_lvc("-M app.d"), 1);
+	cr_expect(strstr(slurp("log"), "expected ':'") != NULL, "%s", slurp("log"));
+	cr_expect_str_eq(outputs_state(), before);
+	cr_expect_null(slurp("app.d"), "the depfile was written");
+	finish();
+}
+
+/* The output set: staged files reach the disk only through a commit of a
+ * run without errors. */
+Test(merge_lvc, staged_files_are_written_only_by_a_clean_commit)
+{
+	dir = lvt_tmpdir();
+	const char *written[LVC_MAX_OUTPUTS];
+	lvc_emit e = { .written = written };
+	const char *path = lvc_sprintf(&c.arena, "%s/a.txt", dir);
+	lvc_emit_stage(&c, &e, path, "one", 3);
+	cr_expect_null(slurp("a.txt"), "staging wrote the file");
+	c.errors = 1;
+	cr_expect_neq(lvc_emit_commit(&c, &e), 0);
+	cr_expect_null(slurp("a.txt"), "a failed run wrote the file");
+	cr_expect_eq(e.noutputs, 0);
+	c.errors = 0;
+	lvc_emit_stage(&c, &e, path, "two", 3);
+	cr_expect_eq(lvc_emit_commit(&c, &e), 0);
+	cr_expect_str_eq(slurp("a.txt"), "two");
 	finish();
 }

@@ -331,6 +331,53 @@ Test(parser, first_decorator_after_a_missing_semicolon_is_kept)
 	cr_assert_str_eq(lvt_str(g->decorators->name), "public", "'@public' was dropped");
 }
 
+/* After a syntax error the declarations that parsed are checked: one run
+ * shows every error, and a use of the broken declaration's name is not an
+ * "unknown type" echo of the first error. */
+Test(parser, declarations_after_a_syntax_error_are_checked)
+{
+	cr_assert_not(lvt_check("@public\nmodule m;\nstruct A { x: int; y: ; }\n"
+	                        "enum E { a b }\n@server.rpc\nf(a: A, e: E, z: Zed) -> int;\n"
+	                        "@server.rpc\ng(x: int = \"s\") -> int;\n"));
+	cr_expect_eq(c.errors, 4, "%s", lvt_diags());
+	cr_expect(lvt_has("t.lv:3:23: error: expected a name, found ';'"), "%s", lvt_diags());
+	cr_expect(lvt_has("t.lv:4:12: error: expected '}', found 'b'"), "%s", lvt_diags());
+	cr_expect(lvt_has("t.lv:6:18: error: unknown type 'Zed'"), "%s", lvt_diags());
+	cr_expect(lvt_has("t.lv:8:12: error: default for 'x' does not fit int"), "%s",
+	          lvt_diags());
+	cr_expect_eq(lvt_count("unknown type"), 1, "%s", lvt_diags());
+	cr_expect(lvc_is_broken_name(&c, LVC_STR("A")));
+	cr_expect(lvc_is_broken_name(&c, LVC_STR("E")));
+	cr_expect_not(lvc_is_broken_name(&c, LVC_STR("f")));
+}
+
+Test(parser, broken_endpoint_name_is_recorded_not_its_decorators)
+{
+	lvt_parse("module m;\n@server.rpc(timeout: 5s) @public\nf(a int);\n@auth(\"x\")\ng(;\n");
+	cr_expect_eq(c.errors, 2, "%s", lvt_diags());
+	cr_expect(lvc_is_broken_name(&c, LVC_STR("f")));
+	cr_expect(lvc_is_broken_name(&c, LVC_STR("g")));
+	cr_expect_not(lvc_is_broken_name(&c, LVC_STR("rpc")));
+	cr_expect_not(lvc_is_broken_name(&c, LVC_STR("public")));
+	cr_expect_not(lvc_is_broken_name(&c, LVC_STR("auth")));
+}
+
+Test(parser, broken_module_line_is_not_also_a_missing_one)
+{
+	cr_assert_not(lvt_check("module 5;\n@public @server.rpc\nf(a: Q) -> int;\n"));
+	cr_expect_eq(c.errors, 2, "%s", lvt_diags());
+	cr_expect_eq(lvt_count("missing module declaration"), 0, "%s", lvt_diags());
+	cr_expect(lvt_has("t.lv:3:6: error: unknown type 'Q'"), "%s", lvt_diags());
+}
+
+/* A missing import may declare any name: no "unknown type" then. */
+Test(parser, missing_import_still_silences_unknown_types)
+{
+	cr_assert_not(lvt_check("@public\nmodule m;\nimport \"nowhere.lv\";\n"
+	                        "@server.rpc\nf(a: Q) -> int;\n"));
+	cr_expect_eq(lvt_count("unknown type"), 0, "%s", lvt_diags());
+}
+
 Test(parser, too_many_errors_stops)
 {
 	char *text = lvc_strndup(&c.arena, "module m;\n", 10);

@@ -12,7 +12,8 @@ static const char *const chat_Presence__names[] = {
 	"offline",
 };
 const lv_type chat_Presence_type = {
-	LV_K_ENUM, "Presence", sizeof(chat_Presence), NULL, NULL, 0, chat_Presence__names, 3
+	.kind = LV_K_ENUM, .name = "Presence", .size = sizeof(chat_Presence),
+	.members = chat_Presence__names, .nmembers = 3,
 };
 
 const char *
@@ -22,25 +23,33 @@ chat_Presence_name(chat_Presence value)
 }
 
 static const lv_type chat__t0 = {
-	LV_K_LIST, "list<string>", sizeof(lv_str_list), &lv_str_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<string>", .size = sizeof(lv_str_list), .elem = &lv_str_type,
 };
 
 static const lv_type chat__t1 = {
-	LV_K_LIST, "list<Message>", sizeof(chat_Message_list), &chat_Message_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<Message>", .size = sizeof(chat_Message_list), .elem = &chat_Message_type,
 };
 
 static const lv_field chat_Message__fields[] = {
-	{ "id", &lv_int_type, offsetof(chat_Message, id), LV_REQUIRED, NULL },
-	{ "room", &lv_str_type, offsetof(chat_Message, room), LV_REQUIRED, NULL },
-	{ "from", &lv_str_type, offsetof(chat_Message, from), LV_REQUIRED, NULL },
-	{ "text", &lv_str_type, offsetof(chat_Message, text), LV_REQUIRED, NULL },
-	{ "sent", &lv_float_type, offsetof(chat_Message, sent), LV_REQUIRED, NULL },
-	{ "reply_to", &lv_int_type, offsetof(chat_Message, reply_to), (int32_t)offsetof(chat_Message, has_reply_to), NULL },
-	{ "tags", &chat__t0, offsetof(chat_Message, tags), LV_REQUIRED, NULL },
+	{ .name = "id", .type = &lv_int_type, .offset = offsetof(chat_Message, id),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "room", .type = &lv_str_type, .offset = offsetof(chat_Message, room),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "from", .type = &lv_str_type, .offset = offsetof(chat_Message, from),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "text", .type = &lv_str_type, .offset = offsetof(chat_Message, text),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "sent", .type = &lv_float_type, .offset = offsetof(chat_Message, sent),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "reply_to", .type = &lv_int_type, .offset = offsetof(chat_Message, reply_to),
+	  .has_offset = (int32_t)offsetof(chat_Message, has_reply_to), .default_json = NULL },
+	{ .name = "tags", .type = &chat__t0, .offset = offsetof(chat_Message, tags),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 const lv_type chat_Message_type = {
-	LV_K_STRUCT, "Message", sizeof(chat_Message), NULL, chat_Message__fields,
-	sizeof chat_Message__fields / sizeof chat_Message__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Message", .size = sizeof(chat_Message),
+	.fields = chat_Message__fields,
+	.nfields = sizeof chat_Message__fields / sizeof chat_Message__fields[0],
 };
 
 /* client.rpc confirm */
@@ -48,22 +57,24 @@ typedef struct {
 	lv_str question;
 } chat__confirm_args;
 static const lv_field chat__confirm_args_fields[] = {
-	{ "question", &lv_str_type, offsetof(chat__confirm_args, question), LV_REQUIRED, NULL },
+	{ .name = "question", .type = &lv_str_type, .offset = offsetof(chat__confirm_args, question),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type chat__confirm_args_type = {
-	LV_K_STRUCT, "confirm", sizeof(chat__confirm_args), NULL,
-	chat__confirm_args_fields, sizeof chat__confirm_args_fields / sizeof chat__confirm_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "confirm", .size = sizeof(chat__confirm_args),
+	.fields = chat__confirm_args_fields,
+	.nfields = sizeof chat__confirm_args_fields / sizeof chat__confirm_args_fields[0],
 };
 typedef struct {
 	bool value;
 } chat__confirm_result;
 static const lv_field chat__confirm_result_fields[] = {
-	{ "value", &lv_bool_type, offsetof(chat__confirm_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &lv_bool_type, .offset = offsetof(chat__confirm_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type chat__confirm_result_type = {
-	LV_K_STRUCT, "bool", sizeof(chat__confirm_result), NULL,
-	chat__confirm_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "bool", .size = sizeof(chat__confirm_result),
+	.fields = chat__confirm_result_fields, .nfields = 1,
 };
 
 /* server.on hello */
@@ -82,23 +93,26 @@ typedef struct {
 	int64_t since;
 } chat__join_args;
 static const lv_field chat__join_args_fields[] = {
-	{ "room", &lv_str_type, offsetof(chat__join_args, room), LV_REQUIRED, NULL },
-	{ "since", &lv_int_type, offsetof(chat__join_args, since), LV_REQUIRED, "0" },
+	{ .name = "room", .type = &lv_str_type, .offset = offsetof(chat__join_args, room),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "since", .type = &lv_int_type, .offset = offsetof(chat__join_args, since),
+	  .has_offset = LV_REQUIRED, .default_json = "0" },
 };
 static const lv_type chat__join_args_type = {
-	LV_K_STRUCT, "join", sizeof(chat__join_args), NULL,
-	chat__join_args_fields, sizeof chat__join_args_fields / sizeof chat__join_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "join", .size = sizeof(chat__join_args),
+	.fields = chat__join_args_fields,
+	.nfields = sizeof chat__join_args_fields / sizeof chat__join_args_fields[0],
 };
 typedef struct {
 	chat_Message_list value;
 } chat__join_result;
 static const lv_field chat__join_result_fields[] = {
-	{ "value", &chat__t1, offsetof(chat__join_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &chat__t1, .offset = offsetof(chat__join_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type chat__join_result_type = {
-	LV_K_STRUCT, "list<Message>", sizeof(chat__join_result), NULL,
-	chat__join_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "list<Message>", .size = sizeof(chat__join_result),
+	.fields = chat__join_result_fields, .nfields = 1,
 };
 static const char *const chat__join_roles[] = {
 	"member",
@@ -117,12 +131,13 @@ typedef struct {
 	chat_Message msg;
 } chat__message_args;
 static const lv_field chat__message_args_fields[] = {
-	{ "msg", &chat_Message_type, offsetof(chat__message_args, msg), LV_REQUIRED, NULL },
+	{ .name = "msg", .type = &chat_Message_type, .offset = offsetof(chat__message_args, msg),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type chat__message_args_type = {
-	LV_K_STRUCT, "message", sizeof(chat__message_args), NULL,
-	chat__message_args_fields, sizeof chat__message_args_fields / sizeof chat__message_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "message", .size = sizeof(chat__message_args),
+	.fields = chat__message_args_fields,
+	.nfields = sizeof chat__message_args_fields / sizeof chat__message_args_fields[0],
 };
 
 /* server.rpc post */
@@ -131,23 +146,26 @@ typedef struct {
 	lv_str text;
 } chat__post_args;
 static const lv_field chat__post_args_fields[] = {
-	{ "room", &lv_str_type, offsetof(chat__post_args, room), LV_REQUIRED, NULL },
-	{ "text", &lv_str_type, offsetof(chat__post_args, text), LV_REQUIRED, NULL },
+	{ .name = "room", .type = &lv_str_type, .offset = offsetof(chat__post_args, room),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "text", .type = &lv_str_type, .offset = offsetof(chat__post_args, text),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type chat__post_args_type = {
-	LV_K_STRUCT, "post", sizeof(chat__post_args), NULL,
-	chat__post_args_fields, sizeof chat__post_args_fields / sizeof chat__post_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "post", .size = sizeof(chat__post_args),
+	.fields = chat__post_args_fields,
+	.nfields = sizeof chat__post_args_fields / sizeof chat__post_args_fields[0],
 };
 typedef struct {
 	chat_Message value;
 } chat__post_result;
 static const lv_field chat__post_result_fields[] = {
-	{ "value", &chat_Message_type, offsetof(chat__post_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &chat_Message_type, .offset = offsetof(chat__post_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type chat__post_result_type = {
-	LV_K_STRUCT, "Message", sizeof(chat__post_result), NULL,
-	chat__post_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "Message", .size = sizeof(chat__post_result),
+	.fields = chat__post_result_fields, .nfields = 1,
 };
 static const char *const chat__post_roles[] = {
 	"member",
@@ -168,14 +186,17 @@ typedef struct {
 	chat_Presence state;
 } chat__presence_args;
 static const lv_field chat__presence_args_fields[] = {
-	{ "room", &lv_str_type, offsetof(chat__presence_args, room), LV_REQUIRED, NULL },
-	{ "who", &lv_str_type, offsetof(chat__presence_args, who), LV_REQUIRED, NULL },
-	{ "state", &chat_Presence_type, offsetof(chat__presence_args, state), LV_REQUIRED, NULL },
+	{ .name = "room", .type = &lv_str_type, .offset = offsetof(chat__presence_args, room),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "who", .type = &lv_str_type, .offset = offsetof(chat__presence_args, who),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "state", .type = &chat_Presence_type, .offset = offsetof(chat__presence_args, state),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type chat__presence_args_type = {
-	LV_K_STRUCT, "presence", sizeof(chat__presence_args), NULL,
-	chat__presence_args_fields, sizeof chat__presence_args_fields / sizeof chat__presence_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "presence", .size = sizeof(chat__presence_args),
+	.fields = chat__presence_args_fields,
+	.nfields = sizeof chat__presence_args_fields / sizeof chat__presence_args_fields[0],
 };
 
 /* server.on room_closed */
@@ -183,12 +204,13 @@ typedef struct {
 	lv_str room;
 } chat__room_closed_args;
 static const lv_field chat__room_closed_args_fields[] = {
-	{ "room", &lv_str_type, offsetof(chat__room_closed_args, room), LV_REQUIRED, NULL },
+	{ .name = "room", .type = &lv_str_type, .offset = offsetof(chat__room_closed_args, room),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type chat__room_closed_args_type = {
-	LV_K_STRUCT, "room_closed", sizeof(chat__room_closed_args), NULL,
-	chat__room_closed_args_fields, sizeof chat__room_closed_args_fields / sizeof chat__room_closed_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "room_closed", .size = sizeof(chat__room_closed_args),
+	.fields = chat__room_closed_args_fields,
+	.nfields = sizeof chat__room_closed_args_fields / sizeof chat__room_closed_args_fields[0],
 };
 
 static int
@@ -204,12 +226,13 @@ typedef struct {
 	lv_str text;
 } chat__send_clicked_args;
 static const lv_field chat__send_clicked_args_fields[] = {
-	{ "text", &lv_str_type, offsetof(chat__send_clicked_args, text), LV_REQUIRED, NULL },
+	{ .name = "text", .type = &lv_str_type, .offset = offsetof(chat__send_clicked_args, text),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type chat__send_clicked_args_type = {
-	LV_K_STRUCT, "send_clicked", sizeof(chat__send_clicked_args), NULL,
-	chat__send_clicked_args_fields, sizeof chat__send_clicked_args_fields / sizeof chat__send_clicked_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "send_clicked", .size = sizeof(chat__send_clicked_args),
+	.fields = chat__send_clicked_args_fields,
+	.nfields = sizeof chat__send_clicked_args_fields / sizeof chat__send_clicked_args_fields[0],
 };
 static const char *const chat__send_clicked_roles[] = {
 	"member",
@@ -228,12 +251,13 @@ typedef struct {
 	lv_str room;
 } chat__typing_args;
 static const lv_field chat__typing_args_fields[] = {
-	{ "room", &lv_str_type, offsetof(chat__typing_args, room), LV_REQUIRED, NULL },
+	{ .name = "room", .type = &lv_str_type, .offset = offsetof(chat__typing_args, room),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type chat__typing_args_type = {
-	LV_K_STRUCT, "typing", sizeof(chat__typing_args), NULL,
-	chat__typing_args_fields, sizeof chat__typing_args_fields / sizeof chat__typing_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "typing", .size = sizeof(chat__typing_args),
+	.fields = chat__typing_args_fields,
+	.nfields = sizeof chat__typing_args_fields / sizeof chat__typing_args_fields[0],
 };
 static const char *const chat__typing_roles[] = {
 	"member",
@@ -249,67 +273,85 @@ chat__typing_invoke(lv_call *call, const void *args, void *result)
 
 static const lv_endpoint chat__endpoints[] = {
 	{
-		"confirm", LV_CLIENT_RPC, 0,
-		NULL, 0, NULL,
-		5000, 0, 0, 0,
-		&chat__confirm_args_type, &chat__confirm_result_type,
-		NULL
+		.name = "confirm", .kind = LV_CLIENT_RPC, .flags = 0,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 5000, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &chat__confirm_args_type,
+		.result = &chat__confirm_result_type,
+		.invoke = NULL,
 	},
 	{
-		"hello", LV_SERVER_ON, LV_EP_LIFECYCLE,
-		NULL, 0, "connect",
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		chat__hello_invoke
+		.name = "hello", .kind = LV_SERVER_ON, .flags = LV_EP_LIFECYCLE,
+		.roles = NULL, .nroles = 0, .event = "connect",
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = chat__hello_invoke,
 	},
 	{
-		"join", LV_SERVER_RPC, 0,
-		chat__join_roles, 1, NULL,
-		0, 0, 0, 0,
-		&chat__join_args_type, &chat__join_result_type,
-		chat__join_invoke
+		.name = "join", .kind = LV_SERVER_RPC, .flags = 0,
+		.roles = chat__join_roles, .nroles = 1, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &chat__join_args_type,
+		.result = &chat__join_result_type,
+		.invoke = chat__join_invoke,
 	},
 	{
-		"message", LV_CLIENT_REALTIME, 0,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&chat__message_args_type, NULL,
-		NULL
+		.name = "message", .kind = LV_CLIENT_REALTIME, .flags = 0,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &chat__message_args_type,
+		.result = NULL,
+		.invoke = NULL,
 	},
 	{
-		"post", LV_SERVER_RPC, LV_EP_HTTP,
-		chat__post_roles, 1, NULL,
-		0, 0, 0, 0,
-		&chat__post_args_type, &chat__post_result_type,
-		chat__post_invoke
+		.name = "post", .kind = LV_SERVER_RPC, .flags = LV_EP_HTTP,
+		.roles = chat__post_roles, .nroles = 1, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &chat__post_args_type,
+		.result = &chat__post_result_type,
+		.invoke = chat__post_invoke,
 	},
 	{
-		"presence", LV_CLIENT_REALTIME, LV_EP_VOLATILE,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&chat__presence_args_type, NULL,
-		NULL
+		.name = "presence", .kind = LV_CLIENT_REALTIME, .flags = LV_EP_VOLATILE,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &chat__presence_args_type,
+		.result = NULL,
+		.invoke = NULL,
 	},
 	{
-		"room_closed", LV_SERVER_ON, 0,
-		NULL, 0, "room_closed",
-		0, 0, 0, 0,
-		&chat__room_closed_args_type, NULL,
-		chat__room_closed_invoke
+		.name = "room_closed", .kind = LV_SERVER_ON, .flags = 0,
+		.roles = NULL, .nroles = 0, .event = "room_closed",
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &chat__room_closed_args_type,
+		.result = NULL,
+		.invoke = chat__room_closed_invoke,
 	},
 	{
-		"send_clicked", LV_CLIENT_CALLBACK, 0,
-		chat__send_clicked_roles, 1, NULL,
-		0, 0, 0, 0,
-		&chat__send_clicked_args_type, NULL,
-		chat__send_clicked_invoke
+		.name = "send_clicked", .kind = LV_CLIENT_CALLBACK, .flags = 0,
+		.roles = chat__send_clicked_roles, .nroles = 1, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &chat__send_clicked_args_type,
+		.result = NULL,
+		.invoke = chat__send_clicked_invoke,
 	},
 	{
-		"typing", LV_SERVER_REALTIME, LV_EP_VOLATILE,
-		chat__typing_roles, 1, NULL,
-		0, 0, 0, 0,
-		&chat__typing_args_type, NULL,
-		chat__typing_invoke
+		.name = "typing", .kind = LV_SERVER_REALTIME, .flags = LV_EP_VOLATILE,
+		.roles = chat__typing_roles, .nroles = 1, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &chat__typing_args_type,
+		.result = NULL,
+		.invoke = chat__typing_invoke,
 	},
 };
 
@@ -317,11 +359,13 @@ static const char *const chat__js_module[] = {
 	("// input.lv.js - generated by lvc 0.1.0 from input.lv; do not edit.\n"
 	 "// Chat rooms: rooms are groups, messages are pushed to everyone in a room.\n"
 	 "//\n"
-	 "// One function per server endpoint, the callbacks to bind in the page, and\n"
-	 "// register() for the page's handlers of client endpoints. Arguments and\n"
-	 "// results are checked against the schema below, with the same rules as the\n"
-	 "// server applies.\n"
-	 "import { connect } from \"./lv.js\";\n"
+	 "// Importing this module does nothing: createClient(options) makes a client\n"
+	 "// (its WebSocket, one function per server endpoint, the callbacks to bind,\n"
+	 "// register() for the page's handlers of client endpoints, and dispose()),\n"
+	 "// and connect(options) makes the page's default client once and returns it\n"
+	 "// on every call. Arguments and results are checked against the schema\n"
+	 "// below, with the same rules as the server applies.\n"
+	 "import { clientModule } from \"./lv.js\";\n"
 	 "\n"
 	 "export { LvError } from \"./lv.js\";\n"
 	 "\n"
@@ -360,9 +404,6 @@ static const char *const chat__js_module[] = {
 	 "\011},\n"
 	 "});\n"
 	 "\n"
-	 "/** The page's connection for this schema (one WebSocket per page). */\n"
-	 "export const lv = connect(schema);\n"
-	 "\n"
 	 "/**\n"
 	 " * Where a member is.\n"
 	 " */\n"
@@ -373,53 +414,88 @@ static const char *const chat__js_module[] = {
 	 "});\n"
 	 "\n"
 	 "/**\n"
-	 " * Joins a room and returns the messages since `since`.\n"
-	 " * @param {string} room\n"
-	 " * @param {number} [since]\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<Array<Message>>}\n"
+	 " * The typed members of a client, on its connection lv.\n"
+	 " * @param {import(\"./lv.js\").Connection} lv\n"
 	 " */\n"
-	 "export function join(room, since, options) {\n"
-	 "\011return lv.call(\"join\", { room, since }, options);\n"
-	 "}\n"
+	 "const endpoints = (lv) => ({\n"
+	 "\011/**\n"
+	 "\011 * Joins a room and returns the messages since `since`.\n"
+	 "\011 * @param {string} room\n"
+	 "\011 * @param {number} [since]\n"),
+	("\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<Array<Message>>}\n"
+	 "\011 */\n"
+	 "\011join(room, since, options) {\n"
+	 "\011\011return lv.call(\"join\", { room, since }, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {string} room\n"
+	 "\011 * @param {string} text\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<Message>}\n"
+	 "\011 */\n"
+	 "\011post(room, text, options) {\n"
+	 "\011\011return lv.call(\"post\", { room, text }, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * A callback: bind it to an element with client.lv.bind(element,\n"
+	 "\011 * client.send_clicked), or data-lv-on-click=\"send_clicked\" in the page.\n"
+	 "\011 */\n"
+	 "\011send_clicked: lv.callback(\"send_clicked\"),\n"
+	 "\011/**\n"
+	 "\011 * @param {string} room\n"
+	 "\011 */\n"
+	 "\011typing(room) {\n"
+	 "\011\011lv.send(\"typing\", { room });\n"
+	 "\011},\n"
+	 "});\n"
 	 "\n"
-	 "/**\n"),
-	(" * @param {string} room\n"
-	 " * @param {string} text\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<Message>}\n"
+	 "const made = clientModule(schema, endpoints);\n"
+	 "\n"
+	 "/**\n"
+	 " * A new client of chat: a connection of its own (its socket opens a\n"
+	 " * task later unless options.autoConnect is false), the typed functions,\n"
+	 " * register(handlers) and dispose(), which closes the socket and removes\n"
+	 " * every listener and timer the client added.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export function post(room, text, options) {\n"
-	 "\011return lv.call(\"post\", { room, text }, options);\n"
+	 "export function createClient(options) {\n"
+	 "\011return made.createClient(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * A callback: bind it to an element with lv.bind(element, send_clicked), or\n"
-	 " * data-lv-on-click=\"send_clicked\" in the page.\n"
+	 " * The page's default client of chat: made by the first call, the\n"
+	 " * same object on every later one (options given later are applied with\n"
+	 " * configure), a new one after it was disposed.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export const send_clicked = lv.callback(\"send_clicked\");\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {string} room\n"
-	 " */\n"
-	 "export function typing(room) {\n"
-	 "\011lv.send(\"typing\", { room });\n"
+	 "export function connect(options) {\n"
+	 "\011return made.connect(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * Installs the page's side of the client endpoints.\n"
-	 " * @param {import(\"./input.lv.d.ts\").Handlers} handlers\n"
+	 " * Reads a callback's arguments from the page (the element's data-lv-arg-*,\n"
+	 " * its form, the document), coerced to the parameter types of callback fn.\n"
+	 " * @param {Element} element\n"
+	 " * @param {readonly string[]} names\n"
+	 " * @param {string} [fn]\n"
+	 " * @returns {Record<string, unknown>}\n"
 	 " */\n"
-	 "export function register(handlers) {\n"
-	 "\011lv.register(handlers);\n"
+	 "export function argsFrom(element, names, fn) {\n"
+	 "\011return made.argsFrom(element, names, fn);\n"
 	 "}\n"),
 };
 
 const lv_app chat_app = {
-	LV_ABI_VERSION, "chat", "input", "bcf0f1909a52062c", chat__endpoints,
-	sizeof chat__endpoints / sizeof chat__endpoints[0],
-	chat__js_module, sizeof chat__js_module / sizeof chat__js_module[0],
-	3702
+	.abi = LV_ABI_VERSION, .name = "chat", .base = "input",
+	.schema_hash = "bcf0f1909a52062c",
+	.endpoints = chat__endpoints,
+	.nendpoints = sizeof chat__endpoints / sizeof chat__endpoints[0],
+	.js_module = chat__js_module,
+	.js_module_parts = sizeof chat__js_module / sizeof chat__js_module[0],
+	.js_module_len = 4965,
 };
 
 static void

@@ -18,7 +18,7 @@ extern "C" {
 
 /* The schema hash: a page built from another version of input.lv is told
  * to reload. */
-#define INPUT_LV_H_SCHEMA_HASH "bcf0f1909a52062c"
+#define CHAT_SCHEMA_HASH "bcf0f1909a52062c"
 
 extern const lv_app chat_app;
 

@@ -6,8 +6,8 @@
 // "lvc:begin" and "lvc:end" lines; write anything you like around them.
 //
 // Install these with: import * as handlers from "./input_handlers.js";
-//                     register(handlers);
-import { LvError, lv } from "./input.lv.js";
+//                     connect().register(handlers);
+import { LvError, argsFrom } from "./input.lv.js";
 /** @typedef {import("./input.lv.js").Message} Message */
 /** @typedef {import("./input.lv.js").Presence} Presence */
 
@@ -53,6 +53,6 @@ export function ready() {
  * @param {Element} element
  */
 export function send_clicked(event, element) {
-	return lv.argsFrom(element, ["text"]);
+	return argsFrom(element, ["text"], "send_clicked");
 }
 // lvc:end send_clicked

@@ -11,7 +11,8 @@ static const char *const punctuation_Mode__names[] = {
 	"slow",
 };
 const lv_type punctuation_Mode_type = {
-	LV_K_ENUM, "Mode", sizeof(punctuation_Mode), NULL, NULL, 0, punctuation_Mode__names, 2
+	.kind = LV_K_ENUM, .name = "Mode", .size = sizeof(punctuation_Mode),
+	.members = punctuation_Mode__names, .nmembers = 2,
 };
 
 const char *
@@ -21,16 +22,19 @@ punctuation_Mode_name(punctuation_Mode value)
 }
 
 static const lv_type punctuation__t0 = {
-	LV_K_LIST, "list<Mode>", sizeof(punctuation_Mode_list), &punctuation_Mode_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<Mode>", .size = sizeof(punctuation_Mode_list), .elem = &punctuation_Mode_type,
 };
 
 static const lv_field punctuation_Pair__fields[] = {
-	{ "left", &lv_int_type, offsetof(punctuation_Pair, left), LV_REQUIRED, NULL },
-	{ "right", &lv_int_type, offsetof(punctuation_Pair, right), LV_REQUIRED, "0" },
+	{ .name = "left", .type = &lv_int_type, .offset = offsetof(punctuation_Pair, left),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "right", .type = &lv_int_type, .offset = offsetof(punctuation_Pair, right),
+	  .has_offset = LV_REQUIRED, .default_json = "0" },
 };
 const lv_type punctuation_Pair_type = {
-	LV_K_STRUCT, "Pair", sizeof(punctuation_Pair), NULL, punctuation_Pair__fields,
-	sizeof punctuation_Pair__fields / sizeof punctuation_Pair__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Pair", .size = sizeof(punctuation_Pair),
+	.fields = punctuation_Pair__fields,
+	.nfields = sizeof punctuation_Pair__fields / sizeof punctuation_Pair__fields[0],
 };
 
 /* server.rpc modes */
@@ -39,23 +43,26 @@ typedef struct {
 	punctuation_Mode fallback;
 } punctuation__modes_args;
 static const lv_field punctuation__modes_args_fields[] = {
-	{ "preferred", &punctuation__t0, offsetof(punctuation__modes_args, preferred), LV_REQUIRED, "[\"fast\",\"slow\"]" },
-	{ "fallback", &punctuation_Mode_type, offsetof(punctuation__modes_args, fallback), LV_REQUIRED, "\"slow\"" },
+	{ .name = "preferred", .type = &punctuation__t0, .offset = offsetof(punctuation__modes_args, preferred),
+	  .has_offset = LV_REQUIRED, .default_json = "[\"fast\",\"slow\"]" },
+	{ .name = "fallback", .type = &punctuation_Mode_type, .offset = offsetof(punctuation__modes_args, fallback),
+	  .has_offset = LV_REQUIRED, .default_json = "\"slow\"" },
 };
 static const lv_type punctuation__modes_args_type = {
-	LV_K_STRUCT, "modes", sizeof(punctuation__modes_args), NULL,
-	punctuation__modes_args_fields, sizeof punctuation__modes_args_fields / sizeof punctuation__modes_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "modes", .size = sizeof(punctuation__modes_args),
+	.fields = punctuation__modes_args_fields,
+	.nfields = sizeof punctuation__modes_args_fields / sizeof punctuation__modes_args_fields[0],
 };
 typedef struct {
 	punctuation_Mode_list value;
 } punctuation__modes_result;
 static const lv_field punctuation__modes_result_fields[] = {
-	{ "value", &punctuation__t0, offsetof(punctuation__modes_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &punctuation__t0, .offset = offsetof(punctuation__modes_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type punctuation__modes_result_type = {
-	LV_K_STRUCT, "list<Mode>", sizeof(punctuation__modes_result), NULL,
-	punctuation__modes_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "list<Mode>", .size = sizeof(punctuation__modes_result),
+	.fields = punctuation__modes_result_fields, .nfields = 1,
 };
 
 static int
@@ -82,23 +89,26 @@ typedef struct {
 	int64_t b;
 } punctuation__pair_args;
 static const lv_field punctuation__pair_args_fields[] = {
-	{ "a", &lv_int_type, offsetof(punctuation__pair_args, a), LV_REQUIRED, NULL },
-	{ "b", &lv_int_type, offsetof(punctuation__pair_args, b), LV_REQUIRED, "0" },
+	{ .name = "a", .type = &lv_int_type, .offset = offsetof(punctuation__pair_args, a),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "b", .type = &lv_int_type, .offset = offsetof(punctuation__pair_args, b),
+	  .has_offset = LV_REQUIRED, .default_json = "0" },
 };
 static const lv_type punctuation__pair_args_type = {
-	LV_K_STRUCT, "pair", sizeof(punctuation__pair_args), NULL,
-	punctuation__pair_args_fields, sizeof punctuation__pair_args_fields / sizeof punctuation__pair_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "pair", .size = sizeof(punctuation__pair_args),
+	.fields = punctuation__pair_args_fields,
+	.nfields = sizeof punctuation__pair_args_fields / sizeof punctuation__pair_args_fields[0],
 };
 typedef struct {
 	punctuation_Pair value;
 } punctuation__pair_result;
 static const lv_field punctuation__pair_result_fields[] = {
-	{ "value", &punctuation_Pair_type, offsetof(punctuation__pair_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &punctuation_Pair_type, .offset = offsetof(punctuation__pair_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type punctuation__pair_result_type = {
-	LV_K_STRUCT, "Pair", sizeof(punctuation__pair_result), NULL,
-	punctuation__pair_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "Pair", .size = sizeof(punctuation__pair_result),
+	.fields = punctuation__pair_result_fields, .nfields = 1,
 };
 
 static int
@@ -125,43 +135,53 @@ punctuation__poke_invoke(lv_call *call, const void *args, void *result)
 
 static const lv_endpoint punctuation__endpoints[] = {
 	{
-		"modes", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&punctuation__modes_args_type, &punctuation__modes_result_type,
-		punctuation__modes_invoke
+		.name = "modes", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &punctuation__modes_args_type,
+		.result = &punctuation__modes_result_type,
+		.invoke = punctuation__modes_invoke,
 	},
 	{
-		"none", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		punctuation__none_invoke
+		.name = "none", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = punctuation__none_invoke,
 	},
 	{
-		"pair", LV_SERVER_RPC, LV_EP_PUBLIC | LV_EP_HTTP,
-		NULL, 0, NULL,
-		1000, 0, 0, 0,
-		&punctuation__pair_args_type, &punctuation__pair_result_type,
-		punctuation__pair_invoke
+		.name = "pair", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC | LV_EP_HTTP,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 1000, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &punctuation__pair_args_type,
+		.result = &punctuation__pair_result_type,
+		.invoke = punctuation__pair_invoke,
 	},
 	{
-		"poke", LV_SERVER_REALTIME, 0,
-		punctuation__poke_roles, 2, NULL,
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		punctuation__poke_invoke
+		.name = "poke", .kind = LV_SERVER_REALTIME, .flags = 0,
+		.roles = punctuation__poke_roles, .nroles = 2, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = punctuation__poke_invoke,
 	},
 };
 
 static const char *const punctuation__js_module[] = {
 	("// input.lv.js - generated by lvc 0.1.0 from input.lv; do not edit.\n"
 	 "//\n"
-	 "// One function per server endpoint, the callbacks to bind in the page, and\n"
-	 "// register() for the page's handlers of client endpoints. Arguments and\n"
-	 "// results are checked against the schema below, with the same rules as the\n"
-	 "// server applies.\n"
-	 "import { connect } from \"./lv.js\";\n"
+	 "// Importing this module does nothing: createClient(options) makes a client\n"
+	 "// (its WebSocket, one function per server endpoint, the callbacks to bind,\n"
+	 "// register() for the page's handlers of client endpoints, and dispose()),\n"
+	 "// and connect(options) makes the page's default client once and returns it\n"
+	 "// on every call. Arguments and results are checked against the schema\n"
+	 "// below, with the same rules as the server applies.\n"
+	 "import { clientModule } from \"./lv.js\";\n"
 	 "\n"
 	 "export { LvError } from \"./lv.js\";\n"
 	 "\n"
@@ -189,62 +209,94 @@ static const char *const punctuation__js_module[] = {
 	 "\011},\n"
 	 "});\n"
 	 "\n"
-	 "/** The page's connection for this schema (one WebSocket per page). */\n"
-	 "export const lv = connect(schema);\n"
-	 "\n"
 	 "export const Mode = Object.freeze({\n"
 	 "\011fast: \"fast\",\n"
 	 "\011slow: \"slow\",\n"
 	 "});\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {Array<Mode>} [preferred]\n"
-	 " * @param {Mode} [fallback]\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<Array<Mode>>}\n"
+	 " * The typed members of a client, on its connection lv.\n"
+	 " * @param {import(\"./lv.js\").Connection} lv\n"
 	 " */\n"
-	 "export function modes(preferred, fallback, options) {\n"
-	 "\011return lv.call(\"modes\", { preferred, fallback }, options);\n"
+	 "const endpoints = (lv) => ({\n"
+	 "\011/**\n"
+	 "\011 * @param {Array<Mode>} [preferred]\n"
+	 "\011 * @param {Mode} [fallback]\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<Array<Mode>>}\n"
+	 "\011 */\n"
+	 "\011modes(preferred, fallback, options) {\n"
+	 "\011\011return lv.call(\"modes\", { preferred, fallback }, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011none(options) {\n"
+	 "\011\011return lv.call(\"none\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {number} a\n"
+	 "\011 * @param {number} [b]\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<Pair>}\n"
+	 "\011 */\n"
+	 "\011pair(a, b, options) {\n"
+	 "\011\011return lv.call(\"pair\", { a, b }, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 */\n"
+	 "\011poke() {\n"
+	 "\011\011lv.send(\"poke\", {});\n"
+	 "\011},\n"
+	 "});\n"
+	 "\n"
+	 "const made = clientModule(schema, endpoints);\n"
+	 "\n"
+	 "/**\n"
+	 " * A new client of punctuation: a connection of its own (its socket opens a\n"
+	 " * task later unless options.autoConnect is false), the typed functions,\n"
+	 " * register(handlers) and dispose(), which closes the socket and removes\n"
+	 " * every listener and timer the client added.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
+	 " */\n"
+	 "export function createClient(options) {\n"
+	 "\011return made.createClient(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
+	 " * The page's default client of punctuation: made by the first call, the\n"
+	 " * same object on every later one (options given later are applied with\n"),
+	(" * configure), a new one after it was disposed.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export function none(options) {\n"
-	 "\011return lv.call(\"none\", {}, options);\n"
+	 "export function connect(options) {\n"
+	 "\011return made.connect(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {number} a\n"
-	 " * @param {number} [b]\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<Pair>}\n"
+	 " * Reads a callback's arguments from the page (the element's data-lv-arg-*,\n"
+	 " * its form, the document), coerced to the parameter types of callback fn.\n"
+	 " * @param {Element} element\n"
+	 " * @param {readonly string[]} names\n"
+	 " * @param {string} [fn]\n"
+	 " * @returns {Record<string, unknown>}\n"
 	 " */\n"
-	 "export function pair(a, b, options) {\n"
-	 "\011return lv.call(\"pair\", { a, b }, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " */\n"
-	 "export function poke() {\n"
-	 "\011lv.send(\"poke\", {});\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * Installs the page's side of the client endpoints.\n"
-	 " * @param {import(\"./input.lv.d.ts\").Handlers} handlers\n"
-	 " */\n"
-	 "export function register(handlers) {\n"
-	 "\011lv.register(handlers);\n"
+	 "export function argsFrom(element, names, fn) {\n"
+	 "\011return made.argsFrom(element, names, fn);\n"
 	 "}\n"),
 };
 
 const lv_app punctuation_app = {
-	LV_ABI_VERSION, "punctuation", "input", "39b5fc979581783f", punctuation__endpoints,
-	sizeof punctuation__endpoints / sizeof punctuation__endpoints[0],
-	punctuation__js_module, sizeof punctuation__js_module / sizeof punctuation__js_module[0],
-	2373
+	.abi = LV_ABI_VERSION, .name = "punctuation", .base = "input",
+	.schema_hash = "39b5fc979581783f",
+	.endpoints = punctuation__endpoints,
+	.nendpoints = sizeof punctuation__endpoints / sizeof punctuation__endpoints[0],
+	.js_module = punctuation__js_module,
+	.js_module_parts = sizeof punctuation__js_module / sizeof punctuation__js_module[0],
+	.js_module_len = 3635,
 };
 
 int

@@ -17,7 +17,7 @@ extern "C" {
 
 /* The schema hash: a page built from another version of input.lv is told
  * to reload. */
-#define INPUT_LV_H_SCHEMA_HASH "39b5fc979581783f"
+#define PUNCTUATION_SCHEMA_HASH "39b5fc979581783f"
 
 extern const lv_app punctuation_app;
 

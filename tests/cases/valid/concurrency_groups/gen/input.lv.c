@@ -37,12 +37,13 @@ typedef struct {
 	lv_str text;
 } groups__save_clicked_args;
 static const lv_field groups__save_clicked_args_fields[] = {
-	{ "text", &lv_str_type, offsetof(groups__save_clicked_args, text), LV_REQUIRED, NULL },
+	{ .name = "text", .type = &lv_str_type, .offset = offsetof(groups__save_clicked_args, text),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type groups__save_clicked_args_type = {
-	LV_K_STRUCT, "save_clicked", sizeof(groups__save_clicked_args), NULL,
-	groups__save_clicked_args_fields, sizeof groups__save_clicked_args_fields / sizeof groups__save_clicked_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "save_clicked", .size = sizeof(groups__save_clicked_args),
+	.fields = groups__save_clicked_args_fields,
+	.nfields = sizeof groups__save_clicked_args_fields / sizeof groups__save_clicked_args_fields[0],
 };
 static const char *const groups__save_clicked_roles[] = {
 	"editor",
@@ -61,12 +62,13 @@ typedef struct {
 	lv_str text;
 } groups__save_submitted_args;
 static const lv_field groups__save_submitted_args_fields[] = {
-	{ "text", &lv_str_type, offsetof(groups__save_submitted_args, text), LV_REQUIRED, NULL },
+	{ .name = "text", .type = &lv_str_type, .offset = offsetof(groups__save_submitted_args, text),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type groups__save_submitted_args_type = {
-	LV_K_STRUCT, "save_submitted", sizeof(groups__save_submitted_args), NULL,
-	groups__save_submitted_args_fields, sizeof groups__save_submitted_args_fields / sizeof groups__save_submitted_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "save_submitted", .size = sizeof(groups__save_submitted_args),
+	.fields = groups__save_submitted_args_fields,
+	.nfields = sizeof groups__save_submitted_args_fields / sizeof groups__save_submitted_args_fields[0],
 };
 static const char *const groups__save_submitted_roles[] = {
 	"editor",
@@ -108,46 +110,58 @@ groups__undo_keyed_invoke(lv_call *call, const void *args, void *result)
 
 static const lv_endpoint groups__endpoints[] = {
 	{
-		"load_clicked", LV_CLIENT_CALLBACK, 0,
-		groups__load_clicked_roles, 1, NULL,
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		groups__load_clicked_invoke
+		.name = "load_clicked", .kind = LV_CLIENT_CALLBACK, .flags = 0,
+		.roles = groups__load_clicked_roles, .nroles = 1, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = groups__load_clicked_invoke,
 	},
 	{
-		"reload_clicked", LV_CLIENT_CALLBACK, 0,
-		groups__reload_clicked_roles, 1, NULL,
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		groups__reload_clicked_invoke
+		.name = "reload_clicked", .kind = LV_CLIENT_CALLBACK, .flags = 0,
+		.roles = groups__reload_clicked_roles, .nroles = 1, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = groups__reload_clicked_invoke,
 	},
 	{
-		"save_clicked", LV_CLIENT_CALLBACK, 0,
-		groups__save_clicked_roles, 1, NULL,
-		0, 0, 0, 0,
-		&groups__save_clicked_args_type, NULL,
-		groups__save_clicked_invoke
+		.name = "save_clicked", .kind = LV_CLIENT_CALLBACK, .flags = 0,
+		.roles = groups__save_clicked_roles, .nroles = 1, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &groups__save_clicked_args_type,
+		.result = NULL,
+		.invoke = groups__save_clicked_invoke,
 	},
 	{
-		"save_submitted", LV_CLIENT_CALLBACK, 0,
-		groups__save_submitted_roles, 1, NULL,
-		0, 0, 0, 0,
-		&groups__save_submitted_args_type, NULL,
-		groups__save_submitted_invoke
+		.name = "save_submitted", .kind = LV_CLIENT_CALLBACK, .flags = 0,
+		.roles = groups__save_submitted_roles, .nroles = 1, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &groups__save_submitted_args_type,
+		.result = NULL,
+		.invoke = groups__save_submitted_invoke,
 	},
 	{
-		"undo_clicked", LV_CLIENT_CALLBACK, 0,
-		groups__undo_clicked_roles, 1, NULL,
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		groups__undo_clicked_invoke
+		.name = "undo_clicked", .kind = LV_CLIENT_CALLBACK, .flags = 0,
+		.roles = groups__undo_clicked_roles, .nroles = 1, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = groups__undo_clicked_invoke,
 	},
 	{
-		"undo_keyed", LV_CLIENT_CALLBACK, 0,
-		groups__undo_keyed_roles, 1, NULL,
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		groups__undo_keyed_invoke
+		.name = "undo_keyed", .kind = LV_CLIENT_CALLBACK, .flags = 0,
+		.roles = groups__undo_keyed_roles, .nroles = 1, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = groups__undo_keyed_invoke,
 	},
 };
 
@@ -155,11 +169,13 @@ static const char *const groups__js_module[] = {
 	("// input.lv.js - generated by lvc 0.1.0 from input.lv; do not edit.\n"
 	 "// Concurrency groups: callbacks in one group agree on its model.\n"
 	 "//\n"
-	 "// One function per server endpoint, the callbacks to bind in the page, and\n"
-	 "// register() for the page's handlers of client endpoints. Arguments and\n"
-	 "// results are checked against the schema below, with the same rules as the\n"
-	 "// server applies.\n"
-	 "import { connect } from \"./lv.js\";\n"
+	 "// Importing this module does nothing: createClient(options) makes a client\n"
+	 "// (its WebSocket, one function per server endpoint, the callbacks to bind,\n"
+	 "// register() for the page's handlers of client endpoints, and dispose()),\n"
+	 "// and connect(options) makes the page's default client once and returns it\n"
+	 "// on every call. Arguments and results are checked against the schema\n"
+	 "// below, with the same rules as the server applies.\n"
+	 "import { clientModule } from \"./lv.js\";\n"
 	 "\n"
 	 "export { LvError } from \"./lv.js\";\n"
 	 "\n"
@@ -179,57 +195,87 @@ static const char *const groups__js_module[] = {
 	 "\011},\n"
 	 "});\n"
 	 "\n"
-	 "/** The page's connection for this schema (one WebSocket per page). */\n"
-	 "export const lv = connect(schema);\n"
+	 "/**\n"
+	 " * The typed members of a client, on its connection lv.\n"
+	 " * @param {import(\"./lv.js\").Connection} lv\n"
+	 " */\n"
+	 "const endpoints = (lv) => ({\n"
+	 "\011/**\n"
+	 "\011 * A callback: bind it to an element with client.lv.bind(element,\n"
+	 "\011 * client.load_clicked), or data-lv-on-click=\"load_clicked\" in the page.\n"
+	 "\011 */\n"
+	 "\011load_clicked: lv.callback(\"load_clicked\"),\n"
+	 "\011/**\n"
+	 "\011 * A callback: bind it to an element with client.lv.bind(element,\n"
+	 "\011 * client.reload_clicked), or data-lv-on-click=\"reload_clicked\" in the page.\n"
+	 "\011 */\n"
+	 "\011reload_clicked: lv.callback(\"reload_clicked\"),\n"
+	 "\011/**\n"
+	 "\011 * A callback: bind it to an element with client.lv.bind(element,\n"
+	 "\011 * client.save_clicked), or data-lv-on-click=\"save_clicked\" in the page.\n"
+	 "\011 */\n"
+	 "\011save_clicked: lv.callback(\"save_clicked\"),\n"
+	 "\011/**\n"
+	 "\011 * A callback: bind it to an element with client.lv.bind(element,\n"
+	 "\011 * client.save_submitted), or data-lv-on-submit=\"save_submitted\" in the page.\n"
+	 "\011 */\n"
+	 "\011save_submitted: lv.callback(\"save_submitted\"),\n"
+	 "\011/**\n"
+	 "\011 * A callback: bind it to an element with client.lv.bind(element,\n"
+	 "\011 * client.undo_clicked), or data-lv-on-click=\"undo_clicked\" in the page.\n"
+	 "\011 */\n"
+	 "\011undo_clicked: lv.callback(\"undo_clicked\"),\n"
+	 "\011/**\n"
+	 "\011 * A callback: bind it to an element with client.lv.bind(element,\n"
+	 "\011 * client.undo_keyed), or data-lv-on-click=\"undo_keyed\" in the page.\n"
+	 "\011 */\n"
+	 "\011undo_keyed: lv.callback(\"undo_keyed\"),\n"),
+	("});\n"
+	 "\n"
+	 "const made = clientModule(schema, endpoints);\n"
 	 "\n"
 	 "/**\n"
-	 " * A callback: bind it to an element with lv.bind(element, load_clicked), or\n"
-	 " * data-lv-on-click=\"load_clicked\" in the page.\n"
+	 " * A new client of groups: a connection of its own (its socket opens a\n"
+	 " * task later unless options.autoConnect is false), the typed functions,\n"
+	 " * register(handlers) and dispose(), which closes the socket and removes\n"
+	 " * every listener and timer the client added.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export const load_clicked = lv.callback(\"load_clicked\");\n"
+	 "export function createClient(options) {\n"
+	 "\011return made.createClient(options);\n"
+	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * A callback: bind it to an element with lv.bind(element, reload_clicked), or\n"
-	 " * data-lv-on-click=\"reload_clicked\" in the page.\n"
+	 " * The page's default client of groups: made by the first call, the\n"
+	 " * same object on every later one (options given later are applied with\n"
+	 " * configure), a new one after it was disposed.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export const reload_clicked = lv.callback(\"reload_clicked\");\n"
+	 "export function connect(options) {\n"
+	 "\011return made.connect(options);\n"
+	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * A callback: bind it to an element with lv.bind(element, save_clicked), or\n"
-	 " * data-lv-on-click=\"save_clicked\" in the page.\n"
+	 " * Reads a callback's arguments from the page (the element's data-lv-arg-*,\n"
+	 " * its form, the document), coerced to the parameter types of callback fn.\n"
+	 " * @param {Element} element\n"
+	 " * @param {readonly string[]} names\n"
+	 " * @param {string} [fn]\n"
+	 " * @returns {Record<string, unknown>}\n"
 	 " */\n"
-	 "export const save_clicked = lv.callback(\"save_clicked\");\n"
-	 "\n"
-	 "/**\n"
-	 " * A callback: bind it to an element with lv.bind(element, save_submitted), or\n"
-	 " * data-lv-on-submit=\"save_submitted\" in the page.\n"
-	 " */\n"
-	 "export const save_submitted = lv.callback(\"save_submitted\");\n"
-	 "\n"
-	 "/**\n"
-	 " * A callback: bind it to an element with lv.bind(element, undo_clicked), or\n"
-	 " * data-lv-on-click=\"undo_clicked\" in the page.\n"
-	 " */\n"
-	 "export const undo_clicked = lv.callback(\"undo_clicked\");\n"
-	 "\n"
-	 "/**\n"
-	 " * A callback: bind it to an element with lv.bind(element, undo_keyed), or\n"
-	 " * data-lv-on-click=\"undo_keyed\" in the page.\n"
-	 " */\n"
-	 "export const undo_keyed = lv.callback(\"undo_keyed\");\n"
-	 "\n"
-	 "/**\n"
-	 " * Installs the page's side of the client endpoints.\n"
-	 " * @param {import(\"./input.lv.d.ts\").Handlers} handlers\n"
-	 " */\n"
-	 "export function register(handlers) {\n"
-	 "\011lv.register(handlers);\n"
+	 "export function argsFrom(element, names, fn) {\n"
+	 "\011return made.argsFrom(element, names, fn);\n"
 	 "}\n"),
 };
 
 const lv_app groups_app = {
-	LV_ABI_VERSION, "groups", "input", "c319271f38bff50f", groups__endpoints,
-	sizeof groups__endpoints / sizeof groups__endpoints[0],
-	groups__js_module, sizeof groups__js_module / sizeof groups__js_module[0],
-	2959
+	.abi = LV_ABI_VERSION, .name = "groups", .base = "input",
+	.schema_hash = "c319271f38bff50f",
+	.endpoints = groups__endpoints,
+	.nendpoints = sizeof groups__endpoints / sizeof groups__endpoints[0],
+	.js_module = groups__js_module,
+	.js_module_parts = sizeof groups__js_module / sizeof groups__js_module[0],
+	.js_module_len = 4269,
 };

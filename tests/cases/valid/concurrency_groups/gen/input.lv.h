@@ -18,7 +18,7 @@ extern "C" {
 
 /* The schema hash: a page built from another version of input.lv is told
  * to reload. */
-#define INPUT_LV_H_SCHEMA_HASH "c319271f38bff50f"
+#define GROUPS_SCHEMA_HASH "c319271f38bff50f"
 
 extern const lv_app groups_app;
 

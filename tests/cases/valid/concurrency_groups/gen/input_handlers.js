@@ -6,8 +6,8 @@
 // "lvc:begin" and "lvc:end" lines; write anything you like around them.
 //
 // Install these with: import * as handlers from "./input_handlers.js";
-//                     register(handlers);
-import { LvError, lv } from "./input.lv.js";
+//                     connect().register(handlers);
+import { LvError, argsFrom } from "./input.lv.js";
 
 // lvc:begin load_clicked
 /**
@@ -17,7 +17,7 @@ import { LvError, lv } from "./input.lv.js";
  * @param {Element} element
  */
 export function load_clicked(event, element) {
-	return lv.argsFrom(element, []);
+	return argsFrom(element, [], "load_clicked");
 }
 // lvc:end load_clicked
 
@@ -29,7 +29,7 @@ export function load_clicked(event, element) {
  * @param {Element} element
  */
 export function reload_clicked(event, element) {
-	return lv.argsFrom(element, []);
+	return argsFrom(element, [], "reload_clicked");
 }
 // lvc:end reload_clicked
 
@@ -41,7 +41,7 @@ export function reload_clicked(event, element) {
  * @param {Element} element
  */
 export function save_clicked(event, element) {
-	return lv.argsFrom(element, ["text"]);
+	return argsFrom(element, ["text"], "save_clicked");
 }
 // lvc:end save_clicked
 
@@ -53,7 +53,7 @@ export function save_clicked(event, element) {
  * @param {Element} element
  */
 export function save_submitted(event, element) {
-	return lv.argsFrom(element, ["text"]);
+	return argsFrom(element, ["text"], "save_submitted");
 }
 // lvc:end save_submitted
 
@@ -65,7 +65,7 @@ export function save_submitted(event, element) {
  * @param {Element} element
  */
 export function undo_clicked(event, element) {
-	return lv.argsFrom(element, []);
+	return argsFrom(element, [], "undo_clicked");
 }
 // lvc:end undo_clicked
 
@@ -77,6 +77,6 @@ export function undo_clicked(event, element) {
  * @param {Element} element
  */
 export function undo_keyed(event, element) {
-	return lv.argsFrom(element, []);
+	return argsFrom(element, [], "undo_keyed");
 }
 // lvc:end undo_keyed

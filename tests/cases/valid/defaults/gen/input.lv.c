@@ -12,7 +12,8 @@ static const char *const defaults_Color__names[] = {
 	"blue",
 };
 const lv_type defaults_Color_type = {
-	LV_K_ENUM, "Color", sizeof(defaults_Color), NULL, NULL, 0, defaults_Color__names, 3
+	.kind = LV_K_ENUM, .name = "Color", .size = sizeof(defaults_Color),
+	.members = defaults_Color__names, .nmembers = 3,
 };
 
 const char *
@@ -22,77 +23,113 @@ defaults_Color_name(defaults_Color value)
 }
 
 static const lv_type defaults__t0 = {
-	LV_K_LIST, "list<string>", sizeof(lv_str_list), &lv_str_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<string>", .size = sizeof(lv_str_list), .elem = &lv_str_type,
 };
 
 static const lv_type defaults__t1 = {
-	LV_K_LIST, "list<int>", sizeof(lv_int_list), &lv_int_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<int>", .size = sizeof(lv_int_list), .elem = &lv_int_type,
 };
 
 static const lv_type defaults__t2 = {
-	LV_K_LIST, "list<float>", sizeof(lv_float_list), &lv_float_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<float>", .size = sizeof(lv_float_list), .elem = &lv_float_type,
 };
 
 static const lv_type defaults__t3 = {
-	LV_K_LIST, "list<list<float>>", sizeof(lv_float_list_list), &defaults__t2, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<list<float>>", .size = sizeof(lv_float_list_list), .elem = &defaults__t2,
 };
 
 static const lv_type defaults__t4 = {
-	LV_K_LIST, "list<Color>", sizeof(defaults_Color_list), &defaults_Color_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<Color>", .size = sizeof(defaults_Color_list), .elem = &defaults_Color_type,
 };
 
 static const lv_type defaults__t5 = {
-	LV_K_MAP, "map<string>", sizeof(lv_str_map), &lv_str_type, NULL, 0, NULL, 0
+	.kind = LV_K_MAP, .name = "map<string>", .size = sizeof(lv_str_map), .elem = &lv_str_type,
 };
 
 static const lv_type defaults__t6 = {
-	LV_K_MAP, "map<list<int>>", sizeof(lv_int_list_map), &defaults__t1, NULL, 0, NULL, 0
+	.kind = LV_K_MAP, .name = "map<list<int>>", .size = sizeof(lv_int_list_map), .elem = &defaults__t1,
 };
 
 static const lv_type defaults__t7 = {
-	LV_K_MAP, "map<json>", sizeof(lv_json_map), &lv_json_type, NULL, 0, NULL, 0
+	.kind = LV_K_MAP, .name = "map<json>", .size = sizeof(lv_json_map), .elem = &lv_json_type,
 };
 
 static const lv_field defaults_Options__fields[] = {
-	{ "verbose", &lv_bool_type, offsetof(defaults_Options, verbose), LV_REQUIRED, "false" },
-	{ "retries", &lv_int_type, offsetof(defaults_Options, retries), LV_REQUIRED, "3" },
-	{ "offset", &lv_int_type, offsetof(defaults_Options, offset), LV_REQUIRED, "-42" },
-	{ "smallest", &lv_int_type, offsetof(defaults_Options, smallest), LV_REQUIRED, "-9223372036854775808" },
-	{ "largest", &lv_int_type, offsetof(defaults_Options, largest), LV_REQUIRED, "9223372036854775807" },
-	{ "mask", &lv_int_type, offsetof(defaults_Options, mask), LV_REQUIRED, "255" },
-	{ "upper_mask", &lv_int_type, offsetof(defaults_Options, upper_mask), LV_REQUIRED, "3735928559" },
-	{ "ratio", &lv_float_type, offsetof(defaults_Options, ratio), LV_REQUIRED, "0.5" },
-	{ "whole", &lv_float_type, offsetof(defaults_Options, whole), LV_REQUIRED, "2.0" },
-	{ "negative", &lv_float_type, offsetof(defaults_Options, negative), LV_REQUIRED, "-1.25" },
-	{ "tiny", &lv_float_type, offsetof(defaults_Options, tiny), LV_REQUIRED, "1.0000000000000001e-09" },
-	{ "huge", &lv_float_type, offsetof(defaults_Options, huge), LV_REQUIRED, "6.02e+23" },
-	{ "below", &lv_float_type, offsetof(defaults_Options, below), LV_REQUIRED, "-2500.0" },
-	{ "name", &lv_str_type, offsetof(defaults_Options, name), LV_REQUIRED, "\"plain\"" },
-	{ "empty", &lv_str_type, offsetof(defaults_Options, empty), LV_REQUIRED, "\"\"" },
-	{ "escaped", &lv_str_type, offsetof(defaults_Options, escaped), LV_REQUIRED, "\"quote \\\" backslash \\\\ slash / newline \\u000a tab \\u0009 cr \\u000d bs \\u0008 ff \\u000c\"" },
-	{ "unicode", &lv_str_type, offsetof(defaults_Options, unicode), LV_REQUIRED, "\"smile \\ud83d\\ude00 e-acute \\u00e9 max \\udbff\\udfff \\u00e9\"" },
-	{ "color", &defaults_Color_type, offsetof(defaults_Options, color), LV_REQUIRED, "\"green\"" },
-	{ "maybe_color", &defaults_Color_type, offsetof(defaults_Options, maybe_color), (int32_t)offsetof(defaults_Options, has_maybe_color), NULL },
-	{ "favourite", &defaults_Color_type, offsetof(defaults_Options, favourite), (int32_t)offsetof(defaults_Options, has_favourite), "\"blue\"" },
-	{ "tags", &defaults__t0, offsetof(defaults_Options, tags), LV_REQUIRED, "[]" },
-	{ "primes", &defaults__t1, offsetof(defaults_Options, primes), LV_REQUIRED, "[2,3,5,7,-11]" },
-	{ "words", &defaults__t0, offsetof(defaults_Options, words), LV_REQUIRED, "[\"a\",\"b\"]" },
-	{ "grid", &defaults__t3, offsetof(defaults_Options, grid), LV_REQUIRED, "[[1.0,2.5],[],[-3.0]]" },
-	{ "palette", &defaults__t4, offsetof(defaults_Options, palette), LV_REQUIRED, "[\"red\",\"blue\"]" },
-	{ "labels", &defaults__t5, offsetof(defaults_Options, labels), LV_REQUIRED, "{}" },
-	{ "counts", &defaults__t6, offsetof(defaults_Options, counts), LV_REQUIRED, "{}" },
-	{ "note", &lv_str_type, offsetof(defaults_Options, note), (int32_t)offsetof(defaults_Options, has_note), NULL },
-	{ "maybe_count", &lv_int_type, offsetof(defaults_Options, maybe_count), (int32_t)offsetof(defaults_Options, has_maybe_count), "7" },
-	{ "maybe_list", &defaults__t1, offsetof(defaults_Options, maybe_list), (int32_t)offsetof(defaults_Options, has_maybe_list), "[1]" },
-	{ "anything", &lv_json_type, offsetof(defaults_Options, anything), LV_REQUIRED, "null" },
-	{ "doc", &lv_json_type, offsetof(defaults_Options, doc), LV_REQUIRED, "[1,\"two\",3.0,true,null,{},[false]]" },
-	{ "config", &lv_json_type, offsetof(defaults_Options, config), LV_REQUIRED, "{}" },
-	{ "flag", &lv_json_type, offsetof(defaults_Options, flag), LV_REQUIRED, "true" },
-	{ "text", &lv_json_type, offsetof(defaults_Options, text), LV_REQUIRED, "\"hello\"" },
+	{ .name = "verbose", .type = &lv_bool_type, .offset = offsetof(defaults_Options, verbose),
+	  .has_offset = LV_REQUIRED, .default_json = "false" },
+	{ .name = "retries", .type = &lv_int_type, .offset = offsetof(defaults_Options, retries),
+	  .has_offset = LV_REQUIRED, .default_json = "3" },
+	{ .name = "offset", .type = &lv_int_type, .offset = offsetof(defaults_Options, offset),
+	  .has_offset = LV_REQUIRED, .default_json = "-42" },
+	{ .name = "smallest", .type = &lv_int_type, .offset = offsetof(defaults_Options, smallest),
+	  .has_offset = LV_REQUIRED, .default_json = "-9223372036854775808" },
+	{ .name = "largest", .type = &lv_int_type, .offset = offsetof(defaults_Options, largest),
+	  .has_offset = LV_REQUIRED, .default_json = "9223372036854775807" },
+	{ .name = "mask", .type = &lv_int_type, .offset = offsetof(defaults_Options, mask),
+	  .has_offset = LV_REQUIRED, .default_json = "255" },
+	{ .name = "upper_mask", .type = &lv_int_type, .offset = offsetof(defaults_Options, upper_mask),
+	  .has_offset = LV_REQUIRED, .default_json = "3735928559" },
+	{ .name = "ratio", .type = &lv_float_type, .offset = offsetof(defaults_Options, ratio),
+	  .has_offset = LV_REQUIRED, .default_json = "0.5" },
+	{ .name = "whole", .type = &lv_float_type, .offset = offsetof(defaults_Options, whole),
+	  .has_offset = LV_REQUIRED, .default_json = "2.0" },
+	{ .name = "negative", .type = &lv_float_type, .offset = offsetof(defaults_Options, negative),
+	  .has_offset = LV_REQUIRED, .default_json = "-1.25" },
+	{ .name = "tiny", .type = &lv_float_type, .offset = offsetof(defaults_Options, tiny),
+	  .has_offset = LV_REQUIRED, .default_json = "1.0000000000000001e-09" },
+	{ .name = "huge", .type = &lv_float_type, .offset = offsetof(defaults_Options, huge),
+	  .has_offset = LV_REQUIRED, .default_json = "6.02e+23" },
+	{ .name = "below", .type = &lv_float_type, .offset = offsetof(defaults_Options, below),
+	  .has_offset = LV_REQUIRED, .default_json = "-2500.0" },
+	{ .name = "name", .type = &lv_str_type, .offset = offsetof(defaults_Options, name),
+	  .has_offset = LV_REQUIRED, .default_json = "\"plain\"" },
+	{ .name = "empty", .type = &lv_str_type, .offset = offsetof(defaults_Options, empty),
+	  .has_offset = LV_REQUIRED, .default_json = "\"\"" },
+	{ .name = "escaped", .type = &lv_str_type, .offset = offsetof(defaults_Options, escaped),
+	  .has_offset = LV_REQUIRED, .default_json = "\"quote \\\" backslash \\\\ slash / newline \\n tab \\t cr \\r bs \\b ff \\f\"" },
+	{ .name = "unicode", .type = &lv_str_type, .offset = offsetof(defaults_Options, unicode),
+	  .has_offset = LV_REQUIRED, .default_json = "\"smile \\uD83D\\uDE00 e-acute \\u00E9 max \\uDBFF\\uDFFF \\u00E9\"" },
+	{ .name = "color", .type = &defaults_Color_type, .offset = offsetof(defaults_Options, color),
+	  .has_offset = LV_REQUIRED, .default_json = "\"green\"" },
+	{ .name = "maybe_color", .type = &defaults_Color_type, .offset = offsetof(defaults_Options, maybe_color),
+	  .has_offset = (int32_t)offsetof(defaults_Options, has_maybe_color), .default_json = NULL },
+	{ .name = "favourite", .type = &defaults_Color_type, .offset = offsetof(defaults_Options, favourite),
+	  .has_offset = (int32_t)offsetof(defaults_Options, has_favourite), .default_json = "\"blue\"" },
+	{ .name = "tags", .type = &defaults__t0, .offset = offsetof(defaults_Options, tags),
+	  .has_offset = LV_REQUIRED, .default_json = "[]" },
+	{ .name = "primes", .type = &defaults__t1, .offset = offsetof(defaults_Options, primes),
+	  .has_offset = LV_REQUIRED, .default_json = "[2,3,5,7,-11]" },
+	{ .name = "words", .type = &defaults__t0, .offset = offsetof(defaults_Options, words),
+	  .has_offset = LV_REQUIRED, .default_json = "[\"a\",\"b\"]" },
+	{ .name = "grid", .type = &defaults__t3, .offset = offsetof(defaults_Options, grid),
+	  .has_offset = LV_REQUIRED, .default_json = "[[1.0,2.5],[],[-3.0]]" },
+	{ .name = "palette", .type = &defaults__t4, .offset = offsetof(defaults_Options, palette),
+	  .has_offset = LV_REQUIRED, .default_json = "[\"red\",\"blue\"]" },
+	{ .name = "labels", .type = &defaults__t5, .offset = offsetof(defaults_Options, labels),
+	  .has_offset = LV_REQUIRED, .default_json = "{}" },
+	{ .name = "counts", .type = &defaults__t6, .offset = offsetof(defaults_Options, counts),
+	  .has_offset = LV_REQUIRED, .default_json = "{}" },
+	{ .name = "note", .type = &lv_str_type, .offset = offsetof(defaults_Options, note),
+	  .has_offset = (int32_t)offsetof(defaults_Options, has_note), .default_json = NULL },
+	{ .name = "maybe_count", .type = &lv_int_type, .offset = offsetof(defaults_Options, maybe_count),
+	  .has_offset = (int32_t)offsetof(defaults_Options, has_maybe_count), .default_json = "7" },
+	{ .name = "maybe_list", .type = &defaults__t1, .offset = offsetof(defaults_Options, maybe_list),
+	  .has_offset = (int32_t)offsetof(defaults_Options, has_maybe_list), .default_json = "[1]" },
+	{ .name = "anything", .type = &lv_json_type, .offset = offsetof(defaults_Options, anything),
+	  .has_offset = LV_REQUIRED, .default_json = "null" },
+	{ .name = "doc", .type = &lv_json_type, .offset = offsetof(defaults_Options, doc),
+	  .has_offset = LV_REQUIRED, .default_json = "[1,\"two\",3.0,true,null,{},[false]]" },
+	{ .name = "config", .type = &lv_json_type, .offset = offsetof(defaults_Options, config),
+	  .has_offset = LV_REQUIRED, .default_json = "{}" },
+	{ .name = "flag", .type = &lv_json_type, .offset = offsetof(defaults_Options, flag),
+	  .has_offset = LV_REQUIRED, .default_json = "true" },
+	{ .name = "text", .type = &lv_json_type, .offset = offsetof(defaults_Options, text),
+	  .has_offset = LV_REQUIRED, .default_json = "\"hello\"" },
 };
 const lv_type defaults_Options_type = {
-	LV_K_STRUCT, "Options", sizeof(defaults_Options), NULL, defaults_Options__fields,
-	sizeof defaults_Options__fields / sizeof defaults_Options__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Options", .size = sizeof(defaults_Options),
+	.fields = defaults_Options__fields,
+	.nfields = sizeof defaults_Options__fields / sizeof defaults_Options__fields[0],
 };
 
 /* server.rpc configure */
@@ -109,30 +146,40 @@ typedef struct {
 	lv_str parent;
 } defaults__configure_args;
 static const lv_field defaults__configure_args_fields[] = {
-	{ "options", &defaults_Options_type, offsetof(defaults__configure_args, options), LV_REQUIRED, NULL },
-	{ "limit", &lv_int_type, offsetof(defaults__configure_args, limit), LV_REQUIRED, "10" },
-	{ "scale", &lv_float_type, offsetof(defaults__configure_args, scale), LV_REQUIRED, "-0.0" },
-	{ "title", &lv_str_type, offsetof(defaults__configure_args, title), LV_REQUIRED, "\"Untitled \\u2014 draft\"" },
-	{ "strict", &lv_bool_type, offsetof(defaults__configure_args, strict), LV_REQUIRED, "true" },
-	{ "color", &defaults_Color_type, offsetof(defaults__configure_args, color), LV_REQUIRED, "\"red\"" },
-	{ "ids", &defaults__t1, offsetof(defaults__configure_args, ids), LV_REQUIRED, "[]" },
-	{ "extra", &defaults__t7, offsetof(defaults__configure_args, extra), LV_REQUIRED, "{}" },
-	{ "parent", &lv_str_type, offsetof(defaults__configure_args, parent), (int32_t)offsetof(defaults__configure_args, has_parent), NULL },
+	{ .name = "options", .type = &defaults_Options_type, .offset = offsetof(defaults__configure_args, options),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "limit", .type = &lv_int_type, .offset = offsetof(defaults__configure_args, limit),
+	  .has_offset = LV_REQUIRED, .default_json = "10" },
+	{ .name = "scale", .type = &lv_float_type, .offset = offsetof(defaults__configure_args, scale),
+	  .has_offset = LV_REQUIRED, .default_json = "-0.0" },
+	{ .name = "title", .type = &lv_str_type, .offset = offsetof(defaults__configure_args, title),
+	  .has_offset = LV_REQUIRED, .default_json = "\"Untitled \\u2014 draft\"" },
+	{ .name = "strict", .type = &lv_bool_type, .offset = offsetof(defaults__configure_args, strict),
+	  .has_offset = LV_REQUIRED, .default_json = "true" },
+	{ .name = "color", .type = &defaults_Color_type, .offset = offsetof(defaults__configure_args, color),
+	  .has_offset = LV_REQUIRED, .default_json = "\"red\"" },
+	{ .name = "ids", .type = &defaults__t1, .offset = offsetof(defaults__configure_args, ids),
+	  .has_offset = LV_REQUIRED, .default_json = "[]" },
+	{ .name = "extra", .type = &defaults__t7, .offset = offsetof(defaults__configure_args, extra),
+	  .has_offset = LV_REQUIRED, .default_json = "{}" },
+	{ .name = "parent", .type = &lv_str_type, .offset = offsetof(defaults__configure_args, parent),
+	  .has_offset = (int32_t)offsetof(defaults__configure_args, has_parent), .default_json = NULL },
 };
 static const lv_type defaults__configure_args_type = {
-	LV_K_STRUCT, "configure", sizeof(defaults__configure_args), NULL,
-	defaults__configure_args_fields, sizeof defaults__configure_args_fields / sizeof defaults__configure_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "configure", .size = sizeof(defaults__configure_args),
+	.fields = defaults__configure_args_fields,
+	.nfields = sizeof defaults__configure_args_fields / sizeof defaults__configure_args_fields[0],
 };
 typedef struct {
 	defaults_Options value;
 } defaults__configure_result;
 static const lv_field defaults__configure_result_fields[] = {
-	{ "value", &defaults_Options_type, offsetof(defaults__configure_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &defaults_Options_type, .offset = offsetof(defaults__configure_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type defaults__configure_result_type = {
-	LV_K_STRUCT, "Options", sizeof(defaults__configure_result), NULL,
-	defaults__configure_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "Options", .size = sizeof(defaults__configure_result),
+	.fields = defaults__configure_result_fields, .nfields = 1,
 };
 
 static int
@@ -145,11 +192,13 @@ defaults__configure_invoke(lv_call *call, const void *args, void *result)
 
 static const lv_endpoint defaults__endpoints[] = {
 	{
-		"configure", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&defaults__configure_args_type, &defaults__configure_result_type,
-		defaults__configure_invoke
+		.name = "configure", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &defaults__configure_args_type,
+		.result = &defaults__configure_result_type,
+		.invoke = defaults__configure_invoke,
 	},
 };
 
@@ -157,11 +206,13 @@ static const char *const defaults__js_module[] = {
 	("// input.lv.js - generated by lvc 0.1.0 from input.lv; do not edit.\n"
 	 "// Defaults of every kind, for parameters and for struct fields.\n"
 	 "//\n"
-	 "// One function per server endpoint, the callbacks to bind in the page, and\n"
-	 "// register() for the page's handlers of client endpoints. Arguments and\n"
-	 "// results are checked against the schema below, with the same rules as the\n"
-	 "// server applies.\n"
-	 "import { connect } from \"./lv.js\";\n"
+	 "// Importing this module does nothing: createClient(options) makes a client\n"
+	 "// (its WebSocket, one function per server endpoint, the callbacks to bind,\n"
+	 "// register() for the page's handlers of client endpoints, and dispose()),\n"
+	 "// and connect(options) makes the page's default client once and returns it\n"
+	 "// on every call. Arguments and results are checked against the schema\n"
+	 "// below, with the same rules as the server applies.\n"
+	 "import { clientModule } from \"./lv.js\";\n"
 	 "\n"
 	 "export { LvError } from \"./lv.js\";\n"
 	 "\n"
@@ -212,15 +263,13 @@ static const char *const defaults__js_module[] = {
 	 "\011hash: \"708497e68ab68058\",\n"
 	 "\011types: {\n"
 	 "\011\011Color: {\"kind\":\"enum\",\"members\":[\"red\",\"green\",\"blue\"]},\n"
-	 "\011\011Options: {\"kind\":\"struct\",\"fields\":[{\"name\":\"verbose\",\"type\":\"bool\",\"default\":false},{\"name\":\"retries\",\"type\":\"int\",\"default\":3},{\"name\":\"offset\",\"type\":\"int\",\"default\":-42},{\"name\":\"smallest\",\"type\":\"int\",\"default\":-9223372036854775808},{\"name\":\"largest\",\"type\":\"int\",\"default\":9223372036854775807},{\"name\":\"mask\",\"type\":\"int\",\"default\":255},{\"name\":\"upper_mask\",\"type\":\"int\",\"default\":3735928559},{\"name\":\"ratio\",\"type\":\"float\",\"default\":0.5},{\"name\":\"whole\",\"type\":\"float\",\"default\":2},{\"name\":\"negative\",\"type\":\"float\",\"default\":-1.25},{\"name\":\"tiny\",\"type\":\"float\",\"default\":1.0000000000000001e-9},{\"name\":\"huge\",\"type\":\"float\",\"default\":6.02e23},{\"name\":\"below\",\"type\":\"float\",\"default\":-2500.0},{\"name\":\"name\",\"type\":\"string\",\"default\":\"plain\"},{\"name\":\"empty\",\"type\":\"string\",\"default\":\"\"},{\"name\":\"escaped\",\"type\":\"string\",\"default\":\"quote \\\" backslash \\\\ slash / newline \\n tab \\t cr \\r bs \\b ff \\f\"},{\"name\":\"unicode\",\"type\":\"string\",\"default\":\"smile \360\237\230\200 e-acute \303\251 max \364\217\277\277 \303\251\"},{\"name\":\"color\",\"type\":\"Color\",\"default\":\"green\"},{\"name\":\"maybe_color\",\"type\":\"Color\",\"optional\":true,\"default\":null},{\"name\":\"favourite\",\"type\":\"Color\",\"optional\":true,\"default\":\"blue\"},{\"name\":\"tags\",\"type\":\"list<string>\",\"default\":[]},{\"name\":\"primes\",\"type\":\"list<int>\",\"default\":[2,3,5,7,-11]},{\"name\":\"words\",\"type\":\"list<string>\",\"default\":[\"a\",\"b\"]},{\"name\":\"grid\",\"type\":\"list<list<float>>\",\"default\":[[1,2.5],[],[-3]]},{\"name\":\"palette\",\"type\":\"list<Color>\",\"default\":[\"red\",\"blue\"]},{\"name\":\"labels\",\"type\":\"map<string>\",\"default\":{}},{\"name\":\"counts\",\"type\":\"map<list<int>>\",\"default\":{}},{\"name\":\"note\",\"type\":\"string\",\"optional\":true,\"default\":null},{\"name\":\"maybe_count\",\"type\":\"int\",\"optional\":true,\"default\":7},{\"name\":\"maybe_list\",\"type\":\"list<int>\",\"optional\":true,\"default\":[1]},{\"name\":\"anything\",\"type\":\"json\",\"default\":null},{\"name\":\"doc\",\"type\":\"json\",\"default\":[1,\"two\",3.0,true,null,{},[false]]},{\"name\":\"config\",\"type\":\"json\",\"default\":{}},{\"name\":\"flag\",\"type\":\"json\",\"default\":true},{\"name\":\"text\",\"type\":\"json\",\"default\":\"hello\"}]},\n"),
-	("\011},\n"
+	 "\011\011Options: {\"kind\":\"struct\",\"fields\":[{\"name\":\"verbose\",\"type\":\"bool\",\"default\":false},{\"name\":\"retries\",\"type\":\"int\",\"default\":3},{\"name\":\"offset\",\"type\":\"int\",\"default\":-42},{\"name\":\"smallest\",\"type\":\"int\",\"default\":-9223372036854775808},{\"name\":\"largest\",\"type\":\"int\",\"default\":9223372036854775807},{\"name\":\"mask\",\"type\":\"int\",\"default\":255},{\"name\":\"upper_mask\",\"type\":\"int\",\"default\":3735928559},{\"name\":\"ratio\",\"type\":\"float\",\"default\":0.5},{\"name\":\"whole\",\"type\":\"float\",\"default\":2},{\"name\":\"negative\",\"type\":\"float\",\"default\":-1.25},{\"name\":\"tiny\",\"type\":\"float\",\"default\":1.0000000000000001e-9},{\"name\":\"huge\",\"type\":\"float\",\"default\":6.02e23},{\"name\":\"below\",\"type\":\"float\",\"default\":-2500.0},{\"name\":\"name\",\"type\":\"string\",\"default\":\"plain\"},{\"name\":\"empty\",\"type\":\"string\",\"default\":\"\"},{\"name\":\"escaped\",\"type\":\"string\",\"default\":\"quote \\\" backslash \\\\ slash / newline \\n tab \\t cr \\r bs \\b ff \\f\"},{\"name\":\"unicode\",\"type\":\"string\",\"default\":\"smile \360\237\230\200 e-acute \303\251 max \364\217\277\277 \303\251\"},{\"name\":\"color\",\"type\":\"Color\""),
+	(",\"default\":\"green\"},{\"name\":\"maybe_color\",\"type\":\"Color\",\"optional\":true,\"default\":null},{\"name\":\"favourite\",\"type\":\"Color\",\"optional\":true,\"default\":\"blue\"},{\"name\":\"tags\",\"type\":\"list<string>\",\"default\":[]},{\"name\":\"primes\",\"type\":\"list<int>\",\"default\":[2,3,5,7,-11]},{\"name\":\"words\",\"type\":\"list<string>\",\"default\":[\"a\",\"b\"]},{\"name\":\"grid\",\"type\":\"list<list<float>>\",\"default\":[[1,2.5],[],[-3]]},{\"name\":\"palette\",\"type\":\"list<Color>\",\"default\":[\"red\",\"blue\"]},{\"name\":\"labels\",\"type\":\"map<string>\",\"default\":{}},{\"name\":\"counts\",\"type\":\"map<list<int>>\",\"default\":{}},{\"name\":\"note\",\"type\":\"string\",\"optional\":true,\"default\":null},{\"name\":\"maybe_count\",\"type\":\"int\",\"optional\":true,\"default\":7},{\"name\":\"maybe_list\",\"type\":\"list<int>\",\"optional\":true,\"default\":[1]},{\"name\":\"anything\",\"type\":\"json\",\"default\":null},{\"name\":\"doc\",\"type\":\"json\",\"default\":[1,\"two\",3.0,true,null,{},[false]]},{\"name\":\"config\",\"type\":\"json\",\"default\":{}},{\"name\":\"flag\",\"type\":\"json\",\"default\":true},{\"name\":\"text\",\"type\":\"json\",\"default\":\"hello\"}]},\n"
+	 "\011},\n"
 	 "\011endpoints: {\n"
 	 "\011\011configure: {\"kind\":\"server.rpc\",\"params\":[{\"name\":\"options\",\"type\":\"Options\"},{\"name\":\"limit\",\"type\":\"int\",\"default\":10},{\"name\":\"scale\",\"type\":\"float\",\"default\":-0.0},{\"name\":\"title\",\"type\":\"string\",\"default\":\"Untitled \342\200\224 draft\"},{\"name\":\"strict\",\"type\":\"bool\",\"default\":true},{\"name\":\"color\",\"type\":\"Color\",\"default\":\"red\"},{\"name\":\"ids\",\"type\":\"list<int>\",\"default\":[]},{\"name\":\"extra\",\"type\":\"map<json>\",\"default\":{}},{\"name\":\"parent\",\"type\":\"string\",\"optional\":true,\"default\":null}],\"result\":\"Options\"},\n"
 	 "\011},\n"
 	 "});\n"
-	 "\n"
-	 "/** The page's connection for this schema (one WebSocket per page). */\n"
-	 "export const lv = connect(schema);\n"
 	 "\n"
 	 "export const Color = Object.freeze({\n"
 	 "\011red: \"red\",\n"
@@ -229,36 +278,74 @@ static const char *const defaults__js_module[] = {
 	 "});\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {Options} options\n"
-	 " * @param {number} [limit]\n"
-	 " * @param {number} [scale]\n"
-	 " * @param {string} [title]\n"
-	 " * @param {boolean} [strict]\n"
-	 " * @param {Color} [color]\n"
-	 " * @param {Array<number>} [ids]\n"
-	 " * @param {Record<string, unknown>} [extra]\n"
-	 " * @param {string | null} [parent]\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<Options>}\n"
+	 " * The typed members of a client, on its connection lv.\n"
+	 " * @param {import(\"./lv.js\").Connection} lv\n"
 	 " */\n"
-	 "export function configure(options, limit, scale, title, strict, color, ids, extra, parent, options) {\n"
-	 "\011return lv.call(\"configure\", { options, limit, scale, title, strict, color, ids, extra, parent }, options);\n"
+	 "const endpoints = (lv) => ({\n"
+	 "\011/**\n"
+	 "\011 * @param {Options} options\n"
+	 "\011 * @param {number} [limit]\n"
+	 "\011 * @param {number} [scale]\n"
+	 "\011 * @param {string} [title]\n"
+	 "\011 * @param {boolean} [strict]\n"
+	 "\011 * @param {Color} [color]\n"
+	 "\011 * @param {Array<number>} [ids]\n"
+	 "\011 * @param {Record<string, unknown>} [extra]\n"
+	 "\011 * @param {string | null} [parent]\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<Options>}\n"
+	 "\011 */\n"
+	 "\011configure(options, limit, scale, title, strict, color, ids, extra, parent, options) {\n"
+	 "\011\011return lv.call(\"configure\", { options, limit, scale, title, strict, color, ids, extra, parent }, options);\n"
+	 "\011},\n"
+	 "});\n"
+	 "\n"
+	 "const made = clientModule(schema, endpoints);\n"
+	 "\n"
+	 "/**\n"
+	 " * A new client of defaults: a connection of its own (its socket opens a\n"
+	 " * task later unless options.autoConnect is false), the typed functions,\n"
+	 " * register(handlers) and dispose(), which closes the socket and removes\n"
+	 " * every listener and timer the client added.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
+	 " */\n"
+	 "export function createClient(options) {\n"
+	 "\011return made.createClient(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * Installs the page's side of the client endpoints.\n"
-	 " * @param {import(\"./input.lv.d.ts\").Handlers} handlers\n"
+	 " * The page's default client of defaults: made by the first call, the\n"
+	 " * same object on every later one (options given later are applied with\n"),
+	(" * configure), a new one after it was disposed.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export function register(handlers) {\n"
-	 "\011lv.register(handlers);\n"
+	 "export function connect(options) {\n"
+	 "\011return made.connect(options);\n"
+	 "}\n"
+	 "\n"
+	 "/**\n"
+	 " * Reads a callback's arguments from the page (the element's data-lv-arg-*,\n"
+	 " * its form, the document), coerced to the parameter types of callback fn.\n"
+	 " * @param {Element} element\n"
+	 " * @param {readonly string[]} names\n"
+	 " * @param {string} [fn]\n"
+	 " * @returns {Record<string, unknown>}\n"
+	 " */\n"
+	 "export function argsFrom(element, names, fn) {\n"
+	 "\011return made.argsFrom(element, names, fn);\n"
 	 "}\n"),
 };
 
 const lv_app defaults_app = {
-	LV_ABI_VERSION, "defaults", "input", "708497e68ab68058", defaults__endpoints,
-	sizeof defaults__endpoints / sizeof defaults__endpoints[0],
-	defaults__js_module, sizeof defaults__js_module / sizeof defaults__js_module[0],
-	5520
+	.abi = LV_ABI_VERSION, .name = "defaults", .base = "input",
+	.schema_hash = "708497e68ab68058",
+	.endpoints = defaults__endpoints,
+	.nendpoints = sizeof defaults__endpoints / sizeof defaults__endpoints[0],
+	.js_module = defaults__js_module,
+	.js_module_parts = sizeof defaults__js_module / sizeof defaults__js_module[0],
+	.js_module_len = 6810,
 };
 
 int

@@ -18,7 +18,7 @@ extern "C" {
 
 /* The schema hash: a page built from another version of input.lv is told
  * to reload. */
-#define INPUT_LV_H_SCHEMA_HASH "708497e68ab68058"
+#define DEFAULTS_SCHEMA_HASH "708497e68ab68058"
 
 extern const lv_app defaults_app;
 

@@ -12,7 +12,8 @@ static const char *const library_Shelf__names[] = {
 	"gone",
 };
 const lv_type library_Shelf_type = {
-	LV_K_ENUM, "Shelf", sizeof(library_Shelf), NULL, NULL, 0, library_Shelf__names, 3
+	.kind = LV_K_ENUM, .name = "Shelf", .size = sizeof(library_Shelf),
+	.members = library_Shelf__names, .nmembers = 3,
 };
 
 const char *
@@ -22,13 +23,17 @@ library_Shelf_name(library_Shelf value)
 }
 
 static const lv_field library_Book__fields[] = {
-	{ "isbn", &lv_str_type, offsetof(library_Book, isbn), LV_REQUIRED, NULL },
-	{ "title", &lv_str_type, offsetof(library_Book, title), LV_REQUIRED, NULL },
-	{ "year", &lv_int_type, offsetof(library_Book, year), LV_REQUIRED, NULL },
+	{ .name = "isbn", .type = &lv_str_type, .offset = offsetof(library_Book, isbn),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "title", .type = &lv_str_type, .offset = offsetof(library_Book, title),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "year", .type = &lv_int_type, .offset = offsetof(library_Book, year),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 const lv_type library_Book_type = {
-	LV_K_STRUCT, "Book", sizeof(library_Book), NULL, library_Book__fields,
-	sizeof library_Book__fields / sizeof library_Book__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Book", .size = sizeof(library_Book),
+	.fields = library_Book__fields,
+	.nfields = sizeof library_Book__fields / sizeof library_Book__fields[0],
 };
 
 /* client.callback borrow_clicked */
@@ -36,12 +41,13 @@ typedef struct {
 	lv_str isbn;
 } library__borrow_clicked_args;
 static const lv_field library__borrow_clicked_args_fields[] = {
-	{ "isbn", &lv_str_type, offsetof(library__borrow_clicked_args, isbn), LV_REQUIRED, NULL },
+	{ .name = "isbn", .type = &lv_str_type, .offset = offsetof(library__borrow_clicked_args, isbn),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type library__borrow_clicked_args_type = {
-	LV_K_STRUCT, "borrow_clicked", sizeof(library__borrow_clicked_args), NULL,
-	library__borrow_clicked_args_fields, sizeof library__borrow_clicked_args_fields / sizeof library__borrow_clicked_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "borrow_clicked", .size = sizeof(library__borrow_clicked_args),
+	.fields = library__borrow_clicked_args_fields,
+	.nfields = sizeof library__borrow_clicked_args_fields / sizeof library__borrow_clicked_args_fields[0],
 };
 static const char *const library__borrow_clicked_roles[] = {
 	"member",
@@ -60,22 +66,24 @@ typedef struct {
 	library_Book book;
 } library__confirm_loan_args;
 static const lv_field library__confirm_loan_args_fields[] = {
-	{ "book", &library_Book_type, offsetof(library__confirm_loan_args, book), LV_REQUIRED, NULL },
+	{ .name = "book", .type = &library_Book_type, .offset = offsetof(library__confirm_loan_args, book),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type library__confirm_loan_args_type = {
-	LV_K_STRUCT, "confirm_loan", sizeof(library__confirm_loan_args), NULL,
-	library__confirm_loan_args_fields, sizeof library__confirm_loan_args_fields / sizeof library__confirm_loan_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "confirm_loan", .size = sizeof(library__confirm_loan_args),
+	.fields = library__confirm_loan_args_fields,
+	.nfields = sizeof library__confirm_loan_args_fields / sizeof library__confirm_loan_args_fields[0],
 };
 typedef struct {
 	bool value;
 } library__confirm_loan_result;
 static const lv_field library__confirm_loan_result_fields[] = {
-	{ "value", &lv_bool_type, offsetof(library__confirm_loan_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &lv_bool_type, .offset = offsetof(library__confirm_loan_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type library__confirm_loan_result_type = {
-	LV_K_STRUCT, "bool", sizeof(library__confirm_loan_result), NULL,
-	library__confirm_loan_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "bool", .size = sizeof(library__confirm_loan_result),
+	.fields = library__confirm_loan_result_fields, .nfields = 1,
 };
 
 /* server.rpc find */
@@ -84,23 +92,26 @@ typedef struct {
 	bool include_gone;
 } library__find_args;
 static const lv_field library__find_args_fields[] = {
-	{ "isbn", &lv_str_type, offsetof(library__find_args, isbn), LV_REQUIRED, NULL },
-	{ "include_gone", &lv_bool_type, offsetof(library__find_args, include_gone), LV_REQUIRED, "false" },
+	{ .name = "isbn", .type = &lv_str_type, .offset = offsetof(library__find_args, isbn),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "include_gone", .type = &lv_bool_type, .offset = offsetof(library__find_args, include_gone),
+	  .has_offset = LV_REQUIRED, .default_json = "false" },
 };
 static const lv_type library__find_args_type = {
-	LV_K_STRUCT, "find", sizeof(library__find_args), NULL,
-	library__find_args_fields, sizeof library__find_args_fields / sizeof library__find_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "find", .size = sizeof(library__find_args),
+	.fields = library__find_args_fields,
+	.nfields = sizeof library__find_args_fields / sizeof library__find_args_fields[0],
 };
 typedef struct {
 	const library_Book *value;
 } library__find_result;
 static const lv_field library__find_result_fields[] = {
-	{ "value", &library_Book_type, offsetof(library__find_result, value), LV_OPT_POINTER, NULL },
+	{ .name = "value", .type = &library_Book_type, .offset = offsetof(library__find_result, value),
+	  .has_offset = LV_OPT_POINTER, .default_json = NULL },
 };
 static const lv_type library__find_result_type = {
-	LV_K_STRUCT, "Book?", sizeof(library__find_result), NULL,
-	library__find_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "Book?", .size = sizeof(library__find_result),
+	.fields = library__find_result_fields, .nfields = 1,
 };
 static const char *const library__find_roles[] = {
 	"member",
@@ -119,12 +130,13 @@ typedef struct {
 	lv_str isbn;
 } library__loan_due_args;
 static const lv_field library__loan_due_args_fields[] = {
-	{ "isbn", &lv_str_type, offsetof(library__loan_due_args, isbn), LV_REQUIRED, NULL },
+	{ .name = "isbn", .type = &lv_str_type, .offset = offsetof(library__loan_due_args, isbn),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type library__loan_due_args_type = {
-	LV_K_STRUCT, "loan_due", sizeof(library__loan_due_args), NULL,
-	library__loan_due_args_fields, sizeof library__loan_due_args_fields / sizeof library__loan_due_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "loan_due", .size = sizeof(library__loan_due_args),
+	.fields = library__loan_due_args_fields,
+	.nfields = sizeof library__loan_due_args_fields / sizeof library__loan_due_args_fields[0],
 };
 
 static int
@@ -140,12 +152,13 @@ typedef struct {
 	library_Book book;
 } library__returned_args;
 static const lv_field library__returned_args_fields[] = {
-	{ "book", &library_Book_type, offsetof(library__returned_args, book), LV_REQUIRED, NULL },
+	{ .name = "book", .type = &library_Book_type, .offset = offsetof(library__returned_args, book),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type library__returned_args_type = {
-	LV_K_STRUCT, "returned", sizeof(library__returned_args), NULL,
-	library__returned_args_fields, sizeof library__returned_args_fields / sizeof library__returned_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "returned", .size = sizeof(library__returned_args),
+	.fields = library__returned_args_fields,
+	.nfields = sizeof library__returned_args_fields / sizeof library__returned_args_fields[0],
 };
 
 /* server.realtime searching */
@@ -153,12 +166,13 @@ typedef struct {
 	lv_str text;
 } library__searching_args;
 static const lv_field library__searching_args_fields[] = {
-	{ "text", &lv_str_type, offsetof(library__searching_args, text), LV_REQUIRED, NULL },
+	{ .name = "text", .type = &lv_str_type, .offset = offsetof(library__searching_args, text),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type library__searching_args_type = {
-	LV_K_STRUCT, "searching", sizeof(library__searching_args), NULL,
-	library__searching_args_fields, sizeof library__searching_args_fields / sizeof library__searching_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "searching", .size = sizeof(library__searching_args),
+	.fields = library__searching_args_fields,
+	.nfields = sizeof library__searching_args_fields / sizeof library__searching_args_fields[0],
 };
 static const char *const library__searching_roles[] = {
 	"member",
@@ -187,22 +201,24 @@ typedef struct {
 	lv_str isbn;
 } library__where_is_args;
 static const lv_field library__where_is_args_fields[] = {
-	{ "isbn", &lv_str_type, offsetof(library__where_is_args, isbn), LV_REQUIRED, NULL },
+	{ .name = "isbn", .type = &lv_str_type, .offset = offsetof(library__where_is_args, isbn),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type library__where_is_args_type = {
-	LV_K_STRUCT, "where_is", sizeof(library__where_is_args), NULL,
-	library__where_is_args_fields, sizeof library__where_is_args_fields / sizeof library__where_is_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "where_is", .size = sizeof(library__where_is_args),
+	.fields = library__where_is_args_fields,
+	.nfields = sizeof library__where_is_args_fields / sizeof library__where_is_args_fields[0],
 };
 typedef struct {
 	library_Shelf value;
 } library__where_is_result;
 static const lv_field library__where_is_result_fields[] = {
-	{ "value", &library_Shelf_type, offsetof(library__where_is_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &library_Shelf_type, .offset = offsetof(library__where_is_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type library__where_is_result_type = {
-	LV_K_STRUCT, "Shelf", sizeof(library__where_is_result), NULL,
-	library__where_is_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "Shelf", .size = sizeof(library__where_is_result),
+	.fields = library__where_is_result_fields, .nfields = 1,
 };
 static const char *const library__where_is_roles[] = {
 	"member",
@@ -218,60 +234,76 @@ library__where_is_invoke(lv_call *call, const void *args, void *result)
 
 static const lv_endpoint library__endpoints[] = {
 	{
-		"borrow_clicked", LV_CLIENT_CALLBACK, 0,
-		library__borrow_clicked_roles, 1, NULL,
-		0, 0, 0, 0,
-		&library__borrow_clicked_args_type, NULL,
-		library__borrow_clicked_invoke
+		.name = "borrow_clicked", .kind = LV_CLIENT_CALLBACK, .flags = 0,
+		.roles = library__borrow_clicked_roles, .nroles = 1, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &library__borrow_clicked_args_type,
+		.result = NULL,
+		.invoke = library__borrow_clicked_invoke,
 	},
 	{
-		"confirm_loan", LV_CLIENT_RPC, 0,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&library__confirm_loan_args_type, &library__confirm_loan_result_type,
-		NULL
+		.name = "confirm_loan", .kind = LV_CLIENT_RPC, .flags = 0,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &library__confirm_loan_args_type,
+		.result = &library__confirm_loan_result_type,
+		.invoke = NULL,
 	},
 	{
-		"find", LV_SERVER_RPC, 0,
-		library__find_roles, 1, NULL,
-		0, 0, 0, 0,
-		&library__find_args_type, &library__find_result_type,
-		library__find_invoke
+		.name = "find", .kind = LV_SERVER_RPC, .flags = 0,
+		.roles = library__find_roles, .nroles = 1, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &library__find_args_type,
+		.result = &library__find_result_type,
+		.invoke = library__find_invoke,
 	},
 	{
-		"loan_due", LV_SERVER_ON, 0,
-		NULL, 0, "loan.due",
-		0, 0, 0, 0,
-		&library__loan_due_args_type, NULL,
-		library__loan_due_invoke
+		.name = "loan_due", .kind = LV_SERVER_ON, .flags = 0,
+		.roles = NULL, .nroles = 0, .event = "loan.due",
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &library__loan_due_args_type,
+		.result = NULL,
+		.invoke = library__loan_due_invoke,
 	},
 	{
-		"returned", LV_CLIENT_REALTIME, 0,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&library__returned_args_type, NULL,
-		NULL
+		.name = "returned", .kind = LV_CLIENT_REALTIME, .flags = 0,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &library__returned_args_type,
+		.result = NULL,
+		.invoke = NULL,
 	},
 	{
-		"searching", LV_SERVER_REALTIME, 0,
-		library__searching_roles, 1, NULL,
-		0, 0, 0, 0,
-		&library__searching_args_type, NULL,
-		library__searching_invoke
+		.name = "searching", .kind = LV_SERVER_REALTIME, .flags = 0,
+		.roles = library__searching_roles, .nroles = 1, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &library__searching_args_type,
+		.result = NULL,
+		.invoke = library__searching_invoke,
 	},
 	{
-		"started", LV_SERVER_ON, LV_EP_LIFECYCLE,
-		NULL, 0, "start",
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		library__started_invoke
+		.name = "started", .kind = LV_SERVER_ON, .flags = LV_EP_LIFECYCLE,
+		.roles = NULL, .nroles = 0, .event = "start",
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = library__started_invoke,
 	},
 	{
-		"where_is", LV_SERVER_RPC, 0,
-		library__where_is_roles, 1, NULL,
-		2000, 0, 0, 0,
-		&library__where_is_args_type, &library__where_is_result_type,
-		library__where_is_invoke
+		.name = "where_is", .kind = LV_SERVER_RPC, .flags = 0,
+		.roles = library__where_is_roles, .nroles = 1, .event = NULL,
+		.timeout_ms = 2000, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &library__where_is_args_type,
+		.result = &library__where_is_result_type,
+		.invoke = library__where_is_invoke,
 	},
 };
 
@@ -281,11 +313,13 @@ static const char *const library__js_module[] = {
 	 "// \n"
 	 "// Doc comments reach the generated C, JavaScript and docs.\n"
 	 "//\n"
-	 "// One function per server endpoint, the callbacks to bind in the page, and\n"
-	 "// register() for the page's handlers of client endpoints. Arguments and\n"
-	 "// results are checked against the schema below, with the same rules as the\n"
-	 "// server applies.\n"
-	 "import { connect } from \"./lv.js\";\n"
+	 "// Importing this module does nothing: createClient(options) makes a client\n"
+	 "// (its WebSocket, one function per server endpoint, the callbacks to bind,\n"
+	 "// register() for the page's handlers of client endpoints, and dispose()),\n"
+	 "// and connect(options) makes the page's default client once and returns it\n"
+	 "// on every call. Arguments and results are checked against the schema\n"
+	 "// below, with the same rules as the server applies.\n"
+	 "import { clientModule } from \"./lv.js\";\n"
 	 "\n"
 	 "export { LvError } from \"./lv.js\";\n"
 	 "\n"
@@ -319,9 +353,6 @@ static const char *const library__js_module[] = {
 	 "\011},\n"
 	 "});\n"
 	 "\n"
-	 "/** The page's connection for this schema (one WebSocket per page). */\n"
-	 "export const lv = connect(schema);\n"
-	 "\n"
 	 "/**\n"
 	 " * Where a book is.\n"
 	 " */\n"
@@ -332,55 +363,90 @@ static const char *const library__js_module[] = {
 	 "});\n"
 	 "\n"
 	 "/**\n"
-	 " * The borrow button.\n"
-	 " * A callback: bind it to an element with lv.bind(element, borrow_clicked), or\n"
-	 " * data-lv-on-click=\"borrow_clicked\" in the page.\n"
+	 " * The typed members of a client, on its connection lv.\n"
+	 " * @param {import(\"./lv.js\").Connection} lv\n"
 	 " */\n"
-	 "export const borrow_clicked = lv.callback(\"borrow_clicked\");\n"
+	 "const endpoints = (lv) => ({\n"
+	 "\011/**\n"
+	 "\011 * The borrow button.\n"
+	 "\011 * A callback: bind it to an element with client.lv.bind(element,\n"
+	 "\011 * client.borrow_clicked), or data-lv-on-click=\"borrow_clicked\" in the page.\n"
+	 "\011 */\n"
+	 "\011borrow_clicked: lv.callback(\"borrow_clicked\"),\n"
+	 "\011/**\n"
+	 "\011 * Looks a book up.\n"
+	 "\011 * @param {string} isbn The ISBN to look for.\n"
+	 "\011 * @param {boolean} [include_gone] Also return gone books.\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<Book | null>}\n"
+	 "\011 */\n"
+	 "\011find(isbn, include_gone, options) {\n"
+	 "\011\011return lv.call(\"find\", { isbn, include_gone }, options);\n"),
+	("\011},\n"
+	 "\011/**\n"
+	 "\011 * A member is typing a search.\n"
+	 "\011 * @param {string} text What they typed so far.\n"
+	 "\011 */\n"
+	 "\011searching(text) {\n"
+	 "\011\011lv.send(\"searching\", { text });\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * Where is it\?\n"
+	 "\011 * @param {string} isbn\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<Shelf>}\n"
+	 "\011 */\n"
+	 "\011where_is(isbn, options) {\n"
+	 "\011\011return lv.call(\"where_is\", { isbn }, options);\n"
+	 "\011},\n"
+	 "});\n"
+	 "\n"
+	 "const made = clientModule(schema, endpoints);\n"
 	 "\n"
 	 "/**\n"
-	 " * Looks a book up.\n"
-	 " * @param {string} isbn The ISBN to look for.\n"
-	 " * @param {boolean} [include_gone] Also return gone books.\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<Book | null>}\n"
+	 " * A new client of library: a connection of its own (its socket opens a\n"
+	 " * task later unless options.autoConnect is false), the typed functions,\n"
+	 " * register(handlers) and dispose(), which closes the socket and removes\n"
+	 " * every listener and timer the client added.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export function find(isbn, include_gone, options) {\n"
-	 "\011return lv.call(\"find\", { isbn, include_gone }, options);\n"
+	 "export function createClient(options) {\n"
+	 "\011return made.createClient(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * A member is typing a search.\n"
-	 " * @param {string} text What they typed so far.\n"
+	 " * The page's default client of library: made by the first call, the\n"
+	 " * same object on every later one (options given later are applied with\n"
+	 " * configure), a new one after it was disposed.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export function searching(text) {\n"
-	 "\011lv.send(\"searching\", { text });\n"
+	 "export function connect(options) {\n"
+	 "\011return made.connect(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * Where is it\?\n"
-	 " * @param {string} isbn\n"),
-	(" * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<Shelf>}\n"
+	 " * Reads a callback's arguments from the page (the element's data-lv-arg-*,\n"
+	 " * its form, the document), coerced to the parameter types of callback fn.\n"
+	 " * @param {Element} element\n"
+	 " * @param {readonly string[]} names\n"
+	 " * @param {string} [fn]\n"
+	 " * @returns {Record<string, unknown>}\n"
 	 " */\n"
-	 "export function where_is(isbn, options) {\n"
-	 "\011return lv.call(\"where_is\", { isbn }, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * Installs the page's side of the client endpoints.\n"
-	 " * @param {import(\"./input.lv.d.ts\").Handlers} handlers\n"
-	 " */\n"
-	 "export function register(handlers) {\n"
-	 "\011lv.register(handlers);\n"
+	 "export function argsFrom(element, names, fn) {\n"
+	 "\011return made.argsFrom(element, names, fn);\n"
 	 "}\n"),
 };
 
 const lv_app library_app = {
-	LV_ABI_VERSION, "library", "input", "319eb77cc4d05c6c", library__endpoints,
-	sizeof library__endpoints / sizeof library__endpoints[0],
-	library__js_module, sizeof library__js_module / sizeof library__js_module[0],
-	3363
+	.abi = LV_ABI_VERSION, .name = "library", .base = "input",
+	.schema_hash = "319eb77cc4d05c6c",
+	.endpoints = library__endpoints,
+	.nendpoints = sizeof library__endpoints / sizeof library__endpoints[0],
+	.js_module = library__js_module,
+	.js_module_parts = sizeof library__js_module / sizeof library__js_module[0],
+	.js_module_len = 4634,
 };
 
 static void

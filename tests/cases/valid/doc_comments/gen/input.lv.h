@@ -20,7 +20,7 @@ extern "C" {
 
 /* The schema hash: a page built from another version of input.lv is told
  * to reload. */
-#define INPUT_LV_H_SCHEMA_HASH "319eb77cc4d05c6c"
+#define LIBRARY_SCHEMA_HASH "319eb77cc4d05c6c"
 
 extern const lv_app library_app;
 

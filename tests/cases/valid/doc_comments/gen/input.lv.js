@@ -3,11 +3,13 @@
 // 
 // Doc comments reach the generated C, JavaScript and docs.
 //
-// One function per server endpoint, the callbacks to bind in the page, and
-// register() for the page's handlers of client endpoints. Arguments and
-// results are checked against the schema below, with the same rules as the
-// server applies.
-import { connect } from "./lv.js";
+// Importing this module does nothing: createClient(options) makes a client
+// (its WebSocket, one function per server endpoint, the callbacks to bind,
+// register() for the page's handlers of client endpoints, and dispose()),
+// and connect(options) makes the page's default client once and returns it
+// on every call. Arguments and results are checked against the schema
+// below, with the same rules as the server applies.
+import { clientModule } from "./lv.js";
 
 export { LvError } from "./lv.js";
 
@@ -41,9 +43,6 @@ export const schema = Object.freeze({
 	},
 });
 
-/** The page's connection for this schema (one WebSocket per page). */
-export const lv = connect(schema);
-
 /**
  * Where a book is.
  */
@@ -54,45 +53,77 @@ export const Shelf = Object.freeze({
 });
 
 /**
- * The borrow button.
- * A callback: bind it to an element with lv.bind(element, borrow_clicked), or
- * data-lv-on-click="borrow_clicked" in the page.
+ * The typed members of a client, on its connection lv.
+ * @param {import("./lv.js").Connection} lv
  */
-export const borrow_clicked = lv.callback("borrow_clicked");
+const endpoints = (lv) => ({
+	/**
+	 * The borrow button.
+	 * A callback: bind it to an element with client.lv.bind(element,
+	 * client.borrow_clicked), or data-lv-on-click="borrow_clicked" in the page.
+	 */
+	borrow_clicked: lv.callback("borrow_clicked"),
+	/**
+	 * Looks a book up.
+	 * @param {string} isbn The ISBN to look for.
+	 * @param {boolean} [include_gone] Also return gone books.
+	 * @param {import("./lv.js").CallOptions} [options]
+	 * @returns {Promise<Book | null>}
+	 */
+	find(isbn, include_gone, options) {
+		return lv.call("find", { isbn, include_gone }, options);
+	},
+	/**
+	 * A member is typing a search.
+	 * @param {string} text What they typed so far.
+	 */
+	searching(text) {
+		lv.send("searching", { text });
+	},
+	/**
+	 * Where is it?
+	 * @param {string} isbn
+	 * @param {import("./lv.js").CallOptions} [options]
+	 * @returns {Promise<Shelf>}
+	 */
+	where_is(isbn, options) {
+		return lv.call("where_is", { isbn }, options);
+	},
+});
+
+const made = clientModule(schema, endpoints);
 
 /**
- * Looks a book up.
- * @param {string} isbn The ISBN to look for.
- * @param {boolean} [include_gone] Also return gone books.
- * @param {import("./lv.js").CallOptions} [options]
- * @returns {Promise<Book | null>}
+ * A new client of library: a connection of its own (its socket opens a
+ * task later unless options.autoConnect is false), the typed functions,
+ * register(handlers) and dispose(), which closes the socket and removes
+ * every listener and timer the client added.
+ * @param {import("./lv.js").ConnectOptions} [options]
+ * @returns {import("./input.lv.d.ts").Client}
  */
-export function find(isbn, include_gone, options) {
-	return lv.call("find", { isbn, include_gone }, options);
+export function createClient(options) {
+	return made.createClient(options);
 }
 
 /**
- * A member is typing a search.
- * @param {string} text What they typed so far.
+ * The page's default client of library: made by the first call, the
+ * same object on every later one (options given later are applied with
+ * configure), a new one after it was disposed.
+ * @param {import("./lv.js").ConnectOptions} [options]
+ * @returns {import("./input.lv.d.ts").Client}
  */
-export function searching(text) {
-	lv.send("searching", { text });
+export function connect(options) {
+	return made.connect(options);
 }
 
 /**
- * Where is it?
- * @param {string} isbn
- * @param {import("./lv.js").CallOptions} [options]
- * @returns {Promise<Shelf>}
+ * Reads a callback's arguments from the page (the element's data-lv-arg-*,
+ * its form, the document), coerced to the parameter types of callback fn.
+ * @param {Element} element
+ * @param {readonly string[]} names
+ * @param {string} [fn]
+ * @returns {Record<string, unknown>}
  */
-export function where_is(isbn, options) {
-	return lv.call("where_is", { isbn }, options);
-}
-
-/**
- * Installs the page's side of the client endpoints.
- * @param {import("./input.lv.d.ts").Handlers} handlers
- */
-export function register(handlers) {
-	lv.register(handlers);
+export function argsFrom(element, names, fn) {
+	return made.argsFrom(element, names, fn);
 }

@@ -6,8 +6,8 @@
 // "lvc:begin" and "lvc:end" lines; write anything you like around them.
 //
 // Install these with: import * as handlers from "./input_handlers.js";
-//                     register(handlers);
-import { LvError, lv } from "./input.lv.js";
+//                     connect().register(handlers);
+import { LvError, argsFrom } from "./input.lv.js";
 /** @typedef {import("./input.lv.js").Book} Book */
 /** @typedef {import("./input.lv.js").Shelf} Shelf */
 
@@ -20,7 +20,7 @@ import { LvError, lv } from "./input.lv.js";
  * @param {Element} element
  */
 export function borrow_clicked(event, element) {
-	return lv.argsFrom(element, ["isbn"]);
+	return argsFrom(element, ["isbn"], "borrow_clicked");
 }
 // lvc:end borrow_clicked
 

@@ -21,12 +21,13 @@ typedef struct {
 	lv_str room;
 } events__room_closed_args;
 static const lv_field events__room_closed_args_fields[] = {
-	{ "room", &lv_str_type, offsetof(events__room_closed_args, room), LV_REQUIRED, NULL },
+	{ .name = "room", .type = &lv_str_type, .offset = offsetof(events__room_closed_args, room),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type events__room_closed_args_type = {
-	LV_K_STRUCT, "room_closed", sizeof(events__room_closed_args), NULL,
-	events__room_closed_args_fields, sizeof events__room_closed_args_fields / sizeof events__room_closed_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "room_closed", .size = sizeof(events__room_closed_args),
+	.fields = events__room_closed_args_fields,
+	.nfields = sizeof events__room_closed_args_fields / sizeof events__room_closed_args_fields[0],
 };
 
 static int
@@ -42,12 +43,13 @@ typedef struct {
 	lv_str room;
 } events__room_closed_on_page_args;
 static const lv_field events__room_closed_on_page_args_fields[] = {
-	{ "room", &lv_str_type, offsetof(events__room_closed_on_page_args, room), LV_REQUIRED, NULL },
+	{ .name = "room", .type = &lv_str_type, .offset = offsetof(events__room_closed_on_page_args, room),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type events__room_closed_on_page_args_type = {
-	LV_K_STRUCT, "room_closed_on_page", sizeof(events__room_closed_on_page_args), NULL,
-	events__room_closed_on_page_args_fields, sizeof events__room_closed_on_page_args_fields / sizeof events__room_closed_on_page_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "room_closed_on_page", .size = sizeof(events__room_closed_on_page_args),
+	.fields = events__room_closed_on_page_args_fields,
+	.nfields = sizeof events__room_closed_on_page_args_fields / sizeof events__room_closed_on_page_args_fields[0],
 };
 
 /* server.on server_connect */
@@ -65,12 +67,13 @@ typedef struct {
 	double at;
 } events__server_custom_ready_args;
 static const lv_field events__server_custom_ready_args_fields[] = {
-	{ "at", &lv_float_type, offsetof(events__server_custom_ready_args, at), LV_REQUIRED, NULL },
+	{ .name = "at", .type = &lv_float_type, .offset = offsetof(events__server_custom_ready_args, at),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type events__server_custom_ready_args_type = {
-	LV_K_STRUCT, "server_custom_ready", sizeof(events__server_custom_ready_args), NULL,
-	events__server_custom_ready_args_fields, sizeof events__server_custom_ready_args_fields / sizeof events__server_custom_ready_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "server_custom_ready", .size = sizeof(events__server_custom_ready_args),
+	.fields = events__server_custom_ready_args_fields,
+	.nfields = sizeof events__server_custom_ready_args_fields / sizeof events__server_custom_ready_args_fields[0],
 };
 
 static int
@@ -96,12 +99,13 @@ typedef struct {
 	int64_t order;
 } events__shipped_args;
 static const lv_field events__shipped_args_fields[] = {
-	{ "order", &lv_int_type, offsetof(events__shipped_args, order), LV_REQUIRED, NULL },
+	{ .name = "order", .type = &lv_int_type, .offset = offsetof(events__shipped_args, order),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type events__shipped_args_type = {
-	LV_K_STRUCT, "shipped", sizeof(events__shipped_args), NULL,
-	events__shipped_args_fields, sizeof events__shipped_args_fields / sizeof events__shipped_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "shipped", .size = sizeof(events__shipped_args),
+	.fields = events__shipped_args_fields,
+	.nfields = sizeof events__shipped_args_fields / sizeof events__shipped_args_fields[0],
 };
 
 /* server.on single_letter */
@@ -116,60 +120,76 @@ events__single_letter_invoke(lv_call *call, const void *args, void *result)
 
 static const lv_endpoint events__endpoints[] = {
 	{
-		"longest", LV_SERVER_ON, 0,
-		NULL, 0, "x1234567890123456789012345678901234567890123456789012345678901ab",
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		events__longest_invoke
+		.name = "longest", .kind = LV_SERVER_ON, .flags = 0,
+		.roles = NULL, .nroles = 0, .event = "x1234567890123456789012345678901234567890123456789012345678901ab",
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = events__longest_invoke,
 	},
 	{
-		"room_closed", LV_SERVER_ON, 0,
-		NULL, 0, "room:closed",
-		0, 0, 0, 0,
-		&events__room_closed_args_type, NULL,
-		events__room_closed_invoke
+		.name = "room_closed", .kind = LV_SERVER_ON, .flags = 0,
+		.roles = NULL, .nroles = 0, .event = "room:closed",
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &events__room_closed_args_type,
+		.result = NULL,
+		.invoke = events__room_closed_invoke,
 	},
 	{
-		"room_closed_on_page", LV_CLIENT_ON, 0,
-		NULL, 0, "room:closed",
-		0, 0, 0, 0,
-		&events__room_closed_on_page_args_type, NULL,
-		NULL
+		.name = "room_closed_on_page", .kind = LV_CLIENT_ON, .flags = 0,
+		.roles = NULL, .nroles = 0, .event = "room:closed",
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &events__room_closed_on_page_args_type,
+		.result = NULL,
+		.invoke = NULL,
 	},
 	{
-		"server_connect", LV_SERVER_ON, LV_EP_LIFECYCLE,
-		NULL, 0, "connect",
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		events__server_connect_invoke
+		.name = "server_connect", .kind = LV_SERVER_ON, .flags = LV_EP_LIFECYCLE,
+		.roles = NULL, .nroles = 0, .event = "connect",
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = events__server_connect_invoke,
 	},
 	{
-		"server_custom_ready", LV_SERVER_ON, 0,
-		NULL, 0, "ready",
-		0, 0, 0, 0,
-		&events__server_custom_ready_args_type, NULL,
-		events__server_custom_ready_invoke
+		.name = "server_custom_ready", .kind = LV_SERVER_ON, .flags = 0,
+		.roles = NULL, .nroles = 0, .event = "ready",
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &events__server_custom_ready_args_type,
+		.result = NULL,
+		.invoke = events__server_custom_ready_invoke,
 	},
 	{
-		"server_disconnect", LV_SERVER_ON, LV_EP_LIFECYCLE,
-		NULL, 0, "disconnect",
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		events__server_disconnect_invoke
+		.name = "server_disconnect", .kind = LV_SERVER_ON, .flags = LV_EP_LIFECYCLE,
+		.roles = NULL, .nroles = 0, .event = "disconnect",
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = events__server_disconnect_invoke,
 	},
 	{
-		"shipped", LV_CLIENT_ON, 0,
-		NULL, 0, "Order.Shipped-v2_final",
-		0, 0, 0, 0,
-		&events__shipped_args_type, NULL,
-		NULL
+		.name = "shipped", .kind = LV_CLIENT_ON, .flags = 0,
+		.roles = NULL, .nroles = 0, .event = "Order.Shipped-v2_final",
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &events__shipped_args_type,
+		.result = NULL,
+		.invoke = NULL,
 	},
 	{
-		"single_letter", LV_SERVER_ON, 0,
-		NULL, 0, "a",
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		events__single_letter_invoke
+		.name = "single_letter", .kind = LV_SERVER_ON, .flags = 0,
+		.roles = NULL, .nroles = 0, .event = "a",
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = events__single_letter_invoke,
 	},
 };
 
@@ -178,11 +198,13 @@ static const char *const events__js_module[] = {
 	 "// Lifecycle and custom events: each side has its own, so the same name on\n"
 	 "// the server and the client is two handlers, not a duplicate.\n"
 	 "//\n"
-	 "// One function per server endpoint, the callbacks to bind in the page, and\n"
-	 "// register() for the page's handlers of client endpoints. Arguments and\n"
-	 "// results are checked against the schema below, with the same rules as the\n"
-	 "// server applies.\n"
-	 "import { connect } from \"./lv.js\";\n"
+	 "// Importing this module does nothing: createClient(options) makes a client\n"
+	 "// (its WebSocket, one function per server endpoint, the callbacks to bind,\n"
+	 "// register() for the page's handlers of client endpoints, and dispose()),\n"
+	 "// and connect(options) makes the page's default client once and returns it\n"
+	 "// on every call. Arguments and results are checked against the schema\n"
+	 "// below, with the same rules as the server applies.\n"
+	 "import { clientModule } from \"./lv.js\";\n"
 	 "\n"
 	 "export { LvError } from \"./lv.js\";\n"
 	 "\n"
@@ -207,23 +229,59 @@ static const char *const events__js_module[] = {
 	 "\011},\n"
 	 "});\n"
 	 "\n"
-	 "/** The page's connection for this schema (one WebSocket per page). */\n"
-	 "export const lv = connect(schema);\n"
+	 "/**\n"
+	 " * The typed members of a client, on its connection lv.\n"
+	 " * @param {import(\"./lv.js\").Connection} lv\n"
+	 " */\n"
+	 "const endpoints = (lv) => ({\n"
+	 "});\n"
+	 "\n"
+	 "const made = clientModule(schema, endpoints);\n"
 	 "\n"
 	 "/**\n"
-	 " * Installs the page's side of the client endpoints.\n"
-	 " * @param {import(\"./input.lv.d.ts\").Handlers} handlers\n"
+	 " * A new client of events: a connection of its own (its socket opens a\n"
+	 " * task later unless options.autoConnect is false), the typed functions,\n"
+	 " * register(handlers) and dispose(), which closes the socket and removes\n"
+	 " * every listener and timer the client added.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export function register(handlers) {\n"
-	 "\011lv.register(handlers);\n"
+	 "export function createClient(options) {\n"
+	 "\011return made.createClient(options);\n"
+	 "}\n"
+	 "\n"
+	 "/**\n"
+	 " * The page's default client of events: made by the first call, the\n"
+	 " * same object on every later one (options given later are applied with\n"
+	 " * configure), a new one after it was disposed.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
+	 " */\n"
+	 "export function connect(options) {\n"),
+	("\011return made.connect(options);\n"
+	 "}\n"
+	 "\n"
+	 "/**\n"
+	 " * Reads a callback's arguments from the page (the element's data-lv-arg-*,\n"
+	 " * its form, the document), coerced to the parameter types of callback fn.\n"
+	 " * @param {Element} element\n"
+	 " * @param {readonly string[]} names\n"
+	 " * @param {string} [fn]\n"
+	 " * @returns {Record<string, unknown>}\n"
+	 " */\n"
+	 "export function argsFrom(element, names, fn) {\n"
+	 "\011return made.argsFrom(element, names, fn);\n"
 	 "}\n"),
 };
 
 const lv_app events_app = {
-	LV_ABI_VERSION, "events", "input", "9e87234e4d48737a", events__endpoints,
-	sizeof events__endpoints / sizeof events__endpoints[0],
-	events__js_module, sizeof events__js_module / sizeof events__js_module[0],
-	2146
+	.abi = LV_ABI_VERSION, .name = "events", .base = "input",
+	.schema_hash = "9e87234e4d48737a",
+	.endpoints = events__endpoints,
+	.nendpoints = sizeof events__endpoints / sizeof events__endpoints[0],
+	.js_module = events__js_module,
+	.js_module_parts = sizeof events__js_module / sizeof events__js_module[0],
+	.js_module_len = 3432,
 };
 
 int

@@ -19,7 +19,7 @@ extern "C" {
 
 /* The schema hash: a page built from another version of input.lv is told
  * to reload. */
-#define INPUT_LV_H_SCHEMA_HASH "9e87234e4d48737a"
+#define EVENTS_SCHEMA_HASH "9e87234e4d48737a"
 
 extern const lv_app events_app;
 

@@ -2,11 +2,13 @@
 // Lifecycle and custom events: each side has its own, so the same name on
 // the server and the client is two handlers, not a duplicate.
 //
-// One function per server endpoint, the callbacks to bind in the page, and
-// register() for the page's handlers of client endpoints. Arguments and
-// results are checked against the schema below, with the same rules as the
-// server applies.
-import { connect } from "./lv.js";
+// Importing this module does nothing: createClient(options) makes a client
+// (its WebSocket, one function per server endpoint, the callbacks to bind,
+// register() for the page's handlers of client endpoints, and dispose()),
+// and connect(options) makes the page's default client once and returns it
+// on every call. Arguments and results are checked against the schema
+// below, with the same rules as the server applies.
+import { clientModule } from "./lv.js";
 
 export { LvError } from "./lv.js";
 
@@ -31,13 +33,46 @@ export const schema = Object.freeze({
 	},
 });
 
-/** The page's connection for this schema (one WebSocket per page). */
-export const lv = connect(schema);
+/**
+ * The typed members of a client, on its connection lv.
+ * @param {import("./lv.js").Connection} lv
+ */
+const endpoints = (lv) => ({
+});
+
+const made = clientModule(schema, endpoints);
 
 /**
- * Installs the page's side of the client endpoints.
- * @param {import("./input.lv.d.ts").Handlers} handlers
+ * A new client of events: a connection of its own (its socket opens a
+ * task later unless options.autoConnect is false), the typed functions,
+ * register(handlers) and dispose(), which closes the socket and removes
+ * every listener and timer the client added.
+ * @param {import("./lv.js").ConnectOptions} [options]
+ * @returns {import("./input.lv.d.ts").Client}
  */
-export function register(handlers) {
-	lv.register(handlers);
+export function createClient(options) {
+	return made.createClient(options);
+}
+
+/**
+ * The page's default client of events: made by the first call, the
+ * same object on every later one (options given later are applied with
+ * configure), a new one after it was disposed.
+ * @param {import("./lv.js").ConnectOptions} [options]
+ * @returns {import("./input.lv.d.ts").Client}
+ */
+export function connect(options) {
+	return made.connect(options);
+}
+
+/**
+ * Reads a callback's arguments from the page (the element's data-lv-arg-*,
+ * its form, the document), coerced to the parameter types of callback fn.
+ * @param {Element} element
+ * @param {readonly string[]} names
+ * @param {string} [fn]
+ * @returns {Record<string, unknown>}
+ */
+export function argsFrom(element, names, fn) {
+	return made.argsFrom(element, names, fn);
 }

@@ -21,22 +21,24 @@ typedef struct {
 	lv_str question;
 } kinds__confirm_args;
 static const lv_field kinds__confirm_args_fields[] = {
-	{ "question", &lv_str_type, offsetof(kinds__confirm_args, question), LV_REQUIRED, NULL },
+	{ .name = "question", .type = &lv_str_type, .offset = offsetof(kinds__confirm_args, question),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type kinds__confirm_args_type = {
-	LV_K_STRUCT, "confirm", sizeof(kinds__confirm_args), NULL,
-	kinds__confirm_args_fields, sizeof kinds__confirm_args_fields / sizeof kinds__confirm_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "confirm", .size = sizeof(kinds__confirm_args),
+	.fields = kinds__confirm_args_fields,
+	.nfields = sizeof kinds__confirm_args_fields / sizeof kinds__confirm_args_fields[0],
 };
 typedef struct {
 	bool value;
 } kinds__confirm_result;
 static const lv_field kinds__confirm_result_fields[] = {
-	{ "value", &lv_bool_type, offsetof(kinds__confirm_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &lv_bool_type, .offset = offsetof(kinds__confirm_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type kinds__confirm_result_type = {
-	LV_K_STRUCT, "bool", sizeof(kinds__confirm_result), NULL,
-	kinds__confirm_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "bool", .size = sizeof(kinds__confirm_result),
+	.fields = kinds__confirm_result_fields, .nfields = 1,
 };
 
 /* server.on connected */
@@ -64,22 +66,24 @@ typedef struct {
 	int64_t id;
 } kinds__fetch_args;
 static const lv_field kinds__fetch_args_fields[] = {
-	{ "id", &lv_int_type, offsetof(kinds__fetch_args, id), LV_REQUIRED, NULL },
+	{ .name = "id", .type = &lv_int_type, .offset = offsetof(kinds__fetch_args, id),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type kinds__fetch_args_type = {
-	LV_K_STRUCT, "fetch", sizeof(kinds__fetch_args), NULL,
-	kinds__fetch_args_fields, sizeof kinds__fetch_args_fields / sizeof kinds__fetch_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "fetch", .size = sizeof(kinds__fetch_args),
+	.fields = kinds__fetch_args_fields,
+	.nfields = sizeof kinds__fetch_args_fields / sizeof kinds__fetch_args_fields[0],
 };
 typedef struct {
 	lv_str value;
 } kinds__fetch_result;
 static const lv_field kinds__fetch_result_fields[] = {
-	{ "value", &lv_str_type, offsetof(kinds__fetch_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &lv_str_type, .offset = offsetof(kinds__fetch_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type kinds__fetch_result_type = {
-	LV_K_STRUCT, "string", sizeof(kinds__fetch_result), NULL,
-	kinds__fetch_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "string", .size = sizeof(kinds__fetch_result),
+	.fields = kinds__fetch_result_fields, .nfields = 1,
 };
 
 static int
@@ -95,22 +99,24 @@ typedef struct {
 	int64_t id;
 } kinds__fetch_http_args;
 static const lv_field kinds__fetch_http_args_fields[] = {
-	{ "id", &lv_int_type, offsetof(kinds__fetch_http_args, id), LV_REQUIRED, NULL },
+	{ .name = "id", .type = &lv_int_type, .offset = offsetof(kinds__fetch_http_args, id),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type kinds__fetch_http_args_type = {
-	LV_K_STRUCT, "fetch_http", sizeof(kinds__fetch_http_args), NULL,
-	kinds__fetch_http_args_fields, sizeof kinds__fetch_http_args_fields / sizeof kinds__fetch_http_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "fetch_http", .size = sizeof(kinds__fetch_http_args),
+	.fields = kinds__fetch_http_args_fields,
+	.nfields = sizeof kinds__fetch_http_args_fields / sizeof kinds__fetch_http_args_fields[0],
 };
 typedef struct {
 	lv_str value;
 } kinds__fetch_http_result;
 static const lv_field kinds__fetch_http_result_fields[] = {
-	{ "value", &lv_str_type, offsetof(kinds__fetch_http_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &lv_str_type, .offset = offsetof(kinds__fetch_http_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type kinds__fetch_http_result_type = {
-	LV_K_STRUCT, "string", sizeof(kinds__fetch_http_result), NULL,
-	kinds__fetch_http_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "string", .size = sizeof(kinds__fetch_http_result),
+	.fields = kinds__fetch_http_result_fields, .nfields = 1,
 };
 
 static int
@@ -126,12 +132,13 @@ typedef struct {
 	int64_t id;
 } kinds__fetch_ws_args;
 static const lv_field kinds__fetch_ws_args_fields[] = {
-	{ "id", &lv_int_type, offsetof(kinds__fetch_ws_args, id), LV_REQUIRED, NULL },
+	{ .name = "id", .type = &lv_int_type, .offset = offsetof(kinds__fetch_ws_args, id),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type kinds__fetch_ws_args_type = {
-	LV_K_STRUCT, "fetch_ws", sizeof(kinds__fetch_ws_args), NULL,
-	kinds__fetch_ws_args_fields, sizeof kinds__fetch_ws_args_fields / sizeof kinds__fetch_ws_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "fetch_ws", .size = sizeof(kinds__fetch_ws_args),
+	.fields = kinds__fetch_ws_args_fields,
+	.nfields = sizeof kinds__fetch_ws_args_fields / sizeof kinds__fetch_ws_args_fields[0],
 };
 
 static int
@@ -148,13 +155,15 @@ typedef struct {
 	bool ok;
 } kinds__job_done_args;
 static const lv_field kinds__job_done_args_fields[] = {
-	{ "job", &lv_int_type, offsetof(kinds__job_done_args, job), LV_REQUIRED, NULL },
-	{ "ok", &lv_bool_type, offsetof(kinds__job_done_args, ok), LV_REQUIRED, NULL },
+	{ .name = "job", .type = &lv_int_type, .offset = offsetof(kinds__job_done_args, job),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "ok", .type = &lv_bool_type, .offset = offsetof(kinds__job_done_args, ok),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type kinds__job_done_args_type = {
-	LV_K_STRUCT, "job_done", sizeof(kinds__job_done_args), NULL,
-	kinds__job_done_args_fields, sizeof kinds__job_done_args_fields / sizeof kinds__job_done_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "job_done", .size = sizeof(kinds__job_done_args),
+	.fields = kinds__job_done_args_fields,
+	.nfields = sizeof kinds__job_done_args_fields / sizeof kinds__job_done_args_fields[0],
 };
 
 static int
@@ -171,13 +180,15 @@ typedef struct {
 	double percent;
 } kinds__job_progress_args;
 static const lv_field kinds__job_progress_args_fields[] = {
-	{ "job", &lv_int_type, offsetof(kinds__job_progress_args, job), LV_REQUIRED, NULL },
-	{ "percent", &lv_float_type, offsetof(kinds__job_progress_args, percent), LV_REQUIRED, NULL },
+	{ .name = "job", .type = &lv_int_type, .offset = offsetof(kinds__job_progress_args, job),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "percent", .type = &lv_float_type, .offset = offsetof(kinds__job_progress_args, percent),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type kinds__job_progress_args_type = {
-	LV_K_STRUCT, "job_progress", sizeof(kinds__job_progress_args), NULL,
-	kinds__job_progress_args_fields, sizeof kinds__job_progress_args_fields / sizeof kinds__job_progress_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "job_progress", .size = sizeof(kinds__job_progress_args),
+	.fields = kinds__job_progress_args_fields,
+	.nfields = sizeof kinds__job_progress_args_fields / sizeof kinds__job_progress_args_fields[0],
 };
 
 /* client.callback load_changed */
@@ -185,12 +196,13 @@ typedef struct {
 	lv_str which;
 } kinds__load_changed_args;
 static const lv_field kinds__load_changed_args_fields[] = {
-	{ "which", &lv_str_type, offsetof(kinds__load_changed_args, which), LV_REQUIRED, NULL },
+	{ .name = "which", .type = &lv_str_type, .offset = offsetof(kinds__load_changed_args, which),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type kinds__load_changed_args_type = {
-	LV_K_STRUCT, "load_changed", sizeof(kinds__load_changed_args), NULL,
-	kinds__load_changed_args_fields, sizeof kinds__load_changed_args_fields / sizeof kinds__load_changed_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "load_changed", .size = sizeof(kinds__load_changed_args),
+	.fields = kinds__load_changed_args_fields,
+	.nfields = sizeof kinds__load_changed_args_fields / sizeof kinds__load_changed_args_fields[0],
 };
 
 static int
@@ -216,12 +228,13 @@ typedef struct {
 	lv_str text;
 } kinds__notify_args;
 static const lv_field kinds__notify_args_fields[] = {
-	{ "text", &lv_str_type, offsetof(kinds__notify_args, text), LV_REQUIRED, NULL },
+	{ .name = "text", .type = &lv_str_type, .offset = offsetof(kinds__notify_args, text),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type kinds__notify_args_type = {
-	LV_K_STRUCT, "notify", sizeof(kinds__notify_args), NULL,
-	kinds__notify_args_fields, sizeof kinds__notify_args_fields / sizeof kinds__notify_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "notify", .size = sizeof(kinds__notify_args),
+	.fields = kinds__notify_args_fields,
+	.nfields = sizeof kinds__notify_args_fields / sizeof kinds__notify_args_fields[0],
 };
 
 /* server.realtime nudge */
@@ -229,12 +242,13 @@ typedef struct {
 	lv_str target;
 } kinds__nudge_args;
 static const lv_field kinds__nudge_args_fields[] = {
-	{ "target", &lv_str_type, offsetof(kinds__nudge_args, target), LV_REQUIRED, NULL },
+	{ .name = "target", .type = &lv_str_type, .offset = offsetof(kinds__nudge_args, target),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type kinds__nudge_args_type = {
-	LV_K_STRUCT, "nudge", sizeof(kinds__nudge_args), NULL,
-	kinds__nudge_args_fields, sizeof kinds__nudge_args_fields / sizeof kinds__nudge_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "nudge", .size = sizeof(kinds__nudge_args),
+	.fields = kinds__nudge_args_fields,
+	.nfields = sizeof kinds__nudge_args_fields / sizeof kinds__nudge_args_fields[0],
 };
 static const char *const kinds__nudge_roles[] = {
 	"operator",
@@ -265,12 +279,13 @@ typedef struct {
 	double fraction;
 } kinds__progress_args;
 static const lv_field kinds__progress_args_fields[] = {
-	{ "fraction", &lv_float_type, offsetof(kinds__progress_args, fraction), LV_REQUIRED, NULL },
+	{ .name = "fraction", .type = &lv_float_type, .offset = offsetof(kinds__progress_args, fraction),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type kinds__progress_args_type = {
-	LV_K_STRUCT, "progress", sizeof(kinds__progress_args), NULL,
-	kinds__progress_args_fields, sizeof kinds__progress_args_fields / sizeof kinds__progress_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "progress", .size = sizeof(kinds__progress_args),
+	.fields = kinds__progress_args_fields,
+	.nfields = sizeof kinds__progress_args_fields / sizeof kinds__progress_args_fields[0],
 };
 
 /* client.callback save_clicked */
@@ -308,12 +323,13 @@ typedef struct {
 	lv_str text;
 } kinds__text_changed_args;
 static const lv_field kinds__text_changed_args_fields[] = {
-	{ "text", &lv_str_type, offsetof(kinds__text_changed_args, text), LV_REQUIRED, NULL },
+	{ .name = "text", .type = &lv_str_type, .offset = offsetof(kinds__text_changed_args, text),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type kinds__text_changed_args_type = {
-	LV_K_STRUCT, "text_changed", sizeof(kinds__text_changed_args), NULL,
-	kinds__text_changed_args_fields, sizeof kinds__text_changed_args_fields / sizeof kinds__text_changed_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "text_changed", .size = sizeof(kinds__text_changed_args),
+	.fields = kinds__text_changed_args_fields,
+	.nfields = sizeof kinds__text_changed_args_fields / sizeof kinds__text_changed_args_fields[0],
 };
 
 static int
@@ -326,144 +342,184 @@ kinds__text_changed_invoke(lv_call *call, const void *args, void *result)
 
 static const lv_endpoint kinds__endpoints[] = {
 	{
-		"clicked", LV_CLIENT_CALLBACK, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		kinds__clicked_invoke
+		.name = "clicked", .kind = LV_CLIENT_CALLBACK, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = kinds__clicked_invoke,
 	},
 	{
-		"confirm", LV_CLIENT_RPC, 0,
-		NULL, 0, NULL,
-		250, 0, 0, 0,
-		&kinds__confirm_args_type, &kinds__confirm_result_type,
-		NULL
+		.name = "confirm", .kind = LV_CLIENT_RPC, .flags = 0,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 250, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &kinds__confirm_args_type,
+		.result = &kinds__confirm_result_type,
+		.invoke = NULL,
 	},
 	{
-		"connected", LV_SERVER_ON, LV_EP_LIFECYCLE,
-		NULL, 0, "connect",
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		kinds__connected_invoke
+		.name = "connected", .kind = LV_SERVER_ON, .flags = LV_EP_LIFECYCLE,
+		.roles = NULL, .nroles = 0, .event = "connect",
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = kinds__connected_invoke,
 	},
 	{
-		"disconnected", LV_SERVER_ON, LV_EP_LIFECYCLE,
-		NULL, 0, "disconnect",
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		kinds__disconnected_invoke
+		.name = "disconnected", .kind = LV_SERVER_ON, .flags = LV_EP_LIFECYCLE,
+		.roles = NULL, .nroles = 0, .event = "disconnect",
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = kinds__disconnected_invoke,
 	},
 	{
-		"fetch", LV_SERVER_RPC, LV_EP_PUBLIC | LV_EP_HTTP,
-		NULL, 0, NULL,
-		30000, 1048576, 100, 1000,
-		&kinds__fetch_args_type, &kinds__fetch_result_type,
-		kinds__fetch_invoke
+		.name = "fetch", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC | LV_EP_HTTP,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 30000, .max_bytes = 1048576,
+		.rate_count = 100, .rate_per_ms = 1000,
+		.args = &kinds__fetch_args_type,
+		.result = &kinds__fetch_result_type,
+		.invoke = kinds__fetch_invoke,
 	},
 	{
-		"fetch_http", LV_SERVER_RPC, LV_EP_PUBLIC | LV_EP_HTTP,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&kinds__fetch_http_args_type, &kinds__fetch_http_result_type,
-		kinds__fetch_http_invoke
+		.name = "fetch_http", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC | LV_EP_HTTP,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &kinds__fetch_http_args_type,
+		.result = &kinds__fetch_http_result_type,
+		.invoke = kinds__fetch_http_invoke,
 	},
 	{
-		"fetch_ws", LV_SERVER_RPC, LV_EP_PUBLIC | LV_EP_VOLATILE,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&kinds__fetch_ws_args_type, NULL,
-		kinds__fetch_ws_invoke
+		.name = "fetch_ws", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC | LV_EP_VOLATILE,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &kinds__fetch_ws_args_type,
+		.result = NULL,
+		.invoke = kinds__fetch_ws_invoke,
 	},
 	{
-		"job_done", LV_SERVER_ON, 0,
-		NULL, 0, "job.done",
-		0, 0, 0, 0,
-		&kinds__job_done_args_type, NULL,
-		kinds__job_done_invoke
+		.name = "job_done", .kind = LV_SERVER_ON, .flags = 0,
+		.roles = NULL, .nroles = 0, .event = "job.done",
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &kinds__job_done_args_type,
+		.result = NULL,
+		.invoke = kinds__job_done_invoke,
 	},
 	{
-		"job_progress", LV_CLIENT_ON, 0,
-		NULL, 0, "job:progress",
-		0, 0, 0, 0,
-		&kinds__job_progress_args_type, NULL,
-		NULL
+		.name = "job_progress", .kind = LV_CLIENT_ON, .flags = 0,
+		.roles = NULL, .nroles = 0, .event = "job:progress",
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &kinds__job_progress_args_type,
+		.result = NULL,
+		.invoke = NULL,
 	},
 	{
-		"load_changed", LV_CLIENT_CALLBACK, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&kinds__load_changed_args_type, NULL,
-		kinds__load_changed_invoke
+		.name = "load_changed", .kind = LV_CLIENT_CALLBACK, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &kinds__load_changed_args_type,
+		.result = NULL,
+		.invoke = kinds__load_changed_invoke,
 	},
 	{
-		"nothing", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		kinds__nothing_invoke
+		.name = "nothing", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = kinds__nothing_invoke,
 	},
 	{
-		"notify", LV_CLIENT_REALTIME, 0,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&kinds__notify_args_type, NULL,
-		NULL
+		.name = "notify", .kind = LV_CLIENT_REALTIME, .flags = 0,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &kinds__notify_args_type,
+		.result = NULL,
+		.invoke = NULL,
 	},
 	{
-		"nudge", LV_SERVER_REALTIME, LV_EP_VOLATILE,
-		kinds__nudge_roles, 1, NULL,
-		0, 65536, 20, 60000,
-		&kinds__nudge_args_type, NULL,
-		kinds__nudge_invoke
+		.name = "nudge", .kind = LV_SERVER_REALTIME, .flags = LV_EP_VOLATILE,
+		.roles = kinds__nudge_roles, .nroles = 1, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 65536,
+		.rate_count = 20, .rate_per_ms = 60000,
+		.args = &kinds__nudge_args_type,
+		.result = NULL,
+		.invoke = kinds__nudge_invoke,
 	},
 	{
-		"ping", LV_CLIENT_RPC, 0,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		NULL
+		.name = "ping", .kind = LV_CLIENT_RPC, .flags = 0,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = NULL,
 	},
 	{
-		"plain", LV_SERVER_REALTIME, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		kinds__plain_invoke
+		.name = "plain", .kind = LV_SERVER_REALTIME, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = kinds__plain_invoke,
 	},
 	{
-		"progress", LV_CLIENT_REALTIME, LV_EP_VOLATILE,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&kinds__progress_args_type, NULL,
-		NULL
+		.name = "progress", .kind = LV_CLIENT_REALTIME, .flags = LV_EP_VOLATILE,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &kinds__progress_args_type,
+		.result = NULL,
+		.invoke = NULL,
 	},
 	{
-		"save_clicked", LV_CLIENT_CALLBACK, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		kinds__save_clicked_invoke
+		.name = "save_clicked", .kind = LV_CLIENT_CALLBACK, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = kinds__save_clicked_invoke,
 	},
 	{
-		"started", LV_SERVER_ON, LV_EP_LIFECYCLE,
-		NULL, 0, "start",
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		kinds__started_invoke
+		.name = "started", .kind = LV_SERVER_ON, .flags = LV_EP_LIFECYCLE,
+		.roles = NULL, .nroles = 0, .event = "start",
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = kinds__started_invoke,
 	},
 	{
-		"stopped", LV_SERVER_ON, LV_EP_LIFECYCLE,
-		NULL, 0, "stop",
-		0, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		kinds__stopped_invoke
+		.name = "stopped", .kind = LV_SERVER_ON, .flags = LV_EP_LIFECYCLE,
+		.roles = NULL, .nroles = 0, .event = "stop",
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = kinds__stopped_invoke,
 	},
 	{
-		"text_changed", LV_CLIENT_CALLBACK, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 4096, 5, 1000,
-		&kinds__text_changed_args_type, NULL,
-		kinds__text_changed_invoke
+		.name = "text_changed", .kind = LV_CLIENT_CALLBACK, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 4096,
+		.rate_count = 5, .rate_per_ms = 1000,
+		.args = &kinds__text_changed_args_type,
+		.result = NULL,
+		.invoke = kinds__text_changed_invoke,
 	},
 };
 
@@ -471,11 +527,13 @@ static const char *const kinds__js_module[] = {
 	("// input.lv.js - generated by lvc 0.1.0 from input.lv; do not edit.\n"
 	 "// One endpoint of each kind, each with every argument its decorator takes.\n"
 	 "//\n"
-	 "// One function per server endpoint, the callbacks to bind in the page, and\n"
-	 "// register() for the page's handlers of client endpoints. Arguments and\n"
-	 "// results are checked against the schema below, with the same rules as the\n"
-	 "// server applies.\n"
-	 "import { connect } from \"./lv.js\";\n"
+	 "// Importing this module does nothing: createClient(options) makes a client\n"
+	 "// (its WebSocket, one function per server endpoint, the callbacks to bind,\n"
+	 "// register() for the page's handlers of client endpoints, and dispose()),\n"
+	 "// and connect(options) makes the page's default client once and returns it\n"
+	 "// on every call. Arguments and results are checked against the schema\n"
+	 "// below, with the same rules as the server applies.\n"
+	 "import { clientModule } from \"./lv.js\";\n"
 	 "\n"
 	 "export { LvError } from \"./lv.js\";\n"
 	 "\n"
@@ -512,95 +570,121 @@ static const char *const kinds__js_module[] = {
 	("\011},\n"
 	 "});\n"
 	 "\n"
-	 "/** The page's connection for this schema (one WebSocket per page). */\n"
-	 "export const lv = connect(schema);\n"
+	 "/**\n"
+	 " * The typed members of a client, on its connection lv.\n"
+	 " * @param {import(\"./lv.js\").Connection} lv\n"
+	 " */\n"
+	 "const endpoints = (lv) => ({\n"
+	 "\011/**\n"
+	 "\011 * A callback: bind it to an element with client.lv.bind(element,\n"
+	 "\011 * client.clicked), or data-lv-on-click=\"clicked\" in the page.\n"
+	 "\011 */\n"
+	 "\011clicked: lv.callback(\"clicked\"),\n"
+	 "\011/**\n"
+	 "\011 * @param {number} id\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<string>}\n"
+	 "\011 */\n"
+	 "\011fetch(id, options) {\n"
+	 "\011\011return lv.call(\"fetch\", { id }, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {number} id\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<string>}\n"
+	 "\011 */\n"
+	 "\011fetch_http(id, options) {\n"
+	 "\011\011return lv.call(\"fetch_http\", { id }, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {number} id\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011fetch_ws(id, options) {\n"
+	 "\011\011return lv.call(\"fetch_ws\", { id }, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * A callback: bind it to an element with client.lv.bind(element,\n"
+	 "\011 * client.load_changed), or data-lv-on-change=\"load_changed\" in the page.\n"
+	 "\011 */\n"
+	 "\011load_changed: lv.callback(\"load_changed\"),\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011nothing(options) {\n"
+	 "\011\011return lv.call(\"nothing\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {string} target\n"
+	 "\011 */\n"
+	 "\011nudge(target) {\n"
+	 "\011\011lv.send(\"nudge\", { target });\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 */\n"
+	 "\011plain() {\n"
+	 "\011\011lv.send(\"plain\", {});\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * A callback: bind it to an element with client.lv.bind(element,\n"
+	 "\011 * client.save_clicked), or data-lv-on-click=\"save_clicked\" in the page.\n"
+	 "\011 */\n"
+	 "\011save_clicked: lv.callback(\"save_clicked\"),\n"
+	 "\011/**\n"
+	 "\011 * A callback: bind it to an element with client.lv.bind(element,\n"
+	 "\011 * client.text_changed), or data-lv-on-input=\"text_changed\" in the page.\n"
+	 "\011 */\n"
+	 "\011text_changed: lv.callback(\"text_changed\"),\n"
+	 "});\n"
+	 "\n"
+	 "const made = clientModule(schema, endpoints);\n"
 	 "\n"
 	 "/**\n"
-	 " * A callback: bind it to an element with lv.bind(element, clicked), or\n"
-	 " * data-lv-on-click=\"clicked\" in the page.\n"
+	 " * A new client of kinds: a connection of its own (its socket opens a\n"
+	 " * task later unless options.autoConnect is false), the typed functions,\n"
+	 " * register(handlers) and dispose(), which closes the socket and removes\n"
+	 " * every listener and timer the client added.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export const clicked = lv.callback(\"clicked\");\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {number} id\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<string>}\n"
-	 " */\n"
-	 "export function fetch(id, options) {\n"
-	 "\011return lv.call(\"fetch\", { id }, options);\n"
+	 "export function createClient(options) {\n"
+	 "\011return made.createClient(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {number} id\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<string>}\n"
+	 " * The page's default client of kinds: made by the first call, the\n"
+	 " * same object on every later one (options given later are applied with\n"
+	 " * configure), a new one after it was disposed.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export function fetch_http(id, options) {\n"
-	 "\011return lv.call(\"fetch_http\", { id }, options);\n"
+	 "export function connect(options) {\n"
+	 "\011return made.connect(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {number} id\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
+	 " * Reads a callback's arguments from the page (the element's data-lv-arg-*,\n"
+	 " * its form, the document), coerced to the parameter types of callback fn.\n"
+	 " * @param {Element} element\n"
+	 " * @param {readonly string[]} names\n"
+	 " * @param {string} [fn]\n"
+	 " * @returns {Record<string, unknown>}\n"
 	 " */\n"
-	 "export function fetch_ws(id, options) {\n"
-	 "\011return lv.call(\"fetch_ws\", { id }, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * A callback: bind it to an element with lv.bind(element, load_changed), or\n"
-	 " * data-lv-on-change=\"load_changed\" in the page.\n"
-	 " */\n"
-	 "export const load_changed = lv.callback(\"load_changed\");\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
-	 " */\n"
-	 "export function nothing(options) {\n"
-	 "\011return lv.call(\"nothing\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {string} target\n"
-	 " */\n"
-	 "export function nudge(target) {\n"
-	 "\011lv.send(\"nudge\", { target });\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " */\n"
-	 "export function plain() {\n"
-	 "\011lv.send(\"plain\", {});\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * A callback: bind it to an element with lv.bind(element, save_clicked), or\n"
-	 " * data-lv-on-click=\"save_clicked\" in the page.\n"
-	 " */\n"
-	 "export const save_clicked = lv.callback(\"save_clicked\");\n"
-	 "\n"
-	 "/**\n"
-	 " * A callback: bind it to an element with lv.bind(element, text_changed), or\n"
-	 " * data-lv-on-input=\"text_changed\" in the page.\n"
-	 " */\n"
-	 "export const text_changed = lv.callback(\"text_changed\");\n"
-	 "\n"
-	 "/**\n"
-	 " * Installs the page's side of the client endpoints.\n"
-	 " * @param {import(\"./input.lv.d.ts\").Handlers} handlers\n"
-	 " */\n"
-	 "export function register(handlers) {\n"
-	 "\011lv.register(handlers);\n"
-	 "}\n"),
+	 "export function argsFrom(element, names, fn) {\n"
+	 "\011return made.argsFrom(element, names, fn);\n"),
+	("}\n"),
 };
 
 const lv_app kinds_app = {
-	LV_ABI_VERSION, "kinds", "input", "ffcc468b24ad1b53", kinds__endpoints,
-	sizeof kinds__endpoints / sizeof kinds__endpoints[0],
-	kinds__js_module, sizeof kinds__js_module / sizeof kinds__js_module[0],
-	4975
+	.abi = LV_ABI_VERSION, .name = "kinds", .base = "input",
+	.schema_hash = "ffcc468b24ad1b53",
+	.endpoints = kinds__endpoints,
+	.nendpoints = sizeof kinds__endpoints / sizeof kinds__endpoints[0],
+	.js_module = kinds__js_module,
+	.js_module_parts = sizeof kinds__js_module / sizeof kinds__js_module[0],
+	.js_module_len = 6221,
 };
 
 static void

@@ -18,7 +18,7 @@ extern "C" {
 
 /* The schema hash: a page built from another version of input.lv is told
  * to reload. */
-#define INPUT_LV_H_SCHEMA_HASH "ffcc468b24ad1b53"
+#define KINDS_SCHEMA_HASH "ffcc468b24ad1b53"
 
 extern const lv_app kinds_app;
 

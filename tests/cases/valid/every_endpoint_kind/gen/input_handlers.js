@@ -6,8 +6,8 @@
 // "lvc:begin" and "lvc:end" lines; write anything you like around them.
 //
 // Install these with: import * as handlers from "./input_handlers.js";
-//                     register(handlers);
-import { LvError, lv } from "./input.lv.js";
+//                     connect().register(handlers);
+import { LvError, argsFrom } from "./input.lv.js";
 
 // lvc:begin clicked
 /**
@@ -17,7 +17,7 @@ import { LvError, lv } from "./input.lv.js";
  * @param {Element} element
  */
 export function clicked(event, element) {
-	return lv.argsFrom(element, []);
+	return argsFrom(element, [], "clicked");
 }
 // lvc:end clicked
 
@@ -47,7 +47,7 @@ export function job_progress(job, percent) {
  * @param {Element} element
  */
 export function load_changed(event, element) {
-	return lv.argsFrom(element, ["which"]);
+	return argsFrom(element, ["which"], "load_changed");
 }
 // lvc:end load_changed
 
@@ -104,7 +104,7 @@ export function ready() {
  * @param {Element} element
  */
 export function save_clicked(event, element) {
-	return lv.argsFrom(element, []);
+	return argsFrom(element, [], "save_clicked");
 }
 // lvc:end save_clicked
 
@@ -116,6 +116,6 @@ export function save_clicked(event, element) {
  * @param {Element} element
  */
 export function text_changed(event, element) {
-	return lv.argsFrom(element, ["text"]);
+	return argsFrom(element, ["text"], "text_changed");
 }
 // lvc:end text_changed

@@ -12,7 +12,8 @@ static const char *const types_demo_Level__names[] = {
 	"high",
 };
 const lv_type types_demo_Level_type = {
-	LV_K_ENUM, "Level", sizeof(types_demo_Level), NULL, NULL, 0, types_demo_Level__names, 3
+	.kind = LV_K_ENUM, .name = "Level", .size = sizeof(types_demo_Level),
+	.members = types_demo_Level__names, .nmembers = 3,
 };
 
 const char *
@@ -22,108 +23,133 @@ types_demo_Level_name(types_demo_Level value)
 }
 
 static const lv_type types_demo__t0 = {
-	LV_K_LIST, "list<string>", sizeof(lv_str_list), &lv_str_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<string>", .size = sizeof(lv_str_list), .elem = &lv_str_type,
 };
 
 static const lv_type types_demo__t1 = {
-	LV_K_MAP, "map<int>", sizeof(lv_int_map), &lv_int_type, NULL, 0, NULL, 0
+	.kind = LV_K_MAP, .name = "map<int>", .size = sizeof(lv_int_map), .elem = &lv_int_type,
 };
 
 static const lv_type types_demo__t2 = {
-	LV_K_LIST, "list<Point>", sizeof(types_demo_Point_list), &types_demo_Point_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<Point>", .size = sizeof(types_demo_Point_list), .elem = &types_demo_Point_type,
 };
 
 static const lv_type types_demo__t3 = {
-	LV_K_MAP, "map<list<Point>>", sizeof(types_demo_Point_list_map), &types_demo__t2, NULL, 0, NULL, 0
+	.kind = LV_K_MAP, .name = "map<list<Point>>", .size = sizeof(types_demo_Point_list_map), .elem = &types_demo__t2,
 };
 
 static const lv_type types_demo__t4 = {
-	LV_K_LIST, "list<float>", sizeof(lv_float_list), &lv_float_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<float>", .size = sizeof(lv_float_list), .elem = &lv_float_type,
 };
 
 static const lv_type types_demo__t5 = {
-	LV_K_LIST, "list<list<float>>", sizeof(lv_float_list_list), &types_demo__t4, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<list<float>>", .size = sizeof(lv_float_list_list), .elem = &types_demo__t4,
 };
 
 static const lv_type types_demo__t6 = {
-	LV_K_LIST, "list<int>", sizeof(lv_int_list), &lv_int_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<int>", .size = sizeof(lv_int_list), .elem = &lv_int_type,
 };
 
 static const lv_type types_demo__t7 = {
-	LV_K_MAP, "map<string>", sizeof(lv_str_map), &lv_str_type, NULL, 0, NULL, 0
+	.kind = LV_K_MAP, .name = "map<string>", .size = sizeof(lv_str_map), .elem = &lv_str_type,
 };
 
 static const lv_type types_demo__t8 = {
-	LV_K_MAP, "map<map<string>>", sizeof(lv_str_map_map), &types_demo__t7, NULL, 0, NULL, 0
+	.kind = LV_K_MAP, .name = "map<map<string>>", .size = sizeof(lv_str_map_map), .elem = &types_demo__t7,
 };
 
 static const lv_type types_demo__t9 = {
-	LV_K_LIST, "list<Level>", sizeof(types_demo_Level_list), &types_demo_Level_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<Level>", .size = sizeof(types_demo_Level_list), .elem = &types_demo_Level_type,
 };
 
 static const lv_type types_demo__t10 = {
-	LV_K_LIST, "list<json>", sizeof(lv_json_list), &lv_json_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<json>", .size = sizeof(lv_json_list), .elem = &lv_json_type,
 };
 
 static const lv_type types_demo__t11 = {
-	LV_K_MAP, "map<Point>", sizeof(types_demo_Point_map), &types_demo_Point_type, NULL, 0, NULL, 0
+	.kind = LV_K_MAP, .name = "map<Point>", .size = sizeof(types_demo_Point_map), .elem = &types_demo_Point_type,
 };
 
 static const lv_type types_demo__t12 = {
-	LV_K_LIST, "list<map<Point>>", sizeof(types_demo_Point_map_list), &types_demo__t11, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<map<Point>>", .size = sizeof(types_demo_Point_map_list), .elem = &types_demo__t11,
 };
 
 static const lv_type types_demo__t13 = {
-	LV_K_MAP, "map<list<map<Point>>>", sizeof(types_demo_Point_map_list_map), &types_demo__t12, NULL, 0, NULL, 0
+	.kind = LV_K_MAP, .name = "map<list<map<Point>>>", .size = sizeof(types_demo_Point_map_list_map), .elem = &types_demo__t12,
 };
 
 static const lv_type types_demo__t14 = {
-	LV_K_LIST, "list<Sample>", sizeof(types_demo_Sample_list), &types_demo_Sample_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<Sample>", .size = sizeof(types_demo_Sample_list), .elem = &types_demo_Sample_type,
 };
 
 static const lv_type types_demo__t15 = {
-	LV_K_MAP, "map<Sample>", sizeof(types_demo_Sample_map), &types_demo_Sample_type, NULL, 0, NULL, 0
+	.kind = LV_K_MAP, .name = "map<Sample>", .size = sizeof(types_demo_Sample_map), .elem = &types_demo_Sample_type,
 };
 
 static const lv_type types_demo__t16 = {
-	LV_K_LIST, "list<list<int>>", sizeof(lv_int_list_list), &types_demo__t6, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<list<int>>", .size = sizeof(lv_int_list_list), .elem = &types_demo__t6,
 };
 
 static const lv_field types_demo_Point__fields[] = {
-	{ "x", &lv_float_type, offsetof(types_demo_Point, x), LV_REQUIRED, NULL },
-	{ "y", &lv_float_type, offsetof(types_demo_Point, y), LV_REQUIRED, NULL },
+	{ .name = "x", .type = &lv_float_type, .offset = offsetof(types_demo_Point, x),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "y", .type = &lv_float_type, .offset = offsetof(types_demo_Point, y),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 const lv_type types_demo_Point_type = {
-	LV_K_STRUCT, "Point", sizeof(types_demo_Point), NULL, types_demo_Point__fields,
-	sizeof types_demo_Point__fields / sizeof types_demo_Point__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Point", .size = sizeof(types_demo_Point),
+	.fields = types_demo_Point__fields,
+	.nfields = sizeof types_demo_Point__fields / sizeof types_demo_Point__fields[0],
 };
 
 static const lv_field types_demo_Sample__fields[] = {
-	{ "flag", &lv_bool_type, offsetof(types_demo_Sample, flag), LV_REQUIRED, NULL },
-	{ "count", &lv_int_type, offsetof(types_demo_Sample, count), LV_REQUIRED, NULL },
-	{ "ratio", &lv_float_type, offsetof(types_demo_Sample, ratio), LV_REQUIRED, NULL },
-	{ "label", &lv_str_type, offsetof(types_demo_Sample, label), LV_REQUIRED, NULL },
-	{ "blob", &lv_bytes_type, offsetof(types_demo_Sample, blob), LV_REQUIRED, NULL },
-	{ "extra", &lv_json_type, offsetof(types_demo_Sample, extra), LV_REQUIRED, NULL },
-	{ "tags", &types_demo__t0, offsetof(types_demo_Sample, tags), LV_REQUIRED, NULL },
-	{ "scores", &types_demo__t1, offsetof(types_demo_Sample, scores), LV_REQUIRED, NULL },
-	{ "note", &lv_str_type, offsetof(types_demo_Sample, note), (int32_t)offsetof(types_demo_Sample, has_note), NULL },
-	{ "level", &types_demo_Level_type, offsetof(types_demo_Sample, level), LV_REQUIRED, NULL },
-	{ "origin", &types_demo_Point_type, offsetof(types_demo_Sample, origin), LV_REQUIRED, NULL },
-	{ "maybe_origin", &types_demo_Point_type, offsetof(types_demo_Sample, maybe_origin), LV_OPT_POINTER, NULL },
-	{ "path", &types_demo__t2, offsetof(types_demo_Sample, path), LV_REQUIRED, NULL },
-	{ "named_paths", &types_demo__t3, offsetof(types_demo_Sample, named_paths), LV_REQUIRED, NULL },
-	{ "grid", &types_demo__t5, offsetof(types_demo_Sample, grid), LV_REQUIRED, NULL },
-	{ "sparse", &types_demo__t6, offsetof(types_demo_Sample, sparse), (int32_t)offsetof(types_demo_Sample, has_sparse), NULL },
-	{ "lookup", &types_demo__t8, offsetof(types_demo_Sample, lookup), LV_REQUIRED, NULL },
-	{ "levels", &types_demo__t9, offsetof(types_demo_Sample, levels), (int32_t)offsetof(types_demo_Sample, has_levels), NULL },
-	{ "optional_blob", &lv_bytes_type, offsetof(types_demo_Sample, optional_blob), (int32_t)offsetof(types_demo_Sample, has_optional_blob), NULL },
-	{ "docs", &types_demo__t10, offsetof(types_demo_Sample, docs), LV_REQUIRED, NULL },
-	{ "history", &types_demo__t13, offsetof(types_demo_Sample, history), (int32_t)offsetof(types_demo_Sample, has_history), NULL },
+	{ .name = "flag", .type = &lv_bool_type, .offset = offsetof(types_demo_Sample, flag),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "count", .type = &lv_int_type, .offset = offsetof(types_demo_Sample, count),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "ratio", .type = &lv_float_type, .offset = offsetof(types_demo_Sample, ratio),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "label", .type = &lv_str_type, .offset = offsetof(types_demo_Sample, label),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "blob", .type = &lv_bytes_type, .offset = offsetof(types_demo_Sample, blob),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "extra", .type = &lv_json_type, .offset = offsetof(types_demo_Sample, extra),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "tags", .type = &types_demo__t0, .offset = offsetof(types_demo_Sample, tags),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "scores", .type = &types_demo__t1, .offset = offsetof(types_demo_Sample, scores),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "note", .type = &lv_str_type, .offset = offsetof(types_demo_Sample, note),
+	  .has_offset = (int32_t)offsetof(types_demo_Sample, has_note), .default_json = NULL },
+	{ .name = "level", .type = &types_demo_Level_type, .offset = offsetof(types_demo_Sample, level),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "origin", .type = &types_demo_Point_type, .offset = offsetof(types_demo_Sample, origin),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "maybe_origin", .type = &types_demo_Point_type, .offset = offsetof(types_demo_Sample, maybe_origin),
+	  .has_offset = LV_OPT_POINTER, .default_json = NULL },
+	{ .name = "path", .type = &types_demo__t2, .offset = offsetof(types_demo_Sample, path),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "named_paths", .type = &types_demo__t3, .offset = offsetof(types_demo_Sample, named_paths),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "grid", .type = &types_demo__t5, .offset = offsetof(types_demo_Sample, grid),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "sparse", .type = &types_demo__t6, .offset = offsetof(types_demo_Sample, sparse),
+	  .has_offset = (int32_t)offsetof(types_demo_Sample, has_sparse), .default_json = NULL },
+	{ .name = "lookup", .type = &types_demo__t8, .offset = offsetof(types_demo_Sample, lookup),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "levels", .type = &types_demo__t9, .offset = offsetof(types_demo_Sample, levels),
+	  .has_offset = (int32_t)offsetof(types_demo_Sample, has_levels), .default_json = NULL },
+	{ .name = "optional_blob", .type = &lv_bytes_type, .offset = offsetof(types_demo_Sample, optional_blob),
+	  .has_offset = (int32_t)offsetof(types_demo_Sample, has_optional_blob), .default_json = NULL },
+	{ .name = "docs", .type = &types_demo__t10, .offset = offsetof(types_demo_Sample, docs),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "history", .type = &types_demo__t13, .offset = offsetof(types_demo_Sample, history),
+	  .has_offset = (int32_t)offsetof(types_demo_Sample, has_history), .default_json = NULL },
 };
 const lv_type types_demo_Sample_type = {
-	LV_K_STRUCT, "Sample", sizeof(types_demo_Sample), NULL, types_demo_Sample__fields,
-	sizeof types_demo_Sample__fields / sizeof types_demo_Sample__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Sample", .size = sizeof(types_demo_Sample),
+	.fields = types_demo_Sample__fields,
+	.nfields = sizeof types_demo_Sample__fields / sizeof types_demo_Sample__fields[0],
 };
 
 /* server.rpc anything */
@@ -131,11 +157,12 @@ typedef struct {
 	json_t *value;
 } types_demo__anything_result;
 static const lv_field types_demo__anything_result_fields[] = {
-	{ "value", &lv_json_type, offsetof(types_demo__anything_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &lv_json_type, .offset = offsetof(types_demo__anything_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type types_demo__anything_result_type = {
-	LV_K_STRUCT, "json", sizeof(types_demo__anything_result), NULL,
-	types_demo__anything_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "json", .size = sizeof(types_demo__anything_result),
+	.fields = types_demo__anything_result_fields, .nfields = 1,
 };
 
 static int
@@ -164,33 +191,46 @@ typedef struct {
 	types_demo_Sample_list samples;
 } types_demo__echo_args;
 static const lv_field types_demo__echo_args_fields[] = {
-	{ "flag", &lv_bool_type, offsetof(types_demo__echo_args, flag), LV_REQUIRED, NULL },
-	{ "count", &lv_int_type, offsetof(types_demo__echo_args, count), LV_REQUIRED, NULL },
-	{ "ratio", &lv_float_type, offsetof(types_demo__echo_args, ratio), LV_REQUIRED, NULL },
-	{ "label", &lv_str_type, offsetof(types_demo__echo_args, label), LV_REQUIRED, NULL },
-	{ "blob", &lv_bytes_type, offsetof(types_demo__echo_args, blob), LV_REQUIRED, NULL },
-	{ "extra", &lv_json_type, offsetof(types_demo__echo_args, extra), LV_REQUIRED, NULL },
-	{ "tags", &types_demo__t0, offsetof(types_demo__echo_args, tags), LV_REQUIRED, NULL },
-	{ "scores", &types_demo__t1, offsetof(types_demo__echo_args, scores), LV_REQUIRED, NULL },
-	{ "note", &lv_str_type, offsetof(types_demo__echo_args, note), (int32_t)offsetof(types_demo__echo_args, has_note), NULL },
-	{ "level", &types_demo_Level_type, offsetof(types_demo__echo_args, level), LV_REQUIRED, NULL },
-	{ "origin", &types_demo_Point_type, offsetof(types_demo__echo_args, origin), LV_REQUIRED, NULL },
-	{ "samples", &types_demo__t14, offsetof(types_demo__echo_args, samples), (int32_t)offsetof(types_demo__echo_args, has_samples), NULL },
+	{ .name = "flag", .type = &lv_bool_type, .offset = offsetof(types_demo__echo_args, flag),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "count", .type = &lv_int_type, .offset = offsetof(types_demo__echo_args, count),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "ratio", .type = &lv_float_type, .offset = offsetof(types_demo__echo_args, ratio),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "label", .type = &lv_str_type, .offset = offsetof(types_demo__echo_args, label),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "blob", .type = &lv_bytes_type, .offset = offsetof(types_demo__echo_args, blob),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "extra", .type = &lv_json_type, .offset = offsetof(types_demo__echo_args, extra),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "tags", .type = &types_demo__t0, .offset = offsetof(types_demo__echo_args, tags),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "scores", .type = &types_demo__t1, .offset = offsetof(types_demo__echo_args, scores),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "note", .type = &lv_str_type, .offset = offsetof(types_demo__echo_args, note),
+	  .has_offset = (int32_t)offsetof(types_demo__echo_args, has_note), .default_json = NULL },
+	{ .name = "level", .type = &types_demo_Level_type, .offset = offsetof(types_demo__echo_args, level),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "origin", .type = &types_demo_Point_type, .offset = offsetof(types_demo__echo_args, origin),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "samples", .type = &types_demo__t14, .offset = offsetof(types_demo__echo_args, samples),
+	  .has_offset = (int32_t)offsetof(types_demo__echo_args, has_samples), .default_json = NULL },
 };
 static const lv_type types_demo__echo_args_type = {
-	LV_K_STRUCT, "echo", sizeof(types_demo__echo_args), NULL,
-	types_demo__echo_args_fields, sizeof types_demo__echo_args_fields / sizeof types_demo__echo_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "echo", .size = sizeof(types_demo__echo_args),
+	.fields = types_demo__echo_args_fields,
+	.nfields = sizeof types_demo__echo_args_fields / sizeof types_demo__echo_args_fields[0],
 };
 typedef struct {
 	types_demo_Sample_map value;
 } types_demo__echo_result;
 static const lv_field types_demo__echo_result_fields[] = {
-	{ "value", &types_demo__t15, offsetof(types_demo__echo_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &types_demo__t15, .offset = offsetof(types_demo__echo_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type types_demo__echo_result_type = {
-	LV_K_STRUCT, "map<Sample>", sizeof(types_demo__echo_result), NULL,
-	types_demo__echo_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "map<Sample>", .size = sizeof(types_demo__echo_result),
+	.fields = types_demo__echo_result_fields, .nfields = 1,
 };
 
 static int
@@ -206,11 +246,12 @@ typedef struct {
 	lv_int_list_list value;
 } types_demo__matrix_result;
 static const lv_field types_demo__matrix_result_fields[] = {
-	{ "value", &types_demo__t16, offsetof(types_demo__matrix_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &types_demo__t16, .offset = offsetof(types_demo__matrix_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type types_demo__matrix_result_type = {
-	LV_K_STRUCT, "list<list<int>>", sizeof(types_demo__matrix_result), NULL,
-	types_demo__matrix_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "list<list<int>>", .size = sizeof(types_demo__matrix_result),
+	.fields = types_demo__matrix_result_fields, .nfields = 1,
 };
 
 static int
@@ -227,11 +268,12 @@ typedef struct {
 	types_demo_Level value;
 } types_demo__maybe_result;
 static const lv_field types_demo__maybe_result_fields[] = {
-	{ "value", &types_demo_Level_type, offsetof(types_demo__maybe_result, value), (int32_t)offsetof(types_demo__maybe_result, has_value), NULL },
+	{ .name = "value", .type = &types_demo_Level_type, .offset = offsetof(types_demo__maybe_result, value),
+	  .has_offset = (int32_t)offsetof(types_demo__maybe_result, has_value), .default_json = NULL },
 };
 static const lv_type types_demo__maybe_result_type = {
-	LV_K_STRUCT, "Level?", sizeof(types_demo__maybe_result), NULL,
-	types_demo__maybe_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "Level?", .size = sizeof(types_demo__maybe_result),
+	.fields = types_demo__maybe_result_fields, .nfields = 1,
 };
 
 static int
@@ -247,11 +289,12 @@ typedef struct {
 	lv_bytes value;
 } types_demo__raw_result;
 static const lv_field types_demo__raw_result_fields[] = {
-	{ "value", &lv_bytes_type, offsetof(types_demo__raw_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &lv_bytes_type, .offset = offsetof(types_demo__raw_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type types_demo__raw_result_type = {
-	LV_K_STRUCT, "bytes", sizeof(types_demo__raw_result), NULL,
-	types_demo__raw_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "bytes", .size = sizeof(types_demo__raw_result),
+	.fields = types_demo__raw_result_fields, .nfields = 1,
 };
 
 static int
@@ -267,22 +310,24 @@ typedef struct {
 	int64_t id;
 } types_demo__sample_args;
 static const lv_field types_demo__sample_args_fields[] = {
-	{ "id", &lv_int_type, offsetof(types_demo__sample_args, id), LV_REQUIRED, NULL },
+	{ .name = "id", .type = &lv_int_type, .offset = offsetof(types_demo__sample_args, id),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type types_demo__sample_args_type = {
-	LV_K_STRUCT, "sample", sizeof(types_demo__sample_args), NULL,
-	types_demo__sample_args_fields, sizeof types_demo__sample_args_fields / sizeof types_demo__sample_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "sample", .size = sizeof(types_demo__sample_args),
+	.fields = types_demo__sample_args_fields,
+	.nfields = sizeof types_demo__sample_args_fields / sizeof types_demo__sample_args_fields[0],
 };
 typedef struct {
 	types_demo_Sample value;
 } types_demo__sample_result;
 static const lv_field types_demo__sample_result_fields[] = {
-	{ "value", &types_demo_Sample_type, offsetof(types_demo__sample_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &types_demo_Sample_type, .offset = offsetof(types_demo__sample_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type types_demo__sample_result_type = {
-	LV_K_STRUCT, "Sample", sizeof(types_demo__sample_result), NULL,
-	types_demo__sample_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "Sample", .size = sizeof(types_demo__sample_result),
+	.fields = types_demo__sample_result_fields, .nfields = 1,
 };
 
 static int
@@ -295,46 +340,58 @@ types_demo__sample_invoke(lv_call *call, const void *args, void *result)
 
 static const lv_endpoint types_demo__endpoints[] = {
 	{
-		"anything", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&lv_no_args_type, &types_demo__anything_result_type,
-		types_demo__anything_invoke
+		.name = "anything", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = &types_demo__anything_result_type,
+		.invoke = types_demo__anything_invoke,
 	},
 	{
-		"echo", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&types_demo__echo_args_type, &types_demo__echo_result_type,
-		types_demo__echo_invoke
+		.name = "echo", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &types_demo__echo_args_type,
+		.result = &types_demo__echo_result_type,
+		.invoke = types_demo__echo_invoke,
 	},
 	{
-		"matrix", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&lv_no_args_type, &types_demo__matrix_result_type,
-		types_demo__matrix_invoke
+		.name = "matrix", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = &types_demo__matrix_result_type,
+		.invoke = types_demo__matrix_invoke,
 	},
 	{
-		"maybe", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&lv_no_args_type, &types_demo__maybe_result_type,
-		types_demo__maybe_invoke
+		.name = "maybe", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = &types_demo__maybe_result_type,
+		.invoke = types_demo__maybe_invoke,
 	},
 	{
-		"raw", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&lv_no_args_type, &types_demo__raw_result_type,
-		types_demo__raw_invoke
+		.name = "raw", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = &types_demo__raw_result_type,
+		.invoke = types_demo__raw_invoke,
 	},
 	{
-		"sample", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&types_demo__sample_args_type, &types_demo__sample_result_type,
-		types_demo__sample_invoke
+		.name = "sample", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &types_demo__sample_args_type,
+		.result = &types_demo__sample_result_type,
+		.invoke = types_demo__sample_invoke,
 	},
 };
 
@@ -342,11 +399,13 @@ static const char *const types_demo__js_module[] = {
 	("// input.lv.js - generated by lvc 0.1.0 from input.lv; do not edit.\n"
 	 "// Every type the language has, alone and nested.\n"
 	 "//\n"
-	 "// One function per server endpoint, the callbacks to bind in the page, and\n"
-	 "// register() for the page's handlers of client endpoints. Arguments and\n"
-	 "// results are checked against the schema below, with the same rules as the\n"
-	 "// server applies.\n"
-	 "import { connect } from \"./lv.js\";\n"
+	 "// Importing this module does nothing: createClient(options) makes a client\n"
+	 "// (its WebSocket, one function per server endpoint, the callbacks to bind,\n"
+	 "// register() for the page's handlers of client endpoints, and dispose()),\n"
+	 "// and connect(options) makes the page's default client once and returns it\n"
+	 "// on every call. Arguments and results are checked against the schema\n"
+	 "// below, with the same rules as the server applies.\n"
+	 "import { clientModule } from \"./lv.js\";\n"
 	 "\n"
 	 "export { LvError } from \"./lv.js\";\n"
 	 "\n"
@@ -402,9 +461,6 @@ static const char *const types_demo__js_module[] = {
 	 "\011},\n"
 	 "});\n"
 	 "\n"
-	 "/** The page's connection for this schema (one WebSocket per page). */\n"
-	 "export const lv = connect(schema);\n"
-	 "\n"
 	 "export const Level = Object.freeze({\n"
 	 "\011low: \"low\",\n"
 	 "\011mid: \"mid\",\n"
@@ -412,80 +468,113 @@ static const char *const types_demo__js_module[] = {
 	 "});\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<unknown>}\n"
+	 " * The typed members of a client, on its connection lv.\n"
+	 " * @param {import(\"./lv.js\").Connection} lv\n"
 	 " */\n"
-	 "export function anything(options) {\n"
-	 "\011return lv.call(\"anything\", {}, options);\n"
+	 "const endpoints = (lv) => ({\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<unknown>}\n"
+	 "\011 */\n"
+	 "\011anything(options) {\n"
+	 "\011\011return lv.call(\"anything\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {boolean} flag\n"
+	 "\011 * @param {number} count\n"
+	 "\011 * @param {number} ratio\n"
+	 "\011 * @param {string} label\n"
+	 "\011 * @param {Uint8Array} blob\n"
+	 "\011 * @param {unknown} extra\n"
+	 "\011 * @param {Array<string>} tags\n"
+	 "\011 * @param {Record<string, number>} scores\n"
+	 "\011 * @param {string | null} [note]\n"
+	 "\011 * @param {Level} level\n"
+	 "\011 * @param {Point} origin\n"
+	 "\011 * @param {Array<Sample> | null} [samples]\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<Record<string, Sample>>}\n"
+	 "\011 */\n"
+	 "\011echo(flag, count, ratio, label, blob, extra, tags, scores, note, level, origin, samples, options) {\n"
+	 "\011\011return lv.call(\"echo\", { flag, count, ratio, label, blob, extra, tags, scores, note, level, origin, samples }, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<Array<Array<number>>>}\n"
+	 "\011 */\n"
+	 "\011matrix(options) {\n"
+	 "\011\011return lv.call(\"matrix\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<Level | null>}\n"
+	 "\011 */\n"
+	 "\011maybe(options) {\n"
+	 "\011\011return lv.call(\"maybe\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<Uint8Array>}\n"
+	 "\011 */\n"
+	 "\011raw(options) {\n"
+	 "\011\011return lv.call(\"raw\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {number} id\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<Sample>}\n"
+	 "\011 */\n"
+	 "\011sample(id, options) {\n"
+	 "\011\011return lv.call(\"sample\", { id }, options);\n"
+	 "\011},\n"
+	 "});\n"
+	 "\n"
+	 "const made = clientModule(schema, endpoints);\n"
+	 "\n"
+	 "/**\n"
+	 " * A new client of types_demo: a connection of its own (its socket opens a\n"
+	 " * task later unless options.autoConnect is false), the typed functions,\n"
+	 " * register(handlers) and dispose(), which closes the socket and removes\n"
+	 " * every listener and timer the client added.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
+	 " */\n"
+	 "export function createClient(options) {\n"
+	 "\011return made.createClient(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {boolean} flag\n"
-	 " * @param {number} count\n"
-	 " * @param {number} ratio\n"
-	 " * @param {string} label\n"
-	 " * @param {Uint8Array} blob\n"
-	 " * @param {unknown} extra\n"
-	 " * @param {Array<string>} tags\n"
-	 " * @param {Record<string, number>} scores\n"
-	 " * @param {string | null} [note]\n"
-	 " * @param {Level} level\n"
-	 " * @param {Point} origin\n"
-	 " * @param {Array<Sample> | null} [samples]\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<Record<string, Sample>>}\n"
+	 " * The page's default client of types_demo: made by the first call, the\n"
+	 " * same object on every later one (options given later are applied with\n"
+	 " * configure), a new one after it was disposed.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export function echo(flag, count, ratio, label, blob, extra, tags, scores, note, level, origin, samples, options) {\n"
-	 "\011return lv.call(\"echo\", { flag, count, ratio, label, blob, extra, tags, scores, note, level, origin, samples }, options);\n"
+	 "export function connect(options) {\n"
+	 "\011return made.connect(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<Array<Array<number>>>}\n"
+	 " * Reads a callback's arguments from the page (the element's data-lv-arg-*,\n"),
+	(" * its form, the document), coerced to the parameter types of callback fn.\n"
+	 " * @param {Element} element\n"
+	 " * @param {readonly string[]} names\n"
+	 " * @param {string} [fn]\n"
+	 " * @returns {Record<string, unknown>}\n"
 	 " */\n"
-	 "export function matrix(options) {\n"
-	 "\011return lv.call(\"matrix\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<Level | null>}\n"
-	 " */\n"
-	 "export function maybe(options) {\n"
-	 "\011return lv.call(\"maybe\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<Uint8Array>}\n"
-	 " */\n"
-	 "export function raw(options) {\n"
-	 "\011return lv.call(\"raw\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {number} id\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<Sample>}\n"
-	 " */\n"
-	 "export function sample(id, options) {\n"
-	 "\011return lv.call(\"sample\", { id }, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * Installs the page's side of the client endpoints.\n"
-	 " * @param {import(\"./input.lv.d.ts\").Handlers} handlers\n"
-	 " */\n"
-	 "export function register(handlers) {\n"
-	 "\011lv.register(handlers);\n"
+	 "export function argsFrom(element, names, fn) {\n"
+	 "\011return made.argsFrom(element, names, fn);\n"
 	 "}\n"),
 };
 
 const lv_app types_demo_app = {
-	LV_ABI_VERSION, "types_demo", "input", "e5f7ffa30950806a", types_demo__endpoints,
-	sizeof types_demo__endpoints / sizeof types_demo__endpoints[0],
-	types_demo__js_module, sizeof types_demo__js_module / sizeof types_demo__js_module[0],
-	5494
+	.abi = LV_ABI_VERSION, .name = "types_demo", .base = "input",
+	.schema_hash = "e5f7ffa30950806a",
+	.endpoints = types_demo__endpoints,
+	.nendpoints = sizeof types_demo__endpoints / sizeof types_demo__endpoints[0],
+	.js_module = types_demo__js_module,
+	.js_module_parts = sizeof types_demo__js_module / sizeof types_demo__js_module[0],
+	.js_module_len = 6747,
 };
 
 int

@@ -18,7 +18,7 @@ extern "C" {
 
 /* The schema hash: a page built from another version of input.lv is told
  * to reload. */
-#define INPUT_LV_H_SCHEMA_HASH "e5f7ffa30950806a"
+#define TYPES_DEMO_SCHEMA_HASH "e5f7ffa30950806a"
 
 extern const lv_app types_demo_app;
 

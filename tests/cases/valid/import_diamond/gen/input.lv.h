@@ -18,7 +18,7 @@ extern "C" {
 
 /* The schema hash: a page built from another version of input.lv is told
  * to reload. */
-#define INPUT_LV_H_SCHEMA_HASH "2c31d7833a305724"
+#define APP_MAIN_SCHEMA_HASH "2c31d7833a305724"
 
 extern const lv_app app_main_app;
 

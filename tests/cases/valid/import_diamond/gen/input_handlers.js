@@ -6,8 +6,8 @@
 // "lvc:begin" and "lvc:end" lines; write anything you like around them.
 //
 // Install these with: import * as handlers from "./input_handlers.js";
-//                     register(handlers);
-import { LvError, lv } from "./input.lv.js";
+//                     connect().register(handlers);
+import { LvError, argsFrom } from "./input.lv.js";
 /** @typedef {import("./input.lv.js").Base} Base */
 /** @typedef {import("./input.lv.js").Left} Left */
 /** @typedef {import("./input.lv.js").Right} Right */

@@ -12,7 +12,8 @@ static const char *const money_Currency__names[] = {
 	"gbp",
 };
 const lv_type money_Currency_type = {
-	LV_K_ENUM, "Currency", sizeof(money_Currency), NULL, NULL, 0, money_Currency__names, 3
+	.kind = LV_K_ENUM, .name = "Currency", .size = sizeof(money_Currency),
+	.members = money_Currency__names, .nmembers = 3,
 };
 
 const char *
@@ -22,48 +23,65 @@ money_Currency_name(money_Currency value)
 }
 
 static const lv_type shop__t0 = {
-	LV_K_LIST, "list<Product>", sizeof(catalog_Product_list), &catalog_Product_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<Product>", .size = sizeof(catalog_Product_list), .elem = &catalog_Product_type,
 };
 
 static const lv_field money_Money__fields[] = {
-	{ "cents", &lv_int_type, offsetof(money_Money, cents), LV_REQUIRED, NULL },
-	{ "currency", &money_Currency_type, offsetof(money_Money, currency), LV_REQUIRED, NULL },
+	{ .name = "cents", .type = &lv_int_type, .offset = offsetof(money_Money, cents),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "currency", .type = &money_Currency_type, .offset = offsetof(money_Money, currency),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 const lv_type money_Money_type = {
-	LV_K_STRUCT, "Money", sizeof(money_Money), NULL, money_Money__fields,
-	sizeof money_Money__fields / sizeof money_Money__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Money", .size = sizeof(money_Money),
+	.fields = money_Money__fields,
+	.nfields = sizeof money_Money__fields / sizeof money_Money__fields[0],
 };
 
 static const lv_field geo_Address__fields[] = {
-	{ "street", &lv_str_type, offsetof(geo_Address, street), LV_REQUIRED, NULL },
-	{ "city", &lv_str_type, offsetof(geo_Address, city), LV_REQUIRED, NULL },
-	{ "country", &lv_str_type, offsetof(geo_Address, country), LV_REQUIRED, "\"NL\"" },
+	{ .name = "street", .type = &lv_str_type, .offset = offsetof(geo_Address, street),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "city", .type = &lv_str_type, .offset = offsetof(geo_Address, city),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "country", .type = &lv_str_type, .offset = offsetof(geo_Address, country),
+	  .has_offset = LV_REQUIRED, .default_json = "\"NL\"" },
 };
 const lv_type geo_Address_type = {
-	LV_K_STRUCT, "Address", sizeof(geo_Address), NULL, geo_Address__fields,
-	sizeof geo_Address__fields / sizeof geo_Address__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Address", .size = sizeof(geo_Address),
+	.fields = geo_Address__fields,
+	.nfields = sizeof geo_Address__fields / sizeof geo_Address__fields[0],
 };
 
 static const lv_field catalog_Product__fields[] = {
-	{ "sku", &lv_str_type, offsetof(catalog_Product, sku), LV_REQUIRED, NULL },
-	{ "name", &lv_str_type, offsetof(catalog_Product, name), LV_REQUIRED, NULL },
-	{ "price", &money_Money_type, offsetof(catalog_Product, price), LV_REQUIRED, NULL },
+	{ .name = "sku", .type = &lv_str_type, .offset = offsetof(catalog_Product, sku),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "name", .type = &lv_str_type, .offset = offsetof(catalog_Product, name),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "price", .type = &money_Money_type, .offset = offsetof(catalog_Product, price),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 const lv_type catalog_Product_type = {
-	LV_K_STRUCT, "Product", sizeof(catalog_Product), NULL, catalog_Product__fields,
-	sizeof catalog_Product__fields / sizeof catalog_Product__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Product", .size = sizeof(catalog_Product),
+	.fields = catalog_Product__fields,
+	.nfields = sizeof catalog_Product__fields / sizeof catalog_Product__fields[0],
 };
 
 static const lv_field shop_Order__fields[] = {
-	{ "id", &lv_int_type, offsetof(shop_Order, id), LV_REQUIRED, NULL },
-	{ "total", &money_Money_type, offsetof(shop_Order, total), LV_REQUIRED, NULL },
-	{ "lines", &shop__t0, offsetof(shop_Order, lines), LV_REQUIRED, NULL },
-	{ "ship_to", &geo_Address_type, offsetof(shop_Order, ship_to), LV_REQUIRED, NULL },
-	{ "currency", &money_Currency_type, offsetof(shop_Order, currency), LV_REQUIRED, "\"eur\"" },
+	{ .name = "id", .type = &lv_int_type, .offset = offsetof(shop_Order, id),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "total", .type = &money_Money_type, .offset = offsetof(shop_Order, total),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "lines", .type = &shop__t0, .offset = offsetof(shop_Order, lines),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "ship_to", .type = &geo_Address_type, .offset = offsetof(shop_Order, ship_to),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "currency", .type = &money_Currency_type, .offset = offsetof(shop_Order, currency),
+	  .has_offset = LV_REQUIRED, .default_json = "\"eur\"" },
 };
 const lv_type shop_Order_type = {
-	LV_K_STRUCT, "Order", sizeof(shop_Order), NULL, shop_Order__fields,
-	sizeof shop_Order__fields / sizeof shop_Order__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Order", .size = sizeof(shop_Order),
+	.fields = shop_Order__fields,
+	.nfields = sizeof shop_Order__fields / sizeof shop_Order__fields[0],
 };
 
 /* server.rpc place */
@@ -71,22 +89,24 @@ typedef struct {
 	shop_Order order;
 } shop__place_args;
 static const lv_field shop__place_args_fields[] = {
-	{ "order", &shop_Order_type, offsetof(shop__place_args, order), LV_REQUIRED, NULL },
+	{ .name = "order", .type = &shop_Order_type, .offset = offsetof(shop__place_args, order),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type shop__place_args_type = {
-	LV_K_STRUCT, "place", sizeof(shop__place_args), NULL,
-	shop__place_args_fields, sizeof shop__place_args_fields / sizeof shop__place_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "place", .size = sizeof(shop__place_args),
+	.fields = shop__place_args_fields,
+	.nfields = sizeof shop__place_args_fields / sizeof shop__place_args_fields[0],
 };
 typedef struct {
 	money_Money value;
 } shop__place_result;
 static const lv_field shop__place_result_fields[] = {
-	{ "value", &money_Money_type, offsetof(shop__place_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &money_Money_type, .offset = offsetof(shop__place_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type shop__place_result_type = {
-	LV_K_STRUCT, "Money", sizeof(shop__place_result), NULL,
-	shop__place_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "Money", .size = sizeof(shop__place_result),
+	.fields = shop__place_result_fields, .nfields = 1,
 };
 static const char *const shop__place_roles[] = {
 	"customer",
@@ -106,13 +126,15 @@ typedef struct {
 	money_Money price;
 } shop__price_changed_args;
 static const lv_field shop__price_changed_args_fields[] = {
-	{ "product", &catalog_Product_type, offsetof(shop__price_changed_args, product), LV_REQUIRED, NULL },
-	{ "price", &money_Money_type, offsetof(shop__price_changed_args, price), LV_REQUIRED, NULL },
+	{ .name = "product", .type = &catalog_Product_type, .offset = offsetof(shop__price_changed_args, product),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "price", .type = &money_Money_type, .offset = offsetof(shop__price_changed_args, price),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type shop__price_changed_args_type = {
-	LV_K_STRUCT, "price_changed", sizeof(shop__price_changed_args), NULL,
-	shop__price_changed_args_fields, sizeof shop__price_changed_args_fields / sizeof shop__price_changed_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "price_changed", .size = sizeof(shop__price_changed_args),
+	.fields = shop__price_changed_args_fields,
+	.nfields = sizeof shop__price_changed_args_fields / sizeof shop__price_changed_args_fields[0],
 };
 
 /* server.rpc products */
@@ -120,22 +142,24 @@ typedef struct {
 	money_Currency currency;
 } shop__products_args;
 static const lv_field shop__products_args_fields[] = {
-	{ "currency", &money_Currency_type, offsetof(shop__products_args, currency), LV_REQUIRED, "\"usd\"" },
+	{ .name = "currency", .type = &money_Currency_type, .offset = offsetof(shop__products_args, currency),
+	  .has_offset = LV_REQUIRED, .default_json = "\"usd\"" },
 };
 static const lv_type shop__products_args_type = {
-	LV_K_STRUCT, "products", sizeof(shop__products_args), NULL,
-	shop__products_args_fields, sizeof shop__products_args_fields / sizeof shop__products_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "products", .size = sizeof(shop__products_args),
+	.fields = shop__products_args_fields,
+	.nfields = sizeof shop__products_args_fields / sizeof shop__products_args_fields[0],
 };
 typedef struct {
 	catalog_Product_list value;
 } shop__products_result;
 static const lv_field shop__products_result_fields[] = {
-	{ "value", &shop__t0, offsetof(shop__products_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &shop__t0, .offset = offsetof(shop__products_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type shop__products_result_type = {
-	LV_K_STRUCT, "list<Product>", sizeof(shop__products_result), NULL,
-	shop__products_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "list<Product>", .size = sizeof(shop__products_result),
+	.fields = shop__products_result_fields, .nfields = 1,
 };
 static const char *const shop__products_roles[] = {
 	"customer",
@@ -151,25 +175,31 @@ shop__products_invoke(lv_call *call, const void *args, void *result)
 
 static const lv_endpoint shop__endpoints[] = {
 	{
-		"place", LV_SERVER_RPC, 0,
-		shop__place_roles, 1, NULL,
-		0, 0, 0, 0,
-		&shop__place_args_type, &shop__place_result_type,
-		shop__place_invoke
+		.name = "place", .kind = LV_SERVER_RPC, .flags = 0,
+		.roles = shop__place_roles, .nroles = 1, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &shop__place_args_type,
+		.result = &shop__place_result_type,
+		.invoke = shop__place_invoke,
 	},
 	{
-		"price_changed", LV_CLIENT_REALTIME, 0,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&shop__price_changed_args_type, NULL,
-		NULL
+		.name = "price_changed", .kind = LV_CLIENT_REALTIME, .flags = 0,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &shop__price_changed_args_type,
+		.result = NULL,
+		.invoke = NULL,
 	},
 	{
-		"products", LV_SERVER_RPC, 0,
-		shop__products_roles, 1, NULL,
-		0, 0, 0, 0,
-		&shop__products_args_type, &shop__products_result_type,
-		shop__products_invoke
+		.name = "products", .kind = LV_SERVER_RPC, .flags = 0,
+		.roles = shop__products_roles, .nroles = 1, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &shop__products_args_type,
+		.result = &shop__products_result_type,
+		.invoke = shop__products_invoke,
 	},
 };
 
@@ -177,11 +207,13 @@ static const char *const shop__js_module[] = {
 	("// input.lv.js - generated by lvc 0.1.0 from input.lv; do not edit.\n"
 	 "// A shop that uses types from other modules.\n"
 	 "//\n"
-	 "// One function per server endpoint, the callbacks to bind in the page, and\n"
-	 "// register() for the page's handlers of client endpoints. Arguments and\n"
-	 "// results are checked against the schema below, with the same rules as the\n"
-	 "// server applies.\n"
-	 "import { connect } from \"./lv.js\";\n"
+	 "// Importing this module does nothing: createClient(options) makes a client\n"
+	 "// (its WebSocket, one function per server endpoint, the callbacks to bind,\n"
+	 "// register() for the page's handlers of client endpoints, and dispose()),\n"
+	 "// and connect(options) makes the page's default client once and returns it\n"
+	 "// on every call. Arguments and results are checked against the schema\n"
+	 "// below, with the same rules as the server applies.\n"
+	 "import { clientModule } from \"./lv.js\";\n"
 	 "\n"
 	 "export { LvError } from \"./lv.js\";\n"
 	 "\n"
@@ -234,9 +266,6 @@ static const char *const shop__js_module[] = {
 	 "\011},\n"
 	 "});\n"
 	 "\n"
-	 "/** The page's connection for this schema (one WebSocket per page). */\n"
-	 "export const lv = connect(schema);\n"
-	 "\n"
 	 "export const Currency = Object.freeze({\n"
 	 "\011eur: \"eur\",\n"
 	 "\011usd: \"usd\",\n"
@@ -244,37 +273,74 @@ static const char *const shop__js_module[] = {
 	 "});\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {Order} order\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<Money>}\n"
+	 " * The typed members of a client, on its connection lv.\n"
+	 " * @param {import(\"./lv.js\").Connection} lv\n"
 	 " */\n"
-	 "export function place(order, options) {\n"
-	 "\011return lv.call(\"place\", { order }, options);\n"
+	 "const endpoints = (lv) => ({\n"
+	 "\011/**\n"
+	 "\011 * @param {Order} order\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<Money>}\n"
+	 "\011 */\n"
+	 "\011place(order, options) {\n"
+	 "\011\011return lv.call(\"place\", { order }, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {Currency} [currency]\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<Array<Product>>}\n"
+	 "\011 */\n"
+	 "\011products(currency, options) {\n"
+	 "\011\011return lv.call(\"products\", { currency }, options);\n"),
+	("\011},\n"
+	 "});\n"
+	 "\n"
+	 "const made = clientModule(schema, endpoints);\n"
+	 "\n"
+	 "/**\n"
+	 " * A new client of shop: a connection of its own (its socket opens a\n"
+	 " * task later unless options.autoConnect is false), the typed functions,\n"
+	 " * register(handlers) and dispose(), which closes the socket and removes\n"
+	 " * every listener and timer the client added.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
+	 " */\n"
+	 "export function createClient(options) {\n"
+	 "\011return made.createClient(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {Currency} [currency]\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<Array<Product>>}\n"
+	 " * The page's default client of shop: made by the first call, the\n"
+	 " * same object on every later one (options given later are applied with\n"
+	 " * configure), a new one after it was disposed.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export function products(currency, options) {\n"
-	 "\011return lv.call(\"products\", { currency }, options);\n"
+	 "export function connect(options) {\n"
+	 "\011return made.connect(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * Installs the page's side of the client endpoints.\n"
-	 " * @param {import(\"./input.lv.d.ts\").Handlers} handlers\n"
+	 " * Reads a callback's arguments from the page (the element's data-lv-arg-*,\n"
+	 " * its form, the document), coerced to the parameter types of callback fn.\n"
+	 " * @param {Element} element\n"
+	 " * @param {readonly string[]} names\n"
+	 " * @param {string} [fn]\n"
+	 " * @returns {Record<string, unknown>}\n"
 	 " */\n"
-	 "export function register(handlers) {\n"
-	 "\011lv.register(handlers);\n"),
-	("}\n"),
+	 "export function argsFrom(element, names, fn) {\n"
+	 "\011return made.argsFrom(element, names, fn);\n"
+	 "}\n"),
 };
 
 const lv_app shop_app = {
-	LV_ABI_VERSION, "shop", "input", "50cb873a8f3796b5", shop__endpoints,
-	sizeof shop__endpoints / sizeof shop__endpoints[0],
-	shop__js_module, sizeof shop__js_module / sizeof shop__js_module[0],
-	3024
+	.abi = LV_ABI_VERSION, .name = "shop", .base = "input",
+	.schema_hash = "50cb873a8f3796b5",
+	.endpoints = shop__endpoints,
+	.nendpoints = sizeof shop__endpoints / sizeof shop__endpoints[0],
+	.js_module = shop__js_module,
+	.js_module_parts = sizeof shop__js_module / sizeof shop__js_module[0],
+	.js_module_len = 4290,
 };
 
 int

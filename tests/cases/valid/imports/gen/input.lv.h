@@ -18,7 +18,7 @@ extern "C" {
 
 /* The schema hash: a page built from another version of input.lv is told
  * to reload. */
-#define INPUT_LV_H_SCHEMA_HASH "50cb873a8f3796b5"
+#define SHOP_SCHEMA_HASH "50cb873a8f3796b5"
 
 extern const lv_app shop_app;
 

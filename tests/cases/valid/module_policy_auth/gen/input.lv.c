@@ -7,7 +7,7 @@
 #include "input.lv.h"
 
 static const lv_type forum__t0 = {
-	LV_K_LIST, "list<string>", sizeof(lv_str_list), &lv_str_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<string>", .size = sizeof(lv_str_list), .elem = &lv_str_type,
 };
 
 /* server.rpc post */
@@ -16,23 +16,26 @@ typedef struct {
 	lv_str text;
 } forum__post_args;
 static const lv_field forum__post_args_fields[] = {
-	{ "topic", &lv_str_type, offsetof(forum__post_args, topic), LV_REQUIRED, NULL },
-	{ "text", &lv_str_type, offsetof(forum__post_args, text), LV_REQUIRED, NULL },
+	{ .name = "topic", .type = &lv_str_type, .offset = offsetof(forum__post_args, topic),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "text", .type = &lv_str_type, .offset = offsetof(forum__post_args, text),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type forum__post_args_type = {
-	LV_K_STRUCT, "post", sizeof(forum__post_args), NULL,
-	forum__post_args_fields, sizeof forum__post_args_fields / sizeof forum__post_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "post", .size = sizeof(forum__post_args),
+	.fields = forum__post_args_fields,
+	.nfields = sizeof forum__post_args_fields / sizeof forum__post_args_fields[0],
 };
 typedef struct {
 	int64_t value;
 } forum__post_result;
 static const lv_field forum__post_result_fields[] = {
-	{ "value", &lv_int_type, offsetof(forum__post_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &lv_int_type, .offset = offsetof(forum__post_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type forum__post_result_type = {
-	LV_K_STRUCT, "int", sizeof(forum__post_result), NULL,
-	forum__post_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "int", .size = sizeof(forum__post_result),
+	.fields = forum__post_result_fields, .nfields = 1,
 };
 static const char *const forum__post_roles[] = {
 	"member",
@@ -52,12 +55,13 @@ typedef struct {
 	lv_str text;
 } forum__post_submitted_args;
 static const lv_field forum__post_submitted_args_fields[] = {
-	{ "text", &lv_str_type, offsetof(forum__post_submitted_args, text), LV_REQUIRED, NULL },
+	{ .name = "text", .type = &lv_str_type, .offset = offsetof(forum__post_submitted_args, text),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type forum__post_submitted_args_type = {
-	LV_K_STRUCT, "post_submitted", sizeof(forum__post_submitted_args), NULL,
-	forum__post_submitted_args_fields, sizeof forum__post_submitted_args_fields / sizeof forum__post_submitted_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "post_submitted", .size = sizeof(forum__post_submitted_args),
+	.fields = forum__post_submitted_args_fields,
+	.nfields = sizeof forum__post_submitted_args_fields / sizeof forum__post_submitted_args_fields[0],
 };
 static const char *const forum__post_submitted_roles[] = {
 	"member",
@@ -77,11 +81,12 @@ typedef struct {
 	lv_str_list value;
 } forum__topics_result;
 static const lv_field forum__topics_result_fields[] = {
-	{ "value", &forum__t0, offsetof(forum__topics_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &forum__t0, .offset = offsetof(forum__topics_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type forum__topics_result_type = {
-	LV_K_STRUCT, "list<string>", sizeof(forum__topics_result), NULL,
-	forum__topics_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "list<string>", .size = sizeof(forum__topics_result),
+	.fields = forum__topics_result_fields, .nfields = 1,
 };
 
 static int
@@ -97,12 +102,13 @@ typedef struct {
 	lv_str topic;
 } forum__typing_args;
 static const lv_field forum__typing_args_fields[] = {
-	{ "topic", &lv_str_type, offsetof(forum__typing_args, topic), LV_REQUIRED, NULL },
+	{ .name = "topic", .type = &lv_str_type, .offset = offsetof(forum__typing_args, topic),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type forum__typing_args_type = {
-	LV_K_STRUCT, "typing", sizeof(forum__typing_args), NULL,
-	forum__typing_args_fields, sizeof forum__typing_args_fields / sizeof forum__typing_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "typing", .size = sizeof(forum__typing_args),
+	.fields = forum__typing_args_fields,
+	.nfields = sizeof forum__typing_args_fields / sizeof forum__typing_args_fields[0],
 };
 static const char *const forum__typing_roles[] = {
 	"member",
@@ -122,11 +128,12 @@ typedef struct {
 	lv_str value;
 } forum__whoami_result;
 static const lv_field forum__whoami_result_fields[] = {
-	{ "value", &lv_str_type, offsetof(forum__whoami_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &lv_str_type, .offset = offsetof(forum__whoami_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type forum__whoami_result_type = {
-	LV_K_STRUCT, "string", sizeof(forum__whoami_result), NULL,
-	forum__whoami_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "string", .size = sizeof(forum__whoami_result),
+	.fields = forum__whoami_result_fields, .nfields = 1,
 };
 static const char *const forum__whoami_roles[] = {
 	"*",
@@ -142,50 +149,62 @@ forum__whoami_invoke(lv_call *call, const void *args, void *result)
 
 static const lv_endpoint forum__endpoints[] = {
 	{
-		"post", LV_SERVER_RPC, 0,
-		forum__post_roles, 2, NULL,
-		0, 0, 0, 0,
-		&forum__post_args_type, &forum__post_result_type,
-		forum__post_invoke
+		.name = "post", .kind = LV_SERVER_RPC, .flags = 0,
+		.roles = forum__post_roles, .nroles = 2, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &forum__post_args_type,
+		.result = &forum__post_result_type,
+		.invoke = forum__post_invoke,
 	},
 	{
-		"post_submitted", LV_CLIENT_CALLBACK, 0,
-		forum__post_submitted_roles, 2, NULL,
-		0, 0, 0, 0,
-		&forum__post_submitted_args_type, NULL,
-		forum__post_submitted_invoke
+		.name = "post_submitted", .kind = LV_CLIENT_CALLBACK, .flags = 0,
+		.roles = forum__post_submitted_roles, .nroles = 2, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &forum__post_submitted_args_type,
+		.result = NULL,
+		.invoke = forum__post_submitted_invoke,
 	},
 	{
-		"topics", LV_SERVER_RPC, LV_EP_PUBLIC | LV_EP_HTTP,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&lv_no_args_type, &forum__topics_result_type,
-		forum__topics_invoke
+		.name = "topics", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC | LV_EP_HTTP,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = &forum__topics_result_type,
+		.invoke = forum__topics_invoke,
 	},
 	{
-		"typing", LV_SERVER_REALTIME, LV_EP_VOLATILE,
-		forum__typing_roles, 2, NULL,
-		0, 0, 0, 0,
-		&forum__typing_args_type, NULL,
-		forum__typing_invoke
+		.name = "typing", .kind = LV_SERVER_REALTIME, .flags = LV_EP_VOLATILE,
+		.roles = forum__typing_roles, .nroles = 2, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &forum__typing_args_type,
+		.result = NULL,
+		.invoke = forum__typing_invoke,
 	},
 	{
-		"whoami", LV_SERVER_RPC, 0,
-		forum__whoami_roles, 1, NULL,
-		0, 0, 0, 0,
-		&lv_no_args_type, &forum__whoami_result_type,
-		forum__whoami_invoke
+		.name = "whoami", .kind = LV_SERVER_RPC, .flags = 0,
+		.roles = forum__whoami_roles, .nroles = 1, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = &forum__whoami_result_type,
+		.invoke = forum__whoami_invoke,
 	},
 };
 
 static const char *const forum__js_module[] = {
 	("// input.lv.js - generated by lvc 0.1.0 from input.lv; do not edit.\n"
 	 "//\n"
-	 "// One function per server endpoint, the callbacks to bind in the page, and\n"
-	 "// register() for the page's handlers of client endpoints. Arguments and\n"
-	 "// results are checked against the schema below, with the same rules as the\n"
-	 "// server applies.\n"
-	 "import { connect } from \"./lv.js\";\n"
+	 "// Importing this module does nothing: createClient(options) makes a client\n"
+	 "// (its WebSocket, one function per server endpoint, the callbacks to bind,\n"
+	 "// register() for the page's handlers of client endpoints, and dispose()),\n"
+	 "// and connect(options) makes the page's default client once and returns it\n"
+	 "// on every call. Arguments and results are checked against the schema\n"
+	 "// below, with the same rules as the server applies.\n"
+	 "import { clientModule } from \"./lv.js\";\n"
 	 "\n"
 	 "export { LvError } from \"./lv.js\";\n"
 	 "\n"
@@ -204,62 +223,93 @@ static const char *const forum__js_module[] = {
 	 "\011},\n"
 	 "});\n"
 	 "\n"
-	 "/** The page's connection for this schema (one WebSocket per page). */\n"
-	 "export const lv = connect(schema);\n"
+	 "/**\n"
+	 " * The typed members of a client, on its connection lv.\n"
+	 " * @param {import(\"./lv.js\").Connection} lv\n"
+	 " */\n"
+	 "const endpoints = (lv) => ({\n"
+	 "\011/**\n"
+	 "\011 * @param {string} topic\n"
+	 "\011 * @param {string} text\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<number>}\n"
+	 "\011 */\n"
+	 "\011post(topic, text, options) {\n"
+	 "\011\011return lv.call(\"post\", { topic, text }, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * A callback: bind it to an element with client.lv.bind(element,\n"
+	 "\011 * client.post_submitted), or data-lv-on-submit=\"post_submitted\" in the page.\n"
+	 "\011 */\n"
+	 "\011post_submitted: lv.callback(\"post_submitted\"),\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<Array<string>>}\n"
+	 "\011 */\n"
+	 "\011topics(options) {\n"
+	 "\011\011return lv.call(\"topics\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {string} topic\n"
+	 "\011 */\n"
+	 "\011typing(topic) {\n"
+	 "\011\011lv.send(\"typing\", { topic });\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<string>}\n"
+	 "\011 */\n"
+	 "\011whoami(options) {\n"
+	 "\011\011return lv.call(\"whoami\", {}, options);\n"
+	 "\011},\n"
+	 "});\n"
+	 "\n"
+	 "const made = clientModule(schema, endpoints);\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {string} topic\n"
-	 " * @param {string} text\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<number>}\n"
+	 " * A new client of forum: a connection of its own (its socket opens a\n"
+	 " * task later unless options.autoConnect is false), the typed functions,\n"
+	 " * register(handlers) and dispose(), which closes the socket and removes\n"
+	 " * every listener and timer the client added.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export function post(topic, text, options) {\n"
-	 "\011return lv.call(\"post\", { topic, text }, options);\n"
+	 "export function createClient(options) {\n"
+	 "\011return made.createClient(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * A callback: bind it to an element with lv.bind(element, post_submitted), or\n"
-	 " * data-lv-on-submit=\"post_submitted\" in the page.\n"
+	 " * The page's default client of forum: made by the first call, the\n"
+	 " * same object on every later one (options given later are applied with\n"
+	 " * configure), a new one after it was disposed.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"),
+	(" * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export const post_submitted = lv.callback(\"post_submitted\");\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<Array<string>>}\n"
-	 " */\n"
-	 "export function topics(options) {\n"
-	 "\011return lv.call(\"topics\", {}, options);\n"
+	 "export function connect(options) {\n"
+	 "\011return made.connect(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {string} topic\n"
+	 " * Reads a callback's arguments from the page (the element's data-lv-arg-*,\n"
+	 " * its form, the document), coerced to the parameter types of callback fn.\n"
+	 " * @param {Element} element\n"
+	 " * @param {readonly string[]} names\n"
+	 " * @param {string} [fn]\n"
+	 " * @returns {Record<string, unknown>}\n"
 	 " */\n"
-	 "export function typing(topic) {\n"
-	 "\011lv.send(\"typing\", { topic });\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<string>}\n"
-	 " */\n"
-	 "export function whoami(options) {\n"
-	 "\011return lv.call(\"whoami\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * Installs the page's side of the client endpoints.\n"
-	 " * @param {import(\"./input.lv.d.ts\").Handlers} handlers\n"
-	 " */\n"
-	 "export function register(handlers) {\n"
-	 "\011lv.register(handlers);\n"
+	 "export function argsFrom(element, names, fn) {\n"
+	 "\011return made.argsFrom(element, names, fn);\n"
 	 "}\n"),
 };
 
 const lv_app forum_app = {
-	LV_ABI_VERSION, "forum", "input", "6ff6407512f277e0", forum__endpoints,
-	sizeof forum__endpoints / sizeof forum__endpoints[0],
-	forum__js_module, sizeof forum__js_module / sizeof forum__js_module[0],
-	2265
+	.abi = LV_ABI_VERSION, .name = "forum", .base = "input",
+	.schema_hash = "6ff6407512f277e0",
+	.endpoints = forum__endpoints,
+	.nendpoints = sizeof forum__endpoints / sizeof forum__endpoints[0],
+	.js_module = forum__js_module,
+	.js_module_parts = sizeof forum__js_module / sizeof forum__js_module[0],
+	.js_module_len = 3518,
 };
 
 int

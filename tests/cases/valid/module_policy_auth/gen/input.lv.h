@@ -17,7 +17,7 @@ extern "C" {
 
 /* The schema hash: a page built from another version of input.lv is told
  * to reload. */
-#define INPUT_LV_H_SCHEMA_HASH "6ff6407512f277e0"
+#define FORUM_SCHEMA_HASH "6ff6407512f277e0"
 
 extern const lv_app forum_app;
 

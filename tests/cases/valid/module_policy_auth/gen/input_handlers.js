@@ -6,8 +6,8 @@
 // "lvc:begin" and "lvc:end" lines; write anything you like around them.
 //
 // Install these with: import * as handlers from "./input_handlers.js";
-//                     register(handlers);
-import { LvError, lv } from "./input.lv.js";
+//                     connect().register(handlers);
+import { LvError, argsFrom } from "./input.lv.js";
 
 // lvc:begin post_submitted
 /**
@@ -17,6 +17,6 @@ import { LvError, lv } from "./input.lv.js";
  * @param {Element} element
  */
 export function post_submitted(event, element) {
-	return lv.argsFrom(element, ["text"]);
+	return argsFrom(element, ["text"], "post_submitted");
 }
 // lvc:end post_submitted

@@ -18,7 +18,7 @@ extern "C" {
 
 /* The schema hash: a page built from another version of input.lv is told
  * to reload. */
-#define INPUT_LV_H_SCHEMA_HASH "c8e0130a2694a181"
+#define DASHBOARD_SCHEMA_HASH "c8e0130a2694a181"
 
 extern const lv_app dashboard_app;
 

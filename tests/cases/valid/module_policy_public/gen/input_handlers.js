@@ -6,8 +6,8 @@
 // "lvc:begin" and "lvc:end" lines; write anything you like around them.
 //
 // Install these with: import * as handlers from "./input_handlers.js";
-//                     register(handlers);
-import { LvError, lv } from "./input.lv.js";
+//                     connect().register(handlers);
+import { LvError, argsFrom } from "./input.lv.js";
 
 // lvc:begin refresh_clicked
 /**
@@ -17,7 +17,7 @@ import { LvError, lv } from "./input.lv.js";
  * @param {Element} element
  */
 export function refresh_clicked(event, element) {
-	return lv.argsFrom(element, []);
+	return argsFrom(element, [], "refresh_clicked");
 }
 // lvc:end refresh_clicked
 

@@ -7,73 +7,93 @@
 #include "input.lv.h"
 
 static const lv_type names__t0 = {
-	LV_K_LIST, "list<Room>", sizeof(names_Room_list), &names_Room_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<Room>", .size = sizeof(names_Room_list), .elem = &names_Room_type,
 };
 
 static const lv_type names__t1 = {
-	LV_K_LIST, "list<string>", sizeof(lv_str_list), &lv_str_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<string>", .size = sizeof(lv_str_list), .elem = &lv_str_type,
 };
 
 static const lv_field names_lvl__fields[] = {
-	{ "depth", &lv_int_type, offsetof(names_lvl, depth), LV_REQUIRED, NULL },
+	{ .name = "depth", .type = &lv_int_type, .offset = offsetof(names_lvl, depth),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 const lv_type names_lvl_type = {
-	LV_K_STRUCT, "lvl", sizeof(names_lvl), NULL, names_lvl__fields,
-	sizeof names_lvl__fields / sizeof names_lvl__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "lvl", .size = sizeof(names_lvl),
+	.fields = names_lvl__fields,
+	.nfields = sizeof names_lvl__fields / sizeof names_lvl__fields[0],
 };
 
 static const lv_field names_lv2__fields[] = {
-	{ "n", &lv_int_type, offsetof(names_lv2, n), LV_REQUIRED, NULL },
+	{ .name = "n", .type = &lv_int_type, .offset = offsetof(names_lv2, n),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 const lv_type names_lv2_type = {
-	LV_K_STRUCT, "lv2", sizeof(names_lv2), NULL, names_lv2__fields,
-	sizeof names_lv2__fields / sizeof names_lv2__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "lv2", .size = sizeof(names_lv2),
+	.fields = names_lv2__fields,
+	.nfields = sizeof names_lv2__fields / sizeof names_lv2__fields[0],
 };
 
 static const lv_field names_Lvalue__fields[] = {
-	{ "n", &lv_int_type, offsetof(names_Lvalue, n), LV_REQUIRED, NULL },
+	{ .name = "n", .type = &lv_int_type, .offset = offsetof(names_Lvalue, n),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 const lv_type names_Lvalue_type = {
-	LV_K_STRUCT, "Lvalue", sizeof(names_Lvalue), NULL, names_Lvalue__fields,
-	sizeof names_Lvalue__fields / sizeof names_Lvalue__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Lvalue", .size = sizeof(names_Lvalue),
+	.fields = names_Lvalue__fields,
+	.nfields = sizeof names_Lvalue__fields / sizeof names_Lvalue__fields[0],
 };
 
 static const lv_field names_Promises__fields[] = {
-	{ "n", &lv_int_type, offsetof(names_Promises, n), LV_REQUIRED, NULL },
+	{ .name = "n", .type = &lv_int_type, .offset = offsetof(names_Promises, n),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 const lv_type names_Promises_type = {
-	LV_K_STRUCT, "Promises", sizeof(names_Promises), NULL, names_Promises__fields,
-	sizeof names_Promises__fields / sizeof names_Promises__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Promises", .size = sizeof(names_Promises),
+	.fields = names_Promises__fields,
+	.nfields = sizeof names_Promises__fields / sizeof names_Promises__fields[0],
 };
 
 static const lv_field names_Room__fields[] = {
-	{ "name", &lv_str_type, offsetof(names_Room, name), LV_REQUIRED, NULL },
+	{ .name = "name", .type = &lv_str_type, .offset = offsetof(names_Room, name),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 const lv_type names_Room_type = {
-	LV_K_STRUCT, "Room", sizeof(names_Room), NULL, names_Room__fields,
-	sizeof names_Room__fields / sizeof names_Room__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Room", .size = sizeof(names_Room),
+	.fields = names_Room__fields,
+	.nfields = sizeof names_Room__fields / sizeof names_Room__fields[0],
 };
 
 static const lv_field names_Room_lists__fields[] = {
-	{ "rooms", &names__t0, offsetof(names_Room_lists, rooms), LV_REQUIRED, NULL },
+	{ .name = "rooms", .type = &names__t0, .offset = offsetof(names_Room_lists, rooms),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 const lv_type names_Room_lists_type = {
-	LV_K_STRUCT, "Room_lists", sizeof(names_Room_lists), NULL, names_Room_lists__fields,
-	sizeof names_Room_lists__fields / sizeof names_Room_lists__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Room_lists", .size = sizeof(names_Room_lists),
+	.fields = names_Room_lists__fields,
+	.nfields = sizeof names_Room_lists__fields / sizeof names_Room_lists__fields[0],
 };
 
 static const lv_field names_Fields__fields[] = {
-	{ "class", &lv_str_type, offsetof(names_Fields, class), LV_REQUIRED, NULL },
-	{ "function", &lv_int_type, offsetof(names_Fields, function), LV_REQUIRED, NULL },
-	{ "has_price", &lv_bool_type, offsetof(names_Fields, has_price), LV_REQUIRED, NULL },
-	{ "cost", &lv_float_type, offsetof(names_Fields, cost), (int32_t)offsetof(names_Fields, has_cost), NULL },
-	{ "has_cost_note", &lv_str_type, offsetof(names_Fields, has_cost_note), LV_REQUIRED, NULL },
-	{ "x_", &lv_int_type, offsetof(names_Fields, x_), LV_REQUIRED, NULL },
-	{ "a_b_c", &lv_int_type, offsetof(names_Fields, a_b_c), LV_REQUIRED, NULL },
+	{ .name = "class", .type = &lv_str_type, .offset = offsetof(names_Fields, class),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "function", .type = &lv_int_type, .offset = offsetof(names_Fields, function),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "has_price", .type = &lv_bool_type, .offset = offsetof(names_Fields, has_price),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "cost", .type = &lv_float_type, .offset = offsetof(names_Fields, cost),
+	  .has_offset = (int32_t)offsetof(names_Fields, has_cost), .default_json = NULL },
+	{ .name = "has_cost_note", .type = &lv_str_type, .offset = offsetof(names_Fields, has_cost_note),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "x_", .type = &lv_int_type, .offset = offsetof(names_Fields, x_),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "a_b_c", .type = &lv_int_type, .offset = offsetof(names_Fields, a_b_c),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 const lv_type names_Fields_type = {
-	LV_K_STRUCT, "Fields", sizeof(names_Fields), NULL, names_Fields__fields,
-	sizeof names_Fields__fields / sizeof names_Fields__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Fields", .size = sizeof(names_Fields),
+	.fields = names_Fields__fields,
+	.nfields = sizeof names_Fields__fields / sizeof names_Fields__fields[0],
 };
 
 /* server.rpc get */
@@ -94,35 +114,50 @@ typedef struct {
 	lv_str user;
 } names__get_args;
 static const lv_field names__get_args_fields[] = {
-	{ "level", &names_lvl_type, offsetof(names__get_args, level), LV_REQUIRED, NULL },
-	{ "other", &names_lv2_type, offsetof(names__get_args, other), LV_REQUIRED, NULL },
-	{ "value", &names_Lvalue_type, offsetof(names__get_args, value), LV_REQUIRED, NULL },
-	{ "promises", &names_Promises_type, offsetof(names__get_args, promises), LV_REQUIRED, NULL },
-	{ "rooms", &names_Room_lists_type, offsetof(names__get_args, rooms), LV_REQUIRED, NULL },
-	{ "fields", &names_Fields_type, offsetof(names__get_args, fields), LV_REQUIRED, NULL },
-	{ "calls", &lv_int_type, offsetof(names__get_args, calls), LV_REQUIRED, NULL },
-	{ "output", &lv_str_type, offsetof(names__get_args, output), LV_REQUIRED, NULL },
-	{ "connection", &lv_str_type, offsetof(names__get_args, connection), LV_REQUIRED, NULL },
-	{ "servers", &names__t1, offsetof(names__get_args, servers), LV_REQUIRED, NULL },
-	{ "grouped", &lv_bool_type, offsetof(names__get_args, grouped), LV_REQUIRED, NULL },
-	{ "finished", &lv_bool_type, offsetof(names__get_args, finished), LV_REQUIRED, NULL },
-	{ "data", &lv_json_type, offsetof(names__get_args, data), LV_REQUIRED, NULL },
-	{ "user", &lv_str_type, offsetof(names__get_args, user), LV_REQUIRED, NULL },
+	{ .name = "level", .type = &names_lvl_type, .offset = offsetof(names__get_args, level),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "other", .type = &names_lv2_type, .offset = offsetof(names__get_args, other),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "value", .type = &names_Lvalue_type, .offset = offsetof(names__get_args, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "promises", .type = &names_Promises_type, .offset = offsetof(names__get_args, promises),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "rooms", .type = &names_Room_lists_type, .offset = offsetof(names__get_args, rooms),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "fields", .type = &names_Fields_type, .offset = offsetof(names__get_args, fields),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "calls", .type = &lv_int_type, .offset = offsetof(names__get_args, calls),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "output", .type = &lv_str_type, .offset = offsetof(names__get_args, output),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "connection", .type = &lv_str_type, .offset = offsetof(names__get_args, connection),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "servers", .type = &names__t1, .offset = offsetof(names__get_args, servers),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "grouped", .type = &lv_bool_type, .offset = offsetof(names__get_args, grouped),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "finished", .type = &lv_bool_type, .offset = offsetof(names__get_args, finished),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "data", .type = &lv_json_type, .offset = offsetof(names__get_args, data),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "user", .type = &lv_str_type, .offset = offsetof(names__get_args, user),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type names__get_args_type = {
-	LV_K_STRUCT, "get", sizeof(names__get_args), NULL,
-	names__get_args_fields, sizeof names__get_args_fields / sizeof names__get_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "get", .size = sizeof(names__get_args),
+	.fields = names__get_args_fields,
+	.nfields = sizeof names__get_args_fields / sizeof names__get_args_fields[0],
 };
 typedef struct {
 	bool value;
 } names__get_result;
 static const lv_field names__get_result_fields[] = {
-	{ "value", &lv_bool_type, offsetof(names__get_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &lv_bool_type, .offset = offsetof(names__get_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type names__get_result_type = {
-	LV_K_STRUCT, "bool", sizeof(names__get_result), NULL,
-	names__get_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "bool", .size = sizeof(names__get_result),
+	.fields = names__get_result_fields, .nfields = 1,
 };
 
 static int
@@ -138,22 +173,24 @@ typedef struct {
 	lv_str text;
 } names__message_args;
 static const lv_field names__message_args_fields[] = {
-	{ "text", &lv_str_type, offsetof(names__message_args, text), LV_REQUIRED, NULL },
+	{ .name = "text", .type = &lv_str_type, .offset = offsetof(names__message_args, text),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type names__message_args_type = {
-	LV_K_STRUCT, "message", sizeof(names__message_args), NULL,
-	names__message_args_fields, sizeof names__message_args_fields / sizeof names__message_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "message", .size = sizeof(names__message_args),
+	.fields = names__message_args_fields,
+	.nfields = sizeof names__message_args_fields / sizeof names__message_args_fields[0],
 };
 typedef struct {
 	bool value;
 } names__message_result;
 static const lv_field names__message_result_fields[] = {
-	{ "value", &lv_bool_type, offsetof(names__message_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &lv_bool_type, .offset = offsetof(names__message_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type names__message_result_type = {
-	LV_K_STRUCT, "bool", sizeof(names__message_result), NULL,
-	names__message_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "bool", .size = sizeof(names__message_result),
+	.fields = names__message_result_fields, .nfields = 1,
 };
 
 static int
@@ -170,23 +207,26 @@ typedef struct {
 	lv_str text;
 } names__message_to_args;
 static const lv_field names__message_to_args_fields[] = {
-	{ "user", &lv_str_type, offsetof(names__message_to_args, user), LV_REQUIRED, NULL },
-	{ "text", &lv_str_type, offsetof(names__message_to_args, text), LV_REQUIRED, NULL },
+	{ .name = "user", .type = &lv_str_type, .offset = offsetof(names__message_to_args, user),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "text", .type = &lv_str_type, .offset = offsetof(names__message_to_args, text),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type names__message_to_args_type = {
-	LV_K_STRUCT, "message_to", sizeof(names__message_to_args), NULL,
-	names__message_to_args_fields, sizeof names__message_to_args_fields / sizeof names__message_to_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "message_to", .size = sizeof(names__message_to_args),
+	.fields = names__message_to_args_fields,
+	.nfields = sizeof names__message_to_args_fields / sizeof names__message_to_args_fields[0],
 };
 typedef struct {
 	bool value;
 } names__message_to_result;
 static const lv_field names__message_to_result_fields[] = {
-	{ "value", &lv_bool_type, offsetof(names__message_to_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &lv_bool_type, .offset = offsetof(names__message_to_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type names__message_to_result_type = {
-	LV_K_STRUCT, "bool", sizeof(names__message_to_result), NULL,
-	names__message_to_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "bool", .size = sizeof(names__message_to_result),
+	.fields = names__message_to_result_fields, .nfields = 1,
 };
 
 static int
@@ -199,25 +239,31 @@ names__message_to_invoke(lv_call *call, const void *args, void *result)
 
 static const lv_endpoint names__endpoints[] = {
 	{
-		"get", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&names__get_args_type, &names__get_result_type,
-		names__get_invoke
+		.name = "get", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &names__get_args_type,
+		.result = &names__get_result_type,
+		.invoke = names__get_invoke,
 	},
 	{
-		"message", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&names__message_args_type, &names__message_result_type,
-		names__message_invoke
+		.name = "message", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &names__message_args_type,
+		.result = &names__message_result_type,
+		.invoke = names__message_invoke,
 	},
 	{
-		"message_to", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&names__message_to_args_type, &names__message_to_result_type,
-		names__message_to_invoke
+		.name = "message_to", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &names__message_to_args_type,
+		.result = &names__message_to_result_type,
+		.invoke = names__message_to_invoke,
 	},
 };
 
@@ -225,11 +271,13 @@ static const char *const names__js_module[] = {
 	("// input.lv.js - generated by lvc 0.1.0 from input.lv; do not edit.\n"
 	 "// Names that come close to reserved ones without being reserved.\n"
 	 "//\n"
-	 "// One function per server endpoint, the callbacks to bind in the page, and\n"
-	 "// register() for the page's handlers of client endpoints. Arguments and\n"
-	 "// results are checked against the schema below, with the same rules as the\n"
-	 "// server applies.\n"
-	 "import { connect } from \"./lv.js\";\n"
+	 "// Importing this module does nothing: createClient(options) makes a client\n"
+	 "// (its WebSocket, one function per server endpoint, the callbacks to bind,\n"
+	 "// register() for the page's handlers of client endpoints, and dispose()),\n"
+	 "// and connect(options) makes the page's default client once and returns it\n"
+	 "// on every call. Arguments and results are checked against the schema\n"
+	 "// below, with the same rules as the server applies.\n"
+	 "import { clientModule } from \"./lv.js\";\n"
 	 "\n"
 	 "export { LvError } from \"./lv.js\";\n"
 	 "\n"
@@ -294,64 +342,97 @@ static const char *const names__js_module[] = {
 	 "\011},\n"
 	 "});\n"
 	 "\n"
-	 "/** The page's connection for this schema (one WebSocket per page). */\n"
-	 "export const lv = connect(schema);\n"
+	 "/**\n"
+	 " * The typed members of a client, on its connection lv.\n"
+	 " * @param {import(\"./lv.js\").Connection} lv\n"),
+	(" */\n"
+	 "const endpoints = (lv) => ({\n"
+	 "\011/**\n"
+	 "\011 * @param {lvl} level\n"
+	 "\011 * @param {lv2} other\n"
+	 "\011 * @param {Lvalue} value\n"
+	 "\011 * @param {Promises} promises\n"
+	 "\011 * @param {Room_lists} rooms\n"
+	 "\011 * @param {Fields} fields\n"
+	 "\011 * @param {number} calls\n"
+	 "\011 * @param {string} output\n"
+	 "\011 * @param {string} connection\n"
+	 "\011 * @param {Array<string>} servers\n"
+	 "\011 * @param {boolean} grouped\n"
+	 "\011 * @param {boolean} finished\n"
+	 "\011 * @param {unknown} data\n"
+	 "\011 * @param {string} user\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<boolean>}\n"
+	 "\011 */\n"
+	 "\011get(level, other, value, promises, rooms, fields, calls, output, connection, servers, grouped, finished, data, user, options) {\n"
+	 "\011\011return lv.call(\"get\", { level, other, value, promises, rooms, fields, calls, output, connection, servers, grouped, finished, data, user }, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {string} text\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<boolean>}\n"
+	 "\011 */\n"
+	 "\011message(text, options) {\n"
+	 "\011\011return lv.call(\"message\", { text }, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {string} user\n"
+	 "\011 * @param {string} text\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<boolean>}\n"
+	 "\011 */\n"
+	 "\011message_to(user, text, options) {\n"
+	 "\011\011return lv.call(\"message_to\", { user, text }, options);\n"
+	 "\011},\n"
+	 "});\n"
+	 "\n"
+	 "const made = clientModule(schema, endpoints);\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {lvl} level\n"
-	 " * @param {lv2} other\n"
-	 " * @param {Lvalue} value\n"
-	 " * @param {Promises} promises\n"
-	 " * @param {Room_lists} rooms\n"
-	 " * @param {Fields} fields\n"
-	 " * @param {number} calls\n"),
-	(" * @param {string} output\n"
-	 " * @param {string} connection\n"
-	 " * @param {Array<string>} servers\n"
-	 " * @param {boolean} grouped\n"
-	 " * @param {boolean} finished\n"
-	 " * @param {unknown} data\n"
-	 " * @param {string} user\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<boolean>}\n"
+	 " * A new client of names: a connection of its own (its socket opens a\n"
+	 " * task later unless options.autoConnect is false), the typed functions,\n"
+	 " * register(handlers) and dispose(), which closes the socket and removes\n"
+	 " * every listener and timer the client added.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export function get(level, other, value, promises, rooms, fields, calls, output, connection, servers, grouped, finished, data, user, options) {\n"
-	 "\011return lv.call(\"get\", { level, other, value, promises, rooms, fields, calls, output, connection, servers, grouped, finished, data, user }, options);\n"
+	 "export function createClient(options) {\n"
+	 "\011return made.createClient(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {string} text\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<boolean>}\n"
+	 " * The page's default client of names: made by the first call, the\n"
+	 " * same object on every later one (options given later are applied with\n"
+	 " * configure), a new one after it was disposed.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export function message(text, options) {\n"
-	 "\011return lv.call(\"message\", { text }, options);\n"
+	 "export function connect(options) {\n"
+	 "\011return made.connect(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {string} user\n"
-	 " * @param {string} text\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<boolean>}\n"
+	 " * Reads a callback's arguments from the page (the element's data-lv-arg-*,\n"
+	 " * its form, the document), coerced to the parameter types of callback fn.\n"
+	 " * @param {Element} element\n"
+	 " * @param {readonly string[]} names\n"
+	 " * @param {string} [fn]\n"
+	 " * @returns {Record<string, unknown>}\n"
 	 " */\n"
-	 "export function message_to(user, text, options) {\n"
-	 "\011return lv.call(\"message_to\", { user, text }, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * Installs the page's side of the client endpoints.\n"
-	 " * @param {import(\"./input.lv.d.ts\").Handlers} handlers\n"
-	 " */\n"
-	 "export function register(handlers) {\n"
-	 "\011lv.register(handlers);\n"
+	 "export function argsFrom(element, names, fn) {\n"
+	 "\011return made.argsFrom(element, names, fn);\n"
 	 "}\n"),
 };
 
 const lv_app names_app = {
-	LV_ABI_VERSION, "names", "input", "7320f144d535fcd9", names__endpoints,
-	sizeof names__endpoints / sizeof names__endpoints[0],
-	names__js_module, sizeof names__js_module / sizeof names__js_module[0],
-	4223
+	.abi = LV_ABI_VERSION, .name = "names", .base = "input",
+	.schema_hash = "7320f144d535fcd9",
+	.endpoints = names__endpoints,
+	.nendpoints = sizeof names__endpoints / sizeof names__endpoints[0],
+	.js_module = names__js_module,
+	.js_module_parts = sizeof names__js_module / sizeof names__js_module[0],
+	.js_module_len = 5497,
 };
 
 int

@@ -18,7 +18,7 @@ extern "C" {
 
 /* The schema hash: a page built from another version of input.lv is told
  * to reload. */
-#define INPUT_LV_H_SCHEMA_HASH "7320f144d535fcd9"
+#define NAMES_SCHEMA_HASH "7320f144d535fcd9"
 
 extern const lv_app names_app;
 

@@ -18,7 +18,7 @@ extern "C" {
 
 /* The schema hash: a page built from another version of input.lv is told
  * to reload. */
-#define INPUT_LV_H_SCHEMA_HASH "47f8a5bb0913259a"
+#define DEEP_SCHEMA_HASH "47f8a5bb0913259a"
 
 extern const lv_app deep_app;
 

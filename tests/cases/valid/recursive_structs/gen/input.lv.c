@@ -7,45 +7,57 @@
 #include "input.lv.h"
 
 static const lv_type tree__t0 = {
-	LV_K_LIST, "list<Node>", sizeof(tree_Node_list), &tree_Node_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<Node>", .size = sizeof(tree_Node_list), .elem = &tree_Node_type,
 };
 
 static const lv_type tree__t1 = {
-	LV_K_MAP, "map<Node>", sizeof(tree_Node_map), &tree_Node_type, NULL, 0, NULL, 0
+	.kind = LV_K_MAP, .name = "map<Node>", .size = sizeof(tree_Node_map), .elem = &tree_Node_type,
 };
 
 static const lv_type tree__t2 = {
-	LV_K_LIST, "list<Person>", sizeof(tree_Person_list), &tree_Person_type, NULL, 0, NULL, 0
+	.kind = LV_K_LIST, .name = "list<Person>", .size = sizeof(tree_Person_list), .elem = &tree_Person_type,
 };
 
 static const lv_field tree_Node__fields[] = {
-	{ "label", &lv_str_type, offsetof(tree_Node, label), LV_REQUIRED, NULL },
-	{ "parent", &tree_Node_type, offsetof(tree_Node, parent), LV_OPT_POINTER, NULL },
-	{ "children", &tree__t0, offsetof(tree_Node, children), LV_REQUIRED, NULL },
-	{ "by_name", &tree__t1, offsetof(tree_Node, by_name), LV_REQUIRED, NULL },
+	{ .name = "label", .type = &lv_str_type, .offset = offsetof(tree_Node, label),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "parent", .type = &tree_Node_type, .offset = offsetof(tree_Node, parent),
+	  .has_offset = LV_OPT_POINTER, .default_json = NULL },
+	{ .name = "children", .type = &tree__t0, .offset = offsetof(tree_Node, children),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "by_name", .type = &tree__t1, .offset = offsetof(tree_Node, by_name),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 const lv_type tree_Node_type = {
-	LV_K_STRUCT, "Node", sizeof(tree_Node), NULL, tree_Node__fields,
-	sizeof tree_Node__fields / sizeof tree_Node__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Node", .size = sizeof(tree_Node),
+	.fields = tree_Node__fields,
+	.nfields = sizeof tree_Node__fields / sizeof tree_Node__fields[0],
 };
 
 static const lv_field tree_Person__fields[] = {
-	{ "name", &lv_str_type, offsetof(tree_Person, name), LV_REQUIRED, NULL },
-	{ "team", &tree_Team_type, offsetof(tree_Person, team), LV_OPT_POINTER, NULL },
+	{ .name = "name", .type = &lv_str_type, .offset = offsetof(tree_Person, name),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "team", .type = &tree_Team_type, .offset = offsetof(tree_Person, team),
+	  .has_offset = LV_OPT_POINTER, .default_json = NULL },
 };
 const lv_type tree_Person_type = {
-	LV_K_STRUCT, "Person", sizeof(tree_Person), NULL, tree_Person__fields,
-	sizeof tree_Person__fields / sizeof tree_Person__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Person", .size = sizeof(tree_Person),
+	.fields = tree_Person__fields,
+	.nfields = sizeof tree_Person__fields / sizeof tree_Person__fields[0],
 };
 
 static const lv_field tree_Team__fields[] = {
-	{ "name", &lv_str_type, offsetof(tree_Team, name), LV_REQUIRED, NULL },
-	{ "lead", &tree_Person_type, offsetof(tree_Team, lead), LV_REQUIRED, NULL },
-	{ "members", &tree__t2, offsetof(tree_Team, members), LV_REQUIRED, NULL },
+	{ .name = "name", .type = &lv_str_type, .offset = offsetof(tree_Team, name),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "lead", .type = &tree_Person_type, .offset = offsetof(tree_Team, lead),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "members", .type = &tree__t2, .offset = offsetof(tree_Team, members),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 const lv_type tree_Team_type = {
-	LV_K_STRUCT, "Team", sizeof(tree_Team), NULL, tree_Team__fields,
-	sizeof tree_Team__fields / sizeof tree_Team__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Team", .size = sizeof(tree_Team),
+	.fields = tree_Team__fields,
+	.nfields = sizeof tree_Team__fields / sizeof tree_Team__fields[0],
 };
 
 /* server.rpc root */
@@ -53,11 +65,12 @@ typedef struct {
 	tree_Node value;
 } tree__root_result;
 static const lv_field tree__root_result_fields[] = {
-	{ "value", &tree_Node_type, offsetof(tree__root_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &tree_Node_type, .offset = offsetof(tree__root_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type tree__root_result_type = {
-	LV_K_STRUCT, "Node", sizeof(tree__root_result), NULL,
-	tree__root_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "Node", .size = sizeof(tree__root_result),
+	.fields = tree__root_result_fields, .nfields = 1,
 };
 
 static int
@@ -73,22 +86,24 @@ typedef struct {
 	lv_str name;
 } tree__team_args;
 static const lv_field tree__team_args_fields[] = {
-	{ "name", &lv_str_type, offsetof(tree__team_args, name), LV_REQUIRED, NULL },
+	{ .name = "name", .type = &lv_str_type, .offset = offsetof(tree__team_args, name),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type tree__team_args_type = {
-	LV_K_STRUCT, "team", sizeof(tree__team_args), NULL,
-	tree__team_args_fields, sizeof tree__team_args_fields / sizeof tree__team_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "team", .size = sizeof(tree__team_args),
+	.fields = tree__team_args_fields,
+	.nfields = sizeof tree__team_args_fields / sizeof tree__team_args_fields[0],
 };
 typedef struct {
 	tree_Team value;
 } tree__team_result;
 static const lv_field tree__team_result_fields[] = {
-	{ "value", &tree_Team_type, offsetof(tree__team_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &tree_Team_type, .offset = offsetof(tree__team_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type tree__team_result_type = {
-	LV_K_STRUCT, "Team", sizeof(tree__team_result), NULL,
-	tree__team_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "Team", .size = sizeof(tree__team_result),
+	.fields = tree__team_result_fields, .nfields = 1,
 };
 
 static int
@@ -101,18 +116,22 @@ tree__team_invoke(lv_call *call, const void *args, void *result)
 
 static const lv_endpoint tree__endpoints[] = {
 	{
-		"root", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&lv_no_args_type, &tree__root_result_type,
-		tree__root_invoke
+		.name = "root", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = &tree__root_result_type,
+		.invoke = tree__root_invoke,
 	},
 	{
-		"team", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&tree__team_args_type, &tree__team_result_type,
-		tree__team_invoke
+		.name = "team", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &tree__team_args_type,
+		.result = &tree__team_result_type,
+		.invoke = tree__team_invoke,
 	},
 };
 
@@ -120,11 +139,13 @@ static const char *const tree__js_module[] = {
 	("// input.lv.js - generated by lvc 0.1.0 from input.lv; do not edit.\n"
 	 "// Structs that refer to themselves through an optional, a list or a map.\n"
 	 "//\n"
-	 "// One function per server endpoint, the callbacks to bind in the page, and\n"
-	 "// register() for the page's handlers of client endpoints. Arguments and\n"
-	 "// results are checked against the schema below, with the same rules as the\n"
-	 "// server applies.\n"
-	 "import { connect } from \"./lv.js\";\n"
+	 "// Importing this module does nothing: createClient(options) makes a client\n"
+	 "// (its WebSocket, one function per server endpoint, the callbacks to bind,\n"
+	 "// register() for the page's handlers of client endpoints, and dispose()),\n"
+	 "// and connect(options) makes the page's default client once and returns it\n"
+	 "// on every call. Arguments and results are checked against the schema\n"
+	 "// below, with the same rules as the server applies.\n"
+	 "import { clientModule } from \"./lv.js\";\n"
 	 "\n"
 	 "export { LvError } from \"./lv.js\";\n"
 	 "\n"
@@ -164,40 +185,74 @@ static const char *const tree__js_module[] = {
 	 "\011},\n"
 	 "});\n"
 	 "\n"
-	 "/** The page's connection for this schema (one WebSocket per page). */\n"
-	 "export const lv = connect(schema);\n"
+	 "/**\n"
+	 " * The typed members of a client, on its connection lv.\n"
+	 " * @param {import(\"./lv.js\").Connection} lv\n"
+	 " */\n"
+	 "const endpoints = (lv) => ({\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<Node>}\n"
+	 "\011 */\n"
+	 "\011root(options) {\n"
+	 "\011\011return lv.call(\"root\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {string} name\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<Team>}\n"
+	 "\011 */\n"
+	 "\011team(name, options) {\n"
+	 "\011\011return lv.call(\"team\", { name }, options);\n"
+	 "\011},\n"
+	 "});\n"
+	 "\n"
+	 "const made = clientModule(schema, endpoints);\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<Node>}\n"
+	 " * A new client of tree: a connection of its own (its socket opens a\n"
+	 " * task later unless options.autoConnect is false), the typed functions,\n"
+	 " * register(handlers) and dispose(), which closes the socket and removes\n"
+	 " * every listener and timer the client added.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export function root(options) {\n"
-	 "\011return lv.call(\"root\", {}, options);\n"
+	 "export function createClient(options) {\n"
+	 "\011return made.createClient(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {string} name\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<Team>}\n"
+	 " * The page's default client of tree: made by the first call, the\n"
+	 " * same object on every later one (options given later are applied with\n"
+	 " * configure), a new one after it was disposed.\n"),
+	(" * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export function team(name, options) {\n"
-	 "\011return lv.call(\"team\", { name }, options);\n"
+	 "export function connect(options) {\n"
+	 "\011return made.connect(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * Installs the page's side of the client endpoints.\n"
-	 " * @param {import(\"./input.lv.d.ts\").Handlers} handlers\n"
+	 " * Reads a callback's arguments from the page (the element's data-lv-arg-*,\n"
+	 " * its form, the document), coerced to the parameter types of callback fn.\n"
+	 " * @param {Element} element\n"
+	 " * @param {readonly string[]} names\n"
+	 " * @param {string} [fn]\n"
+	 " * @returns {Record<string, unknown>}\n"
 	 " */\n"
-	 "export function register(handlers) {\n"
-	 "\011lv.register(handlers);\n"
+	 "export function argsFrom(element, names, fn) {\n"
+	 "\011return made.argsFrom(element, names, fn);\n"
 	 "}\n"),
 };
 
 const lv_app tree_app = {
-	LV_ABI_VERSION, "tree", "input", "4af0898c4bd7a0fb", tree__endpoints,
-	sizeof tree__endpoints / sizeof tree__endpoints[0],
-	tree__js_module, sizeof tree__js_module / sizeof tree__js_module[0],
-	2294
+	.abi = LV_ABI_VERSION, .name = "tree", .base = "input",
+	.schema_hash = "4af0898c4bd7a0fb",
+	.endpoints = tree__endpoints,
+	.nendpoints = sizeof tree__endpoints / sizeof tree__endpoints[0],
+	.js_module = tree__js_module,
+	.js_module_parts = sizeof tree__js_module / sizeof tree__js_module[0],
+	.js_module_len = 3559,
 };
 
 int

@@ -18,7 +18,7 @@ extern "C" {
 
 /* The schema hash: a page built from another version of input.lv is told
  * to reload. */
-#define INPUT_LV_H_SCHEMA_HASH "4af0898c4bd7a0fb"
+#define TREE_SCHEMA_HASH "4af0898c4bd7a0fb"
 
 extern const lv_app tree_app;
 

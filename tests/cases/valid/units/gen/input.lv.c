@@ -240,172 +240,220 @@ units__s_upper_kb_invoke(lv_call *call, const void *args, void *result)
 
 static const lv_endpoint units__endpoints[] = {
 	{
-		"c_timeout", LV_CLIENT_RPC, 0,
-		NULL, 0, NULL,
-		600000, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		NULL
+		.name = "c_timeout", .kind = LV_CLIENT_RPC, .flags = 0,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 600000, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = NULL,
 	},
 	{
-		"c_units", LV_CLIENT_CALLBACK, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 1024, 1, 1000,
-		&lv_no_args_type, NULL,
-		units__c_units_invoke
+		.name = "c_units", .kind = LV_CLIENT_CALLBACK, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 1024,
+		.rate_count = 1, .rate_per_ms = 1000,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__c_units_invoke,
 	},
 	{
-		"d_h", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		3600000, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		units__d_h_invoke
+		.name = "d_h", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 3600000, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__d_h_invoke,
 	},
 	{
-		"d_h_fraction", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		900000, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		units__d_h_fraction_invoke
+		.name = "d_h_fraction", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 900000, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__d_h_fraction_invoke,
 	},
 	{
-		"d_m", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		120000, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		units__d_m_invoke
+		.name = "d_m", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 120000, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__d_m_invoke,
 	},
 	{
-		"d_m_fraction", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		30000, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		units__d_m_fraction_invoke
+		.name = "d_m_fraction", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 30000, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__d_m_fraction_invoke,
 	},
 	{
-		"d_ms", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		250, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		units__d_ms_invoke
+		.name = "d_ms", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 250, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__d_ms_invoke,
 	},
 	{
-		"d_s", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		5000, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		units__d_s_invoke
+		.name = "d_s", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 5000, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__d_s_invoke,
 	},
 	{
-		"d_s_fraction", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		1500, 0, 0, 0,
-		&lv_no_args_type, NULL,
-		units__d_s_fraction_invoke
+		.name = "d_s_fraction", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 1500, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__d_s_fraction_invoke,
 	},
 	{
-		"r_h", LV_SERVER_REALTIME, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 1000, 3600000,
-		&lv_no_args_type, NULL,
-		units__r_h_invoke
+		.name = "r_h", .kind = LV_SERVER_REALTIME, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 1000, .rate_per_ms = 3600000,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__r_h_invoke,
 	},
 	{
-		"r_m", LV_SERVER_REALTIME, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 600, 60000,
-		&lv_no_args_type, NULL,
-		units__r_m_invoke
+		.name = "r_m", .kind = LV_SERVER_REALTIME, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 600, .rate_per_ms = 60000,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__r_m_invoke,
 	},
 	{
-		"r_s", LV_SERVER_REALTIME, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 10, 1000,
-		&lv_no_args_type, NULL,
-		units__r_s_invoke
+		.name = "r_s", .kind = LV_SERVER_REALTIME, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 10, .rate_per_ms = 1000,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__r_s_invoke,
 	},
 	{
-		"s_g", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 2147483648, 0, 0,
-		&lv_no_args_type, NULL,
-		units__s_g_invoke
+		.name = "s_g", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 2147483648,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__s_g_invoke,
 	},
 	{
-		"s_gb", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 2147483648, 0, 0,
-		&lv_no_args_type, NULL,
-		units__s_gb_invoke
+		.name = "s_gb", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 2147483648,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__s_gb_invoke,
 	},
 	{
-		"s_gib", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 2147483648, 0, 0,
-		&lv_no_args_type, NULL,
-		units__s_gib_invoke
+		.name = "s_gib", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 2147483648,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__s_gib_invoke,
 	},
 	{
-		"s_k", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 65536, 0, 0,
-		&lv_no_args_type, NULL,
-		units__s_k_invoke
+		.name = "s_k", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 65536,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__s_k_invoke,
 	},
 	{
-		"s_k_fraction", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 1536, 0, 0,
-		&lv_no_args_type, NULL,
-		units__s_k_fraction_invoke
+		.name = "s_k_fraction", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 1536,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__s_k_fraction_invoke,
 	},
 	{
-		"s_kib", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 65536, 0, 0,
-		&lv_no_args_type, NULL,
-		units__s_kib_invoke
+		.name = "s_kib", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 65536,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__s_kib_invoke,
 	},
 	{
-		"s_m", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 1048576, 0, 0,
-		&lv_no_args_type, NULL,
-		units__s_m_invoke
+		.name = "s_m", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 1048576,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__s_m_invoke,
 	},
 	{
-		"s_mb", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 1048576, 0, 0,
-		&lv_no_args_type, NULL,
-		units__s_mb_invoke
+		.name = "s_mb", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 1048576,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__s_mb_invoke,
 	},
 	{
-		"s_mib", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 1048576, 0, 0,
-		&lv_no_args_type, NULL,
-		units__s_mib_invoke
+		.name = "s_mib", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 1048576,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__s_mib_invoke,
 	},
 	{
-		"s_upper_b", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 512, 0, 0,
-		&lv_no_args_type, NULL,
-		units__s_upper_b_invoke
+		.name = "s_upper_b", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 512,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__s_upper_b_invoke,
 	},
 	{
-		"s_upper_k", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 65536, 0, 0,
-		&lv_no_args_type, NULL,
-		units__s_upper_k_invoke
+		.name = "s_upper_k", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 65536,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__s_upper_k_invoke,
 	},
 	{
-		"s_upper_kb", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 65536, 0, 0,
-		&lv_no_args_type, NULL,
-		units__s_upper_kb_invoke
+		.name = "s_upper_kb", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 65536,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &lv_no_args_type,
+		.result = NULL,
+		.invoke = units__s_upper_kb_invoke,
 	},
 };
 
@@ -413,11 +461,13 @@ static const char *const units__js_module[] = {
 	("// input.lv.js - generated by lvc 0.1.0 from input.lv; do not edit.\n"
 	 "// Every unit a duration, a size or a rate may carry.\n"
 	 "//\n"
-	 "// One function per server endpoint, the callbacks to bind in the page, and\n"
-	 "// register() for the page's handlers of client endpoints. Arguments and\n"
-	 "// results are checked against the schema below, with the same rules as the\n"
-	 "// server applies.\n"
-	 "import { connect } from \"./lv.js\";\n"
+	 "// Importing this module does nothing: createClient(options) makes a client\n"
+	 "// (its WebSocket, one function per server endpoint, the callbacks to bind,\n"
+	 "// register() for the page's handlers of client endpoints, and dispose()),\n"
+	 "// and connect(options) makes the page's default client once and returns it\n"
+	 "// on every call. Arguments and results are checked against the schema\n"
+	 "// below, with the same rules as the server applies.\n"
+	 "import { clientModule } from \"./lv.js\";\n"
 	 "\n"
 	 "export { LvError } from \"./lv.js\";\n"
 	 "\n"
@@ -455,199 +505,212 @@ static const char *const units__js_module[] = {
 	 "\011},\n"
 	 "});\n"
 	 "\n"
-	 "/** The page's connection for this schema (one WebSocket per page). */\n"
-	 "export const lv = connect(schema);\n"
+	 "/**\n"
+	 " * The typed members of a client, on its connection lv.\n"
+	 " * @param {import(\"./lv.js\").Connection} lv\n"
+	 " */\n"
+	 "const endpoints = (lv) => ({\n"
+	 "\011/**\n"
+	 "\011 * A callback: bind it to an element with client.lv.bind(element,\n"
+	 "\011 * client.c_units), or data-lv-on-click=\"c_units\" in the page.\n"
+	 "\011 */\n"
+	 "\011c_units: lv.callback(\"c_units\"),\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011d_h(options) {\n"
+	 "\011\011return lv.call(\"d_h\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011d_h_fraction(options) {\n"),
+	("\011\011return lv.call(\"d_h_fraction\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011d_m(options) {\n"
+	 "\011\011return lv.call(\"d_m\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011d_m_fraction(options) {\n"
+	 "\011\011return lv.call(\"d_m_fraction\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011d_ms(options) {\n"
+	 "\011\011return lv.call(\"d_ms\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011d_s(options) {\n"
+	 "\011\011return lv.call(\"d_s\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011d_s_fraction(options) {\n"
+	 "\011\011return lv.call(\"d_s_fraction\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 */\n"
+	 "\011r_h() {\n"
+	 "\011\011lv.send(\"r_h\", {});\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 */\n"
+	 "\011r_m() {\n"
+	 "\011\011lv.send(\"r_m\", {});\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 */\n"
+	 "\011r_s() {\n"
+	 "\011\011lv.send(\"r_s\", {});\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011s_g(options) {\n"
+	 "\011\011return lv.call(\"s_g\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011s_gb(options) {\n"
+	 "\011\011return lv.call(\"s_gb\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011s_gib(options) {\n"
+	 "\011\011return lv.call(\"s_gib\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011s_k(options) {\n"
+	 "\011\011return lv.call(\"s_k\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011s_k_fraction(options) {\n"
+	 "\011\011return lv.call(\"s_k_fraction\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011s_kib(options) {\n"
+	 "\011\011return lv.call(\"s_kib\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011s_m(options) {\n"
+	 "\011\011return lv.call(\"s_m\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011s_mb(options) {\n"
+	 "\011\011return lv.call(\"s_mb\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011s_mib(options) {\n"
+	 "\011\011return lv.call(\"s_mib\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011s_upper_b(options) {\n"
+	 "\011\011return lv.call(\"s_upper_b\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011s_upper_k(options) {\n"
+	 "\011\011return lv.call(\"s_upper_k\", {}, options);\n"
+	 "\011},\n"
+	 "\011/**\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<void>}\n"
+	 "\011 */\n"
+	 "\011s_upper_kb(options) {\n"
+	 "\011\011return lv.call(\"s_upper_kb\", {}, options);\n"
+	 "\011},\n"
+	 "});\n"
+	 "\n"
+	 "const made = clientModule(schema, endpoints);\n"
 	 "\n"
 	 "/**\n"
-	 " * A callback: bind it to an element with lv.bind(element, c_units), or\n"
-	 " * data-lv-on-click=\"c_units\" in the page.\n"
+	 " * A new client of units: a connection of its own (its socket opens a\n"
+	 " * task later unless options.autoConnect is false), the typed functions,\n"),
+	(" * register(handlers) and dispose(), which closes the socket and removes\n"
+	 " * every listener and timer the client added.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export const c_units = lv.callback(\"c_units\");\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
-	 " */\n"
-	 "export function d_h(options) {\n"
-	 "\011return lv.call(\"d_h\", {}, options);\n"
+	 "export function createClient(options) {\n"
+	 "\011return made.createClient(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
+	 " * The page's default client of units: made by the first call, the\n"
+	 " * same object on every later one (options given later are applied with\n"
+	 " * configure), a new one after it was disposed.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export function d_h_fraction(options) {\n"
-	 "\011return lv.call(\"d_h_fraction\", {}, options);\n"
+	 "export function connect(options) {\n"
+	 "\011return made.connect(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
+	 " * Reads a callback's arguments from the page (the element's data-lv-arg-*,\n"
+	 " * its form, the document), coerced to the parameter types of callback fn.\n"
+	 " * @param {Element} element\n"
+	 " * @param {readonly string[]} names\n"
+	 " * @param {string} [fn]\n"
+	 " * @returns {Record<string, unknown>}\n"
 	 " */\n"
-	 "export function d_m(options) {\n"
-	 "\011return lv.call(\"d_m\", {}, options);\n"),
-	("}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
-	 " */\n"
-	 "export function d_m_fraction(options) {\n"
-	 "\011return lv.call(\"d_m_fraction\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
-	 " */\n"
-	 "export function d_ms(options) {\n"
-	 "\011return lv.call(\"d_ms\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
-	 " */\n"
-	 "export function d_s(options) {\n"
-	 "\011return lv.call(\"d_s\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
-	 " */\n"
-	 "export function d_s_fraction(options) {\n"
-	 "\011return lv.call(\"d_s_fraction\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " */\n"
-	 "export function r_h() {\n"
-	 "\011lv.send(\"r_h\", {});\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " */\n"
-	 "export function r_m() {\n"
-	 "\011lv.send(\"r_m\", {});\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " */\n"
-	 "export function r_s() {\n"
-	 "\011lv.send(\"r_s\", {});\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
-	 " */\n"
-	 "export function s_g(options) {\n"
-	 "\011return lv.call(\"s_g\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
-	 " */\n"
-	 "export function s_gb(options) {\n"
-	 "\011return lv.call(\"s_gb\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
-	 " */\n"
-	 "export function s_gib(options) {\n"
-	 "\011return lv.call(\"s_gib\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
-	 " */\n"
-	 "export function s_k(options) {\n"
-	 "\011return lv.call(\"s_k\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
-	 " */\n"
-	 "export function s_k_fraction(options) {\n"
-	 "\011return lv.call(\"s_k_fraction\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
-	 " */\n"
-	 "export function s_kib(options) {\n"
-	 "\011return lv.call(\"s_kib\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
-	 " */\n"
-	 "export function s_m(options) {\n"
-	 "\011return lv.call(\"s_m\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
-	 " */\n"
-	 "export function s_mb(options) {\n"
-	 "\011return lv.call(\"s_mb\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
-	 " */\n"
-	 "export function s_mib(options) {\n"
-	 "\011return lv.call(\"s_mib\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
-	 " */\n"
-	 "export function s_upper_b(options) {\n"
-	 "\011return lv.call(\"s_upper_b\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
-	 " */\n"
-	 "export function s_upper_k(options) {\n"
-	 "\011return lv.call(\"s_upper_k\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<void>}\n"
-	 " */\n"
-	 "export function s_upper_kb(options) {\n"
-	 "\011return lv.call(\"s_upper_kb\", {}, options);\n"
-	 "}\n"
-	 "\n"
-	 "/**\n"
-	 " * Installs the page's side of the client endpoints.\n"
-	 " * @param {import(\"./input.lv.d.ts\").Handlers} handlers\n"
-	 " */\n"
-	 "export function register(handlers) {\n"
-	 "\011lv.register(handlers);\n"),
-	("}\n"),
+	 "export function argsFrom(element, names, fn) {\n"
+	 "\011return made.argsFrom(element, names, fn);\n"
+	 "}\n"),
 };
 
 const lv_app units_app = {
-	LV_ABI_VERSION, "units", "input", "c3b84ac58657aad3", units__endpoints,
-	sizeof units__endpoints / sizeof units__endpoints[0],
-	units__js_module, sizeof units__js_module / sizeof units__js_module[0],
-	6019
+	.abi = LV_ABI_VERSION, .name = "units", .base = "input",
+	.schema_hash = "c3b84ac58657aad3",
+	.endpoints = units__endpoints,
+	.nendpoints = sizeof units__endpoints / sizeof units__endpoints[0],
+	.js_module = units__js_module,
+	.js_module_parts = sizeof units__js_module / sizeof units__js_module[0],
+	.js_module_len = 7103,
 };
 
 static void

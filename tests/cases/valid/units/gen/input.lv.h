@@ -18,7 +18,7 @@ extern "C" {
 
 /* The schema hash: a page built from another version of input.lv is told
  * to reload. */
-#define INPUT_LV_H_SCHEMA_HASH "c3b84ac58657aad3"
+#define UNITS_SCHEMA_HASH "c3b84ac58657aad3"
 
 extern const lv_app units_app;
 

@@ -6,8 +6,8 @@
 // "lvc:begin" and "lvc:end" lines; write anything you like around them.
 //
 // Install these with: import * as handlers from "./input_handlers.js";
-//                     register(handlers);
-import { LvError, lv } from "./input.lv.js";
+//                     connect().register(handlers);
+import { LvError, argsFrom } from "./input.lv.js";
 
 // lvc:begin c_timeout
 /**
@@ -25,6 +25,6 @@ export function c_timeout() {
  * @param {Element} element
  */
 export function c_units(event, element) {
-	return lv.argsFrom(element, []);
+	return argsFrom(element, [], "c_units");
 }
 // lvc:end c_units

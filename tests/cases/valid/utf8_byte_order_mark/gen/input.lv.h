@@ -17,7 +17,7 @@ extern "C" {
 
 /* The schema hash: a page built from another version of input.lv is told
  * to reload. */
-#define INPUT_LV_H_SCHEMA_HASH "6877478472c8d7b7"
+#define SHOP_SCHEMA_HASH "6877478472c8d7b7"
 
 extern const lv_app shop_app;
 

@@ -2,7 +2,8 @@
  *
  * lvc made this file once and merges it when input.lv changes: new
  * endpoints get new functions at the end, changed ones get their new
- * signature, and the code between the braces is never touched. Keep the
+ * signature (the old one stays above it in an "lvc:was" comment, yours to
+ * delete), and the code between the braces is never touched. Keep the
  * "lvc:begin" and "lvc:end" lines; write anything you like around them.
  *
  * Arguments are borrowed until the handler returns. Fill *out with memory

@@ -11,7 +11,8 @@ static const char *const notes_Unused__names[] = {
 	"b",
 };
 const lv_type notes_Unused_type = {
-	LV_K_ENUM, "Unused", sizeof(notes_Unused), NULL, NULL, 0, notes_Unused__names, 2
+	.kind = LV_K_ENUM, .name = "Unused", .size = sizeof(notes_Unused),
+	.members = notes_Unused__names, .nmembers = 2,
 };
 
 const char *
@@ -21,35 +22,43 @@ notes_Unused_name(notes_Unused value)
 }
 
 static const lv_field tags_Tag__fields[] = {
-	{ "name", &lv_str_type, offsetof(tags_Tag, name), LV_REQUIRED, NULL },
+	{ .name = "name", .type = &lv_str_type, .offset = offsetof(tags_Tag, name),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 const lv_type tags_Tag_type = {
-	LV_K_STRUCT, "Tag", sizeof(tags_Tag), NULL, tags_Tag__fields,
-	sizeof tags_Tag__fields / sizeof tags_Tag__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Tag", .size = sizeof(tags_Tag),
+	.fields = tags_Tag__fields,
+	.nfields = sizeof tags_Tag__fields / sizeof tags_Tag__fields[0],
 };
 
 static const lv_field tags_Spare__fields[] = {
-	{ "n", &lv_int_type, offsetof(tags_Spare, n), LV_REQUIRED, NULL },
+	{ .name = "n", .type = &lv_int_type, .offset = offsetof(tags_Spare, n),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 const lv_type tags_Spare_type = {
-	LV_K_STRUCT, "Spare", sizeof(tags_Spare), NULL, tags_Spare__fields,
-	sizeof tags_Spare__fields / sizeof tags_Spare__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Spare", .size = sizeof(tags_Spare),
+	.fields = tags_Spare__fields,
+	.nfields = sizeof tags_Spare__fields / sizeof tags_Spare__fields[0],
 };
 
 static const lv_field notes_Note__fields[] = {
-	{ "text", &lv_str_type, offsetof(notes_Note, text), LV_REQUIRED, NULL },
+	{ .name = "text", .type = &lv_str_type, .offset = offsetof(notes_Note, text),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 const lv_type notes_Note_type = {
-	LV_K_STRUCT, "Note", sizeof(notes_Note), NULL, notes_Note__fields,
-	sizeof notes_Note__fields / sizeof notes_Note__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Note", .size = sizeof(notes_Note),
+	.fields = notes_Note__fields,
+	.nfields = sizeof notes_Note__fields / sizeof notes_Note__fields[0],
 };
 
 static const lv_field notes_Draft__fields[] = {
-	{ "text", &lv_str_type, offsetof(notes_Draft, text), LV_REQUIRED, NULL },
+	{ .name = "text", .type = &lv_str_type, .offset = offsetof(notes_Draft, text),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 const lv_type notes_Draft_type = {
-	LV_K_STRUCT, "Draft", sizeof(notes_Draft), NULL, notes_Draft__fields,
-	sizeof notes_Draft__fields / sizeof notes_Draft__fields[0], NULL, 0
+	.kind = LV_K_STRUCT, .name = "Draft", .size = sizeof(notes_Draft),
+	.fields = notes_Draft__fields,
+	.nfields = sizeof notes_Draft__fields / sizeof notes_Draft__fields[0],
 };
 
 /* server.rpc save */
@@ -58,23 +67,26 @@ typedef struct {
 	tags_Tag tag;
 } notes__save_args;
 static const lv_field notes__save_args_fields[] = {
-	{ "note", &notes_Note_type, offsetof(notes__save_args, note), LV_REQUIRED, NULL },
-	{ "tag", &tags_Tag_type, offsetof(notes__save_args, tag), LV_REQUIRED, NULL },
+	{ .name = "note", .type = &notes_Note_type, .offset = offsetof(notes__save_args, note),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
+	{ .name = "tag", .type = &tags_Tag_type, .offset = offsetof(notes__save_args, tag),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type notes__save_args_type = {
-	LV_K_STRUCT, "save", sizeof(notes__save_args), NULL,
-	notes__save_args_fields, sizeof notes__save_args_fields / sizeof notes__save_args_fields[0],
-	NULL, 0
+	.kind = LV_K_STRUCT, .name = "save", .size = sizeof(notes__save_args),
+	.fields = notes__save_args_fields,
+	.nfields = sizeof notes__save_args_fields / sizeof notes__save_args_fields[0],
 };
 typedef struct {
 	int64_t value;
 } notes__save_result;
 static const lv_field notes__save_result_fields[] = {
-	{ "value", &lv_int_type, offsetof(notes__save_result, value), LV_REQUIRED, NULL },
+	{ .name = "value", .type = &lv_int_type, .offset = offsetof(notes__save_result, value),
+	  .has_offset = LV_REQUIRED, .default_json = NULL },
 };
 static const lv_type notes__save_result_type = {
-	LV_K_STRUCT, "int", sizeof(notes__save_result), NULL,
-	notes__save_result_fields, 1, NULL, 0
+	.kind = LV_K_STRUCT, .name = "int", .size = sizeof(notes__save_result),
+	.fields = notes__save_result_fields, .nfields = 1,
 };
 
 static int
@@ -87,11 +99,13 @@ notes__save_invoke(lv_call *call, const void *args, void *result)
 
 static const lv_endpoint notes__endpoints[] = {
 	{
-		"save", LV_SERVER_RPC, LV_EP_PUBLIC,
-		NULL, 0, NULL,
-		0, 0, 0, 0,
-		&notes__save_args_type, &notes__save_result_type,
-		notes__save_invoke
+		.name = "save", .kind = LV_SERVER_RPC, .flags = LV_EP_PUBLIC,
+		.roles = NULL, .nroles = 0, .event = NULL,
+		.timeout_ms = 0, .max_bytes = 0,
+		.rate_count = 0, .rate_per_ms = 0,
+		.args = &notes__save_args_type,
+		.result = &notes__save_result_type,
+		.invoke = notes__save_invoke,
 	},
 };
 
@@ -99,11 +113,13 @@ static const char *const notes__js_module[] = {
 	("// input.lv.js - generated by lvc 0.1.0 from input.lv; do not edit.\n"
 	 "// Warnings do not stop the build: this file checks with exit status 0.\n"
 	 "//\n"
-	 "// One function per server endpoint, the callbacks to bind in the page, and\n"
-	 "// register() for the page's handlers of client endpoints. Arguments and\n"
-	 "// results are checked against the schema below, with the same rules as the\n"
-	 "// server applies.\n"
-	 "import { connect } from \"./lv.js\";\n"
+	 "// Importing this module does nothing: createClient(options) makes a client\n"
+	 "// (its WebSocket, one function per server endpoint, the callbacks to bind,\n"
+	 "// register() for the page's handlers of client endpoints, and dispose()),\n"
+	 "// and connect(options) makes the page's default client once and returns it\n"
+	 "// on every call. Arguments and results are checked against the schema\n"
+	 "// below, with the same rules as the server applies.\n"
+	 "import { clientModule } from \"./lv.js\";\n"
 	 "\n"
 	 "export { LvError } from \"./lv.js\";\n"
 	 "\n"
@@ -145,38 +161,73 @@ static const char *const notes__js_module[] = {
 	 "\011},\n"
 	 "});\n"
 	 "\n"
-	 "/** The page's connection for this schema (one WebSocket per page). */\n"
-	 "export const lv = connect(schema);\n"
-	 "\n"
 	 "export const Unused = Object.freeze({\n"
 	 "\011a: \"a\",\n"
 	 "\011b: \"b\",\n"
 	 "});\n"
 	 "\n"
 	 "/**\n"
-	 " * @param {Note} note\n"
-	 " * @param {Tag} tag\n"
-	 " * @param {import(\"./lv.js\").CallOptions} [options]\n"
-	 " * @returns {Promise<number>}\n"
+	 " * The typed members of a client, on its connection lv.\n"
+	 " * @param {import(\"./lv.js\").Connection} lv\n"
 	 " */\n"
-	 "export function save(note, tag, options) {\n"
-	 "\011return lv.call(\"save\", { note, tag }, options);\n"
+	 "const endpoints = (lv) => ({\n"
+	 "\011/**\n"
+	 "\011 * @param {Note} note\n"
+	 "\011 * @param {Tag} tag\n"
+	 "\011 * @param {import(\"./lv.js\").CallOptions} [options]\n"
+	 "\011 * @returns {Promise<number>}\n"
+	 "\011 */\n"
+	 "\011save(note, tag, options) {\n"
+	 "\011\011return lv.call(\"save\", { note, tag }, options);\n"
+	 "\011},\n"
+	 "});\n"
+	 "\n"
+	 "const made = clientModule(schema, endpoints);\n"
+	 "\n"
+	 "/**\n"
+	 " * A new client of notes: a connection of its own (its socket opens a\n"
+	 " * task later unless options.autoConnect is false), the typed functions,\n"
+	 " * register(handlers) and dispose(), which closes the socket and removes\n"
+	 " * every listener and timer the client added.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
+	 " */\n"
+	 "export function createClient(options) {\n"
+	 "\011return made.createClient(options);\n"
 	 "}\n"
 	 "\n"
 	 "/**\n"
-	 " * Installs the page's side of the client endpoints.\n"
-	 " * @param {import(\"./input.lv.d.ts\").Handlers} handlers\n"
+	 " * The page's default client of notes: made by the first call, the\n"
+	 " * same object on every later one (options given later are applied with\n"
+	 " * configure), a new one after it was disposed.\n"
+	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
 	 " */\n"
-	 "export function register(handlers) {\n"
-	 "\011lv.register(handlers);\n"
+	 "export function connect(options) {\n"
+	 "\011return made.connect(options);\n"
+	 "}\n"
+	 "\n"
+	 "/**\n"
+	 " * Reads a callback's arguments from the page (the element's data-lv-arg-*,\n"
+	 " * its form, the document), coerced to the parameter types of callback fn.\n"
+	 " * @param {Element} element\n"),
+	(" * @param {readonly string[]} names\n"
+	 " * @param {string} [fn]\n"
+	 " * @returns {Record<string, unknown>}\n"
+	 " */\n"
+	 "export function argsFrom(element, names, fn) {\n"
+	 "\011return made.argsFrom(element, names, fn);\n"
 	 "}\n"),
 };
 
 const lv_app notes_app = {
-	LV_ABI_VERSION, "notes", "input", "afb75d5dba6d1a18", notes__endpoints,
-	sizeof notes__endpoints / sizeof notes__endpoints[0],
-	notes__js_module, sizeof notes__js_module / sizeof notes__js_module[0],
-	1932
+	.abi = LV_ABI_VERSION, .name = "notes", .base = "input",
+	.schema_hash = "afb75d5dba6d1a18",
+	.endpoints = notes__endpoints,
+	.nendpoints = sizeof notes__endpoints / sizeof notes__endpoints[0],
+	.js_module = notes__js_module,
+	.js_module_parts = sizeof notes__js_module / sizeof notes__js_module[0],
+	.js_module_len = 3209,
 };
 
 int

@@ -18,7 +18,7 @@ extern "C" {
 
 /* The schema hash: a page built from another version of input.lv is told
  * to reload. */
-#define INPUT_LV_H_SCHEMA_HASH "afb75d5dba6d1a18"
+#define NOTES_SCHEMA_HASH "afb75d5dba6d1a18"
 
 extern const lv_app notes_app;
 
