@@ -80,8 +80,19 @@ $(B)/lvc: $(OBJ)/compiler/main.o $(B)/liblvc-compiler.a
 LWS_CFLAGS := $(shell pkg-config --cflags libwebsockets 2>/dev/null)
 LWS_LIBS   := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
 LV_LIBS    := $(LWS_LIBS) $(JANSSON_LIBS) -lpthread -lm
-RUNTIME_SRCS := util.c json.c codec.c conn.c call.c peer.c auth.c origin.c http.c metrics.c server.c
-RUNTIME_OBJS := $(addprefix $(OBJ)/runtime/,$(RUNTIME_SRCS:.c=.o)) $(OBJ)/gen/lvjs.o
+# liblv in layers; each calls only the ones before it. base and codec have
+# no libwebsockets, no jansson and no threads: liblv-codec.a is those two,
+# for the decoder's fuzzer and unit tests.
+BASE_SRCS    := status.c str.c utf8.c arena.c buf.c b64.c clock.c bucket.c
+CODEC_SRCS   := json_read.c json_write.c codec.c app.c
+NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker.c call.c cmd.c jansson.c \
+                dispatch.c push.c ccall.c timer.c peer.c auth.c origin.c http.c metrics.c \
+                loop.c ws.c server.c
+CODEC_OBJS   := $(addprefix $(OBJ)/runtime/base/,$(BASE_SRCS:.c=.o)) \
+                $(addprefix $(OBJ)/runtime/codec/,$(CODEC_SRCS:.c=.o))
+RUNTIME_OBJS := $(CODEC_OBJS) $(addprefix $(OBJ)/runtime/net/,$(NET_SRCS:.c=.o)) \
+                $(OBJ)/gen/lvjs.o
+RUNTIME_HDRS := $(wildcard runtime/include/*.h runtime/src/*/*.h)
 LVJS_SRCS    := $(wildcard runtime/js/*.js runtime/js/*.mjs)
 
 # lv.js as pages get it: the runtime and morphdom in one module.
@@ -93,16 +104,30 @@ $(GEN)/lvjs.c: $(B)/embed $(B)/js/lv.js
 	@mkdir -p $(GEN)
 	$(B)/embed -p lv__js_runtime $(B)/js/lv.js > $@
 
-$(OBJ)/runtime/%.o: runtime/src/%.c runtime/include/lv.h runtime/src/lv_internal.h
+# The lower layers are built without the libraries of the upper ones, so
+# that a call upward does not compile.
+$(OBJ)/runtime/base/%.o: runtime/src/base/%.c $(RUNTIME_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -Iruntime/include -Iruntime/src -c -o $@ $<
+
+$(OBJ)/runtime/codec/%.o: runtime/src/codec/%.c $(RUNTIME_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -Iruntime/include -Iruntime/src -c -o $@ $<
+
+$(OBJ)/runtime/net/%.o: runtime/src/net/%.c $(RUNTIME_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -pthread $(LWS_CFLAGS) $(JANSSON_CFLAGS) \
 	      -Iruntime/include -Iruntime/src -c -o $@ $<
+
+$(B)/liblv-codec.a: $(CODEC_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
 
 $(B)/liblv.a: $(RUNTIME_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-liblv: $(B)/liblv.a
+liblv: $(B)/liblv.a $(B)/liblv-codec.a
 
 # ---- examples -----------------------------------------------------------
 

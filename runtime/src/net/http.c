@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lv_internal.h"
+#include "net/net.h"
 
 typedef enum { M_GET, M_HEAD, M_POST, M_OTHER } lv_method;
 
@@ -624,7 +624,7 @@ body_done(lv_server *s, lv_http *h)
 	call->result = ep->result ? lv_arena_alloc(&call->arena, ep->result->size) : NULL;
 	h->call = call;
 	lv_error err;
-	if (!call->args || lv_decode_fields(ep->args, args, call->args, &call->arena,
+	if (!call->args || lv_decode_fields_jansson(ep->args, args, call->args, &call->arena,
 	                                    &s->opt.limits, &err)) {
 		char msg[300];
 		snprintf(msg, sizeof msg, "%s: %s%s%s", ep->name, err.path, err.path[0] ? ": " : "",

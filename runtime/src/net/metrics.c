@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "lv_internal.h"
+#include "net/net.h"
 
 char *
 lv__metrics_text(lv_server *s, size_t *len)

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lv_internal.h"
+#include "net/net.h"
 
 const char *const lv__limit_names[LV_LIMIT__COUNT] = {
 	[LV_LIMIT_CONNS] = "conns",
@@ -337,7 +337,7 @@ lv__peer_http_token(lv_server *s, struct lws *wsi, const lv_endpoint *ep)
 		tokens = &a->http_tokens[i];
 		at_us = &a->http_token_us[i];
 	}
-	if (lv__bucket_take(tokens, at_us, ep))
+	if (lv__bucket_take(tokens, at_us, ep->rate_count, ep->rate_per_ms, lv__now_us()))
 		return true;
 	lv__limit_hit(s, LV_LIMIT_HTTP_RATE);
 	return false;
