@@ -902,3 +902,170 @@ app_limited_http(lv_call *call, int64_t *out)
 	return LV_OK;
 }
 /* lvc:end limited_http */
+
+/* lvc:begin login */
+/*
+ * Signs the page in as `name`, with `role` unless it is "", without a
+ * reload (lv_conn_set_auth); name "" signs it out.
+ */
+lv_status
+app_login(lv_call *call, lv_str name, lv_str role)
+{
+	const char *roles[] = { role.ptr };
+	return lv_conn_set_auth(lv_call_conn(call), name.len ? name.ptr : NULL,
+	                        roles, role.len ? 1 : 0);
+}
+
+/* lvc:end login */
+
+/* lvc:begin posted */
+/*
+ * A thread posts `n` pieces of work to the loop, each sending the caller
+ * the note "posted I", in order. True if work posted from the loop itself
+ * ran inside lv_server_post (it must not).
+ */
+struct posting {
+	lv_conn *conn;                 /* referenced */
+	int64_t i;
+};
+
+static void
+post_note(lv_server *s, void *arg)
+{
+	(void)s;
+	struct posting *p = arg;
+	char text[32];
+	snprintf(text, sizeof text, "posted %lld", (long long)p->i);
+	app_note_to(p->conn, lv_cstr(text), NULL);
+	lv_conn_unref(p->conn);
+	free(p);
+}
+
+struct poster {
+	lv_server *server;
+	lv_conn *conn;                 /* referenced */
+	int64_t n;
+};
+
+static void *
+poster_thread(void *arg)
+{
+	struct poster *q = arg;
+	for (int64_t i = 1; i <= q->n; i++) {
+		struct posting *p = malloc(sizeof *p);
+		if (!p)
+			break;
+		p->conn = lv_conn_ref(q->conn);
+		p->i = i;
+		if (lv_server_post(q->server, post_note, p) != 0) {
+			lv_conn_unref(p->conn);
+			free(p);
+		}
+	}
+	lv_conn_unref(q->conn);
+	free(q);
+	return NULL;
+}
+
+static void
+set_flag(lv_server *s, void *arg)
+{
+	(void)s;
+	*(bool *)arg = true;
+}
+
+lv_status
+app_posted(lv_call *call, int64_t n, bool *out)
+{
+	static bool ran;
+	ran = false;
+	if (lv_server_post(lv_call_server(call), set_flag, &ran) != 0)
+		return LV_ENOMEM;
+	*out = ran;   /* still false: posted work waits for the loop */
+	struct poster *q = malloc(sizeof *q);
+	if (!q)
+		return LV_ENOMEM;
+	q->server = lv_call_server(call);
+	q->conn = lv_conn_ref(lv_call_conn(call));
+	q->n = n;
+	pthread_t th;
+	if (pthread_create(&th, NULL, poster_thread, q) != 0) {
+		lv_conn_unref(q->conn);
+		free(q);
+		return LV_EUNAVAILABLE;
+	}
+	pthread_detach(th);
+	return LV_OK;
+}
+
+/* lvc:end posted */
+
+/* lvc:begin tick_cancelled */
+/*
+ * Starts a timer of `ms` and stops it at once: no note comes from it.
+ */
+static void
+never(lv_server *s, lv_timer *t, void *arg)
+{
+	(void)t;
+	app_note_to(arg, LV_STR("the stopped timer fired"), NULL);
+	(void)s;
+}
+
+lv_status
+app_tick_cancelled(lv_call *call, int64_t ms)
+{
+	lv_timer *t;
+	int rc = lv_timer_start(lv_call_server(call), (uint32_t)ms, false, never,
+	                        lv_call_conn(call), &t);
+	if (rc == 0)
+		lv_timer_stop(t);
+	return rc;
+}
+
+/* lvc:end tick_cancelled */
+
+/* lvc:begin ticks */
+/*
+ * Sends the caller `times` notes "tick N", one every `ms` milliseconds,
+ * from a repeating timer that stops itself after the last.
+ */
+struct ticking {
+	lv_conn *conn;                 /* referenced */
+	int64_t left, n;
+};
+
+static void
+tick(lv_server *s, lv_timer *t, void *arg)
+{
+	(void)s;
+	struct ticking *k = arg;
+	char text[32];
+	snprintf(text, sizeof text, "tick %lld", (long long)++k->n);
+	app_note_to(k->conn, lv_cstr(text), NULL);
+	if (--k->left == 0) {
+		lv_timer_stop(t);   /* from its own function */
+		lv_conn_unref(k->conn);
+		free(k);
+	}
+}
+
+lv_status
+app_ticks(lv_call *call, int64_t ms, int64_t times)
+{
+	if (ms < 1 || ms > 10000 || times < 1 || times > 100)
+		return lv_call_fail(call, LV_EINVALID_ARGUMENT, "ms 1..10000, times 1..100");
+	struct ticking *k = calloc(1, sizeof *k);
+	if (!k)
+		return LV_ENOMEM;
+	k->conn = lv_conn_ref(lv_call_conn(call));
+	k->left = times;
+	int rc = lv_timer_start(lv_call_server(call), (uint32_t)ms, true, tick, k, NULL);
+	if (rc != 0) {
+		lv_conn_unref(k->conn);
+		free(k);
+	}
+	return rc;
+}
+
+/* lvc:end ticks */
