@@ -87,7 +87,7 @@ BASE_SRCS    := status.c str.c utf8.c arena.c buf.c b64.c clock.c bucket.c
 CODEC_SRCS   := json_read.c json_write.c codec.c app.c
 NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker.c call.c cmd.c jansson.c \
                 dispatch.c push.c ccall.c timer.c peer.c auth.c origin.c http.c metrics.c \
-                loop.c ws.c server.c
+                inbox.c loop.c ws.c server.c
 CODEC_OBJS   := $(addprefix $(OBJ)/runtime/base/,$(BASE_SRCS:.c=.o)) \
                 $(addprefix $(OBJ)/runtime/codec/,$(CODEC_SRCS:.c=.o))
 RUNTIME_OBJS := $(CODEC_OBJS) $(addprefix $(OBJ)/runtime/net/,$(NET_SRCS:.c=.o)) \

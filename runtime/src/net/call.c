@@ -287,7 +287,7 @@ complete(lv_call *call, int status, const char *result_json)
 			json_t *e = json_pack("{s:b, s:o}", "ok", 0, "error",
 			                      lv__error_object(status, call->message, NULL));
 			lv__count_error(s, status);
-			lv__http_answer(call->http, -status < 16 ? http_status[-status] : 500,
+			call->http_answer(call->http, -status < 16 ? http_status[-status] : 500,
 			                json_dumps(e, JSON_COMPACT));
 			json_decref(e);
 		} else {
@@ -299,7 +299,7 @@ complete(lv_call *call, int status, const char *result_json)
 			else
 				lv_buf_append(&out, b.data, b.len);
 			lv_buf_puts(&out, "}");
-			lv__http_answer(call->http, 200, out.failed ? NULL : strdup(out.data));
+			call->http_answer(call->http, 200, out.failed ? NULL : strdup(out.data));
 			lv_buf_free(&out);
 		}
 		break;

@@ -89,8 +89,9 @@ http_respond(lv_http *h, int status, const char *ctype, char *body, size_t len)
 	respond_ready(h);
 }
 
-void
-lv__http_answer(lv_http *h, int status, char *body)
+/* A call's answer (its http_answer): status code and JSON body (taken). */
+static void
+http_answer(lv_http *h, int status, char *body)
 {
 	if (!h) {
 		free(body);   /* the client went away meanwhile */
@@ -616,6 +617,7 @@ body_done(lv_server *s, lv_http *h)
 		return;
 	}
 	call->http = h;
+	call->http_answer = http_answer;
 	call->identity = h->auth->identity;
 	call->roles = h->auth->roles;
 	call->nroles = h->auth->nroles;

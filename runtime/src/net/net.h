@@ -192,6 +192,8 @@ struct lv_call {
 	lv_server *server;
 	lv_conn *conn;              /* referenced; NULL for events and HTTP */
 	lv_http *http;              /* the HTTP exchange, for LV_VIA_HTTP */
+	/* Answers it (http.c): status code and JSON body (taken). */
+	void (*http_answer)(lv_http *h, int status, char *body);
 	const lv_endpoint *ep;
 	lv_via via;
 	int64_t id;                 /* the page's call id (LV_VIA_CALL) */
@@ -239,8 +241,6 @@ void lv__send_ret_error_cmds(lv_conn *c, int64_t id, int status, const char *mes
                              const char *path, json_t *cmds);
 /* The encoded arguments of an endpoint as a JSON object. */
 int lv__encode_args(lv_buf *b, const lv_endpoint *ep, const void *args, lv_error *err);
-/* Answers an HTTP rpc: status code and JSON body (taken). */
-void lv__http_answer(lv_http *h, int status, char *body);
 void lv__call_free(lv_call *call);
 /* The lifecycle handler for event (connect, disconnect, start, stop). */
 void lv__lifecycle(lv_server *s, const char *event, lv_conn *conn);
