@@ -83,7 +83,7 @@ LV_LIBS    := $(LWS_LIBS) $(JANSSON_LIBS) -lpthread -lm
 # liblv in layers; each calls only the ones before it. base and codec have
 # no libwebsockets, no jansson and no threads: liblv-codec.a is those two,
 # for the decoder's fuzzer and unit tests.
-BASE_SRCS    := status.c str.c utf8.c arena.c buf.c b64.c clock.c bucket.c
+BASE_SRCS    := status.c str.c utf8.c arena.c buf.c b64.c clock.c bucket.c htab.c
 CODEC_SRCS   := json_read.c json_write.c codec.c app.c
 NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker.c call.c cmd.c jansson.c \
                 dispatch.c push.c ccall.c timer.c peer.c auth.c origin.c http.c metrics.c \

@@ -16,6 +16,31 @@ size_t lv__i64_dec(char *out, int64_t v);
 /* A hash of a C string, for the runtime's tables. */
 uint32_t lv__hash_str(const char *s);
 
+/* An intrusive hash table: a struct in it holds an lv_hnode (first, so a
+ * node is the struct) and finds its kin by walking the chain of its hash,
+ * comparing its own key. The table grows itself at three quarters full. */
+typedef struct lv_hnode lv_hnode;
+struct lv_hnode {
+	lv_hnode *next;
+	uint32_t hash;
+};
+typedef struct {
+	lv_hnode **b;
+	uint32_t n, cap;
+} lv_htab;
+
+/* 0, or LV_ENOMEM (n is then not in the table). */
+int lv__htab_insert(lv_htab *t, lv_hnode *n, uint32_t hash);
+/* The first node whose hash falls in hash's bucket; follow ->next and
+ * compare (hash first, then the key). */
+lv_hnode *lv__htab_chain(const lv_htab *t, uint32_t hash);
+void lv__htab_remove(lv_htab *t, lv_hnode *n);
+/* Every node, in no order: n NULL starts; *bucket is the cursor. Do not
+ * insert while walking; removing the node just returned is allowed only
+ * after taking its successor. */
+lv_hnode *lv__htab_next(const lv_htab *t, lv_hnode *n, uint32_t *bucket);
+void lv__htab_free(lv_htab *t);
+
 /* Arena memory that is not zeroed. */
 void *lv__arena_take(lv_arena *a, size_t n);
 /* Empties the arena for reuse, keeping its first block if that holds at

@@ -34,7 +34,7 @@ lv__metrics_text(lv_server *s, size_t *len)
 	PUT("# TYPE lv_refused_total counter\nlv_refused_total %llu\n",
 	    (unsigned long long)s->refused);
 	PUT("# HELP lv_sessions Sessions, attached or waiting for their page to resume.\n"
-	    "# TYPE lv_sessions gauge\nlv_sessions %u\n", s->nsessions);
+	    "# TYPE lv_sessions gauge\nlv_sessions %u\n", s->sessions.n);
 	PUT("# TYPE lv_sessions_detached gauge\nlv_sessions_detached %u\n", s->ndetached);
 	PUT("# TYPE lv_resumed_total counter\nlv_resumed_total %llu\n",
 	    (unsigned long long)s->resumed);
@@ -57,7 +57,7 @@ lv__metrics_text(lv_server *s, size_t *len)
 		PUT("lv_limited_total{limit=\"%s\"} %llu\n", lv__limit_names[i],
 		    (unsigned long long)s->limited[i]);
 	PUT("# HELP lv_addresses Remote addresses holding sockets or rate buckets.\n"
-	    "# TYPE lv_addresses gauge\nlv_addresses %u\n", s->naddrs);
+	    "# TYPE lv_addresses gauge\nlv_addresses %u\n", s->addrs.n);
 	PUT("# HELP lv_rx_bytes Bytes held by unfinished incoming messages and bodies.\n"
 	    "# TYPE lv_rx_bytes gauge\nlv_rx_bytes %zu\n", s->rx_bytes);
 	PUT("# TYPE lv_sessions_detached_bytes gauge\nlv_sessions_detached_bytes %zu\n",

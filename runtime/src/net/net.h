@@ -77,6 +77,7 @@ struct lv_conn {
 	char close_reason[64];
 	/* the session */
 	char token[33];             /* resume token: 128 random bits, hex */
+	lv_hnode snode;             /* in the server's sessions by token */
 	uint64_t out_seq;           /* last number given to a reliable message */
 	uint64_t out_acked;         /* the page has processed up to here */
 	uint64_t in_last;           /* we have processed the page's up to here */
@@ -159,6 +160,7 @@ void lv__session_expire(lv_conn *c);
 /* ---- groups -------------------------------------------------------------------- */
 
 struct lv_group {
+	lv_hnode node;              /* first: the server's table by name */
 	char *name;
 	lv_conn **members;
 	uint32_t n, cap;
@@ -262,6 +264,7 @@ extern const char *const lv__limit_names[LV_LIMIT__COUNT];
  * has sockets, or a rate bucket that is not yet full again. */
 typedef struct lv_addr lv_addr;
 struct lv_addr {
+	lv_hnode node;              /* first: the server's table by key */
 	unsigned char key[16];
 	bool loopback;
 	uint32_t sockets;           /* open from it */
@@ -270,17 +273,16 @@ struct lv_addr {
 	size_t rx_bytes;            /* unfinished input its sockets hold */
 	double *http_tokens;        /* HTTP rate limits, per endpoint */
 	int64_t *http_token_us;
-	lv_addr *next;              /* hash chain */
 };
 
 /* One socket's share of its address. */
 typedef struct lv_peer lv_peer;
 struct lv_peer {
+	lv_hnode node;              /* first: the server's table by wsi */
 	struct lws *wsi;
 	lv_addr *addr;
 	bool websocket;
 	size_t rx_bytes;
-	lv_peer *hnext;             /* the server's table by wsi */
 };
 
 /* A new TCP connection from sa: 0, or LV_ERESOURCE_EXHAUSTED when its
@@ -367,15 +369,11 @@ struct lv_server {
 	uint32_t nconns;
 	uint32_t npages;            /* conns that said hello */
 	uint64_t conn_seq;
-	/* sessions by resume token: open addressing */
-	lv_conn **sessions;
-	uint32_t nsessions, capsessions;
+	lv_htab sessions;           /* by resume token (session.c) */
 	uint32_t ndetached;
 	char ended_tokens[256][33]; /* recently expired sessions: "expired" on resume */
 	uint32_t ended_next;
-	/* groups: open addressing by name */
-	lv_group **groups;
-	uint32_t ngroups, capgroups;
+	lv_htab groups;             /* by name (group.c) */
 	/* the loop */
 	pthread_t loop;
 	atomic_bool in_loop;
@@ -396,11 +394,9 @@ struct lv_server {
 	struct lws_http_mount mount_static;
 	lv_log_level log_level;
 	/* peers by address (peer.c) */
-	lv_addr **addrs;
-	uint32_t naddrs, capaddrs;
+	lv_htab addrs;
 	lv_addr *accepting;         /* the address of the socket being made */
-	lv_peer **peers;            /* sockets' shares, by wsi */
-	uint32_t npeers, cappeers;
+	lv_htab peers;              /* sockets' shares, by wsi */
 	size_t rx_bytes;            /* unfinished input held, all peers */
 	double http_tokens_unknown; /* HTTP rate limit of sockets with no address */
 	int64_t http_token_us_unknown;
