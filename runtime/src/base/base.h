@@ -34,12 +34,26 @@ int lv__htab_insert(lv_htab *t, lv_hnode *n, uint32_t hash);
 /* The first node whose hash falls in hash's bucket; follow ->next and
  * compare (hash first, then the key). */
 lv_hnode *lv__htab_chain(const lv_htab *t, uint32_t hash);
+/* The node of that hash for which eq(node, key) holds, or NULL. */
+lv_hnode *lv__htab_find(const lv_htab *t, uint32_t hash,
+                        bool (*eq)(const lv_hnode *n, const void *key), const void *key);
 void lv__htab_remove(lv_htab *t, lv_hnode *n);
 /* Every node, in no order: n NULL starts; *bucket is the cursor. Do not
  * insert while walking; removing the node just returned is allowed only
  * after taking its successor. */
 lv_hnode *lv__htab_next(const lv_htab *t, lv_hnode *n, uint32_t *bucket);
 void lv__htab_free(lv_htab *t);
+
+/* Takes node out of a doubly linked list through its prev and next
+ * fields, whose first node is *head. */
+#define LV_UNLINK(head, node, prev, next) do {                            \
+		if ((node)->prev)                                                  \
+			(node)->prev->next = (node)->next;                             \
+		else                                                               \
+			*(head) = (node)->next;                                        \
+		if ((node)->next)                                                  \
+			(node)->next->prev = (node)->prev;                             \
+	} while (0)
 
 /* Arena memory that is not zeroed. */
 void *lv__arena_take(lv_arena *a, size_t n);

@@ -14,8 +14,11 @@ lv__bucket_take(double *tokens, int64_t *at_us, int64_t count, int64_t per_ms, i
 		*tokens = *tokens + gained > cap ? cap : *tokens + gained;
 	}
 	*at_us = now_us;
-	if (*tokens < 1.0)
+	/* Gains that add up to a whole token may round to a hair less (0.1
+	 * ten times is 0.9999999999999999), which would hold each token back
+	 * until the next take: a token is whole to within 1e-9. */
+	if (*tokens < 1.0 - 1e-9)
 		return false;
-	*tokens -= 1.0;
+	*tokens = *tokens > 1.0 ? *tokens - 1.0 : 0.0;
 	return true;
 }

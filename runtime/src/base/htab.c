@@ -42,6 +42,16 @@ lv__htab_chain(const lv_htab *t, uint32_t hash)
 	return t->cap ? t->b[hash & (t->cap - 1)] : NULL;
 }
 
+lv_hnode *
+lv__htab_find(const lv_htab *t, uint32_t hash, bool (*eq)(const lv_hnode *n, const void *key),
+              const void *key)
+{
+	for (lv_hnode *n = lv__htab_chain(t, hash); n; n = n->next)
+		if (n->hash == hash && eq(n, key))
+			return n;
+	return NULL;
+}
+
 void
 lv__htab_remove(lv_htab *t, lv_hnode *n)
 {

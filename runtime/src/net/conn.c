@@ -156,12 +156,7 @@ lv__conn_end(lv_conn *c)
 	c->qsent = c->qlen;
 	while (c->qlen)
 		pop(c);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	LV_UNLINK(&s->conns, c, prev, next);
 	s->nconns--;
 	c->wsi = NULL;
 	lv_conn_unref(c);
@@ -202,14 +197,9 @@ lv__detached_remove(lv_conn *c)
 	lv_server *s = c->server;
 	if (!c->detached_us)
 		return;
-	if (c->dprev)
-		c->dprev->dnext = c->dnext;
-	else
-		s->detached_head = c->dnext;
-	if (c->dnext)
-		c->dnext->dprev = c->dprev;
-	else
+	if (s->detached_tail == c)
 		s->detached_tail = c->dprev;
+	LV_UNLINK(&s->detached_head, c, dprev, dnext);
 	c->dprev = c->dnext = NULL;
 	s->ndetached--;
 	s->detached_bytes -= c->qbytes;

@@ -5,14 +5,16 @@
 
 #include "net/net.h"
 
+static bool
+named(const lv_hnode *n, const void *name)
+{
+	return strcmp(((const lv_group *)n)->name, name) == 0;
+}
+
 static lv_group *
 find_group(lv_server *s, const char *name)
 {
-	uint32_t h = lv__hash_str(name);
-	for (lv_hnode *n = lv__htab_chain(&s->groups, h); n; n = n->next)
-		if (n->hash == h && strcmp(((lv_group *)n)->name, name) == 0)
-			return (lv_group *)n;
-	return NULL;
+	return (lv_group *)lv__htab_find(&s->groups, lv__hash_str(name), named, name);
 }
 
 static void

@@ -192,12 +192,7 @@ http_free(lv_http *h)
 	if (!h)
 		return;
 	lv_server *s = h->server;
-	if (h->prev)
-		h->prev->next = h->next;
-	else
-		s->https = h->next;
-	if (h->next)
-		h->next->prev = h->prev;
+	LV_UNLINK(&s->https, h, prev, next);
 	if (h->call)
 		h->call->http = NULL;   /* a deferred answer will find nobody */
 	if (!h->resp_static)

@@ -5,63 +5,71 @@
 
 #include "net/net.h"
 
+/* One number of the page: its name, kind, help (NULL: none) and value. */
+typedef struct {
+	const char *name, *type, *help;
+	unsigned long long value;
+} metric;
+
+static void
+put_metric(lv_buf *b, const metric *m)
+{
+	char line[512];
+	if (m->help) {
+		snprintf(line, sizeof line, "# HELP %s %s\n", m->name, m->help);
+		lv_buf_puts(b, line);
+	}
+	snprintf(line, sizeof line, "# TYPE %s %s\n%s %llu\n", m->name, m->type, m->name, m->value);
+	lv_buf_puts(b, line);
+}
+
 char *
 lv__metrics_text(lv_server *s, size_t *len)
 {
 	lv_buf b;
 	char line[512];
 	lv_buf_init(&b);
-#define PUT(...) do { snprintf(line, sizeof line, __VA_ARGS__); lv_buf_puts(&b, line); } while (0)
-	PUT("# HELP lv_connections Open connections.\n# TYPE lv_connections gauge\n");
-	PUT("lv_connections %u\n", s->nconns);
-	PUT("# HELP lv_pages Connections that said hello.\n# TYPE lv_pages gauge\n");
-	PUT("lv_pages %u\n", s->npages);
-	PUT("# TYPE lv_connections_total counter\nlv_connections_total %llu\n",
-	    (unsigned long long)s->conns_total);
-	PUT("# TYPE lv_messages_in_total counter\nlv_messages_in_total %llu\n",
-	    (unsigned long long)s->msgs_in);
-	PUT("# TYPE lv_messages_out_total counter\nlv_messages_out_total %llu\n",
-	    (unsigned long long)s->msgs_out);
-	PUT("# TYPE lv_bytes_in_total counter\nlv_bytes_in_total %llu\n",
-	    (unsigned long long)s->bytes_in);
-	PUT("# TYPE lv_bytes_out_total counter\nlv_bytes_out_total %llu\n",
-	    (unsigned long long)s->bytes_out);
-	PUT("# HELP lv_dropped_total Volatile messages dropped for slow pages.\n"
-	    "# TYPE lv_dropped_total counter\nlv_dropped_total %llu\n",
-	    (unsigned long long)s->dropped);
-	PUT("# TYPE lv_closed_slow_total counter\nlv_closed_slow_total %llu\n",
-	    (unsigned long long)s->closed_slow);
-	PUT("# TYPE lv_refused_total counter\nlv_refused_total %llu\n",
-	    (unsigned long long)s->refused);
-	PUT("# HELP lv_sessions Sessions, attached or waiting for their page to resume.\n"
-	    "# TYPE lv_sessions gauge\nlv_sessions %u\n", s->sessions.n);
-	PUT("# TYPE lv_sessions_detached gauge\nlv_sessions_detached %u\n", s->ndetached);
-	PUT("# TYPE lv_resumed_total counter\nlv_resumed_total %llu\n",
-	    (unsigned long long)s->resumed);
-	PUT("# TYPE lv_sessions_expired_total counter\nlv_sessions_expired_total %llu\n",
-	    (unsigned long long)s->expired);
-	PUT("# HELP lv_duplicates_total Reliable messages received twice and dropped.\n"
-	    "# TYPE lv_duplicates_total counter\nlv_duplicates_total %llu\n",
-	    (unsigned long long)s->duplicates);
 	size_t depth = 0, qbytes = 0;
 	for (lv_conn *c = s->conns; c; c = c->next) {
 		depth += c->qlen;
 		qbytes += c->qbytes;
 	}
-	PUT("# HELP lv_queue_messages Messages waiting to be written.\n"
-	    "# TYPE lv_queue_messages gauge\nlv_queue_messages %zu\n", depth);
-	PUT("# TYPE lv_queue_bytes gauge\nlv_queue_bytes %zu\n", qbytes);
+	const metric plain[] = {
+		{ "lv_connections", "gauge", "Open connections, and sessions waiting for their "
+		  "page to resume.", s->nconns },
+		{ "lv_pages", "gauge", "Connections that said hello.", s->npages },
+		{ "lv_connections_total", "counter", NULL, s->conns_total },
+		{ "lv_messages_in_total", "counter", NULL, s->msgs_in },
+		{ "lv_messages_out_total", "counter", NULL, s->msgs_out },
+		{ "lv_bytes_in_total", "counter", NULL, s->bytes_in },
+		{ "lv_bytes_out_total", "counter", NULL, s->bytes_out },
+		{ "lv_dropped_total", "counter", "Volatile messages dropped for slow pages.",
+		  s->dropped },
+		{ "lv_closed_slow_total", "counter", NULL, s->closed_slow },
+		{ "lv_refused_total", "counter", NULL, s->refused },
+		{ "lv_sessions", "gauge", "Sessions, attached or waiting for their page to resume.",
+		  s->sessions.n },
+		{ "lv_sessions_detached", "gauge", NULL, s->ndetached },
+		{ "lv_resumed_total", "counter", NULL, s->resumed },
+		{ "lv_sessions_expired_total", "counter", NULL, s->expired },
+		{ "lv_duplicates_total", "counter", "Reliable messages received twice and dropped.",
+		  s->duplicates },
+		{ "lv_queue_messages", "gauge", "Messages waiting to be written.", depth },
+		{ "lv_queue_bytes", "gauge", NULL, qbytes },
+		{ "lv_addresses", "gauge", "Remote addresses holding sockets or rate buckets.",
+		  s->addrs.n },
+		{ "lv_rx_bytes", "gauge", "Bytes held by unfinished incoming messages and bodies.",
+		  s->rx_bytes },
+		{ "lv_sessions_detached_bytes", "gauge", NULL, s->detached_bytes },
+	};
+	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+		put_metric(&b, &plain[i]);
+#define PUT(...) do { snprintf(line, sizeof line, __VA_ARGS__); lv_buf_puts(&b, line); } while (0)
 	PUT("# HELP lv_limited_total Requests refused, connections closed and sessions ended "
 	    "by a limit.\n# TYPE lv_limited_total counter\n");
 	for (int i = 0; i < LV_LIMIT__COUNT; i++)
 		PUT("lv_limited_total{limit=\"%s\"} %llu\n", lv__limit_names[i],
 		    (unsigned long long)s->limited[i]);
-	PUT("# HELP lv_addresses Remote addresses holding sockets or rate buckets.\n"
-	    "# TYPE lv_addresses gauge\nlv_addresses %u\n", s->addrs.n);
-	PUT("# HELP lv_rx_bytes Bytes held by unfinished incoming messages and bodies.\n"
-	    "# TYPE lv_rx_bytes gauge\nlv_rx_bytes %zu\n", s->rx_bytes);
-	PUT("# TYPE lv_sessions_detached_bytes gauge\nlv_sessions_detached_bytes %zu\n",
-	    s->detached_bytes);
 	PUT("# HELP lv_calls_total Handler runs by endpoint.\n# TYPE lv_calls_total counter\n");
 	for (uint32_t i = 0; i < s->app->nendpoints; i++)
 		if (s->app->endpoints[i].invoke)
@@ -81,6 +89,3 @@ lv__metrics_text(lv_server *s, size_t *len)
 	*len = b.len;
 	return b.data;
 }
-
-/* A static file under static_dir, or NULL: no "..", no hidden files, and
- * the resolved path must stay inside the folder (symlinks included). */

@@ -57,16 +57,20 @@ key_hash(const unsigned char key[16])
 	return h;
 }
 
+static bool
+has_key(const lv_hnode *n, const void *key)
+{
+	return memcmp(((const lv_addr *)n)->key, key, 16) == 0;
+}
+
 static lv_addr *
 addr_get(lv_server *s, const unsigned char key[16], bool loopback, bool create)
 {
 	uint32_t h = key_hash(key);
-	for (lv_hnode *n = lv__htab_chain(&s->addrs, h); n; n = n->next)
-		if (n->hash == h && memcmp(((lv_addr *)n)->key, key, 16) == 0)
-			return (lv_addr *)n;
-	if (!create)
-		return NULL;
-	lv_addr *a = calloc(1, sizeof *a);
+	lv_addr *a = (lv_addr *)lv__htab_find(&s->addrs, h, has_key, key);
+	if (a || !create)
+		return a;
+	a = calloc(1, sizeof *a);
 	if (!a)
 		return NULL;
 	memcpy(a->key, key, 16);
@@ -147,6 +151,12 @@ wsi_hash(const struct lws *wsi)
 	return (uint32_t)((v >> 4) ^ (v >> 20)) * 2654435761u;
 }
 
+static bool
+is_wsi(const lv_hnode *n, const void *wsi)
+{
+	return ((const lv_peer *)n)->wsi == wsi;
+}
+
 void
 lv__peer_created(lv_server *s, struct lws *wsi)
 {
@@ -174,11 +184,7 @@ lv__peer_of(struct lws *wsi)
 	lv_server *s = lws_context_user(lws_get_context(wsi));
 	if (!s)
 		return NULL;
-	uint32_t h = wsi_hash(wsi);
-	for (lv_hnode *n = lv__htab_chain(&s->peers, h); n; n = n->next)
-		if (n->hash == h && ((lv_peer *)n)->wsi == wsi)
-			return (lv_peer *)n;
-	return NULL;
+	return (lv_peer *)lv__htab_find(&s->peers, wsi_hash(wsi), is_wsi, wsi);
 }
 
 void

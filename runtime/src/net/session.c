@@ -13,16 +13,17 @@ lv__sessions_ended(lv_server *s, const char *token)
 	return false;
 }
 
+static bool
+has_token(const lv_hnode *n, const void *token)
+{
+	return strcmp(lws_container_of(n, lv_conn, snode)->token, token) == 0;
+}
+
 lv_conn *
 lv__sessions_find(lv_server *s, const char *token)
 {
-	uint32_t h = lv__hash_str(token);
-	for (lv_hnode *n = lv__htab_chain(&s->sessions, h); n; n = n->next) {
-		lv_conn *c = lws_container_of(n, lv_conn, snode);
-		if (n->hash == h && strcmp(c->token, token) == 0)
-			return c;
-	}
-	return NULL;
+	lv_hnode *n = lv__htab_find(&s->sessions, lv__hash_str(token), has_token, token);
+	return n ? lws_container_of(n, lv_conn, snode) : NULL;
 }
 
 void

@@ -20,12 +20,7 @@ static void
 unlink_free(lv_timer *t)
 {
 	lv_server *s = t->server;
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		s->timers = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
+	LV_UNLINK(&s->timers, t, prev, next);
 	free(t);
 }
 
