@@ -4,6 +4,8 @@
 bool
 lv__utf8_valid(const char *s, size_t n)
 {
+	if (!n)
+		return true;   /* s may be NULL then: no arithmetic on it */
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 	while (p < end) {
 		if (*p < 0x80) {
