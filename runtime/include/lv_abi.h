@@ -128,8 +128,10 @@ typedef struct {
  * bytes, zeroed first). The text is copied into arena a and everything
  * decoded lives there: strings point into that copy, NUL-terminated; a
  * `json` value is its text as sent, checked and NUL-terminated.
- * Validates everything: JSON syntax (RFC 8259, UTF-8, no duplicate keys),
- * types, int64 range, required and unknown fields, enum names, limits. On
+ * Validates everything: JSON syntax (RFC 8259, UTF-8), types, int64
+ * range, required, unknown and repeated fields and map keys, enum names,
+ * limits (a `json` value is checked for syntax only: its numbers are kept
+ * exactly and repeated names inside it are kept as sent). On
  * failure returns LV_EINVALID_ARGUMENT (or LV_ENOMEM) and fills *err; a
  * syntax error's message is "malformed JSON at byte N: ...". */
 int lv_decode(const lv_type *t, const char *text, size_t n, void *out, lv_arena *a,
