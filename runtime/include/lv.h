@@ -48,8 +48,7 @@ typedef enum {
 #define LV__ERRNO(name, val, wire, msg) LV_E##name = (val),
 	LV_ERRNO_MAP(LV__ERRNO)
 #undef LV__ERRNO
-	LV__E_LAST = -15,
-	/* Not an error: what lv_call_defer returns, for the handler to return. */
+		/* Not an error: what lv_call_defer returns, for the handler to return. */
 	LV_DEFERRED = 1
 } lv_status;
 
@@ -313,7 +312,8 @@ const char *lv_call_identity(lv_call *call);
 
 /* Commands collect on the call and reach the page with its answer (or,
  * for calls that have none, right after the handler returns). Each
- * returns 0 or LV_ENOMEM. Strings are copied. On a deferred call they may
+ * returns 0, LV_ENOMEM, or LV_EINVALID_ARGUMENT for a string that is not
+ * UTF-8 or JSON text that is not what it must be. Strings are copied. On a deferred call they may
  * be added by the thread that answers it, before it answers. */
 /* Any command, the page's own included: args_json is a JSON array whose
  * items follow the name (NULL: none); LV_EINVALID_ARGUMENT when it is not
@@ -334,7 +334,7 @@ int lv_cmd_focus(lv_call *call, const char *id);
 int lv_cmd_blur(lv_call *call, const char *id);
 int lv_cmd_block(lv_call *call, const char *group);
 int lv_cmd_release(lv_call *call, const char *group);
-/* Replaces the page's state with state_json (JSON text; NULL: null). */
+/* Replaces the page's state with state_json (any JSON text; NULL: null). */
 int lv_cmd_set_state(lv_call *call, const char *state_json);
 int lv_cmd_switch_mode(lv_call *call, const char *mode);
 int lv_cmd_redirect(lv_call *call, const char *url);

@@ -95,8 +95,8 @@ void lv_arena_init(lv_arena *a);
 void *lv_arena_alloc(lv_arena *a, size_t n);
 /* A NUL-terminated copy of s in the arena. */
 lv_str lv_arena_strdup(lv_arena *a, lv_str s);
-/* Calls fn(p) when the arena is freed (json values decoded into it are
- * released this way). -1 when out of memory: fn(p) is then called at once. */
+/* Calls fn(p) when the arena is freed (newest first). -1 when out of
+ * memory: fn(p) is then called at once. */
 int lv_arena_on_free(lv_arena *a, void (*fn)(void *), void *p);
 void lv_arena_free(lv_arena *a);
 

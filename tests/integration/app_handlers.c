@@ -915,15 +915,8 @@ app_login(lv_call *call, lv_str name, lv_str role)
 	return lv_conn_set_auth(lv_call_conn(call), name.len ? name.ptr : NULL,
 	                        roles, role.len ? 1 : 0);
 }
-
 /* lvc:end login */
 
-/* lvc:begin posted */
-/*
- * A thread posts `n` pieces of work to the loop, each sending the caller
- * the note "posted I", in order. True if work posted from the loop itself
- * ran inside lv_server_post (it must not).
- */
 struct posting {
 	lv_conn *conn;                 /* referenced */
 	int64_t i;
@@ -974,6 +967,12 @@ set_flag(lv_server *s, void *arg)
 	*(bool *)arg = true;
 }
 
+/* lvc:begin posted */
+/*
+ * A thread posts `n` pieces of work to the loop, each sending the caller
+ * the note "posted I", in order. True if work posted from the loop itself
+ * ran inside lv_server_post (it must not).
+ */
 lv_status
 app_posted(lv_call *call, int64_t n, bool *out)
 {
@@ -997,13 +996,8 @@ app_posted(lv_call *call, int64_t n, bool *out)
 	pthread_detach(th);
 	return LV_OK;
 }
-
 /* lvc:end posted */
 
-/* lvc:begin tick_cancelled */
-/*
- * Starts a timer of `ms` and stops it at once: no note comes from it.
- */
 static void
 never(lv_server *s, lv_timer *t, void *arg)
 {
@@ -1012,6 +1006,10 @@ never(lv_server *s, lv_timer *t, void *arg)
 	(void)s;
 }
 
+/* lvc:begin tick_cancelled */
+/*
+ * Starts a timer of `ms` and stops it at once: no note comes from it.
+ */
 lv_status
 app_tick_cancelled(lv_call *call, int64_t ms)
 {
@@ -1022,14 +1020,8 @@ app_tick_cancelled(lv_call *call, int64_t ms)
 		lv_timer_stop(t);
 	return rc;
 }
-
 /* lvc:end tick_cancelled */
 
-/* lvc:begin ticks */
-/*
- * Sends the caller `times` notes "tick N", one every `ms` milliseconds,
- * from a repeating timer that stops itself after the last.
- */
 struct ticking {
 	lv_conn *conn;                 /* referenced */
 	int64_t left, n;
@@ -1050,6 +1042,11 @@ tick(lv_server *s, lv_timer *t, void *arg)
 	}
 }
 
+/* lvc:begin ticks */
+/*
+ * Sends the caller `times` notes "tick N", one every `ms` milliseconds,
+ * from a repeating timer that stops itself after the last.
+ */
 lv_status
 app_ticks(lv_call *call, int64_t ms, int64_t times)
 {
@@ -1067,5 +1064,4 @@ app_ticks(lv_call *call, int64_t ms, int64_t times)
 	}
 	return rc;
 }
-
 /* lvc:end ticks */

@@ -142,6 +142,7 @@ lv_conn_set_auth(lv_conn *c, const char *identity, const char *const *roles, siz
 		}
 	}
 	lv__conn_take_auth(c, &a);   /* identity NULL: anonymous again */
+	c->auth_in_band = identity != NULL;
 	return 0;
 }
 

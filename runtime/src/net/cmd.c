@@ -42,8 +42,13 @@ lv_cmd_send(lv_call *call, const char *name, const char *args_json)
 	return lv_cmd_send_jansson(call, name, args);
 }
 
-/* The built-in commands below are lv_cmd_send with arguments built here. */
-#define lv_cmd(call, name, args) lv_cmd_send_jansson((call), (name), (args))
+/* The built-in commands below are lv_cmd_send with arguments built here;
+ * NULL arguments mean a string was not UTF-8 (or memory ran out). */
+static int
+lv_cmd(lv_call *call, const char *name, json_t *args)
+{
+	return args ? lv_cmd_send_jansson(call, name, args) : LV_EINVALID_ARGUMENT;
+}
 
 static json_t *
 s_or_null(const char *s)
@@ -61,6 +66,8 @@ int
 lv_cmd_notify(lv_call *call, const char *text, const lv_notify_opts *o)
 {
 	json_t *kw = json_object();
+	if (!kw)
+		return LV_ENOMEM;
 	if (o && o->sticky)
 		json_object_set_new(kw, "sticky", json_true());
 	if (o && o->group)

@@ -74,9 +74,13 @@ handle_hello(lv_conn *c, json_t *msg)
 		const char *token = json_string_value(json_object_get(resume, "session"));
 		json_t *jlast = json_object_get(resume, "last");
 		lv_conn *sess = lv__session_find(s, token);
+		/* The same peer: the same identity from the upgrade, or no
+		 * identity from it when the session signed in on its own
+		 * (lv_conn_set_auth; the token is then what proves it). */
 		bool same_peer = sess && ((!sess->identity && !c->identity) ||
 		                          (sess->identity && c->identity &&
-		                           strcmp(sess->identity, c->identity) == 0));
+		                           strcmp(sess->identity, c->identity) == 0) ||
+		                          (sess->auth_in_band && !c->identity));
 		if (!sess || sess->ended || !same_peer) {
 			resync = (sess && sess->ended) || (!sess && lv__session_ended(s, token)) ?
 			         "expired" : "unknown";
@@ -129,7 +133,7 @@ is_callable(lv_endpoint_kind k)
 }
 
 /* What the dispatcher reads of a message, in one pass over its text
- * (json.c), without building a tree. */
+ * (codec/json_read.c), without building a tree. */
 typedef struct {
 	char t[64];                 /* "t", if a string (cut when longer) */
 	size_t tlen;

@@ -2,7 +2,7 @@
  * on libwebsockets and jansson, built on the codec and base layers.
  *
  * Threads: the event loop owns every lv_conn, lv_call and group; other
- * threads reach them only through the inbox (server.c), which wakes the
+ * threads reach them only through the inbox (inbox.c), which wakes the
  * loop with lws_cancel_service(). */
 #ifndef LV_NET_H
 #define LV_NET_H
@@ -100,6 +100,7 @@ struct lv_conn {
 	char **roles;
 	size_t nroles;
 	bool authenticated;
+	bool auth_in_band;          /* who it is came from lv_conn_set_auth */
 	void *data;
 	/* groups it is in */
 	lv_group **groups;
@@ -407,6 +408,7 @@ struct lv_server {
 	lv_http *https;             /* HTTP exchanges in progress */
 	lv_broker *broker;          /* groups, presence, sessions (broker.h) */
 	lv_timer *timers;           /* timer.c */
+	bool timers_off;            /* being freed: none fires or starts */
 	/* A session has ended: the layer above (calls, lifecycle handlers)
 	 * hears of it through this hook, set by the server. */
 	void (*conn_ended)(lv_conn *c);
@@ -430,7 +432,10 @@ void lv__inbox_drain(lv_server *s);
 int lv__ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len);
 
-/* Stops and frees every timer (lv_server_free, before the context goes). */
+/* lv_server_free: timers stop firing and none can start (before the
+ * context goes, their deadlines being in its lists); the last handlers
+ * may still stop theirs; then the rest are freed. */
+void lv__timers_off(lv_server *s);
 void lv__timers_free(lv_server *s);
 
 /* The runtime's own script, served at /lv/lv.js (build/gen/lvjs.c). */

@@ -147,7 +147,7 @@ lv_server_free(lv_server *s)
 	 * runs at once instead of waiting in an inbox nobody drains. */
 	atomic_store(&s->in_loop, true);
 	s->loop = pthread_self();
-	lv__timers_free(s);   /* their deadlines are in the context's lists */
+	lv__timers_off(s);   /* their deadlines are in the context's lists */
 	if (s->ctx) {
 		/* Destroying the context closes what is left, through the
 		 * protocol callback, which ends or detaches the connections. */
@@ -159,6 +159,7 @@ lv_server_free(lv_server *s)
 		lv__conn_end(s->conns);
 	/* Work posted before the loop stopped: run, so its arguments are freed. */
 	lv__inbox_drain(s);
+	lv__timers_free(s);
 	atomic_store(&s->in_loop, false);
 	lv__pending_free(s);
 	lv__peers_free(s);

@@ -46,6 +46,8 @@ lv_timer_start(lv_server *s, uint32_t ms, bool repeat, lv_timer_fn fn, void *arg
 		*out = NULL;
 	if (!s || !fn || (repeat && ms == 0))
 		return LV_EINVALID_ARGUMENT;
+	if (s->timers_off)
+		return LV_ECLOSED;   /* the server is being freed */
 	if (atomic_load(&s->in_loop) && !lv__on_loop(s))
 		return LV_EINVALID_ARGUMENT;   /* the loop's own; post to it instead */
 	lv_timer *t = calloc(1, sizeof *t);
@@ -75,15 +77,22 @@ lv_timer_stop(lv_timer *t)
 		t->stopped = true;   /* freed once its function returns */
 		return;
 	}
-	lws_sul_cancel(&t->sul);
+	if (!t->server->timers_off)
+		lws_sul_cancel(&t->sul);
 	unlink_free(t);
+}
+
+void
+lv__timers_off(lv_server *s)
+{
+	for (lv_timer *t = s->timers; t; t = t->next)
+		lws_sul_cancel(&t->sul);
+	s->timers_off = true;
 }
 
 void
 lv__timers_free(lv_server *s)
 {
-	while (s->timers) {
-		lws_sul_cancel(&s->timers->sul);
+	while (s->timers)
 		unlink_free(s->timers);
-	}
 }
