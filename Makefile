@@ -23,8 +23,8 @@ TEMPLATES     := $(sort $(wildcard templates/*.tmpl))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all lvc liblv deps deps-test run test test-asan unit asan ubsan valgrind \
-        fuzz bench clean examples
+.PHONY: all lvc liblv deps deps-test run test test-asan unit runtime-unit asan ubsan \
+        valgrind fuzz bench clean examples
 .DEFAULT_GOAL := all
 
 all: lvc liblv examples
@@ -80,8 +80,19 @@ $(B)/lvc: $(OBJ)/compiler/main.o $(B)/liblvc-compiler.a
 LWS_CFLAGS := $(shell pkg-config --cflags libwebsockets 2>/dev/null)
 LWS_LIBS   := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
 LV_LIBS    := $(LWS_LIBS) $(JANSSON_LIBS) -lpthread -lm
-RUNTIME_SRCS := util.c json.c codec.c conn.c call.c peer.c auth.c origin.c http.c metrics.c server.c
-RUNTIME_OBJS := $(addprefix $(OBJ)/runtime/,$(RUNTIME_SRCS:.c=.o)) $(OBJ)/gen/lvjs.o
+# liblv in layers; each calls only the ones before it. base and codec have
+# no libwebsockets, no jansson and no threads: liblv-codec.a is those two,
+# for the decoder's fuzzer and unit tests.
+BASE_SRCS    := status.c str.c utf8.c arena.c buf.c b64.c clock.c bucket.c htab.c
+CODEC_SRCS   := json_read.c json_write.c codec.c app.c
+NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker.c call.c cmd.c jansson.c \
+                dispatch.c push.c ccall.c timer.c peer.c auth.c origin.c http.c metrics.c \
+                inbox.c loop.c ws.c server.c
+CODEC_OBJS   := $(addprefix $(OBJ)/runtime/base/,$(BASE_SRCS:.c=.o)) \
+                $(addprefix $(OBJ)/runtime/codec/,$(CODEC_SRCS:.c=.o))
+RUNTIME_OBJS := $(CODEC_OBJS) $(addprefix $(OBJ)/runtime/net/,$(NET_SRCS:.c=.o)) \
+                $(OBJ)/gen/lvjs.o
+RUNTIME_HDRS := $(wildcard runtime/include/*.h runtime/src/*/*.h)
 LVJS_SRCS    := $(wildcard runtime/js/*.js runtime/js/*.mjs)
 
 # lv.js as pages get it: the runtime and morphdom in one module.
@@ -93,16 +104,30 @@ $(GEN)/lvjs.c: $(B)/embed $(B)/js/lv.js
 	@mkdir -p $(GEN)
 	$(B)/embed -p lv__js_runtime $(B)/js/lv.js > $@
 
-$(OBJ)/runtime/%.o: runtime/src/%.c runtime/include/lv.h runtime/src/lv_internal.h
+# The lower layers are built without the libraries of the upper ones, so
+# that a call upward does not compile.
+$(OBJ)/runtime/base/%.o: runtime/src/base/%.c $(RUNTIME_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -Iruntime/include -Iruntime/src -c -o $@ $<
+
+$(OBJ)/runtime/codec/%.o: runtime/src/codec/%.c $(RUNTIME_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -Iruntime/include -Iruntime/src -c -o $@ $<
+
+$(OBJ)/runtime/net/%.o: runtime/src/net/%.c $(RUNTIME_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -pthread $(LWS_CFLAGS) $(JANSSON_CFLAGS) \
 	      -Iruntime/include -Iruntime/src -c -o $@ $<
+
+$(B)/liblv-codec.a: $(CODEC_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
 
 $(B)/liblv.a: $(RUNTIME_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-liblv: $(B)/liblv.a
+liblv: $(B)/liblv.a $(B)/liblv-codec.a
 
 # ---- examples -----------------------------------------------------------
 
@@ -131,13 +156,36 @@ $(B)/tests/%: tests/unit/%.c $(B)/liblvc-compiler.a
 
 unit: $(UNIT_BINS)
 
+# Unit tests of the runtime, one per module. Those of base and codec link
+# liblv-codec.a alone (no libwebsockets, no jansson: the layer stands on
+# its own); those of the net layer (RUNTIME_NET_UNITS) link liblv.a.
+RUNTIME_UNIT_SRCS := $(wildcard tests/unit/runtime/test_*.c)
+RUNTIME_UNIT_BINS := $(patsubst tests/unit/runtime/%.c,$(B)/tests/runtime/%,$(RUNTIME_UNIT_SRCS))
+RUNTIME_NET_UNITS := test_queue test_session test_groups
+RUNTIME_NET_BINS  := $(filter $(addprefix $(B)/tests/runtime/,$(RUNTIME_NET_UNITS)),$(RUNTIME_UNIT_BINS))
+RUNTIME_CODEC_BINS := $(filter-out $(RUNTIME_NET_BINS),$(RUNTIME_UNIT_BINS))
+
+$(RUNTIME_CODEC_BINS): $(B)/tests/runtime/%: tests/unit/runtime/%.c $(B)/liblv-codec.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) -Wno-missing-field-initializers $(CFLAGS) \
+	      -Iruntime/include -Iruntime/src -o $@ $< $(LDFLAGS) $(B)/liblv-codec.a -lcriterion -lm
+
+$(RUNTIME_NET_BINS): $(B)/tests/runtime/%: tests/unit/runtime/%.c $(B)/liblv.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) -Wno-missing-field-initializers $(CFLAGS) -pthread \
+	      $(LWS_CFLAGS) $(JANSSON_CFLAGS) -Iruntime/include -Iruntime/src -o $@ $< $(LDFLAGS) \
+	      $(B)/liblv.a -lcriterion $(LV_LIBS)
+
+runtime-unit: $(RUNTIME_UNIT_BINS)
+
 # Every suite runs, even after one fails; the last line adds them up.
 RESULTS ?= $(B)/test-results
 SUITE    = RESULTS=$(RESULTS) tests/run-suite.sh
 test: deps-test
-	@$(MAKE) --no-print-directory all unit $(it_OUT)/app_server $(ch_OUT)/chaos_server
+	@$(MAKE) --no-print-directory all unit runtime-unit $(it_OUT)/app_server $(ch_OUT)/chaos_server
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	@for t in $(UNIT_BINS); do $(SUITE) $$(basename $$t) $$t --jobs=2; done
+	@for t in $(RUNTIME_UNIT_BINS); do $(SUITE) rt-$$(basename $$t) $$t --jobs=2; done
 	@$(SUITE) cases tests/cases/run.sh $(B)/lvc
 	@$(SUITE) codegen-golden tests/codegen/golden.sh $(B)/lvc
 	@$(SUITE) codegen-compile tests/codegen/compile.sh $(B)/lvc
@@ -158,9 +206,11 @@ test: deps-test
 ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 test-asan:
 	@$(MAKE) --no-print-directory B=$(B)/asan CC=clang CFLAGS="$(ASAN_FLAGS)" \
-	  LDFLAGS="-fsanitize=address,undefined" lvc liblv unit
+	  LDFLAGS="-fsanitize=address,undefined" lvc liblv unit runtime-unit
 	@for t in $(patsubst $(B)/%,$(B)/asan/%,$(UNIT_BINS)); do \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(SUITE) asan-$$(basename $$t) $$t --jobs=2; done
+	@for t in $(patsubst $(B)/%,$(B)/asan/%,$(RUNTIME_UNIT_BINS)); do \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(SUITE) asan-rt-$$(basename $$t) $$t --jobs=2; done
 	@$(SUITE) asan-cases tests/cases/run.sh $(B)/asan/lvc
 	@$(SUITE) asan-codec env CC=clang CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
 	  tests/codegen/run-codec.sh $(B)/asan/lvc --jobs=2

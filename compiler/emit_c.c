@@ -101,7 +101,7 @@ c_value_type(cgen *g, const lvc_type *t)
 	case LVC_T_FLOAT: return "double";
 	case LVC_T_STRING: return "lv_str";
 	case LVC_T_BYTES: return "lv_bytes";
-	case LVC_T_JSON: return "json_t *";
+	case LVC_T_JSON: return "lv_json";
 	case LVC_T_LIST: case LVC_T_MAP: return collection_type(g, t);
 	case LVC_T_NAMED: return decl_cname(g, t->ref);
 	case LVC_T_OPTIONAL:
@@ -112,7 +112,7 @@ c_value_type(cgen *g, const lvc_type *t)
 	}
 }
 
-/* A pointer to type: "int64_t *", "json_t **". */
+/* A pointer to type: "int64_t *", "const chat_Message **". */
 static const char *
 ptr_to(cgen *g, const char *type)
 {
@@ -120,7 +120,7 @@ ptr_to(cgen *g, const char *type)
 	return S(g, "%s%s*", type, type[n - 1] == '*' ? "" : " ");
 }
 
-/* "int64_t x", "json_t *x", "const chat_Message *next". */
+/* "int64_t x", "lv_json x", "const chat_Message *next". */
 static const char *
 c_decl(cgen *g, const char *type, lvc_str name)
 {
@@ -323,8 +323,6 @@ param_type(cgen *g, const lvc_type *t)
 	if (t->kind == LVC_T_OPTIONAL) {
 		if (is_struct(t->elem))
 			return S(g, "const %s *", decl_cname(g, t->elem->ref));
-		if (t->elem->kind == LVC_T_JSON)
-			return "json_t *";
 		return S(g, "const %s *", c_value_type(g, t->elem));
 	}
 	if (is_struct(t))
@@ -344,9 +342,6 @@ endpoint_params(cgen *g, const lvc_decl *d)
 		if (opt && is_struct(t->elem)) {
 			take = S(g, "a->%s", n);
 			pack = S(g, "a.%s = %s;", n, n);
-		} else if (opt && t->elem->kind == LVC_T_JSON) {
-			take = S(g, "a->has_%s ? a->%s : NULL", n, n);
-			pack = S(g, "if (%s) {\n\t\ta.has_%s = true;\n\t\ta.%s = %s;\n\t}", n, n, n, n);
 		} else if (opt) {
 			take = S(g, "a->has_%s ? &a->%s : NULL", n, n);
 			pack = S(g, "if (%s) {\n\t\ta.has_%s = true;\n\t\ta.%s = *%s;\n\t}", n, n, n, n);
@@ -454,18 +449,13 @@ endpoint_view(cgen *g, const lvc_decl *d, const char *name, int index)
 			               "&r->value", "out"));
 			lvc_vlist_push(out_params, out_param(g, "bool *has_out", "&r->has_value",
 			               "has_out"));
-			done_decl = r->elem->kind == LVC_T_JSON ? "json_t *const *value" :
-			            S(g, "const %svalue", ptr_to(g, vt));
-			reply_decl = r->elem->kind == LVC_T_JSON ? "json_t *value" :
-			             S(g, "const %svalue", ptr_to(g, vt));
-			reply_pack = r->elem->kind == LVC_T_JSON ?
-			             "if (value) {\n\t\tr.has_value = true;\n\t\tr.value = value;\n\t}" :
-			             "if (value) {\n\t\tr.has_value = true;\n\t\tr.value = *value;\n\t}";
+			done_decl = S(g, "const %svalue", ptr_to(g, vt));
+			reply_decl = S(g, "const %svalue", ptr_to(g, vt));
+			reply_pack = "if (value) {\n\t\tr.has_value = true;\n\t\tr.value = *value;\n\t}";
 		} else {
 			lvc_vlist_push(out_params, out_param(g, c_decl(g, ptr_to(g, vt), LVC_STR("out")),
 			               "&r->value", "out"));
-			done_decl = r->kind == LVC_T_JSON ? "json_t *const *value" :
-			            S(g, "const %svalue", ptr_to(g, vt));
+			done_decl = S(g, "const %svalue", ptr_to(g, vt));
 			if (is_struct(r)) {
 				reply_decl = S(g, "const %s *value", vt);
 				reply_pack = "r.value = *value;";
@@ -571,7 +561,7 @@ base_view(cgen *g)
 	lvc_vobj *o = lvc_base_view(g->c, e, g->a);
 	lvc_vobj_set(o, "guard", lvc_v_cstr(guard));
 	lvc_vobj_set(o, "module_upper", lvc_v_cstr(upper));
-	lvc_vobj_set(o, "abi", lvc_v_int(1));
+	lvc_vobj_set(o, "abi", lvc_v_int(2));
 	lvc_vobj_set(o, "line_directives", lvc_v_bool(e->line_directives));
 	return o;
 }

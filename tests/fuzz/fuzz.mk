@@ -107,30 +107,43 @@ $(FB)/replay_frontend: $(FB)/replay-obj/fuzz/replay_main.o \
 
 # ---- the message decoder -----------------------------------------------------
 # fuzz_decoder: bytes -> every endpoint's arguments and every type of
-# tests/codegen/codec.lv through lv_decode_text, checked against jansson
-# and lv_decode, and what decodes round-trips.
+# tests/codegen/codec.lv through lv_decode and lv_decode_fields, checked
+# against jansson, and what decodes round-trips. It links liblv-codec.a
+# (base and codec) and jansson, not libwebsockets: the library is made by
+# the top-level Makefile's own rule, in a tree of its own for each build
+# (coverage-instrumented for the fuzzer, sanitized for the replay).
+# net_stubs.c stands in for the network calls the generated code names.
 
 DB       := $(FB)/decoder
 DSEEDS   := tests/fuzz/corpus/decoder
 DREGRESS := tests/fuzz/regressions-decoder
 LWS_LIBS := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
-# The generated C names every handler and sender, so the whole runtime
-# links in (its stub handlers never run here).
-DEC_SRCS := tests/fuzz/fuzz_decoder.c $(DB)/codec.lv.c $(DB)/codec_handlers.c \
-            $(wildcard runtime/src/*.c) build/gen/lvjs.c
+DEC_SRCS := tests/fuzz/fuzz_decoder.c tests/fuzz/net_stubs.c $(DB)/codec.lv.c \
+            $(DB)/codec_handlers.c
 DEC_CFLAGS = -std=c11 -O1 -g -D_DEFAULT_SOURCE $(SAN) -Iruntime/include -Iruntime/src -I$(DB) \
              $(JANSSON_CFLAGS)
+DEC_FUZZ_LIB   := $(DB)/lib-fuzz/liblv-codec.a
+DEC_REPLAY_LIB := $(DB)/lib-replay/liblv-codec.a
 
 $(DB)/codec.lv.c $(DB)/codec_handlers.c &: tests/codegen/codec.lv FORCE
-	@$(MAKE) -s --no-print-directory -f Makefile build/lvc build/gen/lvjs.c
+	@$(MAKE) -s --no-print-directory -f Makefile build/lvc
 	@mkdir -p $(DB)
 	build/lvc --no-line tests/codegen/codec.lv -o $(DB)
 
-$(DB)/fuzz_decoder: $(DEC_SRCS)
-	$(FUZZ_CC) $(DEC_CFLAGS) -fsanitize=fuzzer -o $@ $(DEC_SRCS) $(LWS_LIBS) $(LIBS) -lpthread
+# Asked every time; the top-level Makefile rebuilds what changed.
+$(DEC_FUZZ_LIB): FORCE
+	@$(MAKE) -s --no-print-directory -f Makefile B=$(DB)/lib-fuzz CC=$(FUZZ_CC) \
+	    CFLAGS="-O1 -g $(SAN) -fsanitize=fuzzer-no-link" $@
 
-$(DB)/replay_decoder: tests/fuzz/replay_main.c $(DEC_SRCS)
-	$(REPLAY_CC) $(DEC_CFLAGS) -o $@ tests/fuzz/replay_main.c $(DEC_SRCS) $(LWS_LIBS) $(LIBS) -lpthread
+$(DEC_REPLAY_LIB): FORCE
+	@$(MAKE) -s --no-print-directory -f Makefile B=$(DB)/lib-replay CC=$(REPLAY_CC) \
+	    CFLAGS="-O1 -g $(SAN)" $@
+
+$(DB)/fuzz_decoder: $(DEC_SRCS) $(DEC_FUZZ_LIB)
+	$(FUZZ_CC) $(DEC_CFLAGS) -fsanitize=fuzzer -o $@ $(DEC_SRCS) $(DEC_FUZZ_LIB) $(LIBS)
+
+$(DB)/replay_decoder: tests/fuzz/replay_main.c $(DEC_SRCS) $(DEC_REPLAY_LIB)
+	$(REPLAY_CC) $(DEC_CFLAGS) -o $@ tests/fuzz/replay_main.c $(DEC_SRCS) $(DEC_REPLAY_LIB) $(LIBS)
 
 fuzz-decoder: $(DB)/fuzz_decoder
 	@mkdir -p $(DB)/corpus $(DB)/artifacts
@@ -143,17 +156,30 @@ replay-decoder: $(DB)/replay_decoder
 
 # ---- the protocol path -------------------------------------------------------
 # fuzz_protocol: frames -> JSON -> validation -> dispatch to codec.lv's stub
-# handlers, on a real server whose connection has no socket.
+# handlers, on a real server whose connection has no socket. It links the
+# whole liblv.a, made by the top-level Makefile's rule in the same trees as
+# the decoder's liblv-codec.a.
 
 PSEEDS   := tests/fuzz/corpus/protocol
-PROT_SRCS := tests/fuzz/fuzz_protocol.c $(DB)/codec.lv.c $(DB)/codec_handlers.c \
-             $(wildcard runtime/src/*.c) build/gen/lvjs.c
+PROT_SRCS := tests/fuzz/fuzz_protocol.c $(DB)/codec.lv.c $(DB)/codec_handlers.c
+PROT_FUZZ_LIB   := $(DB)/lib-fuzz/liblv.a
+PROT_REPLAY_LIB := $(DB)/lib-replay/liblv.a
+PROT_LIBS := $(LWS_LIBS) $(LIBS) -lpthread
 
-$(DB)/fuzz_protocol: $(PROT_SRCS)
-	$(FUZZ_CC) $(DEC_CFLAGS) -fsanitize=fuzzer -o $@ $(PROT_SRCS) $(LWS_LIBS) $(LIBS) -lpthread
+$(PROT_FUZZ_LIB): FORCE
+	@$(MAKE) -s --no-print-directory -f Makefile B=$(DB)/lib-fuzz CC=$(FUZZ_CC) \
+	    CFLAGS="-O1 -g $(SAN) -fsanitize=fuzzer-no-link" $@
 
-$(DB)/replay_protocol: tests/fuzz/replay_main.c $(PROT_SRCS)
-	$(REPLAY_CC) $(DEC_CFLAGS) -o $@ tests/fuzz/replay_main.c $(PROT_SRCS) $(LWS_LIBS) $(LIBS) -lpthread
+$(PROT_REPLAY_LIB): FORCE
+	@$(MAKE) -s --no-print-directory -f Makefile B=$(DB)/lib-replay CC=$(REPLAY_CC) \
+	    CFLAGS="-O1 -g $(SAN)" $@
+
+$(DB)/fuzz_protocol: $(PROT_SRCS) $(PROT_FUZZ_LIB)
+	$(FUZZ_CC) $(DEC_CFLAGS) -fsanitize=fuzzer -o $@ $(PROT_SRCS) $(PROT_FUZZ_LIB) $(PROT_LIBS)
+
+$(DB)/replay_protocol: tests/fuzz/replay_main.c $(PROT_SRCS) $(PROT_REPLAY_LIB)
+	$(REPLAY_CC) $(DEC_CFLAGS) -o $@ tests/fuzz/replay_main.c $(PROT_SRCS) $(PROT_REPLAY_LIB) \
+	    $(PROT_LIBS)
 
 fuzz-protocol: $(DB)/fuzz_protocol
 	@mkdir -p $(DB)/pcorpus $(DB)/partifacts

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "codec.lv.h"
-#include "lv_internal.h"
+#include "net/net.h"
 
 static lv_server *server;
 

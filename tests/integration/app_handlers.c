@@ -22,6 +22,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <lv_jansson.h>
+
 #include "app.lv.h"
 #include "app_test.h"
 
@@ -401,7 +403,6 @@ app_commands(lv_call *call)
 {
 	lv_notify_opts opts = { .sticky = true, .group = "g", .throttle_ms = 500,
 	                        .level = "warning" };
-	json_t *state = json_pack("{s:i, s:[s]}", "a", 1, "b", "c");
 	if (lv_cmd_morph(call, "count", "<b>3</b>") ||
 	    lv_cmd_notify(call, "hello", &opts) ||
 	    lv_cmd_notify(call, "plain", NULL) ||
@@ -411,12 +412,18 @@ app_commands(lv_call *call)
 	    lv_cmd_blur(call, "name") ||
 	    lv_cmd_block(call, "send") ||
 	    lv_cmd_release(call, "send") ||
-	    lv_cmd_set_state(call, state) ||
+	    lv_cmd_set_state(call, "{\"a\": 1, \"b\": [\"c\"]}") ||
 	    lv_cmd_switch_mode(call, "OFFLINE") ||
 	    lv_cmd_redirect(call, "/next") ||
 	    lv_cmd_eval(call, "1+1") ||
-	    lv_cmd(call, "app.custom", json_pack("[i, s, {s:b}]", 1, "two", "three", 1)))
+	    lv_cmd_send(call, "app.custom", "[1, \"two\", {\"three\": true}]") ||
+	    lv_cmd_send_jansson(call, "app.custom2", json_pack("[i]", 2)))
 		return LV_ENOMEM;
+	/* Arguments that are not a JSON list are refused, and add nothing. */
+	if (lv_cmd_send(call, "app.bad", "{\"a\": 1}") != LV_EINVALID_ARGUMENT ||
+	    lv_cmd_send(call, "app.bad", "[1,") != LV_EINVALID_ARGUMENT ||
+	    lv_cmd_set_state(call, "{oops") != LV_EINVALID_ARGUMENT)
+		return lv_call_fail(call, LV_EINTERNAL, "bad command arguments were taken");
 	return LV_OK;
 }
 /* lvc:end commands */
@@ -469,7 +476,7 @@ app_disconnected(lv_call *call)
  * Echoes one value of each scalar type and the defaults it got.
  */
 lv_status
-app_echo_args(lv_call *call, int64_t i, double f, lv_str s, bool b, lv_bytes raw, json_t *any, lv_int_list ints, lv_int_map counts, app_Color color, const int64_t *opt, int64_t def_i, lv_str def_s, app_Color def_c, lv_int_list def_l, const lv_str *def_o, json_t **out)
+app_echo_args(lv_call *call, int64_t i, double f, lv_str s, bool b, lv_bytes raw, lv_json any, lv_int_list ints, lv_int_map counts, app_Color color, const int64_t *opt, int64_t def_i, lv_str def_s, app_Color def_c, lv_int_list def_l, const lv_str *def_o, lv_json *out)
 {
 	(void)call;
 	json_t *ilist = json_array(), *cmap = json_object(), *dlist = json_array(),
@@ -483,10 +490,10 @@ app_echo_args(lv_call *call, int64_t i, double f, lv_str s, bool b, lv_bytes raw
 		json_array_append_new(dlist, json_integer(def_l.items[k]));
 	for (size_t k = 0; k < raw.len; k++)
 		json_array_append_new(bytes, json_integer(raw.ptr[k]));
-	json_t *r = json_pack("{s:I, s:f, s:s%, s:b, s:o, s:O, s:o, s:o, s:s, s:o, s:I, s:s%, "
+	json_t *r = json_pack("{s:I, s:f, s:s%, s:b, s:o, s:o, s:o, s:o, s:s, s:o, s:I, s:s%, "
 	                      "s:s, s:o, s:o}",
 	                      "i", (json_int_t)i, "f", f, "s", s.ptr, s.len, "b", b,
-	                      "raw", bytes, "any", any ? any : json_null(), "ints", ilist,
+	                      "raw", bytes, "any", any.ptr ? lv_json_load(any) : json_null(), "ints", ilist,
 	                      "counts", cmap, "color", app_Color_name(color),
 	                      "opt", opt ? json_integer(*opt) : json_null(),
 	                      "def_i", (json_int_t)def_i, "def_s", def_s.ptr, def_s.len,
@@ -494,9 +501,10 @@ app_echo_args(lv_call *call, int64_t i, double f, lv_str s, bool b, lv_bytes raw
 	                      "def_o", def_o ? json_stringn(def_o->ptr, def_o->len) : json_null());
 	if (!r)
 		return LV_ENOMEM;
-	/* A json result is handed over: the runtime drops it once sent. */
-	*out = r;
-	return LV_OK;
+	/* A json result is text in the call's memory. */
+	*out = lv_call_json(call, r);
+	json_decref(r);
+	return out->ptr ? LV_OK : LV_ENOMEM;
 }
 /* lvc:end echo_args */
 
@@ -894,3 +902,166 @@ app_limited_http(lv_call *call, int64_t *out)
 	return LV_OK;
 }
 /* lvc:end limited_http */
+
+/* lvc:begin login */
+/*
+ * Signs the page in as `name`, with `role` unless it is "", without a
+ * reload (lv_conn_set_auth); name "" signs it out.
+ */
+lv_status
+app_login(lv_call *call, lv_str name, lv_str role)
+{
+	const char *roles[] = { role.ptr };
+	return lv_conn_set_auth(lv_call_conn(call), name.len ? name.ptr : NULL,
+	                        roles, role.len ? 1 : 0);
+}
+/* lvc:end login */
+
+struct posting {
+	lv_conn *conn;                 /* referenced */
+	int64_t i;
+};
+
+static void
+post_note(lv_server *s, void *arg)
+{
+	(void)s;
+	struct posting *p = arg;
+	char text[32];
+	snprintf(text, sizeof text, "posted %lld", (long long)p->i);
+	app_note_to(p->conn, lv_cstr(text), NULL);
+	lv_conn_unref(p->conn);
+	free(p);
+}
+
+struct poster {
+	lv_server *server;
+	lv_conn *conn;                 /* referenced */
+	int64_t n;
+};
+
+static void *
+poster_thread(void *arg)
+{
+	struct poster *q = arg;
+	for (int64_t i = 1; i <= q->n; i++) {
+		struct posting *p = malloc(sizeof *p);
+		if (!p)
+			break;
+		p->conn = lv_conn_ref(q->conn);
+		p->i = i;
+		if (lv_server_post(q->server, post_note, p) != 0) {
+			lv_conn_unref(p->conn);
+			free(p);
+		}
+	}
+	lv_conn_unref(q->conn);
+	free(q);
+	return NULL;
+}
+
+static void
+set_flag(lv_server *s, void *arg)
+{
+	(void)s;
+	*(bool *)arg = true;
+}
+
+/* lvc:begin posted */
+/*
+ * A thread posts `n` pieces of work to the loop, each sending the caller
+ * the note "posted I", in order. True if work posted from the loop itself
+ * ran inside lv_server_post (it must not).
+ */
+lv_status
+app_posted(lv_call *call, int64_t n, bool *out)
+{
+	static bool ran;
+	ran = false;
+	if (lv_server_post(lv_call_server(call), set_flag, &ran) != 0)
+		return LV_ENOMEM;
+	*out = ran;   /* still false: posted work waits for the loop */
+	struct poster *q = malloc(sizeof *q);
+	if (!q)
+		return LV_ENOMEM;
+	q->server = lv_call_server(call);
+	q->conn = lv_conn_ref(lv_call_conn(call));
+	q->n = n;
+	pthread_t th;
+	if (pthread_create(&th, NULL, poster_thread, q) != 0) {
+		lv_conn_unref(q->conn);
+		free(q);
+		return LV_EUNAVAILABLE;
+	}
+	pthread_detach(th);
+	return LV_OK;
+}
+/* lvc:end posted */
+
+static void
+never(lv_server *s, lv_timer *t, void *arg)
+{
+	(void)t;
+	app_note_to(arg, LV_STR("the stopped timer fired"), NULL);
+	(void)s;
+}
+
+/* lvc:begin tick_cancelled */
+/*
+ * Starts a timer of `ms` and stops it at once: no note comes from it.
+ */
+lv_status
+app_tick_cancelled(lv_call *call, int64_t ms)
+{
+	lv_timer *t;
+	int rc = lv_timer_start(lv_call_server(call), (uint32_t)ms, false, never,
+	                        lv_call_conn(call), &t);
+	if (rc == 0)
+		lv_timer_stop(t);
+	return rc;
+}
+/* lvc:end tick_cancelled */
+
+struct ticking {
+	lv_conn *conn;                 /* referenced */
+	int64_t left, n;
+};
+
+static void
+tick(lv_server *s, lv_timer *t, void *arg)
+{
+	(void)s;
+	struct ticking *k = arg;
+	char text[32];
+	snprintf(text, sizeof text, "tick %lld", (long long)++k->n);
+	app_note_to(k->conn, lv_cstr(text), NULL);
+	if (--k->left == 0) {
+		lv_timer_stop(t);   /* from its own function */
+		lv_conn_unref(k->conn);
+		free(k);
+	}
+}
+
+/* lvc:begin ticks */
+/*
+ * Sends the caller `times` notes "tick N", one every `ms` milliseconds,
+ * from a repeating timer that stops itself after the last.
+ */
+lv_status
+app_ticks(lv_call *call, int64_t ms, int64_t times)
+{
+	if (ms < 1 || ms > 10000 || times < 1 || times > 100)
+		return lv_call_fail(call, LV_EINVALID_ARGUMENT, "ms 1..10000, times 1..100");
+	struct ticking *k = calloc(1, sizeof *k);
+	if (!k)
+		return LV_ENOMEM;
+	k->conn = lv_conn_ref(lv_call_conn(call));
+	k->left = times;
+	int rc = lv_timer_start(lv_call_server(call), (uint32_t)ms, true, tick, k, NULL);
+	if (rc != 0) {
+		lv_conn_unref(k->conn);
+		free(k);
+	}
+	return rc;
+}
+/* lvc:end ticks */

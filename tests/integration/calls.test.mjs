@@ -416,6 +416,7 @@ describe('commands', () => {
       ['lv.redirect', '/next'],
       ['lv.eval', '1+1'],
       ['app.custom', 1, 'two', { three: true }],
+      ['app.custom2', 2],
     ]);
   });
 

@@ -207,6 +207,19 @@ describe('resume', () => {
     assert.equal(await owner.value('whoami', {}), 'root');
   });
 
+  test('a page signed in by a login rpc resumes signed in; another identity cannot take it', async () => {
+    const a = await open({ numbered: true });
+    await a.value('login', { name: 'ann', role: 'admin' });
+    await drop(a);
+    const thief = await resume(a, { query: { token: 'user' } });
+    assert.equal(thief.welcome.resumed, false);
+    const a2 = await resume(a);
+    assert.equal(a2.welcome.resumed, true);
+    a2.outSeq = a.outSeq;   // the page numbers on from where it was
+    assert.equal(await a2.value('whoami', {}), 'ann');
+    assert.equal(await a2.value('admin_only', {}), 'ann');
+  });
+
   test('a page that claims more than was sent is resynced', async () => {
     const a = await open();
     await a.value('ping', {});

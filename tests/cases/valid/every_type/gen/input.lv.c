@@ -154,7 +154,7 @@ const lv_type types_demo_Sample_type = {
 
 /* server.rpc anything */
 typedef struct {
-	json_t *value;
+	lv_json value;
 } types_demo__anything_result;
 static const lv_field types_demo__anything_result_fields[] = {
 	{ .name = "value", .type = &lv_json_type, .offset = offsetof(types_demo__anything_result, value),
@@ -180,7 +180,7 @@ typedef struct {
 	double ratio;
 	lv_str label;
 	lv_bytes blob;
-	json_t *extra;
+	lv_json extra;
 	lv_str_list tags;
 	lv_int_map scores;
 	bool has_note;
@@ -578,7 +578,7 @@ const lv_app types_demo_app = {
 };
 
 int
-types_demo_anything_reply(lv_call *call, json_t *value)
+types_demo_anything_reply(lv_call *call, lv_json value)
 {
 	types_demo__anything_result r = { 0 };
 	r.value = value;

@@ -6,10 +6,10 @@
 #ifndef INPUT_LV_H
 #define INPUT_LV_H
 
-#include <lv.h>
+#include <lv_abi.h>
 
-#if LV_ABI_VERSION != 1
-#error "input.lv.h was made by lvc for lv ABI 1, which this lv.h is not: regenerate it with the lvc of this runtime"
+#if LV_ABI_VERSION != 2
+#error "input.lv.h was made by lvc for lv ABI 2, which this lv_abi.h is not: regenerate it with the lvc of this runtime"
 #endif
 
 #ifdef __cplusplus
@@ -84,7 +84,7 @@ struct types_demo_Sample {
 	double ratio;
 	lv_str label;
 	lv_bytes blob;
-	json_t *extra;
+	lv_json extra;
 	lv_str_list tags;
 	lv_int_map scores;
 	bool has_note;
@@ -108,13 +108,13 @@ struct types_demo_Sample {
 };
 
 #line 44 "input.lv"
-lv_status types_demo_anything(lv_call *call, json_t **out);
+lv_status types_demo_anything(lv_call *call, lv_json *out);
 #line 113 "input.lv.h"
 /* Answers a call to anything that its handler deferred; any thread. */
-int types_demo_anything_reply(lv_call *call, json_t *value);
+int types_demo_anything_reply(lv_call *call, lv_json value);
 
 #line 36 "input.lv"
-lv_status types_demo_echo(lv_call *call, bool flag, int64_t count, double ratio, lv_str label, lv_bytes blob, json_t *extra, lv_str_list tags, lv_int_map scores, const lv_str *note, types_demo_Level level, const types_demo_Point *origin, const types_demo_Sample_list *samples, types_demo_Sample_map *out);
+lv_status types_demo_echo(lv_call *call, bool flag, int64_t count, double ratio, lv_str label, lv_bytes blob, lv_json extra, lv_str_list tags, lv_int_map scores, const lv_str *note, types_demo_Level level, const types_demo_Point *origin, const types_demo_Sample_list *samples, types_demo_Sample_map *out);
 #line 119 "input.lv.h"
 /* Answers a call to echo that its handler deferred; any thread. */
 int types_demo_echo_reply(lv_call *call, types_demo_Sample_map value);

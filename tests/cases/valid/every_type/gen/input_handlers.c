@@ -12,7 +12,7 @@
 
 /* lvc:begin anything */
 lv_status
-types_demo_anything(lv_call *call, json_t **out)
+types_demo_anything(lv_call *call, lv_json *out)
 {
 	(void)out;
 	return lv_call_fail(call, LV_EUNAVAILABLE, "no code yet: write it in types_demo_anything()");
@@ -21,7 +21,7 @@ types_demo_anything(lv_call *call, json_t **out)
 
 /* lvc:begin echo */
 lv_status
-types_demo_echo(lv_call *call, bool flag, int64_t count, double ratio, lv_str label, lv_bytes blob, json_t *extra, lv_str_list tags, lv_int_map scores, const lv_str *note, types_demo_Level level, const types_demo_Point *origin, const types_demo_Sample_list *samples, types_demo_Sample_map *out)
+types_demo_echo(lv_call *call, bool flag, int64_t count, double ratio, lv_str label, lv_bytes blob, lv_json extra, lv_str_list tags, lv_int_map scores, const lv_str *note, types_demo_Level level, const types_demo_Point *origin, const types_demo_Sample_list *samples, types_demo_Sample_map *out)
 {
 	(void)flag;
 	(void)count;

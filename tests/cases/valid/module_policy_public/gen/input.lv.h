@@ -6,10 +6,10 @@
 #ifndef INPUT_LV_H
 #define INPUT_LV_H
 
-#include <lv.h>
+#include <lv_abi.h>
 
-#if LV_ABI_VERSION != 1
-#error "input.lv.h was made by lvc for lv ABI 1, which this lv.h is not: regenerate it with the lvc of this runtime"
+#if LV_ABI_VERSION != 2
+#error "input.lv.h was made by lvc for lv ABI 2, which this lv_abi.h is not: regenerate it with the lvc of this runtime"
 #endif
 
 #ifdef __cplusplus

@@ -110,7 +110,7 @@ typedef struct {
 	lv_str_list servers;
 	bool grouped;
 	bool finished;
-	json_t *data;
+	lv_json data;
 	lv_str user;
 } names__get_args;
 static const lv_field names__get_args_fields[] = {

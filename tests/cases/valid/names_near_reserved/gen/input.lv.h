@@ -6,10 +6,10 @@
 #ifndef INPUT_LV_H
 #define INPUT_LV_H
 
-#include <lv.h>
+#include <lv_abi.h>
 
-#if LV_ABI_VERSION != 1
-#error "input.lv.h was made by lvc for lv ABI 1, which this lv.h is not: regenerate it with the lvc of this runtime"
+#if LV_ABI_VERSION != 2
+#error "input.lv.h was made by lvc for lv ABI 2, which this lv_abi.h is not: regenerate it with the lvc of this runtime"
 #endif
 
 #ifdef __cplusplus
@@ -93,7 +93,7 @@ struct names_Fields {
 };
 
 #line 23 "input.lv"
-lv_status names_get(lv_call *call, const names_lvl *level, const names_lv2 *other, const names_Lvalue *value, const names_Promises *promises, const names_Room_lists *rooms, const names_Fields *fields, int64_t calls, lv_str output, lv_str connection, lv_str_list servers, bool grouped, bool finished, json_t *data, lv_str user, bool *out);
+lv_status names_get(lv_call *call, const names_lvl *level, const names_lv2 *other, const names_Lvalue *value, const names_Promises *promises, const names_Room_lists *rooms, const names_Fields *fields, int64_t calls, lv_str output, lv_str connection, lv_str_list servers, bool grouped, bool finished, lv_json data, lv_str user, bool *out);
 #line 98 "input.lv.h"
 /* Answers a call to get that its handler deferred; any thread. */
 int names_get_reply(lv_call *call, bool value);

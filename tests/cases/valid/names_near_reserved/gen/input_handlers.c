@@ -12,7 +12,7 @@
 
 /* lvc:begin get */
 lv_status
-names_get(lv_call *call, const names_lvl *level, const names_lv2 *other, const names_Lvalue *value, const names_Promises *promises, const names_Room_lists *rooms, const names_Fields *fields, int64_t calls, lv_str output, lv_str connection, lv_str_list servers, bool grouped, bool finished, json_t *data, lv_str user, bool *out)
+names_get(lv_call *call, const names_lvl *level, const names_lv2 *other, const names_Lvalue *value, const names_Promises *promises, const names_Room_lists *rooms, const names_Fields *fields, int64_t calls, lv_str output, lv_str connection, lv_str_list servers, bool grouped, bool finished, lv_json data, lv_str user, bool *out)
 {
 	(void)level;
 	(void)other;

@@ -1053,7 +1053,7 @@ deep__types_invoke(lv_call *call, const void *args, void *result)
 
 /* server.rpc values */
 typedef struct {
-	json_t *doc;
+	lv_json doc;
 } deep__values_args;
 static const lv_field deep__values_args_fields[] = {
 	{ .name = "doc", .type = &lv_json_type, .offset = offsetof(deep__values_args, doc),

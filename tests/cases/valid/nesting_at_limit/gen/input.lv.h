@@ -6,10 +6,10 @@
 #ifndef INPUT_LV_H
 #define INPUT_LV_H
 
-#include <lv.h>
+#include <lv_abi.h>
 
-#if LV_ABI_VERSION != 1
-#error "input.lv.h was made by lvc for lv ABI 1, which this lv.h is not: regenerate it with the lvc of this runtime"
+#if LV_ABI_VERSION != 2
+#error "input.lv.h was made by lvc for lv ABI 2, which this lv_abi.h is not: regenerate it with the lvc of this runtime"
 #endif
 
 #ifdef __cplusplus
@@ -1304,7 +1304,7 @@ lv_status deep_types(lv_call *call, lv_int_list_list_list_list_list_list_list_li
 int deep_types_reply(lv_call *call, lv_int_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list_list value);
 
 #line 6 "input.lv"
-lv_status deep_values(lv_call *call, json_t *doc, int64_t *out);
+lv_status deep_values(lv_call *call, lv_json doc, int64_t *out);
 #line 1309 "input.lv.h"
 /* Answers a call to values that its handler deferred; any thread. */
 int deep_values_reply(lv_call *call, int64_t value);

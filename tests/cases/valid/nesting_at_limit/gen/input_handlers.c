@@ -21,7 +21,7 @@ deep_types(lv_call *call, lv_int_list_list_list_list_list_list_list_list_list_li
 
 /* lvc:begin values */
 lv_status
-deep_values(lv_call *call, json_t *doc, int64_t *out)
+deep_values(lv_call *call, lv_json doc, int64_t *out)
 {
 	(void)doc;
 	(void)out;

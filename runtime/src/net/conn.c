@@ -1,92 +1,12 @@
-/* conn.c - connections: their outbound queues and coalesced writes,
- * references, identity, and groups. Loop thread only, but for the
- * reference counts. */
+/* conn.c - connections: references, the outbound queue and its
+ * coalesced writes, the end of a session, waiting for the page after a
+ * drop and adopting its new socket, closing, identity. Loop thread only,
+ * but for the reference counts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lv_internal.h"
-
-/* ---- messages --------------------------------------------------------------- */
-
-lv_msg *
-lv__msg_alloc(size_t n, lv_msg_kind kind)
-{
-	lv_msg *m = malloc(sizeof *m + n + 1);
-	if (!m)
-		return NULL;
-	atomic_init(&m->refs, 1);
-	m->kind = kind;
-	m->len = n;
-	m->data[n] = '\0';
-	return m;
-}
-
-lv_msg *
-lv__msg_new(const char *payload, size_t n, lv_msg_kind kind)
-{
-	lv_msg *m = lv__msg_alloc(n, kind);
-	if (m)
-		memcpy(m->data, payload, n);
-	return m;
-}
-
-lv_msg *
-lv__msg_ref(lv_msg *m)
-{
-	atomic_fetch_add(&m->refs, 1);
-	return m;
-}
-
-void
-lv__msg_unref(lv_msg *m)
-{
-	if (m && atomic_fetch_sub(&m->refs, 1) == 1)
-		free(m);
-}
-
-/* The frame of a queued message: header, then {"seq":N, and the message
- * from its second byte when it is numbered. Returns the bytes written. */
-static size_t
-frame_len(const lv_qent *e, char *prefix, size_t *prefix_len)
-{
-	*prefix_len = 0;
-	if (e->seq) {
-		memcpy(prefix, "{\"seq\":", 7);
-		size_t n = 7 + lv__u64_dec(prefix + 7, e->seq);
-		prefix[n++] = ',';
-		*prefix_len = n;
-	}
-	size_t n = e->seq ? *prefix_len + e->m->len - 1 : e->m->len;
-	return (n < 126 ? 2 : n < 65536 ? 4 : 10) + n;
-}
-
-static void
-put_frame(unsigned char *out, const lv_qent *e, const char *prefix, size_t prefix_len)
-{
-	size_t n = e->seq ? prefix_len + e->m->len - 1 : e->m->len;
-	size_t h = 2;
-	out[0] = 0x81;               /* FIN, text */
-	if (n < 126) {
-		out[1] = (unsigned char)n;
-	} else if (n < 65536) {
-		out[1] = 126;
-		out[2] = (unsigned char)(n >> 8);
-		out[3] = (unsigned char)n;
-		h = 4;
-	} else {
-		out[1] = 127;
-		for (int i = 0; i < 8; i++)
-			out[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
-		h = 10;
-	}
-	if (e->seq) {
-		memcpy(out + h, prefix, prefix_len);
-		memcpy(out + h + prefix_len, e->m->data + 1, e->m->len - 1);
-	} else {
-		memcpy(out + h, e->m->data, e->m->len);
-	}
-}
+#include "net/net.h"
 
 /* ---- connections and sessions ----------------------------------------------- */
 
@@ -140,92 +60,6 @@ lv_conn_unref(lv_conn *c)
 {
 	if (c && atomic_fetch_sub(&c->refs, 1) == 1)
 		conn_free(c);
-}
-
-static uint32_t
-hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
-static lv_conn **
-session_slot(lv_server *s, const char *token)
-{
-	uint32_t i = hash(token) & (s->capsessions - 1);
-	while (s->sessions[i] && strcmp(s->sessions[i]->token, token) != 0)
-		i = (i + 1) & (s->capsessions - 1);
-	return &s->sessions[i];
-}
-
-bool
-lv__session_ended(lv_server *s, const char *token)
-{
-	if (!token || strlen(token) != 32)
-		return false;
-	for (int i = 0; i < 256; i++)
-		if (strcmp(s->ended_tokens[i], token) == 0)
-			return true;
-	return false;
-}
-
-lv_conn *
-lv__session_find(lv_server *s, const char *token)
-{
-	if (!s->capsessions || !token || strlen(token) != 32)
-		return NULL;
-	return *session_slot(s, token);
-}
-
-static void
-session_remove(lv_server *s, lv_conn *c)
-{
-	if (!c->token[0] || !s->capsessions)
-		return;
-	lv_conn **slot = session_slot(s, c->token);
-	if (*slot != c)
-		return;
-	*slot = NULL;
-	s->nsessions--;
-	/* Re-seat the entries of the cluster after it (linear probing). */
-	uint32_t i = (uint32_t)(slot - s->sessions);
-	for (uint32_t j = (i + 1) & (s->capsessions - 1); s->sessions[j];
-	     j = (j + 1) & (s->capsessions - 1)) {
-		lv_conn *e = s->sessions[j];
-		s->sessions[j] = NULL;
-		*session_slot(s, e->token) = e;
-	}
-}
-
-int
-lv__session_begin(lv_conn *c)
-{
-	lv_server *s = c->server;
-	unsigned char r[16];
-	if (lws_get_random(s->ctx, r, sizeof r) != sizeof r)
-		return LV_EIO;   /* no token is better than a guessable one */
-	for (int i = 0; i < 16; i++)
-		snprintf(c->token + 2 * i, 3, "%02x", r[i]);
-	if ((s->nsessions + 1) * 2 > s->capsessions) {
-		uint32_t cap = s->capsessions ? s->capsessions * 2 : 64;
-		lv_conn **old = s->sessions;
-		uint32_t oldcap = s->capsessions;
-		s->sessions = calloc(cap, sizeof *s->sessions);
-		if (!s->sessions) {
-			s->sessions = old;
-			return LV_ENOMEM;
-		}
-		s->capsessions = cap;
-		for (uint32_t i = 0; i < oldcap; i++)
-			if (old[i])
-				*session_slot(s, old[i]->token) = old[i];
-		free(old);
-	}
-	*session_slot(s, c->token) = c;
-	s->nsessions++;
-	return 0;
 }
 
 /* Bytes queued to c change; a waiting session's count toward the bound
@@ -313,22 +147,16 @@ lv__conn_end(lv_conn *c)
 		return;
 	c->ended = true;
 	lv__detached_remove(c);
-	if (c->hello) {
+	if (c->hello)
 		s->npages--;
-		lv__lifecycle(s, "disconnect", c);
-	}
-	lv__ccalls_fail(c, LV_EUNAVAILABLE);
-	lv__conn_leave_all(c);
-	session_remove(s, c);
+	if (s->conn_ended)
+		s->conn_ended(c);
+	s->broker->ops->leave_all(s->broker, c);
+	s->broker->ops->session_remove(s->broker, c);
 	c->qsent = c->qlen;
 	while (c->qlen)
 		pop(c);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	LV_UNLINK(&s->conns, c, prev, next);
 	s->nconns--;
 	c->wsi = NULL;
 	lv_conn_unref(c);
@@ -369,14 +197,9 @@ lv__detached_remove(lv_conn *c)
 	lv_server *s = c->server;
 	if (!c->detached_us)
 		return;
-	if (c->dprev)
-		c->dprev->dnext = c->dnext;
-	else
-		s->detached_head = c->dnext;
-	if (c->dnext)
-		c->dnext->dprev = c->dprev;
-	else
+	if (s->detached_tail == c)
 		s->detached_tail = c->dprev;
+	LV_UNLINK(&s->detached_head, c, dprev, dnext);
 	c->dprev = c->dnext = NULL;
 	s->ndetached--;
 	s->detached_bytes -= c->qbytes;
@@ -569,13 +392,13 @@ lv__conn_writable(lv_conn *c)
 	}
 	while (c->qsent < c->qlen) {
 		lv_qent *e = at(c, c->qsent);
-		size_t len = frame_len(e, prefix, &plen);
+		size_t len = lv__frame_len(e, prefix, &plen);
 		if (len >= LV_WBUF && used == 0) {
 			/* One big frame, on its own, from its own buffer. */
 			unsigned char *big = malloc(LWS_PRE + len);
 			if (!big)
 				return -1;
-			put_frame(big + LWS_PRE, e, prefix, plen);
+			lv__put_frame(big + LWS_PRE, e, prefix, plen);
 			int n = lws_write(c->wsi, big + LWS_PRE, len, LWS_WRITE_RAW);
 			free(big);
 			c->qsent++;
@@ -587,7 +410,7 @@ lv__conn_writable(lv_conn *c)
 		}
 		if (used + len > LV_WBUF)
 			break;
-		put_frame(out + used, e, prefix, plen);
+		lv__put_frame(out + used, e, prefix, plen);
 		used += len;
 		c->qsent++;
 		s->msgs_out++;
@@ -635,172 +458,3 @@ lv_conn_has_role(const lv_conn *c, const char *role)
 	return false;
 }
 
-/* ---- groups ---------------------------------------------------------------------- */
-
-static lv_group **
-slot(lv_server *s, const char *name)
-{
-	uint32_t i = hash(name) & (s->capgroups - 1);
-	while (s->groups[i] && strcmp(s->groups[i]->name, name) != 0)
-		i = (i + 1) & (s->capgroups - 1);
-	return &s->groups[i];
-}
-
-static lv_group *
-find_group(lv_server *s, const char *name, bool create)
-{
-	if (!s->capgroups) {
-		if (!create)
-			return NULL;
-		s->groups = calloc(16, sizeof *s->groups);
-		if (!s->groups)
-			return NULL;
-		s->capgroups = 16;
-	}
-	lv_group **g = slot(s, name);
-	if (*g || !create)
-		return *g;
-	if ((s->ngroups + 1) * 2 > s->capgroups) {
-		/* Grow; empty groups are dropped on the way. */
-		lv_group **old = s->groups;
-		uint32_t oldcap = s->capgroups;
-		s->groups = calloc(oldcap * 2, sizeof *s->groups);
-		if (!s->groups) {
-			s->groups = old;
-			return NULL;
-		}
-		s->capgroups = oldcap * 2;
-		s->ngroups = 0;
-		for (uint32_t i = 0; i < oldcap; i++) {
-			if (!old[i])
-				continue;
-			if (old[i]->n == 0) {
-				free(old[i]->members);
-				free(old[i]->name);
-				free(old[i]);
-				continue;
-			}
-			*slot(s, old[i]->name) = old[i];
-			s->ngroups++;
-		}
-		free(old);
-		g = slot(s, name);
-	}
-	lv_group *ng = calloc(1, sizeof *ng);
-	if (!ng || !(ng->name = strdup(name))) {
-		free(ng);
-		return NULL;
-	}
-	*g = ng;
-	s->ngroups++;
-	return ng;
-}
-
-int
-lv_group_join(lv_conn *c, const char *name)
-{
-	if (!name || !*name || strncmp(name, "lv.", 3) == 0 || strlen(name) > 256)
-		return LV_EINVALID_ARGUMENT;
-	if (c->ended)
-		return LV_ECLOSED;
-	lv_group *g = find_group(c->server, name, true);
-	if (!g)
-		return LV_ENOMEM;
-	for (uint32_t i = 0; i < c->ngroups; i++)
-		if (c->groups[i] == g)
-			return 0;   /* already in it */
-	if (g->n == g->cap) {
-		uint32_t cap = g->cap ? g->cap * 2 : 4;
-		lv_conn **m = realloc(g->members, cap * sizeof *m);
-		if (!m)
-			return LV_ENOMEM;
-		g->members = m;
-		g->cap = cap;
-	}
-	if (c->ngroups == c->capgroups) {
-		uint32_t cap = c->capgroups ? c->capgroups * 2 : 2;
-		lv_group **gs = realloc(c->groups, cap * sizeof *gs);
-		if (!gs)
-			return LV_ENOMEM;
-		c->groups = gs;
-		c->capgroups = cap;
-	}
-	g->members[g->n++] = c;
-	c->groups[c->ngroups++] = g;
-	return 0;
-}
-
-static void
-remove_member(lv_group *g, lv_conn *c)
-{
-	for (uint32_t i = 0; i < g->n; i++)
-		if (g->members[i] == c) {
-			g->members[i] = g->members[--g->n];
-			return;
-		}
-}
-
-int
-lv_group_leave(lv_conn *c, const char *name)
-{
-	if (!name || strncmp(name, "lv.", 3) == 0)
-		return LV_EINVALID_ARGUMENT;
-	lv_group *g = find_group(c->server, name, false);
-	if (!g)
-		return 0;
-	for (uint32_t i = 0; i < c->ngroups; i++)
-		if (c->groups[i] == g) {
-			c->groups[i] = c->groups[--c->ngroups];
-			remove_member(g, c);
-			break;
-		}
-	return 0;
-}
-
-void
-lv__conn_leave_all(lv_conn *c)
-{
-	for (uint32_t i = 0; i < c->ngroups; i++)
-		remove_member(c->groups[i], c);
-	c->ngroups = 0;
-}
-
-size_t
-lv_group_size(lv_server *s, const char *name)
-{
-	if (!name || strcmp(name, "lv.all") == 0)
-		return s->npages;
-	lv_group *g = find_group(s, name, false);
-	return g ? g->n : 0;
-}
-
-int
-lv__group_send(lv_server *s, const char *name, lv_msg *m)
-{
-	if (!name || strcmp(name, "lv.all") == 0) {
-		for (lv_conn *c = s->conns; c; c = c->next)
-			if (c->hello)
-				lv__conn_queue(c, m);
-		return 0;
-	}
-	lv_group *g = find_group(s, name, false);
-	/* Queueing may close a slow member, which does not leave its groups
-	 * until its socket is gone, so iterating here is safe. */
-	for (uint32_t i = 0; g && i < g->n; i++)
-		lv__conn_queue(g->members[i], m);
-	return 0;
-}
-
-void
-lv__groups_free(lv_server *s)
-{
-	for (uint32_t i = 0; i < s->capgroups; i++)
-		if (s->groups[i]) {
-			free(s->groups[i]->members);
-			free(s->groups[i]->name);
-			free(s->groups[i]);
-		}
-	free(s->groups);
-	s->groups = NULL;
-	s->capgroups = s->ngroups = 0;
-}

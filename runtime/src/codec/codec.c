@@ -8,9 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libwebsockets.h>
-
-#include "lv_internal.h"
+#include "codec/codec.h"
 
 #define DEFAULT_DEPTH 32
 #define DEFAULT_ITEMS 100000
@@ -22,7 +20,7 @@ const lv_type lv_int_type = { LV_K_INT, "int", sizeof(int64_t), NULL, NULL, 0, N
 const lv_type lv_float_type = { LV_K_FLOAT, "float", sizeof(double), NULL, NULL, 0, NULL, 0 };
 const lv_type lv_str_type = { LV_K_STRING, "string", sizeof(lv_str), NULL, NULL, 0, NULL, 0 };
 const lv_type lv_bytes_type = { LV_K_BYTES, "bytes", sizeof(lv_bytes), NULL, NULL, 0, NULL, 0 };
-const lv_type lv_json_type = { LV_K_JSON, "json", sizeof(json_t *), NULL, NULL, 0, NULL, 0 };
+const lv_type lv_json_type = { LV_K_JSON, "json", sizeof(lv_json), NULL, NULL, 0, NULL, 0 };
 const lv_type lv_no_args_type = { LV_K_STRUCT, "no arguments", 1, NULL, NULL, 0, NULL, 0 };
 
 typedef struct {
@@ -160,23 +158,6 @@ mismatch(dec *d, const char *fmt, ...)
 	return fail(d, "%s, got %s", what, kind);
 }
 
-static bool
-b64_valid(const char *s, size_t n)
-{
-	if (n % 4)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		          (ch >= '0' && ch <= '9') || ch == '+' || ch == '/';
-		if (ch == '=' && i >= n - 2 && (i == n - 1 || s[n - 1] == '='))
-			ok = true;
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
 /* Reads the string at the reader in place: the copy of the text is the
  * decoder's own, and its bytes become the value (NUL-terminated). */
 static int
@@ -190,16 +171,10 @@ read_string(dec *d, lv_str *out, bool *nul)
 	return 0;
 }
 
-static void
-release_json(void *j)
-{
-	json_decref(j);
-}
-
 static int decode(dec *d, const lv_type *t, void *out, uint32_t depth);
 
-/* A value of type json: checked by the reader, then parsed by jansson
- * into a tree the arena releases. */
+/* A value of type json: checked by the reader, and kept as its text (a
+ * NUL-terminated copy in the arena). */
 static int
 decode_json(dec *d, void *out)
 {
@@ -208,18 +183,12 @@ decode_json(dec *d, void *out)
 	if (!lv__jr_skip(&d->r, 0))
 		return syntax(d);
 	size_t n = (size_t)(d->r.p - at);
-	json_error_t jerr;
-	json_t *j = json_loadb(at, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
-	                       &jerr);
-	if (!j)   /* an integer past int64 is kept as a real */
-		j = json_loadb(at, n, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL |
-		               JSON_DECODE_INT_AS_REAL, &jerr);
-	if (!j)
-		return fail(d, "malformed JSON at byte %zu: %s",
-		            (size_t)(at - d->r.start) + (size_t)jerr.position, jerr.text);
-	if (lv_arena_on_free(d->arena, release_json, j) != 0)
+	char *copy = lv__arena_take(d->arena, n + 1);
+	if (!copy)
 		return nomem(d);
-	*(json_t **)out = j;
+	memcpy(copy, at, n);
+	copy[n] = '\0';
+	*(lv_json *)out = (lv_json){ copy, n };
 	return 0;
 }
 
@@ -528,21 +497,15 @@ decode(dec *d, const lv_type *t, void *out, uint32_t depth)
 			return mismatch(d, "expected bytes (a base64 string)");
 		if ((rc = read_string(d, &s, NULL)))
 			return rc;
-		if (!b64_valid(s.ptr, s.len))
+		size_t want = lv__b64_decoded_len(s.ptr, s.len);
+		if (want == SIZE_MAX)
 			return fail(d, "invalid base64");
-		size_t pad = s.len ? (s.ptr[s.len - 1] == '=') + (s.ptr[s.len - 2] == '=') : 0;
-		size_t want = s.len / 4 * 3 - pad;
 		if (want > d->lim.max_string)
 			return fail(d, "bytes longer than %u bytes", d->lim.max_string);
-		/* lws writes a terminating NUL and wants room to spare. */
-		uint8_t *buf = lv_arena_alloc(d->arena, want + 4);
-		if (!buf)
-			return nomem(d);
-		int got = s.len ? lws_b64_decode_string_len(s.ptr, (int)s.len, (char *)buf,
-		                                            (int)(want + 4)) : 0;
-		if (got < 0 || (size_t)got != want)
-			return fail(d, "invalid base64");
-		*(lv_bytes *)out = (lv_bytes){ buf, want };
+		/* Decoded in place: the output never overtakes the input. */
+		uint8_t *buf = (uint8_t *)s.ptr;
+		lv__b64_decode(s.ptr, s.len, buf);
+		*(lv_bytes *)out = (lv_bytes){ want ? buf : NULL, want };
 		return 0;
 	}
 	case LV_K_JSON:
@@ -615,49 +578,17 @@ decode_text(const lv_type *t, bool fields, const char *text, size_t n, void *out
 }
 
 int
-lv_decode_text(const lv_type *t, const char *text, size_t n, void *out, lv_arena *a,
+lv_decode(const lv_type *t, const char *text, size_t n, void *out, lv_arena *a,
                const lv_limits *lim, lv_error *err)
 {
 	return decode_text(t, false, text ? text : "", text ? n : 0, out, a, lim, err);
 }
 
 int
-lv_decode_fields_text(const lv_type *t, const char *text, size_t n, void *out,
+lv_decode_fields(const lv_type *t, const char *text, size_t n, void *out,
                       lv_arena *a, const lv_limits *lim, lv_error *err)
 {
 	return decode_text(t, true, text, n, out, a, lim, err);
-}
-
-/* A parsed value goes back to text and through the one decoder. */
-static int
-decode_json_value(const lv_type *t, bool fields, const json_t *j, void *out, lv_arena *a,
-                  const lv_limits *lim, lv_error *err)
-{
-	if (!j)
-		return decode_text(t, fields, fields ? NULL : "", 0, out, a, lim, err);
-	char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (!text) {
-		memset(out, 0, t->size);
-		*err = (lv_error){ .code = LV_ENOMEM, .message = "out of memory" };
-		return LV_ENOMEM;
-	}
-	int rc = decode_text(t, fields, text, strlen(text), out, a, lim, err);
-	free(text);
-	return rc;
-}
-
-int
-lv_decode(const lv_type *t, const json_t *j, void *out, lv_arena *a,
-          const lv_limits *lim, lv_error *err)
-{
-	return decode_json_value(t, false, j, out, a, lim, err);
-}
-
-int
-lv_decode_fields(const lv_type *t, const json_t *obj, void *out, lv_arena *a,
-                 const lv_limits *lim, lv_error *err)
-{
-	return decode_json_value(t, true, obj, out, a, lim, err);
 }
 
 /* ---- encoding ------------------------------------------------------------------ */
@@ -731,7 +662,7 @@ encode_fields(enc *e, const lv_type *t, const void *v, uint32_t depth)
 		}
 		if (f->has_offset == LV_OPT_POINTER)
 			val = *(void *const *)slot;
-		if (f->type->kind == LV_K_JSON && !*(json_t *const *)val && f->has_offset != LV_REQUIRED)
+		if (f->type->kind == LV_K_JSON && !((const lv_json *)val)->ptr && f->has_offset != LV_REQUIRED)
 			continue;
 		if (!first)
 			lv_buf_append(e->b, ",", 1);
@@ -784,33 +715,25 @@ encode(enc *e, const lv_type *t, const void *v, uint32_t depth)
 		const lv_bytes *bs = v;
 		if (bs->len > (1u << 30))
 			return enc_fail(e, "bytes value too large");
-		size_t cap = (bs->len + 2) / 3 * 4 + 4;   /* lws wants room to spare */
-		char *tmp = malloc(cap);
-		if (!tmp)
-			return enc_fail(e, "out of memory");
-		int n = bs->len ? lws_b64_encode_string((const char *)bs->ptr, (int)bs->len, tmp,
-		                                        (int)cap) : 0;
-		if (n < 0) {
-			free(tmp);
-			return enc_fail(e, "base64 encoding failed");
-		}
+		if (bs->len && !bs->ptr)
+			return enc_fail(e, "bytes with a length but no data");
 		lv_buf_append(e->b, "\"", 1);
-		lv_buf_append(e->b, tmp, (size_t)n);
+		lv__b64_encode(e->b, bs->ptr, bs->len);
 		lv_buf_append(e->b, "\"", 1);
-		free(tmp);
 		return 0;
 	}
 	case LV_K_JSON: {
-		json_t *j = *(json_t *const *)v;
-		if (!j) {
+		const lv_json *j = v;
+		if (!j->ptr) {
 			lv_buf_append(e->b, "null", 4);
 			return 0;
 		}
-		char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
-		if (!s)
-			return enc_fail(e, "json value cannot be encoded");
-		lv_buf_puts(e->b, s);
-		free(s);
+		/* Text from the application: only valid JSON goes out. */
+		lv_jr r;
+		lv__jr_init(&r, j->ptr, j->len);
+		if (!lv__jr_skip(&r, 0) || !lv__jr_finish(&r))
+			return enc_fail(e, "json value is not valid JSON text");
+		lv_buf_append(e->b, j->ptr, j->len);
 		return 0;
 	}
 	case LV_K_ENUM: {

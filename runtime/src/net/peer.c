@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lv_internal.h"
+#include "net/net.h"
 
 const char *const lv__limit_names[LV_LIMIT__COUNT] = {
 	[LV_LIMIT_CONNS] = "conns",
@@ -57,47 +57,28 @@ key_hash(const unsigned char key[16])
 	return h;
 }
 
-static int
-table_grow(lv_server *s)
+static bool
+has_key(const lv_hnode *n, const void *key)
 {
-	uint32_t cap = s->capaddrs ? s->capaddrs * 2 : 64;
-	lv_addr **t = calloc(cap, sizeof *t);
-	if (!t)
-		return LV_ENOMEM;
-	for (uint32_t i = 0; i < s->capaddrs; i++)
-		for (lv_addr *a = s->addrs[i], *next; a; a = next) {
-			next = a->next;
-			uint32_t j = key_hash(a->key) & (cap - 1);
-			a->next = t[j];
-			t[j] = a;
-		}
-	free(s->addrs);
-	s->addrs = t;
-	s->capaddrs = cap;
-	return 0;
+	return memcmp(((const lv_addr *)n)->key, key, 16) == 0;
 }
 
 static lv_addr *
 addr_get(lv_server *s, const unsigned char key[16], bool loopback, bool create)
 {
-	if (s->capaddrs) {
-		for (lv_addr *a = s->addrs[key_hash(key) & (s->capaddrs - 1)]; a; a = a->next)
-			if (memcmp(a->key, key, 16) == 0)
-				return a;
-	}
-	if (!create)
-		return NULL;
-	if ((s->naddrs + 1) * 4 > s->capaddrs * 3 && table_grow(s))
-		return NULL;
-	lv_addr *a = calloc(1, sizeof *a);
+	uint32_t h = key_hash(key);
+	lv_addr *a = (lv_addr *)lv__htab_find(&s->addrs, h, has_key, key);
+	if (a || !create)
+		return a;
+	a = calloc(1, sizeof *a);
 	if (!a)
 		return NULL;
 	memcpy(a->key, key, 16);
 	a->loopback = loopback;
-	uint32_t j = key_hash(key) & (s->capaddrs - 1);
-	a->next = s->addrs[j];
-	s->addrs[j] = a;
-	s->naddrs++;
+	if (lv__htab_insert(&s->addrs, &a->node, h) != 0) {
+		free(a);
+		return NULL;
+	}
 	return a;
 }
 
@@ -130,13 +111,8 @@ addr_drop_if_idle(lv_server *s, lv_addr *a)
 {
 	if (!addr_idle(s, a, lv__now_us()))
 		return;
-	for (lv_addr **p = &s->addrs[key_hash(a->key) & (s->capaddrs - 1)]; *p; p = &(*p)->next)
-		if (*p == a) {
-			*p = a->next;
-			s->naddrs--;
-			addr_free(a);
-			return;
-		}
+	lv__htab_remove(&s->addrs, &a->node);
+	addr_free(a);
 }
 
 void
@@ -175,24 +151,10 @@ wsi_hash(const struct lws *wsi)
 	return (uint32_t)((v >> 4) ^ (v >> 20)) * 2654435761u;
 }
 
-static int
-peers_grow(lv_server *s)
+static bool
+is_wsi(const lv_hnode *n, const void *wsi)
 {
-	uint32_t cap = s->cappeers ? s->cappeers * 2 : 256;
-	lv_peer **t = calloc(cap, sizeof *t);
-	if (!t)
-		return LV_ENOMEM;
-	for (uint32_t i = 0; i < s->cappeers; i++)
-		for (lv_peer *p = s->peers[i], *next; p; p = next) {
-			next = p->hnext;
-			uint32_t j = wsi_hash(p->wsi) & (cap - 1);
-			p->hnext = t[j];
-			t[j] = p;
-		}
-	free(s->peers);
-	s->peers = t;
-	s->cappeers = cap;
-	return 0;
+	return ((const lv_peer *)n)->wsi == wsi;
 }
 
 void
@@ -203,7 +165,7 @@ lv__peer_created(lv_server *s, struct lws *wsi)
 	if (!a)
 		return;
 	lv_peer *p = calloc(1, sizeof *p);
-	if (!p || ((s->npeers + 1) > s->cappeers && peers_grow(s))) {
+	if (!p || lv__htab_insert(&s->peers, &p->node, wsi_hash(wsi)) != 0) {
 		free(p);
 		addr_drop_if_idle(s, a);
 		return;
@@ -212,10 +174,6 @@ lv__peer_created(lv_server *s, struct lws *wsi)
 	p->wsi = wsi;
 	a->sockets++;
 	a->handshakes++;
-	uint32_t j = wsi_hash(wsi) & (s->cappeers - 1);
-	p->hnext = s->peers[j];
-	s->peers[j] = p;
-	s->npeers++;
 }
 
 lv_peer *
@@ -224,29 +182,18 @@ lv__peer_of(struct lws *wsi)
 	if (!wsi)
 		return NULL;
 	lv_server *s = lws_context_user(lws_get_context(wsi));
-	if (!s || !s->cappeers)
+	if (!s)
 		return NULL;
-	for (lv_peer *p = s->peers[wsi_hash(wsi) & (s->cappeers - 1)]; p; p = p->hnext)
-		if (p->wsi == wsi)
-			return p;
-	return NULL;
+	return (lv_peer *)lv__htab_find(&s->peers, wsi_hash(wsi), is_wsi, wsi);
 }
 
 void
 lv__peer_destroyed(lv_server *s, struct lws *wsi)
 {
-	if (!s->cappeers)
-		return;
-	lv_peer *p = NULL;
-	for (lv_peer **pp = &s->peers[wsi_hash(wsi) & (s->cappeers - 1)]; *pp; pp = &(*pp)->hnext)
-		if ((*pp)->wsi == wsi) {
-			p = *pp;
-			*pp = p->hnext;
-			s->npeers--;
-			break;
-		}
+	lv_peer *p = lv__peer_of(wsi);
 	if (!p)
 		return;
+	lv__htab_remove(&s->peers, &p->node);
 	lv__peer_rx_set(s, p, 0);
 	lv_addr *a = p->addr;
 	if (p->websocket)
@@ -337,7 +284,7 @@ lv__peer_http_token(lv_server *s, struct lws *wsi, const lv_endpoint *ep)
 		tokens = &a->http_tokens[i];
 		at_us = &a->http_token_us[i];
 	}
-	if (lv__bucket_take(tokens, at_us, ep))
+	if (lv__bucket_take(tokens, at_us, ep->rate_count, ep->rate_per_ms, lv__now_us()))
 		return true;
 	lv__limit_hit(s, LV_LIMIT_HTTP_RATE);
 	return false;
@@ -347,36 +294,31 @@ void
 lv__peers_sweep(lv_server *s)
 {
 	int64_t now = lv__now_us();
-	for (uint32_t i = 0; i < s->capaddrs; i++)
-		for (lv_addr **p = &s->addrs[i]; *p;) {
-			lv_addr *a = *p;
-			if (addr_idle(s, a, now)) {
-				*p = a->next;
-				s->naddrs--;
-				addr_free(a);
-			} else {
-				p = &a->next;
-			}
+	uint32_t at = 0;
+	for (lv_hnode *n = lv__htab_next(&s->addrs, NULL, &at), *next; n; n = next) {
+		uint32_t at_next = at;
+		next = lv__htab_next(&s->addrs, n, &at_next);
+		if (addr_idle(s, (lv_addr *)n, now)) {
+			lv__htab_remove(&s->addrs, n);
+			addr_free((lv_addr *)n);
 		}
+		at = at_next;
+	}
 }
 
 void
 lv__peers_free(lv_server *s)
 {
-	for (uint32_t i = 0; i < s->capaddrs; i++)
-		for (lv_addr *a = s->addrs[i], *next; a; a = next) {
-			next = a->next;
-			addr_free(a);
-		}
-	free(s->addrs);
-	s->addrs = NULL;
-	s->capaddrs = s->naddrs = 0;
-	for (uint32_t i = 0; i < s->cappeers; i++)
-		for (lv_peer *p = s->peers[i], *next; p; p = next) {
-			next = p->hnext;
-			free(p);
-		}
-	free(s->peers);
-	s->peers = NULL;
-	s->cappeers = s->npeers = 0;
+	uint32_t at = 0;
+	for (lv_hnode *n = lv__htab_next(&s->addrs, NULL, &at), *next; n; n = next) {
+		next = lv__htab_next(&s->addrs, n, &at);
+		addr_free((lv_addr *)n);
+	}
+	lv__htab_free(&s->addrs);
+	at = 0;
+	for (lv_hnode *n = lv__htab_next(&s->peers, NULL, &at), *next; n; n = next) {
+		next = lv__htab_next(&s->peers, n, &at);
+		free(n);
+	}
+	lv__htab_free(&s->peers);
 }

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "lv_internal.h"
+#include "net/net.h"
 
 /* ---- requests, for the auth callback --------------------------------------------- */
 
@@ -104,6 +104,45 @@ lv_auth_set(lv_auth *a, const char *identity, const char *const *roles, size_t n
 		if (!(a->roles[a->nroles++] = strdup(roles[i])))
 			return LV_ENOMEM;
 	a->set = true;
+	return 0;
+}
+
+/* Drops what c was (identity, roles) and takes a's, which is left empty. */
+void
+lv__conn_take_auth(lv_conn *c, lv_auth *a)
+{
+	free(c->identity);
+	for (size_t i = 0; i < c->nroles; i++)
+		free(c->roles[i]);
+	free(c->roles);
+	c->identity = a->identity;
+	c->roles = a->roles;
+	c->nroles = a->nroles;
+	c->authenticated = a->set;
+	memset(a, 0, sizeof *a);
+}
+
+int
+lv_conn_set_auth(lv_conn *c, const char *identity, const char *const *roles, size_t nroles)
+{
+	if (!c || (nroles && !roles))
+		return LV_EINVALID_ARGUMENT;
+	if (c->ended)
+		return LV_ECLOSED;
+	lv_auth a;
+	memset(&a, 0, sizeof a);
+	if (identity) {
+		int rc = lv_auth_set(&a, identity, roles, nroles);
+		if (rc != 0) {
+			for (size_t i = 0; i < a.nroles; i++)
+				free(a.roles[i]);
+			free(a.roles);
+			free(a.identity);
+			return rc;
+		}
+	}
+	lv__conn_take_auth(c, &a);   /* identity NULL: anonymous again */
+	c->auth_in_band = identity != NULL;
 	return 0;
 }
 

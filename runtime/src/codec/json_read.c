@@ -1,4 +1,4 @@
-/* json.c - reading JSON text in one pass, without building a tree.
+/* json_read.c - reading JSON text in one pass, without building a tree.
  *
  * The reader walks RFC 8259 text value by value: the codec drives it from
  * the lv_type tables straight into C structs, and the dispatcher uses it to
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lv_internal.h"
+#include "codec/codec.h"
 
 #define SKIP_DEPTH 1024
 

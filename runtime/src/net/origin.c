@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "lv_internal.h"
+#include "net/net.h"
 
 /* "host[:port]" or "[v6]:port" at p: the host's span and the port (dflt
  * when none). False when it is not that shape. */

@@ -1,85 +1,23 @@
-/* lv_internal.h - what the runtime's modules share and users do not see.
+/* net.h - the network layer: connections, sessions, calls and the server,
+ * on libwebsockets and jansson, built on the codec and base layers.
  *
  * Threads: the event loop owns every lv_conn, lv_call and group; other
- * threads reach them only through the inbox (server.c), which wakes the
+ * threads reach them only through the inbox (inbox.c), which wakes the
  * loop with lws_cancel_service(). */
-#ifndef LV_INTERNAL_H
-#define LV_INTERNAL_H
+#ifndef LV_NET_H
+#define LV_NET_H
 
 #include <pthread.h>
 #include <stdatomic.h>
 
 #include <libwebsockets.h>
 
-#include "lv.h"
-
-/* Is [p, p+n) valid UTF-8 (no overlongs, no surrogates)? */
-bool lv__utf8_valid(const char *p, size_t n);
+#include "codec/codec.h"
+#include "lv_jansson.h"
 
 void lv__log(lv_server *s, lv_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define LV_LOG(s, lvl, ...) lv__log((s), (lvl), __VA_ARGS__)
-
-/* Writes v in decimal (at most 20 bytes, no NUL); returns the length. */
-size_t lv__u64_dec(char *out, uint64_t v);
-size_t lv__i64_dec(char *out, int64_t v);
-
-/* Arena memory that is not zeroed. */
-void *lv__arena_take(lv_arena *a, size_t n);
-/* Empties the arena for reuse, keeping its first block if that holds at
- * most `keep` bytes; false when nothing was kept. */
-bool lv__arena_reset(lv_arena *a, size_t keep);
-
-/* ---- reading JSON text (json.c) ------------------------------------------- */
-
-/* A reader over JSON text. The first error stops it: err says what, err_at
- * where (a byte offset), and every later read fails. */
-typedef struct {
-	const char *p, *end, *start;
-	const char *err;
-	size_t err_at;
-} lv_jr;
-
-typedef enum {
-	LV_JR_OBJECT, LV_JR_LIST, LV_JR_STRING, LV_JR_NUMBER, LV_JR_BOOL, LV_JR_NULL,
-	LV_JR_END, LV_JR_BAD
-} lv_jr_kind;
-
-typedef struct {
-	bool is_int;                /* no fraction and no exponent */
-	bool big;                   /* an integer past int64: only d holds it */
-	bool range;                 /* past what a double holds */
-	int64_t i;
-	double d;
-} lv_jr_num;
-
-void lv__jr_init(lv_jr *r, const char *p, size_t n);
-/* Records the first error (at the reader's position); always false. */
-bool lv__jr_fail(lv_jr *r, const char *what);
-/* The kind of the next value, from its first byte (whitespace skipped). */
-lv_jr_kind lv__jr_peek(lv_jr *r);
-/* Fails with "expected a value" (or the end of input). */
-bool lv__jr_expected_value(lv_jr *r);
-bool lv__jr_bool(lv_jr *r, bool *v);
-bool lv__jr_null(lv_jr *r);
-/* Reads a number into *out; out NULL: only checks its grammar. */
-bool lv__jr_number(lv_jr *r, lv_jr_num *out);
-/* Reads a string, unescaped into dst (NULL: only checked), which may be
- * the string's own bytes: the output never overtakes the input. At most
- * cap bytes are stored, NUL-terminated when room; *len is the full
- * length, *nul (if given) whether it holds U+0000. */
-bool lv__jr_string(lv_jr *r, char *dst, size_t cap, size_t *len, bool *nul);
-/* Consumes `open` ('{' or '['). */
-bool lv__jr_open(lv_jr *r, char open);
-/* Between members of an object or list closed by `close`: 1 when another
- * member follows (for an object the reader is then at its key), 0 at the
- * end (consumed), -1 on an error. *first starts true. */
-int lv__jr_more(lv_jr *r, char close, bool *first);
-bool lv__jr_colon(lv_jr *r);
-/* Checks and passes over one value. */
-bool lv__jr_skip(lv_jr *r, uint32_t depth);
-/* Only whitespace may remain; true if nothing went wrong. */
-bool lv__jr_finish(lv_jr *r);
 
 /* ---- outbound messages ---------------------------------------------------- */
 
@@ -111,6 +49,11 @@ lv_msg *lv__msg_alloc(size_t n, lv_msg_kind kind);
 lv_msg *lv__msg_new(const char *payload, size_t n, lv_msg_kind kind);
 lv_msg *lv__msg_ref(lv_msg *m);
 void lv__msg_unref(lv_msg *m);
+/* The WebSocket frame of a queued entry: its length, the "seq" prefix it
+ * needs (prefix, at least 32 bytes), and the frame itself written to out. */
+size_t lv__frame_len(const lv_qent *e, char *prefix, size_t *prefix_len);
+void lv__put_frame(unsigned char *out, const lv_qent *e, const char *prefix,
+                   size_t prefix_len);
 
 /* ---- connections ------------------------------------------------------------ */
 
@@ -134,6 +77,7 @@ struct lv_conn {
 	char close_reason[64];
 	/* the session */
 	char token[33];             /* resume token: 128 random bits, hex */
+	lv_hnode snode;             /* in the server's sessions by token */
 	uint64_t out_seq;           /* last number given to a reliable message */
 	uint64_t out_acked;         /* the page has processed up to here */
 	uint64_t in_last;           /* we have processed the page's up to here */
@@ -156,6 +100,7 @@ struct lv_conn {
 	char **roles;
 	size_t nroles;
 	bool authenticated;
+	bool auth_in_band;          /* who it is came from lv_conn_set_auth */
 	void *data;
 	/* groups it is in */
 	lv_group **groups;
@@ -182,11 +127,16 @@ void lv__conn_end(lv_conn *c);
 int lv__conn_queue(lv_conn *c, lv_msg *m);
 /* The page has processed our messages up to seq. */
 void lv__conn_acked(lv_conn *c, uint64_t seq);
-/* Starts a session on c: a fresh token, registered for resume. */
+/* Starts a session on c: a fresh token, registered for resume with the
+ * broker (broker.c). */
 int lv__session_begin(lv_conn *c);
 lv_conn *lv__session_find(lv_server *s, const char *token);
 /* Was token a session that ended lately (for "expired" over "unknown")? */
 bool lv__session_ended(lv_server *s, const char *token);
+/* Queues m on every member of group (NULL or "lv.all": every page), or
+ * on one session, through the broker. */
+int lv__publish(lv_server *s, const char *group, lv_msg *m);
+int lv__deliver(lv_conn *c, lv_msg *m);
 /* Moves the socket of `fresh` (a new connection that said hello with
  * resume) onto session s, which replays what the page has not processed
  * after `last`. Frees fresh. */
@@ -199,7 +149,6 @@ int lv__conn_writable(lv_conn *c);
 void lv__conn_close(lv_conn *c, int code, const char *reason);
 /* Encodes and queues a JSON object. */
 int lv__conn_send_json(lv_conn *c, json_t *msg, bool is_volatile);
-void lv__conn_leave_all(lv_conn *c);
 
 /* Ends waiting sessions, oldest first, while there are more than the
  * options allow (count or bytes). */
@@ -212,14 +161,29 @@ void lv__session_expire(lv_conn *c);
 /* ---- groups -------------------------------------------------------------------- */
 
 struct lv_group {
+	lv_hnode node;              /* first: the server's table by name */
 	char *name;
 	lv_conn **members;
 	uint32_t n, cap;
 };
 
+/* This node's groups (group.c): membership and delivery to the members
+ * here; name NULL is every page. What the local broker is made of. */
+int lv__groups_join(lv_server *s, lv_conn *c, const char *name);
+int lv__groups_leave(lv_server *s, lv_conn *c, const char *name);
+void lv__groups_leave_all(lv_conn *c);
+size_t lv__groups_size(lv_server *s, const char *name);
+int lv__groups_send(lv_server *s, const char *name, lv_msg *m);
 void lv__groups_free(lv_server *s);
-/* Queues m on every member of group (NULL: every page). */
-int lv__group_send(lv_server *s, const char *group, lv_msg *m);
+
+/* This node's sessions by token (session.c), for the local broker. */
+int lv__sessions_put(lv_server *s, lv_conn *c);
+lv_conn *lv__sessions_find(lv_server *s, const char *token);
+void lv__sessions_remove(lv_server *s, lv_conn *c);
+bool lv__sessions_ended(lv_server *s, const char *token);
+void lv__sessions_free(lv_server *s);
+
+#include "net/broker.h"
 
 /* ---- calls ---------------------------------------------------------------------- */
 
@@ -231,6 +195,8 @@ struct lv_call {
 	lv_server *server;
 	lv_conn *conn;              /* referenced; NULL for events and HTTP */
 	lv_http *http;              /* the HTTP exchange, for LV_VIA_HTTP */
+	/* Answers it (http.c): status code and JSON body (taken). */
+	void (*http_answer)(lv_http *h, int status, char *body);
 	const lv_endpoint *ep;
 	lv_via via;
 	int64_t id;                 /* the page's call id (LV_VIA_CALL) */
@@ -267,11 +233,22 @@ void lv__run_event(lv_server *s, const lv_endpoint *ep, json_t *args, lv_conn *c
 void lv__finish_deferred(lv_call *call, int status, char *result_json, const char *msg);
 void lv__ccall_answer(lv_conn *c, json_t *msg);
 void lv__ccalls_fail(lv_conn *c, int status);
-/* Answers an HTTP rpc: status code and JSON body (taken). */
-void lv__http_answer(lv_http *h, int status, char *body);
+/* Errors to the page: {"t":"error"} with no call to answer, or the error
+ * answer of call id (with commands cmds, or NULL). */
+json_t *lv__error_object(int status, const char *message, const char *path);
+void lv__send_error(lv_conn *c, const char *fn, int status, const char *message,
+                    const char *path);
+void lv__send_ret_error(lv_conn *c, int64_t id, int status, const char *message,
+                        const char *path);
+void lv__send_ret_error_cmds(lv_conn *c, int64_t id, int status, const char *message,
+                             const char *path, json_t *cmds);
+/* The encoded arguments of an endpoint as a JSON object. */
+int lv__encode_args(lv_buf *b, const lv_endpoint *ep, const void *args, lv_error *err);
 void lv__call_free(lv_call *call);
 /* The lifecycle handler for event (connect, disconnect, start, stop). */
 void lv__lifecycle(lv_server *s, const char *event, lv_conn *conn);
+/* What a session's end means to calls: the server's conn_ended hook. */
+void lv__on_conn_ended(lv_conn *c);
 
 /* ---- peers: what each remote address holds (peer.c) ------------------------- */
 
@@ -288,6 +265,7 @@ extern const char *const lv__limit_names[LV_LIMIT__COUNT];
  * has sockets, or a rate bucket that is not yet full again. */
 typedef struct lv_addr lv_addr;
 struct lv_addr {
+	lv_hnode node;              /* first: the server's table by key */
 	unsigned char key[16];
 	bool loopback;
 	uint32_t sockets;           /* open from it */
@@ -296,17 +274,16 @@ struct lv_addr {
 	size_t rx_bytes;            /* unfinished input its sockets hold */
 	double *http_tokens;        /* HTTP rate limits, per endpoint */
 	int64_t *http_token_us;
-	lv_addr *next;              /* hash chain */
 };
 
 /* One socket's share of its address. */
 typedef struct lv_peer lv_peer;
 struct lv_peer {
+	lv_hnode node;              /* first: the server's table by wsi */
 	struct lws *wsi;
 	lv_addr *addr;
 	bool websocket;
 	size_t rx_bytes;
-	lv_peer *hnext;             /* the server's table by wsi */
 };
 
 /* A new TCP connection from sa: 0, or LV_ERESOURCE_EXHAUSTED when its
@@ -341,6 +318,9 @@ struct lv_auth {
 };
 
 void lv__auth_free(lv_auth *a);
+/* The connection becomes who a says (its identity and roles are taken,
+ * a is left empty). */
+void lv__conn_take_auth(lv_conn *c, lv_auth *a);
 /* Runs the application's auth callback; NULL when it refuses (*refused)
  * or memory ran out. */
 lv_auth *lv__run_auth(lv_server *s, struct lws *wsi, const char *path, int *refused);
@@ -390,15 +370,11 @@ struct lv_server {
 	uint32_t nconns;
 	uint32_t npages;            /* conns that said hello */
 	uint64_t conn_seq;
-	/* sessions by resume token: open addressing */
-	lv_conn **sessions;
-	uint32_t nsessions, capsessions;
+	lv_htab sessions;           /* by resume token (session.c) */
 	uint32_t ndetached;
 	char ended_tokens[256][33]; /* recently expired sessions: "expired" on resume */
 	uint32_t ended_next;
-	/* groups: open addressing by name */
-	lv_group **groups;
-	uint32_t ngroups, capgroups;
+	lv_htab groups;             /* by name (group.c) */
 	/* the loop */
 	pthread_t loop;
 	atomic_bool in_loop;
@@ -419,11 +395,9 @@ struct lv_server {
 	struct lws_http_mount mount_static;
 	lv_log_level log_level;
 	/* peers by address (peer.c) */
-	lv_addr **addrs;
-	uint32_t naddrs, capaddrs;
+	lv_htab addrs;
 	lv_addr *accepting;         /* the address of the socket being made */
-	lv_peer **peers;            /* sockets' shares, by wsi */
-	uint32_t npeers, cappeers;
+	lv_htab peers;              /* sockets' shares, by wsi */
 	size_t rx_bytes;            /* unfinished input held, all peers */
 	double http_tokens_unknown; /* HTTP rate limit of sockets with no address */
 	int64_t http_token_us_unknown;
@@ -432,6 +406,12 @@ struct lv_server {
 	lv_conn *detached_head, *detached_tail;
 	size_t detached_bytes;
 	lv_http *https;             /* HTTP exchanges in progress */
+	lv_broker *broker;          /* groups, presence, sessions (broker.h) */
+	lv_timer *timers;           /* timer.c */
+	bool timers_off;            /* being freed: none fires or starts */
+	/* A session has ended: the layer above (calls, lifecycle handlers)
+	 * hears of it through this hook, set by the server. */
+	void (*conn_ended)(lv_conn *c);
 	lv_call *call_pool;         /* freed calls kept for reuse */
 	uint32_t ncall_pool;
 	lv_buf scratch;             /* the loop's buffer for answers being encoded */
@@ -442,13 +422,21 @@ struct lv_server {
 #define LV_WBUF (64 * 1024)
 
 bool lv__on_loop(lv_server *s);
-/* Takes a token from a rate limit's bucket, if one is there. */
-bool lv__bucket_take(double *tokens, int64_t *at_us, const lv_endpoint *ep);
 /* Runs fn(arg) on the loop: now if this is the loop, else through the
  * inbox. fn takes ownership of arg. */
 int lv__post(lv_server *s, void (*fn)(lv_server *, void *), void *arg);
 void lv__count_error(lv_server *s, int status);
-int64_t lv__now_us(void);
+/* Runs what other threads posted, in order (ws.c, when lws wakes). */
+void lv__inbox_drain(lv_server *s);
+/* The protocol callback (ws.c). */
+int lv__ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len);
+
+/* lv_server_free: timers stop firing and none can start (before the
+ * context goes, their deadlines being in its lists); the last handlers
+ * may still stop theirs; then the rest are freed. */
+void lv__timers_off(lv_server *s);
+void lv__timers_free(lv_server *s);
 
 /* The runtime's own script, served at /lv/lv.js (build/gen/lvjs.c). */
 extern const char *const lv__js_runtime[];

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lv_internal.h"
+#include "net/net.h"
 
 typedef enum { M_GET, M_HEAD, M_POST, M_OTHER } lv_method;
 
@@ -89,8 +89,9 @@ http_respond(lv_http *h, int status, const char *ctype, char *body, size_t len)
 	respond_ready(h);
 }
 
-void
-lv__http_answer(lv_http *h, int status, char *body)
+/* A call's answer (its http_answer): status code and JSON body (taken). */
+static void
+http_answer(lv_http *h, int status, char *body)
 {
 	if (!h) {
 		free(body);   /* the client went away meanwhile */
@@ -191,12 +192,7 @@ http_free(lv_http *h)
 	if (!h)
 		return;
 	lv_server *s = h->server;
-	if (h->prev)
-		h->prev->next = h->next;
-	else
-		s->https = h->next;
-	if (h->next)
-		h->next->prev = h->prev;
+	LV_UNLINK(&s->https, h, prev, next);
 	if (h->call)
 		h->call->http = NULL;   /* a deferred answer will find nobody */
 	if (!h->resp_static)
@@ -616,6 +612,7 @@ body_done(lv_server *s, lv_http *h)
 		return;
 	}
 	call->http = h;
+	call->http_answer = http_answer;
 	call->identity = h->auth->identity;
 	call->roles = h->auth->roles;
 	call->nroles = h->auth->nroles;
@@ -624,7 +621,7 @@ body_done(lv_server *s, lv_http *h)
 	call->result = ep->result ? lv_arena_alloc(&call->arena, ep->result->size) : NULL;
 	h->call = call;
 	lv_error err;
-	if (!call->args || lv_decode_fields(ep->args, args, call->args, &call->arena,
+	if (!call->args || lv_decode_fields_jansson(ep->args, args, call->args, &call->arena,
 	                                    &s->opt.limits, &err)) {
 		char msg[300];
 		snprintf(msg, sizeof msg, "%s: %s%s%s", ep->name, err.path, err.path[0] ? ": " : "",

@@ -1,0 +1,50 @@
+/* broker.h - the seam between this node and where groups, presence,
+ * publishing and sessions live.
+ *
+ * One node keeps everything in its own memory (broker_local.c, the
+ * default). Several nodes share them through a broker such as Redis: a
+ * join subscribes this node to the group, a publish reaches the members on
+ * every node, the group's size counts them all, and a session can be
+ * found by a node other than the one it began on. The network layer calls
+ * only these operations, never a table behind them; the operations run on
+ * the loop thread and deliver to this node's members with lv__conn_queue.
+ * Modelled on Centrifugo's engine (a broker, a presence manager and the
+ * history of a channel, here the session's queue). */
+#ifndef LV_BROKER_H
+#define LV_BROKER_H
+
+typedef struct lv_broker lv_broker;
+
+typedef struct {
+	const char *name;           /* "local", "redis": for the log and metrics */
+	/* Groups and presence. join and leave are idempotent; leave_all runs
+	 * when the session ends. */
+	int (*join)(lv_broker *b, lv_conn *c, const char *group);
+	int (*leave)(lv_broker *b, lv_conn *c, const char *group);
+	void (*leave_all)(lv_broker *b, lv_conn *c);
+	/* Members of group (NULL: every page), on every node. */
+	size_t (*group_size)(lv_broker *b, const char *group);
+	/* Publishing: m reaches every member of group (NULL: every page)
+	 * wherever it is connected; or the session conn_id, which is `local`
+	 * when it lives on this node (NULL when it may be elsewhere). */
+	int (*publish)(lv_broker *b, const char *group, lv_msg *m);
+	int (*deliver)(lv_broker *b, const char *conn_id, lv_conn *local, lv_msg *m);
+	/* Sessions by resume token: registered when they begin, found by a
+	 * resuming page, removed when they end; ended tells a resume "expired"
+	 * rather than "unknown". */
+	int (*session_put)(lv_broker *b, lv_conn *c);
+	lv_conn *(*session_find)(lv_broker *b, const char *token);
+	void (*session_remove)(lv_broker *b, lv_conn *c);
+	bool (*session_ended)(lv_broker *b, const char *token);
+	void (*free)(lv_broker *b);
+} lv_broker_ops;
+
+struct lv_broker {
+	const lv_broker_ops *ops;
+	lv_server *server;
+};
+
+/* The in-process broker: groups and sessions in this node's memory. */
+lv_broker *lv__broker_local(lv_server *s);
+
+#endif

@@ -1,0 +1,127 @@
+/* loop.c - the event loop: run, the sweep (heartbeats, deadlines, waiting
+ * sessions), signals and the stop request. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net/net.h"
+
+/* ---- heartbeat and stopping --------------------------------------------------------- */
+
+static void
+sweep(lws_sorted_usec_list_t *sul)
+{
+	lv_server *s = lws_container_of(sul, lv_server, sweep);
+	int64_t now = lv__now_us(), hb = (int64_t)s->opt.heartbeat_ms * 1000;
+	int64_t ttl = (int64_t)s->opt.resume_ms * 1000;
+	int64_t msg_ttl = (int64_t)s->opt.message_ms * 1000;
+	lv__detached_trim(s);
+	lv__http_sweep(s, now);
+	lv__peers_sweep(s);
+	for (lv_conn *c = s->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->detached_us) {
+			if (c->overflowed) {
+				lv__conn_end(c);   /* it cannot resume: a message was lost */
+			} else if (now - c->detached_us > ttl) {
+				lv__session_expire(c);
+			}
+			continue;
+		}
+		if (!c->wsi)
+			continue;
+		int64_t idle = now - c->last_rx_us;
+		if (c->rx_started_us && now - c->rx_started_us > msg_ttl && !c->closing) {
+			lv__limit_hit(s, LV_LIMIT_MESSAGE_TIME);
+			free(c->rx);
+			c->rx = NULL;
+			c->rxlen = c->rxcap = 0;
+			c->rx_started_us = 0;
+			lv__peer_rx_set(s, lv__peer_of(c->wsi), 0);
+			lv__conn_close(c, 1008, "message not finished in time");
+		} else if (idle > 2 * hb) {
+			lv__conn_close(c, 1001, "silent for too long");
+		} else if (idle > hb && !c->ping_sent && c->hello) {
+			static const char ping[] = "{\"t\":\"ping\"}";
+			lv_msg *m = lv__msg_new(ping, sizeof ping - 1, LV_MSG_CONTROL);
+			if (m)
+				lv__conn_queue(c, m);
+			lv__msg_unref(m);
+			c->ping_sent = true;
+		}
+	}
+	int64_t every = hb / 4 < 1000000 ? hb / 4 : 1000000;
+	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, every > 10000 ? every : 10000);
+}
+
+static lv_server *signal_target;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (signal_target)
+		lv_server_stop(signal_target);
+}
+
+void
+lv_server_stop(lv_server *s)
+{
+	atomic_store(&s->stop_requested, true);
+	if (s->ctx)
+		lws_cancel_service(s->ctx);
+}
+
+
+int
+lv_server_run(lv_server *s)
+{
+	s->loop = pthread_self();
+	atomic_store(&s->in_loop, true);
+	signal(SIGPIPE, SIG_IGN);
+	if (s->opt.handle_signals) {
+		signal_target = s;
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+	}
+	lv__inbox_drain(s);
+	lv__lifecycle(s, "start", NULL);
+	sweep(&s->sweep);
+
+	int rc = 0;
+	while (1) {
+		if (lws_service(s->ctx, 0) < 0) {
+			rc = LV_EIO;
+			break;
+		}
+		if (atomic_load(&s->stop_requested) && !s->stopping) {
+			s->stopping = true;
+			s->stop_deadline_us = lv__now_us() + (int64_t)s->opt.shutdown_ms * 1000;
+			LV_LOG(s, LV_LOG_INFO, "stopping: flushing %u connections", s->nconns);
+			for (lv_conn *c = s->conns; c; c = c->next)
+				lv__conn_close(c, 1001, "the server is going away");
+			lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, 100 * LWS_US_PER_MS);
+		}
+		if (s->stopping && (s->nconns == 0 || lv__now_us() > s->stop_deadline_us))
+			break;
+	}
+	lv__lifecycle(s, "stop", NULL);
+	lws_sul_cancel(&s->sweep);
+	lv__inbox_drain(s);
+	atomic_store(&s->in_loop, false);
+	if (signal_target == s) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal_target = NULL;
+	}
+	return rc;
+}

@@ -1,0 +1,91 @@
+/* metrics.c - the /lv/metrics page: counters and gauges in the Prometheus
+ * text format. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "net/net.h"
+
+/* One number of the page: its name, kind, help (NULL: none) and value. */
+typedef struct {
+	const char *name, *type, *help;
+	unsigned long long value;
+} metric;
+
+static void
+put_metric(lv_buf *b, const metric *m)
+{
+	char line[512];
+	if (m->help) {
+		snprintf(line, sizeof line, "# HELP %s %s\n", m->name, m->help);
+		lv_buf_puts(b, line);
+	}
+	snprintf(line, sizeof line, "# TYPE %s %s\n%s %llu\n", m->name, m->type, m->name, m->value);
+	lv_buf_puts(b, line);
+}
+
+char *
+lv__metrics_text(lv_server *s, size_t *len)
+{
+	lv_buf b;
+	char line[512];
+	lv_buf_init(&b);
+	size_t depth = 0, qbytes = 0;
+	for (lv_conn *c = s->conns; c; c = c->next) {
+		depth += c->qlen;
+		qbytes += c->qbytes;
+	}
+	const metric plain[] = {
+		{ "lv_connections", "gauge", "Open connections, and sessions waiting for their "
+		  "page to resume.", s->nconns },
+		{ "lv_pages", "gauge", "Connections that said hello.", s->npages },
+		{ "lv_connections_total", "counter", NULL, s->conns_total },
+		{ "lv_messages_in_total", "counter", NULL, s->msgs_in },
+		{ "lv_messages_out_total", "counter", NULL, s->msgs_out },
+		{ "lv_bytes_in_total", "counter", NULL, s->bytes_in },
+		{ "lv_bytes_out_total", "counter", NULL, s->bytes_out },
+		{ "lv_dropped_total", "counter", "Volatile messages dropped for slow pages.",
+		  s->dropped },
+		{ "lv_closed_slow_total", "counter", NULL, s->closed_slow },
+		{ "lv_refused_total", "counter", NULL, s->refused },
+		{ "lv_sessions", "gauge", "Sessions, attached or waiting for their page to resume.",
+		  s->sessions.n },
+		{ "lv_sessions_detached", "gauge", NULL, s->ndetached },
+		{ "lv_resumed_total", "counter", NULL, s->resumed },
+		{ "lv_sessions_expired_total", "counter", NULL, s->expired },
+		{ "lv_duplicates_total", "counter", "Reliable messages received twice and dropped.",
+		  s->duplicates },
+		{ "lv_queue_messages", "gauge", "Messages waiting to be written.", depth },
+		{ "lv_queue_bytes", "gauge", NULL, qbytes },
+		{ "lv_addresses", "gauge", "Remote addresses holding sockets or rate buckets.",
+		  s->addrs.n },
+		{ "lv_rx_bytes", "gauge", "Bytes held by unfinished incoming messages and bodies.",
+		  s->rx_bytes },
+		{ "lv_sessions_detached_bytes", "gauge", NULL, s->detached_bytes },
+	};
+	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+		put_metric(&b, &plain[i]);
+#define PUT(...) do { snprintf(line, sizeof line, __VA_ARGS__); lv_buf_puts(&b, line); } while (0)
+	PUT("# HELP lv_limited_total Requests refused, connections closed and sessions ended "
+	    "by a limit.\n# TYPE lv_limited_total counter\n");
+	for (int i = 0; i < LV_LIMIT__COUNT; i++)
+		PUT("lv_limited_total{limit=\"%s\"} %llu\n", lv__limit_names[i],
+		    (unsigned long long)s->limited[i]);
+	PUT("# HELP lv_calls_total Handler runs by endpoint.\n# TYPE lv_calls_total counter\n");
+	for (uint32_t i = 0; i < s->app->nendpoints; i++)
+		if (s->app->endpoints[i].invoke)
+			PUT("lv_calls_total{endpoint=\"%s\"} %llu\n", s->app->endpoints[i].name,
+			    (unsigned long long)s->ep_stats[i].calls);
+	PUT("# TYPE lv_call_errors_total counter\n");
+	for (uint32_t i = 0; i < s->app->nendpoints; i++)
+		if (s->app->endpoints[i].invoke)
+			PUT("lv_call_errors_total{endpoint=\"%s\"} %llu\n", s->app->endpoints[i].name,
+			    (unsigned long long)s->ep_stats[i].errors);
+	PUT("# HELP lv_errors_total Errors answered, by code.\n# TYPE lv_errors_total counter\n");
+	for (int i = 1; i < 16; i++)
+		if (s->errors_by_code[i])
+			PUT("lv_errors_total{code=\"%s\"} %llu\n", lv_errname(-i),
+			    (unsigned long long)s->errors_by_code[i]);
+#undef PUT
+	*len = b.len;
+	return b.data;
+}

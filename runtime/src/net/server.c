@@ -1,0 +1,200 @@
+/* server.c - a server's life: options and their defaults, the lws
+ * context, run, free, and the beginner's lv_app_run. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net/net.h"
+
+/* ---- life -------------------------------------------------------------------------------- */
+
+static void
+lws_log_to_lv(int level, const char *line)
+{
+	(void)level;
+	fprintf(stderr, "lv: lws: %s", line);
+}
+
+static lv_server *
+server_new(const lv_app *app, const lv_options *opt, int *err)
+{
+	*err = 0;
+	if (!app || app->abi != LV_ABI_VERSION) {
+		fprintf(stderr, "lv: the app was generated for another runtime ABI; rebuild it\n");
+		*err = LV_EINVALID_ARGUMENT;
+		return NULL;
+	}
+	lv_server *s = calloc(1, sizeof *s);
+	if (!s) {
+		*err = LV_ENOMEM;
+		return NULL;
+	}
+	s->app = app;
+	if (opt)
+		s->opt = *opt;
+	lv_options *o = &s->opt;
+	if (!o->host) o->host = "127.0.0.1";
+	if (!o->port) o->port = 8080;
+	if (o->port < 0) o->port = 0;
+	if (!o->ws_path) o->ws_path = "/lv/ws";
+	if (!o->index) o->index = "index.html";
+	if (!o->max_message) o->max_message = 1u << 20;
+	if (!o->max_pending) o->max_pending = 64;
+	if (!o->max_queue) o->max_queue = 4096;
+	if (!o->max_queue_bytes) o->max_queue_bytes = 8u << 20;
+	if (!o->max_conns) o->max_conns = 10000;
+	if (!o->max_detached) o->max_detached = 10000;
+	if (!o->max_detached_bytes) o->max_detached_bytes = 64u << 20;
+	if (!o->max_conns_per_addr) o->max_conns_per_addr = 64;
+	if (!o->max_handshakes_per_addr) o->max_handshakes_per_addr = 16;
+	if (!o->max_rx_bytes) o->max_rx_bytes = 64u << 20;
+	if (!o->max_rx_bytes_per_addr) o->max_rx_bytes_per_addr = 8u << 20;
+	if (!o->handshake_ms) o->handshake_ms = 10000;
+	if (!o->body_ms) o->body_ms = 10000;
+	if (!o->message_ms) o->message_ms = 10000;
+	if (!o->heartbeat_ms) o->heartbeat_ms = 25000;
+	if (!o->resume_ms) o->resume_ms = 120000;
+	if (!o->shutdown_ms) o->shutdown_ms = 2000;
+	if (!o->log_level) o->log_level = LV_LOG_WARN;
+	const char *env = getenv("LV_LOG");
+	if (env && *env >= '1' && *env <= '4')
+		o->log_level = (lv_log_level)(*env - '0');
+	s->log_level = o->log_level;
+	pthread_mutex_init(&s->inbox_mu, NULL);
+	s->wbuf = malloc(LWS_PRE + LV_WBUF);
+	s->ep_stats = calloc(app->nendpoints + 1, sizeof *s->ep_stats);
+	s->broker = lv__broker_local(s);
+	s->conn_ended = lv__on_conn_ended;
+	if (!s->wbuf || !s->ep_stats || !s->broker) {
+		lv_server_free(s);
+		*err = LV_ENOMEM;
+		return NULL;
+	}
+	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
+		LV_LOG(s, LV_LOG_ERROR, "TLS needs both a certificate and a key");
+		lv_server_free(s);
+		*err = LV_EINVALID_ARGUMENT;
+		return NULL;
+	}
+
+	/* Room for every connection the limit allows. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < o->max_conns + 256) {
+		rl.rlim_cur = rl.rlim_max < o->max_conns + 256 ? rl.rlim_max : o->max_conns + 256;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+
+	lws_set_log_level(s->log_level >= LV_LOG_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE :
+	                  s->log_level >= LV_LOG_WARN ? LLL_ERR : 0, lws_log_to_lv);
+	s->protocols[0] = (struct lws_protocols){ "lv", lv__ws_callback, sizeof(lv_pss), 4096, 0, NULL, 0 };
+
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof info);
+	info.port = o->port;
+	info.iface = o->host;
+	info.protocols = s->protocols;
+	info.user = s;
+	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6 *
+	               (strchr(o->host, ':') == NULL);
+	info.fd_limit_per_thread = o->max_conns + 64;
+	info.timeout_secs = (o->handshake_ms + 999) / 1000;
+	info.timeout_secs_ah_idle = info.timeout_secs;
+	if (o->tls_cert) {
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = o->tls_cert;
+		info.ssl_private_key_filepath = o->tls_key;
+	}
+	s->ctx = lws_create_context(&info);
+	if (!s->ctx) {
+		LV_LOG(s, LV_LOG_ERROR, "cannot listen on %s:%d (in use, or not allowed)",
+		       o->host, o->port);
+		lv_server_free(s);
+		*err = LV_EIO;
+		return NULL;
+	}
+	s->vhost = lws_get_vhost_by_name(s->ctx, "default");
+	s->port = s->vhost ? lws_get_vhost_listen_port(s->vhost) : o->port;
+	return s;
+}
+
+int
+lv_server_new(lv_server **out, const lv_app *app, const lv_options *opt)
+{
+	int err;
+	*out = server_new(app, opt, &err);
+	return *out ? 0 : err;
+}
+
+int lv_server_port(const lv_server *s) { return s->port; }
+void *lv_server_data(const lv_server *s) { return s->opt.user_data; }
+
+
+void
+lv_server_free(lv_server *s)
+{
+	if (!s)
+		return;
+	/* This thread is the loop now: what the closing handlers send or post
+	 * runs at once instead of waiting in an inbox nobody drains. */
+	atomic_store(&s->in_loop, true);
+	s->loop = pthread_self();
+	lv__timers_off(s);   /* their deadlines are in the context's lists */
+	if (s->ctx) {
+		/* Destroying the context closes what is left, through the
+		 * protocol callback, which ends or detaches the connections. */
+		lws_context_destroy(s->ctx);
+		s->ctx = NULL;
+	}
+	/* Sessions still waiting for their pages end here. */
+	while (s->conns)
+		lv__conn_end(s->conns);
+	/* Work posted before the loop stopped: run, so its arguments are freed. */
+	lv__inbox_drain(s);
+	lv__timers_free(s);
+	atomic_store(&s->in_loop, false);
+	lv__pending_free(s);
+	lv__peers_free(s);
+	if (s->broker)
+		s->broker->ops->free(s->broker);
+	pthread_mutex_destroy(&s->inbox_mu);
+	free(s->wbuf);
+	free(s->ep_stats);
+	lv__call_pool_free(s);
+	lv_buf_free(&s->scratch);
+	free(s);
+}
+
+int
+lv_app_run(const lv_app *app, int port)
+{
+	lv_options o;
+	memset(&o, 0, sizeof o);
+	o.port = port;
+	o.handle_signals = true;
+	const char *host = getenv("LV_HOST");
+	if (host && *host)
+		o.host = host;
+	struct stat st;
+	if (stat("static", &st) == 0 && S_ISDIR(st.st_mode))
+		o.static_dir = "static";
+	lv_server *s;
+	int err = lv_server_new(&s, app, &o);
+	if (err)
+		return err;
+	printf("lv: serving %s on http://%s:%d/\n", app->name, o.host ? o.host : "127.0.0.1",
+	       lv_server_port(s));
+	fflush(stdout);
+	int rc = lv_server_run(s);
+	lv_server_free(s);
+	return rc;
+}
+
