@@ -517,6 +517,22 @@ check_module(checker *k, lvc_module *m)
 	lvc__check_module_decorators(k, m);
 }
 
+/* What the generated module and its clients already name: the module's
+ * exports (createClient, connect, argsFrom, schema, LvError) and a
+ * client's own members (register, dispose, lv). */
+static bool
+taken_by_js_module(lvc_str name)
+{
+	static const char *const taken[] = {
+		"schema", "register", "lv", "dispose", "connect", "createClient", "argsFrom",
+		"LvError",
+	};
+	for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++)
+		if (lvc_str_eq(name, taken[i]))
+			return true;
+	return false;
+}
+
 static void
 declare(checker *k, lvc_decl *d)
 {
@@ -541,7 +557,7 @@ declare(checker *k, lvc_decl *d)
 	else if (d->kind != LVC_D_ENDPOINT && lvc_is_ts_type_name(d->name))
 		lvc_error(c, d->loc, "%s name '%.*s' is a type TypeScript already defines",
 		          what, (int)d->name.n, d->name.p);
-	else if (lvc_str_eq(d->name, "schema") || lvc_str_eq(d->name, "register"))
+	else if (taken_by_js_module(d->name))
 		lvc_error(c, d->loc, "'%.*s' is taken by the generated JavaScript module",
 		          (int)d->name.n, d->name.p);
 	lvc_decl *prev = lvc_symtab_get(&k->names, d->name);

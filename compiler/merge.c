@@ -340,10 +340,45 @@ put_was(lvc_tbuf *out, const lines *old, size_t old_first, size_t old_open,
 	free(now);
 }
 
+/* Does signature `was` declare the function that `now` does (the name
+ * before its first "(")? A block holds one function: other code put above
+ * it would otherwise be taken for its signature and rewritten. */
+static bool
+ident_char(char ch)
+{
+	return ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       (ch >= '0' && ch <= '9');
+}
+
+static bool
+same_function(const char *was, const char *now)
+{
+	const char *paren = strchr(now, '(');
+	if (!was[0] || !paren)
+		return true;   /* nothing to compare: an empty signature is refilled */
+	const char *name = paren;
+	while (name > now && ident_char(name[-1]))
+		name--;
+	size_t n = (size_t)(paren - name);
+	if (!n)
+		return true;
+	for (const char *at = was; (at = strchr(at, *name)) != NULL; at++) {
+		if (strncmp(at, name, n) != 0 || (at > was && ident_char(at[-1])))
+			continue;
+		const char *after = at + n;
+		while (*after == ' ')
+			after++;
+		if (*after == '(')
+			return true;
+	}
+	return false;
+}
+
 /* Writes a fresh block's signature (with the old one above it when it
  * changed), the user's body, and the fresh close. */
 static int
-splice(lvc_ctx *c, lvc_tbuf *out, const lvc_block *b, const lines *old, size_t old_first,
+splice(lvc_ctx *c, const char *path, lvc_tbuf *out, const lvc_block *b, const lines *old,
+       size_t old_first,
        size_t old_open, size_t body_from, size_t body_to, lvc_mark_style st,
        const char *prefix_strip, bool crlf)
 {
@@ -363,6 +398,19 @@ splice(lvc_ctx *c, lvc_tbuf *out, const lvc_block *b, const lines *old, size_t o
 	size_t sig = 1;   /* where the signature starts: after the doc comment */
 	while (sig < open && is_comment(fresh.v[sig]))
 		sig++;
+	if (old_open) {
+		char *was = signature(old, old_first + 1, old_open, st);
+		char *now = signature(&fresh, 1, open, st);
+		bool same = same_function(was, now);
+		free(was);
+		free(now);
+		if (!same) {
+			free(fresh.v);
+			return refuse(c, path, old_first, "code before the function (move it above the "
+			              "lvc:begin line) in the block of",
+			              b->name, strlen(b->name));
+		}
+	}
 	put_fresh(out, &fresh, 0, sig, crlf);
 	put_was(out, old, old_first, old_open, &fresh, open, st, crlf);
 	put_fresh(out, &fresh, sig, open + 1, crlf);
@@ -455,8 +503,8 @@ lvc_merge(lvc_ctx *c, const char *path, const char *old, const char *fresh_file,
 		if (it->kind == 0) {
 			put_lines(&out, &ls, it->first, it->last + 1);
 		} else if (it->kind == 1 && b) {
-			rc = splice(c, &out, b, &ls, it->first, it->open, it->open + 1, it->close, st,
-			            NULL, crlf);
+			rc = splice(c, path, &out, b, &ls, it->first, it->open, it->open + 1, it->close,
+			            st, NULL, crlf);
 		} else if (it->kind == 1) {
 			/* Removed from the .lv: disable the block, keep every line. */
 			disabled[ndisabled++] = (removal){ it->name, it->nname, out.len, true };
@@ -502,7 +550,7 @@ lvc_merge(lvc_ctx *c, const char *path, const char *old, const char *fresh_file,
 				            it->name, it->nname);
 				break;
 			}
-			rc = splice(c, &out, b, &ls, 0, 0, first + open, first + close - 1, st, strip,
+			rc = splice(c, path, &out, b, &ls, 0, 0, first + open, first + close - 1, st, strip,
 			            crlf);
 		} else {
 			/* Still disabled: said again on every run while it is there. */

@@ -556,6 +556,19 @@ Test(merge_refused, disabled_block_without_its_end)
 	        LVC_MARK_C, "a disabled block has no #endif for 'ping'");
 }
 
+Test(merge_refused, code_before_the_function_in_a_block)
+{
+	/* Taken for the signature, it would be rewritten: refused instead. */
+	refused(replace(c_old(), "/* lvc:begin add */\n",
+	                "/* lvc:begin add */\nstatic int\nhelper(int x)\n{\n\treturn x;\n}\n\n"),
+	        LVC_MARK_C, "code before the function (move it above the lvc:begin line) in the "
+	        "block of 'add'");
+	refused(replace(js_old(), "// lvc:begin tick\n",
+	                "// lvc:begin tick\nexport function helper(x) {\n\treturn x;\n}\n"),
+	        LVC_MARK_JS, "code before the function (move it above the lvc:begin line) in the "
+	        "block of 'tick'");
+}
+
 Test(merge_refused, js_files_too)
 {
 	refused(replace(js_old(), "// lvc:end tick\n", ""), LVC_MARK_JS,
