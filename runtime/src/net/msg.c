@@ -53,7 +53,8 @@ lv__frame_len(const lv_qent *e, char *prefix, size_t *prefix_len)
 	if (e->seq) {
 		memcpy(prefix, "{\"seq\":", 7);
 		size_t n = 7 + lv__u64_dec(prefix + 7, e->seq);
-		prefix[n++] = ',';
+		if (e->m->len > 2)
+			prefix[n++] = ',';   /* "{}" takes no comma after the number */
 		*prefix_len = n;
 	}
 	size_t n = e->seq ? *prefix_len + e->m->len - 1 : e->m->len;

@@ -237,6 +237,11 @@ Test(msg, frames_put_the_seq_in_front_of_a_numbered_message)
 	                 "{\"seq\":18446744073709551615,\"t\":\"push\",\"v\":1}");
 	cr_expect_eq(len, 2 + strlen("{\"seq\":18446744073709551615,\"t\":\"push\",\"v\":1}"));
 	lv__msg_unref(m);
+	/* An empty object numbered is still JSON: no comma after the number. */
+	lv_msg *e = msg(LV_MSG_RELIABLE, "{}");
+	cr_expect_str_eq(frame_of(e, 3, &len, &h), "{\"seq\":3}");
+	cr_expect_eq(len, 2 + strlen("{\"seq\":3}"));
+	lv__msg_unref(e);
 }
 
 Test(msg, frame_headers_at_the_length_bounds)
