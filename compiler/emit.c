@@ -164,6 +164,25 @@ lvc_doc_lines(lvc_arena *a, const lvc_doc *d)
 	return lvc_v_list(l);
 }
 
+lvc_vlist *
+lvc_endpoint_views(lvc_arena *a, const lvc_program *p, lvc_endpoint_view_fn view, void *gen,
+                   lvc_endpoint_handled_fn handled, lvc_blockset *blocks)
+{
+	lvc_vlist *eps = lvc_vlist_new(a, (uint32_t)p->nendpoints);
+	lvc_blockset_init(blocks, p->nendpoints);
+	for (int i = 0; i < p->nendpoints; i++) {
+		const lvc_decl *d = p->endpoints[i];
+		const char *name = lvc_strndup(a, d->name.p, d->name.n);
+		lvc_vobj *o = view(gen, d, name, (int)eps->n);
+		if (!o)
+			continue;
+		lvc_vlist_push(eps, lvc_v_obj(o));
+		if (handled(d))
+			lvc_blockset_add(blocks, name, o);
+	}
+	return eps;
+}
+
 /* Templates write `#line 0 "__self__"` to return to the generated file
  * after a #line into the .lv; this puts in the real line and name. */
 static void

@@ -117,6 +117,18 @@ void lvc_blockset_init(lvc_blockset *b, int cap);
 void lvc_blockset_add(lvc_blockset *b, const char *name, const lvc_vobj *view);
 void lvc_blockset_free(lvc_blockset *b);
 
+/* One side's view of an endpoint (index: its place among those kept), or
+ * NULL to leave it out; and whether that side's handler file has a block
+ * for it. */
+typedef lvc_vobj *(*lvc_endpoint_view_fn)(void *gen, const lvc_decl *d, const char *name,
+                                          int index);
+typedef bool (*lvc_endpoint_handled_fn)(const lvc_decl *d);
+
+/* The endpoints of p as one side sees them, in order, with a block in
+ * blocks (initialised here) for each one it handles. */
+lvc_vlist *lvc_endpoint_views(lvc_arena *a, const lvc_program *p, lvc_endpoint_view_fn view,
+                              void *gen, lvc_endpoint_handled_fn handled, lvc_blockset *blocks);
+
 /* The handler file pass both sides share: renders file_tmpl against top
  * (the file as lvc makes it once) and block_tmpl against each block's
  * view, sets each block's text, and merges them into the file at path. */

@@ -566,6 +566,21 @@ base_view(cgen *g)
 	return o;
 }
 
+/* A page's own lifecycle events never reach the server: no entry. */
+static lvc_vobj *
+c_endpoint_view(void *gen, const lvc_decl *d, const char *name, int index)
+{
+	if (d->ekind == LVC_E_CLIENT_ON && d->policy.lifecycle)
+		return NULL;
+	return endpoint_view(gen, d, name, index);
+}
+
+static bool
+handled_in_c(const lvc_decl *d)
+{
+	return lvc_endpoint_is_server(d->ekind);
+}
+
 int
 lvc_emit_c(lvc_ctx *c, lvc_emit *e, const lvc_program *p, const char *js, size_t js_len)
 {
@@ -579,21 +594,9 @@ lvc_emit_c(lvc_ctx *c, lvc_emit *e, const lvc_program *p, const char *js, size_t
 
 	lvc_vobj *view = base_view(&g);
 	add_types(&g, p, view);
-	/* A page's own lifecycle events never reach the server: no entry. The
-	 * handler file has a block for each one handled in C. */
-	lvc_vlist *eps = lvc_vlist_new(g.a, (uint32_t)p->nendpoints);
+	/* The handler file has a block for each endpoint handled in C. */
 	lvc_blockset blocks;
-	lvc_blockset_init(&blocks, p->nendpoints);
-	for (int i = 0; i < p->nendpoints; i++) {
-		const lvc_decl *d = p->endpoints[i];
-		if (d->ekind == LVC_E_CLIENT_ON && d->policy.lifecycle)
-			continue;
-		const char *name = lvc_strndup(g.a, d->name.p, d->name.n);
-		lvc_vobj *o = endpoint_view(&g, d, name, (int)eps->n);
-		lvc_vlist_push(eps, lvc_v_obj(o));
-		if (lvc_endpoint_is_server(d->ekind))
-			lvc_blockset_add(&blocks, name, o);
-	}
+	lvc_vlist *eps = lvc_endpoint_views(g.a, p, c_endpoint_view, &g, handled_in_c, &blocks);
 	lvc_vobj_set(view, "endpoints", lvc_v_list(eps));
 	lvc_vobj_set(view, "composites", lvc_v_list(g.composites));
 	lvc_vobj_set(view, "nested", lvc_v_list(g.nested));

@@ -362,6 +362,20 @@ endpoint_view(jsgen *g, const lvc_decl *d)
 	return o;
 }
 
+static lvc_vobj *
+js_endpoint_view(void *gen, const lvc_decl *d, const char *name, int index)
+{
+	(void)name;
+	(void)index;
+	return endpoint_view(gen, d);
+}
+
+static bool
+handled_in_page(const lvc_decl *d)
+{
+	return page_handles(d->ekind);
+}
+
 int
 lvc_emit_js(lvc_ctx *c, lvc_emit *e, const lvc_program *p, lvc_tbuf *js)
 {
@@ -372,16 +386,8 @@ lvc_emit_js(lvc_ctx *c, lvc_emit *e, const lvc_program *p, lvc_tbuf *js)
 	add_types(&g, p, view);
 
 	/* The handler file has a block for each endpoint the page handles. */
-	lvc_vlist *eps = lvc_vlist_new(g.a, (uint32_t)p->nendpoints);
 	lvc_blockset blocks;
-	lvc_blockset_init(&blocks, p->nendpoints);
-	for (int i = 0; i < p->nendpoints; i++) {
-		const lvc_decl *d = p->endpoints[i];
-		lvc_vobj *o = endpoint_view(&g, d);
-		lvc_vlist_push(eps, lvc_v_obj(o));
-		if (page_handles(d->ekind))
-			lvc_blockset_add(&blocks, lvc_strndup(g.a, d->name.p, d->name.n), o);
-	}
+	lvc_vlist *eps = lvc_endpoint_views(g.a, p, js_endpoint_view, &g, handled_in_page, &blocks);
 	lvc_vobj_set(view, "endpoints", lvc_v_list(eps));
 
 	lvc_view top = lvc_v_obj(view);
