@@ -8,6 +8,9 @@
  *
  * Arguments are borrowed until the handler returns. Fill *out with memory
  * that outlives the call: static data, or lv_call_alloc(call, size). */
+#include <stdio.h>
+#include <string.h>
+
 #include "input.lv.h"
 
 /* lvc:begin get */
