@@ -4,7 +4,7 @@
 // server.realtime sends, and client.callback.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { Client, closeAll, metrics, metric, ms, sleep, startServer, until } from './helpers.mjs';
+import { Client, closeAll, metrics, metric, ms, request, sleep, startServer, until } from './helpers.mjs';
 
 let server;
 let clients = [];
@@ -243,6 +243,21 @@ describe('error codes', () => {
       metric(m0, 'lv_errors_total{code="not_found"}') + 3);
     assert.equal(metric(m1, 'lv_call_errors_total{endpoint="fail"}'),
       metric(m0, 'lv_call_errors_total{endpoint="fail"}') + 2);
+  });
+
+  test('codes that share a wire name are one series, summed', async () => {
+    const c = await open();
+    const m0 = await metrics(server);
+    await c.call('fail', { code: 'internal' });
+    await c.call('fail', { code: 'nomem' });
+    await c.call('fail', { code: 'io' });
+    const r = await request(server, 'GET', '/lv/metrics');
+    const series = r.body.split('\n').filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.slice(0, l.lastIndexOf(' ')));
+    assert.deepEqual(series.filter((k, i) => series.indexOf(k) !== i), [], 'a series twice');
+    const m1 = await metrics(server);
+    assert.equal(metric(m1, 'lv_errors_total{code="internal"}'),
+      metric(m0, 'lv_errors_total{code="internal"}') + 3);
   });
 });
 

@@ -728,7 +728,7 @@ Test(merge_lvc, regenerating_keeps_the_users_code)
 	write_file("app.lv", app_v2);
 	cr_assert_eq(run_lvc(""), 0, "%s", slurp("log"));
 	const char *log = slurp("log");
-	cr_expect(strstr(log, "out/app_handlers.c:26:1: warning: 'ping' is no longer an endpoint; "
+	cr_expect(strstr(log, "out/app_handlers.c:29:1: warning: 'ping' is no longer an endpoint; "
 	                      "its code is kept in this disabled block [-Wremoved-endpoint]") != NULL,
 	          "%s", log);
 	cr_expect(strstr(log, "out/app_handlers.js:21:1: warning: 'tick' is no longer an "
@@ -741,7 +741,7 @@ Test(merge_lvc, regenerating_keeps_the_users_code)
 	 * no file changes. */
 	const char *h_again = slurp("out/app_handlers.c");
 	cr_assert_eq(run_lvc(""), 0, "%s", slurp("log"));
-	cr_expect(strstr(slurp("log"), "out/app_handlers.c:26:1: warning: 'ping' is not an "
+	cr_expect(strstr(slurp("log"), "out/app_handlers.c:29:1: warning: 'ping' is not an "
 	                 "endpoint") != NULL, "%s", slurp("log"));
 	cr_expect_str_eq(slurp("out/app_handlers.c"), h_again);
 

@@ -91,6 +91,8 @@ lv_request_path(const lv_request *r)
 int
 lv_auth_set(lv_auth *a, const char *identity, const char *const *roles, size_t nroles)
 {
+	if (!a || (nroles && !roles))
+		return LV_EINVALID_ARGUMENT;
 	free(a->identity);
 	for (size_t i = 0; i < a->nroles; i++)
 		free(a->roles[i]);

@@ -2,6 +2,7 @@
  * text format. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "net/net.h"
 
@@ -54,7 +55,8 @@ lv__metrics_text(lv_server *s, size_t *len)
 		{ "lv_sessions_expired_total", "counter", NULL, s->expired },
 		{ "lv_duplicates_total", "counter", "Reliable messages received twice and dropped.",
 		  s->duplicates },
-		{ "lv_queue_messages", "gauge", "Messages waiting to be written.", depth },
+		{ "lv_queue_messages", "gauge", "Messages queued to pages: to be written, or "
+		  "written and waiting for the page's acknowledgement.", depth },
 		{ "lv_queue_bytes", "gauge", NULL, qbytes },
 		{ "lv_addresses", "gauge", "Remote addresses holding sockets or rate buckets.",
 		  s->addrs.n },
@@ -80,11 +82,21 @@ lv__metrics_text(lv_server *s, size_t *len)
 		if (s->app->endpoints[i].invoke)
 			PUT("lv_call_errors_total{endpoint=\"%s\"} %llu\n", s->app->endpoints[i].name,
 			    (unsigned long long)s->ep_stats[i].errors);
+	/* By wire name, which codes share ("internal"): one series each. */
 	PUT("# HELP lv_errors_total Errors answered, by code.\n# TYPE lv_errors_total counter\n");
-	for (int i = 1; i < 16; i++)
-		if (s->errors_by_code[i])
-			PUT("lv_errors_total{code=\"%s\"} %llu\n", lv_errname(-i),
-			    (unsigned long long)s->errors_by_code[i]);
+	for (int i = 1; i < 16; i++) {
+		const char *wire = lv_errname(-i);
+		bool first = true;
+		unsigned long long n = 0;
+		for (int k = 1; k < 16; k++) {
+			if (strcmp(lv_errname(-k), wire) != 0)
+				continue;
+			first = first && k >= i;
+			n += s->errors_by_code[k];
+		}
+		if (first && n)
+			PUT("lv_errors_total{code=\"%s\"} %llu\n", wire, n);
+	}
 #undef PUT
 	*len = b.len;
 	return b.data;
