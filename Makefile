@@ -23,18 +23,22 @@ TEMPLATES     := $(sort $(wildcard templates/*.tmpl))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all lvc liblv deps deps-test run test test-asan unit runtime-unit asan ubsan \
-        valgrind fuzz bench clean examples
+.PHONY: all programs lvc liblv deps deps-test run test test-asan unit runtime-unit asan \
+        ubsan valgrind fuzz bench clean examples install uninstall
 .DEFAULT_GOAL := all
 
-all: lvc liblv examples
+# What is missing is installed first (Debian and npm packages), then built:
+# `make` works as the first command on a fresh clone.
+all:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory programs
+
+programs: lvc liblv examples
 
 lvc: $(B)/lvc
 
 deps:
 	@scripts/deps.sh build
-
-all: deps
 
 deps-test:
 	@scripts/deps.sh test
@@ -92,7 +96,7 @@ CODEC_OBJS   := $(addprefix $(OBJ)/runtime/base/,$(BASE_SRCS:.c=.o)) \
                 $(addprefix $(OBJ)/runtime/codec/,$(CODEC_SRCS:.c=.o))
 RUNTIME_OBJS := $(CODEC_OBJS) $(addprefix $(OBJ)/runtime/net/,$(NET_SRCS:.c=.o)) \
                 $(OBJ)/gen/lvjs.o
-RUNTIME_HDRS := $(wildcard runtime/include/*.h runtime/src/*/*.h)
+RUNTIME_HDRS := $(wildcard runtime/include/*.h runtime/src/*/*.h) Makefile
 LVJS_SRCS    := $(wildcard runtime/js/*.js runtime/js/*.mjs)
 
 # lv.js as pages get it: the runtime and morphdom in one module.
@@ -104,19 +108,24 @@ $(GEN)/lvjs.c: $(B)/embed $(B)/js/lv.js
 	@mkdir -p $(GEN)
 	$(B)/embed -p lv__js_runtime $(B)/js/lv.js > $@
 
+$(OBJ)/gen/lvjs.o: $(GEN)/lvjs.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -std=c11 -Wall $(CFLAGS) -fPIC -c -o $@ $<
+
 # The lower layers are built without the libraries of the upper ones, so
 # that a call upward does not compile.
+# Position-independent: the same objects make liblv.a and liblv.so.
 $(OBJ)/runtime/base/%.o: runtime/src/base/%.c $(RUNTIME_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -Iruntime/include -Iruntime/src -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -Iruntime/include -Iruntime/src -c -o $@ $<
 
 $(OBJ)/runtime/codec/%.o: runtime/src/codec/%.c $(RUNTIME_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -Iruntime/include -Iruntime/src -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -Iruntime/include -Iruntime/src -c -o $@ $<
 
 $(OBJ)/runtime/net/%.o: runtime/src/net/%.c $(RUNTIME_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -pthread $(LWS_CFLAGS) $(JANSSON_CFLAGS) \
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -pthread $(LWS_CFLAGS) $(JANSSON_CFLAGS) \
 	      -Iruntime/include -Iruntime/src -c -o $@ $<
 
 $(B)/liblv-codec.a: $(CODEC_OBJS)
@@ -127,7 +136,19 @@ $(B)/liblv.a: $(RUNTIME_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-liblv: $(B)/liblv.a $(B)/liblv-codec.a
+# The shared library exports lv_* (the API of lv.h, lv_abi.h and
+# lv_jansson.h) and nothing of the runtime's own (lv__*).
+LV_VERSION := $(shell sed -n 's/^\#define LV_VERSION "\(.*\)"/\1/p' runtime/include/lv.h)
+LV_SOMAJOR := $(firstword $(subst ., ,$(LV_VERSION)))
+LV_SONAME  := liblv.so.$(LV_SOMAJOR)
+
+$(B)/liblv.so.$(LV_VERSION): $(RUNTIME_OBJS) runtime/liblv.map
+	$(CC) -shared -Wl,-soname,$(LV_SONAME) -Wl,--version-script=runtime/liblv.map \
+	      $(LDFLAGS) -o $@ $(RUNTIME_OBJS) $(LV_LIBS)
+	ln -sf $(notdir $@) $(B)/$(LV_SONAME)
+	ln -sf $(LV_SONAME) $(B)/liblv.so
+
+liblv: $(B)/liblv.a $(B)/liblv-codec.a $(B)/liblv.so.$(LV_VERSION)
 
 # ---- examples -----------------------------------------------------------
 
@@ -190,6 +211,7 @@ test: deps-test
 	@$(SUITE) codegen-golden tests/codegen/golden.sh $(B)/lvc
 	@$(SUITE) codegen-compile tests/codegen/compile.sh $(B)/lvc
 	@$(SUITE) codegen-codec tests/codegen/run-codec.sh $(B)/lvc --jobs=2
+	@$(SUITE) install env B=$(B) tests/install/run.sh
 	@$(SUITE) fuzz-replay $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay
 	@$(SUITE) fuzz-replay-decoder $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-decoder
 	@$(SUITE) fuzz-replay-protocol $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-protocol
@@ -248,6 +270,47 @@ fuzz:
 
 bench: all
 	@bench/run.sh
+
+# ---- install ----------------------------------------------------------------
+
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: lvc, liblv (static and
+# shared), the public headers, lv.pc for pkg-config and the CMake package
+# (find_package(lv CONFIG): lv::lv, lv::lv_static, lv_add_contract).
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+CMAKEDIR   := $(LIBDIR)/cmake/lv
+PUBLIC_HDRS := runtime/include/lv.h runtime/include/lv_abi.h runtime/include/lv_jansson.h
+# The CMake package finds the prefix from its own place, so an installed
+# tree can be moved.
+relpath = $(shell realpath -m --relative-to=$(1) $(2))
+
+install: programs
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
+	    $(DESTDIR)$(CMAKEDIR)
+	install -m 755 $(B)/lvc $(DESTDIR)$(BINDIR)/lvc
+	install -m 644 $(B)/liblv.a $(DESTDIR)$(LIBDIR)/liblv.a
+	install -m 755 $(B)/liblv.so.$(LV_VERSION) $(DESTDIR)$(LIBDIR)/liblv.so.$(LV_VERSION)
+	ln -sf liblv.so.$(LV_VERSION) $(DESTDIR)$(LIBDIR)/$(LV_SONAME)
+	ln -sf $(LV_SONAME) $(DESTDIR)$(LIBDIR)/liblv.so
+	install -m 644 $(PUBLIC_HDRS) $(DESTDIR)$(INCLUDEDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(LV_VERSION)|' packaging/lv.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/lv.pc
+	sed -e 's|@REL_PREFIX@|$(call relpath,$(CMAKEDIR),$(PREFIX))|' \
+	    -e 's|@REL_LIBDIR@|$(call relpath,$(PREFIX),$(LIBDIR))|' \
+	    -e 's|@REL_INCLUDEDIR@|$(call relpath,$(PREFIX),$(INCLUDEDIR))|' \
+	    -e 's|@VERSION@|$(LV_VERSION)|; s|@SONAME@|$(LV_SONAME)|' \
+	    packaging/cmake/lvConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/lvConfig.cmake
+	sed -e 's|@VERSION@|$(LV_VERSION)|' packaging/cmake/lvConfigVersion.cmake.in \
+	    > $(DESTDIR)$(CMAKEDIR)/lvConfigVersion.cmake
+	install -m 644 packaging/cmake/lvContract.cmake $(DESTDIR)$(CMAKEDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/lvc $(DESTDIR)$(LIBDIR)/liblv.a $(DESTDIR)$(LIBDIR)/liblv.so* \
+	    $(DESTDIR)$(LIBDIR)/pkgconfig/lv.pc \
+	    $(addprefix $(DESTDIR)$(INCLUDEDIR)/,$(notdir $(PUBLIC_HDRS)))
+	rm -rf $(DESTDIR)$(CMAKEDIR)
 
 clean:
 	rm -rf build
