@@ -360,80 +360,110 @@ duplicate_key(dec *d, const lv_str *keys, size_t n, int *rc)
 	return NULL;
 }
 
+/* A list or map being read: its items (values) and, for a map, keys. */
+typedef struct {
+	const lv_type *elem;
+	uint32_t depth;
+	char *items;
+	size_t cap;
+	lv_str *keys;
+	size_t kcap;
+} members;
+
+/* Reads the members of a list ('[') or map ('{') with one(), at most
+ * max_items of them ("PRE N UNIT" when there are more); *count is how
+ * many. */
 static int
-decode_list(dec *d, const lv_type *t, void *out, uint32_t depth)
+read_members(dec *d, char open, const char *pre, const char *unit,
+             int (*one)(dec *, members *, size_t), members *m, size_t *count)
 {
-	struct { size_t n; char *items; } *l = out;
-	size_t size = t->elem->size, n = 0, cap = 0;
-	char *items = NULL;
 	bool first = true;
 	int more;
-	if (!lv__jr_open(&d->r, '['))
+	size_t n = 0;
+	if (!lv__jr_open(&d->r, open))
 		return syntax(d);
-	while ((more = lv__jr_more(&d->r, ']', &first)) > 0) {
+	while ((more = lv__jr_more(&d->r, open == '[' ? ']' : '}', &first)) > 0) {
 		if (n == d->lim.max_items)
-			return fail(d, "list longer than %u items", d->lim.max_items);
-		if (!(items = grow(d, items, n, &cap, size)))
-			return nomem(d);
-		size_t old = push_index(d, n);
-		int rc = decode(d, t->elem, items + n * size, depth + 1);
+			return fail(d, "%s %u %s", pre, d->lim.max_items, unit);
+		int rc = one(d, m, n);
 		if (rc)
 			return rc;
-		pop(d, old);
 		n++;
 	}
 	if (more < 0)
 		return syntax(d);
-	l->n = n;
-	l->items = items;
+	*count = n;
 	return 0;
+}
+
+static int
+list_item(dec *d, members *m, size_t n)
+{
+	size_t size = m->elem->size;
+	if (!(m->items = grow(d, m->items, n, &m->cap, size)))
+		return nomem(d);
+	size_t old = push_index(d, n);
+	int rc = decode(d, m->elem, m->items + n * size, m->depth + 1);
+	if (rc == 0)
+		pop(d, old);
+	return rc;
+}
+
+static int
+decode_list(dec *d, const lv_type *t, void *out, uint32_t depth)
+{
+	struct { size_t n; char *items; } *l = out;
+	members m = { .elem = t->elem, .depth = depth };
+	size_t n;
+	int rc = read_members(d, '[', "list longer than", "items", list_item, &m, &n);
+	if (rc)
+		return rc;
+	l->n = n;
+	l->items = m.items;
+	return 0;
+}
+
+static int
+map_entry(dec *d, members *m, size_t n)
+{
+	size_t size = m->elem->size;
+	if (!(m->keys = grow(d, m->keys, n, &m->kcap, sizeof *m->keys)) ||
+	    !(m->items = grow(d, m->items, n, &m->cap, size)))
+		return nomem(d);
+	bool nul;
+	int rc = read_string(d, &m->keys[n], &nul);
+	if (rc)
+		return rc;
+	if (!lv__jr_colon(&d->r))
+		return syntax(d);
+	size_t old = push_name(d, m->keys[n].ptr);
+	if (nul)   /* as in a string value: C code reads keys as C strings */
+		return fail(d, "key contains a NUL character");
+	rc = decode(d, m->elem, m->items + n * size, m->depth + 1);
+	if (rc == 0)
+		pop(d, old);
+	return rc;
 }
 
 static int
 decode_map(dec *d, const lv_type *t, void *out, uint32_t depth)
 {
-	struct { size_t n; lv_str *keys; char *values; } *m = out;
-	size_t size = t->elem->size, n = 0, kcap = 0, vcap = 0;
-	lv_str *keys = NULL;
-	char *values = NULL;
-	bool first = true;
-	int more;
-	if (!lv__jr_open(&d->r, '{'))
-		return syntax(d);
-	while ((more = lv__jr_more(&d->r, '}', &first)) > 0) {
-		if (n == d->lim.max_items)
-			return fail(d, "map larger than %u entries", d->lim.max_items);
-		if (!(keys = grow(d, keys, n, &kcap, sizeof *keys)) ||
-		    !(values = grow(d, values, n, &vcap, size)))
-			return nomem(d);
-		bool nul;
-		int rc = read_string(d, &keys[n], &nul);
-		if (rc)
-			return rc;
-		if (!lv__jr_colon(&d->r))
-			return syntax(d);
-		size_t old = push_name(d, keys[n].ptr);
-		if (nul)   /* as in a string value: C code reads keys as C strings */
-			return fail(d, "key contains a NUL character");
-		rc = decode(d, t->elem, values + n * size, depth + 1);
-		if (rc)
-			return rc;
-		pop(d, old);
-		n++;
-	}
-	if (more < 0)
-		return syntax(d);
-	int rc;
-	const lv_str *dup = duplicate_key(d, keys, n, &rc);
+	struct { size_t n; lv_str *keys; char *values; } *map = out;
+	members m = { .elem = t->elem, .depth = depth };
+	size_t n;
+	int rc = read_members(d, '{', "map larger than", "entries", map_entry, &m, &n);
+	if (rc)
+		return rc;
+	const lv_str *dup = duplicate_key(d, m.keys, n, &rc);
 	if (rc)
 		return rc;
 	if (dup) {
 		push_name(d, dup->ptr);
 		return fail(d, "duplicate key");
 	}
-	m->n = n;
-	m->keys = keys;
-	m->values = values;
+	map->n = n;
+	map->keys = m.keys;
+	map->values = m.items;
 	return 0;
 }
 
