@@ -86,10 +86,7 @@ typedef struct {
 /* A value of type `json`: its JSON text (any JSON value). Decoded values
  * are checked and NUL-terminated; a value being sent is checked before it
  * goes out. ptr NULL is JSON null (and an absent optional field). */
-typedef struct {
-	const char *ptr;
-	size_t len;
-} lv_json;
+typedef struct { const char *ptr; size_t len; } lv_json;
 
 #define LV_JSON(literal) ((lv_json){ (literal), sizeof(literal) - 1 })
 /* An lv_json over JSON text in a C string (borrowed; NULL is null). */
