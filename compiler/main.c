@@ -11,6 +11,9 @@
 #include "lvc.h"
 #include "template.h"
 
+/* asyncapi.c: the contract as an AsyncAPI 3.0.0 document at path ("-": stdout). */
+int lvc_asyncapi(lvc_ctx *c, const char *path, const char *version);
+
 static const char usage[] =
 	"usage: lvc [options] FILE.lv...\n"
 	"\n"
@@ -35,6 +38,9 @@ static const char usage[] =
 	"                     dangling-doc, removed-endpoint)\n"
 	"  --color=WHEN       colour diagnostics: auto (default), always, never\n"
 	"  --dump-ast         print the checked syntax tree as JSON\n"
+	"  --asyncapi FILE    write the contract as an AsyncAPI 3.0.0 document (JSON)\n"
+	"                     to FILE ('-': standard output) instead of the code\n"
+	"  --asyncapi-version V  the document's info.version (default: 0.0.0)\n"
 	"  --version          print the version and exit\n"
 	"  --help             print this help and exit\n"
 	"\n"
@@ -52,6 +58,8 @@ typedef struct {
 	const char *js_handlers;
 	const char *templates;
 	bool dump;
+	const char *asyncapi;
+	const char *asyncapi_version;
 	bool werror;
 	int color;               /* -1 never, 0 auto, 1 always */
 	bool warn_on[LVC_WARN_COUNT];
@@ -172,7 +180,11 @@ compile(const options *o, const char *path)
 		lvc_dump_ast(&c, stdout);
 	const char *written[16];
 	int nwritten = 0;
-	if (c.errors == 0 && !o->check_only)
+	if (c.errors == 0 && o->asyncapi && !o->check_only) {
+		if (lvc_asyncapi(&c, o->asyncapi, o->asyncapi_version) == 0 &&
+		    strcmp(o->asyncapi, "-") != 0)
+			written[nwritten++] = o->asyncapi;
+	} else if (c.errors == 0 && !o->check_only)
 		generate(&c, o, path, written, &nwritten);
 	if (c.errors == 0 && o->depfile) {
 		if (o->dep_target || nwritten == 0) {
@@ -202,7 +214,8 @@ main(int argc, char **argv)
 		return 2;
 
 	enum { OPT_CHECK = 256, OPT_DUMP, OPT_VERSION, OPT_HELP, OPT_COLOR, OPT_DEPTARGET,
-	       OPT_NOLINE, OPT_TEMPLATES, OPT_HANDLERS, OPT_JS_HANDLERS };
+	       OPT_NOLINE, OPT_TEMPLATES, OPT_HANDLERS, OPT_JS_HANDLERS,
+	       OPT_ASYNCAPI, OPT_ASYNCAPI_VERSION };
 	static const struct option longopts[] = {
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "depfile", required_argument, NULL, 'M' },
@@ -213,6 +226,8 @@ main(int argc, char **argv)
 		{ "js-handlers", required_argument, NULL, OPT_JS_HANDLERS },
 		{ "templates", required_argument, NULL, OPT_TEMPLATES },
 		{ "color", required_argument, NULL, OPT_COLOR },
+		{ "asyncapi", required_argument, NULL, OPT_ASYNCAPI },
+		{ "asyncapi-version", required_argument, NULL, OPT_ASYNCAPI_VERSION },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 }
@@ -231,6 +246,8 @@ main(int argc, char **argv)
 		case OPT_HANDLERS: o.handlers = optarg; break;
 		case OPT_JS_HANDLERS: o.js_handlers = optarg; break;
 		case OPT_TEMPLATES: o.templates = optarg; break;
+		case OPT_ASYNCAPI: o.asyncapi = optarg; break;
+		case OPT_ASYNCAPI_VERSION: o.asyncapi_version = optarg; break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "always") == 0) o.color = 1;
 			else if (strcmp(optarg, "never") == 0) o.color = -1;
@@ -277,6 +294,11 @@ main(int argc, char **argv)
 	}
 	if (o.depfile && argc - optind > 1) {
 		fputs("lvc: -M writes the dependencies of one input file\n", stderr);
+		return 2;
+	}
+	if (o.asyncapi && argc - optind > 1) {
+		fputs("lvc: --asyncapi describes one input file\n", stderr);
+		free(o.include);
 		return 2;
 	}
 	int rc = 0;
