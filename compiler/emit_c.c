@@ -337,26 +337,18 @@ endpoint_params(cgen *g, const lvc_decl *d)
 	for (const lvc_field *f = d->params; f; f = f->next) {
 		const lvc_type *t = f->type;
 		bool opt = t->kind == LVC_T_OPTIONAL;
-		const char *n = lvc_strndup(g->a, f->name.p, f->name.n);
-		const char *take, *pack;
-		if (opt && is_struct(t->elem)) {
-			take = S(g, "a->%s", n);
-			pack = S(g, "a.%s = %s;", n, n);
-		} else if (opt) {
-			take = S(g, "a->has_%s ? &a->%s : NULL", n, n);
-			pack = S(g, "if (%s) {\n\t\ta.has_%s = true;\n\t\ta.%s = *%s;\n\t}", n, n, n, n);
-		} else if (is_struct(t)) {
-			take = S(g, "&a->%s", n);
-			pack = S(g, "a.%s = *%s;", n, n);
-		} else {
-			take = S(g, "a->%s", n);
-			pack = S(g, "a.%s = %s;", n, n);
-		}
-		lvc_vobj *o = lvc_vobj_new(g->a, 6);
+		/* How the typed functions pass it (c_source.tmpl, c_pack.tmpl):
+		 * an optional value as a pointer or NULL (has_NAME in the args),
+		 * a struct by pointer, anything else (optional structs are
+		 * pointers already) as it is. */
+		bool has_flag = opt && !is_struct(t->elem);
+		bool by_ref = !opt && is_struct(t);
+		lvc_vobj *o = lvc_vobj_new(g->a, 8);
 		lvc_vobj_set(o, "name", lvc_v_str(f->name));
 		lvc_vobj_set(o, "decl", lvc_v_cstr(c_decl(g, param_type(g, t), f->name)));
-		lvc_vobj_set(o, "take", lvc_v_cstr(take));
-		lvc_vobj_set(o, "pack", lvc_v_cstr(pack));
+		lvc_vobj_set(o, "opt", lvc_v_bool(has_flag));
+		lvc_vobj_set(o, "by_ref", lvc_v_bool(by_ref));
+		lvc_vobj_set(o, "direct", lvc_v_bool(!has_flag && !by_ref));
 		lvc_vobj_set(o, "lv_type", lvc_v_cstr(lvc_type_str(g->c, t)));
 		lvc_vobj_set(o, "doc", lvc_doc_lines(g->a, f->doc));
 		lvc_vlist_push(a, lvc_v_obj(o));
@@ -429,7 +421,8 @@ endpoint_view(cgen *g, const lvc_decl *d, const char *name, int index)
 	lvc_vobj_set(o, "result_type", has_result ?
 	             lvc_v_fmt(g->a, "&%s__%s_result_type", g->mod, name) : lvc_v_cstr("NULL"));
 	lvc_vlist *out_params = lvc_vlist_new(g->a, 2);
-	const char *reply_decl = NULL, *reply_pack = NULL, *done_decl = "const void *value";
+	const char *reply_decl = NULL, *done_decl = "const void *value";
+	enum { REPLY_NONE, REPLY_DIRECT, REPLY_BY_REF, REPLY_OPT } reply = REPLY_NONE;
 	if (has_result) {
 		bool opt = r->kind == LVC_T_OPTIONAL;
 		bool ptr = opt && is_struct(r->elem);
@@ -443,7 +436,7 @@ endpoint_view(cgen *g, const lvc_decl *d, const char *name, int index)
 			               decl_cname(g, r->elem->ref)), "&r->value", "out"));
 			done_decl = S(g, "const %s *value", decl_cname(g, r->elem->ref));
 			reply_decl = S(g, "const %s *value", decl_cname(g, r->elem->ref));
-			reply_pack = "r.value = value;";
+			reply = REPLY_DIRECT;
 		} else if (opt) {
 			lvc_vlist_push(out_params, out_param(g, c_decl(g, ptr_to(g, vt), LVC_STR("out")),
 			               "&r->value", "out"));
@@ -451,17 +444,17 @@ endpoint_view(cgen *g, const lvc_decl *d, const char *name, int index)
 			               "has_out"));
 			done_decl = S(g, "const %svalue", ptr_to(g, vt));
 			reply_decl = S(g, "const %svalue", ptr_to(g, vt));
-			reply_pack = "if (value) {\n\t\tr.has_value = true;\n\t\tr.value = *value;\n\t}";
+			reply = REPLY_OPT;
 		} else {
 			lvc_vlist_push(out_params, out_param(g, c_decl(g, ptr_to(g, vt), LVC_STR("out")),
 			               "&r->value", "out"));
 			done_decl = S(g, "const %svalue", ptr_to(g, vt));
 			if (is_struct(r)) {
 				reply_decl = S(g, "const %s *value", vt);
-				reply_pack = "r.value = *value;";
+				reply = REPLY_BY_REF;
 			} else {
 				reply_decl = c_decl(g, vt, LVC_STR("value"));
-				reply_pack = "r.value = value;";
+				reply = REPLY_DIRECT;
 			}
 		}
 		lvc_vobj_set(o, "result_lv_type", lvc_v_cstr(lvc_type_str(g->c, r)));
@@ -469,7 +462,10 @@ endpoint_view(cgen *g, const lvc_decl *d, const char *name, int index)
 	lvc_vobj_set(o, "done_value_decl", lvc_v_cstr(done_decl));
 	lvc_vobj_set(o, "out_params", lvc_v_list(out_params));
 	lvc_vobj_set(o, "reply_decl", reply_decl ? lvc_v_cstr(reply_decl) : lvc_v_null());
-	lvc_vobj_set(o, "reply_pack", reply_pack ? lvc_v_cstr(reply_pack) : lvc_v_null());
+	/* How NAME_reply() puts its value in the result (c_source.tmpl). */
+	lvc_vobj_set(o, "reply_opt", lvc_v_bool(reply == REPLY_OPT));
+	lvc_vobj_set(o, "reply_by_ref", lvc_v_bool(reply == REPLY_BY_REF));
+	lvc_vobj_set(o, "reply_direct", lvc_v_bool(reply == REPLY_DIRECT));
 
 	/* The typed prototypes, as one list of C declarations each. */
 	lvc_vlist *proto = lvc_vlist_new(g->a, 1 + params->n + out_params->n);
