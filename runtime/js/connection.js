@@ -468,6 +468,9 @@ export class Connection {
 	 * calls in flight (the session that would have answered them is over). */
 	#finish() {
 		this.#setState("closed");
+		// Nothing reconnects now: the offline mode's "Reconnecting…" is not
+		// true any more.
+		this.#core.run([["lv.clear_notifications", { group: "lv.offline" }]], "lv");
 		const { code, message } = this.#core.terminal;
 		this.#core.calls.failAll(code, message);
 	}

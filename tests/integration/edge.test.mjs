@@ -604,6 +604,9 @@ describe('the Content-Type of an rpc body', () => {
       const r = await request(server, 'POST', '/lv/rpc/add', { body: '{"a":1}',
         headers: type === undefined ? {} : { 'content-type': type } });
       assert.equal(r.status, 415, String(type));
+      const e = JSON.parse(r.body).error;
+      assert.equal(e.code, 'invalid_argument');
+      assert.match(e.message, /^add: the body must be JSON \(Content-Type: application\/json\)$/);
     }
   });
 });

@@ -126,6 +126,22 @@ test("lv.notify: an accessible container, styles added once, timeouts", async ()
 	assert.equal(box.children.length, 0, "non-sticky ones go after 4 s");
 });
 
+test("closed for good (upgrade): the offline notice goes, the reload notice stays", async () => {
+	const { document, conn, WS, clock, welcome } = await withPage("<p>x</p>");
+	await welcome();
+	WS.last.drop(1006);                                   // offline: "Reconnecting…"
+	const box = document.getElementById("lv-notifications");
+	const texts = () => [...box.querySelectorAll(".lv-note")].map((n) => n.textContent);
+	assert.ok(texts().some((t) => t.startsWith(conn.options.texts.offline)), texts().join(" | "));
+	await clock.advance(conn.nextRetry);
+	WS.last.open();
+	WS.last.receive({ t: "upgrade", schema: "0123456789abcdef" });
+	WS.last.drop(4426, "the page is out of date: reload it");
+	assert.equal(conn.state, "closed");
+	assert.ok(!texts().some((t) => t.startsWith(conn.options.texts.offline)), texts().join(" | "));
+	assert.ok(texts().some((t) => t.startsWith(conn.options.texts.upgrade)), texts().join(" | "));
+});
+
 test("lv.notify: sticky stays until dismissed; group replaces; throttle skips; errors are alerts", async () => {
 	const { document, conn, clock } = await withPage("<!doctype html><body></body>");
 	conn.run([["lv.notify", "Offline", { sticky: true }]]);

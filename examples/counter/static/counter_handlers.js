@@ -39,8 +39,8 @@ export function rename(event, element) {
 // lvc:begin reset
 /**
  * Back to zero, once the user confirms.
- * Runs when the bound element fires; returns the arguments to send
- * (), or false to send nothing.
+ * Runs when the bound element fires; returns {} to send the call (it has
+ * no arguments), or false to send nothing.
  * @param {Event} event
  * @param {Element} element
  */
@@ -52,8 +52,8 @@ export function reset(event, element) {
 // lvc:begin slow
 /**
  * Takes a second, and blocks the count buttons meanwhile.
- * Runs when the bound element fires; returns the arguments to send
- * (), or false to send nothing.
+ * Runs when the bound element fires; returns {} to send the call (it has
+ * no arguments), or false to send nothing.
  * @param {Event} event
  * @param {Element} element
  */

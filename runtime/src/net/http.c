@@ -396,15 +396,19 @@ rpc_request(lv_server *s, lv_http *h, const char *uri)
 		http_error(h, 404, "not_found", "no endpoint of that name answers over HTTP");
 		return;
 	}
+	char why[160];
 	if (!lv__origin_allowed(s, wsi)) {
 		s->refused++;
-		http_error(h, 403, "permission_denied", "this origin may not call");
+		snprintf(why, sizeof why, "%s: this origin may not call", ep->name);
+		http_error(h, 403, "permission_denied", why);
 		return;
 	}
 	/* Only JSON bodies: a form or text/plain POST from another site must
 	 * not run an endpoint on the strength of the user's cookies. */
 	if (!json_media_type(wsi)) {
-		http_error(h, 415, "invalid_argument", "the body must be application/json");
+		snprintf(why, sizeof why, "%s: the body must be JSON (Content-Type: "
+		         "application/json)", ep->name);
+		http_error(h, 415, "invalid_argument", why);
 		return;
 	}
 	int refused;

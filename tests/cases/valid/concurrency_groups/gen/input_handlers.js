@@ -11,8 +11,8 @@ import { LvError, argsFrom } from "./input.lv.js";
 
 // lvc:begin load_clicked
 /**
- * Runs when the bound element fires; returns the arguments to send
- * (), or false to send nothing.
+ * Runs when the bound element fires; returns {} to send the call (it has
+ * no arguments), or false to send nothing.
  * @param {Event} event
  * @param {Element} element
  */
@@ -23,8 +23,8 @@ export function load_clicked(event, element) {
 
 // lvc:begin reload_clicked
 /**
- * Runs when the bound element fires; returns the arguments to send
- * (), or false to send nothing.
+ * Runs when the bound element fires; returns {} to send the call (it has
+ * no arguments), or false to send nothing.
  * @param {Event} event
  * @param {Element} element
  */
@@ -59,8 +59,8 @@ export function save_submitted(event, element) {
 
 // lvc:begin undo_clicked
 /**
- * Runs when the bound element fires; returns the arguments to send
- * (), or false to send nothing.
+ * Runs when the bound element fires; returns {} to send the call (it has
+ * no arguments), or false to send nothing.
  * @param {Event} event
  * @param {Element} element
  */
@@ -71,8 +71,8 @@ export function undo_clicked(event, element) {
 
 // lvc:begin undo_keyed
 /**
- * Runs when the bound element fires; returns the arguments to send
- * (), or false to send nothing.
+ * Runs when the bound element fires; returns {} to send the call (it has
+ * no arguments), or false to send nothing.
  * @param {Event} event
  * @param {Element} element
  */

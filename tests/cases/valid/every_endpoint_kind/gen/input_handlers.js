@@ -11,8 +11,8 @@ import { LvError, argsFrom } from "./input.lv.js";
 
 // lvc:begin clicked
 /**
- * Runs when the bound element fires; returns the arguments to send
- * (), or false to send nothing.
+ * Runs when the bound element fires; returns {} to send the call (it has
+ * no arguments), or false to send nothing.
  * @param {Event} event
  * @param {Element} element
  */
@@ -98,8 +98,8 @@ export function ready() {
 
 // lvc:begin save_clicked
 /**
- * Runs when the bound element fires; returns the arguments to send
- * (), or false to send nothing.
+ * Runs when the bound element fires; returns {} to send the call (it has
+ * no arguments), or false to send nothing.
  * @param {Event} event
  * @param {Element} element
  */

@@ -19,8 +19,8 @@ export function c_timeout() {
 
 // lvc:begin c_units
 /**
- * Runs when the bound element fires; returns the arguments to send
- * (), or false to send nothing.
+ * Runs when the bound element fires; returns {} to send the call (it has
+ * no arguments), or false to send nothing.
  * @param {Event} event
  * @param {Element} element
  */
