@@ -86,15 +86,18 @@ LWS_LIBS   := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebs
 LV_LIBS    := $(LWS_LIBS) $(JANSSON_LIBS) -lpthread -lm
 # liblv in layers; each calls only the ones before it. base and codec have
 # no libwebsockets, no jansson and no threads: liblv-codec.a is those two,
-# for the decoder's fuzzer and unit tests.
+# for the decoder's fuzzer and unit tests. state (patches and the state
+# document) adds jansson, still no sockets.
 BASE_SRCS    := status.c str.c utf8.c arena.c buf.c b64.c clock.c bucket.c htab.c
 CODEC_SRCS   := json_read.c json_write.c codec.c app.c
+STATE_SRCS   := patch.c sdoc.c
 NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker.c call.c cmd.c jansson.c \
                 dispatch.c push.c ccall.c timer.c peer.c auth.c origin.c http.c metrics.c \
                 inbox.c loop.c ws.c server.c
 CODEC_OBJS   := $(addprefix $(OBJ)/runtime/base/,$(BASE_SRCS:.c=.o)) \
                 $(addprefix $(OBJ)/runtime/codec/,$(CODEC_SRCS:.c=.o))
-RUNTIME_OBJS := $(CODEC_OBJS) $(addprefix $(OBJ)/runtime/net/,$(NET_SRCS:.c=.o)) \
+STATE_OBJS   := $(addprefix $(OBJ)/runtime/state/,$(STATE_SRCS:.c=.o))
+RUNTIME_OBJS := $(CODEC_OBJS) $(STATE_OBJS) $(addprefix $(OBJ)/runtime/net/,$(NET_SRCS:.c=.o)) \
                 $(OBJ)/gen/lvjs.o
 RUNTIME_HDRS := $(wildcard runtime/include/*.h runtime/src/*/*.h) Makefile
 LVJS_SRCS    := $(wildcard runtime/js/*.js runtime/js/*.mjs)
@@ -123,12 +126,21 @@ $(OBJ)/runtime/codec/%.o: runtime/src/codec/%.c $(RUNTIME_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -Iruntime/include -Iruntime/src -c -o $@ $<
 
+$(OBJ)/runtime/state/%.o: runtime/src/state/%.c $(RUNTIME_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC $(JANSSON_CFLAGS) -Iruntime/include -Iruntime/src \
+	      -c -o $@ $<
+
 $(OBJ)/runtime/net/%.o: runtime/src/net/%.c $(RUNTIME_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -pthread $(LWS_CFLAGS) $(JANSSON_CFLAGS) \
 	      -Iruntime/include -Iruntime/src -c -o $@ $<
 
 $(B)/liblv-codec.a: $(CODEC_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/liblv-state.a: $(STATE_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -184,7 +196,16 @@ RUNTIME_UNIT_SRCS := $(wildcard tests/unit/runtime/test_*.c)
 RUNTIME_UNIT_BINS := $(patsubst tests/unit/runtime/%.c,$(B)/tests/runtime/%,$(RUNTIME_UNIT_SRCS))
 RUNTIME_NET_UNITS := test_queue test_session test_groups
 RUNTIME_NET_BINS  := $(filter $(addprefix $(B)/tests/runtime/,$(RUNTIME_NET_UNITS)),$(RUNTIME_UNIT_BINS))
-RUNTIME_CODEC_BINS := $(filter-out $(RUNTIME_NET_BINS),$(RUNTIME_UNIT_BINS))
+RUNTIME_STATE_UNITS := test_patch test_sdoc
+RUNTIME_STATE_BINS := $(filter $(addprefix $(B)/tests/runtime/,$(RUNTIME_STATE_UNITS)),$(RUNTIME_UNIT_BINS))
+RUNTIME_CODEC_BINS := $(filter-out $(RUNTIME_NET_BINS) $(RUNTIME_STATE_BINS),$(RUNTIME_UNIT_BINS))
+
+# The state layer's tests link it, the two below it and jansson: no sockets.
+$(RUNTIME_STATE_BINS): $(B)/tests/runtime/%: tests/unit/runtime/%.c $(STATE_OBJS) $(B)/liblv-codec.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(WARN) -Wno-missing-field-initializers $(CFLAGS) $(JANSSON_CFLAGS) \
+	      -Iruntime/include -Iruntime/src -o $@ $< $(LDFLAGS) $(STATE_OBJS) $(B)/liblv-codec.a \
+	      -lcriterion $(JANSSON_LIBS) -lm
 
 $(RUNTIME_CODEC_BINS): $(B)/tests/runtime/%: tests/unit/runtime/%.c $(B)/liblv-codec.a
 	@mkdir -p $(dir $@)
@@ -215,6 +236,7 @@ test: deps-test
 	@$(SUITE) fuzz-replay $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay
 	@$(SUITE) fuzz-replay-decoder $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-decoder
 	@$(SUITE) fuzz-replay-protocol $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-protocol
+	@$(SUITE) fuzz-replay-patch $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-patch
 	@$(SUITE) js node --test tests/js/
 	@$(SUITE) integration node --test --test-timeout=120000 tests/integration/
 	@$(SUITE) chaos node --test --test-concurrency=1 --test-timeout=300000 tests/chaos/
@@ -262,11 +284,12 @@ valgrind: lvc
 	  tests/run-suite.sh cases-valgrind tests/cases/run.sh $(B)/lvc
 	@tests/summary.sh $(B)/valgrind-results
 
-# The three fuzz targets, FUZZ_SECONDS (default 60) each.
+# The four fuzz targets, FUZZ_SECONDS (default 60) each.
 fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-decoder
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-protocol
+	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-patch
 
 bench: all
 	@bench/run.sh

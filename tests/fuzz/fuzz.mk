@@ -189,3 +189,38 @@ fuzz-protocol: $(DB)/fuzz_protocol
 
 replay-protocol: $(DB)/replay_protocol
 	@tests/fuzz/replay.sh $(DB)/replay_protocol $(PSEEDS)
+
+# ---- page state patches ----------------------------------------------------------
+# fuzz_patch: [DOC, PATCH] -> lv__patch_apply, checked for all-or-nothing
+# and against the same operations applied one at a time. It links the
+# state layer (liblv-state.a), liblv-codec.a and jansson.
+
+STSEEDS := tests/fuzz/corpus/patch
+ST_CFLAGS = -std=c11 -O1 -g -D_DEFAULT_SOURCE $(SAN) -Iruntime/include -Iruntime/src \
+            $(JANSSON_CFLAGS)
+ST_FUZZ_LIBS   := $(DB)/lib-fuzz/liblv-state.a $(DB)/lib-fuzz/liblv-codec.a
+ST_REPLAY_LIBS := $(DB)/lib-replay/liblv-state.a $(DB)/lib-replay/liblv-codec.a
+
+$(ST_FUZZ_LIBS): FORCE
+	@$(MAKE) -s --no-print-directory -f Makefile B=$(DB)/lib-fuzz CC=$(FUZZ_CC) \
+	    CFLAGS="-O1 -g $(SAN) -fsanitize=fuzzer-no-link" $@
+
+$(ST_REPLAY_LIBS): FORCE
+	@$(MAKE) -s --no-print-directory -f Makefile B=$(DB)/lib-replay CC=$(REPLAY_CC) \
+	    CFLAGS="-O1 -g $(SAN)" $@
+
+$(DB)/fuzz_patch: tests/fuzz/fuzz_patch.c $(ST_FUZZ_LIBS)
+	$(FUZZ_CC) $(ST_CFLAGS) -fsanitize=fuzzer -o $@ $< $(ST_FUZZ_LIBS) $(LIBS)
+
+$(DB)/replay_patch: tests/fuzz/replay_main.c tests/fuzz/fuzz_patch.c $(ST_REPLAY_LIBS)
+	$(REPLAY_CC) $(ST_CFLAGS) -o $@ tests/fuzz/replay_main.c tests/fuzz/fuzz_patch.c \
+	    $(ST_REPLAY_LIBS) $(LIBS)
+
+fuzz-patch: $(DB)/fuzz_patch
+	@mkdir -p $(DB)/stcorpus $(DB)/startifacts
+	@cp -n $(STSEEDS)/* $(DB)/stcorpus/
+	$(DB)/fuzz_patch -max_len=4096 -timeout=10 -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=$(DB)/startifacts/ $(FUZZ_ARGS) $(DB)/stcorpus
+
+replay-patch: $(DB)/replay_patch
+	@tests/fuzz/replay.sh $(DB)/replay_patch $(STSEEDS)
