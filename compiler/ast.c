@@ -154,6 +154,14 @@ lvc_ast_endpoint(lvc_ctx *c, lvc_decorator *decos, lvc_token name,
 	return d;
 }
 
+lvc_decl *
+lvc_ast_state(lvc_ctx *c, lvc_decorator *decos, lvc_token name, lvc_type *type)
+{
+	lvc_decl *d = new_decl(c, LVC_D_STATE, decos, name, name);
+	d->result = type;
+	return d;
+}
+
 lvc_field *
 lvc_ast_field(lvc_ctx *c, lvc_token name, lvc_type *type, lvc_value *def)
 {

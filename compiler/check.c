@@ -121,7 +121,7 @@ suggest_type(checker *k, lvc_type *t)
 	unsigned bd = t->name.n <= 3 ? 1 : t->name.n <= 6 ? 2 : 3;
 	for (lvc_module *m = k->c->modules; m; m = m->next)
 		for (lvc_decl *d = m->decls; d; d = d->next) {
-			if (d->kind == LVC_D_ENDPOINT)
+			if (d->kind == LVC_D_ENDPOINT || d->kind == LVC_D_STATE)
 				continue;
 			char *z = lvc_strndup(&k->c->arena, d->name.p, d->name.n);
 			unsigned dd = distance(t->name, z);
@@ -236,8 +236,9 @@ resolve_type(checker *k, lvc_type *t, bool top)
 		suggest_type(k, t);
 		return;
 	}
-	if (d->kind == LVC_D_ENDPOINT) {
-		lvc_error(c, t->loc, "'%.*s' is an endpoint, not a type", (int)name.n, name.p);
+	if (d->kind == LVC_D_ENDPOINT || d->kind == LVC_D_STATE) {
+		lvc_error(c, t->loc, "'%.*s' is %s, not a type", (int)name.n, name.p,
+		          d->kind == LVC_D_STATE ? "a state" : "an endpoint");
 		lvc_note(c, d->loc, "'%.*s' is declared here", (int)name.n, name.p);
 		t->kind = LVC_T_ERROR;
 		return;
@@ -415,6 +416,20 @@ check_endpoint(checker *k, lvc_decl *e)
 		          (int)e->name.n, e->name.p);
 }
 
+/* ---- states ------------------------------------------------------------------- */
+
+static void
+check_state(checker *k, lvc_decl *s)
+{
+	lvc_ctx *c = k->c;
+	s->policy.flush_ms = LVC_FLUSH_DEFAULT_MS;
+	lvc__check_endpoint_decorators(k, s);
+	resolve_type(k, s->result, false);
+	if (s->result->kind == LVC_T_OPTIONAL)
+		lvc_error(c, s->result->loc, "a state always has a value, so its type cannot be "
+		          "optional; make a field of it optional instead");
+}
+
 /* ---- structs: a struct may not contain itself by value ------------------- */
 
 static lvc_decl *
@@ -538,7 +553,8 @@ declare(checker *k, lvc_decl *d)
 {
 	lvc_ctx *c = k->c;
 	const char *what = d->kind == LVC_D_STRUCT ? "struct" :
-	                   d->kind == LVC_D_ENUM ? "enum" : "endpoint";
+	                   d->kind == LVC_D_ENUM ? "enum" :
+	                   d->kind == LVC_D_STATE ? "state" : "endpoint";
 	bool builtin = false;
 	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
 		builtin |= lvc_str_eq(d->name, builtins[i].name);
@@ -554,7 +570,8 @@ declare(checker *k, lvc_decl *d)
 	else if (lvc_is_js_reserved(d->name))
 		lvc_error(c, d->loc, "%s name '%.*s' is a reserved word in JavaScript", what,
 		          (int)d->name.n, d->name.p);
-	else if (d->kind != LVC_D_ENDPOINT && lvc_is_ts_type_name(d->name))
+	else if ((d->kind == LVC_D_STRUCT || d->kind == LVC_D_ENUM) &&
+	         lvc_is_ts_type_name(d->name))
 		lvc_error(c, d->loc, "%s name '%.*s' is a type TypeScript already defines",
 		          what, (int)d->name.n, d->name.p);
 	else if (taken_by_js_module(d->name))
@@ -617,7 +634,7 @@ lvc_check(lvc_ctx *c)
 	}
 	for (lvc_module *m = c->modules; m && !c->stop; m = m->next)
 		for (lvc_decl *d = m->decls; d && !c->stop; d = d->next) {
-			if (d->kind != LVC_D_ENDPOINT && d->decorators)
+			if ((d->kind == LVC_D_STRUCT || d->kind == LVC_D_ENUM) && d->decorators)
 				lvc_error(c, d->decorators->loc, "%s takes no decorators",
 				          d->kind == LVC_D_STRUCT ? "a struct" : "an enum");
 			if (d->kind == LVC_D_STRUCT) {
@@ -627,6 +644,8 @@ lvc_check(lvc_ctx *c)
 				check_fields(&k, d->fields, "field", false);
 			} else if (d->kind == LVC_D_ENUM) {
 				check_enum(&k, d);
+			} else if (d->kind == LVC_D_STATE) {
+				check_state(&k, d);
 			} else {
 				check_endpoint(&k, d);
 			}
@@ -640,7 +659,7 @@ lvc_check(lvc_ctx *c)
 	 * more likely an echo of them than news. */
 	if (c->root && c->errors == before && !c->incomplete)
 		for (lvc_decl *d = c->root->decls; d; d = d->next)
-			if (d->kind != LVC_D_ENDPOINT && !d->used)
+			if ((d->kind == LVC_D_STRUCT || d->kind == LVC_D_ENUM) && !d->used)
 				lvc_warning(c, LVC_WARN_UNUSED_TYPE, d->loc, "%s '%.*s' is never used",
 				            d->kind == LVC_D_STRUCT ? "struct" : "enum",
 				            (int)d->name.n, d->name.p);

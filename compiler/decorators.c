@@ -9,7 +9,8 @@
 
 typedef enum {
 	ARG_FLAG, ARG_DURATION, ARG_SIZE, ARG_RATE, ARG_STRING, ARG_CHOICE,
-	ARG_STRINGS, ARG_NAME
+	ARG_STRINGS, ARG_NAME,
+	ARG_FLUSH                /* a duration (0ms: at once) or manual */
 } arg_kind;
 
 typedef struct {
@@ -45,6 +46,14 @@ static const arg_spec callback_args[] = {
 	{ "confirm", ARG_STRING, NULL }, { "max", ARG_SIZE, NULL },
 	{ "rate", ARG_RATE, NULL }, { NULL, 0, NULL }
 };
+static const char *const scope_choices[] = { "conn", "group", "global", NULL };
+static const arg_spec server_state_args[] = {
+	{ "scope", ARG_CHOICE, scope_choices }, { "flush", ARG_FLUSH, NULL },
+	{ NULL, 0, NULL }
+};
+static const arg_spec client_state_args[] = {
+	{ "flush", ARG_FLUSH, NULL }, { "max", ARG_SIZE, NULL }, { NULL, 0, NULL }
+};
 static const arg_spec no_args[] = { { NULL, 0, NULL } };
 
 enum positional { POS_NONE, POS_EVENT, POS_ROLES };
@@ -64,6 +73,8 @@ static const deco_spec decorators[] = {
 	{ "client.realtime", LVC_E_CLIENT_REALTIME, POS_NONE, client_realtime_args },
 	{ "client.callback", LVC_E_CLIENT_CALLBACK, POS_NONE, callback_args },
 	{ "client.on", LVC_E_CLIENT_ON, POS_EVENT, no_args },
+	{ "server.state", LVC_E_SERVER_STATE, POS_NONE, server_state_args },
+	{ "client.state", LVC_E_CLIENT_STATE, POS_NONE, client_state_args },
 	{ "auth", LVC_E_NONE, POS_ROLES, no_args },
 	{ "public", LVC_E_NONE, POS_NONE, no_args },
 	{ NULL, 0, 0, NULL }
@@ -83,6 +94,8 @@ lvc_endpoint_kind_name(lvc_endpoint_kind k)
 	case LVC_E_CLIENT_REALTIME: return "client.realtime";
 	case LVC_E_CLIENT_CALLBACK: return "client.callback";
 	case LVC_E_CLIENT_ON: return "client.on";
+	case LVC_E_SERVER_STATE: return "server.state";
+	case LVC_E_CLIENT_STATE: return "client.state";
 	default: return "endpoint";
 	}
 }
@@ -95,12 +108,20 @@ lvc_endpoint_is_server(lvc_endpoint_kind k)
 	       k == LVC_E_SERVER_ON || k == LVC_E_CLIENT_CALLBACK;
 }
 
-/* Something a page can make the server run, so it needs an access policy. */
+/* Something a page can make the server run, or a state a page reads or
+ * writes, so it needs an access policy. */
 bool
 lvc_endpoint_is_exposed(lvc_endpoint_kind k)
 {
 	return k == LVC_E_SERVER_RPC || k == LVC_E_SERVER_REALTIME ||
-	       k == LVC_E_CLIENT_CALLBACK;
+	       k == LVC_E_CLIENT_CALLBACK || k == LVC_E_SERVER_STATE ||
+	       k == LVC_E_CLIENT_STATE;
+}
+
+static bool
+is_state_kind(lvc_endpoint_kind k)
+{
+	return k == LVC_E_SERVER_STATE || k == LVC_E_CLIENT_STATE;
 }
 
 static bool
@@ -234,9 +255,29 @@ apply_arg(checker *k, lvc_decl *e, const deco_spec *spec, const arg_spec *a,
 		}
 		if (lvc_str_eq(arg->name, "delivery"))
 			p->volatile_delivery = lvc_str_eq(v->s, "volatile");
+		else if (lvc_str_eq(arg->name, "scope"))
+			p->scope = lvc_str_eq(v->s, "conn") ? LVC_SCOPE_CONN :
+			           lvc_str_eq(v->s, "group") ? LVC_SCOPE_GROUP : LVC_SCOPE_GLOBAL;
 		else
 			p->concurrency = lvc_str_eq(v->s, "serial") ? 0 :
 			                 lvc_str_eq(v->s, "parallel") ? 1 : 2;
+		return;
+	case ARG_FLUSH:
+		if (v && v->kind == LVC_V_IDENT && lvc_str_eq(v->s, "manual")) {
+			p->flush_ms = LVC_FLUSH_MANUAL;
+			return;
+		}
+		if (!v || v->kind != LVC_V_DURATION) {
+			lvc_error(c, v ? v->loc : arg->loc, "'flush' of @%s takes a duration such as "
+			          "200ms (0ms: at once) or manual, got %s", spec->name,
+			          v ? lvc__value_kind_name(v->kind) : "nothing");
+			return;
+		}
+		if (v->i < 0) {
+			lvc_error(c, v->loc, "'flush' must not be negative");
+			return;
+		}
+		p->flush_ms = v->i;
 		return;
 	case ARG_NAME:
 		if (!v || v->kind != LVC_V_IDENT) {
@@ -376,6 +417,17 @@ lvc__check_endpoint_decorators(checker *k, lvc_decl *e)
 		const deco_spec *s = find_deco(d->name);
 		if (!s || s->kind == LVC_E_NONE)
 			continue;
+		if (is_state_kind(s->kind) != (e->kind == LVC_D_STATE)) {
+			if (e->kind == LVC_D_STATE)
+				lvc_error(c, d->loc, "'%.*s' is a state (NAME: TYPE;), so its kind is "
+				          "@server.state or @client.state, not @%s", (int)e->name.n,
+				          e->name.p, s->name);
+			else
+				lvc_error(c, d->loc, "@%s belongs on a state (NAME: TYPE;), not on "
+				          "endpoint '%.*s'", s->name, (int)e->name.n, e->name.p);
+			unknown = true;      /* no "has no kind" after this */
+			continue;
+		}
 		if (e->kind_deco) {
 			lvc_error(c, d->loc, "'%.*s' already has a kind", (int)e->name.n, e->name.p);
 			lvc_note(c, e->kind_deco->loc, "it is declared %s here",
@@ -385,7 +437,11 @@ lvc__check_endpoint_decorators(checker *k, lvc_decl *e)
 		e->kind_deco = d;
 		e->ekind = s->kind;
 	}
-	if (!e->kind_deco && !unknown) {
+	if (!e->kind_deco && !unknown && e->kind == LVC_D_STATE) {
+		lvc_error(c, e->loc, "state '%.*s' has no kind; put @server.state (the server "
+		          "owns it) or @client.state (the page owns it) before it",
+		          (int)e->name.n, e->name.p);
+	} else if (!e->kind_deco && !unknown) {
 		lvc_error(c, e->loc, "endpoint '%.*s' has no kind; put one of @server.rpc, "
 		          "@server.realtime, @server.on(EVENT), @client.rpc, @client.realtime, "
 		          "@client.callback or @client.on(EVENT) before it",

@@ -150,7 +150,7 @@ decorators(lvc_ctx *c, const lvc_decorator *d)
 static json_t *
 decl(lvc_ctx *c, const lvc_decl *d)
 {
-	static const char *const kinds[] = { "struct", "enum", "endpoint" };
+	static const char *const kinds[] = { "struct", "enum", "endpoint", "state" };
 	json_t *o = json_pack("{s:s, s:o, s:o}", "kind", kinds[d->kind], "name", str(d->name),
 	                      "loc", loc(c, d->loc));
 	set_doc(o, d->doc);
@@ -164,6 +164,19 @@ decl(lvc_ctx *c, const lvc_decl *d)
 			json_array_append_new(a, mo);
 		}
 		json_object_set_new(o, "members", a);
+	} else if (d->kind == LVC_D_STATE) {
+		static const char *const scopes[] = { "conn", "group", "global" };
+		json_object_set_new(o, "state", json_string(lvc_endpoint_kind_name(d->ekind)));
+		json_object_set_new(o, "type", json_string(lvc_type_str(c, d->result)));
+		json_t *pol = policy(d);
+		if (d->ekind == LVC_E_SERVER_STATE)
+			json_object_set_new(pol, "scope", json_string(scopes[d->policy.scope]));
+		if (d->policy.flush_ms == LVC_FLUSH_MANUAL)
+			json_object_set_new(pol, "flush", json_string("manual"));
+		else
+			json_object_set_new(pol, "flush_ms", json_integer(d->policy.flush_ms));
+		json_object_set_new(o, "policy", pol);
+		json_object_set_new(o, "decorators", decorators(c, d->decorators));
 	} else {
 		json_object_set_new(o, "endpoint", json_string(lvc_endpoint_kind_name(d->ekind)));
 		json_object_set_new(o, "params", fields(c, d->params));

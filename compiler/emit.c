@@ -18,27 +18,33 @@ by_name(const void *a, const void *b)
 void
 lvc_program_collect(lvc_ctx *c, lvc_program *p)
 {
-	int nt = 0, ne = 0;
+	int nt = 0, ne = 0, ns = 0;
 	memset(p, 0, sizeof *p);
 	for (lvc_module *m = c->modules; m; m = m->next)
 		for (lvc_decl *d = m->decls; d; d = d->next)
 			if (d->kind == LVC_D_ENDPOINT)
 				ne++;
+			else if (d->kind == LVC_D_STATE)
+				ns++;
 			else
 				nt++;
 	p->types = calloc((size_t)nt + 1, sizeof *p->types);
 	p->endpoints = calloc((size_t)ne + 1, sizeof *p->endpoints);
-	if (!p->types || !p->endpoints)
+	p->states = calloc((size_t)ns + 1, sizeof *p->states);
+	if (!p->types || !p->endpoints || !p->states)
 		abort();
 	for (lvc_module *m = c->modules; m; m = m->next)
 		for (lvc_decl *d = m->decls; d; d = d->next) {
 			if (d->kind == LVC_D_ENDPOINT)
 				p->endpoints[p->nendpoints++] = d;
+			else if (d->kind == LVC_D_STATE)
+				p->states[p->nstates++] = d;
 			else
 				p->types[p->ntypes++] = d;
 		}
-	/* The runtime finds endpoints by binary search over this order. */
+	/* The runtime finds endpoints and states by binary search over this order. */
 	qsort(p->endpoints, (size_t)p->nendpoints, sizeof *p->endpoints, by_name);
+	qsort(p->states, (size_t)p->nstates, sizeof *p->states, by_name);
 }
 
 void
@@ -46,6 +52,7 @@ lvc_program_free(lvc_program *p)
 {
 	free(p->types);
 	free(p->endpoints);
+	free(p->states);
 }
 
 /* ---- schema hash ---------------------------------------------------------- */
@@ -130,6 +137,17 @@ lvc_schema_hash(lvc_ctx *c, const lvc_program *p, char out[17])
 		feed_str(&f, d->policy.event);
 		feed_fields(c, &f, d->params);
 		feeds(&f, d->result ? lvc_type_str(c, d->result) : "-");
+	}
+	/* States change the hash only when there are some, so contracts
+	 * without any keep the hash they had. */
+	for (int i = 0; i < p->nstates; i++) {
+		const lvc_decl *d = p->states[i];
+		char flags[64];
+		feeds(&f, "state");
+		feed_str(&f, d->name);
+		snprintf(flags, sizeof flags, "%d:%d", (int)d->ekind, (int)d->policy.scope);
+		feeds(&f, flags);
+		feeds(&f, lvc_type_str(c, d->result));
 	}
 	snprintf(out, 17, "%016llx", (unsigned long long)f.h);
 }

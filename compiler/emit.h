@@ -38,6 +38,8 @@ typedef struct {
 	int ntypes;
 	lvc_decl **endpoints;        /* sorted by name (the dispatch order) */
 	int nendpoints;
+	lvc_decl **states;           /* sorted by name */
+	int nstates;
 } lvc_program;
 
 void lvc_program_collect(lvc_ctx *c, lvc_program *p);

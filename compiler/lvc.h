@@ -209,7 +209,8 @@ struct lvc_member {
 };
 
 typedef enum {
-	LVC_D_STRUCT, LVC_D_ENUM, LVC_D_ENDPOINT
+	LVC_D_STRUCT, LVC_D_ENUM, LVC_D_ENDPOINT,
+	LVC_D_STATE              /* NAME: TYPE; with @server.state or @client.state */
 } lvc_decl_kind;
 
 /* What an endpoint is: who calls whom, and how. */
@@ -217,8 +218,17 @@ typedef enum {
 	LVC_E_NONE,
 	LVC_E_SERVER_RPC, LVC_E_SERVER_REALTIME, LVC_E_SERVER_ON,
 	LVC_E_CLIENT_RPC, LVC_E_CLIENT_REALTIME, LVC_E_CLIENT_CALLBACK,
-	LVC_E_CLIENT_ON
+	LVC_E_CLIENT_ON,
+	LVC_E_SERVER_STATE,      /* a state declaration: the server owns it */
+	LVC_E_CLIENT_STATE       /* the page owns it */
 } lvc_endpoint_kind;
+
+/* Where a server state lives: one per connection, per group name, or one. */
+typedef enum { LVC_SCOPE_CONN, LVC_SCOPE_GROUP, LVC_SCOPE_GLOBAL } lvc_scope;
+
+/* A state's flush: flush_ms as given, LVC_FLUSH_MANUAL, or the default. */
+#define LVC_FLUSH_DEFAULT_MS 200
+#define LVC_FLUSH_MANUAL (-1)
 
 typedef enum { LVC_ACCESS_NONE, LVC_ACCESS_PUBLIC, LVC_ACCESS_AUTH } lvc_access;
 
@@ -242,6 +252,8 @@ typedef struct {
 	int nblocks;
 	int64_t debounce_ms;
 	lvc_str confirm;
+	lvc_scope scope;         /* states */
+	int64_t flush_ms;        /* states: 0 at once, LVC_FLUSH_MANUAL */
 } lvc_policy;
 
 struct lvc_decl {
@@ -262,7 +274,7 @@ struct lvc_decl {
 	lvc_decorator *kind_deco;
 	lvc_field *params;
 	int nparams;
-	lvc_type *result;        /* NULL when no "-> T" was written */
+	lvc_type *result;        /* NULL when no "-> T" was written; a state's type */
 	lvc_policy policy;
 	/* checker bookkeeping */
 	int visit;               /* struct cycle search */
@@ -411,6 +423,7 @@ lvc_decl *lvc_ast_enum(lvc_ctx *c, lvc_decorator *decos, lvc_token kw,
                        lvc_token name, lvc_member *members);
 lvc_decl *lvc_ast_endpoint(lvc_ctx *c, lvc_decorator *decos, lvc_token name,
                            lvc_field *params, lvc_type *result);
+lvc_decl *lvc_ast_state(lvc_ctx *c, lvc_decorator *decos, lvc_token name, lvc_type *type);
 lvc_field *lvc_ast_field(lvc_ctx *c, lvc_token name, lvc_type *type, lvc_value *def);
 lvc_field *lvc_ast_field_append(lvc_field *list, lvc_field *f);
 lvc_member *lvc_ast_member(lvc_ctx *c, lvc_token name);

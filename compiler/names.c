@@ -105,6 +105,8 @@ static const char *const raise_suffixes[] = { "", "_raise", NULL };
 static const char *const push_suffixes[] = { "_to", "_group", "_all", NULL };
 static const char *const call_suffixes[] = { "_call", "_done", NULL };
 static const char *const no_suffixes[] = { NULL };
+static const char *const server_state_suffixes[] = { "_state", "_set", "_flush", NULL };
+static const char *const client_state_suffixes[] = { "_changed", "_get", NULL };
 
 const char *const *
 lvc_c_suffixes(const lvc_decl *d)
@@ -127,6 +129,10 @@ lvc_c_suffixes(const lvc_decl *d)
 		return d->policy.lifecycle ? no_suffixes : push_suffixes;
 	case LVC_E_CLIENT_RPC:
 		return call_suffixes;
+	case LVC_E_SERVER_STATE:
+		return server_state_suffixes;
+	case LVC_E_CLIENT_STATE:
+		return client_state_suffixes;
 	default:
 		return no_suffixes;
 	}

@@ -44,6 +44,8 @@ item ::= decorators(D) ENUM(K) IDENT(N) LBRACE members(M) RBRACE.
 	{ lvc_ast_decl(c, lvc_ast_enum(c, D, K, N, M)); }
 item ::= decorators(D) IDENT(N) LPAREN params(P) RPAREN result(R) SEMI.
 	{ lvc_ast_decl(c, lvc_ast_endpoint(c, D, N, P, R)); }
+item ::= decorators(D) IDENT(N) COLON type(T) SEMI.
+	{ lvc_ast_decl(c, lvc_ast_state(c, D, N, T)); }
 
 %type decorators {lvc_decorator *}
 decorators(A) ::= .                         { A = NULL; }

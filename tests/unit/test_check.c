@@ -174,6 +174,26 @@ Test(policy, client_side_arguments)
 	cr_assert_eq(lvt_decl("push")->ekind, LVC_E_CLIENT_REALTIME);
 }
 
+Test(policy, state_scope_and_flush)
+{
+	cr_assert(lvt_check("module m;\nstruct S { x: int; }\n"
+	                    "@public @server.state(scope: group, flush: 50ms)\na: S;\n"
+	                    "@public @server.state(flush: manual)\nb: list<S>;\n"
+	                    "@public @server.state(scope: global, flush: 0ms)\nc: map<S>;\n"
+	                    "@auth(\"u\") @client.state\nd: S;\n"), "%s", lvt_diags());
+	cr_assert_eq(lvt_decl("a")->kind, LVC_D_STATE);
+	cr_assert_eq(lvt_decl("a")->ekind, LVC_E_SERVER_STATE);
+	cr_assert_eq(lvt_decl("a")->policy.scope, LVC_SCOPE_GROUP);
+	cr_assert_eq(lvt_decl("a")->policy.flush_ms, 50);
+	cr_assert_eq(lvt_decl("b")->policy.scope, LVC_SCOPE_CONN);
+	cr_assert_eq(lvt_decl("b")->policy.flush_ms, LVC_FLUSH_MANUAL);
+	cr_assert_eq(lvt_decl("c")->policy.scope, LVC_SCOPE_GLOBAL);
+	cr_assert_eq(lvt_decl("c")->policy.flush_ms, 0);
+	cr_assert_eq(lvt_decl("d")->ekind, LVC_E_CLIENT_STATE);
+	cr_assert_eq(lvt_decl("d")->policy.flush_ms, LVC_FLUSH_DEFAULT_MS);
+	cr_assert_eq(lvt_decl("d")->policy.access, LVC_ACCESS_AUTH);
+}
+
 Test(policy, endpoint_kind_helpers)
 {
 	cr_assert_str_eq(lvc_endpoint_kind_name(LVC_E_CLIENT_CALLBACK), "client.callback");
@@ -225,7 +245,8 @@ Test(decorators, every_listed_decorator_has_its_at_sign)
 {
 	fails("module m;\n@public @server.rpc @frobnicate\nf() -> void;\n",
 	      "note: the decorators are @server.rpc, @server.realtime, @server.on, "
-	      "@client.rpc, @client.realtime, @client.callback, @client.on, @auth, @public\n");
+	      "@client.rpc, @client.realtime, @client.callback, @client.on, @server.state, "
+	      "@client.state, @auth, @public\n");
 }
 
 Test(decorators, no_access_policy)
