@@ -557,7 +557,7 @@ base_view(cgen *g)
 	lvc_vobj *o = lvc_base_view(g->c, e, g->a);
 	lvc_vobj_set(o, "guard", lvc_v_cstr(guard));
 	lvc_vobj_set(o, "module_upper", lvc_v_cstr(upper));
-	lvc_vobj_set(o, "abi", lvc_v_int(2));
+	lvc_vobj_set(o, "abi", lvc_v_int(LVC_RUNTIME_ABI));
 	lvc_vobj_set(o, "line_directives", lvc_v_bool(e->line_directives));
 	return o;
 }
@@ -569,6 +569,33 @@ c_endpoint_view(void *gen, const lvc_decl *d, const char *name, int index)
 	if (d->ekind == LVC_E_CLIENT_ON && d->policy.lifecycle)
 		return NULL;
 	return endpoint_view(gen, d, name, index);
+}
+
+/* A state's entry in the app's table of states. */
+static lvc_view
+state_view(cgen *g, const lvc_decl *d)
+{
+	static const char *const scopes[] = {
+		[LVC_SCOPE_CONN] = "LV_SCOPE_CONN", [LVC_SCOPE_GROUP] = "LV_SCOPE_GROUP",
+		[LVC_SCOPE_GLOBAL] = "LV_SCOPE_GLOBAL",
+	};
+	const lvc_policy *pol = &d->policy;
+	lvc_vobj *o = lvc_vobj_new(g->a, 12);
+	lvc_vobj_set(o, "name", lvc_v_str(d->name));
+	lvc_vobj_set(o, "owner", lvc_v_cstr(d->ekind == LVC_E_SERVER_STATE ? "LV_STATE_SERVER" :
+	                                    "LV_STATE_CLIENT"));
+	lvc_vobj_set(o, "scope", lvc_v_cstr(scopes[pol->scope]));
+	lvc_vobj_set(o, "flush_ms", pol->flush_ms == LVC_FLUSH_MANUAL ? lvc_v_cstr("LV_FLUSH_MANUAL")
+	                                                              : lvc_v_int(pol->flush_ms));
+	lvc_vobj_set(o, "flags", lvc_v_cstr(pol->access == LVC_ACCESS_PUBLIC ? "LV_EP_PUBLIC" : "0"));
+	lvc_vlist *roles = lvc_vlist_new(g->a, (uint32_t)pol->nroles);
+	for (int i = 0; i < pol->nroles; i++)
+		lvc_vlist_push(roles, lvc_v_str(pol->roles[i]));
+	lvc_vobj_set(o, "roles", lvc_v_list(roles));
+	lvc_vobj_set(o, "nroles", lvc_v_int(pol->nroles));
+	lvc_vobj_set(o, "max_bytes", lvc_v_int(pol->max_bytes));
+	lvc_vobj_set(o, "type", lvc_v_cstr(type_ref(g, d->result)));
+	return lvc_v_obj(o);
 }
 
 static bool
@@ -594,6 +621,10 @@ lvc_emit_c(lvc_ctx *c, lvc_emit *e, const lvc_program *p, const char *js, size_t
 	lvc_blockset blocks;
 	lvc_vlist *eps = lvc_endpoint_views(g.a, p, c_endpoint_view, &g, handled_in_c, &blocks);
 	lvc_vobj_set(view, "endpoints", lvc_v_list(eps));
+	lvc_vlist *states = lvc_vlist_new(g.a, (uint32_t)p->nstates);
+	for (int i = 0; i < p->nstates; i++)
+		lvc_vlist_push(states, state_view(&g, p->states[i]));
+	lvc_vobj_set(view, "states", lvc_v_list(states));
 	lvc_vobj_set(view, "composites", lvc_v_list(g.composites));
 	lvc_vobj_set(view, "nested", lvc_v_list(g.nested));
 	lvc_vobj_set(view, "app", lvc_v_fmt(g.a, "%s_app", g.mod));

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #define LVC_VERSION "0.1.0"
+/* The LV_ABI_VERSION (runtime/include/lv_abi.h) of the code lvc generates. */
+#define LVC_RUNTIME_ABI 3
 
 /* Bounds that keep hostile input from costing more than it is worth. */
 #define LVC_MAX_NESTING 256     /* brackets of any kind, open at once */

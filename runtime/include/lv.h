@@ -243,6 +243,45 @@ int lv_timer_start(lv_server *s, uint32_t ms, bool repeat, lv_timer_fn fn, void 
  * own function. Loop thread. */
 void lv_timer_stop(lv_timer *t);
 
+/* ---- synchronised state ------------------------------------------------------ */
+
+/* A server state's copy (declared with @server.state): its value, and the
+ * changes made since its last flush, which go to every page that sees it
+ * as one message of RFC 6902 operations (docs/runtime-c.md, "States").
+ * Loop thread only: handlers, timers, work posted with lv_server_post. */
+typedef struct lv_state lv_state;
+
+/* The copy of state `name` for its scope: the one copy (scope global), a
+ * group's (scope group), a connection's (scope conn). Made on first use
+ * with the zero value of its type (empty lists and maps, zero numbers,
+ * empty strings, the first enum member, absent optional fields). 0, or
+ * LV_ENOT_FOUND (no server state of that name), LV_EINVALID_ARGUMENT (the
+ * wrong scope, or not on the loop thread), LV_ENOMEM. */
+int lv_state_global(lv_server *s, const char *name, lv_state **out);
+int lv_state_group(lv_server *s, const char *name, const char *group, lv_state **out);
+int lv_state_conn(lv_conn *c, const char *name, lv_state **out);
+
+/* Changes at an RFC 6901 path of the state ("" is the whole value), with
+ * values as JSON text, checked against the declared type at that path
+ * (LV_EINVALID_ARGUMENT and nothing changed otherwise).
+ * lv_state_set_json makes the value at path equal json, recording only
+ * what differs (members added, removed or changed; a list of the same
+ * length item by item, else whole); lv_state_insert_json inserts into the
+ * list at path (index SIZE_MAX: at its end); lv_state_remove takes out a
+ * map entry, an optional field or a list item; lv_state_move moves a list
+ * item (the other items shift). */
+int lv_state_set_json(lv_state *st, const char *path, const char *json, size_t len);
+int lv_state_insert_json(lv_state *st, const char *path, size_t index, const char *json,
+                         size_t len);
+int lv_state_remove(lv_state *st, const char *path);
+int lv_state_move(lv_state *st, const char *path, size_t from, size_t to);
+/* Sends what changed now, whatever the state's flush says. */
+int lv_state_flush(lv_state *st);
+/* Flushes so far: the revision pages have (or are being sent). */
+uint64_t lv_state_rev(const lv_state *st);
+/* The whole value as JSON text (malloc'd; free it), or NULL. */
+char *lv_state_json(const lv_state *st);
+
 /* The beginner's server: listens on 127.0.0.1:port (all interfaces when
  * LV_HOST=0.0.0.0), serves ./static when it exists, stops on Ctrl-C. */
 int lv_app_run(const lv_app *app, int port);

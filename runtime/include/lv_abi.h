@@ -14,7 +14,7 @@
 extern "C" {
 #endif
 
-#define LV_ABI_VERSION 2
+#define LV_ABI_VERSION 3
 
 /* ---- lists and maps --------------------------------------------------------- */
 
@@ -179,6 +179,41 @@ struct lv_endpoint {
 	int (*invoke)(lv_call *call, const void *args, void *result);
 };
 
+/* ---- states (written by lvc, read by the server) ------------------------ */
+
+typedef enum { LV_STATE_SERVER, LV_STATE_CLIENT } lv_state_owner;
+typedef enum { LV_SCOPE_CONN, LV_SCOPE_GROUP, LV_SCOPE_GLOBAL } lv_state_scope;
+#define LV_FLUSH_MANUAL (-1)
+
+/* A state declared with @server.state or @client.state. */
+typedef struct {
+	const char *name;
+	lv_state_owner owner;
+	lv_state_scope scope;       /* server states; client states are per conn */
+	int32_t flush_ms;           /* 0: as soon as the handler returns;
+	                               LV_FLUSH_MANUAL: lv_state_flush only */
+	unsigned flags;             /* LV_EP_PUBLIC */
+	const char *const *roles;   /* who may see (server) or write (client) it */
+	uint32_t nroles;
+	int64_t max_bytes;          /* client states: the largest change; 0: the
+	                               server's max_message */
+	const lv_type *type;
+	/* Client states: runs after the page changed it, with the new value
+	 * (a value of type, valid during the call). */
+	int (*changed)(lv_conn *conn, const void *value);
+} lv_state_def;
+
+/* Typed changes to a state (lv.h), for the generated mutators: the value
+ * *v of type t, encoded, set at path or inserted into the list at path. */
+int lv_state_set(lv_state *st, const char *path, const lv_type *t, const void *v);
+int lv_state_insert(lv_state *st, const char *path, size_t index, const lv_type *t,
+                    const void *v);
+/* The page's latest value of a client state, decoded into *out (a value
+ * of its type, zeroed first) in arena a; the type's zero value when the
+ * page has written nothing yet. LV_ENOT_FOUND: no client state of that
+ * name. */
+int lv_state_read(lv_conn *c, const char *name, void *out, lv_arena *a);
+
 /* Everything lvc generated for one .lv file. */
 struct lv_app {
 	uint32_t abi;               /* LV_ABI_VERSION of the generator */
@@ -193,10 +228,14 @@ struct lv_app {
 	const char *const *js_module;
 	uint32_t js_module_parts;
 	size_t js_module_len;
+	const lv_state_def *states; /* sorted by name */
+	uint32_t nstates;
 };
 
 /* The endpoint named name, by binary search; NULL if none. */
 const lv_endpoint *lv_app_find(const lv_app *app, const char *name, size_t len);
+/* The state named name, likewise. */
+const lv_state_def *lv_app_find_state(const lv_app *app, const char *name, size_t len);
 
 #ifdef __cplusplus
 }

@@ -1065,3 +1065,68 @@ app_ticks(lv_call *call, int64_t ms, int64_t times)
 	return rc;
 }
 /* lvc:end ticks */
+
+/* lvc:begin prefs_read */
+/*
+ * The page's prefs as the server reads them, as JSON.
+ */
+lv_status
+app_prefs_read(lv_call *call, lv_str *out)
+{
+	app_Prefs prefs;
+	lv_arena a;
+	lv_buf b;
+	lv_error err = { 0 };
+	lv_arena_init(&a);
+	lv_buf_init(&b);
+	int rc = lv_state_read(lv_call_conn(call), "prefs", &prefs, &a);
+	if (rc == 0)
+		rc = lv_encode(&b, &app_Prefs_type, &prefs, &err);
+	if (rc == 0)
+		*out = lv_call_strdup(call, b.data);
+	lv_buf_free(&b);
+	lv_arena_free(&a);
+	return rc < 0 ? lv_call_fail(call, rc, "prefs: %s", lv_strerror(rc)) : LV_OK;
+}
+/* lvc:end prefs_read */
+
+/* lvc:begin state_op */
+/*
+ * One change to a server state: which is board (of group in_group), counter,
+ * mine or secrets; op is set, insert, remove, move or flush. Returns the
+ * state's revision, or fails with the runtime's error.
+ */
+lv_status
+app_state_op(lv_call *call, lv_str which, const lv_str *in_group, lv_str op, lv_str path, const lv_str *json, int64_t index, int64_t to, int64_t *out)
+{
+	lv_server *srv = lv_call_server(call);
+	lv_state *st = NULL;
+	int rc;
+	if (lv_str_eq_cstr(which, "board"))
+		rc = lv_state_group(srv, "board", in_group ? in_group->ptr : NULL, &st);
+	else if (lv_str_eq_cstr(which, "mine"))
+		rc = lv_state_conn(lv_call_conn(call), "mine", &st);
+	else
+		rc = lv_state_global(srv, which.ptr, &st);
+	if (rc == 0) {
+		if (lv_str_eq_cstr(op, "set"))
+			rc = json ? lv_state_set_json(st, path.ptr, json->ptr, json->len) : LV_EINVALID_ARGUMENT;
+		else if (lv_str_eq_cstr(op, "insert"))
+			rc = json ? lv_state_insert_json(st, path.ptr, index < 0 ? SIZE_MAX : (size_t)index,
+			                                 json->ptr, json->len) : LV_EINVALID_ARGUMENT;
+		else if (lv_str_eq_cstr(op, "remove"))
+			rc = lv_state_remove(st, path.ptr);
+		else if (lv_str_eq_cstr(op, "move"))
+			rc = lv_state_move(st, path.ptr, (size_t)index, (size_t)to);
+		else if (lv_str_eq_cstr(op, "flush"))
+			rc = lv_state_flush(st);
+		else if (!lv_str_eq_cstr(op, "get"))
+			rc = LV_EINVALID_ARGUMENT;
+	}
+	if (rc < 0)
+		return lv_call_fail(call, rc, "%.*s %.*s: %s", (int)which.len, which.ptr, (int)op.len,
+		                    op.ptr, lv_strerror(rc));
+	*out = (int64_t)lv_state_rev(st);
+	return LV_OK;
+}
+/* lvc:end state_op */

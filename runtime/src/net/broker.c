@@ -19,7 +19,11 @@ lv_group_join(lv_conn *c, const char *name)
 	if (c->ended)
 		return LV_ECLOSED;
 	lv_broker *b = c->server->broker;
-	return b->ops->join(b, c, name);
+	lv__states_before_join(c->server, name);
+	int rc = b->ops->join(b, c, name);
+	if (rc == 0)
+		lv__states_joined(c, name);
+	return rc;
 }
 
 int
@@ -28,7 +32,10 @@ lv_group_leave(lv_conn *c, const char *name)
 	if (!name || strncmp(name, "lv.", 3) == 0)
 		return LV_EINVALID_ARGUMENT;
 	lv_broker *b = c->server->broker;
-	return b->ops->leave(b, c, name);
+	int rc = b->ops->leave(b, c, name);
+	if (rc == 0)
+		lv__states_left(c, name);
+	return rc;
 }
 
 size_t

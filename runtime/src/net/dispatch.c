@@ -104,9 +104,11 @@ handle_hello(lv_conn *c, json_t *msg)
 		lv__conn_close(c, 1011, "no session could be made");
 		return;
 	}
+	lv__states_before_hello(s);
 	c->hello = true;
 	s->npages++;
 	send_welcome(c, false, resync);
+	lv__states_hello(c);
 	lv__lifecycle(s, "connect", c);
 }
 
@@ -348,8 +350,13 @@ dispatch_tree(lv_conn *c, const char *text, size_t len)
 		lv__send_error(c, NULL, LV_EINVALID_ARGUMENT, "malformed JSON", NULL);
 		return;
 	}
+	const char *t = json_string_value(json_object_get(msg, "t"));
 	if (!c->hello)
 		handle_hello(c, msg);
+	else if (t && strcmp(t, "state") == 0)
+		lv__state_from_page(c, msg, len);
+	else if (t && strcmp(t, "state_sync") == 0)
+		lv__state_sync(c, msg);
 	else
 		lv__ccall_answer(c, msg);
 	json_decref(msg);
@@ -386,7 +393,8 @@ lv__dispatch(lv_conn *c, const char *text, size_t len)
 	}
 	/* Reliable messages from the page come numbered: each is processed
 	 * once, in order; a repeat (resent across a reconnect) is dropped. */
-	bool numbered = c->hello && (is(&f, "call") || is(&f, "send") || is(&f, "cret"));
+	bool numbered = c->hello && (is(&f, "call") || is(&f, "send") || is(&f, "cret") ||
+	                             is(&f, "state"));
 	if (numbered && (f.seen & KEY_SEQ)) {
 		uint64_t seq;
 		if (!f.has_seq || !positive_int(&f.seq, &seq)) {
@@ -418,7 +426,7 @@ lv__dispatch(lv_conn *c, const char *text, size_t len)
 		handle_call(c, &f, LV_VIA_CALL, len);
 	} else if (is(&f, "send")) {
 		handle_call(c, &f, LV_VIA_SEND, len);
-	} else if (is(&f, "cret")) {
+	} else if (is(&f, "cret") || is(&f, "state") || is(&f, "state_sync")) {
 		dispatch_tree(c, text, len);
 	} else if (is(&f, "ping")) {
 		static const char pong[] = "{\"t\":\"pong\"}";

@@ -112,6 +112,7 @@ struct lv_conn {
 	bool ping_sent;
 	lv_ccall *ccalls;           /* client.rpc calls awaiting the page */
 	uint64_t next_ccall;
+	lv_state *live;             /* its copies of states (live.c) */
 };
 
 lv_conn *lv__conn_new(lv_server *s, struct lws *wsi);
@@ -249,6 +250,25 @@ void lv__call_free(lv_call *call);
 void lv__lifecycle(lv_server *s, const char *event, lv_conn *conn);
 /* What a session's end means to calls: the server's conn_ended hook. */
 void lv__on_conn_ended(lv_conn *c);
+
+/* ---- synchronised state (live.c) ---------------------------------------------- */
+
+/* Global states are flushed before a page joins them (so that it starts
+ * from a snapshot, not a patch), then it gets their snapshots; the same
+ * for a group's states around a join; a page that leaves a group is told
+ * its states are gone. */
+void lv__states_before_hello(lv_server *s);
+void lv__states_hello(lv_conn *c);
+void lv__states_before_join(lv_server *s, const char *group);
+void lv__states_joined(lv_conn *c, const char *group);
+void lv__states_left(lv_conn *c, const char *group);
+/* The session is over: its copies go. */
+void lv__states_conn_ended(lv_conn *c);
+void lv__states_free(lv_server *s);
+/* {"t":"state"}: a change to a state the page owns (len: the message's
+ * size); {"t":"state_sync"}: the page asks for a snapshot. */
+void lv__state_from_page(lv_conn *c, json_t *msg, size_t len);
+void lv__state_sync(lv_conn *c, json_t *msg);
 
 /* ---- peers: what each remote address holds (peer.c) ------------------------- */
 
@@ -407,6 +427,7 @@ struct lv_server {
 	size_t detached_bytes;
 	lv_http *https;             /* HTTP exchanges in progress */
 	lv_broker *broker;          /* groups, presence, sessions (broker.h) */
+	lv_htab live;               /* copies of states (live.c) */
 	lv_timer *timers;           /* timer.c */
 	bool timers_off;            /* being freed: none fires or starts */
 	/* A session has ended: the layer above (calls, lifecycle handlers)

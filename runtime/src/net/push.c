@@ -46,6 +46,7 @@ lv__on_conn_ended(lv_conn *c)
 	if (c->hello)
 		lv__lifecycle(c->server, "disconnect", c);
 	lv__ccalls_fail(c, LV_EUNAVAILABLE);
+	lv__states_conn_ended(c);
 }
 
 typedef struct {

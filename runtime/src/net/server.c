@@ -159,6 +159,7 @@ lv_server_free(lv_server *s)
 		lv__conn_end(s->conns);
 	/* Work posted before the loop stopped: run, so its arguments are freed. */
 	lv__inbox_drain(s);
+	lv__states_free(s);
 	lv__timers_free(s);
 	atomic_store(&s->in_loop, false);
 	lv__pending_free(s);

@@ -37,11 +37,16 @@ lws_callback_on_writable(struct lws *wsi)
 
 /* ---- a server and pages, built by hand ------------------------------------------ */
 
+/* An app with nothing declared: joins and leaves ask it for the states
+ * of groups. */
+static const lv_app empty_app = { .abi = LV_ABI_VERSION, .name = "t" };
+
 static lv_server *
 server(uint32_t max_queue)
 {
 	lv_server *s = calloc(1, sizeof *s);
 	cr_assert(s);
+	s->app = &empty_app;
 	s->opt.max_queue = max_queue ? max_queue : 4096;
 	s->opt.max_queue_bytes = 8u << 20;
 	s->opt.max_detached = 10000;

@@ -14,6 +14,10 @@ static const lv_type plant__t1 = {
 	.kind = LV_K_LIST, .name = "list<string>", .size = sizeof(lv_str_list), .elem = &lv_str_type,
 };
 
+static const lv_type plant__t2 = {
+	.kind = LV_K_MAP, .name = "map<int>", .size = sizeof(lv_int_map), .elem = &lv_int_type,
+};
+
 static const lv_field plant_Machine__fields[] = {
 	{ .name = "name", .type = &lv_str_type, .offset = offsetof(plant_Machine, name),
 	  .has_offset = LV_REQUIRED, .default_json = NULL },
@@ -184,6 +188,33 @@ static const char *const plant__js_module[] = {
 	 "}\n"),
 };
 
+static const char *const plant__prefs_roles[] = {
+	"operator",
+};
+
+static const lv_state_def plant__states[] = {
+	{
+		.name = "notices", .owner = LV_STATE_SERVER, .scope = LV_SCOPE_GLOBAL, .flush_ms = LV_FLUSH_MANUAL,
+		.flags = LV_EP_PUBLIC, .roles = NULL, .nroles = 0,
+		.max_bytes = 0, .type = &plant__t1,
+	},
+	{
+		.name = "plant", .owner = LV_STATE_SERVER, .scope = LV_SCOPE_GROUP, .flush_ms = 200,
+		.flags = LV_EP_PUBLIC, .roles = NULL, .nroles = 0,
+		.max_bytes = 0, .type = &plant_Plant_type,
+	},
+	{
+		.name = "prefs", .owner = LV_STATE_CLIENT, .scope = LV_SCOPE_CONN, .flush_ms = 200,
+		.flags = 0, .roles = plant__prefs_roles, .nroles = 1,
+		.max_bytes = 4096, .type = &plant_Prefs_type,
+	},
+	{
+		.name = "session_info", .owner = LV_STATE_SERVER, .scope = LV_SCOPE_CONN, .flush_ms = 0,
+		.flags = LV_EP_PUBLIC, .roles = NULL, .nroles = 0,
+		.max_bytes = 0, .type = &plant__t2,
+	},
+};
+
 const lv_app plant_app = {
 	.abi = LV_ABI_VERSION, .name = "plant", .base = "input",
 	.schema_hash = "473a26b4887ab95d",
@@ -192,6 +223,8 @@ const lv_app plant_app = {
 	.js_module = plant__js_module,
 	.js_module_parts = sizeof plant__js_module / sizeof plant__js_module[0],
 	.js_module_len = 3135,
+	.states = plant__states,
+	.nstates = sizeof plant__states / sizeof plant__states[0],
 };
 
 int

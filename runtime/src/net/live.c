@@ -1,0 +1,796 @@
+/* live.c - synchronised state over the wire: each declared state's copies
+ * (one, per group, per connection), their flushes as one reliable message
+ * of patch operations to every page that sees them, the snapshot a page
+ * gets when it starts to see one, and the changes pages make to the
+ * states they own. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/net.h"
+#include "state/state.h"
+
+struct lv_state {
+	lv_hnode node;              /* first: the server's table */
+	lv_server *server;
+	const lv_state_def *def;
+	char *group;                /* scope group: its name */
+	lv_conn *conn;              /* scope conn, and client states */
+	lv_state *conn_next;        /* the connection's copies */
+	lv_sdoc doc;
+	lv_timer *timer;            /* the flush to come */
+};
+
+/* ---- the table: (state, group or connection) -> copy ------------------------- */
+
+typedef struct {
+	const lv_state_def *def;
+	const char *group;
+	const lv_conn *conn;
+} key;
+
+static uint32_t
+key_hash(const key *k)
+{
+	uint32_t h = (uint32_t)(uintptr_t)k->def * 2654435761u;
+	h ^= (uint32_t)(uintptr_t)k->conn * 40503u;
+	return k->group ? h ^ lv__hash_str(k->group) : h;
+}
+
+static bool
+key_eq(const lv_hnode *n, const void *kp)
+{
+	const lv_state *st = (const lv_state *)n;
+	const key *k = kp;
+	return st->def == k->def && st->conn == k->conn &&
+	       (st->group ? k->group && strcmp(st->group, k->group) == 0 : !k->group);
+}
+
+static lv_state *
+find(lv_server *s, const key *k)
+{
+	return (lv_state *)lv__htab_find(&s->live, key_hash(k), key_eq, k);
+}
+
+static bool
+allowed(const lv_state_def *def, const lv_conn *c)
+{
+	if (def->flags & LV_EP_PUBLIC)
+		return true;
+	if (!c->authenticated)
+		return false;
+	for (uint32_t i = 0; i < def->nroles; i++) {
+		if (strcmp(def->roles[i], "*") == 0)
+			return true;
+		for (size_t j = 0; j < c->nroles; j++)
+			if (strcmp(def->roles[i], c->roles[j]) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* ---- messages ------------------------------------------------------------------------- */
+
+/* {"t":"state","name":N[,"group":G],"rev":R,"ops":OPS} */
+static lv_msg *
+state_message(const lv_state *st, const char *ops, size_t len)
+{
+	lv_buf b;
+	lv_buf_init(&b);
+	lv_buf_puts(&b, "{\"t\":\"state\",\"name\":");
+	lv_buf_json_str(&b, st->def->name, strlen(st->def->name));
+	if (st->group) {
+		lv_buf_puts(&b, ",\"group\":");
+		lv_buf_json_str(&b, st->group, strlen(st->group));
+	}
+	char rev[24];
+	lv_buf_puts(&b, ",\"rev\":");
+	lv_buf_append(&b, rev, lv__u64_dec(rev, st->doc.rev));
+	lv_buf_puts(&b, ",\"ops\":");
+	lv_buf_append(&b, ops, len);
+	lv_buf_puts(&b, "}");
+	lv_msg *m = b.failed ? NULL : lv__msg_new(b.data, b.len, LV_MSG_RELIABLE);
+	lv_buf_free(&b);
+	return m;
+}
+
+/* Queues m on every page that sees st. Public states go through the
+ * broker; others to each member here that holds a role they admit. */
+static int
+send_all(lv_state *st, lv_msg *m)
+{
+	lv_server *s = st->server;
+	if (st->conn)
+		return allowed(st->def, st->conn) ? lv__deliver(st->conn, m) : 0;
+	if (st->def->flags & LV_EP_PUBLIC)
+		return lv__publish(s, st->group, m);
+	int rc = 0;
+	for (lv_conn *c = s->conns; c; c = c->next) {
+		if (!c->hello || c->ended || !allowed(st->def, c))
+			continue;
+		bool member = !st->group;
+		for (uint32_t i = 0; i < c->ngroups && !member; i++)
+			member = strcmp(c->groups[i]->name, st->group) == 0;
+		if (member && lv__deliver(c, m) != 0)
+			rc = LV_ENOMEM;
+	}
+	return rc;
+}
+
+static int
+send_snapshot(lv_state *st, lv_conn *to)
+{
+	lv_buf ops;
+	lv_buf_init(&ops);
+	lv__sdoc_snapshot(&st->doc, &ops);
+	lv_msg *m = ops.failed ? NULL : state_message(st, ops.data, ops.len);
+	lv_buf_free(&ops);
+	if (!m)
+		return LV_ENOMEM;
+	int rc = to ? lv__deliver(to, m) : send_all(st, m);
+	lv__msg_unref(m);
+	return rc;
+}
+
+static void
+stop_timer(lv_state *st)
+{
+	if (st->timer) {
+		lv_timer_stop(st->timer);
+		st->timer = NULL;
+	}
+}
+
+int
+lv_state_flush(lv_state *st)
+{
+	if (!st || !lv__on_loop(st->server))
+		return LV_EINVALID_ARGUMENT;
+	stop_timer(st);
+	if (!lv__sdoc_pending(&st->doc))
+		return 0;
+	lv_buf ops;
+	lv_buf_init(&ops);
+	lv__sdoc_flush(&st->doc, &ops);
+	lv_msg *m = ops.failed ? NULL : state_message(st, ops.data, ops.len);
+	lv_buf_free(&ops);
+	if (!m)
+		return LV_ENOMEM;
+	int rc = send_all(st, m);
+	lv__msg_unref(m);
+	return rc;
+}
+
+static void
+flush_due(lv_server *s, lv_timer *t, void *arg)
+{
+	(void)s;
+	(void)t;
+	lv_state *st = arg;
+	st->timer = NULL;            /* a timer that does not repeat frees itself */
+	lv_state_flush(st);
+}
+
+/* A change was recorded: the flush its declaration asks for. */
+static int
+changed(lv_state *st)
+{
+	int32_t ms = st->def->flush_ms;
+	if (ms == LV_FLUSH_MANUAL || st->timer || !lv__sdoc_pending(&st->doc))
+		return 0;
+	return lv_timer_start(st->server, (uint32_t)ms, false, flush_due, st, &st->timer);
+}
+
+/* ---- copies ------------------------------------------------------------------------------ */
+
+/* Puts the declared defaults of struct fields into j, a value of type t
+ * the codec wrote for zeroed memory. */
+static void
+put_defaults(const lv_type *t, json_t *j)
+{
+	if (t->kind != LV_K_STRUCT || !json_is_object(j))
+		return;
+	for (uint32_t i = 0; i < t->nfields; i++) {
+		const lv_field *f = &t->fields[i];
+		json_t *d = f->default_json ? json_loads(f->default_json, JSON_DECODE_ANY, NULL) : NULL;
+		if (d)
+			json_object_set_new(j, f->name, d);
+		else
+			put_defaults(f->type, json_object_get(j, f->name));
+	}
+}
+
+/* The zero value of t as JSON: what the codec writes for zeroed memory,
+ * with the declared defaults of fields. */
+static json_t *
+zero_value(const lv_type *t)
+{
+	void *v = calloc(1, t->size ? t->size : 1);
+	lv_buf b;
+	lv_error err;
+	lv_buf_init(&b);
+	json_t *j = NULL;
+	if (v && lv_encode(&b, t, v, &err) == 0 && !b.failed)
+		j = json_loadb(b.data, b.len, JSON_DECODE_ANY, NULL);
+	if (j)
+		put_defaults(t, j);
+	lv_buf_free(&b);
+	free(v);
+	return j;
+}
+
+static void
+free_copy(lv_state *st)
+{
+	stop_timer(st);
+	lv__htab_remove(&st->server->live, &st->node);
+	lv__sdoc_free(&st->doc);
+	free(st->group);
+	free(st);
+}
+
+/* The copy for k, made (and its zero value sent to who sees it) when
+ * missing. */
+static int
+copy_of(lv_server *s, const key *k, lv_state **out)
+{
+	*out = NULL;
+	if (!lv__on_loop(s))
+		return LV_EINVALID_ARGUMENT;
+	lv_state *st = find(s, k);
+	if (st) {
+		*out = st;
+		return 0;
+	}
+	json_t *zero = zero_value(k->def->type);
+	st = calloc(1, sizeof *st);
+	if (!zero || !st || (k->group && !(st->group = strdup(k->group)))) {
+		json_decref(zero);
+		if (st)
+			free(st->group);
+		free(st);
+		return LV_ENOMEM;
+	}
+	st->server = s;
+	st->def = k->def;
+	st->conn = (lv_conn *)k->conn;
+	lv__sdoc_init(&st->doc, zero);
+	if (lv__htab_insert(&s->live, &st->node, key_hash(k))) {
+		lv__sdoc_free(&st->doc);
+		free(st->group);
+		free(st);
+		return LV_ENOMEM;
+	}
+	if (st->conn) {
+		st->conn_next = st->conn->live;
+		st->conn->live = st;
+	}
+	*out = st;
+	return k->def->owner == LV_STATE_SERVER ? send_snapshot(st, NULL) : 0;
+}
+
+static const lv_state_def *
+server_def(lv_server *s, const char *name, lv_state_scope scope, int *rc)
+{
+	const lv_state_def *def = name ? lv_app_find_state(s->app, name, strlen(name)) : NULL;
+	*rc = !def || def->owner != LV_STATE_SERVER ? LV_ENOT_FOUND :
+	      def->scope != scope ? LV_EINVALID_ARGUMENT : 0;
+	return *rc ? NULL : def;
+}
+
+int
+lv_state_global(lv_server *s, const char *name, lv_state **out)
+{
+	int rc;
+	const lv_state_def *def = server_def(s, name, LV_SCOPE_GLOBAL, &rc);
+	return def ? copy_of(s, &(key){ def, NULL, NULL }, out) : rc;
+}
+
+int
+lv_state_group(lv_server *s, const char *name, const char *group, lv_state **out)
+{
+	int rc;
+	const lv_state_def *def = server_def(s, name, LV_SCOPE_GROUP, &rc);
+	if (def && (!group || !*group))
+		return LV_EINVALID_ARGUMENT;
+	return def ? copy_of(s, &(key){ def, group, NULL }, out) : rc;
+}
+
+int
+lv_state_conn(lv_conn *c, const char *name, lv_state **out)
+{
+	int rc;
+	if (!c)
+		return LV_EINVALID_ARGUMENT;
+	if (c->ended)
+		return LV_ECLOSED;
+	const lv_state_def *def = server_def(c->server, name, LV_SCOPE_CONN, &rc);
+	return def ? copy_of(c->server, &(key){ def, NULL, c }, out) : rc;
+}
+
+uint64_t
+lv_state_rev(const lv_state *st)
+{
+	return st ? st->doc.rev : 0;
+}
+
+char *
+lv_state_json(const lv_state *st)
+{
+	return st ? json_dumps(st->doc.root, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+}
+
+/* ---- changes, checked against the type ---------------------------------------------- */
+
+/* The declared type at path, or NULL (*why says so); *in_json when the
+ * path goes into a json value, where anything goes. For a struct member
+ * *optional says whether it may be absent. */
+static const lv_type *
+type_at(const lv_type *t, const char *path, bool *in_json, bool *optional, const char **why)
+{
+	*in_json = *optional = false;
+	const char *p = path;
+	while (*p) {
+		if (*p != '/') {
+			*why = "a path is empty or starts with '/'";
+			return NULL;
+		}
+		const char *tok = ++p, *end = strchr(tok, '/');
+		size_t n = end ? (size_t)(end - tok) : strlen(tok);
+		p = tok + n;
+		*optional = false;
+		switch (t->kind) {
+		case LV_K_JSON:
+			*in_json = true;
+			return t;
+		case LV_K_LIST:
+		case LV_K_MAP:
+			t = t->elem;
+			break;
+		case LV_K_STRUCT: {
+			const lv_field *f = NULL;
+			for (uint32_t i = 0; i < t->nfields && !f; i++)
+				if (strlen(t->fields[i].name) == n && memcmp(t->fields[i].name, tok, n) == 0)
+					f = &t->fields[i];
+			if (!f) {
+				*why = "no such field in the state's type";
+				return NULL;
+			}
+			*optional = f->has_offset != LV_REQUIRED;
+			t = f->type;
+			break;
+		}
+		default:
+			*why = "the path goes into a value that has no members";
+			return NULL;
+		}
+	}
+	return t;
+}
+
+/* [json, +len) read as a value of type t, as the codec reads it, and
+ * written again (defaults filled in, members in their declared order);
+ * NULL when it is not one (*rc says why). */
+static json_t *
+typed_value(lv_server *s, const lv_type *t, const char *json, size_t len, int *rc)
+{
+	lv_arena a;
+	lv_error err;
+	lv_buf b;
+	lv_arena_init(&a);
+	lv_buf_init(&b);
+	json_t *out = NULL;
+	void *v = lv_arena_alloc(&a, t->size ? t->size : 1);
+	*rc = v ? lv_decode(t, json, len, v, &a, &s->opt.limits, &err) : LV_ENOMEM;
+	if (*rc == LV_EINVALID_ARGUMENT)
+		LV_LOG(s, LV_LOG_WARN, "state: %s%s%s", err.path, err.path[0] ? ": " : "", err.message);
+	if (*rc == 0 && (*rc = lv_encode(&b, t, v, &err)) == 0) {
+		out = b.failed ? NULL : json_loadb(b.data, b.len, JSON_DECODE_ANY, NULL);
+		*rc = out ? 0 : LV_ENOMEM;
+	}
+	lv_buf_free(&b);
+	lv_arena_free(&a);
+	return out;
+}
+
+/* A value for a place of type t: checked and written again, or taken as
+ * it is inside a json value. */
+static json_t *
+value_for(lv_server *s, const lv_type *t, bool in_json, const char *json, size_t len, int *rc)
+{
+	if (!in_json && t->kind != LV_K_JSON)
+		return typed_value(s, t, json, len, rc);
+	json_t *v = json_loadb(json, len, JSON_DECODE_ANY, NULL);
+	*rc = v ? 0 : LV_EINVALID_ARGUMENT;
+	return v;
+}
+
+static int
+refused(lv_state *st, const char *path, const lv_patch_error *err)
+{
+	LV_LOG(st->server, LV_LOG_WARN, "state %s: %s: %s", st->def->name, path, err->why);
+	return LV_EINVALID_ARGUMENT;
+}
+
+static int
+writable(lv_state *st)
+{
+	return st && st->def->owner == LV_STATE_SERVER && lv__on_loop(st->server) ? 0
+	       : LV_EINVALID_ARGUMENT;
+}
+
+int
+lv_state_set_json(lv_state *st, const char *path, const char *json, size_t len)
+{
+	bool in_json, optional;
+	const char *why;
+	if (writable(st) || !path || !json)
+		return LV_EINVALID_ARGUMENT;
+	const lv_type *t = type_at(st->def->type, path, &in_json, &optional, &why);
+	if (!t) {
+		lv_patch_error e = { 0 };
+		snprintf(e.why, sizeof e.why, "%s", why);
+		return refused(st, path, &e);
+	}
+	int rc;
+	json_t *v = value_for(st->server, t, in_json, json, len, &rc);
+	if (!v)
+		return rc;
+	lv_patch_error err;
+	rc = lv__sdoc_set(&st->doc, path, v, &err);
+	if (rc == LV_EINVALID_ARGUMENT)
+		return refused(st, path, &err);
+	return rc ? rc : changed(st);
+}
+
+/* The path of item `index` of the list at path ("-": its end). */
+static char *
+item_path(const char *path, size_t index)
+{
+	size_t n = strlen(path) + 24;
+	char *p = malloc(n);
+	if (p) {
+		if (index == SIZE_MAX)
+			snprintf(p, n, "%s/-", path);
+		else
+			snprintf(p, n, "%s/%zu", path, index);
+	}
+	return p;
+}
+
+/* The list at path, checked: its item type (json: anything). */
+static const lv_type *
+list_at(lv_state *st, const char *path)
+{
+	bool in_json, optional;
+	const char *why;
+	const lv_type *t = type_at(st->def->type, path, &in_json, &optional, &why);
+	if (!t || (!in_json && t->kind != LV_K_LIST && t->kind != LV_K_JSON))
+		return NULL;
+	return in_json || t->kind == LV_K_JSON ? &lv_json_type : t->elem;
+}
+
+int
+lv_state_insert_json(lv_state *st, const char *path, size_t index, const char *json, size_t len)
+{
+	if (writable(st) || !path || !json)
+		return LV_EINVALID_ARGUMENT;
+	const lv_type *elem = list_at(st, path);
+	if (!elem)
+		return LV_EINVALID_ARGUMENT;
+	int rc;
+	json_t *v = value_for(st->server, elem, false, json, len, &rc);
+	char *at = v ? item_path(path, index) : NULL;
+	if (!v || !at) {
+		json_decref(v);
+		return v ? LV_ENOMEM : rc;
+	}
+	lv_patch_error err;
+	rc = lv__sdoc_op(&st->doc, LV_OP_ADD, at, NULL, v, &err);
+	if (rc == LV_EINVALID_ARGUMENT)
+		refused(st, at, &err);
+	free(at);
+	return rc ? rc : changed(st);
+}
+
+int
+lv_state_remove(lv_state *st, const char *path)
+{
+	bool in_json, optional;
+	const char *why;
+	if (writable(st) || !path || !*path)
+		return LV_EINVALID_ARGUMENT;
+	/* What may go: a map entry, a list item, an optional field, or
+	 * anything inside a json value. */
+	const char *slash = strrchr(path, '/');
+	char *parent = strndup(path, (size_t)(slash - path));
+	if (!parent)
+		return LV_ENOMEM;
+	const lv_type *pt = type_at(st->def->type, parent, &in_json, &optional, &why);
+	free(parent);
+	if (pt && !in_json && pt->kind == LV_K_STRUCT) {
+		type_at(st->def->type, path, &in_json, &optional, &why);
+		if (!optional)
+			pt = NULL;
+	}
+	if (!pt || (!in_json && pt->kind != LV_K_LIST && pt->kind != LV_K_MAP &&
+	            pt->kind != LV_K_STRUCT && pt->kind != LV_K_JSON))
+		return LV_EINVALID_ARGUMENT;
+	lv_patch_error err;
+	int rc = lv__sdoc_op(&st->doc, LV_OP_REMOVE, path, NULL, NULL, &err);
+	if (rc == LV_EINVALID_ARGUMENT)
+		return refused(st, path, &err);
+	return rc ? rc : changed(st);
+}
+
+int
+lv_state_move(lv_state *st, const char *path, size_t from, size_t to)
+{
+	if (writable(st) || !path || !list_at(st, path) || from == SIZE_MAX || to == SIZE_MAX)
+		return LV_EINVALID_ARGUMENT;
+	char *f = item_path(path, from), *t = item_path(path, to);
+	int rc = f && t ? 0 : LV_ENOMEM;
+	lv_patch_error err;
+	if (rc == 0 && (rc = lv__sdoc_op(&st->doc, LV_OP_MOVE, t, f, NULL, &err)) ==
+	               LV_EINVALID_ARGUMENT)
+		refused(st, t, &err);
+	free(f);
+	free(t);
+	return rc ? rc : changed(st);
+}
+
+int
+lv_state_set(lv_state *st, const char *path, const lv_type *t, const void *v)
+{
+	lv_buf b;
+	lv_error err;
+	lv_buf_init(&b);
+	int rc = lv_encode(&b, t, v, &err);
+	if (rc == 0)
+		rc = b.failed ? LV_ENOMEM : lv_state_set_json(st, path, b.data, b.len);
+	lv_buf_free(&b);
+	return rc;
+}
+
+int
+lv_state_insert(lv_state *st, const char *path, size_t index, const lv_type *t, const void *v)
+{
+	lv_buf b;
+	lv_error err;
+	lv_buf_init(&b);
+	int rc = lv_encode(&b, t, v, &err);
+	if (rc == 0)
+		rc = b.failed ? LV_ENOMEM : lv_state_insert_json(st, path, index, b.data, b.len);
+	lv_buf_free(&b);
+	return rc;
+}
+
+/* ---- what pages see, as they come and go ------------------------------------------ */
+
+void
+lv__states_before_hello(lv_server *s)
+{
+	for (uint32_t i = 0; i < s->app->nstates; i++) {
+		const lv_state_def *def = &s->app->states[i];
+		lv_state *st = def->owner == LV_STATE_SERVER && def->scope == LV_SCOPE_GLOBAL ?
+		               find(s, &(key){ def, NULL, NULL }) : NULL;
+		if (st)
+			lv_state_flush(st);
+	}
+}
+
+void
+lv__states_hello(lv_conn *c)
+{
+	lv_server *s = c->server;
+	for (uint32_t i = 0; i < s->app->nstates; i++) {
+		const lv_state_def *def = &s->app->states[i];
+		lv_state *st = def->owner == LV_STATE_SERVER && def->scope == LV_SCOPE_GLOBAL ?
+		               find(s, &(key){ def, NULL, NULL }) : NULL;
+		if (st && allowed(def, c))
+			send_snapshot(st, c);
+	}
+}
+
+void
+lv__states_before_join(lv_server *s, const char *group)
+{
+	for (uint32_t i = 0; i < s->app->nstates; i++) {
+		const lv_state_def *def = &s->app->states[i];
+		lv_state *st = def->scope == LV_SCOPE_GROUP ? find(s, &(key){ def, group, NULL }) : NULL;
+		if (st)
+			lv_state_flush(st);
+	}
+}
+
+void
+lv__states_joined(lv_conn *c, const char *group)
+{
+	lv_server *s = c->server;
+	for (uint32_t i = 0; i < s->app->nstates; i++) {
+		const lv_state_def *def = &s->app->states[i];
+		lv_state *st = def->scope == LV_SCOPE_GROUP ? find(s, &(key){ def, group, NULL }) : NULL;
+		if (st && allowed(def, c))
+			send_snapshot(st, c);
+	}
+}
+
+void
+lv__states_left(lv_conn *c, const char *group)
+{
+	lv_server *s = c->server;
+	for (uint32_t i = 0; i < s->app->nstates; i++) {
+		const lv_state_def *def = &s->app->states[i];
+		lv_state *st = def->scope == LV_SCOPE_GROUP ? find(s, &(key){ def, group, NULL }) : NULL;
+		if (!st || !allowed(def, c))
+			continue;
+		lv_msg *m = state_message(st, "null", 4);   /* ops null: it is gone */
+		if (m)
+			lv__deliver(c, m);
+		lv__msg_unref(m);
+	}
+}
+
+void
+lv__states_conn_ended(lv_conn *c)
+{
+	while (c->live) {
+		lv_state *st = c->live;
+		c->live = st->conn_next;
+		free_copy(st);
+	}
+}
+
+void
+lv__states_free(lv_server *s)
+{
+	uint32_t b = 0;
+	lv_hnode *n = lv__htab_next(&s->live, NULL, &b);
+	while (n) {
+		lv_hnode *next = lv__htab_next(&s->live, n, &b);
+		lv_state *st = (lv_state *)n;
+		stop_timer(st);
+		lv__sdoc_free(&st->doc);
+		free(st->group);
+		free(st);
+		n = next;
+	}
+	lv__htab_free(&s->live);
+}
+
+/* ---- states the page owns ----------------------------------------------------------- */
+
+/* The page's copy and the server's disagree: it gets the server's. */
+static void
+resync_page(lv_state *st, int status, const char *why)
+{
+	lv__send_error(st->conn, NULL, status, why, st->def->name);
+	send_snapshot(st, st->conn);
+}
+
+void
+lv__state_from_page(lv_conn *c, json_t *msg, size_t len)
+{
+	lv_server *s = c->server;
+	const char *name = json_string_value(json_object_get(msg, "name"));
+	const lv_state_def *def = name ? lv_app_find_state(s->app, name, strlen(name)) : NULL;
+	char why[200];
+	if (!def || def->owner != LV_STATE_CLIENT) {
+		snprintf(why, sizeof why, "no state '%.60s' that a page owns", name ? name : "");
+		lv__send_error(c, NULL, LV_EINVALID_ARGUMENT, why, "name");
+		return;
+	}
+	if (!allowed(def, c)) {
+		lv__send_error(c, NULL, c->authenticated ? LV_EPERMISSION_DENIED : LV_EUNAUTHENTICATED,
+		               "this page may not write that state", def->name);
+		return;
+	}
+	size_t max = def->max_bytes > 0 ? (size_t)def->max_bytes : s->opt.max_message;
+	lv_state *st;
+	if (copy_of(s, &(key){ def, NULL, c }, &st) != 0)
+		return;
+	if (len > max) {
+		resync_page(st, LV_ETOO_LARGE, "the change is larger than the state's max");
+		return;
+	}
+	json_t *jrev = json_object_get(msg, "rev");
+	if (!json_is_integer(jrev) || json_integer_value(jrev) < 0 ||
+	    (uint64_t)json_integer_value(jrev) != st->doc.rev + 1) {
+		snprintf(why, sizeof why, "revision %lld follows %llu: a change is missing",
+		         json_is_integer(jrev) ? (long long)json_integer_value(jrev) : -1LL,
+		         (unsigned long long)st->doc.rev);
+		resync_page(st, LV_EINVALID_ARGUMENT, why);
+		return;
+	}
+	json_t *next = json_deep_copy(st->doc.root);
+	lv_patch_error perr;
+	if (!next)
+		return;
+	if (lv__patch_apply(&next, json_object_get(msg, "ops"), &perr) != 0) {
+		snprintf(why, sizeof why, "operation %zu: %s", perr.op, perr.why);
+		json_decref(next);
+		resync_page(st, LV_EINVALID_ARGUMENT, why);
+		return;
+	}
+	/* The whole value must still be of its type. */
+	char *text = json_dumps(next, JSON_COMPACT | JSON_ENCODE_ANY);
+	lv_arena a;
+	lv_error err;
+	lv_arena_init(&a);
+	void *v = lv_arena_alloc(&a, def->type->size ? def->type->size : 1);
+	int rc = text && v ? lv_decode(def->type, text, strlen(text), v, &a, &s->opt.limits, &err)
+	                   : LV_ENOMEM;
+	free(text);
+	if (rc) {
+		json_decref(next);
+		if (rc == LV_EINVALID_ARGUMENT) {
+			snprintf(why, sizeof why, "%s%s%s", err.path, err.path[0] ? ": " : "", err.message);
+			resync_page(st, rc, why);
+		}
+		lv_arena_free(&a);
+		return;
+	}
+	json_decref(st->doc.root);
+	st->doc.root = next;
+	st->doc.rev++;
+	if (def->changed) {
+		rc = def->changed(c, v);
+		if (rc < 0)
+			LV_LOG(s, LV_LOG_WARN, "state %s: the changed handler returned %s", def->name,
+			       lv_strerror(rc));
+	}
+	lv_arena_free(&a);
+}
+
+void
+lv__state_sync(lv_conn *c, json_t *msg)
+{
+	lv_server *s = c->server;
+	const char *name = json_string_value(json_object_get(msg, "name"));
+	const char *group = json_string_value(json_object_get(msg, "group"));
+	const lv_state_def *def = name ? lv_app_find_state(s->app, name, strlen(name)) : NULL;
+	if (!def || !allowed(def, c)) {
+		lv__send_error(c, NULL, LV_EINVALID_ARGUMENT, "no such state for this page", "name");
+		return;
+	}
+	key k = { def, NULL, NULL };
+	if (def->owner == LV_STATE_CLIENT || def->scope == LV_SCOPE_CONN)
+		k.conn = c;
+	else if (def->scope == LV_SCOPE_GROUP) {
+		bool member = false;
+		for (uint32_t i = 0; group && i < c->ngroups && !member; i++)
+			member = strcmp(c->groups[i]->name, group) == 0;
+		if (!member) {
+			lv__send_error(c, NULL, LV_EINVALID_ARGUMENT, "the page is not in that group",
+			               "group");
+			return;
+		}
+		k.group = group;
+	}
+	lv_state *st = find(s, &k);
+	if (!st)
+		return;                  /* nothing yet: it comes when it is made */
+	if (def->owner == LV_STATE_SERVER)
+		lv_state_flush(st);
+	send_snapshot(st, c);
+}
+
+int
+lv_state_read(lv_conn *c, const char *name, void *out, lv_arena *a)
+{
+	if (!c || !name || !out || !a)
+		return LV_EINVALID_ARGUMENT;
+	lv_server *s = c->server;
+	const lv_state_def *def = lv_app_find_state(s->app, name, strlen(name));
+	if (!def || def->owner != LV_STATE_CLIENT)
+		return LV_ENOT_FOUND;
+	lv_state *st = find(s, &(key){ def, NULL, c });
+	json_t *zero = st ? NULL : zero_value(def->type);
+	char *text = json_dumps(st ? st->doc.root : zero, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(zero);
+	lv_error err;
+	int rc = text ? lv_decode(def->type, text, strlen(text), out, a, &s->opt.limits, &err)
+	              : LV_ENOMEM;
+	free(text);
+	return rc;
+}
