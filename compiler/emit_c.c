@@ -571,6 +571,116 @@ c_endpoint_view(void *gen, const lvc_decl *d, const char *name, int index)
 	return endpoint_view(gen, d, name, index);
 }
 
+/* A value of type t handed to a generated state function: a struct by
+ * pointer, anything else by value. *arg is the expression that points to
+ * it, for the runtime. */
+static const char *
+value_param(cgen *g, const lvc_type *t, const char *name, const char **arg)
+{
+	if (is_struct(t)) {
+		*arg = name;
+		return S(g, "const %s *%s", c_value_type(g, t), name);
+	}
+	*arg = S(g, "&%s", name);
+	return c_decl(g, c_value_type(g, t), (lvc_str){ name, (uint32_t)strlen(name) });
+}
+
+static void
+state_fn(cgen *g, lvc_vlist *fns, const char *doc, const char *proto, const char *call)
+{
+	lvc_vobj *o = lvc_vobj_new(g->a, 3);
+	lvc_vobj_set(o, "doc", lvc_v_cstr(doc));
+	lvc_vobj_set(o, "proto", lvc_v_cstr(proto));
+	lvc_vobj_set(o, "call", lvc_v_cstr(call));
+	lvc_vlist_push(fns, lvc_v_obj(o));
+}
+
+/* The functions that change a map or a list at path (cname: their
+ * prefix; what: the words for it in their comments). */
+static void
+collection_fns(cgen *g, lvc_vlist *fns, const char *cname, const char *path,
+               const lvc_type *t, const char *what)
+{
+	const char *arg, *item = value_param(g, t->elem, "value", &arg);
+	const char *et = type_ref(g, t->elem);
+	if (t->kind == LVC_T_MAP) {
+		state_fn(g, fns, S(g, "Sets the entry key of %s (adds it when missing).", what),
+		         S(g, "%s_put(lv_state *st, lv_str key, %s)", cname, item),
+		         S(g, "lv_state_put(st, \"%s\", key, %s, %s)", path, et, arg));
+		state_fn(g, fns, S(g, "Removes the entry key of %s.", what),
+		         S(g, "%s_remove(lv_state *st, lv_str key)", cname),
+		         S(g, "lv_state_remove_key(st, \"%s\", key)", path));
+		return;
+	}
+	state_fn(g, fns, S(g, "Inserts an item into %s before index (SIZE_MAX: at its end).", what),
+	         S(g, "%s_insert(lv_state *st, size_t index, %s)", cname, item),
+	         S(g, "lv_state_insert(st, \"%s\", index, %s, %s)", path, et, arg));
+	state_fn(g, fns, S(g, "Removes item index of %s.", what),
+	         S(g, "%s_remove(lv_state *st, size_t index)", cname),
+	         S(g, "lv_state_remove_item(st, \"%s\", index)", path));
+	state_fn(g, fns, S(g, "Moves item from of %s to index to.", what),
+	         S(g, "%s_move(lv_state *st, size_t from, size_t to)", cname),
+	         S(g, "lv_state_move(st, \"%s\", from, to)", path));
+	state_fn(g, fns, S(g, "Replaces item index of %s.", what),
+	         S(g, "%s_set_item(lv_state *st, size_t index, %s)", cname, item),
+	         S(g, "lv_state_set_item(st, \"%s\", index, %s, %s)", path, et, arg));
+}
+
+/* The typed functions of a state: its copy, and each change its type
+ * allows, by field for a struct. */
+static lvc_vlist *
+state_fns(cgen *g, const lvc_decl *d)
+{
+	const char *cname = decl_cname(g, d), *name = lvc_strndup(g->a, d->name.p, d->name.n);
+	const lvc_type *t = d->result;
+	lvc_vlist *fns = lvc_vlist_new(g->a, 8);
+	if (d->ekind == LVC_E_CLIENT_STATE) {
+		state_fn(g, fns, "The page's latest value, decoded into *out in arena a.",
+		         S(g, "%s_get(lv_conn *conn, %s *out, lv_arena *a)", cname, c_value_type(g, t)),
+		         S(g, "lv_state_read(conn, \"%s\", out, a)", name));
+		return fns;
+	}
+	const char *doc = "The state's copy (made on first use).";
+	if (d->policy.scope == LVC_SCOPE_GLOBAL)
+		state_fn(g, fns, doc, S(g, "%s_state(lv_server *server, lv_state **out)", cname),
+		         S(g, "lv_state_global(server, \"%s\", out)", name));
+	else if (d->policy.scope == LVC_SCOPE_GROUP)
+		state_fn(g, fns, "The group's copy of the state (made on first use).",
+		         S(g, "%s_state(lv_server *server, const char *group, lv_state **out)", cname),
+		         S(g, "lv_state_group(server, \"%s\", group, out)", name));
+	else
+		state_fn(g, fns, "The connection's copy of the state (made on first use).",
+		         S(g, "%s_state(lv_conn *conn, lv_state **out)", cname),
+		         S(g, "lv_state_conn(conn, \"%s\", out)", name));
+	state_fn(g, fns, "Replaces the whole value (sending only what differs).",
+	         S(g, "%s_set(lv_state *st, const %s *value)", cname, c_value_type(g, t)),
+	         S(g, "lv_state_set(st, \"\", %s, value)", type_ref(g, t)));
+	if (t->kind == LVC_T_LIST || t->kind == LVC_T_MAP)
+		collection_fns(g, fns, cname, "", t, "the state");
+	if (!is_struct(t))
+		return fns;
+	for (const lvc_field *f = t->ref->fields; f; f = f->next) {
+		const char *fname = lvc_strndup(g->a, f->name.p, f->name.n);
+		const char *path = S(g, "/%s", fname), *arg;
+		const lvc_type *ft = f->type;
+		if (ft->kind == LVC_T_OPTIONAL) {
+			const lvc_type *et = ft->elem;
+			const char *p = S(g, "const %s *value", c_value_type(g, et));
+			state_fn(g, fns, S(g, "Sets %s (NULL: takes it out).", fname),
+			         S(g, "%s_set_%s(lv_state *st, %s)", cname, fname, p),
+			         S(g, "value ? lv_state_set(st, \"%s\", %s, value) : lv_state_remove(st, \"%s\")",
+			           path, type_ref(g, et), path));
+			continue;
+		}
+		const char *p = value_param(g, ft, "value", &arg);
+		state_fn(g, fns, S(g, "Sets %s.", fname), S(g, "%s_set_%s(lv_state *st, %s)", cname, fname, p),
+		         S(g, "lv_state_set(st, \"%s\", %s, %s)", path, type_ref(g, ft), arg));
+		if (ft->kind == LVC_T_LIST || ft->kind == LVC_T_MAP)
+			collection_fns(g, fns, S(g, "%s_%s", cname, fname), path, ft, fname);
+	}
+	return fns;
+}
+
 /* A state's entry in the app's table of states. */
 static lvc_view
 state_view(cgen *g, const lvc_decl *d)
@@ -595,6 +705,9 @@ state_view(cgen *g, const lvc_decl *d)
 	lvc_vobj_set(o, "nroles", lvc_v_int(pol->nroles));
 	lvc_vobj_set(o, "max_bytes", lvc_v_int(pol->max_bytes));
 	lvc_vobj_set(o, "type", lvc_v_cstr(type_ref(g, d->result)));
+	lvc_vobj_set(o, "doc", lvc_doc_lines(g->a, d->doc));
+	lvc_vobj_set(o, "kind_name", lvc_v_cstr(lvc_endpoint_kind_name(d->ekind)));
+	lvc_vobj_set(o, "fns", lvc_v_list(state_fns(g, d)));
 	return lvc_v_obj(o);
 }
 

@@ -105,8 +105,16 @@ static const char *const raise_suffixes[] = { "", "_raise", NULL };
 static const char *const push_suffixes[] = { "_to", "_group", "_all", NULL };
 static const char *const call_suffixes[] = { "_call", "_done", NULL };
 static const char *const no_suffixes[] = { NULL };
-static const char *const server_state_suffixes[] = { "_state", "_set", "_flush", NULL };
-static const char *const client_state_suffixes[] = { "_changed", "_get", NULL };
+static const char *const server_state_suffixes[] = { "_state", "_set", NULL };
+static const char *const client_state_suffixes[] = { "_get", NULL };
+static const char *const map_suffixes[] = { "_put", "_remove", NULL };
+static const char *const list_suffixes[] = { "_insert", "_remove", "_move", "_set_item", NULL };
+
+static const char *const *
+collection_suffixes(const lvc_type *t)
+{
+	return t->kind == LVC_T_MAP ? map_suffixes : t->kind == LVC_T_LIST ? list_suffixes : no_suffixes;
+}
 
 const char *const *
 lvc_c_suffixes(const lvc_decl *d)
@@ -204,6 +212,21 @@ lvc__check_c_names(checker *k)
 			bool ok = true;
 			for (const char *const *s = lvc_c_suffixes(d); *s && ok; s++)
 				ok = claim(k, m, "", d->name, *s, d);
+			/* A server state's mutators: by collection, and by field. */
+			if (d->kind == LVC_D_STATE && d->ekind == LVC_E_SERVER_STATE) {
+				const lvc_type *t = d->result;
+				for (const char *const *s = collection_suffixes(t); *s && ok; s++)
+					ok = claim(k, m, "", d->name, *s, d);
+				const lvc_decl *sd = t->kind == LVC_T_NAMED ? t->ref : NULL;
+				for (const lvc_field *f = sd && sd->kind == LVC_D_STRUCT ? sd->fields : NULL;
+				     f && ok; f = f->next) {
+					char *set = lvc_sprintf(&k->c->arena, "_set_%.*s", (int)f->name.n, f->name.p);
+					ok = claim(k, m, "", d->name, set, d);
+					for (const char *const *s = collection_suffixes(f->type); *s && ok; s++)
+						ok = claim(k, m, "", d->name, lvc_sprintf(&k->c->arena, "_%.*s%s",
+						           (int)f->name.n, f->name.p, *s), d);
+				}
+			}
 			if (d->kind == LVC_D_ENUM)
 				for (lvc_member *mem = d->members; mem && ok; mem = mem->next) {
 					char *pre = lvc_sprintf(&k->c->arena, "%.*s_", (int)d->name.n,

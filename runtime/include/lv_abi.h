@@ -208,6 +208,13 @@ typedef struct {
 int lv_state_set(lv_state *st, const char *path, const lv_type *t, const void *v);
 int lv_state_insert(lv_state *st, const char *path, size_t index, const lv_type *t,
                     const void *v);
+/* The entry key of the map at path: set (added when missing) or removed. */
+int lv_state_put(lv_state *st, const char *path, lv_str key, const lv_type *t, const void *v);
+int lv_state_remove_key(lv_state *st, const char *path, lv_str key);
+/* Item index of the list at path: replaced or removed. */
+int lv_state_set_item(lv_state *st, const char *path, size_t index, const lv_type *t,
+                      const void *v);
+int lv_state_remove_item(lv_state *st, const char *path, size_t index);
 /* The page's latest value of a client state, decoded into *out (a value
  * of its type, zeroed first) in arena a; the type's zero value when the
  * page has written nothing yet. LV_ENOT_FOUND: no client state of that

@@ -1130,3 +1130,25 @@ app_state_op(lv_call *call, lv_str which, const lv_str *in_group, lv_str op, lv_
 	return LV_OK;
 }
 /* lvc:end state_op */
+
+/* lvc:begin board_cell */
+/*
+ * Through the generated typed functions: puts cell key of the group's
+ * board and logs who did it at the end of the log. Returns the revision.
+ */
+lv_status
+app_board_cell(lv_call *call, lv_str in_group, lv_str key, int64_t v, lv_str by, int64_t *out)
+{
+	lv_state *st;
+	app_Cell cell = { .v = v, .by = by };
+	int rc = app_board_state(lv_call_server(call), in_group.ptr, &st);
+	if (rc == 0)
+		rc = app_board_cells_put(st, key, &cell);
+	if (rc == 0)
+		rc = app_board_log_insert(st, SIZE_MAX, by);
+	if (rc < 0)
+		return lv_call_fail(call, rc, "board_cell: %s", lv_strerror(rc));
+	*out = (int64_t)lv_state_rev(st);
+	return LV_OK;
+}
+/* lvc:end board_cell */

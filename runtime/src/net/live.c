@@ -27,10 +27,10 @@ typedef struct {
 	const lv_state_def *def;
 	const char *group;
 	const lv_conn *conn;
-} key;
+} copy_key;
 
 static uint32_t
-key_hash(const key *k)
+key_hash(const copy_key *k)
 {
 	uint32_t h = (uint32_t)(uintptr_t)k->def * 2654435761u;
 	h ^= (uint32_t)(uintptr_t)k->conn * 40503u;
@@ -41,13 +41,13 @@ static bool
 key_eq(const lv_hnode *n, const void *kp)
 {
 	const lv_state *st = (const lv_state *)n;
-	const key *k = kp;
+	const copy_key *k = kp;
 	return st->def == k->def && st->conn == k->conn &&
 	       (st->group ? k->group && strcmp(st->group, k->group) == 0 : !k->group);
 }
 
 static lv_state *
-find(lv_server *s, const key *k)
+find(lv_server *s, const copy_key *k)
 {
 	return (lv_state *)lv__htab_find(&s->live, key_hash(k), key_eq, k);
 }
@@ -232,7 +232,7 @@ free_copy(lv_state *st)
 /* The copy for k, made (and its zero value sent to who sees it) when
  * missing. */
 static int
-copy_of(lv_server *s, const key *k, lv_state **out)
+copy_of(lv_server *s, const copy_key *k, lv_state **out)
 {
 	*out = NULL;
 	if (!lv__on_loop(s))
@@ -283,7 +283,7 @@ lv_state_global(lv_server *s, const char *name, lv_state **out)
 {
 	int rc;
 	const lv_state_def *def = server_def(s, name, LV_SCOPE_GLOBAL, &rc);
-	return def ? copy_of(s, &(key){ def, NULL, NULL }, out) : rc;
+	return def ? copy_of(s, &(copy_key){ def, NULL, NULL }, out) : rc;
 }
 
 int
@@ -293,7 +293,7 @@ lv_state_group(lv_server *s, const char *name, const char *group, lv_state **out
 	const lv_state_def *def = server_def(s, name, LV_SCOPE_GROUP, &rc);
 	if (def && (!group || !*group))
 		return LV_EINVALID_ARGUMENT;
-	return def ? copy_of(s, &(key){ def, group, NULL }, out) : rc;
+	return def ? copy_of(s, &(copy_key){ def, group, NULL }, out) : rc;
 }
 
 int
@@ -305,7 +305,7 @@ lv_state_conn(lv_conn *c, const char *name, lv_state **out)
 	if (c->ended)
 		return LV_ECLOSED;
 	const lv_state_def *def = server_def(c->server, name, LV_SCOPE_CONN, &rc);
-	return def ? copy_of(c->server, &(key){ def, NULL, c }, out) : rc;
+	return def ? copy_of(c->server, &(copy_key){ def, NULL, c }, out) : rc;
 }
 
 uint64_t
@@ -565,6 +565,71 @@ lv_state_insert(lv_state *st, const char *path, size_t index, const lv_type *t, 
 	return rc;
 }
 
+/* The path of the entry key of the map at path (key escaped). */
+static char *
+entry_path(const char *path, lv_str key)
+{
+	if (!key.ptr || memchr(key.ptr, 0, key.len))
+		return NULL;
+	lv_buf b;
+	lv_buf_init(&b);
+	lv_buf_puts(&b, path);
+	char *k = strndup(key.ptr, key.len);
+	if (k)
+		lv__ptr_append(&b, k);
+	free(k);
+	if (!k || b.failed) {
+		lv_buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+int
+lv_state_put(lv_state *st, const char *path, lv_str key, const lv_type *t, const void *v)
+{
+	if (!path)
+		return LV_EINVALID_ARGUMENT;
+	char *at = entry_path(path, key);
+	int rc = at ? lv_state_set(st, at, t, v) : LV_EINVALID_ARGUMENT;
+	free(at);
+	return rc;
+}
+
+int
+lv_state_remove_key(lv_state *st, const char *path, lv_str key)
+{
+	if (!path)
+		return LV_EINVALID_ARGUMENT;
+	char *at = entry_path(path, key);
+	int rc = at ? lv_state_remove(st, at) : LV_EINVALID_ARGUMENT;
+	free(at);
+	return rc;
+}
+
+int
+lv_state_set_item(lv_state *st, const char *path, size_t index, const lv_type *t, const void *v)
+{
+	if (writable(st) || !path || index == SIZE_MAX || !list_at(st, path))
+		return LV_EINVALID_ARGUMENT;
+	char *at = item_path(path, index);
+	int rc = !at ? LV_ENOMEM : !lv__pointer_get(st->doc.root, at) ? LV_EINVALID_ARGUMENT
+	         : lv_state_set(st, at, t, v);
+	free(at);
+	return rc;
+}
+
+int
+lv_state_remove_item(lv_state *st, const char *path, size_t index)
+{
+	if (writable(st) || !path || index == SIZE_MAX || !list_at(st, path))
+		return LV_EINVALID_ARGUMENT;
+	char *at = item_path(path, index);
+	int rc = at ? lv_state_remove(st, at) : LV_ENOMEM;
+	free(at);
+	return rc;
+}
+
 /* ---- what pages see, as they come and go ------------------------------------------ */
 
 void
@@ -573,7 +638,7 @@ lv__states_before_hello(lv_server *s)
 	for (uint32_t i = 0; i < s->app->nstates; i++) {
 		const lv_state_def *def = &s->app->states[i];
 		lv_state *st = def->owner == LV_STATE_SERVER && def->scope == LV_SCOPE_GLOBAL ?
-		               find(s, &(key){ def, NULL, NULL }) : NULL;
+		               find(s, &(copy_key){ def, NULL, NULL }) : NULL;
 		if (st)
 			lv_state_flush(st);
 	}
@@ -586,7 +651,7 @@ lv__states_hello(lv_conn *c)
 	for (uint32_t i = 0; i < s->app->nstates; i++) {
 		const lv_state_def *def = &s->app->states[i];
 		lv_state *st = def->owner == LV_STATE_SERVER && def->scope == LV_SCOPE_GLOBAL ?
-		               find(s, &(key){ def, NULL, NULL }) : NULL;
+		               find(s, &(copy_key){ def, NULL, NULL }) : NULL;
 		if (st && allowed(def, c))
 			send_snapshot(st, c);
 	}
@@ -597,7 +662,7 @@ lv__states_before_join(lv_server *s, const char *group)
 {
 	for (uint32_t i = 0; i < s->app->nstates; i++) {
 		const lv_state_def *def = &s->app->states[i];
-		lv_state *st = def->scope == LV_SCOPE_GROUP ? find(s, &(key){ def, group, NULL }) : NULL;
+		lv_state *st = def->scope == LV_SCOPE_GROUP ? find(s, &(copy_key){ def, group, NULL }) : NULL;
 		if (st)
 			lv_state_flush(st);
 	}
@@ -609,7 +674,7 @@ lv__states_joined(lv_conn *c, const char *group)
 	lv_server *s = c->server;
 	for (uint32_t i = 0; i < s->app->nstates; i++) {
 		const lv_state_def *def = &s->app->states[i];
-		lv_state *st = def->scope == LV_SCOPE_GROUP ? find(s, &(key){ def, group, NULL }) : NULL;
+		lv_state *st = def->scope == LV_SCOPE_GROUP ? find(s, &(copy_key){ def, group, NULL }) : NULL;
 		if (st && allowed(def, c))
 			send_snapshot(st, c);
 	}
@@ -621,7 +686,7 @@ lv__states_left(lv_conn *c, const char *group)
 	lv_server *s = c->server;
 	for (uint32_t i = 0; i < s->app->nstates; i++) {
 		const lv_state_def *def = &s->app->states[i];
-		lv_state *st = def->scope == LV_SCOPE_GROUP ? find(s, &(key){ def, group, NULL }) : NULL;
+		lv_state *st = def->scope == LV_SCOPE_GROUP ? find(s, &(copy_key){ def, group, NULL }) : NULL;
 		if (!st || !allowed(def, c))
 			continue;
 		lv_msg *m = state_message(st, "null", 4);   /* ops null: it is gone */
@@ -687,7 +752,7 @@ lv__state_from_page(lv_conn *c, json_t *msg, size_t len)
 	}
 	size_t max = def->max_bytes > 0 ? (size_t)def->max_bytes : s->opt.max_message;
 	lv_state *st;
-	if (copy_of(s, &(key){ def, NULL, c }, &st) != 0)
+	if (copy_of(s, &(copy_key){ def, NULL, c }, &st) != 0)
 		return;
 	if (len > max) {
 		resync_page(st, LV_ETOO_LARGE, "the change is larger than the state's max");
@@ -753,7 +818,7 @@ lv__state_sync(lv_conn *c, json_t *msg)
 		lv__send_error(c, NULL, LV_EINVALID_ARGUMENT, "no such state for this page", "name");
 		return;
 	}
-	key k = { def, NULL, NULL };
+	copy_key k = { def, NULL, NULL };
 	if (def->owner == LV_STATE_CLIENT || def->scope == LV_SCOPE_CONN)
 		k.conn = c;
 	else if (def->scope == LV_SCOPE_GROUP) {
@@ -784,7 +849,7 @@ lv_state_read(lv_conn *c, const char *name, void *out, lv_arena *a)
 	const lv_state_def *def = lv_app_find_state(s->app, name, strlen(name));
 	if (!def || def->owner != LV_STATE_CLIENT)
 		return LV_ENOT_FOUND;
-	lv_state *st = find(s, &(key){ def, NULL, c });
+	lv_state *st = find(s, &(copy_key){ def, NULL, c });
 	json_t *zero = st ? NULL : zero_value(def->type);
 	char *text = json_dumps(st ? st->doc.root : zero, JSON_COMPACT | JSON_ENCODE_ANY);
 	json_decref(zero);

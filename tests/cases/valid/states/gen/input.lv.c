@@ -234,3 +234,129 @@ plant_ping_reply(lv_call *call, lv_str value)
 	r.value = value;
 	return lv_call_reply(call, &r);
 }
+
+int
+plant_notices_state(lv_server *server, lv_state **out)
+{
+	return lv_state_global(server, "notices", out);
+}
+
+int
+plant_notices_set(lv_state *st, const lv_str_list *value)
+{
+	return lv_state_set(st, "", &plant__t1, value);
+}
+
+int
+plant_notices_insert(lv_state *st, size_t index, lv_str value)
+{
+	return lv_state_insert(st, "", index, &lv_str_type, &value);
+}
+
+int
+plant_notices_remove(lv_state *st, size_t index)
+{
+	return lv_state_remove_item(st, "", index);
+}
+
+int
+plant_notices_move(lv_state *st, size_t from, size_t to)
+{
+	return lv_state_move(st, "", from, to);
+}
+
+int
+plant_notices_set_item(lv_state *st, size_t index, lv_str value)
+{
+	return lv_state_set_item(st, "", index, &lv_str_type, &value);
+}
+
+int
+plant_plant_state(lv_server *server, const char *group, lv_state **out)
+{
+	return lv_state_group(server, "plant", group, out);
+}
+
+int
+plant_plant_set(lv_state *st, const plant_Plant *value)
+{
+	return lv_state_set(st, "", &plant_Plant_type, value);
+}
+
+int
+plant_plant_set_machines(lv_state *st, plant_Machine_map value)
+{
+	return lv_state_set(st, "/machines", &plant__t0, &value);
+}
+
+int
+plant_plant_machines_put(lv_state *st, lv_str key, const plant_Machine *value)
+{
+	return lv_state_put(st, "/machines", key, &plant_Machine_type, value);
+}
+
+int
+plant_plant_machines_remove(lv_state *st, lv_str key)
+{
+	return lv_state_remove_key(st, "/machines", key);
+}
+
+int
+plant_plant_set_alarms(lv_state *st, lv_str_list value)
+{
+	return lv_state_set(st, "/alarms", &plant__t1, &value);
+}
+
+int
+plant_plant_alarms_insert(lv_state *st, size_t index, lv_str value)
+{
+	return lv_state_insert(st, "/alarms", index, &lv_str_type, &value);
+}
+
+int
+plant_plant_alarms_remove(lv_state *st, size_t index)
+{
+	return lv_state_remove_item(st, "/alarms", index);
+}
+
+int
+plant_plant_alarms_move(lv_state *st, size_t from, size_t to)
+{
+	return lv_state_move(st, "/alarms", from, to);
+}
+
+int
+plant_plant_alarms_set_item(lv_state *st, size_t index, lv_str value)
+{
+	return lv_state_set_item(st, "/alarms", index, &lv_str_type, &value);
+}
+
+int
+plant_prefs_get(lv_conn *conn, plant_Prefs *out, lv_arena *a)
+{
+	return lv_state_read(conn, "prefs", out, a);
+}
+
+int
+plant_session_info_state(lv_conn *conn, lv_state **out)
+{
+	return lv_state_conn(conn, "session_info", out);
+}
+
+int
+plant_session_info_set(lv_state *st, const lv_int_map *value)
+{
+	return lv_state_set(st, "", &plant__t2, value);
+}
+
+int
+plant_session_info_put(lv_state *st, lv_str key, int64_t value)
+{
+	return lv_state_put(st, "", key, &lv_int_type, &value);
+}
+
+int
+plant_session_info_remove(lv_state *st, lv_str key)
+{
+	return lv_state_remove_key(st, "", key);
+}

@@ -62,6 +62,60 @@ lv_status plant_ping(lv_call *call, lv_str *out);
 /* Answers a call to ping that its handler deferred; any thread. */
 int plant_ping_reply(lv_call *call, lv_str value);
 
+/* ---- server.state notices ---- */
+/* One copy for everyone, sent when the server says. */
+/* The state's copy (made on first use). */
+int plant_notices_state(lv_server *server, lv_state **out);
+/* Replaces the whole value (sending only what differs). */
+int plant_notices_set(lv_state *st, const lv_str_list *value);
+/* Inserts an item into the state before index (SIZE_MAX: at its end). */
+int plant_notices_insert(lv_state *st, size_t index, lv_str value);
+/* Removes item index of the state. */
+int plant_notices_remove(lv_state *st, size_t index);
+/* Moves item from of the state to index to. */
+int plant_notices_move(lv_state *st, size_t from, size_t to);
+/* Replaces item index of the state. */
+int plant_notices_set_item(lv_state *st, size_t index, lv_str value);
+
+/* ---- server.state plant ---- */
+/* The plant every operator of a group sees. */
+/* The group's copy of the state (made on first use). */
+int plant_plant_state(lv_server *server, const char *group, lv_state **out);
+/* Replaces the whole value (sending only what differs). */
+int plant_plant_set(lv_state *st, const plant_Plant *value);
+/* Sets machines. */
+int plant_plant_set_machines(lv_state *st, plant_Machine_map value);
+/* Sets the entry key of machines (adds it when missing). */
+int plant_plant_machines_put(lv_state *st, lv_str key, const plant_Machine *value);
+/* Removes the entry key of machines. */
+int plant_plant_machines_remove(lv_state *st, lv_str key);
+/* Sets alarms. */
+int plant_plant_set_alarms(lv_state *st, lv_str_list value);
+/* Inserts an item into alarms before index (SIZE_MAX: at its end). */
+int plant_plant_alarms_insert(lv_state *st, size_t index, lv_str value);
+/* Removes item index of alarms. */
+int plant_plant_alarms_remove(lv_state *st, size_t index);
+/* Moves item from of alarms to index to. */
+int plant_plant_alarms_move(lv_state *st, size_t from, size_t to);
+/* Replaces item index of alarms. */
+int plant_plant_alarms_set_item(lv_state *st, size_t index, lv_str value);
+
+/* ---- client.state prefs ---- */
+/* The page owns this one. */
+/* The page's latest value, decoded into *out in arena a. */
+int plant_prefs_get(lv_conn *conn, plant_Prefs *out, lv_arena *a);
+
+/* ---- server.state session_info ---- */
+/* This connection's own, at once. */
+/* The connection's copy of the state (made on first use). */
+int plant_session_info_state(lv_conn *conn, lv_state **out);
+/* Replaces the whole value (sending only what differs). */
+int plant_session_info_set(lv_state *st, const lv_int_map *value);
+/* Sets the entry key of the state (adds it when missing). */
+int plant_session_info_put(lv_state *st, lv_str key, int64_t value);
+/* Removes the entry key of the state. */
+int plant_session_info_remove(lv_state *st, lv_str key);
+
 #ifdef __cplusplus
 }
 #endif
