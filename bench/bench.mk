@@ -35,3 +35,11 @@ $(OUT)/lv_bench: bench/lv_bench.c bench/bench_handlers.c $(GEN)/bench.lv.c $(B)/
 	@mkdir -p $(OUT)
 	$(CC) $(BENCH_CFLAGS) $(WARN) -pthread -Iruntime/include -I$(GEN) $(LWS_CFLAGS) \
 	    $(JANSSON_CFLAGS) -o $@ $(filter %.c,$^) $(B)/liblv.a $(LWS_LIBS) $(JANSSON_LIBS) -lpthread -lm
+
+# state_bench: the state document's flush against a generic tree diff
+# (bench/state.sh); the state layer and the two below it, and jansson.
+STATE_OUT := $(B)/bench/state/bin
+$(STATE_OUT)/state_bench: bench/state_bench.c $(B)/liblv-state.a $(B)/liblv-codec.a
+	@mkdir -p $(STATE_OUT)
+	$(CC) $(BENCH_CFLAGS) $(WARN) -Iruntime/include -Iruntime/src $(JANSSON_CFLAGS) -o $@ \
+	    $< $(B)/liblv-state.a $(B)/liblv-codec.a $(JANSSON_LIBS) -lm
