@@ -1152,3 +1152,29 @@ app_board_cell(lv_call *call, lv_str in_group, lv_str key, int64_t v, lv_str by,
 	return LV_OK;
 }
 /* lvc:end board_cell */
+
+/* lvc:begin state_value */
+/*
+ * The whole value of a server state (as state_op names it), as JSON.
+ */
+lv_status
+app_state_value(lv_call *call, lv_str which, const lv_str *in_group, lv_str *out)
+{
+	lv_server *srv = lv_call_server(call);
+	lv_state *st = NULL;
+	int rc;
+	if (lv_str_eq_cstr(which, "board"))
+		rc = lv_state_group(srv, "board", in_group ? in_group->ptr : NULL, &st);
+	else if (lv_str_eq_cstr(which, "mine"))
+		rc = lv_state_conn(lv_call_conn(call), "mine", &st);
+	else
+		rc = lv_state_global(srv, which.ptr, &st);
+	char *text = rc == 0 ? lv_state_json(st) : NULL;
+	if (!text)
+		return lv_call_fail(call, rc ? rc : LV_ENOMEM, "%.*s: %s", (int)which.len, which.ptr,
+		                    lv_strerror(rc ? rc : LV_ENOMEM));
+	*out = lv_call_strdup(call, text);
+	free(text);
+	return LV_OK;
+}
+/* lvc:end state_value */

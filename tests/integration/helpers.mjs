@@ -251,7 +251,7 @@ export class Client {
   }
 
   send(obj) {
-    if (this.numbered && typeof obj === 'object' && ['call', 'send', 'cret'].includes(obj.t) &&
+    if (this.numbered && typeof obj === 'object' && ['call', 'send', 'cret', 'state'].includes(obj.t) &&
         obj.seq === undefined)
       obj = { ...obj, seq: ++this.outSeq };
     this.ws.send(typeof obj === 'string' ? obj : JSON.stringify(obj));

@@ -143,8 +143,15 @@ lv_conn_set_auth(lv_conn *c, const char *identity, const char *const *roles, siz
 			return rc;
 		}
 	}
+	/* States that only some roles see: snapshots for what it may see now,
+	 * an end for what it no longer may. */
+	bool *saw = c->hello ? lv__states_visible(c) : NULL;
+	if (saw)
+		lv__states_before_auth(c->server);
 	lv__conn_take_auth(c, &a);   /* identity NULL: anonymous again */
 	c->auth_in_band = identity != NULL;
+	if (saw)
+		lv__states_after_auth(c, saw);
 	return 0;
 }
 

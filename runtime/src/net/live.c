@@ -696,6 +696,78 @@ lv__states_left(lv_conn *c, const char *group)
 	}
 }
 
+/* The copy of def that c sees (in its groups: each one's), by fn. */
+static void
+each_copy_of(lv_conn *c, const lv_state_def *def, void (*fn)(lv_state *st, lv_conn *c))
+{
+	lv_server *s = c->server;
+	if (def->owner != LV_STATE_SERVER)
+		return;
+	lv_state *st;
+	if (def->scope == LV_SCOPE_GLOBAL && (st = find(s, &(copy_key){ def, NULL, NULL })))
+		fn(st, c);
+	else if (def->scope == LV_SCOPE_CONN && (st = find(s, &(copy_key){ def, NULL, c })))
+		fn(st, c);
+	else if (def->scope == LV_SCOPE_GROUP)
+		for (uint32_t i = 0; i < c->ngroups; i++)
+			if ((st = find(s, &(copy_key){ def, c->groups[i]->name, NULL })))
+				fn(st, c);
+}
+
+bool *
+lv__states_visible(lv_conn *c)
+{
+	const lv_app *app = c->server->app;
+	bool gated = false;
+	for (uint32_t i = 0; i < app->nstates; i++)
+		gated |= app->states[i].owner == LV_STATE_SERVER && !(app->states[i].flags & LV_EP_PUBLIC);
+	bool *saw = gated ? calloc(app->nstates, sizeof *saw) : NULL;
+	for (uint32_t i = 0; saw && i < app->nstates; i++)
+		saw[i] = allowed(&app->states[i], c);
+	return saw;
+}
+
+static void
+snapshot_to(lv_state *st, lv_conn *c)
+{
+	send_snapshot(st, c);
+}
+
+static void
+end_to(lv_state *st, lv_conn *c)
+{
+	lv_msg *m = state_message(st, "null", 4);
+	if (m)
+		lv__deliver(c, m);
+	lv__msg_unref(m);
+}
+
+void
+lv__states_before_auth(lv_server *s)
+{
+	for (uint32_t i = 0; i < s->app->nstates; i++) {
+		const lv_state_def *def = &s->app->states[i];
+		if (def->owner != LV_STATE_SERVER || (def->flags & LV_EP_PUBLIC))
+			continue;
+		uint32_t b = 0;
+		for (lv_hnode *n = lv__htab_next(&s->live, NULL, &b); n; n = lv__htab_next(&s->live, n, &b))
+			if (((lv_state *)n)->def == def)
+				lv_state_flush((lv_state *)n);
+	}
+}
+
+void
+lv__states_after_auth(lv_conn *c, bool *saw)
+{
+	const lv_app *app = c->server->app;
+	for (uint32_t i = 0; i < app->nstates; i++) {
+		bool now = allowed(&app->states[i], c);
+		if (now != saw[i])
+			each_copy_of(c, &app->states[i], now ? snapshot_to : end_to);
+	}
+	free(saw);
+}
+
 void
 lv__states_conn_ended(lv_conn *c)
 {

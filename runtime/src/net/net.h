@@ -262,6 +262,13 @@ void lv__states_hello(lv_conn *c);
 void lv__states_before_join(lv_server *s, const char *group);
 void lv__states_joined(lv_conn *c, const char *group);
 void lv__states_left(lv_conn *c, const char *group);
+/* Around a change of who a page is (lv_conn_set_auth): which states it
+ * sees (malloc'd, one per declared state; NULL when none is role-gated),
+ * the role-gated copies flushed, then snapshots or ends as its new roles
+ * say (saw is freed). */
+bool *lv__states_visible(lv_conn *c);
+void lv__states_before_auth(lv_server *s);
+void lv__states_after_auth(lv_conn *c, bool *saw);
 /* The session is over: its copies go. */
 void lv__states_conn_ended(lv_conn *c);
 void lv__states_free(lv_server *s);
