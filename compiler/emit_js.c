@@ -236,6 +236,36 @@ add_schema(jsgen *g, const lvc_program *p, lvc_vobj *view)
 	}
 	lvc_vobj_set(view, "schema_types", lvc_v_list(types));
 	lvc_vobj_set(view, "schema_endpoints", lvc_v_list(eps));
+
+	/* States: who owns each, its scope and flush, its type (and, for the
+	 * .d.ts, the kind of store a client holds for it). */
+	static const char *const scopes[] = { "conn", "group", "global" };
+	lvc_vlist *states = lvc_vlist_new(g->a, (uint32_t)p->nstates);
+	for (int i = 0; i < p->nstates; i++) {
+		const lvc_decl *d = p->states[i];
+		bool server = d->ekind == LVC_E_SERVER_STATE;
+		b->len = 0;
+		put(b, server ? "{\"owner\":\"server\",\"scope\":\"" : "{\"owner\":\"page\",\"scope\":\"");
+		put(b, scopes[server ? d->policy.scope : LVC_SCOPE_CONN]);
+		put(b, "\",\"flush\":");
+		if (d->policy.flush_ms == LVC_FLUSH_MANUAL)
+			put(b, "\"manual\"");
+		else
+			put_jint(b, d->policy.flush_ms);
+		const char *t = lvc_type_str(g->c, d->result);
+		put(b, ",\"type\":");
+		put_jstr(b, t, strlen(t));
+		put(b, "}");
+		lvc_vobj *o = lvc_vobj_new(g->a, 4);
+		lvc_vobj_set(o, "name", lvc_v_str(d->name));
+		lvc_vobj_set(o, "json", lvc_v_copy(g->a, b->data, b->len));
+		lvc_vobj_set(o, "doc", lvc_doc_lines(g->a, d->doc));
+		const char *ts = ts_type(g, d->result);
+		lvc_vobj_set(o, "store_ts", lvc_v_fmt(g->a, "%s<%s>", !server ? "PageState" :
+		             d->policy.scope == LVC_SCOPE_GROUP ? "GroupState" : "ServerState", ts));
+		lvc_vlist_push(states, lvc_v_obj(o));
+	}
+	lvc_vobj_set(view, "schema_states", lvc_v_list(states));
 }
 
 /* ---- the view ------------------------------------------------------------------ */

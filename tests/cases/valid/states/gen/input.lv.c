@@ -134,6 +134,12 @@ static const char *const plant__js_module[] = {
 	 "\011endpoints: {\n"
 	 "\011\011ping: {\"kind\":\"server.rpc\",\"params\":[],\"result\":\"string\"},\n"
 	 "\011},\n"
+	 "\011states: {\n"
+	 "\011\011notices: {\"owner\":\"server\",\"scope\":\"global\",\"flush\":\"manual\",\"type\":\"list<string>\"},\n"
+	 "\011\011plant: {\"owner\":\"server\",\"scope\":\"group\",\"flush\":200,\"type\":\"Plant\"},\n"
+	 "\011\011prefs: {\"owner\":\"page\",\"scope\":\"conn\",\"flush\":200,\"type\":\"Prefs\"},\n"
+	 "\011\011session_info: {\"owner\":\"server\",\"scope\":\"conn\",\"flush\":0,\"type\":\"map<int>\"},\n"
+	 "\011},\n"
 	 "});\n"
 	 "\n"
 	 "/**\n"
@@ -169,8 +175,8 @@ static const char *const plant__js_module[] = {
 	 " * same object on every later one (options given later are applied with\n"
 	 " * configure), a new one after it was disposed.\n"
 	 " * @param {import(\"./lv.js\").ConnectOptions} [options]\n"
-	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"
-	 " */\n"
+	 " * @returns {import(\"./input.lv.d.ts\").Client}\n"),
+	(" */\n"
 	 "export function connect(options) {\n"
 	 "\011return made.connect(options);\n"
 	 "}\n"
@@ -180,8 +186,8 @@ static const char *const plant__js_module[] = {
 	 " * its form, the document), coerced to the parameter types of callback fn.\n"
 	 " * @param {Element} element\n"
 	 " * @param {readonly string[]} names\n"
-	 " * @param {string} [fn]\n"),
-	(" * @returns {Record<string, unknown>}\n"
+	 " * @param {string} [fn]\n"
+	 " * @returns {Record<string, unknown>}\n"
 	 " */\n"
 	 "export function argsFrom(element, names, fn) {\n"
 	 "\011return made.argsFrom(element, names, fn);\n"
@@ -222,7 +228,7 @@ const lv_app plant_app = {
 	.nendpoints = sizeof plant__endpoints / sizeof plant__endpoints[0],
 	.js_module = plant__js_module,
 	.js_module_parts = sizeof plant__js_module / sizeof plant__js_module[0],
-	.js_module_len = 3135,
+	.js_module_len = 3457,
 	.states = plant__states,
 	.nstates = sizeof plant__states / sizeof plant__states[0],
 };

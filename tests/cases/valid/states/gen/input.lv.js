@@ -42,6 +42,12 @@ export const schema = Object.freeze({
 	endpoints: {
 		ping: {"kind":"server.rpc","params":[],"result":"string"},
 	},
+	states: {
+		notices: {"owner":"server","scope":"global","flush":"manual","type":"list<string>"},
+		plant: {"owner":"server","scope":"group","flush":200,"type":"Plant"},
+		prefs: {"owner":"page","scope":"conn","flush":200,"type":"Prefs"},
+		session_info: {"owner":"server","scope":"conn","flush":0,"type":"map<int>"},
+	},
 });
 
 /**
