@@ -325,6 +325,98 @@ export declare const page: Page;
 /** The class of page (one page per document; lv.js makes it). */
 export declare const Page: { new (): Page; prototype: Page };
 
+// ---- synchronised state (patch.js, store.js) -----------------------------------------
+// The page side of it, not yet wired to the connection.
+
+/** An RFC 6902 operation. Pointers are RFC 6901: "" is the whole document, "/a/0" a member's item, "~1" stands for "/" and "~0" for "~". */
+export type PatchOp =
+	| { readonly op: "add"; readonly path: string; readonly value: unknown }
+	| { readonly op: "remove"; readonly path: string }
+	| { readonly op: "replace"; readonly path: string; readonly value: unknown }
+	| { readonly op: "move"; readonly from: string; readonly path: string }
+	| { readonly op: "copy"; readonly from: string; readonly path: string }
+	| { readonly op: "test"; readonly path: string; readonly value: unknown };
+
+export type PatchErrorReason =
+	| "invalid_op"
+	| "bad_pointer"
+	| "missing"
+	| "bad_index"
+	| "not_container"
+	| "test_failed"
+	| "into_itself"
+	| "root"
+	| "not_json";
+
+/** What a patch that cannot apply throws (nothing of it is applied). */
+export declare class PatchError extends Error {
+	constructor(reason: PatchErrorReason | string, message: string, index?: number, path?: string);
+	/** "PatchError" */
+	readonly name: string;
+	readonly reason: PatchErrorReason | string;
+	/** The op at fault; -1 when it is none in particular. */
+	readonly index: number;
+	/** The pointer at fault ("" for the whole document). */
+	readonly path: string;
+}
+
+export interface PatchOptions {
+	/** Freezes every new list and object of the result (true). */
+	freeze?: boolean;
+}
+
+/** The patched value; doc is left as it was and shares every untouched subtree with it. */
+export declare function applyPatch<T = unknown>(doc: unknown, ops: readonly PatchOp[], options?: PatchOptions): T;
+/** A patch from a to b: equal identities skipped, objects by member, lists of one length by item, others replaced. */
+export declare function diff(a: unknown, b: unknown): PatchOp[];
+/** The same patch, shorter (addCreates: an add creates its target; true). */
+export declare function coalesce(ops: readonly PatchOp[], options?: { addCreates?: boolean }): PatchOp[];
+
+export type StoreErrorCode = "revision" | "pending";
+
+/** What apply() throws for a revision out of order (resync), or while page changes wait. */
+export declare class StoreError extends Error {
+	constructor(code: StoreErrorCode | string, message: string, details?: { expected?: number; got?: unknown });
+	/** "StoreError" */
+	readonly name: string;
+	readonly code: StoreErrorCode | string;
+	/** "revision": the revision wanted, and the one given. */
+	readonly expected: number | undefined;
+	readonly got: unknown;
+}
+
+export interface StoreOptions {
+	/** Deep-frozen snapshots (true). */
+	freeze?: boolean;
+	/** Where what a subscriber throws goes (console.error). */
+	onError?: (error: unknown) => void;
+}
+
+/** One piece of synchronised state; its functions need no this (useSyncExternalStore(store.subscribe, store.get)). */
+export interface Store<T = unknown> {
+	/** The current snapshot, immutable. */
+	get(): T;
+	/** The server's last applied revision, or the page's last taken batch. */
+	readonly rev: number;
+	/** Called after every change; returns the unsubscribe function. */
+	subscribe(listener: (snapshot: T, rev: number) => void): () => void;
+	/** The value at a pointer of the current snapshot; undefined when there is none. */
+	select<V = unknown>(path: string): V | undefined;
+	/** Called when the value at the pointer is another object or value (by identity). */
+	subscribePath<V = unknown>(path: string, listener: (value: V | undefined, previous: V | undefined) => void): () => void;
+	/** A patch of the server's: rev must be the next revision unless ops is a snapshot (one replace of ""). */
+	apply(rev: number, ops: readonly PatchOp[]): T;
+	/** The page's state: sets the value at a pointer ("-" appends to a list). */
+	set(path: string, value: unknown): T;
+	/** The page's state: fn returns the next snapshot; what differs becomes ops. */
+	update(fn: (snapshot: T) => T): T;
+	/** The page's ops since the last take, coalesced; null when none. A batch advances rev. */
+	takePending(): PatchOp[] | null;
+}
+
+export declare function createStore<T>(initial: T, options?: StoreOptions): Store<T>;
+export declare function createStore<T = unknown>(initial?: undefined, options?: StoreOptions): Store<T | null>;
+
 export declare const VERSION: string;
 export declare const MAIN: "MAIN";
 export declare const OFFLINE: "OFFLINE";

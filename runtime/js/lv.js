@@ -8,7 +8,8 @@
 // the server's messages), binding.js (callbacks bound to the DOM, groups),
 // modes.js (modes, commands, notifications), connection.js (the
 // Connection), page.js (the page, window.lv), client.js (createClient and
-// connect of a generated module).
+// connect of a generated module); patch.js (JSON Patch) and store.js
+// (createStore), the page side of synchronised state.
 //
 //     import { connect } from "./chat.lv.js";   // a generated module
 //     const { join, register } = connect();      // the page's client
@@ -19,4 +20,6 @@ export { Connection, createConnection } from "./connection.js";
 export { LvError } from "./errors.js";
 export { DEFAULTS, MAIN, OFFLINE, SERVER_ERROR_500, TEXTS, VERSION } from "./options.js";
 export { Page, page } from "./page.js";
+export { PatchError, applyPatch, coalesce, diff } from "./patch.js";
+export { StoreError, createStore } from "./store.js";
 export { backoffDelay } from "./transport.js";

@@ -1,6 +1,6 @@
-// lifecycle.test.js - lv.js and a generated module are safe to import
-// anywhere: importing them in node with no window, no document and no
-// WebSocket changes nothing, a client can be made there without throwing,
+// lifecycle.test.js - lv.js, each of its modules and a generated module are
+// safe to import anywhere: importing them in node with no window, no document
+// and no WebSocket changes nothing, a client can be made there without throwing,
 // and a client disposed and made again (a hot reload) leaves one socket open
 // and not one listener or timer of the one before.
 import assert from "node:assert/strict";
@@ -23,16 +23,26 @@ function kitchenDir(prefix) {
 	return dir;
 }
 
-test("server-side rendering: importing lv.js and a generated module in bare node sets nothing, opens nothing", () => {
+test("server-side rendering: importing lv.js, every module of it and a generated module in bare node sets nothing, opens nothing", () => {
 	const dir = kitchenDir("ssr");
 	const url = (f) => JSON.stringify(pathToFileURL(join(dir, f)).href);
+	const modules = readdirSync(RUNTIME).filter((f) => f.endsWith(".js")).sort();
+	for (const m of ["lv.js", "patch.js", "store.js", "connection.js"])
+		assert.ok(modules.includes(m), `${m} is among the modules imported`);
 	// A fresh node: no window, no document; WebSocket and the timers count.
 	const out = execFileSync(process.execPath, ["--input-type=module", "-e", `
 		const counts = { sockets: 0, timers: 0 };
 		globalThis.WebSocket = class { constructor() { counts.sockets++; } };
 		const setT = globalThis.setTimeout;
 		globalThis.setTimeout = (...a) => { counts.timers++; return setT(...a); };
+		const setI = globalThis.setInterval;
+		globalThis.setInterval = (...a) => { counts.timers++; return setI(...a); };
+		const micro = globalThis.queueMicrotask;
+		globalThis.queueMicrotask = (fn) => { counts.timers++; return micro(fn); };
 		const before = new Set(Reflect.ownKeys(globalThis));
+		// each module on its own first (in name order), then the entry point
+		for (const m of ${JSON.stringify(modules.map((m) => pathToFileURL(join(dir, m)).href))})
+			await import(m);
 		const lv = await import(${url("lv.js")});
 		const kitchen = await import(${url("kitchen.lv.js")});
 		await import(${url("kitchen_handlers.js")});
