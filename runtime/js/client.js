@@ -4,6 +4,19 @@ import { compileSchema } from "./codec.js";
 import { Connection } from "./connection.js";
 import { page } from "./page.js";
 
+/* client.state: a store per declared state, made when first read; a
+ * group state's is a function of the group. */
+function statesOf(lv, schema) {
+	const out = {};
+	for (const [name, def] of Object.entries(schema.states || {})) {
+		if (def.scope === "group")
+			out[name] = Object.freeze({ of: (group) => lv.store(name, group) });
+		else
+			Object.defineProperty(out, name, { enumerable: true, get: () => lv.store(name) });
+	}
+	return Object.freeze(out);
+}
+
 /**
  * createClient, connect and argsFrom for schema. endpoints(connection)
  * gives the client's typed members (a function per server endpoint, a
@@ -21,6 +34,7 @@ export function clientModule(schema, endpoints) {
 			...endpoints(lv),
 			schema,
 			lv,
+			state: statesOf(lv, schema),
 			register(handlers) {
 				lv.register(handlers);
 			},

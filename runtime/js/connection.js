@@ -9,6 +9,7 @@ import { Modes } from "./modes.js";
 import { DEFAULTS, MAIN, OFFLINE, TEXTS, defaultEnv } from "./options.js";
 import { page } from "./page.js";
 import { Session } from "./session.js";
+import { States } from "./states.js";
 import { Transport } from "./transport.js";
 
 /* A connection's parts, by connection: for the page and for scans across
@@ -119,6 +120,7 @@ export class Connection {
 		core.endpoints = new Endpoints(core);
 		core.binding = new Binding(core);
 		core.modes = new Modes(core);
+		core.states = new States(core);
 		this.#core = core;
 		cores.set(this, core);
 
@@ -410,6 +412,7 @@ export class Connection {
 		case "push": case "event": case "ccall": case "cmd":
 			core.endpoints.receive(msg, core.transport.gen);
 			return;
+		case "state": return core.states.receive(msg);
 		default:
 			core.endpoints.warnOnce(`t:${msg.t}`, `lv: unknown message type '${msg.t}' from the server; ignored`);
 		}
@@ -418,6 +421,8 @@ export class Connection {
 	#onWelcome(msg) {
 		const core = this.#core;
 		core.session.welcome(msg);
+		if (msg.resumed !== true)
+			core.states.newSession();
 		this.#connId = typeof msg.conn === "string" ? msg.conn : null;
 		core.transport.welcomed(Number.isFinite(msg.heartbeat) && msg.heartbeat > 0 ? msg.heartbeat : this.options.heartbeat);
 		this.#setState("open");
@@ -508,6 +513,25 @@ export class Connection {
 	 */
 	register(handlers) {
 		this.#core.endpoints.register(handlers);
+	}
+
+	// ---- states -------------------------------------------------------------------------
+
+	/**
+	 * The store of a declared state (for a group state, of that group):
+	 * get() is the value (an immutable snapshot, null until the
+	 * server's first), subscribe(fn) and subscribePath(path, fn) tell of
+	 * changes; a state the page owns also takes set(path, value) and
+	 * update(fn). See docs/runtime-js.md, "States". (conn.state is the
+	 * connection's own: connecting, open, offline or closed.)
+	 */
+	store(name, group) {
+		return this.#core.states.store(name, group);
+	}
+
+	/** Sends what the page changed in its own state name now (flush: manual). */
+	flushState(name) {
+		this.#core.states.flush(name);
 	}
 
 	// ---- commands and modes -------------------------------------------------------------

@@ -95,6 +95,7 @@ export interface Schema {
 	readonly hash: string;
 	readonly types: { readonly [name: string]: SchemaStruct | SchemaEnum };
 	readonly endpoints: { readonly [name: string]: SchemaEndpoint };
+	readonly states?: { readonly [name: string]: SchemaState };
 }
 
 // ---- calls ------------------------------------------------------------------------
@@ -256,6 +257,10 @@ export interface Connection {
 	argsFrom(element: Element, names: readonly string[], fn?: string): CallbackArgs;
 	/** Installs the page's handlers of client endpoints, by endpoint name. */
 	register(handlers: object): void;
+	/** The store of a declared state; for a group state, of that group. */
+	store(name: string, group?: string): ServerState<unknown> | PageState<unknown>;
+	/** Sends what the page changed in its own state now (flush: manual). */
+	flushState(name: string): void;
 
 	on<K extends keyof ConnectionEvents>(event: K, listener: (detail: ConnectionEvents[K]) => void): () => void;
 	on(event: string, listener: (detail: any) => void): () => void;
@@ -288,6 +293,31 @@ export declare const Callback: { prototype: Callback };
 export declare function createConnection(schema: Schema, options?: ConnectOptions): Connection;
 
 /** What a generated NAME.lv.js is made of. */
+/** A state declared in the contract, as the generated schema lists it. */
+export interface SchemaState {
+	owner: "server" | "page";
+	scope: "conn" | "group" | "global";
+	flush: number | "manual";
+	type: string;
+}
+
+/**
+ * A state kept in step with the server: the store of store.js (an immutable
+ * snapshot per revision, unchanged parts the same objects from one revision
+ * to the next), shaped for React's useSyncExternalStore (subscribe, get) and
+ * plain DOM code. null until the server's first snapshot, and again when the
+ * page no longer sees it.
+ */
+export type ServerState<T> = Pick<Store<T | null>, "get" | "rev" | "subscribe" | "select" | "subscribePath">;
+
+/** A state the page owns: written here, checked against its type, coalesced and sent for its flush. */
+export type PageState<T> = Pick<Store<T>, "get" | "rev" | "subscribe" | "select" | "subscribePath" | "set" | "update">;
+
+/** A group state: a store per group. */
+export interface GroupState<T> {
+	of(group: string): ServerState<T>;
+}
+
 export interface ClientModule<C> {
 	createClient(options?: ConnectOptions): C & ClientBase;
 	connect(options?: ConnectOptions): C & ClientBase;

@@ -52,7 +52,7 @@ export class Session {
 
 	/* Is msg one the protocol numbers (and so keeps until acked)? */
 	#isReliable(msg) {
-		if (msg.t === "call" || msg.t === "cret")
+		if (msg.t === "call" || msg.t === "cret" || msg.t === "state")
 			return true;
 		if (msg.t !== "send")
 			return false;
