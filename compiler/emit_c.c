@@ -484,6 +484,7 @@ endpoint_view(cgen *g, const lvc_decl *d, const char *name, int index)
 	bool push = d->ekind == LVC_E_CLIENT_REALTIME ||
 	            (d->ekind == LVC_E_CLIENT_ON && !pol->lifecycle);
 	lvc_vobj_set(o, "server", lvc_v_bool(server));
+	lvc_vobj_set(o, "changed", lvc_v_bool(false));       /* a block of the handler file */
 	lvc_vobj_set(o, "rpc", lvc_v_bool(d->ekind == LVC_E_SERVER_RPC));
 	lvc_vobj_set(o, "raise", lvc_v_bool(d->ekind == LVC_E_SERVER_ON && !pol->lifecycle));
 	lvc_vobj_set(o, "push", lvc_v_bool(push));
@@ -708,6 +709,16 @@ state_view(cgen *g, const lvc_decl *d)
 	lvc_vobj_set(o, "doc", lvc_doc_lines(g->a, d->doc));
 	lvc_vobj_set(o, "kind_name", lvc_v_cstr(lvc_endpoint_kind_name(d->ekind)));
 	lvc_vobj_set(o, "fns", lvc_v_list(state_fns(g, d)));
+	/* A state the page owns has a handler, run after each change. */
+	bool client = d->ekind == LVC_E_CLIENT_STATE;
+	lvc_vobj_set(o, "changed", lvc_v_bool(client));
+	if (client) {
+		const char *cname = S(g, "%s_changed", decl_cname(g, d));
+		lvc_vobj_set(o, "changed_cname", lvc_v_cstr(cname));
+		lvc_vobj_set(o, "cname_get", lvc_v_fmt(g->a, "%s_get()", decl_cname(g, d)));
+		lvc_vobj_set(o, "changed_sig", lvc_v_fmt(g->a, "%s(lv_conn *conn, const %s *value)",
+		             cname, c_value_type(g, d->result)));
+	}
 	return lvc_v_obj(o);
 }
 
@@ -735,8 +746,13 @@ lvc_emit_c(lvc_ctx *c, lvc_emit *e, const lvc_program *p, const char *js, size_t
 	lvc_vlist *eps = lvc_endpoint_views(g.a, p, c_endpoint_view, &g, handled_in_c, &blocks);
 	lvc_vobj_set(view, "endpoints", lvc_v_list(eps));
 	lvc_vlist *states = lvc_vlist_new(g.a, (uint32_t)p->nstates);
-	for (int i = 0; i < p->nstates; i++)
-		lvc_vlist_push(states, state_view(&g, p->states[i]));
+	for (int i = 0; i < p->nstates; i++) {
+		lvc_view sv = state_view(&g, p->states[i]);
+		lvc_vlist_push(states, sv);
+		if (p->states[i]->ekind == LVC_E_CLIENT_STATE)
+			lvc_blockset_add(&blocks, lvc_strndup(g.a, p->states[i]->name.p,
+			                 p->states[i]->name.n), sv.u.obj);
+	}
 	lvc_vobj_set(view, "states", lvc_v_list(states));
 	lvc_vobj_set(view, "composites", lvc_v_list(g.composites));
 	lvc_vobj_set(view, "nested", lvc_v_list(g.nested));

@@ -106,7 +106,7 @@ static const char *const push_suffixes[] = { "_to", "_group", "_all", NULL };
 static const char *const call_suffixes[] = { "_call", "_done", NULL };
 static const char *const no_suffixes[] = { NULL };
 static const char *const server_state_suffixes[] = { "_state", "_set", NULL };
-static const char *const client_state_suffixes[] = { "_get", NULL };
+static const char *const client_state_suffixes[] = { "_get", "_changed", NULL };
 static const char *const map_suffixes[] = { "_put", "_remove", NULL };
 static const char *const list_suffixes[] = { "_insert", "_remove", "_move", "_set_item", NULL };
 

@@ -187,3 +187,15 @@ dashboard_started(lv_call *call)
 	return rc < 0 ? lv_call_fail(call, rc, "the plant: %s", lv_strerror(rc)) : LV_OK;
 }
 /* lvc:end started */
+
+/* lvc:begin view */
+/* The page changed its view: value is the new one, borrowed for the
+ * call (dashboard_view_get() reads it later). A status below zero is logged. */
+lv_status
+dashboard_view_changed(lv_conn *conn, const dashboard_View *value)
+{
+	(void)conn;
+	(void)value;
+	return LV_OK;
+}
+/* lvc:end view */

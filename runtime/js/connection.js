@@ -104,7 +104,12 @@ export class Connection {
 			setState: (s) => this.#setState(s),
 			error: (err) => this.#error(err),
 			run: (cmds, source) => core.modes.run(cmds, source),
-			send: (msg) => core.transport.send(core.session.number(msg)),
+			send: (msg) => {
+				// what the page wrote to its own states goes before what it asks
+				if (msg.t === "call" || msg.t === "send" || msg.t === "cret")
+					core.states.flushDue();
+				return core.transport.send(core.session.number(msg));
+			},
 			connectNow: () => this.#connectNow(),
 			later: (fn, ms) => this.#later(fn, ms),
 			cancel: (id) => this.#cancel(id),

@@ -166,6 +166,17 @@ export class States {
 	}
 
 	/*
+	 * Before a call, a send or an answer leaves: the page's changes still
+	 * waiting for their flush go first, so a handler reads at least what
+	 * the page had when it asked (manual states wait for their flush).
+	 */
+	flushDue() {
+		for (const [name, own] of this.#page)
+			if (own.timer !== null)
+				this.flush(name);
+	}
+
+	/*
 	 * A new session (not a resume): the server knows nothing of the page's
 	 * own states, so each is sent whole; the server's states come again as
 	 * snapshots when the page sees them again.

@@ -31,6 +31,8 @@
 static app_Stats seen;
 static char *last_poke;            /* owned */
 static int64_t limited_calls;
+static int64_t prefs_calls;        /* app_prefs_changed, on the loop */
+static char prefs_last[128];
 static int64_t hits_calls;
 static int64_t limited_http_calls;
 
@@ -1178,3 +1180,32 @@ app_state_value(lv_call *call, lv_str which, const lv_str *in_group, lv_str *out
 	return LV_OK;
 }
 /* lvc:end state_value */
+
+/* lvc:begin prefs */
+/* The page changed its prefs: value is the new one, borrowed for the
+ * call (app_prefs_get() reads it later). A status below zero is logged. */
+lv_status
+app_prefs_changed(lv_conn *conn, const app_Prefs *value)
+{
+	(void)conn;
+	prefs_calls++;
+	snprintf(prefs_last, sizeof prefs_last, "%zu %.*s", value->tags.n,
+	         (int)value->sort.len, value->sort.ptr);
+	return LV_OK;
+}
+/* lvc:end prefs */
+
+/* lvc:begin prefs_seen */
+/*
+ * What the changed handler of prefs saw: "CALLS TAGS SORT" (calls since the
+ * server started, and the value it was last given).
+ */
+lv_status
+app_prefs_seen(lv_call *call, lv_str *out)
+{
+	char buf[160];
+	snprintf(buf, sizeof buf, "%lld %s", (long long)prefs_calls, prefs_last);
+	*out = lv_call_strdup(call, buf);
+	return LV_OK;
+}
+/* lvc:end prefs_seen */

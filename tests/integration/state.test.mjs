@@ -265,6 +265,9 @@ describe('a state the page owns', () => {
     a.send({ t: 'state', name: 'prefs', rev: 1, ops: [{ op: 'add', path: '/tags/-', value: 'x' }] });
     a.send({ t: 'state', name: 'prefs', rev: 2, ops: [{ op: 'replace', path: '/sort', value: 'date' }] });
     await until(async () => (await a.value('prefs_read', {})) === '{"sort":"date","tags":["x"]}');
+    const [calls, seen] = (await a.value('prefs_seen', {})).match(/^(\d+) (.*)$/).slice(1);
+    assert.ok(Number(calls) >= 2, calls);
+    assert.equal(seen, '1 date', 'the changed handler got the value decoded');
     const refuse = async (msg, code, words) => {
       a.send({ t: 'state', name: 'prefs', ...msg });
       const err = await a.next((m) => m.t === 'error', ms(2000), words);
@@ -278,6 +281,7 @@ describe('a state the page owns', () => {
     await refuse({ rev: 3, ops: [{ op: 'remove', path: '/nope' }] }, 'invalid_argument', /operation 0/);
     await refuse({ rev: 3, ops: [{ op: 'add', path: '/tags/-', value: 'y'.repeat(3000) }] }, 'resource_exhausted', /larger/);
     assert.equal(await a.value('prefs_read', {}), '{"sort":"date","tags":["x"]}', 'nothing of them kept');
+    assert.equal(await a.value('prefs_seen', {}), `${calls} 1 date`, 'no handler call for a refused change');
     a.send({ t: 'state', name: 'board', rev: 1, ops: [] });
     const err = await a.next((m) => m.t === 'error');
     assert.match(err.error.message, /no state 'board' that a page owns/);

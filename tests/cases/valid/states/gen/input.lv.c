@@ -197,6 +197,11 @@ static const char *const plant__js_module[] = {
 static const char *const plant__prefs_roles[] = {
 	"operator",
 };
+static int
+plant__prefs_changed(lv_conn *conn, const void *value)
+{
+	return plant_prefs_changed(conn, value);
+}
 
 static const lv_state_def plant__states[] = {
 	{
@@ -213,6 +218,7 @@ static const lv_state_def plant__states[] = {
 		.name = "prefs", .owner = LV_STATE_CLIENT, .scope = LV_SCOPE_CONN, .flush_ms = 200,
 		.flags = 0, .roles = plant__prefs_roles, .nroles = 1,
 		.max_bytes = 4096, .type = &plant_Prefs_type,
+		.changed = plant__prefs_changed,
 	},
 	{
 		.name = "session_info", .owner = LV_STATE_SERVER, .scope = LV_SCOPE_CONN, .flush_ms = 0,

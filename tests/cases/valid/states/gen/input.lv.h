@@ -104,6 +104,9 @@ int plant_plant_alarms_set_item(lv_state *st, size_t index, lv_str value);
 /* The page owns this one. */
 /* The page's latest value, decoded into *out in arena a. */
 int plant_prefs_get(lv_conn *conn, plant_Prefs *out, lv_arena *a);
+/* Yours, in the handler file: runs on the loop after the page changed
+ * prefs, with the new value. */
+lv_status plant_prefs_changed(lv_conn *conn, const plant_Prefs *value);
 
 /* ---- server.state session_info ---- */
 /* This connection's own, at once. */

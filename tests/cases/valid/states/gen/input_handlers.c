@@ -21,3 +21,15 @@ plant_ping(lv_call *call, lv_str *out)
 	return lv_call_fail(call, LV_EUNAVAILABLE, "no code yet: write it in plant_ping()");
 }
 /* lvc:end ping */
+
+/* lvc:begin prefs */
+/* The page changed its prefs: value is the new one, borrowed for the
+ * call (plant_prefs_get() reads it later). A status below zero is logged. */
+lv_status
+plant_prefs_changed(lv_conn *conn, const plant_Prefs *value)
+{
+	(void)conn;
+	(void)value;
+	return LV_OK;
+}
+/* lvc:end prefs */
