@@ -24,7 +24,7 @@ UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 
 .PHONY: all programs lvc liblv deps deps-test run test test-asan unit runtime-unit asan \
-        ubsan valgrind fuzz bench clean examples install uninstall
+        ubsan valgrind fuzz bench clean examples install uninstall deb
 .DEFAULT_GOAL := all
 
 # What is missing is installed first (Debian and npm packages), then built:
@@ -233,6 +233,7 @@ test: deps-test
 	@$(SUITE) codegen-compile tests/codegen/compile.sh $(B)/lvc
 	@$(SUITE) codegen-codec tests/codegen/run-codec.sh $(B)/lvc --jobs=2
 	@$(SUITE) install env B=$(B) tests/install/run.sh
+	@$(SUITE) deb env B=$(B) tests/install/deb.sh
 	@$(SUITE) fuzz-replay $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay
 	@$(SUITE) fuzz-replay-decoder $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-decoder
 	@$(SUITE) fuzz-replay-protocol $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-protocol
@@ -334,6 +335,25 @@ uninstall:
 	    $(DESTDIR)$(LIBDIR)/pkgconfig/lv.pc \
 	    $(addprefix $(DESTDIR)$(INCLUDEDIR)/,$(notdir $(PUBLIC_HDRS)))
 	rm -rf $(DESTDIR)$(CMAKEDIR)
+
+# ---- Debian packages ---------------------------------------------------------
+
+# `make deb`: lvc, liblvMAJOR (the shared library) and liblv-dev (headers,
+# static library, lv.pc, the CMake package) in $(B)/deb/, from `make
+# install` with PREFIX=/usr and Debian's multiarch library folder, staged
+# in $(B)/deb-tree/ (packaging/deb/mkdeb.sh). Needs dpkg-dev.
+DEB_MULTIARCH   = $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null)
+DEB_MAINTAINER ?= lv maintainers <maintainers@lv.invalid>
+export DEB_MAINTAINER
+
+deb: programs
+	@command -v dpkg-architecture >/dev/null && command -v dpkg-shlibdeps >/dev/null || \
+	  { echo "make deb needs dpkg-dev: apt-get install -y dpkg-dev" >&2; exit 1; }
+	@rm -rf $(B)/deb-tree $(B)/deb
+	@$(MAKE) --no-print-directory install DESTDIR=$(abspath $(B))/deb-tree/stage PREFIX=/usr \
+	  BINDIR=/usr/bin LIBDIR=/usr/lib/$(DEB_MULTIARCH) INCLUDEDIR=/usr/include >/dev/null
+	packaging/deb/mkdeb.sh $(B)/deb-tree/stage $(B)/deb-tree/work $(B)/deb $(LV_VERSION) \
+	  $(DEB_MULTIARCH)
 
 clean:
 	rm -rf build
