@@ -91,7 +91,7 @@ LV_LIBS    := $(LWS_LIBS) $(JANSSON_LIBS) -lpthread -lm
 BASE_SRCS    := status.c str.c utf8.c arena.c buf.c b64.c clock.c bucket.c htab.c
 CODEC_SRCS   := json_read.c json_write.c codec.c app.c
 STATE_SRCS   := patch.c sdoc.c
-NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker.c call.c cmd.c jansson.c \
+NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker.c membership.c call.c cmd.c jansson.c \
                 dispatch.c push.c ccall.c timer.c peer.c auth.c origin.c http.c metrics.c \
                 inbox.c loop.c ws.c server.c live.c
 CODEC_OBJS   := $(addprefix $(OBJ)/runtime/base/,$(BASE_SRCS:.c=.o)) \

@@ -1,42 +1,10 @@
-/* broker.c - what the application and the network layer ask of groups and
- * sessions, checked here and carried out by the server's broker. */
+/* broker.c - what the network layer asks of groups and sessions (publish,
+ * deliver, group size, session begin/find/end), carried out by the
+ * server's broker. */
 #include <stdio.h>
 #include <string.h>
 
 #include "net/net.h"
-
-static bool
-group_name_ok(const char *name)
-{
-	return name && *name && strncmp(name, "lv.", 3) != 0 && strlen(name) <= 256;
-}
-
-int
-lv_group_join(lv_conn *c, const char *name)
-{
-	if (!group_name_ok(name))
-		return LV_EINVALID_ARGUMENT;
-	if (c->ended)
-		return LV_ECLOSED;
-	lv_broker *b = c->server->broker;
-	lv__states_before_join(c->server, name);
-	int rc = b->ops->join(b, c, name);
-	if (rc == 0)
-		lv__states_joined(c, name);
-	return rc;
-}
-
-int
-lv_group_leave(lv_conn *c, const char *name)
-{
-	if (!name || strncmp(name, "lv.", 3) == 0)
-		return LV_EINVALID_ARGUMENT;
-	lv_broker *b = c->server->broker;
-	int rc = b->ops->leave(b, c, name);
-	if (rc == 0)
-		lv__states_left(c, name);
-	return rc;
-}
 
 size_t
 lv_group_size(lv_server *s, const char *name)
