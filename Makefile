@@ -93,7 +93,7 @@ CODEC_SRCS   := json_read.c json_write.c codec.c app.c
 STATE_SRCS   := patch.c sdoc.c
 NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker.c membership.c call.c cmd.c jansson.c \
                 dispatch.c push.c ccall.c timer.c peer.c auth.c origin.c http.c metrics.c \
-                inbox.c loop.c ws.c server.c live.c
+                inbox.c loop.c ws.c server.c live.c live_edit.c
 CODEC_OBJS   := $(addprefix $(OBJ)/runtime/base/,$(BASE_SRCS:.c=.o)) \
                 $(addprefix $(OBJ)/runtime/codec/,$(CODEC_SRCS:.c=.o))
 STATE_OBJS   := $(addprefix $(OBJ)/runtime/state/,$(STATE_SRCS:.c=.o))
