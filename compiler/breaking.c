@@ -776,12 +776,7 @@ lvc_breaking(lvc_ctx *from, lvc_ctx *to)
 		lvc_note(to, at_from(&b, from->root->loc), "it was '%.*s' here",
 		         (int)from->root->name.n, from->root->name.p);
 
-	/* The new contract's names as they travel. States (@server.state,
-	 * @client.state) are not in this version of the language; when they
-	 * come, they are keyed here by name too, and compare_state() (a state
-	 * removed: breaking; its type changed: same_shape() with RESULT for a
-	 * server state, which old pages read, ARGS for a client state, which
-	 * old pages write) is called from the loop below. */
+	/* The new contract's names as they travel. */
 	lvc_symtab names, events;
 	lvc_symtab_init(&names);
 	lvc_symtab_init(&events);
@@ -795,6 +790,15 @@ lvc_breaking(lvc_ctx *from, lvc_ctx *to)
 	/* Past the error limit the changes are still counted, not shown. */
 	for (lvc_module *m = from->modules; m; m = m->next)
 		for (lvc_decl *d = m->decls; d; d = d->next) {
+			/* STATES: @server.state and @client.state declarations are
+			 * not in this version of the language. When they come, this
+			 * is the one place to add: a state's new namesake (keyed in
+			 * `names` above) goes to compare_state(), where a state gone
+			 * is [breaking-state-removed], and a type that no longer fits
+			 * (same_shape() with RESULT for a server state, which old
+			 * pages read, ARGS for a client state, which they write) is
+			 * [breaking-state-type-changed]; its structs' members are
+			 * compared there as everywhere else. */
 			if (d->kind != LVC_D_ENDPOINT || !between_sides(d))
 				continue;
 			const lvc_decl *same_name = lvc_symtab_get(&names, d->name);
