@@ -168,6 +168,19 @@ lvc_error(lvc_ctx *c, lvc_loc at, const char *fmt, ...)
 }
 
 void
+lvc_error_tagged(lvc_ctx *c, const char *tag, lvc_loc at, const char *fmt, ...)
+{
+	c->note_dropped = over_limit(c);
+	if (c->note_dropped)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	report(c, SEV_ERROR, tag, at, fmt, ap);
+	va_end(ap);
+	count_error(c);
+}
+
+void
 lvc_error_plain(lvc_ctx *c, const char *fmt, ...)
 {
 	va_list ap;

@@ -103,6 +103,9 @@ void lvc_error(lvc_ctx *c, lvc_loc at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void lvc_warning(lvc_ctx *c, int which, lvc_loc at, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* An error that ends with " [TAG]", naming the rule that found it. */
+void lvc_error_tagged(lvc_ctx *c, const char *tag, lvc_loc at, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* A note belongs to the error or warning just reported; it is dropped when
  * that one was suppressed. */
 void lvc_note(lvc_ctx *c, lvc_loc at, const char *fmt, ...)
@@ -464,6 +467,13 @@ bool lvc_is_js_reserved(lvc_str s);
 bool lvc_is_ts_type_name(lvc_str s);
 const char *const *lvc_c_suffixes(const lvc_decl *d);
 extern const char *const lvc_module_c_names[];
+
+/* breaking.c: the changes from the checked program in `from` (the old
+ * contract) to the one in `to` (the new) that break a page or a server
+ * built from the old one, each reported as an error of `to` tagged
+ * [breaking-RULE]; a place in from's files is shown through a copy of that
+ * file in to's file table. Returns how many were found. */
+int lvc_breaking(lvc_ctx *from, lvc_ctx *to);
 
 /* dump.c: the checked AST as JSON (--dump-ast). */
 int lvc_dump_ast(lvc_ctx *c, void *out);

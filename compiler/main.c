@@ -16,8 +16,10 @@ int lvc_asyncapi(lvc_ctx *c, const char *path, const char *version);
 
 static const char usage[] =
 	"usage: lvc [options] FILE.lv...\n"
+	"       lvc [options] --breaking OLD.lv NEW.lv\n"
 	"\n"
-	"Compiles an lv interface file into C and JavaScript.\n"
+	"Compiles an lv interface file into C and JavaScript, or reports the changes\n"
+	"from OLD.lv to NEW.lv that break a page or a server built from OLD.lv.\n"
 	"\n"
 	"options:\n"
 	"  -o DIR             write the generated files into DIR (default: .)\n"
@@ -41,10 +43,13 @@ static const char usage[] =
 	"  --asyncapi FILE    write the contract as an AsyncAPI 3.0.0 document (JSON)\n"
 	"                     to FILE ('-': standard output) instead of the code\n"
 	"  --asyncapi-version V  the document's info.version (default: 0.0.0)\n"
+	"  --breaking         check OLD.lv and NEW.lv, then report each change that\n"
+	"                     breaks what was built from OLD.lv; write nothing\n"
 	"  --version          print the version and exit\n"
 	"  --help             print this help and exit\n"
 	"\n"
-	"Exit status: 0 on success, 1 when a file has errors, 2 on a usage error.\n";
+	"Exit status: 0 on success, 1 when a file has errors or a change breaks,\n"
+	"2 on a usage error.\n";
 
 typedef struct {
 	const char *outdir;
@@ -60,6 +65,7 @@ typedef struct {
 	bool dump;
 	const char *asyncapi;
 	const char *asyncapi_version;
+	bool breaking;
 	bool werror;
 	int color;               /* -1 never, 0 auto, 1 always */
 	bool warn_on[LVC_WARN_COUNT];
@@ -162,20 +168,73 @@ generate(lvc_ctx *c, const options *o, const char *path, const char **written, i
 	free(loaded);
 }
 
+/* An option given that asks for output, or NULL. */
+static const char *
+output_option(const options *o)
+{
+	return strcmp(o->outdir, ".") != 0 ? "-o" : o->handlers ? "--handlers" :
+	       o->js_handlers ? "--js-handlers" : o->templates ? "--templates" :
+	       o->no_line ? "--no-line" : o->depfile ? "-M" :
+	       o->dep_target ? "--dep-target" : o->dump ? "--dump-ast" :
+	       o->asyncapi ? "--asyncapi" : o->asyncapi_version ? "--asyncapi-version" : NULL;
+}
+
+/* Parses and checks the program of the file at path. */
+static void
+front_end(lvc_ctx *c, const options *o, const char *path)
+{
+	lvc_init(c);
+	c->werror = o->werror;
+	c->color = o->color > 0 || (o->color == 0 && isatty(fileno(stderr)));
+	memcpy(c->warn_on, o->warn_on, sizeof c->warn_on);
+	c->include_dirs = o->include;
+	c->ninclude = o->ninclude;
+
+	lvc_parse_program(c, path);
+	if (!c->stop && c->root)
+		lvc_check(c);
+}
+
+/* The line that ends a file's diagnostics. */
+static void
+summary(lvc_ctx *c, const char *path)
+{
+	lvc_diag_flush(c);
+	if (c->errors || c->warnings)
+		fprintf(stderr, "%d error%s and %d warning%s in %s\n", c->errors,
+		        c->errors == 1 ? "" : "s", c->warnings, c->warnings == 1 ? "" : "s", path);
+}
+
+/* --breaking: both files are checked as --check checks them; when neither
+ * has an error, the changes from the one to the other are errors of the
+ * new one. */
+static int
+compare(const options *o, const char *old_path, const char *new_path)
+{
+	lvc_ctx from, to;
+	front_end(&from, o, old_path);
+	summary(&from, old_path);
+	front_end(&to, o, new_path);
+	summary(&to, new_path);
+	int rc = from.errors || to.errors ? 1 : 0;
+	if (rc == 0) {
+		int n = lvc_breaking(&from, &to);
+		lvc_diag_flush(&to);
+		if (n)
+			fprintf(stderr, "%d breaking change%s from %s to %s\n", n, n == 1 ? "" : "s",
+			        old_path, new_path);
+		rc = n ? 1 : 0;
+	}
+	lvc_free(&from);
+	lvc_free(&to);
+	return rc;
+}
+
 static int
 compile(const options *o, const char *path)
 {
 	lvc_ctx c;
-	lvc_init(&c);
-	c.werror = o->werror;
-	c.color = o->color > 0 || (o->color == 0 && isatty(fileno(stderr)));
-	memcpy(c.warn_on, o->warn_on, sizeof c.warn_on);
-	c.include_dirs = o->include;
-	c.ninclude = o->ninclude;
-
-	lvc_parse_program(&c, path);
-	if (!c.stop && c.root)
-		lvc_check(&c);
+	front_end(&c, o, path);
 	if (c.errors == 0 && o->dump)
 		lvc_dump_ast(&c, stdout);
 	const char *written[16];
@@ -194,11 +253,8 @@ compile(const options *o, const char *path)
 			lvc_write_depfile(&c, o->depfile, written, nwritten);
 		}
 	}
-	lvc_diag_flush(&c);
+	summary(&c, path);
 	int rc = c.errors ? 1 : 0;
-	if (c.errors || c.warnings)
-		fprintf(stderr, "%d error%s and %d warning%s in %s\n", c.errors,
-		        c.errors == 1 ? "" : "s", c.warnings, c.warnings == 1 ? "" : "s", path);
 	lvc_free(&c);
 	return rc;
 }
@@ -215,7 +271,7 @@ main(int argc, char **argv)
 
 	enum { OPT_CHECK = 256, OPT_DUMP, OPT_VERSION, OPT_HELP, OPT_COLOR, OPT_DEPTARGET,
 	       OPT_NOLINE, OPT_TEMPLATES, OPT_HANDLERS, OPT_JS_HANDLERS,
-	       OPT_ASYNCAPI, OPT_ASYNCAPI_VERSION };
+	       OPT_ASYNCAPI, OPT_ASYNCAPI_VERSION, OPT_BREAKING };
 	static const struct option longopts[] = {
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "depfile", required_argument, NULL, 'M' },
@@ -228,6 +284,7 @@ main(int argc, char **argv)
 		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "asyncapi", required_argument, NULL, OPT_ASYNCAPI },
 		{ "asyncapi-version", required_argument, NULL, OPT_ASYNCAPI_VERSION },
+		{ "breaking", no_argument, NULL, OPT_BREAKING },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 }
@@ -248,6 +305,7 @@ main(int argc, char **argv)
 		case OPT_TEMPLATES: o.templates = optarg; break;
 		case OPT_ASYNCAPI: o.asyncapi = optarg; break;
 		case OPT_ASYNCAPI_VERSION: o.asyncapi_version = optarg; break;
+		case OPT_BREAKING: o.breaking = true; break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "always") == 0) o.color = 1;
 			else if (strcmp(optarg, "never") == 0) o.color = -1;
@@ -291,6 +349,18 @@ main(int argc, char **argv)
 	if (optind >= argc) {
 		fputs("lvc: no input files\nTry 'lvc --help'.\n", stderr);
 		return 2;
+	}
+	if (o.breaking) {
+		const char *output = output_option(&o);
+		int rc = 2;
+		if (output)
+			fprintf(stderr, "lvc: --breaking writes nothing, so it takes no %s\n", output);
+		else if (argc - optind != 2)
+			fputs("lvc: --breaking compares two files: OLD.lv NEW.lv\n", stderr);
+		else
+			rc = compare(&o, argv[optind], argv[optind + 1]);
+		free(o.include);
+		return rc;
 	}
 	if (o.depfile && argc - optind > 1) {
 		fputs("lvc: -M writes the dependencies of one input file\n", stderr);

@@ -5,6 +5,11 @@
 #     to the case folder).
 #   valid/<case>/input.lv: lvc --check must exit 0 and print nothing, or
 #     exactly expected.txt when the case has one (warnings).
+#   breaking/<rule>/old.lv + new.lv + expected.txt: lvc --breaking old.lv
+#     new.lv must exit 1 and print exactly expected.txt; one case per rule,
+#     named after its tag.
+#   compatible/<case>/old.lv + new.lv: lvc --breaking must exit 0 and print
+#     nothing.
 # Set LVC_WRAP to run lvc under a tool (valgrind). UPDATE=1 rewrites the
 # expected files from the current output.
 set -u
@@ -13,9 +18,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 passed=0
 failed=0
 
-run_case() { # dir want_rc
+run_case() { # dir want_rc lvc-arguments...
 	local dir=$1 want=$2 out rc
-	out=$(cd "$dir" && ${LVC_WRAP:-} "$lvc" --check --color=never -I include input.lv 2>&1)
+	shift 2
+	out=$(cd "$dir" && ${LVC_WRAP:-} "$lvc" --color=never -I include "$@" 2>&1)
 	rc=$?
 	if [ -n "${UPDATE:-}" ] && { [ "$want" -ne 0 ] || [ -n "$out" ]; }; then
 		printf '%s\n' "$out" >"$dir/expected.txt"
@@ -36,10 +42,16 @@ run_case() { # dir want_rc
 }
 
 for d in "$here"/valid/*/; do
-	[ -f "$d/input.lv" ] && run_case "${d%/}" 0
+	[ -f "$d/input.lv" ] && run_case "${d%/}" 0 --check input.lv
 done
 for d in "$here"/invalid/*/; do
-	[ -f "$d/input.lv" ] && run_case "${d%/}" 1
+	[ -f "$d/input.lv" ] && run_case "${d%/}" 1 --check input.lv
+done
+for d in "$here"/compatible/*/; do
+	[ -f "$d/old.lv" ] && run_case "${d%/}" 0 --breaking old.lv new.lv
+done
+for d in "$here"/breaking/*/; do
+	[ -f "$d/old.lv" ] && run_case "${d%/}" 1 --breaking old.lv new.lv
 done
 echo "cases: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,6 +1,6 @@
 /* test_diag.c - diagnostics (compiler/diag.c, and the line map in
  * compiler/source.c): GNU format, the source line and its caret underline,
- * warnings, -Werror, notes, colour and the error limit. */
+ * warnings, -Werror, tagged errors, notes, colour and the error limit. */
 #include <criterion/criterion.h>
 
 #include "unit.h"
@@ -223,6 +223,29 @@ Test(diag, werror_makes_a_warning_an_error)
 	          lvt_diags());
 	cr_assert_eq(c.errors, 1);
 	cr_assert_eq(c.warnings, 0);
+}
+
+Test(diag, tagged_error_names_its_rule)
+{
+	lvc_error_tagged(&c, "breaking-rule", at("struct A { }\n", "A", 1), "changed %s", "A");
+	cr_assert_str_eq(lvt_diags(), "t.lv:1:8: error: changed A [breaking-rule]\n"
+	                              "struct A { }\n"
+	                              "       ^\n");
+	cr_assert_eq(c.errors, 1);
+	cr_assert_eq(c.warnings, 0);
+}
+
+Test(diag, tagged_errors_stop_at_the_limit)
+{
+	lvc_loc l = at("x\n", "x", 1);
+	for (int i = 1; i <= LVC_MAX_ERRORS + 5; i++) {
+		lvc_error_tagged(&c, "t", l, "error %d", i);
+		lvc_note(&c, l, "note %d", i);
+	}
+	cr_assert_eq(c.errors, LVC_MAX_ERRORS);
+	cr_assert_eq(lvt_count("lvc: too many errors (50); stopping\n"), 1);
+	cr_assert_not(lvt_has("error 51"));
+	cr_assert_not(lvt_has("note 51"));
 }
 
 Test(diag, note_follows_its_error)
