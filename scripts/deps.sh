@@ -36,8 +36,10 @@ if [ -n "$missing" ]; then
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-# The browser runtime is bundled with esbuild; the tests use ws, typescript
-# and playwright-core. All pinned in package-lock.json.
+# The browser runtime is bundled with esbuild, the React example with Vite
+# (react, react-dom, @vitejs/plugin-react); the tests use ws, typescript and
+# playwright-core; runtime/js is linked in as the workspace @lv/runtime. All
+# pinned in package-lock.json.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
 	echo "installing the npm packages of package-lock.json"
 	npm ci --no-audit --no-fund --loglevel=error
