@@ -16,10 +16,16 @@ typedef struct {
 
 enum { LVC_MAX_OUTPUTS = 8 };
 
+/* What NAME.lv.js imports the browser runtime as, unless --js-runtime says
+ * otherwise: lv.js beside it, as the server serves them. */
+#define LVC_JS_RUNTIME "./lv.js"
+
 typedef struct {
 	const char *outdir;
 	const char *c_handlers;      /* where NAME_handlers.c lives (default outdir) */
 	const char *js_handlers;     /* where NAME_handlers.js lives */
+	const char *js_runtime;      /* what NAME.lv.js and NAME.lv.d.ts import the
+	                                runtime as; NULL: LVC_JS_RUNTIME */
 	const char *base;            /* file stem: "chat" for chat.lv */
 	const char *source;          /* the .lv file name as shown in banners */
 	bool line_directives;        /* #line back into the .lv file */
@@ -75,8 +81,10 @@ void lvc_emit_stage(lvc_ctx *c, lvc_emit *e, const char *path, const char *data,
 int lvc_emit_commit(lvc_ctx *c, lvc_emit *e);
 void lvc_emit_discard(lvc_emit *e);
 
-/* The JS module first: the C side embeds it. js receives the module's
- * text (malloc; the caller frees js->data, after a failure too). */
+/* The JS module first: the C side embeds it. js receives the text of the
+ * copy the server serves, which imports "./lv.js" (the server serves lv.js
+ * beside it) whatever e->js_runtime says (malloc; the caller frees
+ * js->data, after a failure too). */
 int lvc_emit_js(lvc_ctx *c, lvc_emit *e, const lvc_program *p, lvc_tbuf *js);
 int lvc_emit_c(lvc_ctx *c, lvc_emit *e, const lvc_program *p, const char *js, size_t js_len);
 

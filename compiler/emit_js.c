@@ -420,11 +420,22 @@ lvc_emit_js(lvc_ctx *c, lvc_emit *e, const lvc_program *p, lvc_tbuf *js)
 	lvc_vlist *eps = lvc_endpoint_views(g.a, p, js_endpoint_view, &g, handled_in_page, &blocks);
 	lvc_vobj_set(view, "endpoints", lvc_v_list(eps));
 
+	/* The copy the server embeds and serves at /NAME.lv.js imports
+	 * "./lv.js", which it serves beside it; the files written import the
+	 * runtime as --js-runtime says (a package, for a bundler). */
+	const char *runtime = e->js_runtime ? e->js_runtime : LVC_JS_RUNTIME;
+	bool own_import = strcmp(runtime, LVC_JS_RUNTIME) != 0;
+	lvc_tbuf file = { 0 };
 	lvc_view top = lvc_v_obj(view);
+	lvc_vobj_set(view, "js_runtime", lvc_v_cstr(LVC_JS_RUNTIME));
 	int rc = lvc_render(c, e->templates, e->ntemplates, "js_module", &top, js);
+	lvc_vobj_set(view, "js_runtime", lvc_v_cstr(runtime));
+	if (rc == 0 && own_import)
+		rc = lvc_render(c, e->templates, e->ntemplates, "js_module", &top, &file);
+	const lvc_tbuf *written = own_import ? &file : js;
 	if (rc == 0)
 		lvc_emit_stage(c, e, lvc_sprintf(&c->arena, "%s/%s.lv.js", e->outdir, e->base),
-		               js->data ? js->data : "", js->len);
+		               written->data ? written->data : "", written->len);
 	if (rc == 0)
 		rc = lvc_emit_file(c, e, "js_dts", &top, lvc_sprintf(g.a, "%s.lv.d.ts", e->base));
 	if (rc == 0)
@@ -432,6 +443,7 @@ lvc_emit_js(lvc_ctx *c, lvc_emit *e, const lvc_program *p, lvc_tbuf *js)
 		                       lvc_sprintf(&c->arena, "%s/%s_handlers.js", e->js_handlers,
 		                       e->base), LVC_MARK_JS);
 	lvc_blockset_free(&blocks);
+	free(file.data);
 	free(g.json.data);
 	lvc_arena_free(&arena);
 	return rc;

@@ -32,6 +32,10 @@ static const char usage[] =
 	"  --handlers DIR     keep the handler files (yours to edit) in DIR\n"
 	"                     instead of the output folder\n"
 	"  --js-handlers DIR  keep NAME_handlers.js in DIR (default: as above)\n"
+	"  --js-runtime SPEC  the module NAME.lv.js and NAME.lv.d.ts import the\n"
+	"                     browser runtime from, as written: a package such as\n"
+	"                     @lv/runtime, or a path starting ./ or ../ (default:\n"
+	"                     ./lv.js); the copy the server serves keeps ./lv.js\n"
 	"  --no-line          no #line directives into the .lv file\n"
 	"  --templates DIR    read the templates from DIR instead of the built-in\n"
 	"                     ones (for working on lvc itself)\n"
@@ -61,6 +65,7 @@ typedef struct {
 	bool no_line;
 	const char *handlers;
 	const char *js_handlers;
+	const char *js_runtime;
 	const char *templates;
 	bool dump;
 	const char *asyncapi;
@@ -70,6 +75,19 @@ typedef struct {
 	int color;               /* -1 never, 0 auto, 1 always */
 	bool warn_on[LVC_WARN_COUNT];
 } options;
+
+/* Can s go between the quotes of an import as it is? Not empty, and no
+ * quote, backslash or control character. */
+static bool
+module_specifier(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
 
 /* Templates from a folder (--templates): every NAME.tmpl in it. */
 static lvc_template *
@@ -127,6 +145,7 @@ generate(lvc_ctx *c, const options *o, const char *path, const char **written, i
 	e.outdir = o->outdir;
 	e.c_handlers = o->handlers ? o->handlers : o->outdir;
 	e.js_handlers = o->js_handlers ? o->js_handlers : e.c_handlers;
+	e.js_runtime = o->js_runtime;
 	e.base = lvc_strndup(&c->arena, file, n);
 	e.source = file;
 	e.line_directives = !o->no_line;
@@ -173,7 +192,8 @@ static const char *
 output_option(const options *o)
 {
 	return strcmp(o->outdir, ".") != 0 ? "-o" : o->handlers ? "--handlers" :
-	       o->js_handlers ? "--js-handlers" : o->templates ? "--templates" :
+	       o->js_handlers ? "--js-handlers" : o->js_runtime ? "--js-runtime" :
+	       o->templates ? "--templates" :
 	       o->no_line ? "--no-line" : o->depfile ? "-M" :
 	       o->dep_target ? "--dep-target" : o->dump ? "--dump-ast" :
 	       o->asyncapi ? "--asyncapi" : o->asyncapi_version ? "--asyncapi-version" : NULL;
@@ -270,7 +290,7 @@ main(int argc, char **argv)
 		return 2;
 
 	enum { OPT_CHECK = 256, OPT_DUMP, OPT_VERSION, OPT_HELP, OPT_COLOR, OPT_DEPTARGET,
-	       OPT_NOLINE, OPT_TEMPLATES, OPT_HANDLERS, OPT_JS_HANDLERS,
+	       OPT_NOLINE, OPT_TEMPLATES, OPT_HANDLERS, OPT_JS_HANDLERS, OPT_JS_RUNTIME,
 	       OPT_ASYNCAPI, OPT_ASYNCAPI_VERSION, OPT_BREAKING };
 	static const struct option longopts[] = {
 		{ "check", no_argument, NULL, OPT_CHECK },
@@ -280,6 +300,7 @@ main(int argc, char **argv)
 		{ "no-line", no_argument, NULL, OPT_NOLINE },
 		{ "handlers", required_argument, NULL, OPT_HANDLERS },
 		{ "js-handlers", required_argument, NULL, OPT_JS_HANDLERS },
+		{ "js-runtime", required_argument, NULL, OPT_JS_RUNTIME },
 		{ "templates", required_argument, NULL, OPT_TEMPLATES },
 		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "asyncapi", required_argument, NULL, OPT_ASYNCAPI },
@@ -302,6 +323,15 @@ main(int argc, char **argv)
 		case OPT_NOLINE: o.no_line = true; break;
 		case OPT_HANDLERS: o.handlers = optarg; break;
 		case OPT_JS_HANDLERS: o.js_handlers = optarg; break;
+		case OPT_JS_RUNTIME:
+			if (!module_specifier(optarg)) {
+				fprintf(stderr, "lvc: --js-runtime takes a module specifier, a package "
+				        "name or a path such as ./lv.js, not '%s'\n", optarg);
+				free(o.include);
+				return 2;
+			}
+			o.js_runtime = optarg;
+			break;
 		case OPT_TEMPLATES: o.templates = optarg; break;
 		case OPT_ASYNCAPI: o.asyncapi = optarg; break;
 		case OPT_ASYNCAPI_VERSION: o.asyncapi_version = optarg; break;

@@ -13,7 +13,11 @@
 #   deterministic  a run into another folder writes the same bytes;
 #   depfile        -M names the six outputs as targets and every .lv file of
 #                  the case as a prerequisite, each with an empty rule;
-#   no-line        --no-line writes the same files without the #line lines.
+#   no-line        --no-line writes the same files without the #line lines;
+#   js-runtime     --js-runtime @lv/runtime changes the runtime's specifier
+#                  in input.lv.js and input.lv.d.ts and nothing else; the
+#                  copy in input.lv.c, which the server serves beside its own
+#                  lv.js, still imports "./lv.js".
 #
 # lvc runs inside the case folder with `-I include`, as tests/cases/run.sh
 # does. UPDATE=1 rewrites the gen/ folders from the current output (review
@@ -201,6 +205,31 @@ check_no_line() { # name dir out
 	[ $ok -eq 1 ] && pass
 }
 
+check_js_runtime() { # name dir out
+	local name=$1 dir=$2 out=$3 rt=$3.runtime f want ok=1
+	if ! run_lvc "$dir" "$rt" --js-runtime @lv/runtime; then
+		fail "$name" js-runtime "lvc --js-runtime failed:"
+		sed 's/^/    /' "$rt.log" | head -20
+		return
+	fi
+	for f in $outputs; do
+		case $f in
+		*.lv.js | *.lv.d.ts) want=$(sed 's|"\./lv\.js"|"@lv/runtime"|g' "$out/$f") ;;
+		*) want=$(cat "$out/$f") ;;
+		esac
+		if [ "$want" != "$(cat "$rt/$f")" ]; then
+			fail "$name" js-runtime "$f differs from the default output by more than the runtime's specifier"
+			diff <(printf '%s\n' "$want") "$rt/$f" | head -10 | sed 's/^/    /'
+			ok=0
+		fi
+	done
+	if ! grep -q 'from "@lv/runtime";' "$rt/input.lv.js"; then
+		fail "$name" js-runtime "input.lv.js does not import @lv/runtime"
+		ok=0
+	fi
+	[ $ok -eq 1 ] && pass
+}
+
 for dir in "$cases"/*/; do
 	dir=${dir%/}
 	[ -f "$dir/input.lv" ] || continue
@@ -216,6 +245,7 @@ for dir in "$cases"/*/; do
 	check_deterministic "$name" "$dir" "$out"
 	check_depfile "$name" "$dir"
 	check_no_line "$name" "$dir" "$out"
+	check_js_runtime "$name" "$dir" "$out"
 done
 
 [ -n "${UPDATE:-}" ] && echo "gen/ folders rewritten under ${cases#"$root"/}; review them with git diff"
