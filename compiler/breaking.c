@@ -754,6 +754,44 @@ compare_endpoint(bk *b, const lvc_decl *o, const lvc_decl *n, const lvc_decl *sa
 	}
 }
 
+/* ---- states ---------------------------------------------------------------------- */
+
+/* A server state is written by the new server and read by old pages (as a
+ * result is); a state the page owns is written by old pages and read by
+ * the new server (as arguments are). */
+static void
+compare_state(bk *b, const lvc_decl *o, const lvc_decl *n)
+{
+	bool server = o->ekind == LVC_E_SERVER_STATE;
+	if (!n) {
+		breaking(b, "state-removed", at_from(b, o->loc), "%s was removed; an old page still "
+		         "%s it", endpoint_name(b, o), server ? "reads" : "writes");
+		return;
+	}
+	if (o->ekind != n->ekind) {
+		if (breaking(b, "kind-changed", n->kind_deco->loc, "'%.*s' is %s now, %s before; "
+		             "an old page still %s it", (int)n->name.n, n->name.p,
+		             lvc_endpoint_kind_name(n->ekind), lvc_endpoint_kind_name(o->ekind),
+		             server ? "reads" : "writes"))
+			lvc_note(b->to, at_from(b, o->kind_deco->loc), "it was @%s here",
+			         lvc_endpoint_kind_name(o->ekind));
+		return;
+	}
+	if (server && o->policy.scope != n->policy.scope &&
+	    breaking(b, "state-scope-changed", n->kind_deco->loc, "%s changed its scope; an old "
+	             "page looks for its copy %s", endpoint_name(b, n),
+	             o->policy.scope == LVC_SCOPE_GROUP ? "by group" : "with no group"))
+		lvc_note(b->to, at_from(b, o->kind_deco->loc), "it was declared here");
+	use via = { n, "the value of", n->result->loc };
+	if (!same_shape(b, server ? RESULT : ARGS, o->result, n->result, &via)) {
+		const char *ot = lvc_type_str(b->to, o->result), *nt = lvc_type_str(b->to, n->result);
+		if (breaking(b, "state-type-changed", n->result->loc, "the type of %s changed from %s "
+		             "to %s: an old page %s %s", endpoint_name(b, n), ot, nt,
+		             server ? "reads it as" : "writes", ot))
+			lvc_note(b->to, at_from(b, o->result->loc), "it was %s here", ot);
+	}
+}
+
 /* ---- the program ------------------------------------------------------------------ */
 
 int
@@ -777,12 +815,15 @@ lvc_breaking(lvc_ctx *from, lvc_ctx *to)
 		         (int)from->root->name.n, from->root->name.p);
 
 	/* The new contract's names as they travel. */
-	lvc_symtab names, events;
+	lvc_symtab names, events, states;
 	lvc_symtab_init(&names);
 	lvc_symtab_init(&events);
+	lvc_symtab_init(&states);
 	for (lvc_module *m = to->modules; m; m = m->next)
 		for (lvc_decl *d = m->decls; d; d = d->next)
-			if (d->kind == LVC_D_ENDPOINT) {
+			if (d->kind == LVC_D_STATE)
+				lvc_symtab_put(&states, d->name, d);
+			else if (d->kind == LVC_D_ENDPOINT) {
 				lvc_symtab_put(&names, d->name, d);
 				if (by_event(d))
 					lvc_symtab_put(&events, d->policy.event, d);
@@ -790,21 +831,17 @@ lvc_breaking(lvc_ctx *from, lvc_ctx *to)
 	/* Past the error limit the changes are still counted, not shown. */
 	for (lvc_module *m = from->modules; m; m = m->next)
 		for (lvc_decl *d = m->decls; d; d = d->next) {
-			/* STATES: @server.state and @client.state declarations are
-			 * not in this version of the language. When they come, this
-			 * is the one place to add: a state's new namesake (keyed in
-			 * `names` above) goes to compare_state(), where a state gone
-			 * is [breaking-state-removed], and a type that no longer fits
-			 * (same_shape() with RESULT for a server state, which old
-			 * pages read, ARGS for a client state, which they write) is
-			 * [breaking-state-type-changed]; its structs' members are
-			 * compared there as everywhere else. */
+			if (d->kind == LVC_D_STATE) {
+				compare_state(&b, d, lvc_symtab_get(&states, d->name));
+				continue;
+			}
 			if (d->kind != LVC_D_ENDPOINT || !between_sides(d))
 				continue;
 			const lvc_decl *same_name = lvc_symtab_get(&names, d->name);
 			compare_endpoint(&b, d, by_event(d) ? lvc_symtab_get(&events, d->policy.event) :
 			                 same_name, same_name);
 		}
+	lvc_symtab_free(&states);
 	lvc_symtab_free(&events);
 	lvc_symtab_free(&names);
 	lvc_symtab_free(&b.done);
