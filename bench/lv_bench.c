@@ -14,6 +14,9 @@ main(int argc, char **argv)
 	o.host = "127.0.0.1";
 	o.port = port > 0 ? port : -1;
 	o.max_conns = 20000;        /* 10,000 subscribers and then some */
+	/* the load generator is one address, 127.0.0.1 */
+	o.max_conns_per_addr = 20000;
+	o.max_handshakes_per_addr = 20000;
 	o.handle_signals = true;
 	lv_server *s;
 	int err = lv_server_new(&s, &bench_app, &o);
