@@ -91,7 +91,7 @@ BASE_SRCS    := status.c str.c utf8.c arena.c buf.c b64.c clock.c bucket.c htab.
 CODEC_SRCS   := json_read.c json_write.c codec.c app.c
 NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker.c call.c cmd.c jansson.c \
                 dispatch.c push.c ccall.c timer.c peer.c auth.c origin.c http.c metrics.c \
-                inbox.c loop.c ws.c server.c
+                log.c inbox.c loop.c ws.c server.c
 CODEC_OBJS   := $(addprefix $(OBJ)/runtime/base/,$(BASE_SRCS:.c=.o)) \
                 $(addprefix $(OBJ)/runtime/codec/,$(CODEC_SRCS:.c=.o))
 RUNTIME_OBJS := $(CODEC_OBJS) $(addprefix $(OBJ)/runtime/net/,$(NET_SRCS:.c=.o)) \
@@ -182,7 +182,7 @@ unit: $(UNIT_BINS)
 # its own); those of the net layer (RUNTIME_NET_UNITS) link liblv.a.
 RUNTIME_UNIT_SRCS := $(wildcard tests/unit/runtime/test_*.c)
 RUNTIME_UNIT_BINS := $(patsubst tests/unit/runtime/%.c,$(B)/tests/runtime/%,$(RUNTIME_UNIT_SRCS))
-RUNTIME_NET_UNITS := test_queue test_session test_groups
+RUNTIME_NET_UNITS := test_queue test_session test_groups test_log
 RUNTIME_NET_BINS  := $(filter $(addprefix $(B)/tests/runtime/,$(RUNTIME_NET_UNITS)),$(RUNTIME_UNIT_BINS))
 RUNTIME_CODEC_BINS := $(filter-out $(RUNTIME_NET_BINS),$(RUNTIME_UNIT_BINS))
 

@@ -138,6 +138,19 @@ typedef enum {
 	LV_LOG_DEFAULT, LV_LOG_ERROR, LV_LOG_WARN, LV_LOG_INFO, LV_LOG_DEBUG
 } lv_log_level;
 
+/* Where the runtime's messages go instead of standard error: one message
+ * (valid UTF-8, no trailing newline, borrowed for the call) and its level.
+ * Called on the thread that logs (the loop, mostly; any thread that calls
+ * the runtime), so it must be thread-safe. */
+typedef void (*lv_log_fn)(void *user, lv_log_level level, const char *msg);
+
+/* How messages look on standard error (with no log callback). */
+typedef enum {
+	LV_LOG_TEXT,                /* "lv: warn: message" */
+	LV_LOG_JSON,                /* {"ts":"2024-05-01T12:00:00.000Z","level":"warn",
+	                               "msg":"message"}, one object per line */
+} lv_log_format;
+
 /* Who may read /lv/metrics. The default is loopback: the counters name
  * every endpoint and show the traffic, which is for the machine's own
  * scraper, not for anyone on the network. Refused requests get 404. */
@@ -202,6 +215,9 @@ typedef struct {
 	void *user_data;            /* for auth and lv_server_data() */
 	lv_log_level log_level;     /* LV_LOG_WARN; LV_LOG=1..4 in the
 	                               environment overrides */
+	lv_log_fn log;              /* NULL: standard error */
+	void *log_user;             /* for log */
+	lv_log_format log_format;   /* standard error's: LV_LOG_TEXT */
 	bool handle_signals;        /* stop cleanly on SIGINT and SIGTERM */
 } lv_options;
 

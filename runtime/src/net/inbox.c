@@ -1,27 +1,11 @@
 /* inbox.c - work for the loop: what other threads post, queued and run in
- * order when the loop wakes; the loop-thread test, the log and error
- * counts every module uses. */
-#include <stdarg.h>
-#include <stdio.h>
+ * order when the loop wakes; the loop-thread test and error counts every
+ * module uses. */
 #include <stdlib.h>
 
 #include "net/net.h"
 
 /* ---- small things ------------------------------------------------------------- */
-
-void
-lv__log(lv_server *s, lv_log_level level, const char *fmt, ...)
-{
-	static const char *const names[] = { "", "error", "warn", "info", "debug" };
-	if (s && level > s->log_level)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "lv: %s: ", names[level]);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
 
 void
 lv__count_error(lv_server *s, int status)

@@ -15,9 +15,34 @@
 #include "codec/codec.h"
 #include "lv_jansson.h"
 
+/* ---- the log (log.c) ---------------------------------------------------------- */
+
+/* Where a server's messages go: its level, and the callback or the format
+ * of standard error. */
+typedef struct {
+	lv_log_level level;         /* messages above it are dropped */
+	lv_log_format format;
+	lv_log_fn fn;
+	void *user;
+} lv_log_sink;
+
+/* The sink the options ask for (LV_LOG in the environment overriding the
+ * level). */
+void lv__log_sink_init(lv_log_sink *k, const lv_options *o);
+/* One message of len bytes to the sink, whatever its level. */
+void lv__log_emit(const lv_log_sink *k, lv_log_level level, const char *msg, size_t len);
+/* A message of s (NULL: standard error, as text), if its level passes. */
 void lv__log(lv_server *s, lv_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define LV_LOG(s, lvl, ...) lv__log((s), (lvl), __VA_ARGS__)
+/* libwebsockets logs for the whole process: its level and its lines follow
+ * the server made last, until that one is freed (then standard error). */
+void lv__log_lws_follow(lv_server *s);
+void lv__log_lws_release(lv_server *s);
+/* The JSON line of a message at unix_ms (milliseconds since 1970), with
+ * its newline: what LV_LOG_JSON writes. */
+void lv__log_json_line(lv_buf *b, int64_t unix_ms, lv_log_level level, const char *msg,
+                       size_t len);
 
 /* ---- outbound messages ---------------------------------------------------- */
 
@@ -393,7 +418,7 @@ struct lv_server {
 	/* the lws setup, which must outlive the context */
 	struct lws_protocols protocols[3];
 	struct lws_http_mount mount_static;
-	lv_log_level log_level;
+	lv_log_sink log;
 	/* peers by address (peer.c) */
 	lv_htab addrs;
 	lv_addr *accepting;         /* the address of the socket being made */

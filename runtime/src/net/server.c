@@ -17,11 +17,16 @@
 
 /* ---- life -------------------------------------------------------------------------------- */
 
+/* A message before there is a server. */
 static void
-lws_log_to_lv(int level, const char *line)
+log_early(const lv_options *opt, lv_log_level level, const char *msg)
 {
-	(void)level;
-	fprintf(stderr, "lv: lws: %s", line);
+	lv_options none;
+	memset(&none, 0, sizeof none);
+	lv_log_sink k;
+	lv__log_sink_init(&k, opt ? opt : &none);
+	if (level <= k.level)
+		lv__log_emit(&k, level, msg, strlen(msg));
 }
 
 static lv_server *
@@ -29,7 +34,12 @@ server_new(const lv_app *app, const lv_options *opt, int *err)
 {
 	*err = 0;
 	if (!app || app->abi != LV_ABI_VERSION) {
-		fprintf(stderr, "lv: the app was generated for another runtime ABI; rebuild it\n");
+		log_early(opt, LV_LOG_ERROR, "the app was generated for another runtime ABI; rebuild it");
+		*err = LV_EINVALID_ARGUMENT;
+		return NULL;
+	}
+	if (opt && (unsigned)opt->log_format > LV_LOG_JSON) {
+		log_early(opt, LV_LOG_ERROR, "log_format is LV_LOG_TEXT or LV_LOG_JSON");
 		*err = LV_EINVALID_ARGUMENT;
 		return NULL;
 	}
@@ -64,11 +74,8 @@ server_new(const lv_app *app, const lv_options *opt, int *err)
 	if (!o->heartbeat_ms) o->heartbeat_ms = 25000;
 	if (!o->resume_ms) o->resume_ms = 120000;
 	if (!o->shutdown_ms) o->shutdown_ms = 2000;
-	if (!o->log_level) o->log_level = LV_LOG_WARN;
-	const char *env = getenv("LV_LOG");
-	if (env && *env >= '1' && *env <= '4')
-		o->log_level = (lv_log_level)(*env - '0');
-	s->log_level = o->log_level;
+	lv__log_sink_init(&s->log, o);
+	o->log_level = s->log.level;
 	pthread_mutex_init(&s->inbox_mu, NULL);
 	s->wbuf = malloc(LWS_PRE + LV_WBUF);
 	s->ep_stats = calloc(app->nendpoints + 1, sizeof *s->ep_stats);
@@ -93,8 +100,7 @@ server_new(const lv_app *app, const lv_options *opt, int *err)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 
-	lws_set_log_level(s->log_level >= LV_LOG_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE :
-	                  s->log_level >= LV_LOG_WARN ? LLL_ERR : 0, lws_log_to_lv);
+	lv__log_lws_follow(s);
 	s->protocols[0] = (struct lws_protocols){ "lv", lv__ws_callback, sizeof(lv_pss), 4096, 0, NULL, 0 };
 
 	struct lws_context_creation_info info;
@@ -161,6 +167,7 @@ lv_server_free(lv_server *s)
 	lv__inbox_drain(s);
 	lv__timers_free(s);
 	atomic_store(&s->in_loop, false);
+	lv__log_lws_release(s);
 	lv__pending_free(s);
 	lv__peers_free(s);
 	if (s->broker)
