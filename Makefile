@@ -83,7 +83,9 @@ $(B)/lvc: $(OBJ)/compiler/main.o $(B)/liblvc-compiler.a
 
 LWS_CFLAGS := $(shell pkg-config --cflags libwebsockets 2>/dev/null)
 LWS_LIBS   := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
-LV_LIBS    := $(LWS_LIBS) $(JANSSON_LIBS) -lpthread -lm
+UV_CFLAGS  := $(shell pkg-config --cflags libuv 2>/dev/null)
+UV_LIBS    := $(shell pkg-config --libs libuv 2>/dev/null || echo -luv)
+LV_LIBS    := $(LWS_LIBS) $(UV_LIBS) $(JANSSON_LIBS) -lpthread -lm
 # liblv in layers; each calls only the ones before it. base and codec have
 # no libwebsockets, no jansson and no threads: liblv-codec.a is those two,
 # for the decoder's fuzzer and unit tests.
@@ -91,7 +93,7 @@ BASE_SRCS    := status.c str.c utf8.c arena.c buf.c b64.c clock.c bucket.c htab.
 CODEC_SRCS   := json_read.c json_write.c codec.c app.c
 NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker.c call.c cmd.c jansson.c \
                 dispatch.c push.c ccall.c timer.c peer.c auth.c origin.c http.c metrics.c \
-                log.c inbox.c loop.c ws.c server.c
+                log.c inbox.c loop.c loop_uv.c ws.c server.c
 CODEC_OBJS   := $(addprefix $(OBJ)/runtime/base/,$(BASE_SRCS:.c=.o)) \
                 $(addprefix $(OBJ)/runtime/codec/,$(CODEC_SRCS:.c=.o))
 RUNTIME_OBJS := $(CODEC_OBJS) $(addprefix $(OBJ)/runtime/net/,$(NET_SRCS:.c=.o)) \
@@ -125,8 +127,8 @@ $(OBJ)/runtime/codec/%.o: runtime/src/codec/%.c $(RUNTIME_HDRS)
 
 $(OBJ)/runtime/net/%.o: runtime/src/net/%.c $(RUNTIME_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -pthread $(LWS_CFLAGS) $(JANSSON_CFLAGS) \
-	      -Iruntime/include -Iruntime/src -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -pthread $(LWS_CFLAGS) $(UV_CFLAGS) \
+	      $(JANSSON_CFLAGS) -Iruntime/include -Iruntime/src -c -o $@ $<
 
 $(B)/liblv-codec.a: $(CODEC_OBJS)
 	@rm -f $@
@@ -203,7 +205,7 @@ runtime-unit: $(RUNTIME_UNIT_BINS)
 RESULTS ?= $(B)/test-results
 SUITE    = RESULTS=$(RESULTS) tests/run-suite.sh
 test: deps-test
-	@$(MAKE) --no-print-directory all unit runtime-unit $(it_OUT)/app_server $(ch_OUT)/chaos_server
+	@$(MAKE) --no-print-directory all unit runtime-unit $(it_SERVERS) $(ch_OUT)/chaos_server
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	@for t in $(UNIT_BINS); do $(SUITE) $$(basename $$t) $$t --jobs=2; done
 	@for t in $(RUNTIME_UNIT_BINS); do $(SUITE) rt-$$(basename $$t) $$t --jobs=2; done
@@ -216,7 +218,8 @@ test: deps-test
 	@$(SUITE) fuzz-replay-decoder $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-decoder
 	@$(SUITE) fuzz-replay-protocol $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-protocol
 	@$(SUITE) js node --test tests/js/
-	@$(SUITE) integration node --test --test-timeout=120000 tests/integration/
+	@$(SUITE) integration env LV_TEST_LOOP=poll node --test --test-timeout=120000 tests/integration/
+	@$(SUITE) integration-uv env LV_TEST_LOOP=uv node --test --test-timeout=120000 tests/integration/
 	@$(SUITE) chaos node --test --test-concurrency=1 --test-timeout=300000 tests/chaos/
 	@$(SUITE) browser env B=$(B) node --test --test-concurrency=1 --test-timeout=180000 tests/browser/
 	@$(MAKE) --no-print-directory test-asan
