@@ -11,8 +11,11 @@ $(it_OUT)/app.lv.c $(it_OUT)/app.lv.h &: tests/integration/app.lv $(B)/lvc
 	    --js-handlers $(it_OUT)/js -M $(it_OUT)/app.lv.d
 -include $(it_OUT)/app.lv.d
 
+# Building app_server builds uv_server too (order-only): the folder's
+# tests need both.
 $(it_OUT)/app_server: tests/integration/main.c tests/integration/app_handlers.c \
-                      tests/integration/app_test.h $(it_OUT)/app.lv.c $(B)/liblv.a
+                      tests/integration/app_test.h $(it_OUT)/app.lv.c $(B)/liblv.a \
+                      | $(it_OUT)/uv_server
 	$(CC) $(EXAMPLE_CFLAGS) -I$(it_OUT) -Itests/integration -o $@ \
 	    $(filter %.c,$^) $(B)/liblv.a $(LV_LIBS)
 
