@@ -83,7 +83,9 @@ $(B)/lvc: $(OBJ)/compiler/main.o $(B)/liblvc-compiler.a
 
 LWS_CFLAGS := $(shell pkg-config --cflags libwebsockets 2>/dev/null)
 LWS_LIBS   := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
-LV_LIBS    := $(LWS_LIBS) $(JANSSON_LIBS) -lpthread -lm
+UV_CFLAGS  := $(shell pkg-config --cflags libuv 2>/dev/null)
+UV_LIBS    := $(shell pkg-config --libs libuv 2>/dev/null || echo -luv)
+LV_LIBS    := $(LWS_LIBS) $(UV_LIBS) $(JANSSON_LIBS) -lpthread -lm
 # liblv in layers; each calls only the ones before it. base and codec have
 # no libwebsockets, no jansson and no threads: liblv-codec.a is those two,
 # for the decoder's fuzzer and unit tests. state (patches and the state
@@ -93,7 +95,7 @@ CODEC_SRCS   := json_read.c json_write.c codec.c app.c
 STATE_SRCS   := patch.c sdoc.c
 NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker.c membership.c call.c cmd.c jansson.c \
                 dispatch.c push.c ccall.c timer.c peer.c auth.c origin.c http.c metrics.c \
-                inbox.c loop.c ws.c server.c live.c live_edit.c
+                log.c inbox.c loop.c loop_uv.c ws.c server.c live.c live_edit.c
 CODEC_OBJS   := $(addprefix $(OBJ)/runtime/base/,$(BASE_SRCS:.c=.o)) \
                 $(addprefix $(OBJ)/runtime/codec/,$(CODEC_SRCS:.c=.o))
 STATE_OBJS   := $(addprefix $(OBJ)/runtime/state/,$(STATE_SRCS:.c=.o))
@@ -133,8 +135,8 @@ $(OBJ)/runtime/state/%.o: runtime/src/state/%.c $(RUNTIME_HDRS)
 
 $(OBJ)/runtime/net/%.o: runtime/src/net/%.c $(RUNTIME_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -pthread $(LWS_CFLAGS) $(JANSSON_CFLAGS) \
-	      -Iruntime/include -Iruntime/src -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -pthread $(LWS_CFLAGS) $(UV_CFLAGS) \
+	      $(JANSSON_CFLAGS) -Iruntime/include -Iruntime/src -c -o $@ $<
 
 $(B)/liblv-codec.a: $(CODEC_OBJS)
 	@rm -f $@
@@ -194,7 +196,7 @@ unit: $(UNIT_BINS)
 # its own); those of the net layer (RUNTIME_NET_UNITS) link liblv.a.
 RUNTIME_UNIT_SRCS := $(wildcard tests/unit/runtime/test_*.c)
 RUNTIME_UNIT_BINS := $(patsubst tests/unit/runtime/%.c,$(B)/tests/runtime/%,$(RUNTIME_UNIT_SRCS))
-RUNTIME_NET_UNITS := test_queue test_session test_groups
+RUNTIME_NET_UNITS := test_queue test_session test_groups test_log
 RUNTIME_NET_BINS  := $(filter $(addprefix $(B)/tests/runtime/,$(RUNTIME_NET_UNITS)),$(RUNTIME_UNIT_BINS))
 RUNTIME_STATE_UNITS := test_patch test_sdoc
 RUNTIME_STATE_BINS := $(filter $(addprefix $(B)/tests/runtime/,$(RUNTIME_STATE_UNITS)),$(RUNTIME_UNIT_BINS))
@@ -224,7 +226,7 @@ runtime-unit: $(RUNTIME_UNIT_BINS)
 RESULTS ?= $(B)/test-results
 SUITE    = RESULTS=$(RESULTS) tests/run-suite.sh
 test: deps-test
-	@$(MAKE) --no-print-directory all unit runtime-unit $(it_OUT)/app_server $(ch_OUT)/chaos_server
+	@$(MAKE) --no-print-directory all unit runtime-unit $(it_SERVERS) $(ch_OUT)/chaos_server
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	@for t in $(UNIT_BINS); do $(SUITE) $$(basename $$t) $$t --jobs=2; done
 	@for t in $(RUNTIME_UNIT_BINS); do $(SUITE) rt-$$(basename $$t) $$t --jobs=2; done
@@ -239,7 +241,8 @@ test: deps-test
 	@$(SUITE) fuzz-replay-protocol $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-protocol
 	@$(SUITE) fuzz-replay-patch $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-patch
 	@$(SUITE) js node --test tests/js/
-	@$(SUITE) integration node --test --test-timeout=120000 tests/integration/
+	@$(SUITE) integration env LV_TEST_LOOP=poll node --test --test-timeout=120000 tests/integration/
+	@$(SUITE) integration-uv env LV_TEST_LOOP=uv node --test --test-timeout=120000 tests/integration/
 	@$(SUITE) chaos node --test --test-concurrency=1 --test-timeout=300000 tests/chaos/
 	@$(SUITE) browser env B=$(B) node --test --test-concurrency=1 --test-timeout=180000 tests/browser/
 	@$(MAKE) --no-print-directory test-asan

@@ -1,8 +1,10 @@
 /* lv_bench.c - the lv server of the runtime benchmark: bench.lv served by
- * liblv on 127.0.0.1. `lv_bench [PORT]` (0 or none: a free port); prints
+ * liblv on 127.0.0.1. `lv_bench [--uv] [PORT]` (0 or none: a free port;
+ * --uv: on lv's own libuv loop, else libwebsockets' poll() loop); prints
  * "listening PORT SCHEMA" once it listens, stops on SIGINT/SIGTERM. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench.lv.h"
 
@@ -10,6 +12,11 @@ int
 main(int argc, char **argv)
 {
 	lv_options o = { 0 };
+	o.loop = LV_LOOP_POLL;
+	if (argc > 1 && strcmp(argv[1], "--uv") == 0) {
+		o.loop = LV_LOOP_UV;
+		argc--, argv++;
+	}
 	int port = argc > 1 ? atoi(argv[1]) : 0;
 	o.host = "127.0.0.1";
 	o.port = port > 0 ? port : -1;

@@ -9,9 +9,11 @@ import fs from 'node:fs';
 const [file, mdOut, pinning = 'pinned'] = process.argv.slice(2);
 const rows = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
-const SERVERS = ['lv', 'lws-batched', 'lws-naive', 'ws', 'sio'];
-const NAMES = { lv: 'lv', 'lws-batched': 'lws batched', 'lws-naive': 'lws per-frame',
-                ws: 'Node ws', sio: 'Socket.IO' };
+// lv-uv (lv on its libuv loop) has a column only when it was run
+const SERVERS = ['lv', 'lv-uv', 'lws-batched', 'lws-naive', 'ws', 'sio']
+  .filter((s) => s !== 'lv-uv' || rows.some((r) => r.label.split('/')[1] === s));
+const NAMES = { lv: 'lv', 'lv-uv': 'lv (libuv)', 'lws-batched': 'lws batched',
+                'lws-naive': 'lws per-frame', ws: 'Node ws', sio: 'Socket.IO' };
 
 // cell(scenario, server): the best run, with how many runs there were and
 // the range of their throughput

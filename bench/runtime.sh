@@ -4,6 +4,8 @@
 # and idle memory per connection, for five servers:
 #
 #   lv           bench/bench.lv served by liblv (build/bench/runtime/bin/lv_bench)
+#   lv-uv        the same on lv's own libuv loop (lv_bench --uv); not in the
+#                default list: BENCH_SERVERS="lv lv-uv" compares the loops
 #   lws-batched  bare libwebsockets echo, all queued frames in one write (bench/lws_echo.c)
 #   lws-naive    bare libwebsockets echo, one lws_write per frame
 #   ws           Node `ws` with a hand-written JSON rpc (bench/ws_server.mjs)
@@ -78,6 +80,7 @@ srv_start() {
 	local -a cmd pinning=()
 	case $name in
 	lv) cmd=("$bin/lv_bench" 0); srv_proto=lv ;;
+	lv-uv) cmd=("$bin/lv_bench" --uv 0); srv_proto=lv ;;
 	lws-batched) cmd=("$bin/lws_echo" --batched 0); srv_proto=echo ;;
 	lws-naive) cmd=("$bin/lws_echo" --naive 0); srv_proto=echo ;;
 	ws) cmd=(node --expose-gc bench/ws_server.mjs 0); srv_proto=json ;;

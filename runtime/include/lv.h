@@ -138,6 +138,27 @@ typedef enum {
 	LV_LOG_DEFAULT, LV_LOG_ERROR, LV_LOG_WARN, LV_LOG_INFO, LV_LOG_DEBUG
 } lv_log_level;
 
+/* Where the runtime's messages go instead of standard error: one message
+ * (valid UTF-8, no trailing newline, borrowed for the call) and its level.
+ * Called on the thread that logs (the loop, mostly; any thread that calls
+ * the runtime), so it must be thread-safe. */
+typedef void (*lv_log_fn)(void *user, lv_log_level level, const char *msg);
+
+/* How messages look on standard error (with no log callback). */
+typedef enum {
+	LV_LOG_TEXT,                /* "lv: warn: message" */
+	LV_LOG_JSON,                /* {"ts":"2024-05-01T12:00:00.000Z","level":"warn",
+	                               "msg":"message"}, one object per line */
+} lv_log_format;
+
+/* The event loop that serves the server. */
+typedef enum {
+	LV_LOOP_DEFAULT,            /* the runtime's choice: LV_LOOP_POLL */
+	LV_LOOP_POLL,               /* libwebsockets' poll() loop, run by lv_server_run */
+	LV_LOOP_UV,                 /* libuv: lv's own loop, run by lv_server_run, or
+	                               the program's (uv_loop), which the program runs */
+} lv_loop_kind;
+
 /* Who may read /lv/metrics. The default is loopback: the counters name
  * every endpoint and show the traffic, which is for the machine's own
  * scraper, not for anyone on the network. Refused requests get 404. */
@@ -202,23 +223,40 @@ typedef struct {
 	void *user_data;            /* for auth and lv_server_data() */
 	lv_log_level log_level;     /* LV_LOG_WARN; LV_LOG=1..4 in the
 	                               environment overrides */
-	bool handle_signals;        /* stop cleanly on SIGINT and SIGTERM */
+	lv_log_fn log;              /* NULL: standard error */
+	void *log_user;             /* for log */
+	lv_log_format log_format;   /* standard error's: LV_LOG_TEXT */
+	bool handle_signals;        /* stop cleanly on SIGINT and SIGTERM (lv_server_run) */
+	lv_loop_kind loop;          /* LV_LOOP_DEFAULT */
+	void *uv_loop;              /* a uv_loop_t * of the program's, which it runs
+	                               itself (implies LV_LOOP_UV); NULL: lv's own */
 } lv_options;
 
 /* Creates a server for app in *out (NULL on failure). Listens at once, so
- * lv_server_port() is known before lv_server_run. */
+ * lv_server_port() is known before lv_server_run. On the program's libuv
+ * loop (uv_loop), call it on the loop's thread: the server is the loop's
+ * from then on, its start handler runs before this returns, and it serves
+ * as the program runs the loop; there is no lv_server_run. When it fails
+ * there, what it had put on the loop closes as the loop runs. */
 int lv_server_new(lv_server **out, const lv_app *app, const lv_options *opt);
 /* The port it listens on. */
 int lv_server_port(const lv_server *s);
 void *lv_server_data(const lv_server *s);
+/* The uv_loop_t * the server runs on with LV_LOOP_UV (lv's own, or the
+ * program's); NULL with LV_LOOP_POLL. */
+void *lv_server_uv_loop(const lv_server *s);
 /* Runs the event loop until lv_server_stop(); runs the start handler
- * first and the stop handler last. Returns 0 after a clean stop. */
+ * first and the stop handler last. Returns 0 after a clean stop;
+ * LV_EINVALID_ARGUMENT on the program's loop, or for a server run before. */
 int lv_server_run(lv_server *s);
 /* Asks the loop to stop: no new connections, queues flushed up to the
  * shutdown time, pages told the server is going away (1001). Any thread,
- * and signal handlers. */
+ * and signal handlers. On the program's loop, the stop handler runs and
+ * lv closes what it holds on the loop once the queues are flushed. */
 void lv_server_stop(lv_server *s);
-/* Frees a stopped server. */
+/* Frees a stopped server (one on the program's loop: at any time, on the
+ * loop's thread; what it holds on the loop closes as the loop runs, and
+ * its memory goes after). */
 void lv_server_free(lv_server *s);
 
 /* ---- work on the loop ------------------------------------------------------ */

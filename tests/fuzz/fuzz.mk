@@ -118,6 +118,7 @@ DB       := $(FB)/decoder
 DSEEDS   := tests/fuzz/corpus/decoder
 DREGRESS := tests/fuzz/regressions-decoder
 LWS_LIBS := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
+UV_LIBS  := $(shell pkg-config --libs libuv 2>/dev/null || echo -luv)
 DEC_SRCS := tests/fuzz/fuzz_decoder.c tests/fuzz/net_stubs.c $(DB)/codec.lv.c \
             $(DB)/codec_handlers.c
 DEC_CFLAGS = -std=c11 -O1 -g -D_DEFAULT_SOURCE $(SAN) -Iruntime/include -Iruntime/src -I$(DB) \
@@ -164,7 +165,7 @@ PSEEDS   := tests/fuzz/corpus/protocol
 PROT_SRCS := tests/fuzz/fuzz_protocol.c $(DB)/codec.lv.c $(DB)/codec_handlers.c
 PROT_FUZZ_LIB   := $(DB)/lib-fuzz/liblv.a
 PROT_REPLAY_LIB := $(DB)/lib-replay/liblv.a
-PROT_LIBS := $(LWS_LIBS) $(LIBS) -lpthread
+PROT_LIBS := $(LWS_LIBS) $(UV_LIBS) $(LIBS) -lpthread
 
 $(PROT_FUZZ_LIB): FORCE
 	@$(MAKE) -s --no-print-directory -f Makefile B=$(DB)/lib-fuzz CC=$(FUZZ_CC) \

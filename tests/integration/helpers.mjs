@@ -45,24 +45,28 @@ export function within(promise, t, what) {
 
 // ---- the server -------------------------------------------------------------
 
+/** The libuv program of uv_main.c, for startServer's `bin`. */
+export const UV_SERVER = path.join(ROOT, 'build', 'tests', 'integration', 'uv_server');
+
 /**
- * Starts the test server with extra environment `env` (LV_TEST_* options,
- * see main.c). Resolves once it prints its port. `stop()` sends SIGTERM to
- * this process (and only this one) and resolves with its exit.
+ * Starts the test server (`bin`: another program that prints the same
+ * lines) with extra environment `env` (LV_TEST_* options, see main.c).
+ * Resolves once it prints its port. `stop()` sends SIGTERM to this process
+ * (and only this one) and resolves with its exit.
  */
-export async function startServer(env = {}) {
-  if (!fs.existsSync(SERVER)) {
-    throw new Error(`no test server at ${path.relative(ROOT, SERVER)}: build it first ` +
-      '(make -f Makefile -f tests/integration/integration.mk build/tests/integration/app_server)');
+export async function startServer(env = {}, { bin = SERVER } = {}) {
+  if (!fs.existsSync(bin)) {
+    throw new Error(`no test server at ${path.relative(ROOT, bin)}: build it first ` +
+      `(make -f Makefile -f tests/integration/integration.mk ${path.relative(ROOT, bin)})`);
   }
-  let cmd = SERVER;
+  let cmd = bin;
   let args = [];
   if (VALGRIND) {
     fs.mkdirSync(VALGRIND_DIR, { recursive: true });
     cmd = 'valgrind';
     args = ['--leak-check=full', '--error-exitcode=99', '--show-leak-kinds=definite,indirect',
       '--errors-for-leak-kinds=definite,indirect', '--track-origins=yes',
-      `--log-file=${path.join(VALGRIND_DIR, 'vg.%q{LV_TEST_FILE}.%p.log')}`, SERVER];
+      `--log-file=${path.join(VALGRIND_DIR, 'vg.%q{LV_TEST_FILE}.%p.log')}`, bin];
   }
   const proc = spawn(cmd, args, {
     cwd: ROOT,

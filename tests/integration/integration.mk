@@ -11,19 +11,31 @@ $(it_OUT)/app.lv.c $(it_OUT)/app.lv.h &: tests/integration/app.lv $(B)/lvc
 	    --js-handlers $(it_OUT)/js -M $(it_OUT)/app.lv.d
 -include $(it_OUT)/app.lv.d
 
+# Building app_server builds uv_server too (order-only): the folder's
+# tests need both.
 $(it_OUT)/app_server: tests/integration/main.c tests/integration/app_handlers.c \
-                      tests/integration/app_test.h $(it_OUT)/app.lv.c $(B)/liblv.a
+                      tests/integration/app_test.h $(it_OUT)/app.lv.c $(B)/liblv.a \
+                      | $(it_OUT)/uv_server
 	$(CC) $(EXAMPLE_CFLAGS) -I$(it_OUT) -Itests/integration -o $@ \
 	    $(filter %.c,$^) $(B)/liblv.a $(LV_LIBS)
 
+# The same app on a libuv loop the program owns, with its own handles
+# (uv.test.mjs).
+$(it_OUT)/uv_server: tests/integration/uv_main.c tests/integration/app_handlers.c \
+                     tests/integration/app_test.h $(it_OUT)/app.lv.c $(B)/liblv.a
+	$(CC) $(EXAMPLE_CFLAGS) $(UV_CFLAGS) -I$(it_OUT) -Itests/integration -o $@ \
+	    $(filter %.c,$^) $(B)/liblv.a $(LV_LIBS)
+
+it_SERVERS := $(it_OUT)/app_server $(it_OUT)/uv_server
+
 .PHONY: integration integration-valgrind
-integration: $(it_OUT)/app_server
+integration: $(it_SERVERS)
 	node --test tests/integration/
 
 # edge.test.mjs measures CPU time and latency, which valgrind makes meaningless;
 # its code paths (HTTP, limits) run under valgrind through http, badhttp and slow.
 it_VALGRIND_TESTS := $(filter-out %/edge.test.mjs,$(wildcard tests/integration/*.test.mjs))
-integration-valgrind: $(it_OUT)/app_server
+integration-valgrind: $(it_SERVERS)
 	@command -v valgrind >/dev/null || { echo "integration-valgrind needs valgrind: apt-get install -y valgrind" >&2; exit 1; }
 	@rm -rf $(it_OUT)/valgrind
 	LV_TEST_VALGRIND=1 node --test --test-concurrency=1 $(it_VALGRIND_TESTS); \

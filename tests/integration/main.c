@@ -20,6 +20,11 @@
  *                          the lv_options of the same names (runtime defaults)
  *   LV_TEST_METRICS        off | loopback | any | role:NAME (runtime default)
  *   LV_TEST_TLS_CERT, LV_TEST_TLS_KEY   PEM files for wss:// and https://
+ *   LV_TEST_LOOP           poll | uv (lv's own libuv loop); unset: the runtime's
+ *                          default (LV_LOOP_DEFAULT)
+ *   LV_TEST_LOG_FORMAT     text (the default) | json: lines on stderr
+ *   LV_TEST_LOG_CALLBACK   1: the log through a callback of the program's,
+ *                          which writes "app-log LEVEL: MESSAGE" lines on stderr
  *
  * It prints "schema HASH" and "port N" on stdout once it listens, and
  * "stopped" when its stop handler has run. Auth: a `token` query
@@ -74,6 +79,14 @@ auth(lv_auth *a, const lv_request *req, void *user_data)
 	if (strcmp(token, "deny") == 0)
 		return LV_EPERMISSION_DENIED;
 	return 0;
+}
+
+static void
+log_line(void *user, lv_log_level level, const char *msg)
+{
+	static const char *const names[] = { "default", "error", "warn", "info", "debug" };
+	(void)user;
+	fprintf(stderr, "app-log %s: %s\n", names[level], msg);
 }
 
 /* "a,b,c" as a NULL-terminated list (the copy is kept for the run). */
@@ -135,6 +148,24 @@ main(int argc, char **argv)
 	}
 	o.tls_cert = env_str("LV_TEST_TLS_CERT", NULL);
 	o.tls_key = env_str("LV_TEST_TLS_KEY", NULL);
+	const char *loop = env_str("LV_TEST_LOOP", "");
+	if (strcmp(loop, "uv") == 0) {
+		o.loop = LV_LOOP_UV;
+	} else if (strcmp(loop, "poll") == 0) {
+		o.loop = LV_LOOP_POLL;
+	} else if (*loop) {
+		fprintf(stderr, "app: LV_TEST_LOOP is poll or uv\n");
+		return 2;
+	}
+	const char *format = env_str("LV_TEST_LOG_FORMAT", "text");
+	if (strcmp(format, "json") == 0) {
+		o.log_format = LV_LOG_JSON;
+	} else if (strcmp(format, "text") != 0) {
+		fprintf(stderr, "app: LV_TEST_LOG_FORMAT is text or json\n");
+		return 2;
+	}
+	if (env_num("LV_TEST_LOG_CALLBACK", 0))
+		o.log = log_line;
 	o.auth = auth;
 	o.handle_signals = true;
 	char *origins = NULL;

@@ -8,6 +8,9 @@
 
 /* Is [p, p+n) valid UTF-8 (no overlongs, no surrogates)? */
 bool lv__utf8_valid(const char *p, size_t n);
+/* The length of the one character at p (1 to 4 bytes, within n), or 0
+ * when the bytes there are not valid UTF-8. */
+size_t lv__utf8_char(const char *p, size_t n);
 
 /* Writes v in decimal (at most 20 bytes, no NUL); returns the length. */
 size_t lv__u64_dec(char *out, uint64_t v);
@@ -75,6 +78,11 @@ void lv__b64_decode(const char *s, size_t n, uint8_t *out);
 
 /* The monotonic clock in microseconds. */
 int64_t lv__now_us(void);
+/* The wall clock: milliseconds since 1970 (UTC). */
+int64_t lv__wall_ms(void);
+/* unix_ms as RFC 3339 in UTC with milliseconds, "2024-05-01T12:00:00.000Z",
+ * NUL-terminated (out holds at least 32 bytes). */
+void lv__rfc3339_ms(char *out, int64_t unix_ms);
 
 /* Takes a token from a bucket of `count` tokens per `per_ms` if one is
  * there; *at_us 0 is a full bucket never used. */

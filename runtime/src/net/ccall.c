@@ -34,11 +34,14 @@ static void
 ccall_timeout(lws_sorted_usec_list_t *sul)
 {
 	lv_ccall *cc = lws_container_of(sul, lv_ccall, sul);
+	lv_server *s = cc->conn->server;
+	s->in_lws++;   /* lws calls it, and looks at its deadlines after */
 	ccall_unlink(cc);
-	lv__count_error(cc->conn->server, LV_EDEADLINE_EXCEEDED);
+	lv__count_error(s, LV_EDEADLINE_EXCEEDED);
 	cc->adapter(cc->conn, LV_EDEADLINE_EXCEEDED, NULL, cc->fn, cc->user_data);
 	lv_conn_unref(cc->conn);
 	free(cc);
+	s->in_lws--;
 }
 
 void
@@ -159,6 +162,7 @@ ccall_on_loop(lv_server *s, void *arg)
 	c->ccalls = cc;
 	int64_t timeout = cc->ep->timeout_ms ? cc->ep->timeout_ms : 30000;
 	lws_sul_schedule(s->ctx, 0, &cc->sul, ccall_timeout, timeout * LWS_US_PER_MS);
+	lv__lws_touched(s);
 	lv_msg *m = b.failed ? NULL : lv__msg_new(b.data, b.len, LV_MSG_RELIABLE);
 	if (!m || lv__conn_queue(c, m) != 0) {
 		ccall_unlink(cc);

@@ -363,6 +363,39 @@ lv__conn_queue_first(lv_conn *c, lv_msg *m)
 	return 0;
 }
 
+/* The close frame. lws writes it itself when the callback returns -1
+ * after lws_close_reason, and waits for the page's answer; but on libuv,
+ * libwebsockets 4.1 built with _DEBUG (as Debian's is) closes the socket a
+ * second time at once, on purpose, and the frame never goes. There
+ * (close_by_frame, set by loop_uv.c) lv writes the frame, the page's
+ * answer ends the socket (ws.c), and lws waits for it no longer than it
+ * would itself. */
+static int
+write_close(lv_conn *c)
+{
+	if (c->close_sent)
+		return 0;
+	/* Written raw, framed here, as the other frames are (lv__put_frame). */
+	unsigned char *p = c->server->wbuf + LWS_PRE;
+	size_t n = strlen(c->close_reason);   /* under 64: the frame needs no longer length */
+	p[0] = 0x88;
+	p[1] = (unsigned char)(n + 2);
+	p[2] = (unsigned char)(c->close_code >> 8);
+	p[3] = (unsigned char)c->close_code;
+	memcpy(p + 4, c->close_reason, n);
+	if (lws_write(c->wsi, p, n + 4, LWS_WRITE_RAW) < 0)
+		return -1;
+	c->close_sent = true;
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, 5);
+	return 0;
+}
+
+bool
+lv__conn_close_sent(lv_conn *c)
+{
+	return c->close_sent;
+}
+
 /* One writeable callback: an ack if one is due, then every queued frame
  * that fits in one write, or one large frame on its own. lws keeps what
  * the socket does not take and calls us again when it has drained. */
@@ -371,6 +404,8 @@ lv__conn_writable(lv_conn *c)
 {
 	lv_server *s = c->server;
 	if (c->closing && c->qsent == c->qlen) {
+		if (s->close_by_frame)
+			return write_close(c);
 		lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
 		                 (unsigned char *)c->close_reason, strlen(c->close_reason));
 		return -1;

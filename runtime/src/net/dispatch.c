@@ -401,9 +401,14 @@ lv__dispatch(lv_conn *c, const char *text, size_t len)
 			lv__conn_close(c, 4400, "seq is a positive integer");
 			return;
 		}
-		c->ack_due = true;
-		if (c->wsi)
-			lws_callback_on_writable(c->wsi);
+		/* One request while anything waits to be written (lv__conn_writable
+		 * asks again for what is left): each one reaches the event
+		 * library, on libuv a system call or two. */
+		if (!c->ack_due) {
+			c->ack_due = true;
+			if (c->wsi && c->qsent == c->qlen)
+				lws_callback_on_writable(c->wsi);
+		}
 		if (seq <= c->in_last) {
 			s->duplicates++;
 			return;

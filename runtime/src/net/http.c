@@ -73,6 +73,7 @@ respond_ready(lv_http *h)
 	lws_rx_flow_control(h->wsi, 1);
 	http_send(h);
 	lws_set_timeout(h->wsi, PENDING_TIMEOUT_HTTP_CONTENT, LWS_TO_KILL_ASYNC);
+	lv__lws_touched(h->server);
 }
 
 static void

@@ -1,27 +1,12 @@
 /* inbox.c - work for the loop: what other threads post, queued and run in
- * order when the loop wakes; the loop-thread test, the log and error
+ * order when the loop wakes; waking it; the loop-thread test and error
  * counts every module uses. */
-#include <stdarg.h>
-#include <stdio.h>
+#include <sched.h>
 #include <stdlib.h>
 
 #include "net/net.h"
 
 /* ---- small things ------------------------------------------------------------- */
-
-void
-lv__log(lv_server *s, lv_log_level level, const char *fmt, ...)
-{
-	static const char *const names[] = { "", "error", "warn", "info", "debug" };
-	if (s && level > s->log_level)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "lv: %s: ", names[level]);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
 
 void
 lv__count_error(lv_server *s, int status)
@@ -60,9 +45,30 @@ enqueue(lv_server *s, void (*fn)(lv_server *, void *), void *arg)
 		s->inbox = it;
 	s->inbox_tail = it;
 	pthread_mutex_unlock(&s->inbox_mu);
-	if (s->ctx)
-		lws_cancel_service(s->ctx);
+	lv__wake(s);
 	return 0;
+}
+
+/* lws_cancel_service wakes lws wherever it waits (poll, or libuv) and
+ * has it call the protocol with LWS_CALLBACK_EVENT_WAIT_CANCELLED (ws.c),
+ * which drains the inbox. The count of wakers lets the loop's thread,
+ * once waking is off, know that nobody still holds the context to wake
+ * it: sequentially consistent atomics, as in Dekker's lock. */
+void
+lv__wake(lv_server *s)
+{
+	atomic_fetch_add(&s->waking, 1);
+	if (!atomic_load(&s->wake_off) && s->ctx)
+		lws_cancel_service(s->ctx);
+	atomic_fetch_sub(&s->waking, 1);
+}
+
+void
+lv__wake_off(lv_server *s)
+{
+	atomic_store(&s->wake_off, true);
+	while (atomic_load(&s->waking) > 0)
+		sched_yield();
 }
 
 int

@@ -1,5 +1,6 @@
 /* loop.c - the event loop: run, the sweep (heartbeats, deadlines, waiting
- * sessions), signals and the stop request. */
+ * sessions), signals and the stop request; libwebsockets' poll loop
+ * itself, and what every loop shares (loop_uv.c runs libuv's). */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -21,6 +22,7 @@ static void
 sweep(lws_sorted_usec_list_t *sul)
 {
 	lv_server *s = lws_container_of(sul, lv_server, sweep);
+	s->in_lws++;   /* lws calls it, and looks at its deadlines after */
 	int64_t now = lv__now_us(), hb = (int64_t)s->opt.heartbeat_ms * 1000;
 	int64_t ttl = (int64_t)s->opt.resume_ms * 1000;
 	int64_t msg_ttl = (int64_t)s->opt.message_ms * 1000;
@@ -61,6 +63,7 @@ sweep(lws_sorted_usec_list_t *sul)
 	}
 	int64_t every = hb / 4 < 1000000 ? hb / 4 : 1000000;
 	lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, every > 10000 ? every : 10000);
+	s->in_lws--;
 }
 
 static lv_server *signal_target;
@@ -77,47 +80,84 @@ void
 lv_server_stop(lv_server *s)
 {
 	atomic_store(&s->stop_requested, true);
-	if (s->ctx)
-		lws_cancel_service(s->ctx);
+	lv__wake(s);
 }
 
-
-int
-lv_server_run(lv_server *s)
+void
+lv__loop_begin(lv_server *s)
 {
 	s->loop = pthread_self();
 	atomic_store(&s->in_loop, true);
-	signal(SIGPIPE, SIG_IGN);
-	if (s->opt.handle_signals) {
-		signal_target = s;
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
-	}
 	lv__inbox_drain(s);
 	lv__lifecycle(s, "start", NULL);
 	sweep(&s->sweep);
+	lv__lws_touched(s);
+}
 
+bool
+lv__loop_turn(lv_server *s)
+{
+	if (atomic_load(&s->stop_requested) && !s->stopping) {
+		s->stopping = true;
+		s->stop_deadline_us = lv__now_us() + (int64_t)s->opt.shutdown_ms * 1000;
+		LV_LOG(s, LV_LOG_INFO, "stopping: flushing %u connections", s->nconns);
+		for (lv_conn *c = s->conns; c; c = c->next)
+			lv__conn_close(c, 1001, "the server is going away");
+		lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, 100 * LWS_US_PER_MS);
+		lv__lws_touched(s);
+	}
+	/* Over once lws has freed every page's socket too: a connection ends
+	 * (CLOSED) before lws has written its close frame. */
+	return s->stopping && ((s->nconns == 0 && s->ws_sockets == 0) ||
+	                       lv__now_us() > s->stop_deadline_us);
+}
+
+void
+lv__loop_end(lv_server *s)
+{
+	lv__lifecycle(s, "stop", NULL);
+	lws_sul_cancel(&s->sweep);
+	lv__inbox_drain(s);
+	atomic_store(&s->in_loop, false);
+}
+
+static int
+poll_run(lv_server *s)
+{
+	lv__loop_begin(s);
 	int rc = 0;
 	while (1) {
 		if (lws_service(s->ctx, 0) < 0) {
 			rc = LV_EIO;
 			break;
 		}
-		if (atomic_load(&s->stop_requested) && !s->stopping) {
-			s->stopping = true;
-			s->stop_deadline_us = lv__now_us() + (int64_t)s->opt.shutdown_ms * 1000;
-			LV_LOG(s, LV_LOG_INFO, "stopping: flushing %u connections", s->nconns);
-			for (lv_conn *c = s->conns; c; c = c->next)
-				lv__conn_close(c, 1001, "the server is going away");
-			lws_sul_schedule(s->ctx, 0, &s->sweep, sweep, 100 * LWS_US_PER_MS);
-		}
-		if (s->stopping && (s->nconns == 0 || lv__now_us() > s->stop_deadline_us))
+		if (lv__loop_turn(s))
 			break;
 	}
-	lv__lifecycle(s, "stop", NULL);
-	lws_sul_cancel(&s->sweep);
-	lv__inbox_drain(s);
-	atomic_store(&s->in_loop, false);
+	lv__loop_end(s);
+	return rc;
+}
+
+int
+lv_server_run(lv_server *s)
+{
+	if (s->uv && lv__uv_foreign(s)) {
+		LV_LOG(s, LV_LOG_ERROR, "lv_server_run: this server is on the program's libuv loop, "
+		       "which the program runs (uv_run)");
+		return LV_EINVALID_ARGUMENT;
+	}
+	if (s->ran) {
+		LV_LOG(s, LV_LOG_ERROR, "lv_server_run: run a server once");
+		return LV_EINVALID_ARGUMENT;
+	}
+	s->ran = true;
+	signal(SIGPIPE, SIG_IGN);
+	if (s->opt.handle_signals) {
+		signal_target = s;
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+	}
+	int rc = s->uv ? lv__uv_run(s) : poll_run(s);
 	if (signal_target == s) {
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);

@@ -15,9 +15,34 @@
 #include "codec/codec.h"
 #include "lv_jansson.h"
 
+/* ---- the log (log.c) ---------------------------------------------------------- */
+
+/* Where a server's messages go: its level, and the callback or the format
+ * of standard error. */
+typedef struct {
+	lv_log_level level;         /* messages above it are dropped */
+	lv_log_format format;
+	lv_log_fn fn;
+	void *user;
+} lv_log_sink;
+
+/* The sink the options ask for (LV_LOG in the environment overriding the
+ * level). */
+void lv__log_sink_init(lv_log_sink *k, const lv_options *o);
+/* One message of len bytes to the sink, whatever its level. */
+void lv__log_emit(const lv_log_sink *k, lv_log_level level, const char *msg, size_t len);
+/* A message of s (NULL: standard error, as text), if its level passes. */
 void lv__log(lv_server *s, lv_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define LV_LOG(s, lvl, ...) lv__log((s), (lvl), __VA_ARGS__)
+/* libwebsockets logs for the whole process: its level and its lines follow
+ * the server made last, until that one is freed (then standard error). */
+void lv__log_lws_follow(lv_server *s);
+void lv__log_lws_release(lv_server *s);
+/* The JSON line of a message at unix_ms (milliseconds since 1970), with
+ * its newline: what LV_LOG_JSON writes. */
+void lv__log_json_line(lv_buf *b, int64_t unix_ms, lv_log_level level, const char *msg,
+                       size_t len);
 
 /* ---- outbound messages ---------------------------------------------------- */
 
@@ -75,6 +100,7 @@ struct lv_conn {
 	bool end_on_close;          /* this close ends the session (no resume) */
 	int close_code;
 	char close_reason[64];
+	bool close_sent;            /* lv wrote the close frame itself (close_by_frame) */
 	/* the session */
 	char token[33];             /* resume token: 128 random bits, hex */
 	lv_hnode snode;             /* in the server's sessions by token */
@@ -148,6 +174,9 @@ int lv__conn_queue_first(lv_conn *c, lv_msg *m);
 int lv__conn_writable(lv_conn *c);
 /* Closes from the loop: sets the code and reason, asks for a write. */
 void lv__conn_close(lv_conn *c, int code, const char *reason);
+/* Has lv written the close frame itself? Then the page's close is its
+ * answer, and the socket can go. */
+bool lv__conn_close_sent(lv_conn *c);
 /* Encodes and queues a JSON object. */
 int lv__conn_send_json(lv_conn *c, json_t *msg, bool is_volatile);
 
@@ -322,8 +351,8 @@ void lv__peer_destroyed(lv_server *s, struct lws *wsi);
 lv_peer *lv__peer_of(struct lws *wsi);
 /* May this socket's address open another WebSocket? */
 int lv__peer_may_upgrade(lv_server *s, struct lws *wsi);
-/* The socket is a WebSocket now. */
-void lv__peer_established(struct lws *wsi);
+/* The socket is a WebSocket now (counted in ws_sockets until lws frees it). */
+void lv__peer_established(lv_server *s, struct lws *wsi);
 bool lv__peer_loopback(struct lws *wsi);
 /* The socket holds `bytes` of unfinished input now: 0, or
  * LV_ERESOURCE_EXHAUSTED (nothing changed) when that is past a bound. */
@@ -420,11 +449,21 @@ struct lv_server {
 	/* the lws setup, which must outlive the context */
 	struct lws_protocols protocols[3];
 	struct lws_http_mount mount_static;
-	lv_log_level log_level;
+	lv_log_sink log;
+	/* waking the loop (inbox.c): off once the context is going */
+	atomic_bool wake_off;
+	atomic_int waking;          /* threads inside lv__wake */
+	/* libuv (loop_uv.c); NULL on the poll loop */
+	struct lv_uv *uv;
+	int in_lws;                 /* depth of lws' calls into lv on the stack */
+	bool close_by_frame;        /* lv writes close frames itself (conn.c) */
+	bool ran;                   /* lv_server_run was called */
+	bool lws_stale;             /* lws was changed outside its calls: wake it */
 	/* peers by address (peer.c) */
 	lv_htab addrs;
 	lv_addr *accepting;         /* the address of the socket being made */
 	lv_htab peers;              /* sockets' shares, by wsi */
+	uint32_t ws_sockets;        /* of those, WebSockets lws has not yet freed */
 	size_t rx_bytes;            /* unfinished input held, all peers */
 	double http_tokens_unknown; /* HTTP rate limit of sockets with no address */
 	int64_t http_token_us_unknown;
@@ -456,6 +495,63 @@ int lv__post(lv_server *s, void (*fn)(lv_server *, void *), void *arg);
 void lv__count_error(lv_server *s, int status);
 /* Runs what other threads posted, in order (ws.c, when lws wakes). */
 void lv__inbox_drain(lv_server *s);
+/* Wakes the loop (any thread, signal handlers); nothing once waking is
+ * off. lv__wake_off waits for the threads inside lv__wake to leave: after
+ * it, nobody touches the context to wake it. */
+void lv__wake(lv_server *s);
+void lv__wake_off(lv_server *s);
+
+/* ---- the loop (loop.c), whichever runs it ----------------------------------------- */
+
+/* The calling thread becomes the loop: posted work, the start handler,
+ * the first sweep. */
+void lv__loop_begin(lv_server *s);
+/* After each turn of the loop: begins the stop once asked; true when the
+ * stop is over (pages gone, or shutdown_ms spent). */
+bool lv__loop_turn(lv_server *s);
+/* The stop handler, the sweep cancelled, posted work run; the thread is
+ * no longer the loop. */
+void lv__loop_end(lv_server *s);
+
+/* ---- libuv (loop_uv.c) ------------------------------------------------------------ */
+
+/* The loop of LV_LOOP_DEFAULT. Where it is LV_LOOP_UV and libwebsockets
+ * cannot run on libuv (lv__uv_available), the server takes LV_LOOP_POLL. */
+#define LV__LOOP_DEFAULT LV_LOOP_POLL
+
+/* Can libwebsockets run on libuv here (its libuv plugin installed)? When
+ * not and say, logs why. */
+bool lv__uv_available(lv_server *s, bool say);
+
+/* Before lws_create_context: lv's own loop or the program's, and the
+ * options that put lws on it. */
+int lv__uv_new(lv_server *s, struct lws_context_creation_info *info);
+/* After: lv's handle on the loop; on the program's loop the server is
+ * the loop's now (lv__loop_begin). */
+int lv__uv_attach(lv_server *s);
+/* lv's own loop: runs it until the stop is over and lws has left it. */
+int lv__uv_run(lv_server *s);
+/* lws_create_context failed yet answered its context, which it is
+ * destroying already: it does so on a loop it did not make (always, on
+ * libuv). lv then only waits for the context to go. */
+void lv__uv_ctx_failed(lv_server *s);
+bool lv__uv_foreign(const lv_server *s);
+void *lv__uv_loop(const lv_server *s);
+/* Closes what lv holds on the loop (the stop handler first, if the server
+ * still runs on the program's loop), then calls done(s): at once on lv's
+ * own loop (it runs the loop to the end), or from the loop, once its last
+ * handle has closed, on the program's. */
+void lv__uv_close(lv_server *s, void (*done)(lv_server *s));
+
+/* lws was changed (a deadline scheduled, input resumed) perhaps outside
+ * its own calls into lv: on libuv lws sees it only when it next wakes,
+ * so lv wakes it before the loop sleeps (loop_uv.c). */
+static inline void
+lv__lws_touched(lv_server *s)
+{
+	if (s->uv && !s->in_lws)
+		s->lws_stale = true;
+}
 /* The protocol callback (ws.c). */
 int lv__ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len);

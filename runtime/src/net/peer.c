@@ -196,9 +196,10 @@ lv__peer_destroyed(lv_server *s, struct lws *wsi)
 	lv__htab_remove(&s->peers, &p->node);
 	lv__peer_rx_set(s, p, 0);
 	lv_addr *a = p->addr;
-	if (p->websocket)
+	if (p->websocket) {
 		a->conns--;
-	else
+		s->ws_sockets--;
+	} else
 		a->handshakes--;
 	a->sockets--;
 	free(p);
@@ -217,12 +218,13 @@ lv__peer_may_upgrade(lv_server *s, struct lws *wsi)
 }
 
 void
-lv__peer_established(struct lws *wsi)
+lv__peer_established(lv_server *s, struct lws *wsi)
 {
 	lv_peer *p = lv__peer_of(wsi);
 	if (!p || p->websocket)
 		return;
 	p->websocket = true;
+	s->ws_sockets++;
 	p->addr->handshakes--;
 	p->addr->conns++;
 }

@@ -17,11 +17,16 @@
 
 /* ---- life -------------------------------------------------------------------------------- */
 
+/* A message before there is a server. */
 static void
-lws_log_to_lv(int level, const char *line)
+log_early(const lv_options *opt, lv_log_level level, const char *msg)
 {
-	(void)level;
-	fprintf(stderr, "lv: lws: %s", line);
+	lv_options none;
+	memset(&none, 0, sizeof none);
+	lv_log_sink k;
+	lv__log_sink_init(&k, opt ? opt : &none);
+	if (level <= k.level)
+		lv__log_emit(&k, level, msg, strlen(msg));
 }
 
 static lv_server *
@@ -29,7 +34,17 @@ server_new(const lv_app *app, const lv_options *opt, int *err)
 {
 	*err = 0;
 	if (!app || app->abi != LV_ABI_VERSION) {
-		fprintf(stderr, "lv: the app was generated for another runtime ABI; rebuild it\n");
+		log_early(opt, LV_LOG_ERROR, "the app was generated for another runtime ABI; rebuild it");
+		*err = LV_EINVALID_ARGUMENT;
+		return NULL;
+	}
+	if (opt && ((unsigned)opt->loop > LV_LOOP_UV || (unsigned)opt->log_format > LV_LOG_JSON ||
+	            (opt->uv_loop && opt->loop == LV_LOOP_POLL))) {
+		log_early(opt, LV_LOG_ERROR, (unsigned)opt->log_format > LV_LOG_JSON ?
+		          "log_format is LV_LOG_TEXT or LV_LOG_JSON" :
+		          (unsigned)opt->loop > LV_LOOP_UV ?
+		          "loop is LV_LOOP_DEFAULT, LV_LOOP_POLL or LV_LOOP_UV" :
+		          "uv_loop is a libuv loop: not with LV_LOOP_POLL");
 		*err = LV_EINVALID_ARGUMENT;
 		return NULL;
 	}
@@ -64,11 +79,13 @@ server_new(const lv_app *app, const lv_options *opt, int *err)
 	if (!o->heartbeat_ms) o->heartbeat_ms = 25000;
 	if (!o->resume_ms) o->resume_ms = 120000;
 	if (!o->shutdown_ms) o->shutdown_ms = 2000;
-	if (!o->log_level) o->log_level = LV_LOG_WARN;
-	const char *env = getenv("LV_LOG");
-	if (env && *env >= '1' && *env <= '4')
-		o->log_level = (lv_log_level)(*env - '0');
-	s->log_level = o->log_level;
+	lv__log_sink_init(&s->log, o);
+	o->log_level = s->log.level;
+	if (o->uv_loop)
+		o->loop = LV_LOOP_UV;
+	else if (o->loop == LV_LOOP_DEFAULT)
+		o->loop = LV__LOOP_DEFAULT == LV_LOOP_UV && lv__uv_available(s, false) ?
+		          LV_LOOP_UV : LV_LOOP_POLL;
 	pthread_mutex_init(&s->inbox_mu, NULL);
 	s->wbuf = malloc(LWS_PRE + LV_WBUF);
 	s->ep_stats = calloc(app->nendpoints + 1, sizeof *s->ep_stats);
@@ -85,6 +102,13 @@ server_new(const lv_app *app, const lv_options *opt, int *err)
 		*err = LV_EINVALID_ARGUMENT;
 		return NULL;
 	}
+	if (o->uv_loop && o->handle_signals) {
+		LV_LOG(s, LV_LOG_ERROR, "handle_signals is for lv_server_run: on its own libuv "
+		       "loop the program handles signals (uv_signal_start) and calls lv_server_stop");
+		lv_server_free(s);
+		*err = LV_EINVALID_ARGUMENT;
+		return NULL;
+	}
 
 	/* Room for every connection the limit allows. */
 	struct rlimit rl;
@@ -93,8 +117,7 @@ server_new(const lv_app *app, const lv_options *opt, int *err)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 
-	lws_set_log_level(s->log_level >= LV_LOG_DEBUG ? LLL_ERR | LLL_WARN | LLL_NOTICE :
-	                  s->log_level >= LV_LOG_WARN ? LLL_ERR : 0, lws_log_to_lv);
+	lv__log_lws_follow(s);
 	s->protocols[0] = (struct lws_protocols){ "lv", lv__ws_callback, sizeof(lv_pss), 4096, 0, NULL, 0 };
 
 	struct lws_context_creation_info info;
@@ -113,16 +136,26 @@ server_new(const lv_app *app, const lv_options *opt, int *err)
 		info.ssl_cert_filepath = o->tls_cert;
 		info.ssl_private_key_filepath = o->tls_key;
 	}
+	if (o->loop == LV_LOOP_UV && (*err = lv__uv_new(s, &info)) != 0) {
+		lv_server_free(s);
+		return NULL;
+	}
 	s->ctx = lws_create_context(&info);
-	if (!s->ctx) {
+	s->vhost = s->ctx ? lws_get_vhost_by_name(s->ctx, "default") : NULL;
+	if (!s->vhost) {
 		LV_LOG(s, LV_LOG_ERROR, "cannot listen on %s:%d (in use, or not allowed)",
 		       o->host, o->port);
+		if (s->ctx && s->uv)
+			lv__uv_ctx_failed(s);
 		lv_server_free(s);
 		*err = LV_EIO;
 		return NULL;
 	}
-	s->vhost = lws_get_vhost_by_name(s->ctx, "default");
-	s->port = s->vhost ? lws_get_vhost_listen_port(s->vhost) : o->port;
+	s->port = lws_get_vhost_listen_port(s->vhost);
+	if (s->uv && (*err = lv__uv_attach(s)) != 0) {
+		lv_server_free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -136,24 +169,14 @@ lv_server_new(lv_server **out, const lv_app *app, const lv_options *opt)
 
 int lv_server_port(const lv_server *s) { return s->port; }
 void *lv_server_data(const lv_server *s) { return s->opt.user_data; }
+void *lv_server_uv_loop(const lv_server *s) { return s->uv ? lv__uv_loop(s) : NULL; }
 
-
-void
-lv_server_free(lv_server *s)
+/* The context is gone: the rest of the server. */
+static void
+server_release(lv_server *s)
 {
-	if (!s)
-		return;
-	/* This thread is the loop now: what the closing handlers send or post
-	 * runs at once instead of waiting in an inbox nobody drains. */
 	atomic_store(&s->in_loop, true);
 	s->loop = pthread_self();
-	lv__timers_off(s);   /* their deadlines are in the context's lists */
-	if (s->ctx) {
-		/* Destroying the context closes what is left, through the
-		 * protocol callback, which ends or detaches the connections. */
-		lws_context_destroy(s->ctx);
-		s->ctx = NULL;
-	}
 	/* Sessions still waiting for their pages end here. */
 	while (s->conns)
 		lv__conn_end(s->conns);
@@ -162,6 +185,7 @@ lv_server_free(lv_server *s)
 	lv__states_free(s);
 	lv__timers_free(s);
 	atomic_store(&s->in_loop, false);
+	lv__log_lws_release(s);
 	lv__pending_free(s);
 	lv__peers_free(s);
 	if (s->broker)
@@ -172,6 +196,30 @@ lv_server_free(lv_server *s)
 	lv__call_pool_free(s);
 	lv_buf_free(&s->scratch);
 	free(s);
+}
+
+void
+lv_server_free(lv_server *s)
+{
+	if (!s)
+		return;
+	/* This thread is the loop now: what the closing handlers send or post
+	 * runs at once instead of waiting in an inbox nobody drains. */
+	atomic_store(&s->in_loop, true);
+	s->loop = pthread_self();
+	if (s->uv) {
+		lv__uv_close(s, server_release);
+		return;
+	}
+	lv__wake_off(s);     /* no thread may wake a context being destroyed */
+	lv__timers_off(s);   /* their deadlines are in the context's lists */
+	if (s->ctx) {
+		/* Destroying the context closes what is left, through the
+		 * protocol callback, which ends or detaches the connections. */
+		lws_context_destroy(s->ctx);
+		s->ctx = NULL;
+	}
+	server_release(s);
 }
 
 int

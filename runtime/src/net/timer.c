@@ -28,14 +28,16 @@ static void
 fire(lws_sorted_usec_list_t *sul)
 {
 	lv_timer *t = lws_container_of(sul, lv_timer, sul);
+	lv_server *s = t->server;
+	s->in_lws++;   /* lws calls it, and looks at its deadlines after */
 	t->running = true;
-	t->fn(t->server, t, t->arg);
+	t->fn(s, t, t->arg);
 	t->running = false;
 	if (t->stopped || !t->repeat)
 		unlink_free(t);
 	else
-		lws_sul_schedule(t->server->ctx, 0, &t->sul, fire,
-		                 (lws_usec_t)t->ms * LWS_US_PER_MS);
+		lws_sul_schedule(s->ctx, 0, &t->sul, fire, (lws_usec_t)t->ms * LWS_US_PER_MS);
+	s->in_lws--;
 }
 
 int
@@ -63,6 +65,7 @@ lv_timer_start(lv_server *s, uint32_t ms, bool repeat, lv_timer_fn fn, void *arg
 		s->timers->prev = t;
 	s->timers = t;
 	lws_sul_schedule(s->ctx, 0, &t->sul, fire, (lws_usec_t)ms * LWS_US_PER_MS);
+	lv__lws_touched(s);
 	if (out)
 		*out = t;
 	return 0;

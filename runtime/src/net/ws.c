@@ -28,7 +28,7 @@ on_accept(lv_server *s, struct lws_filter_network_conn_args *filt)
 		static const char busy[] =
 			"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n"
 			"Content-Length: 0\r\nRetry-After: 1\r\n\r\n";
-		ssize_t n = write(filt->accept_fd, busy, sizeof busy - 1);
+		ssize_t n = send(filt->accept_fd, busy, sizeof busy - 1, MSG_NOSIGNAL);
 		(void)n;
 		shutdown(filt->accept_fd, SHUT_WR);
 	}
@@ -90,7 +90,7 @@ on_established(lv_server *s, struct lws *wsi, lv_pss *pss)
 	pss->auth = lv__pending_take(s, wsi);
 	if (!c)
 		return -1;
-	lv__peer_established(wsi);
+	lv__peer_established(s, wsi);
 	if (pss->auth && pss->auth->set)
 		lv__conn_take_auth(c, pss->auth);
 	lv__auth_free(pss->auth);
@@ -115,6 +115,10 @@ static int
 rx_refuse(lv_server *s, lv_conn *c, struct lws *wsi, int code, const char *why)
 {
 	rx_drop(s, c);
+	if (s->close_by_frame) {
+		lv__conn_close(c, code, why);   /* the frame goes from the writeable callback */
+		return 0;
+	}
 	lws_close_reason(wsi, (enum lws_close_status)code, (unsigned char *)why, strlen(why));
 	return -1;
 }
@@ -182,6 +186,8 @@ on_receive(lv_server *s, struct lws *wsi, lv_pss *pss, void *in, size_t len)
 static int
 on_peer_close(lv_pss *pss, const void *in, size_t len)
 {
+	if (pss->conn && lv__conn_close_sent(pss->conn))
+		return -1;   /* the answer to lv's own close frame */
 	if (pss->conn && len >= 2) {
 		unsigned code = (unsigned)((const unsigned char *)in)[0] << 8 |
 		                ((const unsigned char *)in)[1];
@@ -204,23 +210,11 @@ on_closed(lv_server *s, lv_pss *pss)
 	return 0;
 }
 
-int
-lv__ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+static int
+on_reason(lv_server *s, struct lws *wsi, enum lws_callback_reasons reason, lv_pss *pss,
+          void *user, void *in, size_t len)
 {
-	struct lws_context *ctx = lws_get_context(wsi);
-	lv_server *s = ctx ? lws_context_user(ctx) : NULL;
-	lv_pss *pss = user;
 	char uri[512];
-
-	/* lws calls some reasons on sockets that never got as far as a
-	 * protocol (a connection closed before its request, garbage, a TLS
-	 * handshake on the plain port): they have no per-socket data. */
-	lv_pss none = { 0 };
-	if (!pss)
-		pss = &none;
-	if (!s)
-		return 0;
-
 	switch (reason) {
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		lv__inbox_drain(s);
@@ -265,3 +259,21 @@ lv__ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, v
 	}
 }
 
+int
+lv__ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct lws_context *ctx = lws_get_context(wsi);
+	lv_server *s = ctx ? lws_context_user(ctx) : NULL;
+	if (!s)
+		return 0;
+	/* lws calls some reasons on sockets that never got as far as a
+	 * protocol (a connection closed before its request, garbage, a TLS
+	 * handshake on the plain port): they have no per-socket data. */
+	lv_pss none = { 0 };
+	lv_pss *pss = user ? user : &none;
+	/* lws looks at its deadlines and sockets after each of its calls. */
+	s->in_lws++;
+	int rc = on_reason(s, wsi, reason, pss, user, in, len);
+	s->in_lws--;
+	return rc;
+}

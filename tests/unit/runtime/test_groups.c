@@ -51,7 +51,7 @@ server(uint32_t max_queue)
 	s->opt.max_queue_bytes = 8u << 20;
 	s->opt.max_detached = 10000;
 	s->opt.max_detached_bytes = 64u << 20;
-	s->log_level = LV_LOG_DEFAULT;   /* quiet: overflow warnings are expected */
+	s->log.level = LV_LOG_DEFAULT;   /* quiet: overflow warnings are expected */
 	s->broker = lv__broker_local(s);
 	cr_assert(s->broker);
 	return s;

@@ -79,7 +79,7 @@ server(uint32_t max_queue, size_t max_queue_bytes)
 	s->opt.max_queue_bytes = max_queue_bytes ? max_queue_bytes : 8u << 20;
 	s->opt.max_detached = 10000;
 	s->opt.max_detached_bytes = 64u << 20;
-	s->log_level = LV_LOG_DEFAULT;   /* quiet: the overflow warning is expected */
+	s->log.level = LV_LOG_DEFAULT;   /* quiet: the overflow warning is expected */
 	s->wbuf = malloc(LWS_PRE + LV_WBUF);
 	s->broker = lv__broker_local(s);
 	cr_assert(s->wbuf && s->broker);

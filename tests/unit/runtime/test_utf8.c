@@ -1,4 +1,4 @@
-/* test_utf8.c - base/utf8.c: lv__utf8_valid, and that the JSON reader's strings agree with it. */
+/* test_utf8.c - base/utf8.c: lv__utf8_valid and lv__utf8_char, and that the JSON reader's strings agree with them. */
 #include <stdio.h>
 #include <string.h>
 
@@ -131,4 +131,22 @@ Test(utf8, the_json_reader_agrees)
 		}
 	}
 	cr_expect_eq(mismatches, 0, "%zu sequences judged differently", mismatches);
+}
+
+Test(utf8, one_character_at_a_time)
+{
+	cr_expect_eq(lv__utf8_char("", 0), 0);
+	cr_expect_eq(lv__utf8_char("ab", 2), 1);
+	cr_expect_eq(lv__utf8_char("\0", 1), 1);
+	cr_expect_eq(lv__utf8_char("\xc3\xa9x", 3), 2);
+	cr_expect_eq(lv__utf8_char("\xe2\x82\xac", 3), 3);
+	cr_expect_eq(lv__utf8_char("\xf0\x9f\x98\x80", 4), 4);
+	/* only the bytes within n count */
+	cr_expect_eq(lv__utf8_char("\xe2\x82\xac", 2), 0);
+	/* what lv__utf8_valid refuses: a continuation byte first, an overlong,
+	 * a surrogate, past U+10FFFF */
+	cr_expect_eq(lv__utf8_char("\x80", 1), 0);
+	cr_expect_eq(lv__utf8_char("\xc0\xaf", 2), 0);
+	cr_expect_eq(lv__utf8_char("\xed\xa0\x80", 3), 0);
+	cr_expect_eq(lv__utf8_char("\xf4\x90\x80\x80", 4), 0);
 }
