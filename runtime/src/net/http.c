@@ -587,23 +587,11 @@ body_done(lv_server *s, lv_http *h)
 		http_error(h, 413, "resource_exhausted", msg);
 		return;
 	}
-	json_error_t jerr;
-	json_t *args = h->len ? json_loadb(h->body, h->len, JSON_REJECT_DUPLICATES, &jerr)
-	                      : json_object();
-	if (!args || !json_is_object(args)) {
-		char msg[256];
-		snprintf(msg, sizeof msg, "%s: the body is a JSON object of named arguments%s%s",
-		         ep->name, args ? "" : ": ", args ? "" : jerr.text);
-		json_decref(args);
-		http_error(h, 400, "invalid_argument", msg);
-		return;
-	}
-	/* access, as for a WebSocket call */
+	/* access, as for a WebSocket call: before the body is read */
 	bool ok = (ep->flags & LV_EP_PUBLIC) != 0;
 	for (uint32_t i = 0; !ok && h->auth->set && i < ep->nroles; i++)
 		ok = strcmp(ep->roles[i], "*") == 0 || lv__auth_has_role(h->auth, ep->roles[i]);
 	if (!ok) {
-		json_decref(args);
 		lv__count_error(s, h->auth->set ? LV_EPERMISSION_DENIED : LV_EUNAUTHENTICATED);
 		http_error(h, h->auth->set ? 403 : 401, h->auth->set ? "permission_denied" :
 		           "unauthenticated", h->auth->set ? "this identity lacks the role this "
@@ -612,7 +600,6 @@ body_done(lv_server *s, lv_http *h)
 	}
 	lv_call *call = lv__call_new(s, NULL, ep, LV_VIA_HTTP);
 	if (!call) {
-		json_decref(args);
 		http_error(h, 500, "internal", "out of memory");
 		return;
 	}
@@ -621,24 +608,32 @@ body_done(lv_server *s, lv_http *h)
 	call->identity = h->auth->identity;
 	call->roles = h->auth->roles;
 	call->nroles = h->auth->nroles;
-	call->args_json = args;
 	call->args = lv_arena_alloc(&call->arena, ep->args->size);
 	call->result = ep->result ? lv_arena_alloc(&call->arena, ep->result->size) : NULL;
 	h->call = call;
+	/* The body is decoded as a socket call's args are, in one pass over its
+	 * bytes (an empty body is {}): no tree is built. */
 	lv_error err;
-	if (!call->args || lv_decode_fields_jansson(ep->args, args, call->args, &call->arena,
-	                                    &s->opt.limits, &err)) {
+	if (!call->args || (ep->result && !call->result) ||
+	    lv_decode_fields(ep->args, h->len ? h->body : NULL, h->len, call->args, &call->arena,
+	                     &s->opt.limits, &err)) {
+		if (!call->args || (ep->result && !call->result)) {
+			err.code = LV_ENOMEM;
+			snprintf(err.path, sizeof err.path, "%s", "");
+			snprintf(err.message, sizeof err.message, "%s", "out of memory");
+		}
 		char msg[300];
 		snprintf(msg, sizeof msg, "%s: %s%s%s", ep->name, err.path, err.path[0] ? ": " : "",
 		         err.message);
 		h->call = NULL;
 		lv__call_free(call);
-		lv__count_error(s, LV_EINVALID_ARGUMENT);
+		lv__count_error(s, err.code);
 		json_t *e = json_pack("{s:b, s:{s:s, s:s, s:s}}", "ok", 0, "error", "code",
-		                      "invalid_argument", "message", msg, "path", err.path);
+		                      lv_errname(err.code), "message", msg, "path", err.path);
 		char *body = json_dumps(e, JSON_COMPACT);
 		json_decref(e);
-		http_respond(h, 400, "application/json", body, body ? strlen(body) : 0);
+		http_respond(h, err.code == LV_ENOMEM ? 500 : 400, "application/json", body,
+		             body ? strlen(body) : 0);
 		return;
 	}
 	/* The body is decoded: its bytes no longer count as unfinished input. */
