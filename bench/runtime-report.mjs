@@ -100,6 +100,19 @@ for (const n of [1000, 10000]) {
 row('idle memory per connection (10,000 open)', 'idle-10000', (c) => c.kib_per_conn,
     (v) => `${v.toFixed(2)} KiB`, false);
 
+const httpRows = [];
+// HTTP rpc against the socket: lv's own two rows, the ratio in the HTTP row
+for (const s of ['lv', 'lv-uv']) {
+  const sock = cell('rpc-64x1', s);
+  const http = cell('http-64', s);
+  if (!sock && !http) continue;
+  const name = NAMES[s];
+  httpRows.push(`| ${name} | ${sock ? fmtN(sock.ops_per_s) + '/s, ' + latText(0, sock) + problems(sock) : '—'} | ` +
+    `${http ? fmtN(http.ops_per_s) + '/s, ' + latText(0, http) + (http.errors ? ` (${http.errors} errors)` : '') : '—'} | ` +
+    `${http ? `${Math.round(http.server_cpu_pct)} %, ${http.server_cpu_us_per_op} µs` : '—'} | ` +
+    `${sock && http ? fmtRatio(http.ops_per_s / sock.ops_per_s) : '—'} |`);
+}
+
 const head = ['measure', ...SERVERS.map((s) => NAMES[s]), 'lv / lws batched', 'lv / lws per-frame', 'lv / ws', 'lv / Socket.IO'];
 const lines = [];
 lines.push(`| ${head.join(' | ')} |`);
@@ -150,6 +163,9 @@ const md = [
   '',
   ...lines,
   '',
+  ...(httpRows.length ? ['HTTP rpc (`POST /lv/rpc/echo`, wrk, 64 at once, a connection per request as lv answers one request per connection) against the same 64 as socket calls, one in flight each:', '',
+    '| server | socket: calls/s, p50 / p99 / p99.9 | HTTP: requests/s, p50 / p99 / p99.9 | HTTP: server CPU, per request | HTTP / socket |',
+    '|---|---:|---:|---:|---:|', ...httpRows, ''] : []),
   '| target | measured | verdict |',
   '|---|---|---|',
   ...t,

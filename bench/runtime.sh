@@ -22,7 +22,7 @@
 #   BENCH_RUNS2      runs of the realtime and 1,000-subscriber cells (2)
 #   BENCH_SERVERS    the servers to run (all five)
 #   BENCH_SCENARIOS  a subset of: rpc-1x1 rpc-1x1-same rpc-64x16 rpc-1000
-#                    send fanout-1000 fanout-10000 idle-10000 loadgen-check
+#                    send fanout-1000 fanout-10000 idle-10000 http-64 loadgen-check
 #   BENCH_PIN        1: pin as above (default); 0: let the scheduler place them
 #   BENCH_KEEP       1: add to results.jsonl instead of starting it afresh (the
 #                    table then shows the best run of all)
@@ -39,12 +39,13 @@ warm=${BENCH_WARMUP:-1}
 rpc_runs=${BENCH_RPC_RUNS:-3}
 runs2=${BENCH_RUNS2:-2}
 servers=${BENCH_SERVERS:-"lv lws-batched lws-naive ws sio"}
-scenarios=${BENCH_SCENARIOS:-"rpc-1x1 rpc-1x1-same rpc-64x16 rpc-1000 send fanout-1000 fanout-10000 idle-10000 loadgen-check"}
+scenarios=${BENCH_SCENARIOS:-"rpc-1x1 rpc-1x1-same rpc-64x16 rpc-1000 send fanout-1000 fanout-10000 idle-10000 http-64 loadgen-check"}
 pin=${BENCH_PIN:-1}
 
 bench_need node nodejs
 bench_need pkg-config pkg-config
 bench_need taskset util-linux
+bench_need wrk wrk
 bench_need_done
 if [ ! -x build/lvc ] || [ ! -f build/liblv.a ]; then
 	echo "build/lvc and build/liblv.a are missing; run: make all" >&2
@@ -253,6 +254,48 @@ if has idle-10000; then
 		else
 			echo "  idle-10000/$name: no result (${result:0:200})" >&2
 		fi
+	done
+fi
+
+# HTTP rpc: POST /lv/rpc/echo from wrk (bench/http_echo.lua), 64 requests
+# at once, each on a connection of its own (lv answers one request per
+# connection), against the same 64 as socket calls, one in flight each; the
+# servers that speak lv's protocol only.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+http_cell() {
+	local label=$1 t0 t1 line hz
+	hz=$(getconf CLK_TCK)
+	BENCH_LABEL=$label "${lg_pin[@]}" wrk -t1 -c64 -d"${warm}s" -s bench/http_echo.lua \
+		"http://127.0.0.1:$srv_port/lv/rpc/echo" >/dev/null 2>>"$out/loadgen.log" || true
+	t0=$(cpu_ticks "$srv_pid")
+	line=$(BENCH_LABEL=$label BENCH_CONNS=64 "${lg_pin[@]}" wrk -t1 -c64 -d"${dur}s" \
+		-s bench/http_echo.lua "http://127.0.0.1:$srv_port/lv/rpc/echo" 2>>"$out/loadgen.log" |
+		grep '^{' || true)
+	t1=$(cpu_ticks "$srv_pid")
+	if [ -z "$line" ]; then
+		echo "  $label: wrk gave no result (see $out/loadgen.log)" >&2
+		return 0
+	fi
+	line=$(node -e '
+		const r = JSON.parse(process.argv[1]);
+		r.server_cpu_pct = Math.round(1000 * (process.argv[2] / process.argv[3]) / r.window_s) / 10;
+		r.server_cpu_us_per_op = r.ops ? Math.round(1e7 * (process.argv[2] / process.argv[3]) / r.ops) / 10 : null;
+		r.cpu_pct = -1;
+		console.log(JSON.stringify(r));' "$line" "$((t1 - t0))" "$hz")
+	printf '%s\n' "$line" >>"$results"
+	node -e '
+		const r = JSON.parse(process.argv[1]);
+		console.log(`  ${r.label.padEnd(26)} ${Math.round(r.ops_per_s).toString().padStart(9)}/s  p50 ${r.p50_us} p99 ${r.p99_us} us  srv ${r.server_cpu_pct}% (${r.server_cpu_us_per_op} us per request)  errors ${r.errors}`);' "$line"
+}
+if has http-64; then
+	for name in $servers; do
+		case $name in lv | lv-uv) ;; *) continue ;; esac
+		cell rpc-64x1 "$name" "$rpc_runs" "${rpc_args[@]}" --conns 64 --inflight 1
+		for ((r = 1; r <= rpc_runs; r++)); do
+			srv_start "$name" || continue
+			http_cell "http-64/$name/$r"
+			srv_stop
+		done
 	done
 fi
 

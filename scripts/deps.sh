@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 build_pkgs="make gcc pkg-config re2c lemon libjansson-dev libwebsockets-dev libuv1-dev libwebsockets-evlib-uv"
 test_pkgs="$build_pkgs libcriterion-dev clang valgrind openssl chromium cmake curl dpkg-dev"
-bench_pkgs="$build_pkgs protobuf-compiler time"
+bench_pkgs="$build_pkgs protobuf-compiler time wrk"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;
