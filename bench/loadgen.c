@@ -1,7 +1,8 @@
 /* loadgen.c - the load generator of the runtime benchmark.
  *
  * One thread, one epoll set, many WebSocket client connections to
- * 127.0.0.1 (no other address can be given). It does the opening
+ * 127.0.0.1 (no other address can be given; --src spreads their source
+ * addresses over 127.0.1.0/24 when one address has too few ports). It does the opening
  * handshake itself and masks every frame it sends, as a client must. It
  * speaks four protocols, one per kind of server measured:
  *
@@ -149,6 +150,7 @@ static struct {
 	int stage;
 	int echo_size;
 	int server_pid;
+	int src;                    /* source addresses 127.0.1.1 .. 127.0.1.src; 0: the kernel's */
 	const char *label;
 } opt = {
 	.proto = P_LV, .mode = M_RPC, .path = NULL, .schema = "", .conns = 1, .inflight = 1,
@@ -175,6 +177,7 @@ usage(void)
 	        "  --stage N            idle: open N, say \"stage N\", wait for a line on stdin\n"
 	        "  --echo-size N        echo: bytes per message, padded (52)\n"
 	        "  --server-pid PID     report that process's CPU use over the measured time\n"
+	        "  --src N              spread connections over source addresses 127.0.1.1 .. 127.0.1.N (0)\n"
 	        "  --label TEXT         copied into the result line\n");
 	exit(2);
 }
@@ -833,8 +836,23 @@ open_one(conn *c)
 	}
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (opt.src) {
+		/* One source address has about 28,000 ephemeral ports: past that,
+		 * connections take turns over 127.0.1.1 .. 127.0.1.src, each bound
+		 * to its address with the port left to connect(). */
+		struct sockaddr_in src = { .sin_family = AF_INET };
+		src.sin_addr.s_addr = htonl(0x7f000101u + (uint32_t)((c - conns) % opt.src));
+		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+		if (bind(fd, (struct sockaddr *)&src, sizeof src) < 0) {
+			snprintf(last_error, sizeof last_error, "bind: %s", strerror(errno));
+			close(fd);
+			fails++;
+			c->st = S_CLOSED;
+			return;
+		}
+	}
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)opt.port) };
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);   /* 127.0.0.1, always */
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);   /* to 127.0.0.1, always */
 	c->fd = fd;
 	c->st = S_CONNECTING;
 	c->want_out = true;
@@ -1081,6 +1099,7 @@ main(int argc, char **argv)
 		{ "duration", 1, 0, 'd' }, { "setup-timeout", 1, 0, 'T' },
 		{ "round-timeout", 1, 0, 'R' }, { "burst", 1, 0, 'B' }, { "stage", 1, 0, 'S' },
 		{ "echo-size", 1, 0, 'e' }, { "server-pid", 1, 0, 'x' }, { "label", 1, 0, 'l' },
+		{ "src", 1, 0, 'A' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	int o;
@@ -1103,7 +1122,8 @@ main(int argc, char **argv)
 		case 'p': opt.port = (int)num_arg(optarg, "port", 1, 65535); break;
 		case 'a': opt.path = optarg; break;
 		case 's': opt.schema = optarg; break;
-		case 'c': opt.conns = (int)num_arg(optarg, "conns", 1, 60000); break;
+		case 'c': opt.conns = (int)num_arg(optarg, "conns", 1, 200000); break;
+		case 'A': opt.src = (int)num_arg(optarg, "src", 0, 254); break;
 		case 'i': opt.inflight = (int)num_arg(optarg, "inflight", 1, 4096); break;
 		case 'b': opt.batch = (int)num_arg(optarg, "batch", 1, 4096); break;
 		case 'w': opt.warmup = num_arg(optarg, "warmup", 0, 600); break;
@@ -1111,7 +1131,7 @@ main(int argc, char **argv)
 		case 'T': opt.setup_timeout = num_arg(optarg, "setup-timeout", 1, 600); break;
 		case 'R': opt.round_timeout = num_arg(optarg, "round-timeout", 0.1, 600); break;
 		case 'B': opt.burst = (int)num_arg(optarg, "burst", 1, 60000); break;
-		case 'S': opt.stage = (int)num_arg(optarg, "stage", 0, 60000); break;
+		case 'S': opt.stage = (int)num_arg(optarg, "stage", 0, 200000); break;
 		case 'e': opt.echo_size = (int)num_arg(optarg, "echo-size", 1, 200); break;
 		case 'x': opt.server_pid = (int)num_arg(optarg, "server-pid", 1, 1e9); break;
 		case 'l': opt.label = optarg; break;
