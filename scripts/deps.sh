@@ -6,7 +6,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-build_pkgs="make gcc pkg-config re2c lemon libjansson-dev libwebsockets-dev libuv1-dev libwebsockets-evlib-uv"
+build_pkgs="make gcc pkg-config re2c lemon libjansson-dev libwebsockets-dev libuv1-dev libwebsockets-evlib-uv libsqlite3-dev"
 test_pkgs="$build_pkgs libcriterion-dev clang valgrind openssl chromium cmake curl dpkg-dev"
 bench_pkgs="$build_pkgs protobuf-compiler time wrk"
 

@@ -41,7 +41,8 @@ extern "C" {
 	X(CLOSED, -11, "unavailable", "connection closed")                       \
 	X(TOO_LARGE, -12, "resource_exhausted", "message too large")             \
 	X(QUEUE_FULL, -13, "resource_exhausted", "send queue full")              \
-	X(IO, -14, "internal", "input/output error")
+	X(IO, -14, "internal", "input/output error")                         \
+	X(ABORTED, -15, "aborted", "changed since it was read")
 
 typedef enum {
 	LV_OK = 0,

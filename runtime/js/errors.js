@@ -12,6 +12,7 @@ export const STATUS = Object.freeze({
 	unauthenticated: 401,
 	permission_denied: 403,
 	not_found: 404,
+	aborted: 409,
 	upgrade_required: 426,
 	resource_exhausted: 429,
 	internal: 500,
@@ -22,7 +23,7 @@ export const STATUS = Object.freeze({
 
 const BY_STATUS = new Map([
 	[400, "invalid_argument"], [401, "unauthenticated"], [403, "permission_denied"],
-	[404, "not_found"], [426, "upgrade_required"], [429, "resource_exhausted"],
+	[404, "not_found"], [409, "aborted"], [426, "upgrade_required"], [429, "resource_exhausted"],
 	[500, "internal"], [503, "unavailable"], [504, "deadline_exceeded"],
 ]);
 

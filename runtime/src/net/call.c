@@ -281,7 +281,7 @@ complete(lv_call *call, int status, const char *result_json)
 		static const int http_status[] = {
 			[1] = 400, [2] = 404, [3] = 401, [4] = 403, [5] = 429, [6] = 504,
 			[7] = 503, [8] = 500, [9] = 426, [10] = 500, [11] = 503, [12] = 413,
-			[13] = 429, [14] = 500, [15] = 500,
+			[13] = 429, [14] = 500, [15] = 409,
 		};
 		if (status != 0) {
 			json_t *e = json_pack("{s:b, s:o}", "ok", 0, "error",
