@@ -28,6 +28,7 @@ const CONTRACTS = [
 	{ name: "codec", lv: "tests/codegen/codec.lv", golden: true },
 	{ name: "states", lv: "tests/cases/valid/states/input.lv", golden: true },
 	{ name: "dashboard", lv: "examples/dashboard/dashboard.lv" },
+	{ name: "plant", lv: "tests/js/fixtures/plant.lv" },
 	{ name: "kitchen", lv: "tests/js/fixtures/kitchen.lv" },
 	{ name: "every_endpoint_kind", lv: "tests/cases/valid/every_endpoint_kind/input.lv" },
 	{ name: "every_type", lv: "tests/cases/valid/every_type/input.lv" },
