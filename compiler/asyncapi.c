@@ -670,16 +670,23 @@ role_key(aw *w, lvc_str role)
 	return NULL;
 }
 
+/* Endpoints first, then states: the i-th declaration with a policy. */
+static const lvc_decl *
+with_policy(aw *w, int i)
+{
+	return i < w->p->nendpoints ? w->p->endpoints[i] : w->p->states[i - w->p->nendpoints];
+}
+
 static void
 collect_roles(aw *w)
 {
-	int cap = 0;
-	for (int i = 0; i < w->p->nendpoints; i++)
-		cap += w->p->endpoints[i]->policy.nroles;
+	int cap = 0, n = w->p->nendpoints + w->p->nstates;
+	for (int i = 0; i < n; i++)
+		cap += with_policy(w, i)->policy.nroles;
 	w->roles = lvc_alloc(&w->c->arena, sizeof *w->roles * (size_t)(cap + 1));
 	w->role_keys = lvc_alloc(&w->c->arena, sizeof *w->role_keys * (size_t)(cap + 1));
-	for (int i = 0; i < w->p->nendpoints; i++) {
-		const lvc_policy *pol = &w->p->endpoints[i]->policy;
+	for (int i = 0; i < n; i++) {
+		const lvc_policy *pol = &with_policy(w, i)->policy;
 		if (pol->access != LVC_ACCESS_AUTH)
 			continue;
 		for (int r = 0; r < pol->nroles; r++) {
@@ -859,6 +866,325 @@ http_operation(aw *w, const lvc_decl *d)
 	END(w);
 }
 
+/* ---- states ---------------------------------------------------------------------------- */
+
+static const char *const scope_names[] = { "conn", "group", "global" };
+
+static bool
+is_server_state(const lvc_decl *d)
+{
+	return d->ekind == LVC_E_SERVER_STATE;
+}
+
+/* A server state of group scope: its messages name the group. */
+static bool
+by_group(const lvc_decl *d)
+{
+	return is_server_state(d) && d->policy.scope == LVC_SCOPE_GROUP;
+}
+
+static const char *
+flush_text(aw *w, const lvc_decl *d)
+{
+	if (d->policy.flush_ms == LVC_FLUSH_MANUAL)
+		return "manual";
+	return lvc_sprintf(&w->c->arena, "%lldms", (long long)d->policy.flush_ms);
+}
+
+/* When gathered changes leave, in words. */
+static const char *
+flush_words(aw *w, const lvc_decl *d)
+{
+	if (d->policy.flush_ms == LVC_FLUSH_MANUAL)
+		return is_server_state(d) ? "flush: manual, when the server program flushes it" :
+		                            "flush: manual, when the page flushes it";
+	if (d->policy.flush_ms == 0)
+		return "flush: 0ms, at once";
+	return lvc_sprintf(&w->c->arena, "flush: %s, sent that long after the first change",
+	                   flush_text(w, d));
+}
+
+static const char *
+scope_words(const lvc_decl *d)
+{
+	switch (d->policy.scope) {
+	case LVC_SCOPE_GROUP: return "scope: group, one copy per group, seen by its members";
+	case LVC_SCOPE_GLOBAL: return "scope: global, one copy, seen by every page";
+	default: return "scope: conn, one copy per connection";
+	}
+}
+
+/* The messages of state d: a server state's snapshot, patch, the page's
+ * state_sync and, by group, the end of a page's copy; a client state's
+ * patch and the server's snapshot. */
+enum { NSTATE_MSGS = 4 };
+
+static void
+state_message_keys(aw *w, const lvc_decl *d, const char *k[NSTATE_MSGS])
+{
+	k[0] = mkey(w, d, "snapshot");
+	k[1] = mkey(w, d, "patch");
+	k[2] = is_server_state(d) ? mkey(w, d, "sync") : NULL;
+	k[3] = by_group(d) ? mkey(w, d, "left") : NULL;
+}
+
+static void
+group_prop(aw *w)
+{
+	key(w, "group");
+	OBJ(w);
+	kstr(w, "type", "string");
+	kstr(w, "description", "The group whose copy this is.");
+	END(w);
+}
+
+static void
+rev_prop(aw *w, long long min, const char *desc)
+{
+	key(w, "rev");
+	OBJ(w);
+	kstr(w, "type", "integer");
+	key(w, "minimum");
+	integer(w, min);
+	kstr(w, "description", desc);
+	END(w);
+}
+
+static void
+patch_ops(aw *w, bool from_page)
+{
+	OBJ(w);
+	kstr(w, "type", "array");
+	if (from_page)
+		kraw(w, "minItems", "1");
+	key(w, "items");
+	ref(w, "components/schemas", "lv.PatchOperation");
+	END(w);
+}
+
+/* {"t":"state","name":NAME,"group":G,"rev":N,"ops":[...],"seq":N}: the
+ * whole value as one replace (a snapshot), the changes (a patch), or
+ * (left) null. */
+enum { SNAPSHOT, PATCH, LEFT };
+
+static void
+state_payload(aw *w, const lvc_decl *d, int what)
+{
+	bool snapshot = what == SNAPSHOT;
+	bool server = is_server_state(d), group = by_group(d);
+	OBJ(w);
+	kstr(w, "type", "object");
+	key(w, "properties");
+	OBJ(w);
+	const_prop(w, "t", "state");
+	const_lprop(w, "name", d->name);
+	if (group)
+		group_prop(w);
+	if (what == LEFT)
+		rev_prop(w, 0, "The copy's revision.");
+	else if (snapshot)
+		rev_prop(w, 0, server ? "The copy's revision (its flushes so far); the page's copy "
+		         "takes it." : "The revision of the server's copy (the changes it took); the "
+		         "page takes it.");
+	else
+		rev_prop(w, 1, server ? "One more than the page's revision: a patch that does not "
+		         "follow it, or does not apply, makes the page ask for a snapshot." :
+		         "The page's count of its changes, from 1: one more than the last.");
+	key(w, "ops");
+	if (snapshot) {
+		OBJ(w);
+		kstr(w, "type", "array");
+		kstr(w, "description", "One replace of the whole value.");
+		kraw(w, "minItems", "1");
+		kraw(w, "maxItems", "1");
+		key(w, "items");
+		OBJ(w);
+		kstr(w, "type", "object");
+		key(w, "properties");
+		OBJ(w);
+		const_prop(w, "op", "replace");
+		const_prop(w, "path", "");
+		key(w, "value");
+		type_schema(w, d->result);
+		END(w);
+		required(w, (const char *const[]){ "op", "path", "value", NULL });
+		END(w);
+		END(w);
+	} else if (what == LEFT) {
+		OBJ(w);
+		kstr(w, "type", "null");
+		kstr(w, "description", "The page left the group: its copy is gone.");
+		END(w);
+	} else {
+		patch_ops(w, !server);
+	}
+	counter_prop(w, "seq", seq_desc);
+	END(w);
+	const char *req[7] = { "t", "name" };
+	int r = 2;
+	if (group)
+		req[r++] = "group";
+	req[r++] = "rev";
+	req[r++] = "ops";
+	req[r++] = "seq";
+	req[r] = NULL;
+	required(w, req);
+	END(w);
+}
+
+/* {"t":"state_sync","name":NAME,"group":G}: the page asks for a snapshot. */
+static void
+sync_payload(aw *w, const lvc_decl *d)
+{
+	OBJ(w);
+	kstr(w, "type", "object");
+	key(w, "properties");
+	OBJ(w);
+	const_prop(w, "t", "state_sync");
+	const_lprop(w, "name", d->name);
+	if (by_group(d))
+		group_prop(w);
+	END(w);
+	const char *req[] = { "t", "name", by_group(d) ? "group" : NULL, NULL };
+	required(w, req);
+	END(w);
+}
+
+static void
+state_messages_of(aw *w, const lvc_decl *d)
+{
+	const char *k[NSTATE_MSGS];
+	state_message_keys(w, d, k);
+	const char *n = ename(w, d);
+	lvc_arena *a = &w->c->arena;
+	if (is_server_state(d)) {
+		message_head(w, k[0], lvc_sprintf(a, "%s: snapshot", n),
+		             lvc_sprintf(a, "The whole value of %s (%s): the first message of a "
+		                         "page's copy, and the answer to state_sync.", n, scope_words(d)));
+		key(w, "payload");
+		state_payload(w, d, SNAPSHOT);
+		END(w);
+		message_head(w, k[1], lvc_sprintf(a, "%s: patch", n),
+		             lvc_sprintf(a, "The changes to %s since its last flush (%s), as RFC 6902 "
+		                         "operations.", n, flush_words(w, d)));
+		key(w, "payload");
+		state_payload(w, d, PATCH);
+		END(w);
+		if (k[3]) {
+			message_head(w, k[3], lvc_sprintf(a, "%s: left", n),
+			             lvc_sprintf(a, "The page left the group: its copy of %s is gone "
+			                         "(ops is null).", n));
+			key(w, "payload");
+			state_payload(w, d, LEFT);
+			END(w);
+		}
+		message_head(w, k[2], lvc_sprintf(a, "%s: state_sync", n),
+		             lvc_sprintf(a, "The page's copy of %s is out of step (a patch that does "
+		                         "not apply, a revision skipped): it asks for a snapshot.", n));
+		key(w, "payload");
+		sync_payload(w, d);
+		END(w);
+		return;
+	}
+	message_head(w, k[1], lvc_sprintf(a, "%s: patch", n),
+	             lvc_sprintf(a, "The page's changes to %s, gathered for its flush (%s), as RFC "
+	                         "6902 operations.", n, flush_words(w, d)));
+	kstr(w, "description", d->policy.max_bytes ?
+	     lvc_sprintf(a, "The server takes a change of at most %lld bytes (max). One that is "
+	                 "larger, does not follow the last, does not apply, or leaves a value not "
+	                 "of the state's type is refused: lv.error, then %s.",
+	                 (long long)d->policy.max_bytes, k[0]) :
+	     lvc_sprintf(a, "The server takes a change of at most its max_message (no max is "
+	                 "declared). One that is larger, does not follow the last, does not apply, "
+	                 "or leaves a value not of the state's type is refused: lv.error, then %s.",
+	                 k[0]));
+	key(w, "payload");
+	state_payload(w, d, PATCH);
+	END(w);
+	message_head(w, k[0], lvc_sprintf(a, "%s: snapshot", n),
+	             lvc_sprintf(a, "The server's copy of %s, after it refused a change; the page "
+	                         "takes it.", n));
+	key(w, "payload");
+	state_payload(w, d, SNAPSHOT);
+	END(w);
+}
+
+/* What the runtime keeps of the declaration: its owner, scope, flush, max. */
+static void
+state_ext(aw *w, const lvc_decl *d)
+{
+	key(w, "x-lv-state");
+	OBJ(w);
+	kstr(w, "owner", is_server_state(d) ? "server" : "page");
+	if (is_server_state(d))
+		kstr(w, "scope", scope_names[d->policy.scope]);
+	kstr(w, "flush", flush_text(w, d));
+	if (!is_server_state(d) && d->policy.max_bytes) {
+		key(w, "max_bytes");
+		integer(w, (long long)d->policy.max_bytes);
+	}
+	kstr(w, "type", lvc_type_str(w->c, d->result));
+	END(w);
+}
+
+static void
+state_op_head(aw *w, const char *id, const char *action, const char *title)
+{
+	key(w, id);
+	OBJ(w);
+	kstr(w, "action", action);
+	key(w, "channel");
+	ref(w, "channels", "socket");
+	kstr(w, "title", title);
+}
+
+static void
+state_operations(aw *w, const lvc_decl *d)
+{
+	const char *k[NSTATE_MSGS];
+	state_message_keys(w, d, k);
+	const char *n = ename(w, d), *kind = lvc_endpoint_kind_name(d->ekind);
+	lvc_arena *a = &w->c->arena;
+	bool server = is_server_state(d);
+	/* The server sends its states' snapshots and patches; it receives the
+	 * page's patches of a client state. */
+	state_op_head(w, n, server ? "send" : "receive", lvc_sprintf(a, "%s (%s)", n, kind));
+	docs(w, d->doc, true);
+	key(w, "messages");
+	ARR(w);
+	if (server)
+		ref(w, "channels/socket/messages", k[0]);
+	ref(w, "channels/socket/messages", k[1]);
+	if (k[3])
+		ref(w, "channels/socket/messages", k[3]);
+	AEND(w);
+	security(w, d);
+	kstr(w, "x-lv-kind", kind);
+	state_ext(w, d);
+	END(w);
+	if (server) {
+		state_op_head(w, mkey(w, d, "sync"), "receive",
+		              lvc_sprintf(a, "%s.sync (state_sync)", n));
+		kstr(w, "summary", lvc_sprintf(a, "A page asks for a snapshot of %s.", n));
+		op_messages(w, "channels/socket/messages", k[2]);
+		key(w, "reply");
+		OBJ(w);
+		key(w, "channel");
+		ref(w, "channels", "socket");
+		op_messages(w, "channels/socket/messages", k[0]);
+		END(w);
+	} else {
+		state_op_head(w, mkey(w, d, "resync"), "send",
+		              lvc_sprintf(a, "%s.resync (%s)", n, kind));
+		kstr(w, "summary", lvc_sprintf(a, "The server's copy of %s, after it refused a "
+		                               "change from the page.", n));
+		op_messages(w, "channels/socket/messages", k[0]);
+	}
+	security(w, d);
+	kstr(w, "x-lv-kind", kind);
+	END(w);
+}
+
 /* ---- the document -------------------------------------------------------------------- */
 
 static const char *const error_codes[] = {
@@ -909,6 +1235,68 @@ lv_schemas(aw *w)
 	kstr(w, "type", "array");
 	kraw(w, "minItems", "1");
 	END(w);
+	END(w);
+}
+
+/* One RFC 6902 operation, as the states' patches carry them. */
+static void
+patch_op_variant(aw *w, const char *const *ops, bool from, bool value)
+{
+	OBJ(w);
+	kstr(w, "type", "object");
+	key(w, "properties");
+	OBJ(w);
+	key(w, "op");
+	OBJ(w);
+	if (!ops[1]) {
+		kstr(w, "const", ops[0]);
+	} else {
+		key(w, "enum");
+		ARR(w);
+		for (; *ops; ops++)
+			str(w, *ops);
+		AEND(w);
+	}
+	END(w);
+	if (from) {
+		key(w, "from");
+		ref(w, "components/schemas", "lv.JsonPointer");
+	}
+	key(w, "path");
+	ref(w, "components/schemas", "lv.JsonPointer");
+	if (value) {
+		key(w, "value");
+		OBJ(w);
+		END(w);
+	}
+	END(w);
+	required(w, from ? (const char *const[]){ "op", "from", "path", NULL } :
+	            value ? (const char *const[]){ "op", "path", "value", NULL } :
+	            (const char *const[]){ "op", "path", NULL });
+	END(w);
+}
+
+static void
+patch_schemas(aw *w)
+{
+	key(w, "lv.PatchOperation");
+	OBJ(w);
+	kstr(w, "description", "One RFC 6902 JSON Patch operation on a state's value "
+	     "(docs/protocol.md, states).");
+	key(w, "oneOf");
+	ARR(w);
+	patch_op_variant(w, (const char *const[]){ "add", "replace", "test", NULL }, false, true);
+	patch_op_variant(w, (const char *const[]){ "remove", NULL }, false, false);
+	patch_op_variant(w, (const char *const[]){ "move", "copy", NULL }, true, false);
+	AEND(w);
+	END(w);
+
+	key(w, "lv.JsonPointer");
+	OBJ(w);
+	kstr(w, "type", "string");
+	kstr(w, "description", "An RFC 6901 JSON Pointer into the state's value; \"\" is the "
+	     "whole value.");
+	kstr(w, "pattern", "^(/|$)");
 	END(w);
 }
 
@@ -975,6 +1363,8 @@ document(aw *w, const char *version)
 		http |= p->endpoints[i]->ekind == LVC_E_SERVER_RPC && p->endpoints[i]->policy.http;
 		realtime |= p->endpoints[i]->ekind == LVC_E_SERVER_REALTIME;
 	}
+	/* lv.error: a send that failed; a state change or state_sync refused. */
+	bool errors = realtime || p->nstates > 0;
 	char hash[17];
 	lvc_schema_hash(w->c, p, hash);
 
@@ -1052,7 +1442,16 @@ document(aw *w, const char *version)
 				ref(w, "components/messages", k[j]);
 			}
 	}
-	if (realtime) {
+	for (int i = 0; i < p->nstates; i++) {
+		const char *k[NSTATE_MSGS];
+		state_message_keys(w, p->states[i], k);
+		for (int j = 0; j < NSTATE_MSGS; j++)
+			if (k[j]) {
+				key(w, k[j]);
+				ref(w, "components/messages", k[j]);
+			}
+	}
+	if (errors) {
 		key(w, "lv.error");
 		ref(w, "components/messages", "lv.error");
 	}
@@ -1095,14 +1494,18 @@ document(aw *w, const char *version)
 	for (int i = 0; i < p->nendpoints; i++)
 		if (on_socket(p->endpoints[i]))
 			operation(w, p->endpoints[i]);
-	if (realtime) {
+	for (int i = 0; i < p->nstates; i++)
+		state_operations(w, p->states[i]);
+	if (errors) {
 		key(w, "lv.error");
 		OBJ(w);
 		kstr(w, "action", "send");
 		key(w, "channel");
 		ref(w, "channels", "socket");
 		kstr(w, "title", "lv.error");
-		kstr(w, "summary", "A message sent with t:send failed.");
+		kstr(w, "summary", !p->nstates ? "A message sent with t:send failed." :
+		     realtime ? "A message sent with t:send, a page's change to a state or a "
+		     "state_sync failed." : "A page's change to a state or a state_sync failed.");
 		op_messages(w, "channels/socket/messages", "lv.error");
 		END(w);
 	}
@@ -1120,14 +1523,25 @@ document(aw *w, const char *version)
 		decl_schema(w, p->types[i]);
 	}
 	lv_schemas(w);
+	if (p->nstates)
+		patch_schemas(w);
 	END(w);
 	key(w, "messages");
 	OBJ(w);
 	for (int i = 0; i < p->nendpoints; i++)
 		messages_of(w, p->endpoints[i]);
-	if (realtime) {
-		message_head(w, "lv.error", "error", "The server refuses a message sent with t:send "
-		             "(bad arguments, unknown endpoint, permission), naming the endpoint.");
+	for (int i = 0; i < p->nstates; i++)
+		state_messages_of(w, p->states[i]);
+	if (errors) {
+		message_head(w, "lv.error", "error", !p->nstates ?
+		             "The server refuses a message sent with t:send (bad arguments, unknown "
+		             "endpoint, permission), naming the endpoint." :
+		             realtime ? "The server refuses a message sent with t:send (bad arguments, "
+		             "unknown endpoint, permission), naming the endpoint in fn; or a page's "
+		             "change to a state (error.path names the state) or a state_sync it "
+		             "cannot answer." :
+		             "The server refuses a page's change to a state (error.path names the "
+		             "state) or a state_sync it cannot answer.");
 		key(w, "payload");
 		OBJ(w);
 		kstr(w, "type", "object");

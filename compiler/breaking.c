@@ -591,37 +591,42 @@ has_role(const lvc_policy *p, lvc_str role)
 	return false;
 }
 
-/* Who an old caller admitted is refused now, or NULL. Roles are
- * alternatives: adding one admits more callers. */
+/* Who (a "caller", a "page") an old policy admitted and the new one does
+ * not, or NULL. Roles are alternatives: adding one admits more. */
 static const char *
-refused_now(bk *b, const lvc_policy *o, const lvc_policy *n)
+refused_now(bk *b, const lvc_policy *o, const lvc_policy *n, const char *who)
 {
 	if (n->access != LVC_ACCESS_AUTH || has_role(n, LVC_STR("*")))
 		return NULL;
 	if (o->access != LVC_ACCESS_AUTH)
-		return "a caller that is not authenticated is refused now";
+		return lvc_sprintf(&b->to->arena, "a %s that is not authenticated", who);
 	if (has_role(o, LVC_STR("*")))
-		return lvc_sprintf(&b->to->arena, "an authenticated caller without %s is refused now",
+		return lvc_sprintf(&b->to->arena, "an authenticated %s without %s", who,
 		                   n->nroles == 1 ? "that role" : "one of those roles");
 	for (int i = 0; i < o->nroles; i++)
 		if (!has_role(n, o->roles[i]))
-			return lvc_sprintf(&b->to->arena, "a caller with the role '%.*s' is refused now",
+			return lvc_sprintf(&b->to->arena, "a %s with the role '%.*s'", who,
 			                   (int)o->roles[i].n, o->roles[i].p);
 	return NULL;
 }
 
+/* An endpoint's callers are refused (policy-tightened); a state's pages
+ * no longer see it or may no longer write it (state-policy-tightened). */
 static void
 compare_policy(bk *b, const lvc_decl *o, const lvc_decl *n)
 {
-	const char *why = refused_now(b, &o->policy, &n->policy);
+	bool state = n->kind == LVC_D_STATE;
+	const char *why = refused_now(b, &o->policy, &n->policy, state ? "page" : "caller");
 	if (!why)
 		return;
 	const lvc_decorator *own = policy_decorator(n->decorators);
 	const lvc_decorator *mod = own ? NULL : policy_decorator(n->module->decorators);
 	lvc_loc at = own ? own->loc : mod ? mod->loc : n->loc;
-	if (!breaking(b, "policy-tightened", at, "access to %s is tightened from %s to %s; %s",
-	              endpoint_name(b, n), policy_text(b, &o->policy), policy_text(b, &n->policy),
-	              why))
+	if (!breaking(b, state ? "state-policy-tightened" : "policy-tightened", at,
+	              "access to %s is tightened from %s to %s; %s %s", endpoint_name(b, n),
+	              policy_text(b, &o->policy), policy_text(b, &n->policy), why,
+	              !state ? "is refused now" : n->ekind == LVC_E_SERVER_STATE ?
+	              "no longer sees it" : "may no longer write it"))
 		return;
 	if (mod)
 		lvc_note(b->to, n->loc, "'%.*s' takes the policy of module '%.*s'", (int)n->name.n,
@@ -790,6 +795,9 @@ compare_state(bk *b, const lvc_decl *o, const lvc_decl *n)
 		             server ? "reads it as" : "writes", ot))
 			lvc_note(b->to, at_from(b, o->result->loc), "it was %s here", ot);
 	}
+	compare_policy(b, o, n);
+	if (!server)
+		compare_limits(b, o, n);   /* max: the largest change a page may send */
 }
 
 /* ---- the program ------------------------------------------------------------------ */

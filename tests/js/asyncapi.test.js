@@ -26,6 +26,9 @@ const CONTRACTS = [
 	{ name: "app", lv: "tests/integration/app.lv", golden: true },
 	{ name: "chat", lv: "examples/chat/chat.lv", golden: true },
 	{ name: "codec", lv: "tests/codegen/codec.lv", golden: true },
+	{ name: "states", lv: "tests/cases/valid/states/input.lv", golden: true },
+	{ name: "dashboard", lv: "examples/dashboard/dashboard.lv" },
+	{ name: "plant", lv: "tests/js/fixtures/plant.lv" },
 	{ name: "kitchen", lv: "tests/js/fixtures/kitchen.lv" },
 	{ name: "every_endpoint_kind", lv: "tests/cases/valid/every_endpoint_kind/input.lv" },
 	{ name: "every_type", lv: "tests/cases/valid/every_type/input.lv" },
@@ -236,4 +239,54 @@ test("lvc --asyncapi FILE writes the file; two inputs are a usage error", () => 
 	assert.deepEqual(JSON.parse(readFileSync(out, "utf8")), JSON.parse(describe("examples/chat/chat.lv")));
 	assert.throws(() => lvc(["--asyncapi", "-", "examples/chat/chat.lv", "tests/codegen/codec.lv"]),
 		(e) => e.status === 2);
+});
+
+test("states: operations by owner, snapshots, patches as RFC 6902 operations, state_sync, security", () => {
+	const doc = JSON.parse(describe("tests/cases/valid/states/input.lv"));
+	const plant = doc.operations.plant;                            /* server.state, by group */
+	assert.equal(plant.action, "send");
+	assert.deepEqual(plant.messages.map((m) => m.$ref.split("/").pop()), ["plant.snapshot", "plant.patch", "plant.left"]);
+	assert.deepEqual(plant["x-lv-state"], { owner: "server", scope: "group", flush: "200ms", type: "Plant" });
+	assert.equal(plant.summary, "The plant every operator of a group sees.");
+	assert.equal(plant["x-lv-public"], true);
+	assert.equal(doc.operations["plant.sync"].action, "receive");
+	assert.deepEqual(doc.operations["plant.sync"].reply.messages, [{ $ref: "#/channels/socket/messages/plant.snapshot" }]);
+	assert.equal(doc.operations.notices["x-lv-state"].flush, "manual");
+	assert.equal(doc.operations.session_info["x-lv-state"].scope, "conn");
+	assert.equal(doc.operations["session_info"].messages.length, 2, "no group, no left");
+
+	const prefs = doc.operations.prefs;                            /* client.state */
+	assert.equal(prefs.action, "receive");
+	assert.deepEqual(prefs["x-lv-state"], { owner: "page", flush: "200ms", max_bytes: 4096, type: "Prefs" });
+	assert.deepEqual(prefs.security, [{ $ref: "#/components/securitySchemes/role.operator" }]);
+	assert.equal(doc.operations["prefs.resync"].action, "send");
+	assert.ok(doc.operations["lv.error"], "a refused change is answered with an error");
+
+	const cells = { m1: { name: "press", temp: 21.5, on: true } };
+	const snap = payloadValidator(doc, "plant.snapshot");
+	assert.ok(snap({ t: "state", name: "plant", group: "g1", rev: 0, ops: [{ op: "replace", path: "", value: { machines: cells, alarms: [] } }], seq: 9 }), JSON.stringify(snap.errors));
+	assert.ok(!snap({ t: "state", name: "plant", group: "g1", rev: 0, ops: [{ op: "replace", path: "", value: { machines: 1, alarms: [] } }], seq: 9 }), "not of the state's type");
+	assert.ok(!snap({ t: "state", name: "plant", rev: 0, ops: [{ op: "replace", path: "", value: { machines: {}, alarms: [] } }], seq: 9 }), "a group state names its group");
+	const patch = payloadValidator(doc, "plant.patch");
+	const ops = [
+		{ op: "add", path: "/machines/m2", value: { name: "saw", temp: 20, on: false } },
+		{ op: "remove", path: "/alarms/0" },
+		{ op: "replace", path: "/machines/m1/temp", value: 22 },
+		{ op: "move", from: "/alarms/1", path: "/alarms/0" },
+	];
+	assert.ok(patch({ t: "state", name: "plant", group: "g1", rev: 5, ops, seq: 10 }), JSON.stringify(patch.errors));
+	assert.ok(!patch({ t: "state", name: "plant", group: "g1", rev: 5, ops: [{ op: "frobnicate", path: "" }], seq: 10 }), "not an RFC 6902 op");
+	assert.ok(!patch({ t: "state", name: "plant", group: "g1", rev: 5, ops: [{ op: "add", path: "/x" }], seq: 10 }), "add without a value");
+	assert.ok(!patch({ t: "state", name: "plant", group: "g1", rev: 5, ops: [{ op: "remove", path: "x" }], seq: 10 }), "not a JSON Pointer");
+	const left = payloadValidator(doc, "plant.left");
+	assert.ok(left({ t: "state", name: "plant", group: "g1", rev: 0, ops: null, seq: 11 }), JSON.stringify(left.errors));
+	const sync = payloadValidator(doc, "plant.sync");
+	assert.ok(sync({ t: "state_sync", name: "plant", group: "g1" }), JSON.stringify(sync.errors));
+	assert.ok(!sync({ t: "state_sync", name: "notices", group: "g1" }), "another state");
+
+	const up = payloadValidator(doc, "prefs.patch");
+	assert.ok(up({ t: "state", name: "prefs", rev: 1, ops: [{ op: "replace", path: "/sort", value: "date" }], seq: 4 }), JSON.stringify(up.errors));
+	assert.ok(!up({ t: "state", name: "prefs", rev: 0, ops: [{ op: "replace", path: "/sort", value: "date" }], seq: 4 }), "revisions start at 1");
+	const back = payloadValidator(doc, "prefs.snapshot");
+	assert.ok(back({ t: "state", name: "prefs", rev: 3, ops: [{ op: "replace", path: "", value: { sort: "name" } }], seq: 12 }), JSON.stringify(back.errors));
 });

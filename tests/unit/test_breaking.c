@@ -171,6 +171,24 @@ Test(breaking, a_custom_events_arguments_are_compared)
 	cr_expect(lvt_has("an old server still sends int [breaking-type-changed]"), "%s", lvt_diags());
 }
 
+Test(breaking, a_states_policy_is_compared_through_its_module)
+{
+	cr_expect_eq(compare("@public\nmodule plant;\n@server.state\nboard: map<int>;\n",
+	                     "@auth(\"operator\")\nmodule plant;\n@server.state\nboard: map<int>;\n"),
+	             1, "%s", lvt_diags());
+	cr_expect_eq(lvt_count("[breaking-state-policy-tightened]"), 1, "%s", lvt_diags());
+	cr_expect(lvt_has("'board' takes the policy of module 'plant'"), "%s", lvt_diags());
+}
+
+Test(breaking, a_states_flush_and_a_looser_policy_break_nothing)
+{
+	cr_expect_eq(compare("@public\nmodule plant;\n@auth(\"a\")\n@client.state(flush: 0ms)\n"
+	                     "prefs: map<string>;\n@server.state(flush: 200ms)\nboard: map<int>;\n",
+	                     "@public\nmodule plant;\n@auth(\"a\", \"b\")\n@client.state(flush: manual)\n"
+	                     "prefs: map<string>;\n@server.state(flush: 0ms)\nboard: map<int>;\n"),
+	             0, "%s", lvt_diags());
+}
+
 /* ---- the command line -------------------------------------------------- */
 
 static const char *
