@@ -20,7 +20,8 @@ import { performance } from 'node:perf_hooks';
 import { after, afterEach, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import {
-  Client, STATIC_DIR, closeAll, metric, metrics, ms, request, rpc, sleep, startServer, until, within,
+  Client, STATIC_DIR, VALGRIND, closeAll, metric, metrics, ms, request, rpc, sleep, startServer, until,
+  within,
 } from './helpers.mjs';
 
 // ---- helpers of this file ----------------------------------------------------
@@ -948,6 +949,52 @@ describe('max_conns counts open WebSockets; detached sessions have bounds of the
       await s.stop();
     }
   });
+
+  test('max_conns past the file limit: the server holds what the limit allows, refuses the rest, and does not spin', {
+    // valgrind keeps descriptors of its own under the limit
+    skip: VALGRIND && 'valgrind takes descriptors of its own',
+  }, async () => {
+    const s = await startServer({
+      LV_TEST_NOFILE: '300', LV_TEST_MAX_CONNS: '5000', LV_TEST_MAX_CONNS_PER_ADDR: '5000',
+      LV_TEST_MAX_HANDSHAKES_PER_ADDR: '5000',
+    });
+    try {
+      await until(() => /max_conns 5000 is more than the file limit allows \(300 descriptors\): holding at most 150 connections/.test(s.stderr),
+        ms(3000), 'the warning about the file limit');
+      const l0 = await limited(s, 'conns');
+      let open = 0, refused = 0;
+      for (let i = 0; i < 170; i++) {
+        const c = await openFrom(s, HOME).then((x) => x, (e) => e);
+        if (c instanceof Client) {
+          keep(c);
+          open++;
+        } else {
+          refused++;
+        }
+      }
+      assert.equal(open, 150, `150 pages held (${refused} refused)`);
+      assert.equal(refused, 20);
+      assert.equal(await limited(s, 'conns'), l0 + 20, 'each refusal counted as the conns limit');
+      // Not a busy loop on a listening socket that accept() cannot serve:
+      // a second of waiting costs the server next to no CPU.
+      const cpu = () => fs.readFileSync(`/proc/${s.pid}/stat`, 'utf8').split(') ')[1].split(' ')
+        .slice(11, 13).reduce((a, b) => a + Number(b), 0);
+      const c0 = cpu();
+      await sleep(1000);
+      assert.ok(cpu() - c0 < 30, `the idle server used ${cpu() - c0} ticks in a second`);
+      // one leaves: the next page gets its place, and is served
+      await clients[0].close();
+      clients.shift();
+      const next = keep(await until(() => openFrom(s, HOME).catch(() => null), ms(3000),
+        'a place once a page has closed'));
+      assert.equal(await next.value('ping', {}), 'pong');
+    } finally {
+      await closeAll(clients);
+      clients = [];
+      await s.stop();
+    }
+  });
+
 
   test('with max_detached 3, a fourth dropped page ends the oldest: it resumes to resync "expired"', async () => {
     const s = await startServer({ LV_TEST_MAX_DETACHED: '3', LV_TEST_RESUME_MS: '600000' });

@@ -25,6 +25,7 @@
  *   LV_TEST_LOG_FORMAT     text (the default) | json: lines on stderr
  *   LV_TEST_LOG_CALLBACK   1: the log through a callback of the program's,
  *                          which writes "app-log LEVEL: MESSAGE" lines on stderr
+ *   LV_TEST_NOFILE         N: lower the file limit (RLIMIT_NOFILE) to N first
  *
  * It prints "schema HASH" and "port N" on stdout once it listens, and
  * "stopped" when its stop handler has run. Auth: a `token` query
@@ -34,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "app.lv.h"
@@ -173,6 +175,15 @@ main(int argc, char **argv)
 		origins = strdup(getenv("LV_TEST_ORIGINS"));
 		if (!origins || !(o.origins = split_origins(origins))) {
 			fprintf(stderr, "app: out of memory\n");
+			return 1;
+		}
+	}
+
+	if (getenv("LV_TEST_NOFILE")) {
+		struct rlimit rl = { (rlim_t)env_num("LV_TEST_NOFILE", 1024),
+		                     (rlim_t)env_num("LV_TEST_NOFILE", 1024) };
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			perror("app: setrlimit");
 			return 1;
 		}
 	}

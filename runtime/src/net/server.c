@@ -116,6 +116,17 @@ server_new(const lv_app *app, const lv_options *opt, int *err)
 		rl.rlim_cur = rl.rlim_max < o->max_conns + 256 ? rl.rlim_max : o->max_conns + 256;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	/* Past the file limit accept() would fail with EMFILE and leave the
+	 * listening socket readable for ever: hold what the limit allows, and
+	 * libwebsockets, whose table is then the smaller, closes the rest. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)o->max_conns + 256) {
+		uint32_t fit = rl.rlim_cur > 512 ? (uint32_t)(rl.rlim_cur - 256) : (uint32_t)rl.rlim_cur / 2;
+		LV_LOG(s, LV_LOG_WARN, "max_conns %u is more than the file limit allows (%llu "
+		       "descriptors): holding at most %u connections", (unsigned)o->max_conns,
+		       (unsigned long long)rl.rlim_cur, (unsigned)fit);
+		o->max_conns = fit;
+	}
 
 	lv__log_lws_follow(s);
 	s->protocols[0] = (struct lws_protocols){ "lv", lv__ws_callback, sizeof(lv_pss), 4096, 0, NULL, 0 };
