@@ -227,6 +227,8 @@ static hist lat;                 /* rpc: call latency; fanout: each delivery */
 static hist last;                /* fanout: time until the last delivery */
 static uint64_t ops, errors, closed, fails, frags, sent_msgs;
 static int opened, ready, subscribed;
+static int stage_ready;          /* idle: ready when the second stage began */
+static uint64_t t_go, t_grown;   /* idle: that stage's start and end */
 static char last_error[160];
 
 /* fanout */
@@ -1057,6 +1059,12 @@ print_result(double window_s, double cpu_s, double srv_cpu_s)
 		       window_s > 0 ? (double)ops / window_s : 0);
 	if (opt.mode == M_SEND)
 		printf("\"batch\":%d,", opt.batch);
+	if (opt.mode == M_IDLE && t_grown > t_go) {
+		/* the second stage: connections accepted while the first are held */
+		double s = (double)(t_grown - t_go) / 1e9;
+		printf("\"held\":%d,\"grown\":%d,\"grow_s\":%.3f,\"grow_per_s\":%.1f,", stage_ready,
+		       ready - stage_ready, s, (double)(ready - stage_ready) / s);
+	}
 	if (opt.mode == M_FANOUT)
 		printf("\"subscribers\":%d,\"rounds\":%llu,\"deliveries\":%llu,\"missing\":%llu,"
 		       "\"deliveries_per_s\":%.1f,\"last_p50_us\":%.1f,\"last_p99_us\":%.1f,"
@@ -1239,9 +1247,13 @@ main(int argc, char **argv)
 					epoll_ctl(ep, EPOLL_CTL_DEL, 0, &ev);
 				}
 				target = nconns;
-				setup_deadline = now_ns() + (uint64_t)(opt.setup_timeout * 1e9);
+				stage_ready = ready;
+				t_go = now_ns();
+				setup_deadline = t_go + (uint64_t)(opt.setup_timeout * 1e9);
 				continue;
 			}
+			if (staged)
+				t_grown = now_ns();
 			break;
 		}
 		t = now_ns();

@@ -1,10 +1,12 @@
 /* lv_bench.c - the lv server of the runtime benchmark: bench.lv served by
- * liblv on 127.0.0.1. `lv_bench [--uv] [PORT]` (0 or none: a free port;
- * --uv: on lv's own libuv loop, else libwebsockets' poll() loop); prints
+ * liblv on 127.0.0.1. `lv_bench [--uv] [--max-conns N] [PORT]` (0 or none: a
+ * free port; --uv: on lv's own libuv loop, else libwebsockets' poll()
+ * loop; N: connections held at most, 20,000 unless given); prints
  * "listening PORT SCHEMA" once it listens, stops on SIGINT/SIGTERM. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "bench.lv.h"
 
@@ -17,13 +19,26 @@ main(int argc, char **argv)
 		o.loop = LV_LOOP_UV;
 		argc--, argv++;
 	}
+	int max_conns = 20000;       /* 10,000 subscribers and then some */
+	if (argc > 2 && strcmp(argv[1], "--max-conns") == 0) {
+		max_conns = atoi(argv[2]);
+		argc -= 2, argv += 2;
+	}
 	int port = argc > 1 ? atoi(argv[1]) : 0;
+	/* liblv raises the soft file limit up to the hard one; past that (as
+	 * root) the bench raises the hard one itself. */
+	struct rlimit rl;
+	rlim_t want = (rlim_t)max_conns + 256;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max < want) {
+		rl.rlim_max = want;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	o.host = "127.0.0.1";
 	o.port = port > 0 ? port : -1;
-	o.max_conns = 20000;        /* 10,000 subscribers and then some */
-	/* The load generator opens every connection from 127.0.0.1: one peer
-	 * address, which the per-address defaults (64 sockets, 16 handshakes)
-	 * exist to stop. */
+	o.max_conns = (uint32_t)max_conns;
+	/* The load generator opens thousands of connections from one peer
+	 * address (or a handful, --src), which the per-address defaults (64
+	 * sockets, 16 handshakes) exist to stop. */
 	o.max_conns_per_addr = o.max_conns;
 	o.max_handshakes_per_addr = o.max_conns;
 	o.handle_signals = true;

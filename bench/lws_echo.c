@@ -28,7 +28,7 @@
 #include <libwebsockets.h>
 
 #define WBUF (64 * 1024)
-#define MAX_CONNS 20000
+static int max_conns = 20000;   /* --max-conns N */
 
 typedef struct pss {
 	struct lws *wsi;
@@ -266,16 +266,26 @@ main(int argc, char **argv)
 	} else if (argi < argc && strcmp(argv[argi], "--batched") == 0) {
 		argi++;
 	} else {
-		fprintf(stderr, "usage: lws_echo --naive|--batched [PORT]\n");
+		fprintf(stderr, "usage: lws_echo --naive|--batched [--max-conns N] [PORT]\n");
 		return 2;
+	}
+	if (argi + 1 < argc && strcmp(argv[argi], "--max-conns") == 0) {
+		max_conns = atoi(argv[argi + 1]);
+		argi += 2;
 	}
 	if (argi < argc)
 		port = atoi(argv[argi]);
 
+	/* Enough descriptors for max_conns: the hard limit is raised too where
+	 * that is allowed (as root), else the soft one goes as far as it can. */
 	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < MAX_CONNS + 256) {
-		rl.rlim_cur = rl.rlim_max < MAX_CONNS + 256 ? rl.rlim_max : MAX_CONNS + 256;
-		setrlimit(RLIMIT_NOFILE, &rl);
+	rlim_t want = (rlim_t)max_conns + 256;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+		struct rlimit up = { want, rl.rlim_max > want ? rl.rlim_max : want };
+		if (setrlimit(RLIMIT_NOFILE, &up) != 0) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
 	}
 	wbuf = malloc(LWS_PRE + WBUF);
 	if (!wbuf)
@@ -291,7 +301,7 @@ main(int argc, char **argv)
 	info.iface = "127.0.0.1";
 	info.protocols = protocols;
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
-	info.fd_limit_per_thread = MAX_CONNS + 64;
+	info.fd_limit_per_thread = (unsigned)max_conns + 64;
 	info.timeout_secs = 10;
 	ctx = lws_create_context(&info);
 	if (!ctx) {

@@ -21,8 +21,10 @@
 #   BENCH_RPC_RUNS   runs of each rpc cell; the best is kept (3)
 #   BENCH_RUNS2      runs of the realtime and 1,000-subscriber cells (2)
 #   BENCH_SERVERS    the servers to run (all five)
+#   BENCH_BIG_SERVERS  the servers of idle-100000 and accept-* (lv lv-uv lws-batched)
 #   BENCH_SCENARIOS  a subset of: rpc-1x1 rpc-1x1-same rpc-64x16 rpc-1000
-#                    send fanout-1000 fanout-10000 idle-10000 http-64 loadgen-check
+#                    send fanout-1000 fanout-10000 idle-10000 idle-100000
+#                    accept-10000 accept-50000 http-64 loadgen-check
 #   BENCH_PIN        1: pin as above (default); 0: let the scheduler place them
 #   BENCH_KEEP       1: add to results.jsonl instead of starting it afresh (the
 #                    table then shows the best run of all)
@@ -39,7 +41,8 @@ warm=${BENCH_WARMUP:-1}
 rpc_runs=${BENCH_RPC_RUNS:-3}
 runs2=${BENCH_RUNS2:-2}
 servers=${BENCH_SERVERS:-"lv lws-batched lws-naive ws sio"}
-scenarios=${BENCH_SCENARIOS:-"rpc-1x1 rpc-1x1-same rpc-64x16 rpc-1000 send fanout-1000 fanout-10000 idle-10000 http-64 loadgen-check"}
+big_servers=${BENCH_BIG_SERVERS:-"lv lv-uv lws-batched"}
+scenarios=${BENCH_SCENARIOS:-"rpc-1x1 rpc-1x1-same rpc-64x16 rpc-1000 send fanout-1000 fanout-10000 idle-10000 idle-100000 accept-10000 accept-50000 http-64 loadgen-check"}
 pin=${BENCH_PIN:-1}
 
 bench_need node nodejs
@@ -73,6 +76,8 @@ srv_pid=
 srv_port=
 srv_schema=
 srv_proto=
+srv_max=      # connections a C server holds at most (its own default when empty)
+fd_note=
 
 # srv_start NAME [CPU]: starts server NAME (pinned to CPU, default 0) and
 # waits, at most 10 s, for its "listening PORT" line.
@@ -80,10 +85,10 @@ srv_start() {
 	local name=$1 cpu=${2:-0} log=$out/server-$1.log i
 	local -a cmd pinning=()
 	case $name in
-	lv) cmd=("$bin/lv_bench" 0); srv_proto=lv ;;
-	lv-uv) cmd=("$bin/lv_bench" --uv 0); srv_proto=lv ;;
-	lws-batched) cmd=("$bin/lws_echo" --batched 0); srv_proto=echo ;;
-	lws-naive) cmd=("$bin/lws_echo" --naive 0); srv_proto=echo ;;
+	lv) cmd=("$bin/lv_bench" ${srv_max:+--max-conns "$srv_max"} 0); srv_proto=lv ;;
+	lv-uv) cmd=("$bin/lv_bench" --uv ${srv_max:+--max-conns "$srv_max"} 0); srv_proto=lv ;;
+	lws-batched) cmd=("$bin/lws_echo" --batched ${srv_max:+--max-conns "$srv_max"} 0); srv_proto=echo ;;
+	lws-naive) cmd=("$bin/lws_echo" --naive ${srv_max:+--max-conns "$srv_max"} 0); srv_proto=echo ;;
 	ws) cmd=(node --expose-gc bench/ws_server.mjs 0); srv_proto=json ;;
 	sio) cmd=(node --expose-gc bench/sio_server.mjs 0); srv_proto=sio ;;
 	*) echo "runtime: no server '$name'" >&2; exit 2 ;;
@@ -206,56 +211,120 @@ for n in 1000 10000; do
 	done
 done
 
-# idle memory: 100 connections first (what the first ones cost once, such
-# as lws's tables and Node's modules, is then counted out), then 10,000 more.
+# idle_cell SCENARIO NAME HELD TOTAL [LOADGEN ARGS...]: HELD connections
+# first (what the first ones cost once, such as lws's tables and Node's
+# modules, is then counted out), then TOTAL - HELD more, opened as fast as
+# the server accepts them; RSS after each stage gives the memory per
+# connection, the second stage's time the accept rate while HELD are held.
+idle_cell() {
+	local scen=$1 name=$2 held=$3 total=$4 line rss0=0 rss1=0 n0=0 n1=0 result= per
+	shift 4
+	srv_start "$name" || return 0
+	coproc LG { "${lg_pin[@]}" "$bin/loadgen" --proto "$srv_proto" --port "$srv_port" \
+		--schema "$srv_schema" --mode idle --conns "$total" --stage "$held" --duration 120 \
+		--setup-timeout 300 --server-pid "$srv_pid" --label "$scen/$name/1" "$@" \
+		2>>"$out/loadgen.log"; }
+	lg_pid=$LG_PID
+	while IFS= read -r -t 400 line <&"${LG[0]}"; do
+		case $line in
+		stage*)
+			n0=${line#stage }
+			if [ "$srv_proto" = json ] || [ "$srv_proto" = sio ]; then
+				kill -USR2 "$srv_pid" 2>/dev/null || true   # node: collect garbage first
+			fi
+			sleep 2
+			rss0=$(rss_kb "$srv_pid")
+			echo go >&"${LG[1]}"
+			;;
+		ready*)
+			n1=${line#ready }
+			if [ "$srv_proto" = json ] || [ "$srv_proto" = sio ]; then
+				kill -USR2 "$srv_pid" 2>/dev/null || true   # node: collect garbage first
+			fi
+			sleep 2
+			rss1=$(rss_kb "$srv_pid")
+			echo done >&"${LG[1]}"
+			;;
+		"{"*)
+			result=$line
+			break
+			;;
+		esac
+	done
+	wait "$lg_pid" 2>/dev/null || true
+	srv_stop
+	if [ -n "$result" ] && [ "$n1" -gt "$n0" ]; then
+		per=$(awk -v a="$rss0" -v b="$rss1" -v n=$((n1 - n0)) 'BEGIN { printf "%.2f", (b - a) / n }')
+		result="${result%\}},\"rss0_kb\":$rss0,\"rss1_kb\":$rss1,\"conns0\":$n0,\"conns1\":$n1,\"kib_per_conn\":$per}"
+		printf '%s\n' "$result" >>"$results"
+		printf '  %-26s %s -> %s connections: RSS %s -> %s KiB, %s KiB per connection, %s accepted/s\n' \
+			"$scen/$name" "$n0" "$n1" "$rss0" "$rss1" "$per" \
+			"$(printf '%s' "$result" | sed -n 's/.*"grow_per_s":\([0-9.]*\).*/\1/p')"
+	else
+		echo "  $scen/$name: no result (${result:0:200})" >&2
+	fi
+}
+
+# fd_room N: can this shell give N descriptors to a server and as many to
+# the load generator? Raises the limit if it may (as root with
+# CAP_SYS_RESOURCE); else says what it is.
+fd_room() {
+	local need=$1 hard
+	hard=$(ulimit -Hn)
+	if [ "$hard" != unlimited ] && [ "$hard" -lt "$need" ]; then
+		ulimit -n "$need" 2>/dev/null && return 0
+		fd_note="the file limit here is $hard (hard), $need needed"
+		return 1
+	fi
+	return 0
+}
+
+# A result line for a scenario this machine cannot run, so the table says
+# why instead of leaving a hole.
+skipped() {
+	printf '{"label":"%s","skipped":"%s"}\n' "$1" "$2" >>"$results"
+	echo "  $1: not run: $2" >&2
+}
+
+# idle memory: 100 connections, then 10,000 more.
 if has idle-10000; then
 	for name in $servers; do
 		[ "$name" = lws-naive ] && continue   # the same connection state as batched
-		srv_start "$name" || continue
-		coproc LG { "${lg_pin[@]}" "$bin/loadgen" --proto "$srv_proto" --port "$srv_port" \
-			--schema "$srv_schema" --mode idle --conns 10100 --stage 100 --duration 120 \
-			--setup-timeout 120 --label "idle-10000/$name/1" 2>>"$out/loadgen.log"; }
-		lg_pid=$LG_PID
-		rss0=0 rss1=0 n0=0 n1=0 result=
-		while IFS= read -r -t 150 line <&"${LG[0]}"; do
-			case $line in
-			stage*)
-				n0=${line#stage }
-				if [ "$srv_proto" = json ] || [ "$srv_proto" = sio ]; then
-					kill -USR2 "$srv_pid" 2>/dev/null || true   # node: collect garbage first
-				fi
-				sleep 2
-				rss0=$(rss_kb "$srv_pid")
-				echo go >&"${LG[1]}"
-				;;
-			ready*)
-				n1=${line#ready }
-				if [ "$srv_proto" = json ] || [ "$srv_proto" = sio ]; then
-					kill -USR2 "$srv_pid" 2>/dev/null || true   # node: collect garbage first
-				fi
-				sleep 2
-				rss1=$(rss_kb "$srv_pid")
-				echo done >&"${LG[1]}"
-				;;
-			"{"*)
-				result=$line
-				break
-				;;
-			esac
-		done
-		wait "$lg_pid" 2>/dev/null || true
-		srv_stop
-		if [ -n "$result" ] && [ "$n1" -gt "$n0" ]; then
-			per=$(awk -v a="$rss0" -v b="$rss1" -v n=$((n1 - n0)) 'BEGIN { printf "%.2f", (b - a) / n }')
-			result="${result%\}},\"rss0_kb\":$rss0,\"rss1_kb\":$rss1,\"conns0\":$n0,\"conns1\":$n1,\"kib_per_conn\":$per}"
-			printf '%s\n' "$result" >>"$results"
-			printf '  %-26s %s -> %s connections: RSS %s -> %s KiB, %s KiB per connection\n' \
-				"idle-10000/$name" "$n0" "$n1" "$rss0" "$rss1" "$per"
-		else
-			echo "  idle-10000/$name: no result (${result:0:200})" >&2
-		fi
+		idle_cell idle-10000 "$name" 100 10100
 	done
 fi
+
+# 100,000 idle connections, from five source addresses (127.0.1.1 .. 5:
+# one has about 28,000 ports), on lv with both loops and the libwebsockets
+# echo; each needs a file limit above 100,000.
+if has idle-100000; then
+	if fd_room 110000; then
+		srv_max=110000
+		for name in $big_servers; do
+			idle_cell idle-100000 "$name" 1000 101000 --src 5 --burst 512
+		done
+		srv_max=
+	else
+		for name in $big_servers; do skipped "idle-100000/$name" "$fd_note"; done
+	fi
+fi
+
+# The accept rate while connections are held: 10,000 (accept-10000) or
+# 50,000 (accept-50000) first, then 9,000 or 10,000 more as fast as the
+# server takes them, 512 handshakes under way at most.
+for held in 10000 50000; do
+	has "accept-$held" || continue
+	more=$((held == 10000 ? 9000 : 10000))
+	if fd_room $((held + more + 1000)); then
+		[ "$held" -gt 19000 ] && srv_max=$((held + more + 1000))
+		for name in $big_servers; do
+			idle_cell "accept-$held" "$name" "$held" $((held + more)) --src 5 --burst 512
+		done
+		srv_max=
+	else
+		for name in $big_servers; do skipped "accept-$held/$name" "$fd_note"; done
+	fi
+done
 
 # HTTP rpc: POST /lv/rpc/echo from wrk (bench/http_echo.lua), 64 requests
 # at once, each on a connection of its own (lv answers one request per
