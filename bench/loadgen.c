@@ -248,6 +248,7 @@ static uint64_t round_last;      /* when the last page got the change */
 static hist st_last[2];          /* time until the last page has it */
 static hist st_cpu[2];           /* the server's CPU time of the flush */
 static uint64_t st_rounds[2], st_wall_ns[2];
+static hist push_cpu;            /* fanout, lv: the server's CPU time of each push */
 
 /* one publisher and many subscribers */
 #define ONE_TO_MANY (opt.mode == M_FANOUT || opt.mode == M_STATE)
@@ -686,6 +687,11 @@ on_message(conn *c, const unsigned char *p, size_t n, uint64_t t)
 				note_error(p, n);
 			else if (opt.mode == M_STATE && c->publisher)
 				on_bump_ret(num_after(p, n, "\"value\":"), t);
+			else if (opt.mode == M_FANOUT && c->publisher && t >= t_warm && t <= t_end) {
+				long long v = num_after(p, n, "\"value\":");
+				if (v >= 0)
+					h_add(&push_cpu, (uint64_t)v);
+			}
 			on_ret(c, num_after(p, n, "\"id\":"), t);
 		} else if (IS("state")) {
 			/* a patch that sets /n; snapshots (path "") and ends (ops null) are not counted */
@@ -1139,6 +1145,9 @@ print_result(double window_s, double cpu_s, double srv_cpu_s)
 		       (unsigned long long)deliveries, (unsigned long long)missing,
 		       window_s > 0 ? (double)deliveries / window_s : 0, h_quantile(&last, 0.5) / 1e3,
 		       h_quantile(&last, 0.99) / 1e3, (double)last.max / 1e3);
+	if (opt.mode == M_FANOUT && push_cpu.n)
+		printf("\"push_cpu_us_p50\":%.2f,\"push_cpu_us_mean\":%.2f,", h_quantile(&push_cpu, 0.5) / 1e3,
+		       push_cpu.sum / (double)push_cpu.n / 1e3);
 	if (opt.mode == M_STATE) {
 		printf("\"subscribers\":%d,\"rounds\":%llu,\"deliveries\":%llu,\"missing\":%llu,",
 		       subscribed, (unsigned long long)rounds, (unsigned long long)deliveries,

@@ -131,6 +131,18 @@ for (const s of ['lv', 'lv-uv']) {
   }
 }
 
+// A push to a group, lv's own rows: the server thread's CPU time of the
+// push, from 100 to 10,000 members
+const pushRows = [];
+for (const s of ['lv', 'lv-uv']) {
+  for (const n of [100, 1000, 10000]) {
+    const c = cell(`fanout-${n}`, s);
+    if (!c || c.push_cpu_us_mean === undefined) continue;
+    pushRows.push(`| ${NAMES[s]}, ${n.toLocaleString('en')} members | ${fmtUs(c.push_cpu_us_p50)} / ${fmtUs(c.push_cpu_us_mean)} | ` +
+      `${(1000 * c.push_cpu_us_mean / n).toFixed(0)} ns | ${fmtN(c.deliveries_per_s)}/s, ${fmtUs(c.last_p50_us)}${problems(c)} |`);
+  }
+}
+
 const head = ['measure', ...SERVERS.map((s) => NAMES[s]), 'lv / lws batched', 'lv / lws per-frame', 'lv / ws', 'lv / Socket.IO'];
 const lines = [];
 lines.push(`| ${head.join(' | ')} |`);
@@ -187,6 +199,9 @@ const md = [
   ...(stateRows.length ? ['A state flushed to every page of a group: each round one change (a number and a line of text), alternately to the group\'s one copy (`scope: group`, serialised once) and to each page\'s own copy (`scope: conn`, serialised once per page), in the same run. Flushes/s back to back, the time until the last page has the patch (p50 / p99), and the server thread\'s CPU time of the flush (the socket writes come after it), mean:', '',
     '| server, pages | group: flushes/s, last p50 / p99, CPU per flush | per page: flushes/s, last p50 / p99, CPU per flush | CPU per page / group |',
     '|---|---:|---:|---:|', ...stateRows, ''] : []),
+  ...(pushRows.length ? ['A push to a group (`tick(n)` to every member of "subs" by `fanout`): the server thread\'s CPU time of the push, which encodes it once and queues it on each member (the socket writes come after it):', '',
+    '| server, members | CPU per push, p50 / mean | per member | deliveries/s, time to the last p50 |',
+    '|---|---:|---:|---:|', ...pushRows, ''] : []),
   '| target | measured | verdict |',
   '|---|---|---|',
   ...t,
