@@ -19,7 +19,7 @@
 #   BENCH_DURATION   seconds measured per run (3)
 #   BENCH_WARMUP     seconds of load before measuring (1)
 #   BENCH_RPC_RUNS   runs of each rpc cell; the best is kept (3)
-#   BENCH_RUNS2      runs of the realtime and 1,000-subscriber cells (2)
+#   BENCH_RUNS2      runs of the realtime, fanout-100, fanout-1000 and state cells (2)
 #   BENCH_SERVERS    the servers to run (all five)
 #   BENCH_SCENARIOS  a subset of: rpc-1x1 rpc-1x1-same rpc-64x16 rpc-1000
 #                    send fanout-100 fanout-1000 fanout-10000 idle-10000 http-64 state-100
