@@ -19,7 +19,11 @@
  * (fire-and-forget messages into the server, each batch closed by a call so
  * that only processed messages count), fanout (one publisher, many
  * subscribers: deliveries per second and the time until the last one
- * arrives), idle (opens connections and holds them, for memory).
+ * arrives), idle (opens connections and holds them, for memory), state
+ * (one driver, many pages in a group: each round one change to a state,
+ * flushed to every page, either to the group's one copy or to each page's
+ * own; the time until the last page has it and the server's CPU time of
+ * the flush, which the bump call answers).
  *
  * Latencies go into a log-linear histogram in the manner of HdrHistogram:
  * exact below 256 ns, then 128 linear buckets per power of two (under 0.8 %
@@ -134,7 +138,7 @@ h_quantile(const hist *h, double q)
 /* ---- options -------------------------------------------------------------- */
 
 enum proto { P_LV, P_JSON, P_ECHO, P_SIO };
-enum mode { M_RPC, M_SEND, M_FANOUT, M_IDLE };
+enum mode { M_RPC, M_SEND, M_FANOUT, M_IDLE, M_STATE };
 
 static struct {
 	enum proto proto;
@@ -163,16 +167,16 @@ usage(void)
 {
 	fprintf(stderr,
 	        "usage: loadgen --proto lv|json|echo|sio --port PORT [options]\n"
-	        "  --mode rpc|send|fanout|idle   what to do (rpc)\n"
+	        "  --mode rpc|send|fanout|idle|state   what to do (rpc)\n"
 	        "  --path PATH          WebSocket path (lv: /lv/ws, sio: /socket.io/..., else /)\n"
 	        "  --schema HASH        lv: the schema hash for hello\n"
-	        "  --conns N            connections; fanout: subscribers, plus one publisher (1)\n"
+	        "  --conns N            connections; fanout, state: subscribers, plus one publisher (1)\n"
 	        "  --inflight N         rpc: calls in flight per connection; send: batches (1)\n"
 	        "  --batch N            send: messages per batch, each batch closed by a call (32)\n"
 	        "  --warmup S           seconds of load before measuring (1)\n"
 	        "  --duration S         seconds measured; idle: the longest hold (5)\n"
 	        "  --setup-timeout S    the longest time to open every connection (120)\n"
-	        "  --round-timeout S    fanout: the longest wait for one round (10)\n"
+	        "  --round-timeout S    fanout, state: the longest wait for one round (10)\n"
 	        "  --burst N            handshakes under way at once (128)\n"
 	        "  --stage N            idle: open N, say \"stage N\", wait for a line on stdin\n"
 	        "  --echo-size N        echo: bytes per message, padded (52)\n"
@@ -236,6 +240,20 @@ static uint32_t round_no;
 static uint64_t round_t0;
 static int round_got;
 static uint64_t rounds, deliveries, missing;
+
+/* state: rounds alternate between the group's copy (kind 0, board_bump)
+ * and every page's own (kind 1, mine_bump) */
+static int round_kind;
+static bool round_ret;           /* the bump has answered */
+static int64_t round_cpu_ns;     /* what it answered */
+static uint64_t round_last;      /* when the last page got the change */
+static hist st_last[2];          /* time until the last page has it */
+static hist st_cpu[2];           /* the server's CPU time of the flush */
+static uint64_t st_rounds[2], st_wall_ns[2];
+static hist push_cpu;            /* fanout, lv: the server's CPU time of each push */
+
+/* one publisher and many subscribers */
+#define ONE_TO_MANY (opt.mode == M_FANOUT || opt.mode == M_STATE)
 
 /* connections with an ack to send */
 static uint32_t *ackq;
@@ -502,8 +520,59 @@ start_round(uint64_t t)
 	round_no++;
 	round_got = 0;
 	round_t0 = t;
-	send_call(pub, "fanout", round_no, true);
+	if (opt.mode == M_STATE) {
+		round_kind = (int)(round_no & 1) ? 0 : 1;
+		round_ret = false;
+		round_cpu_ns = -1;
+		send_call(pub, round_kind ? "mine_bump" : "board_bump", round_no, true);
+	} else {
+		send_call(pub, "fanout", round_no, true);
+	}
 	flush(pub);
+}
+
+/* state: a round is over once every page has the change and the bump has
+ * answered. */
+static void
+state_round_done(uint64_t t)
+{
+	if (round_got < subscribed || !round_ret)
+		return;
+	if (round_t0 >= t_warm && t <= t_end) {
+		h_add(&st_last[round_kind], round_last - round_t0);
+		if (round_cpu_ns >= 0)
+			h_add(&st_cpu[round_kind], (uint64_t)round_cpu_ns);
+		st_rounds[round_kind]++;
+		st_wall_ns[round_kind] += t - round_t0;
+		rounds++;
+	}
+	if (!stopping)
+		start_round(t);
+}
+
+/* state: a patch of board (kind 0) or mine (kind 1) setting n. */
+static void
+on_state(int kind, long long n, uint64_t t)
+{
+	if (opt.mode != M_STATE || kind != round_kind || n != (long long)round_no)
+		return;
+	round_got++;
+	if (round_t0 >= t_warm && t <= t_end)
+		deliveries++;
+	if (round_got == subscribed) {
+		round_last = t;
+		state_round_done(t);
+	}
+}
+
+static void
+on_bump_ret(long long value, uint64_t t)
+{
+	if (round_ret)
+		return;
+	round_ret = true;
+	round_cpu_ns = value;
+	state_round_done(t);
 }
 
 /* ---- what is received ------------------------------------------------------- */
@@ -548,7 +617,7 @@ on_ret(conn *c, long long id, uint64_t t)
 		subscribed++;
 		return;
 	}
-	if (opt.mode == M_FANOUT)
+	if (ONE_TO_MANY)
 		return;   /* the publisher's fanout answered: the ticks count */
 	if (opt.mode != M_RPC && opt.mode != M_SEND)
 		return;
@@ -618,7 +687,19 @@ on_message(conn *c, const unsigned char *p, size_t n, uint64_t t)
 		if (IS("ret")) {
 			if (memmem(p, n, "\"ok\":false", 10))
 				note_error(p, n);
+			else if (opt.mode == M_STATE && c->publisher)
+				on_bump_ret(num_after(p, n, "\"value\":"), t);
+			else if (opt.mode == M_FANOUT && c->publisher && t >= t_warm && t <= t_end) {
+				long long v = num_after(p, n, "\"value\":");
+				if (v >= 0)
+					h_add(&push_cpu, (uint64_t)v);
+			}
 			on_ret(c, num_after(p, n, "\"id\":"), t);
+		} else if (IS("state")) {
+			/* a patch that sets /n; snapshots (path "") and ends (ops null) are not counted */
+			int kind = memmem(p, n, "\"name\":\"board\"", 14) ? 0 :
+			           memmem(p, n, "\"name\":\"mine\"", 13) ? 1 : -1;
+			on_state(kind, num_after(p, n, "\"path\":\"/n\",\"value\":"), t);
 		} else if (IS("push")) {
 			on_tick(num_after(p, n, "\"n\":"), t);
 		} else if (IS("ack") || IS("pong")) {
@@ -767,9 +848,9 @@ set_ready(conn *c)
 {
 	c->st = S_READY;
 	ready++;
-	if (opt.mode == M_FANOUT && !c->publisher) {
+	if (ONE_TO_MANY && !c->publisher) {
 		c->st = S_SUBSCRIBING;
-		send_call(c, "subscribe", 0, false);
+		send_call(c, opt.mode == M_STATE ? "board_join" : "subscribe", 0, false);
 	}
 }
 
@@ -1049,7 +1130,7 @@ static void
 print_result(double window_s, double cpu_s, double srv_cpu_s)
 {
 	static const char *const pn[] = { "lv", "json", "echo", "sio" };
-	static const char *const mn[] = { "rpc", "send", "fanout", "idle" };
+	static const char *const mn[] = { "rpc", "send", "fanout", "idle", "state" };
 	printf("{\"label\":\"%s\",\"proto\":\"%s\",\"mode\":\"%s\",\"conns\":%d,\"inflight\":%d,"
 	       "\"opened\":%d,\"ready\":%d,\"failed\":%llu,\"closed\":%llu,\"window_s\":%.3f,",
 	       opt.label, pn[opt.proto], mn[opt.mode], opt.conns, opt.inflight, opened, ready,
@@ -1072,6 +1153,27 @@ print_result(double window_s, double cpu_s, double srv_cpu_s)
 		       (unsigned long long)deliveries, (unsigned long long)missing,
 		       window_s > 0 ? (double)deliveries / window_s : 0, h_quantile(&last, 0.5) / 1e3,
 		       h_quantile(&last, 0.99) / 1e3, (double)last.max / 1e3);
+	if (opt.mode == M_FANOUT && push_cpu.n)
+		printf("\"push_cpu_us_p50\":%.2f,\"push_cpu_us_mean\":%.2f,", h_quantile(&push_cpu, 0.5) / 1e3,
+		       push_cpu.sum / (double)push_cpu.n / 1e3);
+	if (opt.mode == M_STATE) {
+		printf("\"subscribers\":%d,\"rounds\":%llu,\"deliveries\":%llu,\"missing\":%llu,",
+		       subscribed, (unsigned long long)rounds, (unsigned long long)deliveries,
+		       (unsigned long long)missing);
+		static const char *const kn[] = { "group", "conn" };
+		double mean[2];
+		for (int k = 0; k < 2; k++) {
+			mean[k] = st_cpu[k].n ? st_cpu[k].sum / (double)st_cpu[k].n / 1e3 : 0;
+			printf("\"%s_flushes\":%llu,\"%s_flushes_per_s\":%.1f,\"%s_last_p50_us\":%.1f,"
+			       "\"%s_last_p99_us\":%.1f,\"%s_cpu_us_p50\":%.2f,\"%s_cpu_us_mean\":%.2f,",
+			       kn[k], (unsigned long long)st_rounds[k], kn[k],
+			       st_wall_ns[k] ? (double)st_rounds[k] * 1e9 / (double)st_wall_ns[k] : 0,
+			       kn[k], h_quantile(&st_last[k], 0.5) / 1e3, kn[k],
+			       h_quantile(&st_last[k], 0.99) / 1e3, kn[k], h_quantile(&st_cpu[k], 0.5) / 1e3,
+			       kn[k], mean[k]);
+		}
+		printf("\"cpu_ratio\":%.2f,", mean[0] > 0 ? mean[1] / mean[0] : 0);
+	}
 	double load = -1;
 	FILE *lf = fopen("/proc/loadavg", "r");
 	if (lf) {
@@ -1125,6 +1227,7 @@ main(int argc, char **argv)
 			else if (!strcmp(optarg, "send")) opt.mode = M_SEND;
 			else if (!strcmp(optarg, "fanout")) opt.mode = M_FANOUT;
 			else if (!strcmp(optarg, "idle")) opt.mode = M_IDLE;
+			else if (!strcmp(optarg, "state")) opt.mode = M_STATE;
 			else usage();
 			break;
 		case 'p': opt.port = (int)num_arg(optarg, "port", 1, 65535); break;
@@ -1151,10 +1254,14 @@ main(int argc, char **argv)
 	if (!opt.path)
 		opt.path = opt.proto == P_LV ? "/lv/ws" :
 		           opt.proto == P_SIO ? "/socket.io/?EIO=4&transport=websocket" : "/";
+	if (opt.mode == M_STATE && opt.proto != P_LV) {
+		fprintf(stderr, "loadgen: --mode state needs --proto lv\n");
+		exit(2);
+	}
 	if (opt.stage >= opt.conns)
 		opt.stage = 0;
 
-	nconns = opt.conns + (opt.mode == M_FANOUT);
+	nconns = opt.conns + ONE_TO_MANY;
 	struct rlimit rl;
 	rlim_t want = (rlim_t)nconns + 64;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
@@ -1188,7 +1295,7 @@ main(int argc, char **argv)
 		conns[i].fd = -1;
 		conns[i].sent_at = times + (size_t)i * ring;
 	}
-	if (opt.mode == M_FANOUT)
+	if (ONE_TO_MANY)
 		conns[0].publisher = true;
 	rng ^= (uint64_t)getpid() << 32 ^ now_ns();
 	signal(SIGPIPE, SIG_IGN);
@@ -1213,7 +1320,7 @@ main(int argc, char **argv)
 	/* the set-up: open, upgrade, greet (and subscribe), in bursts */
 	while (!interrupted) {
 		int settled = ready + (int)fails + (int)closed;
-		if (opt.mode == M_FANOUT)
+		if (ONE_TO_MANY)
 			settled = subscribed + (conns[0].st == S_READY) + (int)fails + (int)closed;
 		if (settled >= target) {
 			if (opt.mode == M_IDLE && opt.stage && !staged) {
@@ -1264,7 +1371,7 @@ main(int argc, char **argv)
 			break;
 		}
 		int underway = opened - ready - (int)fails - (int)closed;
-		if (opt.mode == M_FANOUT)
+		if (ONE_TO_MANY)
 			underway = opened - subscribed - (conns[0].st == S_READY) - (int)fails - (int)closed;
 		while (next_open < target && underway < opt.burst) {
 			open_one(&conns[next_open++]);
@@ -1307,7 +1414,7 @@ main(int argc, char **argv)
 		fflush(stdout);
 		t_warm = t;
 		hold_until = t + (uint64_t)(opt.duration * 1e9);
-	} else if (opt.mode == M_FANOUT) {
+	} else if (ONE_TO_MANY) {
 		start_round(t);
 	} else {
 		for (int i = 0; i < nconns; i++) {
@@ -1337,7 +1444,7 @@ main(int argc, char **argv)
 		} else if (t >= t_end) {
 			break;
 		}
-		if (opt.mode == M_FANOUT && conns[0].st == S_READY &&
+		if (ONE_TO_MANY && conns[0].st == S_READY &&
 		    t - round_t0 > (uint64_t)(opt.round_timeout * 1e9)) {
 			missing += (uint64_t)(subscribed - round_got);
 			snprintf(last_error, sizeof last_error, "round %u: %d of %d deliveries in %gs",

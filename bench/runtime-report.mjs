@@ -113,6 +113,36 @@ for (const s of ['lv', 'lv-uv']) {
     `${sock && http ? fmtRatio(http.ops_per_s / sock.ops_per_s) : '—'} |`);
 }
 
+// A state flushed to N pages, lv's own rows: the group's one copy against
+// every page's own copy with the same change, in the same run
+const stateRows = [];
+for (const s of ['lv', 'lv-uv']) {
+  for (const n of [100, 1000]) {
+    const c = cell(`state-${n}`, s, (r) => -(r.rounds ?? 0));
+    if (!c) continue;
+    const bad = [c.missing ? `${c.missing} missing` : '', c.errors ? `${c.errors} errors` : '',
+                 c.ready !== undefined && c.ready < c.conns + 1 ? `${c.ready} of ${c.conns} open` : '']
+      .filter(Boolean).join(', ');
+    const per = (us) => `${fmtUs(us)} (${(1000 * us / n).toFixed(us * 1000 / n >= 100 ? 0 : 1)} ns a page)`;
+    stateRows.push(`| ${NAMES[s]}, ${n.toLocaleString('en')} pages | ` +
+      `${c.group_flushes_per_s.toFixed(0)}/s, ${fmtUs(c.group_last_p50_us)} / ${fmtUs(c.group_last_p99_us)}, ${per(c.group_cpu_us_mean)} | ` +
+      `${c.conn_flushes_per_s.toFixed(0)}/s, ${fmtUs(c.conn_last_p50_us)} / ${fmtUs(c.conn_last_p99_us)}, ${per(c.conn_cpu_us_mean)} | ` +
+      `${fmtRatio(c.cpu_ratio)}${bad ? ` (${bad})` : ''} |`);
+  }
+}
+
+// A push to a group, lv's own rows: the server thread's CPU time of the
+// push, from 100 to 10,000 members
+const pushRows = [];
+for (const s of ['lv', 'lv-uv']) {
+  for (const n of [100, 1000, 10000]) {
+    const c = cell(`fanout-${n}`, s);
+    if (!c || c.push_cpu_us_mean === undefined) continue;
+    pushRows.push(`| ${NAMES[s]}, ${n.toLocaleString('en')} members | ${fmtUs(c.push_cpu_us_p50)} / ${fmtUs(c.push_cpu_us_mean)} | ` +
+      `${(1000 * c.push_cpu_us_mean / n).toFixed(0)} ns | ${fmtN(c.deliveries_per_s)}/s, ${fmtUs(c.last_p50_us)}${problems(c)} |`);
+  }
+}
+
 const head = ['measure', ...SERVERS.map((s) => NAMES[s]), 'lv / lws batched', 'lv / lws per-frame', 'lv / ws', 'lv / Socket.IO'];
 const lines = [];
 lines.push(`| ${head.join(' | ')} |`);
@@ -166,6 +196,12 @@ const md = [
   ...(httpRows.length ? ['HTTP rpc (`POST /lv/rpc/echo`, wrk, 64 at once, a connection per request as lv answers one request per connection) against the same 64 as socket calls, one in flight each:', '',
     '| server | socket: calls/s, p50 / p99 / p99.9 | HTTP: requests/s, p50 / p99 / p99.9 | HTTP: server CPU, per request | HTTP / socket |',
     '|---|---:|---:|---:|---:|', ...httpRows, ''] : []),
+  ...(stateRows.length ? ['A state flushed to every page of a group: each round one change (a number and a line of text), alternately to the group\'s one copy (`scope: group`, serialised once) and to each page\'s own copy (`scope: conn`, serialised once per page), in the same run. Flushes/s back to back, the time until the last page has the patch (p50 / p99), and the server thread\'s CPU time of the flush (the socket writes come after it), mean:', '',
+    '| server, pages | group: flushes/s, last p50 / p99, CPU per flush | per page: flushes/s, last p50 / p99, CPU per flush | CPU per page / group |',
+    '|---|---:|---:|---:|', ...stateRows, ''] : []),
+  ...(pushRows.length ? ['A push to a group (`tick(n)` to every member of "subs" by `fanout`): the server thread\'s CPU time of the push, which encodes it once and queues it on each member (the socket writes come after it):', '',
+    '| server, members | CPU per push, p50 / mean | per member | deliveries/s, time to the last p50 |',
+    '|---|---:|---:|---:|', ...pushRows, ''] : []),
   '| target | measured | verdict |',
   '|---|---|---|',
   ...t,

@@ -19,12 +19,12 @@
 #   BENCH_DURATION   seconds measured per run (3)
 #   BENCH_WARMUP     seconds of load before measuring (1)
 #   BENCH_RPC_RUNS   runs of each rpc cell; the best is kept (3)
-#   BENCH_RUNS2      runs of the realtime and 1,000-subscriber cells (2)
+#   BENCH_RUNS2      runs of the realtime, fanout-100, fanout-1000 and state cells (2)
 #   BENCH_SERVERS    the servers to run (all five)
 #   BENCH_BIG_SERVERS  the servers of idle-100000 and accept-* (lv lv-uv lws-batched)
 #   BENCH_SCENARIOS  a subset of: rpc-1x1 rpc-1x1-same rpc-64x16 rpc-1000
-#                    send fanout-1000 fanout-10000 idle-10000 idle-100000
-#                    accept-10000 accept-50000 http-64 loadgen-check
+#                    send fanout-100 fanout-1000 fanout-10000 idle-10000 idle-100000
+#                    accept-10000 accept-50000 http-64 state-100 state-1000 loadgen-check
 #   BENCH_PIN        1: pin as above (default); 0: let the scheduler place them
 #   BENCH_KEEP       1: add to results.jsonl instead of starting it afresh (the
 #                    table then shows the best run of all)
@@ -42,7 +42,7 @@ rpc_runs=${BENCH_RPC_RUNS:-3}
 runs2=${BENCH_RUNS2:-2}
 servers=${BENCH_SERVERS:-"lv lws-batched lws-naive ws sio"}
 big_servers=${BENCH_BIG_SERVERS:-"lv lv-uv lws-batched"}
-scenarios=${BENCH_SCENARIOS:-"rpc-1x1 rpc-1x1-same rpc-64x16 rpc-1000 send fanout-1000 fanout-10000 idle-10000 idle-100000 accept-10000 accept-50000 http-64 loadgen-check"}
+scenarios=${BENCH_SCENARIOS:-"rpc-1x1 rpc-1x1-same rpc-64x16 rpc-1000 send fanout-100 fanout-1000 fanout-10000 idle-10000 idle-100000 accept-10000 accept-50000 http-64 state-100 state-1000 loadgen-check"}
 pin=${BENCH_PIN:-1}
 
 bench_need node nodejs
@@ -147,7 +147,8 @@ lg() {
 		const f = (x) => x >= 100 ? Math.round(x).toString() : x.toFixed(1);
 		let s = `  ${r.label.padEnd(26)}`;
 		if (r.ops_per_s !== undefined) s += ` ${Math.round(r.ops_per_s).toString().padStart(9)}/s  p50 ${f(r.p50_us)} p99 ${f(r.p99_us)} p99.9 ${f(r.p999_us)} us`;
-		if (r.deliveries_per_s !== undefined) s += ` ${Math.round(r.deliveries_per_s).toString().padStart(9)} deliveries/s  last p50 ${f(r.last_p50_us)} p99 ${f(r.last_p99_us)} us  missing ${r.missing}`;
+		if (r.mode === "state") s += ` group: ${f(r.group_flushes_per_s)} flushes/s, last p50 ${f(r.group_last_p50_us)} us, cpu ${r.group_cpu_us_mean} us/flush; conn: ${f(r.conn_flushes_per_s)}/s, last p50 ${f(r.conn_last_p50_us)} us, cpu ${r.conn_cpu_us_mean} us; ratio ${r.cpu_ratio}x  missing ${r.missing}`;
+		else if (r.deliveries_per_s !== undefined) s += ` ${Math.round(r.deliveries_per_s).toString().padStart(9)} deliveries/s  last p50 ${f(r.last_p50_us)} p99 ${f(r.last_p99_us)} us  missing ${r.missing}`;
 		s += `  cpu lg ${r.cpu_pct}% srv ${r.server_cpu_pct}%`;
 		if (r.errors || r.failed || r.closed) s += `  errors ${r.errors} failed ${r.failed} closed ${r.closed} ${r.last_error}`;
 		console.log(s);' "$line"
@@ -201,11 +202,14 @@ if has send; then
 	done
 fi
 
-for n in 1000 10000; do
+# fan-out: lv's fanout answers the server thread's CPU time of the push
+# (encoded once, a reference queued on each member), in the result line as
+# push_cpu_us_mean; fanout-100 is for that, beside the two larger groups.
+for n in 100 1000 10000; do
 	has "fanout-$n" || continue
 	for name in $servers; do
 		runs=1
-		[ "$n" = 1000 ] && runs=$runs2
+		[ "$n" = 10000 ] || runs=$runs2
 		cell "fanout-$n" "$name" "$runs" --mode fanout --conns "$n" --warmup "$warm" \
 			--duration "$dur" --round-timeout 10 --setup-timeout 120
 	done
@@ -367,6 +371,20 @@ if has http-64; then
 		done
 	done
 fi
+
+# A state flushed to N pages: rounds alternate between one change to the
+# group's copy (board, serialised once for all N) and the same change to
+# each page's own copy (mine, serialised N times), in the same run; the
+# bump call answers the server thread's CPU time of the flush (the socket
+# writes come after it, on the loop). lv only.
+for n in 100 1000; do
+	has "state-$n" || continue
+	for name in $servers; do
+		case $name in lv | lv-uv) ;; *) continue ;; esac
+		cell "state-$n" "$name" "$runs2" --mode state --conns "$n" --warmup "$warm" \
+			--duration "$dur" --round-timeout 10 --setup-timeout 120
+	done
+done
 
 # Is the load generator the bottleneck? Against the batched echo at 64x16,
 # two load generators of 32x16 each, side by side on the load generator's

@@ -1094,8 +1094,8 @@ app_prefs_read(lv_call *call, lv_str *out)
 
 /* lvc:begin state_op */
 /*
- * One change to a server state: which is board (of group in_group), counter,
- * mine or secrets; op is set, insert, remove, move or flush. Returns the
+ * One change to a server state: which is board or vault (of group in_group),
+ * counter, mine or secrets; op is set, insert, remove, move or flush. Returns the
  * state's revision, or fails with the runtime's error.
  */
 lv_status
@@ -1104,8 +1104,8 @@ app_state_op(lv_call *call, lv_str which, const lv_str *in_group, lv_str op, lv_
 	lv_server *srv = lv_call_server(call);
 	lv_state *st = NULL;
 	int rc;
-	if (lv_str_eq_cstr(which, "board"))
-		rc = lv_state_group(srv, "board", in_group ? in_group->ptr : NULL, &st);
+	if (lv_str_eq_cstr(which, "board") || lv_str_eq_cstr(which, "vault"))
+		rc = lv_state_group(srv, which.ptr, in_group ? in_group->ptr : NULL, &st);
 	else if (lv_str_eq_cstr(which, "mine"))
 		rc = lv_state_conn(lv_call_conn(call), "mine", &st);
 	else

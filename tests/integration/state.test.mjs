@@ -199,6 +199,24 @@ describe('global and connection states', () => {
     await admin.next((m) => m.t === 'state' && m.name === 'secrets' && m.ops === null);
   });
 
+  test('a role-gated group state reaches only the members with the role', async () => {
+    const member = await open();
+    const outsider = await open();
+    const user = await open();
+    await member.value('login', { name: 'ann', role: 'admin' });
+    await outsider.value('login', { name: 'bob', role: 'admin' });
+    await member.value('join', { name: 'gv' });
+    await outsider.value('join', { name: 'gv-other' });
+    await user.value('join', { name: 'gv' });
+    await op(member, { which: 'vault', in_group: 'gv', op: 'insert', path: '', json: '"v1"' });
+    await op(member, { which: 'vault', in_group: 'gv', op: 'insert', path: '', json: '"v2"' });
+    await until(() => copyOf(member, 'vault', 'gv').value?.length === 2);
+    assert.deepEqual([...copyOf(member, 'vault', 'gv').value].sort(), ['v1', 'v2']);
+    await sleep(ms(100));
+    assert.equal(msgs(outsider, 'vault').length, 0, 'never to an admin outside the group');
+    assert.equal(msgs(user, 'vault').length, 0, 'never to a member without the role');
+  });
+
   test('changes that do not fit the declared type are refused, and nothing is sent', async () => {
     const a = await open();
     await a.value('join', { name: 'gd' });

@@ -128,6 +128,14 @@ lv__groups_size(lv_server *s, const char *name)
 	return g ? g->n : 0;
 }
 
+lv_conn *const *
+lv__groups_members(lv_server *s, const char *name, uint32_t *n)
+{
+	lv_group *g = name ? find_group(s, name) : NULL;
+	*n = g ? g->n : 0;
+	return g ? g->members : NULL;
+}
+
 int
 lv__groups_send(lv_server *s, const char *name, lv_msg *m)
 {

@@ -85,7 +85,8 @@ state_message(const lv_state *st, const char *ops, size_t len)
 }
 
 /* Queues m on every page that sees st. Public states go through the
- * broker; others to each member here that holds a role they admit. */
+ * broker; others to each page here that holds a role they admit: a group
+ * state's to the group's members only, a global state's to every page. */
 static int
 send_all(lv_state *st, lv_msg *m)
 {
@@ -95,15 +96,19 @@ send_all(lv_state *st, lv_msg *m)
 	if (st->def->flags & LV_EP_PUBLIC)
 		return lv__publish(s, st->group, m);
 	int rc = 0;
-	for (lv_conn *c = s->conns; c; c = c->next) {
-		if (!c->hello || c->ended || !allowed(st->def, c))
-			continue;
-		bool member = !st->group;
-		for (uint32_t i = 0; i < c->ngroups && !member; i++)
-			member = strcmp(c->groups[i]->name, st->group) == 0;
-		if (member && lv__deliver(c, m) != 0)
-			rc = LV_ENOMEM;
+	if (st->group) {
+		uint32_t n;
+		lv_conn *const *members = lv__groups_members(s, st->group, &n);
+		for (uint32_t i = 0; i < n; i++) {
+			lv_conn *c = members[i];
+			if (c->hello && !c->ended && allowed(st->def, c) && lv__deliver(c, m) != 0)
+				rc = LV_ENOMEM;
+		}
+		return rc;
 	}
+	for (lv_conn *c = s->conns; c; c = c->next)
+		if (c->hello && !c->ended && allowed(st->def, c) && lv__deliver(c, m) != 0)
+			rc = LV_ENOMEM;
 	return rc;
 }
 

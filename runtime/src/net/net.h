@@ -204,6 +204,10 @@ int lv__groups_leave(lv_server *s, lv_conn *c, const char *name);
 void lv__groups_leave_all(lv_conn *c);
 size_t lv__groups_size(lv_server *s, const char *name);
 int lv__groups_send(lv_server *s, const char *name, lv_msg *m);
+/* The members of group name on this node, *n of them (NULL, 0: none).
+ * Queueing to one does not change the list: a member leaves its groups
+ * only once its socket is gone. */
+lv_conn *const *lv__groups_members(lv_server *s, const char *name, uint32_t *n);
 void lv__groups_free(lv_server *s);
 
 /* This node's sessions by token (session.c), for the local broker. */
