@@ -301,7 +301,19 @@ main(int argc, char **argv)
 	info.iface = "127.0.0.1";
 	info.protocols = protocols;
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
+	/* As liblv sets them (runtime/src/net/server.c): the descriptor table
+	 * as large as the file limit, so a socket's connection is found by
+	 * index rather than by a walk of the table, and no per-connection
+	 * validity timer, whose re-arming on every frame received walks a
+	 * sorted list of every connection's. Either would make the baseline
+	 * O(connections) per message. */
+	static const lws_retry_bo_t no_validity = { .secs_since_valid_ping = 0,
+	                                            .secs_since_valid_hangup = 0 };
 	info.fd_limit_per_thread = (unsigned)max_conns + 64;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur > info.fd_limit_per_thread && rl.rlim_cur <= UINT32_MAX)
+		info.fd_limit_per_thread = (unsigned)rl.rlim_cur;
+	info.retry_and_idle_policy = &no_validity;
 	info.timeout_secs = 10;
 	ctx = lws_create_context(&info);
 	if (!ctx) {

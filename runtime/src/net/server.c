@@ -139,7 +139,24 @@ server_new(const lv_app *app, const lv_options *opt, int *err)
 	info.user = s;
 	info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6 *
 	               (strchr(o->host, ':') == NULL);
+	/* libwebsockets finds a socket's connection by its descriptor in a
+	 * table indexed by descriptor when the table is as large as the file
+	 * limit, and by walking the whole table when it is smaller: a table
+	 * of max_conns made every event O(connections) (36% of the time
+	 * accepting with 10,000 held). So the table is the limit's size, and
+	 * max_conns is lv's own count. */
 	info.fd_limit_per_thread = o->max_conns + 64;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur > info.fd_limit_per_thread && rl.rlim_cur <= UINT32_MAX)
+		info.fd_limit_per_thread = (unsigned)rl.rlim_cur;
+	/* No validity timer of libwebsockets' own per connection: lv's
+	 * heartbeat (loop.c) pings idle pages and drops dead ones. Its
+	 * default (a ping after 300 s) kept one timer per connection in a
+	 * sorted list, re-armed by every frame received: each insert walked
+	 * the list, O(connections) per message and per new connection. */
+	static const lws_retry_bo_t no_validity = { .secs_since_valid_ping = 0,
+	                                            .secs_since_valid_hangup = 0 };
+	info.retry_and_idle_policy = &no_validity;
 	info.timeout_secs = (o->handshake_ms + 999) / 1000;
 	info.timeout_secs_ah_idle = info.timeout_secs;
 	if (o->tls_cert) {
