@@ -370,6 +370,18 @@ lv__query_cmp(const lv_model_desc *m, const lv_query *q, const json_t *a, const 
 	return nval_cmp(k, json_object_get(a, k->name), json_object_get(b, k->name));
 }
 
+void
+lv__sql_ident(lv_buf *b, const char *name)
+{
+	lv_buf_append(b, "\"", 1);
+	for (const char *p = name; *p; p++) {
+		lv_buf_append(b, p, 1);
+		if (*p == '"')
+			lv_buf_append(b, "\"", 1);
+	}
+	lv_buf_append(b, "\"", 1);
+}
+
 static void
 param(lv_buf *b, bool dollar, int *n, json_t *params, json_t *v)
 {
@@ -393,7 +405,7 @@ lv__query_sql_where(const lv_model_desc *m, const lv_query *q, bool dollar, int 
 		const char *col = m->cols[t->col].name;
 		lv_buf_puts(b, i ? " AND " : " WHERE ");
 		if (json_is_null(t->value)) {
-			lv_buf_puts(b, col);
+			lv__sql_ident(b, col);
 			lv_buf_puts(b, t->op == LV_Q_EQ ? " IS NULL" : " IS NOT NULL");
 			continue;
 		}
@@ -403,7 +415,7 @@ lv__query_sql_where(const lv_model_desc *m, const lv_query *q, bool dollar, int 
 				lv_buf_puts(b, "1 = 0");
 				break;
 			}
-			lv_buf_puts(b, col);
+			lv__sql_ident(b, col);
 			lv_buf_puts(b, " IN (");
 			size_t j;
 			json_t *x;
@@ -417,7 +429,7 @@ lv__query_sql_where(const lv_model_desc *m, const lv_query *q, bool dollar, int 
 		}
 		case LV_Q_CONTAINS:
 			lv_buf_puts(b, dollar ? "strpos(" : "instr(");
-			lv_buf_puts(b, col);
+			lv__sql_ident(b, col);
 			lv_buf_puts(b, ", ");
 			param(b, dollar, n, params, t->value);
 			lv_buf_puts(b, ") > 0");
@@ -425,7 +437,7 @@ lv__query_sql_where(const lv_model_desc *m, const lv_query *q, bool dollar, int 
 		default:
 			/* NULL never compares: a row with NULL there does not match,
 			 * as in lv__query_match. */
-			lv_buf_puts(b, col);
+			lv__sql_ident(b, col);
 			lv_buf_append(b, " ", 1);
 			lv_buf_puts(b, op_sql[t->op]);
 			lv_buf_append(b, " ", 1);
@@ -439,9 +451,9 @@ lv__query_sql_order(const lv_model_desc *m, const lv_query *q, lv_buf *b)
 {
 	lv_buf_puts(b, " ORDER BY ");
 	for (size_t i = 0; i < q->norders; i++) {
-		lv_buf_puts(b, m->cols[q->orders[i].col].name);
+		lv__sql_ident(b, m->cols[q->orders[i].col].name);
 		lv_buf_puts(b, q->orders[i].desc ? " DESC NULLS LAST, " : " ASC NULLS FIRST, ");
 	}
-	lv_buf_puts(b, m->cols[m->key].name);
+	lv__sql_ident(b, m->cols[m->key].name);
 	lv_buf_puts(b, " ASC");
 }

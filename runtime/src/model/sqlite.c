@@ -1,7 +1,8 @@
 /* sqlite.c - the SQLite store: tables made or checked from a model,
  * prepared statements for its rows, optimistic versions, and change
  * capture through triggers into lv_change, read when this connection
- * wrote or PRAGMA data_version says another one did. */
+ * wrote or PRAGMA data_version says another one did; a gap in its
+ * numbers is changes pruned before this reader read them (LV_CH_LOST). */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,8 @@ bind(sqlite3_stmt *st, int i, const lv_model_col *c, const json_t *v)
 {
 	if (!v || json_is_null(v))
 		return sqlite3_bind_null(st, i);
+	if (c && c->type == LV_COL_JSON)
+		goto as_json;   /* a string or a number there is JSON text too */
 	if (json_is_boolean(v))
 		return sqlite3_bind_int(st, i, json_is_true(v));
 	if (json_is_integer(v)) {
@@ -67,6 +70,7 @@ bind(sqlite3_stmt *st, int i, const lv_model_col *c, const json_t *v)
 	if (json_is_string(v))
 		return sqlite3_bind_text(st, i, json_string_value(v), (int)json_string_length(v),
 		                         SQLITE_TRANSIENT);
+as_json:;
 	char *j = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 	if (!j)
 		return SQLITE_NOMEM;
@@ -630,8 +634,18 @@ sq_changes(lv_store *base, void (*each)(void *arg, const lv_change *c), void *ar
 	sqlite3_stmt *st = s->read_changes;
 	sqlite3_bind_int64(st, 1, s->cursor);
 	int n = 0, step;
+	bool first = true;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		s->cursor = sqlite3_column_int64(st, 0);
+		int64_t seq = sqlite3_column_int64(st, 0);
+		if (first && seq > s->cursor + 1) {
+			/* AUTOINCREMENT numbers lv_change without gaps (a rollback
+			 * takes its numbers back): a gap is what was pruned. */
+			lv_change lost = { NULL, LV_CH_LOST, NULL, NULL };
+			each(arg, &lost);
+			n++;
+		}
+		first = false;
+		s->cursor = seq;
 		const lv_model_desc *m = lv__store_model(base, (const char *)sqlite3_column_text(st, 1));
 		if (!m)
 			continue;
@@ -689,8 +703,17 @@ sq_close(lv_store *base)
 }
 
 static const lv_store_ops sq_ops = {
-	"sqlite", sq_attach, sq_get, sq_list, sq_create, sq_update, sq_remove,
-	sq_changes, sq_exec, sq_close,
+	.name = "sqlite",
+	.attach = sq_attach,
+	.get = sq_get,
+	.list = sq_list,
+	.create = sq_create,
+	.update = sq_update,
+	.remove = sq_remove,
+	.changes = sq_changes,
+	.exec = sq_exec,
+	.close = sq_close,
+	.wait_fd = NULL,   /* PRAGMA data_version is read on each changes call */
 };
 
 lv_store *
@@ -729,8 +752,10 @@ lv__store_sqlite(const char *path, lv_model_err *err)
 		return NULL;
 	}
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(seq), 0) FROM lv_change", -1, &st,
-	                       NULL) == SQLITE_OK) {
+	/* The last number handed out, even when its change was pruned. */
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'lv_change'),"
+	                       " (SELECT max(seq) FROM lv_change), 0)", -1, &st, NULL) == SQLITE_OK) {
 		if (sqlite3_step(st) == SQLITE_ROW)
 			s->cursor = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);

@@ -1,4 +1,5 @@
-/* store.c - what every store shares: the models attached to it, by table. */
+/* store.c - what every store shares: the models attached to it, by table,
+ * and the one entry that opens a store by where it is (PostgreSQL or SQLite). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,4 +31,12 @@ lv__store_model(const lv_store *s, const char *table)
 		if (strcmp(s->models[i]->table, table) == 0)
 			return s->models[i];
 	return NULL;
+}
+
+lv_store *
+lv__store_open(const char *where, lv_model_err *err)
+{
+	if (where && (strncmp(where, "postgresql://", 13) == 0 || strncmp(where, "postgres://", 11) == 0))
+		return lv__store_pg(where, err);
+	return lv__store_sqlite(where, err);
 }

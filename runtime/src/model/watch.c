@@ -29,6 +29,7 @@ struct wquery {
 	int64_t count;
 	json_t *next_rows;             /* an unlimited query: rows with the batch applied */
 	bool touched;
+	bool relist;                   /* changes were lost: ask the store again */
 	unsigned long stamp;           /* the last change considered */
 	wquery *next_touched;
 	wquery *scan_prev, *scan_next; /* not indexed: every change is tried */
@@ -50,6 +51,7 @@ struct lv_watch {
 	wquery *scan;
 	wquery *touched;
 	unsigned long stamp;           /* changes read so far */
+	bool lost;                     /* the store said LV_CH_LOST this batch */
 };
 
 lv_watch *
@@ -391,6 +393,10 @@ on_change(void *arg, const lv_change *c)
 {
 	lv_watch *w = arg;
 	w->stamp++;
+	if (c->op == LV_CH_LOST) {
+		w->lost = true;
+		return;
+	}
 	if (c->old)
 		consider_index(w, c, c->old);
 	if (c->new)
@@ -491,6 +497,18 @@ int
 lv__watch_poll(lv_watch *w, lv_model_err *err)
 {
 	int n = w->s->ops->changes(w->s, on_change, w, err);
+	if (w->lost) {
+		/* Some changes are gone: every query is listed again, its
+		 * subscribers told the difference. */
+		w->lost = false;
+		uint32_t bucket = 0;
+		for (lv_hnode *h = lv__htab_next(&w->queries, NULL, &bucket); h;
+		     h = lv__htab_next(&w->queries, h, &bucket)) {
+			wquery *q = (wquery *)h;
+			q->relist = true;
+			touch(w, q);
+		}
+	}
 	wquery *list = w->touched;
 	w->touched = NULL;
 	int rc = n < 0 ? n : 0;
@@ -505,11 +523,13 @@ lv__watch_poll(lv_watch *w, lv_model_err *err)
 		}
 		json_t *to;
 		int64_t count;
-		if (q->q.limit == 0) {
+		if (q->q.limit == 0 && !q->relist) {
 			to = q->next_rows;
 			q->next_rows = NULL;
 			count = (int64_t)json_array_size(to);
 		} else {
+			json_decref(q->next_rows);
+			q->next_rows = NULL;
 			lv_page p;
 			int lrc = w->s->ops->list(w->s, q->m, &q->q, &p, err);
 			if (lrc != 0) {
@@ -518,6 +538,7 @@ lv__watch_poll(lv_watch *w, lv_model_err *err)
 				rc = lrc;
 				continue;
 			}
+			q->relist = false;
 			to = p.rows;
 			count = p.count;
 		}

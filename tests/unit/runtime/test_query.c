@@ -1,13 +1,15 @@
 /* test_query.c - queries on a model: what a page may ask and the errors it
  * gets otherwise, the canonical key equal queries share, and a randomized
  * check that lv__query_match and lv__query_cmp, run in C, select and order
- * exactly the rows SQLite returns for the SQL written for the same query. */
+ * exactly the rows each store (SQLite, PostgreSQL) returns for the SQL
+ * written for the same query. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/model.h"
+#include "backends.h"
 
 static const lv_model_col cols[] = {
 	{ "id", LV_COL_INT, LV_COL_KEY },
@@ -95,7 +97,7 @@ Test(query, equal_queries_have_one_key)
 	lv__query_free(&c);
 }
 
-/* ---- C against SQLite ---------------------------------------------------------- */
+/* ---- C against the stores ---------------------------------------------------------- */
 
 static unsigned rng = 12345;
 
@@ -181,10 +183,10 @@ cmp_ctx_sort(const lv_query *q, json_t **a, size_t n)
 	return 0;
 }
 
-Test(query, c_selects_and_orders_as_sqlite_does)
+BOTH(query, c_selects_and_orders_as_the_store_does)
 {
 	lv_model_err err = { 0 };
-	lv_store *s = lv__store_sqlite(":memory:", &err);
+	lv_store *s = B->open(&err);
 	cr_assert(s, "%s", err.why);
 	cr_assert_eq(s->ops->attach(s, &thing, &err), 0, "%s", err.why);
 	enum { ROWS = 60 };
@@ -211,14 +213,14 @@ Test(query, c_selects_and_orders_as_sqlite_does)
 			if (lv__query_match(&thing, &q, rows[i]))
 				mine[n++] = rows[i];
 		cmp_ctx_sort(&q, mine, n);
-		cr_assert_eq(json_array_size(p.rows), n, "%s: SQLite %zu rows, C %zu", text,
+		cr_assert_eq(json_array_size(p.rows), n, "%s: %s %zu rows, C %zu", text, B->name,
 		             json_array_size(p.rows), n);
 		cr_assert_eq(p.count, (int64_t)n, "%s", text);
 		for (size_t i = 0; i < n; i++) {
 			json_t *a = json_array_get(p.rows, i);
 			if (!json_equal(a, mine[i])) {
 				char *x = json_dumps(a, JSON_COMPACT), *y = json_dumps(mine[i], JSON_COMPACT);
-				cr_assert_fail("%s: row %zu: SQLite %s, C %s", text, i, x, y);
+				cr_assert_fail("%s: row %zu: %s %s, C %s", text, i, B->name, x, y);
 			}
 		}
 		json_decref(p.rows);
@@ -231,14 +233,15 @@ Test(query, c_selects_and_orders_as_sqlite_does)
 	s->ops->close(s);
 }
 
-Test(query, pages_and_counts)
+BOTH(query, pages_and_counts)
 {
 	lv_model_err err = { 0 };
-	lv_store *s = lv__store_sqlite(":memory:", &err);
+	lv_store *s = B->open(&err);
+	cr_assert(s, "%s", err.why);
 	cr_assert_eq(s->ops->attach(s, &paged, &err), 0, "%s", err.why);
 	cr_assert_eq(s->ops->exec(s, "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k"
 	                             " WHERE i < 45) INSERT INTO things (id, n, b, rev)"
-	                             " SELECT i, i % 3, 1, 1 FROM k", &err), 0, "%s", err.why);
+	                              " SELECT i, i % 3, true, 1 FROM k", &err), 0, "%s", err.why);
 	lv_query q;
 	cr_assert_eq(parse(&paged, "{\"where\":{\"n\":0},\"order\":[\"-id\"],\"page\":2,\"limit\":4}",
 	                   &q, &err), 0, "%s", err.why);
