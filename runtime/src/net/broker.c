@@ -6,6 +6,17 @@
 
 #include "net/net.h"
 
+int
+lv__broker_new(lv_server *s, lv_broker **out)
+{
+	const char *url = s->opt.broker;
+	if (!url || !*url || strcmp(url, "local") == 0) {
+		*out = lv__broker_local(s);
+		return *out ? 0 : LV_ENOMEM;
+	}
+	return lv__broker_redis(s, url, out);
+}
+
 size_t
 lv_group_size(lv_server *s, const char *name)
 {

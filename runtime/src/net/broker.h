@@ -15,8 +15,22 @@
 
 typedef struct lv_broker lv_broker;
 
+/* What /lv/metrics shows of a broker. */
+typedef struct {
+	uint64_t connected;         /* 1 while it can reach the other nodes */
+	uint64_t reconnects;        /* connected again after a loss */
+	uint64_t published;         /* messages sent to other nodes */
+	uint64_t received;          /* messages from other nodes */
+	uint64_t unavailable;       /* publishes and deliveries refused: no broker */
+} lv_broker_stats;
+
 typedef struct {
 	const char *name;           /* "local", "redis": for the log and metrics */
+	/* The loop begins and ends (lv__loop_begin, lv__loop_end): what the
+	 * broker holds on it (connections, timers) begins and goes with it.
+	 * NULL: nothing. */
+	int (*start)(lv_broker *b);
+	void (*stop)(lv_broker *b);
 	/* Groups and presence. join and leave are idempotent; leave_all runs
 	 * when the session ends. */
 	int (*join)(lv_broker *b, lv_conn *c, const char *group);
@@ -42,9 +56,18 @@ typedef struct {
 struct lv_broker {
 	const lv_broker_ops *ops;
 	lv_server *server;
+	lv_broker_stats stats;
 };
 
+/* The broker the options ask for (lv_options.broker) in *out: 0, or
+ * LV_EINVALID_ARGUMENT (logged) for a broker or node id it cannot be. */
+int lv__broker_new(lv_server *s, lv_broker **out);
 /* The in-process broker: groups and sessions in this node's memory. */
 lv_broker *lv__broker_local(lv_server *s);
+/* The Redis broker (broker_redis.c) at url: redis://HOST[:PORT] or
+ * unix:PATH. */
+int lv__broker_redis(lv_server *s, const char *url, lv_broker **out);
+/* The node's id in the broker's channels, or NULL (one node). */
+const char *lv__broker_node(const lv_broker *b);
 
 #endif

@@ -99,5 +99,6 @@ lv__broker_local(lv_server *s)
 		return NULL;
 	b->ops = &local_ops;
 	b->server = s;
+	b->stats.connected = 1;   /* one node: it is all there is */
 	return b;
 }

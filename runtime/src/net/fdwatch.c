@@ -1,0 +1,158 @@
+/* fdwatch.c - a file descriptor of someone else's (a client library's
+ * socket) watched on libwebsockets' poll loop: lws adopts a duplicate of
+ * it as a raw file, so that lws' own poll() reports it readable or
+ * writable and the owner keeps its descriptor, closing it when it likes.
+ *
+ * Invariants: w->wsi is the adopted duplicate while lws holds it (NULL
+ * once lws has closed it or lv__fdwatch_free let it go); the wsi's
+ * opaque user data is w exactly while w->wsi is set. A watch freed from
+ * inside its own callback goes once that callback returns. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "net/net.h"
+
+struct lv_fdwatch {
+	lv_server *server;
+	struct lws *wsi;
+	bool read, write;           /* what the owner wants to hear of */
+	bool in_fn;                 /* fn is on the stack */
+	bool freed;                 /* lv__fdwatch_free came during fn */
+	lv_fdwatch_fn fn;
+	void *arg;
+	/* lws clears POLLOUT after a raw file's writable callback, so a write
+	 * still wanted then is asked for again just after */
+	lws_sorted_usec_list_t rearm;
+};
+
+static void
+rearm(lws_sorted_usec_list_t *sul)
+{
+	lv_fdwatch *w = lws_container_of(sul, lv_fdwatch, rearm);
+	if (w->wsi && w->write)
+		lws_callback_on_writable(w->wsi);
+}
+
+lv_fdwatch *
+lv__fdwatch_new(lv_server *s, int fd, lv_fdwatch_fn fn, void *arg)
+{
+	lv_fdwatch *w = calloc(1, sizeof *w);
+	int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (!w || dup < 0) {
+		free(w);
+		if (dup >= 0)
+			close(dup);
+		return NULL;
+	}
+	w->server = s;
+	w->fn = fn;
+	w->arg = arg;
+	w->read = true;
+	lws_sock_file_fd_type u;
+	u.filefd = dup;
+	w->wsi = lws_adopt_descriptor_vhost(s->vhost, LWS_ADOPT_RAW_FILE_DESC, u,
+	                                    LV_FDWATCH_PROTOCOL, NULL);
+	if (!w->wsi) {
+		/* lws closes what it failed to adopt */
+		free(w);
+		return NULL;
+	}
+	lws_set_opaque_user_data(w->wsi, w);
+	lv__lws_touched(s);
+	return w;
+}
+
+void
+lv__fdwatch_want(lv_fdwatch *w, bool read, bool write)
+{
+	if (!w->wsi)
+		return;
+	if (read != w->read)
+		lws_rx_flow_control(w->wsi, read);
+	w->read = read;
+	w->write = write;
+	if (write)
+		lws_callback_on_writable(w->wsi);
+	lv__lws_touched(w->server);
+}
+
+/* lws lets the duplicate go on its next turn; its close finds no watch. */
+static void
+let_go(lv_fdwatch *w)
+{
+	if (!w->wsi)
+		return;
+	lws_set_opaque_user_data(w->wsi, NULL);
+	lws_set_timeout(w->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+	lv__lws_touched(w->server);
+	w->wsi = NULL;
+}
+
+void
+lv__fdwatch_free(lv_fdwatch *w)
+{
+	if (!w)
+		return;
+	let_go(w);
+	lws_sul_cancel(&w->rearm);
+	if (w->in_fn)
+		w->freed = true;
+	else
+		free(w);
+}
+
+static void
+call(lv_fdwatch *w, int events)
+{
+	w->in_fn = true;
+	w->fn(w->arg, events);
+	w->in_fn = false;
+	if (w->freed)
+		free(w);
+}
+
+int
+lv__fdwatch_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                     size_t len)
+{
+	if (reason == LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION)
+		return -1;   /* a WebSocket asking for this protocol by name */
+	lv_fdwatch *w = lws_get_opaque_user_data(wsi);
+	if (!w || (reason != LWS_CALLBACK_RAW_RX_FILE && reason != LWS_CALLBACK_RAW_WRITEABLE_FILE &&
+	           reason != LWS_CALLBACK_RAW_CLOSE_FILE)) {
+		/* The rest (a socket's creation and end, the loop's wake-up) is
+		 * the server's, whose accounting sees every socket. */
+		return lv__ws_callback(wsi, reason, user, in, len);
+	}
+	lv_server *s = w->server;
+	s->in_lws++;   /* lws looks at its deadlines and sockets after */
+	switch (reason) {
+	case LWS_CALLBACK_RAW_RX_FILE:
+		if (w->read)
+			call(w, LV_FD_READ);
+		break;
+	case LWS_CALLBACK_RAW_WRITEABLE_FILE:
+		if (w->write) {
+			w->in_fn = true;
+			w->fn(w->arg, LV_FD_WRITE);
+			w->in_fn = false;
+			if (w->freed)
+				free(w);
+			else if (w->write)
+				lws_sul_schedule(lws_get_context(wsi), 0, &w->rearm, rearm, 1);
+		}
+		break;
+	case LWS_CALLBACK_RAW_CLOSE_FILE:
+		/* lws closed the duplicate itself (the peer hung up, an error):
+		 * the owner is told once, and the watch is no longer lws'. */
+		lws_set_opaque_user_data(wsi, NULL);
+		w->wsi = NULL;
+		call(w, LV_FD_GONE);
+		break;
+	default:
+		break;
+	}
+	s->in_lws--;
+	return 0;
+}
