@@ -157,19 +157,27 @@ lvc_ast_endpoint(lvc_ctx *c, lvc_decorator *decos, lvc_token name,
 lvc_decl *
 lvc_ast_state(lvc_ctx *c, lvc_decorator *decos, lvc_token name, lvc_type *type)
 {
-	lvc_decl *d = new_decl(c, LVC_D_STATE, decos, name, name);
+	/* @server.model makes it a model binding; any other kind a state (the
+	 * checker judges the decorators). */
+	lvc_decl_kind kind = LVC_D_STATE;
+	for (lvc_decorator *x = decos; x; x = x->next)
+		if (lvc_str_eq(x->name, "server.model"))
+			kind = LVC_D_BINDING;
+	lvc_decl *d = new_decl(c, kind, decos, name, name);
 	d->result = type;
 	return d;
 }
 
 lvc_field *
-lvc_ast_field(lvc_ctx *c, lvc_token name, lvc_type *type, lvc_value *def)
+lvc_ast_field(lvc_ctx *c, lvc_token name, lvc_type *type, lvc_value *def,
+              lvc_decorator *decos)
 {
 	lvc_field *f = lvc_alloc(&c->arena, sizeof *f);
 	f->name = lvc_tok_str(c, name);
 	f->loc = lvc_tok_loc(c, name);
 	f->type = type;
 	f->def = def;
+	f->decorators = decos;
 	f->doc = take_doc(name.doc);
 	return f;
 }

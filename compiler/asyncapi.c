@@ -13,7 +13,8 @@ typedef struct {
 	int depth;
 	bool first;              /* nothing written yet in the open container */
 	bool after_key;          /* a key was written: the value comes next */
-	const lvc_program *p;
+	const lvc_program *p;    /* with every model operation among the endpoints */
+	const lvc_program *contract; /* as declared: what the schema hash covers */
 	lvc_str *roles;          /* every role named, in order of appearance */
 	const char **role_keys;  /* its security scheme's key */
 	int nroles;
@@ -1366,7 +1367,7 @@ document(aw *w, const char *version)
 	/* lv.error: a send that failed; a state change or state_sync refused. */
 	bool errors = realtime || p->nstates > 0;
 	char hash[17];
-	lvc_schema_hash(w->c, p, hash);
+	lvc_schema_hash(w->c, w->contract, hash);
 
 	OBJ(w);
 	kstr(w, "asyncapi", "3.0.0");
@@ -1576,14 +1577,38 @@ document(aw *w, const char *version)
 	put(w, "\n");
 }
 
+static int
+by_name(const void *a, const void *b)
+{
+	const lvc_decl *x = *(lvc_decl *const *)a, *y = *(lvc_decl *const *)b;
+	uint32_t n = x->name.n < y->name.n ? x->name.n : y->name.n;
+	int r = memcmp(x->name.p, y->name.p, n);
+	return r ? r : (int)x->name.n - (int)y->name.n;
+}
+
 int
 lvc_asyncapi(lvc_ctx *c, const char *path, const char *version)
 {
 	lvc_program p;
 	lvc_program_collect(c, &p);
-	aw w = { .c = c, .first = true, .p = &p };
+	/* A model operation is the server.rpc it is on the wire. */
+	lvc_program wire = p;
+	wire.endpoints = calloc((size_t)p.nendpoints + (size_t)p.nbindings * LVC_NOPS + 1,
+	                        sizeof *wire.endpoints);
+	if (!wire.endpoints)
+		abort();
+	memcpy(wire.endpoints, p.endpoints, sizeof *p.endpoints * (size_t)p.nendpoints);
+	for (int i = 0; i < p.nbindings; i++) {
+		lvc_model_op ops[LVC_NOPS];
+		int n = lvc_binding_ops(p.bindings[i], ops);
+		for (int j = 0; j < n; j++)
+			wire.endpoints[wire.nendpoints++] = lvc_model_op_decl(c, p.bindings[i], ops[j]);
+	}
+	qsort(wire.endpoints, (size_t)wire.nendpoints, sizeof *wire.endpoints, by_name);
+	aw w = { .c = c, .first = true, .p = &wire, .contract = &p };
 	collect_roles(&w);
 	document(&w, version ? version : "0.0.0");
+	free(wire.endpoints);
 	lvc_program_free(&p);
 	int rc = 0;
 	if (strcmp(path, "-") == 0) {

@@ -121,7 +121,8 @@ suggest_type(checker *k, lvc_type *t)
 	unsigned bd = t->name.n <= 3 ? 1 : t->name.n <= 6 ? 2 : 3;
 	for (lvc_module *m = k->c->modules; m; m = m->next)
 		for (lvc_decl *d = m->decls; d; d = d->next) {
-			if (d->kind == LVC_D_ENDPOINT || d->kind == LVC_D_STATE)
+			if (d->kind == LVC_D_ENDPOINT || d->kind == LVC_D_STATE ||
+			    d->kind == LVC_D_BINDING)
 				continue;
 			char *z = lvc_strndup(&k->c->arena, d->name.p, d->name.n);
 			unsigned dd = distance(t->name, z);
@@ -138,12 +139,12 @@ suggest_type(checker *k, lvc_type *t)
 
 /* Resolves a type in place. `top` is true for an endpoint's result, the one
  * place void is allowed. */
-static void
-resolve_type(checker *k, lvc_type *t, bool top)
+void
+lvc__resolve_type(checker *k, lvc_type *t, bool top)
 {
 	lvc_ctx *c = k->c;
 	if (t->kind == LVC_T_OPTIONAL) {
-		resolve_type(k, t->elem, false);
+		lvc__resolve_type(k, t->elem, false);
 		if (t->elem->kind == LVC_T_OPTIONAL) {
 			lvc_error(c, t->loc, "an optional type cannot be optional again (T?\?)");
 			t->kind = LVC_T_ERROR;
@@ -182,7 +183,7 @@ resolve_type(checker *k, lvc_type *t, bool top)
 			t->kind = LVC_T_ERROR;
 		}
 		if (generic) {
-			resolve_type(k, t->elem, false);
+			lvc__resolve_type(k, t->elem, false);
 			if (t->elem->kind == LVC_T_VOID) {
 				t->kind = LVC_T_ERROR;
 			} else if (t->elem->kind == LVC_T_OPTIONAL) {
@@ -236,9 +237,10 @@ resolve_type(checker *k, lvc_type *t, bool top)
 		suggest_type(k, t);
 		return;
 	}
-	if (d->kind == LVC_D_ENDPOINT || d->kind == LVC_D_STATE) {
+	if (d->kind == LVC_D_ENDPOINT || d->kind == LVC_D_STATE || d->kind == LVC_D_BINDING) {
 		lvc_error(c, t->loc, "'%.*s' is %s, not a type", (int)name.n, name.p,
-		          d->kind == LVC_D_STATE ? "a state" : "an endpoint");
+		          d->kind == LVC_D_STATE ? "a state" : d->kind == LVC_D_BINDING ?
+		          "a model binding" : "an endpoint");
 		lvc_note(c, d->loc, "'%.*s' is declared here", (int)name.n, name.p);
 		t->kind = LVC_T_ERROR;
 		return;
@@ -343,7 +345,7 @@ check_fields(checker *k, lvc_field *list, const char *what, bool params)
 	lvc_symtab seen;
 	lvc_symtab_init(&seen);
 	for (lvc_field *f = list; f; f = f->next) {
-		resolve_type(k, f->type, false);
+		lvc__resolve_type(k, f->type, false);
 		lvc_field *prev = lvc_symtab_get(&seen, f->name);
 		if (prev) {
 			lvc_error(c, f->loc, "duplicate %s '%.*s'", what, (int)f->name.n, f->name.p);
@@ -364,9 +366,9 @@ check_fields(checker *k, lvc_field *list, const char *what, bool params)
 		else if (params && (lvc_str_eq(f->name, "call") || lvc_str_eq(f->name, "out") ||
 		                    lvc_str_eq(f->name, "conn") || lvc_str_eq(f->name, "server") ||
 		                    lvc_str_eq(f->name, "group") || lvc_str_eq(f->name, "done") ||
-		                    lvc_str_eq(f->name, "user_data")))
+		                    lvc_str_eq(f->name, "user_data") || lvc_str_eq(f->name, "conn_id")))
 			lvc_error(c, f->loc, "parameter name '%.*s' is taken by the generated C "
-			          "functions (call, out, conn, server, group, done, user_data)",
+			          "functions (call, out, conn, conn_id, server, group, done, user_data)",
 			          (int)f->name.n, f->name.p);
 		if (f->def)
 			value_fits(k, f->def, f->type, f->name);
@@ -394,8 +396,10 @@ check_endpoint(checker *k, lvc_decl *e)
 	lvc_ctx *c = k->c;
 	lvc__check_endpoint_decorators(k, e);
 	check_fields(k, e->params, "parameter", true);
+	lvc__check_field_decorators(k, e->params, lvc_sprintf(&c->arena, "endpoint '%.*s'",
+	                            (int)e->name.n, e->name.p));
 	if (e->result)
-		resolve_type(k, e->result, true);
+		lvc__resolve_type(k, e->result, true);
 
 	bool rpc = e->ekind == LVC_E_SERVER_RPC || e->ekind == LVC_E_CLIENT_RPC;
 	if (rpc && !e->result)
@@ -424,7 +428,7 @@ check_state(checker *k, lvc_decl *s)
 	lvc_ctx *c = k->c;
 	s->policy.flush_ms = LVC_FLUSH_DEFAULT_MS;
 	lvc__check_endpoint_decorators(k, s);
-	resolve_type(k, s->result, false);
+	lvc__resolve_type(k, s->result, false);
 	if (s->result->kind == LVC_T_OPTIONAL)
 		lvc_error(c, s->result->loc, "a state always has a value, so its type cannot be "
 		          "optional; make a field of it optional instead");
@@ -554,7 +558,8 @@ declare(checker *k, lvc_decl *d)
 	lvc_ctx *c = k->c;
 	const char *what = d->kind == LVC_D_STRUCT ? "struct" :
 	                   d->kind == LVC_D_ENUM ? "enum" :
-	                   d->kind == LVC_D_STATE ? "state" : "endpoint";
+	                   d->kind == LVC_D_STATE ? "state" :
+	                   d->kind == LVC_D_BINDING ? "model binding" : "endpoint";
 	bool builtin = false;
 	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
 		builtin |= lvc_str_eq(d->name, builtins[i].name);
@@ -626,6 +631,7 @@ lvc_check(lvc_ctx *c)
 	lvc_symtab_init(&k.groups);
 	lvc_symtab_init(&k.modules);
 	lvc_symtab_init(&k.module_policy);
+	lvc_symtab_init(&k.tables);
 
 	for (lvc_module *m = c->modules; m; m = m->next) {
 		check_module(&k, m);
@@ -634,14 +640,21 @@ lvc_check(lvc_ctx *c)
 	}
 	for (lvc_module *m = c->modules; m && !c->stop; m = m->next)
 		for (lvc_decl *d = m->decls; d && !c->stop; d = d->next) {
-			if ((d->kind == LVC_D_STRUCT || d->kind == LVC_D_ENUM) && d->decorators)
-				lvc_error(c, d->decorators->loc, "%s takes no decorators",
-				          d->kind == LVC_D_STRUCT ? "a struct" : "an enum");
+			if (d->kind == LVC_D_ENUM && d->decorators) {
+				if (lvc_str_eq(d->decorators->name, "model"))
+					lvc_error(c, d->decorators->loc, "@model belongs on a struct; enum "
+					          "'%.*s' cannot be a table", (int)d->name.n, d->name.p);
+				else
+					lvc_error(c, d->decorators->loc, "an enum takes no decorators");
+			}
 			if (d->kind == LVC_D_STRUCT) {
 				if (!d->fields)
 					lvc_error(c, d->loc, "struct '%.*s' has no fields", (int)d->name.n,
 					          d->name.p);
 				check_fields(&k, d->fields, "field", false);
+				lvc__check_struct_decorators(&k, d);
+			} else if (d->kind == LVC_D_BINDING) {
+				continue;        /* once every model is known, below */
 			} else if (d->kind == LVC_D_ENUM) {
 				check_enum(&k, d);
 			} else if (d->kind == LVC_D_STATE) {
@@ -650,8 +663,18 @@ lvc_check(lvc_ctx *c)
 				check_endpoint(&k, d);
 			}
 		}
+	for (lvc_module *m = c->modules; m && !c->stop; m = m->next)
+		for (lvc_decl *d = m->decls; d && !c->stop; d = d->next)
+			if (d->kind == LVC_D_BINDING)
+				lvc__check_binding(&k, d);
 	if (!c->stop)
 		check_struct_cycles(&k);
+	for (lvc_module *m = c->modules; m && !c->stop; m = m->next)
+		for (lvc_decl *d = m->decls; d && !c->stop; d = d->next)
+			if (d->kind == LVC_D_STRUCT)
+				lvc__check_model_recursion(&k, d);
+	if (!c->stop)
+		lvc__check_models(&k);
 	if (!c->stop && c->errors == before)
 		lvc__check_c_names(&k);
 
@@ -675,5 +698,6 @@ lvc_check(lvc_ctx *c)
 	lvc_symtab_free(&k.groups);
 	lvc_symtab_free(&k.modules);
 	lvc_symtab_free(&k.module_policy);
+	lvc_symtab_free(&k.tables);
 	return c->errors == before;
 }

@@ -75,6 +75,8 @@ static const deco_spec decorators[] = {
 	{ "client.on", LVC_E_CLIENT_ON, POS_EVENT, no_args },
 	{ "server.state", LVC_E_SERVER_STATE, POS_NONE, server_state_args },
 	{ "client.state", LVC_E_CLIENT_STATE, POS_NONE, client_state_args },
+	/* No table: model.c reads its arguments. */
+	{ "server.model", LVC_E_SERVER_MODEL, POS_NONE, NULL },
 	{ "auth", LVC_E_NONE, POS_ROLES, no_args },
 	{ "public", LVC_E_NONE, POS_NONE, no_args },
 	{ NULL, 0, 0, NULL }
@@ -96,6 +98,7 @@ lvc_endpoint_kind_name(lvc_endpoint_kind k)
 	case LVC_E_CLIENT_ON: return "client.on";
 	case LVC_E_SERVER_STATE: return "server.state";
 	case LVC_E_CLIENT_STATE: return "client.state";
+	case LVC_E_SERVER_MODEL: return "server.model";
 	default: return "endpoint";
 	}
 }
@@ -115,13 +118,15 @@ lvc_endpoint_is_exposed(lvc_endpoint_kind k)
 {
 	return k == LVC_E_SERVER_RPC || k == LVC_E_SERVER_REALTIME ||
 	       k == LVC_E_CLIENT_CALLBACK || k == LVC_E_SERVER_STATE ||
-	       k == LVC_E_CLIENT_STATE;
+	       k == LVC_E_CLIENT_STATE || k == LVC_E_SERVER_MODEL;
 }
 
-static bool
-is_state_kind(lvc_endpoint_kind k)
+/* The declaration a kind decorator belongs on. */
+static lvc_decl_kind
+decl_kind_of(lvc_endpoint_kind k)
 {
-	return k == LVC_E_SERVER_STATE || k == LVC_E_CLIENT_STATE;
+	return k == LVC_E_SERVER_STATE || k == LVC_E_CLIENT_STATE ? LVC_D_STATE :
+	       k == LVC_E_SERVER_MODEL ? LVC_D_BINDING : LVC_D_ENDPOINT;
 }
 
 static bool
@@ -166,6 +171,25 @@ find_deco(lvc_str name)
 		if (lvc_str_eq(name, s->name))
 			return s;
 	return NULL;
+}
+
+/* @model and the field decorators, where they do not belong: said as such
+ * rather than as unknown. */
+static bool
+misplaced_model_deco(checker *k, lvc_decorator *d, const char *where)
+{
+	if (lvc_str_eq(d->name, "model")) {
+		lvc_error(k->c, d->loc, "@model belongs on a struct, which it makes a table; "
+		          "not on %s", where);
+		return true;
+	}
+	if (lvc_str_eq(d->name, "key") || lvc_str_eq(d->name, "version") ||
+	    lvc_str_eq(d->name, "index")) {
+		lvc_error(k->c, d->loc, "@%.*s is a field decorator: it goes after the type of a "
+		          "field of a @model struct, not on %s", (int)d->name.n, d->name.p, where);
+		return true;
+	}
+	return false;
 }
 
 static void
@@ -406,9 +430,14 @@ lvc__check_endpoint_decorators(checker *k, lvc_decl *e)
 
 	/* Unknown decorators first: one of them may be the kind or the policy
 	 * misspelt, and then "no kind" or "no policy" would only echo it. */
+	const char *where = lvc_sprintf(&c->arena, "%s '%.*s'",
+	                                e->kind == LVC_D_ENDPOINT ? "endpoint" :
+	                                e->kind == LVC_D_STATE ? "state" : "model binding",
+	                                (int)e->name.n, e->name.p);
 	for (lvc_decorator *d = e->decorators; d; d = d->next)
 		if (!find_deco(d->name)) {
-			unknown_deco(k, d);
+			if (!misplaced_model_deco(k, d, where))
+				unknown_deco(k, d);
 			unknown = true;
 		}
 
@@ -417,8 +446,14 @@ lvc__check_endpoint_decorators(checker *k, lvc_decl *e)
 		const deco_spec *s = find_deco(d->name);
 		if (!s || s->kind == LVC_E_NONE)
 			continue;
-		if (is_state_kind(s->kind) != (e->kind == LVC_D_STATE)) {
-			if (e->kind == LVC_D_STATE)
+		if (decl_kind_of(s->kind) != e->kind) {
+			if (e->kind == LVC_D_BINDING)
+				lvc_error(c, d->loc, "'%.*s' is a model binding (it has @server.model), "
+				          "so it cannot also be @%s", (int)e->name.n, e->name.p, s->name);
+			else if (s->kind == LVC_E_SERVER_MODEL)
+				lvc_error(c, d->loc, "@server.model belongs on a binding (NAME: MODEL;), "
+				          "not on endpoint '%.*s'", (int)e->name.n, e->name.p);
+			else if (e->kind == LVC_D_STATE)
 				lvc_error(c, d->loc, "'%.*s' is a state (NAME: TYPE;), so its kind is "
 				          "@server.state or @client.state, not @%s", (int)e->name.n,
 				          e->name.p, s->name);
@@ -478,6 +513,8 @@ lvc__check_endpoint_decorators(checker *k, lvc_decl *e)
 			continue;
 		}
 		/* The kind decorator's arguments. */
+		if (!s->args)
+			continue;             /* its own checker's (model.c) */
 		bool have_event = false;
 		lvc_symtab seen;
 		lvc_symtab_init(&seen);
@@ -583,6 +620,8 @@ lvc__check_module_decorators(checker *k, lvc_module *m)
 	for (lvc_decorator *d = m->decorators; d; d = d->next) {
 		const deco_spec *s = find_deco(d->name);
 		if (!s) {
+			if (misplaced_model_deco(k, d, "a module"))
+				continue;
 			unknown_deco(k, d);
 			policy = d;   /* whatever it meant, do not also say "no policy" */
 		} else if (s->kind != LVC_E_NONE) {

@@ -77,6 +77,16 @@ fields(lvc_ctx *c, const lvc_field *f)
 		                      "loc", loc(c, f->loc));
 		if (f->def)
 			json_object_set_new(o, "default", value(f->def));
+		if (f->mflags) {
+			json_t *flags = json_array();
+			if (f->mflags & LVC_MF_KEY)
+				json_array_append_new(flags, json_string("key"));
+			if (f->mflags & LVC_MF_VERSION)
+				json_array_append_new(flags, json_string("version"));
+			if (f->mflags & LVC_MF_INDEX)
+				json_array_append_new(flags, json_string("index"));
+			json_object_set_new(o, "model_flags", flags);
+		}
 		set_doc(o, f->doc);
 		json_array_append_new(a, o);
 	}
@@ -150,12 +160,37 @@ decorators(lvc_ctx *c, const lvc_decorator *d)
 static json_t *
 decl(lvc_ctx *c, const lvc_decl *d)
 {
-	static const char *const kinds[] = { "struct", "enum", "endpoint", "state" };
+	static const char *const kinds[] = { "struct", "enum", "endpoint", "state", "binding" };
 	json_t *o = json_pack("{s:s, s:o, s:o}", "kind", kinds[d->kind], "name", str(d->name),
 	                      "loc", loc(c, d->loc));
 	set_doc(o, d->doc);
 	if (d->kind == LVC_D_STRUCT) {
 		json_object_set_new(o, "fields", fields(c, d->fields));
+		if (d->model) {
+			const lvc_model *m = d->model;
+			json_t *mo = json_pack("{s:o}", "table", str(m->table));
+			if (m->key)
+				json_object_set_new(mo, "key", str(m->key->name));
+			if (m->version)
+				json_object_set_new(mo, "version", str(m->version->name));
+			json_object_set_new(o, "model", mo);
+		}
+	} else if (d->kind == LVC_D_BINDING) {
+		const lvc_binding *b = d->binding;
+		json_t *ops = json_array(), *filter = json_array(), *order = json_array();
+		for (int i = 0; b && i < LVC_NOPS; i++)
+			if (b->ops & (1u << i))
+				json_array_append_new(ops, json_string(lvc_model_op_name((lvc_model_op)i)));
+		for (int i = 0; b && b->model && i < b->nfilter; i++)
+			json_array_append_new(filter, str(lvc_model_field(b->model, b->filter[i])->name));
+		for (int i = 0; b && b->model && i < b->norder; i++)
+			json_array_append_new(order, str(lvc_model_field(b->model, b->order[i])->name));
+		json_object_set_new(o, "model", json_string(lvc_type_str(c, d->result)));
+		json_object_set_new(o, "binding", json_pack("{s:o, s:o, s:o, s:I, s:b}", "ops", ops,
+		                    "filter", filter, "order", order, "limit",
+		                    (json_int_t)(b ? b->limit : 0), "allow", b && b->allow));
+		json_object_set_new(o, "policy", policy(d));
+		json_object_set_new(o, "decorators", decorators(c, d->decorators));
 	} else if (d->kind == LVC_D_ENUM) {
 		json_t *a = json_array();
 		for (const lvc_member *m = d->members; m; m = m->next) {

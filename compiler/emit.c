@@ -18,7 +18,7 @@ by_name(const void *a, const void *b)
 void
 lvc_program_collect(lvc_ctx *c, lvc_program *p)
 {
-	int nt = 0, ne = 0, ns = 0;
+	int nt = 0, ne = 0, ns = 0, nm = 0, nb = 0;
 	memset(p, 0, sizeof *p);
 	for (lvc_module *m = c->modules; m; m = m->next)
 		for (lvc_decl *d = m->decls; d; d = d->next)
@@ -26,12 +26,16 @@ lvc_program_collect(lvc_ctx *c, lvc_program *p)
 				ne++;
 			else if (d->kind == LVC_D_STATE)
 				ns++;
+			else if (d->kind == LVC_D_BINDING)
+				nb++;
 			else
-				nt++;
+				nt++, nm += d->model != NULL;
 	p->types = calloc((size_t)nt + 1, sizeof *p->types);
 	p->endpoints = calloc((size_t)ne + 1, sizeof *p->endpoints);
 	p->states = calloc((size_t)ns + 1, sizeof *p->states);
-	if (!p->types || !p->endpoints || !p->states)
+	p->models = calloc((size_t)nm + 1, sizeof *p->models);
+	p->bindings = calloc((size_t)nb + 1, sizeof *p->bindings);
+	if (!p->types || !p->endpoints || !p->states || !p->models || !p->bindings)
 		abort();
 	for (lvc_module *m = c->modules; m; m = m->next)
 		for (lvc_decl *d = m->decls; d; d = d->next) {
@@ -39,12 +43,39 @@ lvc_program_collect(lvc_ctx *c, lvc_program *p)
 				p->endpoints[p->nendpoints++] = d;
 			else if (d->kind == LVC_D_STATE)
 				p->states[p->nstates++] = d;
+			else if (d->kind == LVC_D_BINDING)
+				p->bindings[p->nbindings++] = d;
 			else
 				p->types[p->ntypes++] = d;
+			if (d->model)
+				p->models[p->nmodels++] = d;
 		}
-	/* The runtime finds endpoints and states by binary search over this order. */
+	/* The runtime finds endpoints, states and bindings by binary search
+	 * over this order. */
 	qsort(p->endpoints, (size_t)p->nendpoints, sizeof *p->endpoints, by_name);
 	qsort(p->states, (size_t)p->nstates, sizeof *p->states, by_name);
+	qsort(p->bindings, (size_t)p->nbindings, sizeof *p->bindings, by_name);
+}
+
+const char *
+lvc_op_endpoint_name(lvc_arena *a, const lvc_decl *b, lvc_model_op op)
+{
+	return lvc_sprintf(a, "%.*s.%s", (int)b->name.n, b->name.p, lvc_model_op_name(op));
+}
+
+int
+lvc_binding_ops(const lvc_decl *b, lvc_model_op op_order[LVC_NOPS])
+{
+	/* The operations' words in byte order: so are their endpoints' names. */
+	static const lvc_model_op by_word[LVC_NOPS] = {
+		LVC_OP_CREATE, LVC_OP_DELETE, LVC_OP_LIST, LVC_OP_RETRIEVE, LVC_OP_SUBSCRIBE,
+		LVC_OP_UNSUBSCRIBE, LVC_OP_UPDATE,
+	};
+	int n = 0;
+	for (int i = 0; i < LVC_NOPS; i++)
+		if (b->binding->ops & (1u << by_word[i]))
+			op_order[n++] = by_word[i];
+	return n;
 }
 
 void
@@ -53,6 +84,8 @@ lvc_program_free(lvc_program *p)
 	free(p->types);
 	free(p->endpoints);
 	free(p->states);
+	free(p->models);
+	free(p->bindings);
 }
 
 /* ---- schema hash ---------------------------------------------------------- */
@@ -105,6 +138,11 @@ feed_fields(lvc_ctx *c, fnv *f, const lvc_field *fl)
 		feed_str(f, fl->name);
 		feeds(f, lvc_type_str(c, fl->type));
 		feed_value(f, fl->def);
+		if (fl->mflags) {     /* only on models: other hashes stay as they were */
+			char flags[16];
+			snprintf(flags, sizeof flags, "mf%u", fl->mflags);
+			feeds(f, flags);
+		}
 	}
 	feeds(f, "}");
 }
@@ -119,6 +157,10 @@ lvc_schema_hash(lvc_ctx *c, const lvc_program *p, char out[17])
 		feed_str(&f, d->name);
 		if (d->kind == LVC_D_STRUCT) {
 			feeds(&f, "struct");
+			if (d->model) {
+				feeds(&f, "model");
+				feed_str(&f, d->model->table);
+			}
 			feed_fields(c, &f, d->fields);
 		} else {
 			feeds(&f, "enum");
@@ -148,6 +190,28 @@ lvc_schema_hash(lvc_ctx *c, const lvc_program *p, char out[17])
 		snprintf(flags, sizeof flags, "%d:%d", (int)d->ekind, (int)d->policy.scope);
 		feeds(&f, flags);
 		feeds(&f, lvc_type_str(c, d->result));
+	}
+	/* Bindings likewise: their model, operations, queries and access. */
+	for (int i = 0; i < p->nbindings; i++) {
+		const lvc_decl *d = p->bindings[i];
+		const lvc_binding *b = d->binding;
+		char buf[96];
+		feeds(&f, "binding");
+		feed_str(&f, d->name);
+		feeds(&f, b->model ? lvc_type_str(c, d->result) : "-");
+		snprintf(buf, sizeof buf, "%u:%lld:%d:%d", b->ops, (long long)b->limit, b->allow,
+		         (int)d->policy.access);
+		feeds(&f, buf);
+		for (int j = 0; j < b->nfilter; j++) {
+			snprintf(buf, sizeof buf, "f%d", b->filter[j]);
+			feeds(&f, buf);
+		}
+		for (int j = 0; j < b->norder; j++) {
+			snprintf(buf, sizeof buf, "o%d", b->order[j]);
+			feeds(&f, buf);
+		}
+		for (int j = 0; j < d->policy.nroles; j++)
+			feed_str(&f, d->policy.roles[j]);
 	}
 	snprintf(out, 17, "%016llx", (unsigned long long)f.h);
 }

@@ -46,7 +46,17 @@ typedef struct {
 	int nendpoints;
 	lvc_decl **states;           /* sorted by name */
 	int nstates;
+	lvc_decl **models;           /* the @model structs, in the order of types */
+	int nmodels;
+	lvc_decl **bindings;         /* model bindings, sorted by name */
+	int nbindings;
 } lvc_program;
+
+/* The name of the endpoint of operation op of binding b: "todos.list"
+ * (arena a). Every operation b allows, in name order, is op_order[i] for
+ * i < lvc_binding_ops(b, op_order). */
+const char *lvc_op_endpoint_name(lvc_arena *a, const lvc_decl *b, lvc_model_op op);
+int lvc_binding_ops(const lvc_decl *b, lvc_model_op op_order[LVC_NOPS]);
 
 void lvc_program_collect(lvc_ctx *c, lvc_program *p);
 void lvc_program_free(lvc_program *p);

@@ -405,6 +405,14 @@ endpoint_view(cgen *g, const lvc_decl *d, const char *name, int index)
 		lvc_vlist_push(roles, lvc_v_str(pol->roles[i]));
 	lvc_vobj_set(o, "roles", lvc_v_list(roles));
 	lvc_vobj_set(o, "nroles", lvc_v_int(pol->nroles));
+	lvc_vobj_set(o, "roles_ref", pol->nroles ? lvc_v_fmt(g->a, "%s__%s_roles", g->mod, name) :
+	             lvc_v_cstr("NULL"));
+	lvc_vobj_set(o, "args_ref", d->params ? lvc_v_fmt(g->a, "&%s_type", args_type) :
+	             lvc_v_cstr("&lv_no_args_type"));
+	lvc_vobj_set(o, "invoke_ref", lvc_endpoint_is_server(d->ekind) ?
+	             lvc_v_fmt(g->a, "%s__%s_invoke", g->mod, name) : lvc_v_cstr("NULL"));
+	lvc_vobj_set(o, "model_op", lvc_v_bool(false));
+	lvc_vobj_set(o, "allow", lvc_v_bool(false));
 	lvc_vobj_set(o, "event", pol->event.n ?
 	             lvc_v_fmt(g->a, "\"%.*s\"", (int)pol->event.n, pol->event.p) :
 	             lvc_v_cstr("NULL"));
@@ -563,14 +571,6 @@ base_view(cgen *g)
 	return o;
 }
 
-/* A page's own lifecycle events never reach the server: no entry. */
-static lvc_vobj *
-c_endpoint_view(void *gen, const lvc_decl *d, const char *name, int index)
-{
-	if (d->ekind == LVC_E_CLIENT_ON && d->policy.lifecycle)
-		return NULL;
-	return endpoint_view(gen, d, name, index);
-}
 
 /* A value of type t handed to a generated state function: a struct by
  * pointer, anything else by value. *arg is the expression that points to
@@ -709,6 +709,7 @@ state_view(cgen *g, const lvc_decl *d)
 	lvc_vobj_set(o, "doc", lvc_doc_lines(g->a, d->doc));
 	lvc_vobj_set(o, "kind_name", lvc_v_cstr(lvc_endpoint_kind_name(d->ekind)));
 	lvc_vobj_set(o, "fns", lvc_v_list(state_fns(g, d)));
+	lvc_vobj_set(o, "allow", lvc_v_bool(false));
 	/* A state the page owns has a handler, run after each change. */
 	bool client = d->ekind == LVC_E_CLIENT_STATE;
 	lvc_vobj_set(o, "changed", lvc_v_bool(client));
@@ -722,10 +723,219 @@ state_view(cgen *g, const lvc_decl *d)
 	return lvc_v_obj(o);
 }
 
-static bool
-handled_in_c(const lvc_decl *d)
+
+/* ---- models ------------------------------------------------------------------- */
+
+/* The C spelling of a model's key for its typed functions: int64_t or lv_str. */
+static const char *
+key_type(const lvc_decl *s)
 {
-	return lvc_endpoint_is_server(d->ekind);
+	return s->model->key && s->model->key->type->kind == LVC_T_STRING ? "lv_str" : "int64_t";
+}
+
+/* A @model struct: its lv_model_def (index i of the app's models) and the
+ * typed operations handlers call. */
+static lvc_view
+model_view(cgen *g, const lvc_decl *s, int i)
+{
+	const lvc_model *m = s->model;
+	const char *cname = decl_cname(g, s), *def = S(g, "&%s__models[%d]", g->mod, i);
+	lvc_vlist *flags = lvc_vlist_new(g->a, (uint32_t)s->nfields);
+	for (const lvc_field *f = s->fields; f; f = f->next) {
+		char buf[64] = "";
+		if (f->mflags & LVC_MF_KEY) strcat(buf, " | LV_MF_KEY");
+		if (f->mflags & LVC_MF_INDEX) strcat(buf, " | LV_MF_INDEX");
+		if (f->mflags & LVC_MF_VERSION) strcat(buf, " | LV_MF_VERSION");
+		lvc_vlist_push(flags, buf[0] ? lvc_v_copy(g->a, buf + 3, strlen(buf + 3)) :
+		               lvc_v_cstr("0"));
+	}
+	const char *kt = key_type(s);
+	lvc_vlist *fns = lvc_vlist_new(g->a, 5);
+	state_fn(g, fns, "The row whose key is key, decoded into *out in arena a; LV_ENOT_FOUND if none.",
+	         S(g, "%s_get(lv_server *server, %s key, %s *out, lv_arena *a)", cname, kt, cname),
+	         S(g, "lv_model_get(server, %s, &key, out, a)", def));
+	state_fn(g, fns, "A page of a query (JSON as a page sends it to list; NULL: every row, in key order) as JSON text in a.",
+	         S(g, "%s_query(lv_server *server, const char *query_json, lv_json *out, lv_arena *a)", cname),
+	         S(g, "lv_model_list(server, %s, query_json, out, a)", def));
+	state_fn(g, fns, "Adds row (its version is ignored); *out is the row stored.",
+	         S(g, "%s_create(lv_server *server, const %s *row, %s *out, lv_arena *a)", cname, cname, cname),
+	         S(g, "lv_model_create(server, %s, row, out, a)", def));
+	state_fn(g, fns, "Replaces the row with row's key, if its version is still row's (else LV_EABORTED); *out is the row stored.",
+	         S(g, "%s_update(lv_server *server, const %s *row, %s *out, lv_arena *a)", cname, cname, cname),
+	         S(g, "lv_model_update(server, %s, row, out, a)", def));
+	state_fn(g, fns, "Removes the row whose key is key, if its version is still version (else LV_EABORTED).",
+	         S(g, "%s_delete(lv_server *server, %s key, int64_t version)", cname, kt),
+	         S(g, "lv_model_delete(server, %s, &key, version)", def));
+	lvc_vobj *o = lvc_vobj_new(g->a, 10);
+	lvc_vobj_set(o, "name", lvc_v_str(s->name));
+	lvc_vobj_set(o, "cname", lvc_v_cstr(cname));
+	lvc_vobj_set(o, "table", lvc_v_str(m->table));
+	lvc_vobj_set(o, "field_flags", lvc_v_list(flags));
+	lvc_vobj_set(o, "key", lvc_v_int(m->key_index));
+	lvc_vobj_set(o, "version", lvc_v_int(m->version_index));
+	lvc_vobj_set(o, "fns", lvc_v_list(fns));
+	return lvc_v_obj(o);
+}
+
+static int
+model_index(const lvc_program *p, const lvc_decl *s)
+{
+	for (int i = 0; i < p->nmodels; i++)
+		if (p->models[i] == s)
+			return i;
+	abort();
+}
+
+static lvc_view
+int_list(cgen *g, const int *v, int n)
+{
+	lvc_vlist *l = lvc_vlist_new(g->a, (uint32_t)n);
+	for (int i = 0; i < n; i++)
+		lvc_vlist_push(l, lvc_v_int(v[i]));
+	return lvc_v_list(l);
+}
+
+/* A binding's entry in the app's model_bindings (index i), and for the
+ * handler file its row predicate when it has one. */
+static lvc_vobj *
+binding_view(cgen *g, const lvc_program *p, const lvc_decl *d, int i)
+{
+	const lvc_binding *b = d->binding;
+	const lvc_policy *pol = &d->policy;
+	const char *name = lvc_strndup(g->a, d->name.p, d->name.n);
+	lvc_vobj *o = lvc_vobj_new(g->a, 20);
+	lvc_vobj_set(o, "name", lvc_v_cstr(name));
+	lvc_vobj_set(o, "index", lvc_v_int(i));
+	lvc_vobj_set(o, "model_index", lvc_v_int(model_index(p, b->model)));
+	lvc_vobj_set(o, "model_name", lvc_v_str(b->model->name));
+	char ops[256] = "";
+	for (int op = 0; op < LVC_NOPS; op++)
+		if (b->ops & (1u << op)) {
+			static const char *const consts[] = {
+				"LV_MODEL_RETRIEVE", "LV_MODEL_LIST", "LV_MODEL_CREATE", "LV_MODEL_UPDATE",
+				"LV_MODEL_DELETE", "LV_MODEL_SUBSCRIBE", "LV_MODEL_UNSUBSCRIBE",
+			};
+			strcat(ops, " | 1u << ");
+			strcat(ops, consts[op]);
+		}
+	lvc_vobj_set(o, "ops", ops[0] ? lvc_v_copy(g->a, ops + 3, strlen(ops + 3)) : lvc_v_cstr("0"));
+	lvc_vobj_set(o, "filter", int_list(g, b->filter, b->nfilter));
+	lvc_vobj_set(o, "nfilter", lvc_v_int(b->nfilter));
+	lvc_vobj_set(o, "has_filter", lvc_v_bool(b->nfilter > 0));
+	lvc_vobj_set(o, "has_order", lvc_v_bool(b->norder > 0));
+	lvc_vobj_set(o, "order", int_list(g, b->order, b->norder));
+	lvc_vobj_set(o, "norder", lvc_v_int(b->norder));
+	lvc_vobj_set(o, "limit", lvc_v_int(b->limit));
+	lvc_vlist *roles = lvc_vlist_new(g->a, (uint32_t)pol->nroles);
+	for (int r = 0; r < pol->nroles; r++)
+		lvc_vlist_push(roles, lvc_v_str(pol->roles[r]));
+	lvc_vobj_set(o, "roles", lvc_v_list(roles));
+	lvc_vobj_set(o, "doc", lvc_doc_lines(g->a, d->doc));
+	lvc_vobj_set(o, "allow", lvc_v_bool(b->allow));
+	lvc_vobj_set(o, "changed", lvc_v_bool(false));
+	const char *row = decl_cname(g, b->model);
+	lvc_vobj_set(o, "allow_cname", lvc_v_fmt(g->a, "%s_%s_allow", g->mod, name));
+	lvc_vobj_set(o, "allow_sig", lvc_v_fmt(g->a, "%s_%s_allow(lv_conn *conn, lv_model_op op, "
+	             "const %s *row)", g->mod, name, row));
+	lvc_vobj_set(o, "row_ctype", lvc_v_cstr(row));
+	return o;
+}
+
+/* The endpoint of one operation of a binding: an rpc whose invoke hands
+ * the call to lv_model_invoke, with the binding's access policy. */
+static lvc_vobj *
+op_endpoint_view(cgen *g, const lvc_decl *d, int bindex, lvc_model_op op, const char *name,
+                 int index)
+{
+	static const char *const consts[] = {
+		"LV_MODEL_RETRIEVE", "LV_MODEL_LIST", "LV_MODEL_CREATE", "LV_MODEL_UPDATE",
+		"LV_MODEL_DELETE", "LV_MODEL_SUBSCRIBE", "LV_MODEL_UNSUBSCRIBE",
+	};
+	const lvc_policy *pol = &d->policy;
+	const char *bname = lvc_strndup(g->a, d->name.p, d->name.n);
+	lvc_vobj *o = lvc_vobj_new(g->a, 32);
+	lvc_vobj_set(o, "name", lvc_v_cstr(name));
+	lvc_vobj_set(o, "index", lvc_v_int(index));
+	lvc_vobj_set(o, "kind", lvc_v_cstr("LV_SERVER_RPC"));
+	lvc_vobj_set(o, "kind_name", lvc_v_cstr("server.model"));
+	lvc_vobj_set(o, "flags", lvc_v_cstr(pol->access == LVC_ACCESS_PUBLIC ? "LV_EP_PUBLIC" : "0"));
+	lvc_vobj_set(o, "roles", lvc_v_list(&lvc_vlist_empty));
+	lvc_vobj_set(o, "nroles", lvc_v_int(pol->nroles));
+	lvc_vobj_set(o, "roles_ref", pol->nroles ? lvc_v_fmt(g->a, "%s__%s_roles", g->mod, bname) :
+	             lvc_v_cstr("NULL"));
+	lvc_vobj_set(o, "event", lvc_v_cstr("NULL"));
+	lvc_vobj_set(o, "timeout_ms", lvc_v_int(0));
+	lvc_vobj_set(o, "max_bytes", lvc_v_int(0));
+	lvc_vobj_set(o, "rate_count", lvc_v_int(0));
+	lvc_vobj_set(o, "rate_per_ms", lvc_v_int(0));
+	lvc_vobj_set(o, "args_ref", lvc_v_fmt(g->a, "&lv_model_args_type[%s]", consts[op]));
+	lvc_vobj_set(o, "result_type", lvc_v_cstr("&lv_json_type"));
+	lvc_vobj_set(o, "invoke_ref", lvc_v_fmt(g->a, "%s__%s__%s_invoke", g->mod, bname,
+	             lvc_model_op_name(op)));
+	lvc_vobj_set(o, "binding_ref", lvc_v_fmt(g->a, "&%s__model_bindings[%d]", g->mod, bindex));
+	lvc_vobj_set(o, "op_const", lvc_v_cstr(consts[op]));
+	lvc_vobj_set(o, "model_op", lvc_v_bool(true));
+	lvc_vobj_set(o, "has_params", lvc_v_bool(false));
+	lvc_vobj_set(o, "result", lvc_v_bool(false));
+	static const char *const off[] = { "server", "rpc", "raise", "push", "client_rpc",
+	                                   "client_lifecycle", "changed", "allow" };
+	for (size_t i = 0; i < sizeof off / sizeof off[0]; i++)
+		lvc_vobj_set(o, off[i], lvc_v_bool(false));
+	return o;
+}
+
+typedef struct {
+	const char *name;
+	const lvc_decl *d;           /* a declared endpoint, or the binding */
+	int bindex;                  /* the binding's index, or -1 */
+	lvc_model_op op;
+} table_entry;
+
+static int
+by_entry_name(const void *a, const void *b)
+{
+	return strcmp(((const table_entry *)a)->name, ((const table_entry *)b)->name);
+}
+
+/* The app's endpoint table: the declared endpoints and every binding's
+ * operations, merged by name; blocks gets the handler file's block of each
+ * endpoint handled in C. */
+static lvc_vlist *
+endpoint_table(cgen *g, const lvc_program *p, lvc_blockset *blocks)
+{
+	int n = p->nendpoints;
+	for (int i = 0; i < p->nbindings; i++)
+		n += LVC_NOPS;
+	table_entry *t = calloc((size_t)n + 1, sizeof *t);
+	if (!t)
+		abort();
+	int k = 0;
+	for (int i = 0; i < p->nendpoints; i++) {
+		const lvc_decl *d = p->endpoints[i];
+		if (d->ekind == LVC_E_CLIENT_ON && d->policy.lifecycle)
+			continue;     /* a page's own lifecycle events never reach the server */
+		t[k++] = (table_entry){ lvc_strndup(g->a, d->name.p, d->name.n), d, -1, 0 };
+	}
+	for (int i = 0; i < p->nbindings; i++) {
+		lvc_model_op ops[LVC_NOPS];
+		int nops = lvc_binding_ops(p->bindings[i], ops);
+		for (int j = 0; j < nops; j++)
+			t[k++] = (table_entry){ lvc_op_endpoint_name(g->a, p->bindings[i], ops[j]),
+			                        p->bindings[i], i, ops[j] };
+	}
+	qsort(t, (size_t)k, sizeof *t, by_entry_name);
+	lvc_vlist *eps = lvc_vlist_new(g->a, (uint32_t)k);
+	lvc_blockset_init(blocks, p->nendpoints + p->nstates + p->nbindings);
+	for (int i = 0; i < k; i++) {
+		lvc_vobj *o = t[i].bindex >= 0 ?
+		              op_endpoint_view(g, t[i].d, t[i].bindex, t[i].op, t[i].name, i) :
+		              endpoint_view(g, t[i].d, t[i].name, i);
+		lvc_vlist_push(eps, lvc_v_obj(o));
+		if (t[i].bindex < 0 && lvc_endpoint_is_server(t[i].d->ekind))
+			lvc_blockset_add(blocks, t[i].name, o);
+	}
+	free(t);
+	return eps;
 }
 
 int
@@ -741,9 +951,10 @@ lvc_emit_c(lvc_ctx *c, lvc_emit *e, const lvc_program *p, const char *js, size_t
 
 	lvc_vobj *view = base_view(&g);
 	add_types(&g, p, view);
-	/* The handler file has a block for each endpoint handled in C. */
+	/* The handler file has a block for each endpoint handled in C, each
+	 * state the page owns and each binding's row predicate. */
 	lvc_blockset blocks;
-	lvc_vlist *eps = lvc_endpoint_views(g.a, p, c_endpoint_view, &g, handled_in_c, &blocks);
+	lvc_vlist *eps = endpoint_table(&g, p, &blocks);
 	lvc_vobj_set(view, "endpoints", lvc_v_list(eps));
 	lvc_vlist *states = lvc_vlist_new(g.a, (uint32_t)p->nstates);
 	for (int i = 0; i < p->nstates; i++) {
@@ -754,6 +965,19 @@ lvc_emit_c(lvc_ctx *c, lvc_emit *e, const lvc_program *p, const char *js, size_t
 			                 p->states[i]->name.n), sv.u.obj);
 	}
 	lvc_vobj_set(view, "states", lvc_v_list(states));
+	lvc_vlist *models = lvc_vlist_new(g.a, (uint32_t)p->nmodels);
+	for (int i = 0; i < p->nmodels; i++)
+		lvc_vlist_push(models, model_view(&g, p->models[i], i));
+	lvc_vobj_set(view, "models", lvc_v_list(models));
+	lvc_vlist *bindings = lvc_vlist_new(g.a, (uint32_t)p->nbindings);
+	for (int i = 0; i < p->nbindings; i++) {
+		lvc_vobj *bv = binding_view(&g, p, p->bindings[i], i);
+		lvc_vlist_push(bindings, lvc_v_obj(bv));
+		if (p->bindings[i]->binding->allow)
+			lvc_blockset_add(&blocks, lvc_strndup(g.a, p->bindings[i]->name.p,
+			                 p->bindings[i]->name.n), bv);
+	}
+	lvc_vobj_set(view, "model_bindings", lvc_v_list(bindings));
 	lvc_vobj_set(view, "composites", lvc_v_list(g.composites));
 	lvc_vobj_set(view, "nested", lvc_v_list(g.nested));
 	lvc_vobj_set(view, "app", lvc_v_fmt(g.a, "%s_app", g.mod));

@@ -266,6 +266,57 @@ add_schema(jsgen *g, const lvc_program *p, lvc_vobj *view)
 		lvc_vlist_push(states, lvc_v_obj(o));
 	}
 	lvc_vobj_set(view, "schema_states", lvc_v_list(states));
+
+	/* Model bindings: what client.model.NAME may do, and on what a query
+	 * filters and orders; with, for the .d.ts, the row's key. */
+	lvc_vlist *models = lvc_vlist_new(g->a, (uint32_t)p->nbindings);
+	for (int i = 0; i < p->nbindings; i++) {
+		const lvc_decl *d = p->bindings[i];
+		const lvc_binding *bd = d->binding;
+		const lvc_decl *s = bd->model;
+		const lvc_model *m = s->model;
+		b->len = 0;
+		put(b, "{\"model\":");
+		put_jlstr(b, s->name);
+		put(b, ",\"ops\":[");
+		bool first = true;
+		for (int op = 0; op < LVC_NOPS; op++)
+			if (bd->ops & (1u << op)) {
+				put(b, first ? "\"" : ",\"");
+				put(b, lvc_model_op_name((lvc_model_op)op));
+				put(b, "\"");
+				first = false;
+			}
+		put(b, "],\"key\":");
+		put_jlstr(b, m->key->name);
+		put(b, ",\"version\":");
+		put_jlstr(b, m->version->name);
+		put(b, ",\"filter\":[");
+		for (int j = 0; j < bd->nfilter; j++) {
+			if (j)
+				put(b, ",");
+			put_jlstr(b, lvc_model_field(s, bd->filter[j])->name);
+		}
+		put(b, "],\"order\":[");
+		for (int j = 0; j < bd->norder; j++) {
+			if (j)
+				put(b, ",");
+			put_jlstr(b, lvc_model_field(s, bd->order[j])->name);
+		}
+		put(b, "],\"limit\":");
+		put_jint(b, bd->limit);
+		put(b, "}");
+		lvc_vobj *o = lvc_vobj_new(g->a, 4);
+		lvc_vobj_set(o, "name", lvc_v_str(d->name));
+		lvc_vobj_set(o, "json", lvc_v_copy(g->a, b->data, b->len));
+		lvc_vobj_set(o, "doc", lvc_doc_lines(g->a, d->doc));
+		lvc_vobj_set(o, "binding_ts", lvc_v_fmt(g->a, "ModelBinding<%.*s, %s, \"%.*s\", \"%.*s\">",
+		             (int)s->name.n, s->name.p, ts_type(g, m->key->type),
+		             (int)m->key->name.n, m->key->name.p,
+		             (int)m->version->name.n, m->version->name.p));
+		lvc_vlist_push(models, lvc_v_obj(o));
+	}
+	lvc_vobj_set(view, "schema_models", lvc_v_list(models));
 }
 
 /* ---- the view ------------------------------------------------------------------ */

@@ -14,7 +14,7 @@
 
 #define LVC_VERSION "0.1.0"
 /* The LV_ABI_VERSION (runtime/include/lv_abi.h) of the code lvc generates. */
-#define LVC_RUNTIME_ABI 3
+#define LVC_RUNTIME_ABI 4
 
 /* Bounds that keep hostile input from costing more than it is worth. */
 #define LVC_MAX_NESTING 256     /* brackets of any kind, open at once */
@@ -198,6 +198,8 @@ struct lvc_field {
 	lvc_loc loc;
 	lvc_type *type;
 	lvc_value *def;    /* default, or NULL */
+	lvc_decorator *decorators; /* after its type: @key, @version, @index */
+	unsigned mflags;   /* LVC_MF_*, filled in by the model checker */
 	lvc_doc *doc;
 	lvc_field *next;
 	lvc_field *tail;
@@ -215,7 +217,8 @@ struct lvc_member {
 
 typedef enum {
 	LVC_D_STRUCT, LVC_D_ENUM, LVC_D_ENDPOINT,
-	LVC_D_STATE              /* NAME: TYPE; with @server.state or @client.state */
+	LVC_D_STATE,             /* NAME: TYPE; with @server.state or @client.state */
+	LVC_D_BINDING            /* NAME: MODEL; with @server.model */
 } lvc_decl_kind;
 
 /* What an endpoint is: who calls whom, and how. */
@@ -225,8 +228,44 @@ typedef enum {
 	LVC_E_CLIENT_RPC, LVC_E_CLIENT_REALTIME, LVC_E_CLIENT_CALLBACK,
 	LVC_E_CLIENT_ON,
 	LVC_E_SERVER_STATE,      /* a state declaration: the server owns it */
-	LVC_E_CLIENT_STATE       /* the page owns it */
+	LVC_E_CLIENT_STATE,      /* the page owns it */
+	LVC_E_SERVER_MODEL       /* a model binding: its operations are endpoints */
 } lvc_endpoint_kind;
+
+/* ---- models (model.c) ---------------------------------------------------- */
+
+/* What a page may do with a model's rows, in the order of lv_model_op
+ * (runtime/include/lv_abi.h); the wire name of each is its word here. */
+typedef enum {
+	LVC_OP_RETRIEVE, LVC_OP_LIST, LVC_OP_CREATE, LVC_OP_UPDATE, LVC_OP_DELETE,
+	LVC_OP_SUBSCRIBE, LVC_OP_UNSUBSCRIBE, LVC_NOPS
+} lvc_model_op;
+
+/* Per field of a @model struct, as LV_MF_* in lv_abi.h. */
+enum { LVC_MF_KEY = 1 << 0, LVC_MF_INDEX = 1 << 1, LVC_MF_VERSION = 1 << 2 };
+
+#define LVC_MODEL_LIMIT_DEFAULT 100
+#define LVC_MODEL_LIMIT_MAX 10000
+
+/* A struct declared with @model: a table, a column per field. */
+typedef struct {
+	lvc_decorator *deco;     /* the @model */
+	lvc_str table;           /* as given, or the struct's name in lower case */
+	lvc_field *key, *version;
+	int key_index, version_index;
+} lvc_model;
+
+/* A declaration NAME: MODEL; with @server.model. */
+typedef struct {
+	lvc_decl *model;         /* the @model struct; NULL when that failed */
+	unsigned ops;            /* 1 << lvc_model_op for each allowed */
+	int *filter;             /* field indexes a query may compare */
+	int nfilter;
+	int *order;              /* field indexes a query may order by */
+	int norder;
+	int64_t limit;           /* the largest page */
+	bool allow;              /* the handler file has a row predicate */
+} lvc_binding;
 
 /* Where a server state lives: one per connection, per group name, or one. */
 typedef enum { LVC_SCOPE_CONN, LVC_SCOPE_GROUP, LVC_SCOPE_GLOBAL } lvc_scope;
@@ -281,6 +320,8 @@ struct lvc_decl {
 	int nparams;
 	lvc_type *result;        /* NULL when no "-> T" was written; a state's type */
 	lvc_policy policy;
+	lvc_model *model;        /* a struct with @model */
+	lvc_binding *binding;    /* a model binding */
 	/* checker bookkeeping */
 	int visit;               /* struct cycle search */
 	bool used;
@@ -429,7 +470,8 @@ lvc_decl *lvc_ast_enum(lvc_ctx *c, lvc_decorator *decos, lvc_token kw,
 lvc_decl *lvc_ast_endpoint(lvc_ctx *c, lvc_decorator *decos, lvc_token name,
                            lvc_field *params, lvc_type *result);
 lvc_decl *lvc_ast_state(lvc_ctx *c, lvc_decorator *decos, lvc_token name, lvc_type *type);
-lvc_field *lvc_ast_field(lvc_ctx *c, lvc_token name, lvc_type *type, lvc_value *def);
+lvc_field *lvc_ast_field(lvc_ctx *c, lvc_token name, lvc_type *type, lvc_value *def,
+                         lvc_decorator *decos);
 lvc_field *lvc_ast_field_append(lvc_field *list, lvc_field *f);
 lvc_member *lvc_ast_member(lvc_ctx *c, lvc_token name);
 lvc_member *lvc_ast_member_append(lvc_member *list, lvc_member *m);
@@ -460,6 +502,16 @@ bool lvc_check(lvc_ctx *c);
 const char *lvc_endpoint_kind_name(lvc_endpoint_kind k);
 bool lvc_endpoint_is_server(lvc_endpoint_kind k);   /* handled in C */
 bool lvc_endpoint_is_exposed(lvc_endpoint_kind k);  /* callable by a page */
+
+/* model.c: the wire word of an operation ("retrieve", ...); the field at
+ * index i of struct s. */
+const char *lvc_model_op_name(lvc_model_op op);
+const lvc_field *lvc_model_field(const lvc_decl *s, int i);
+/* model.c: operation op of binding b as the server.rpc endpoint it is on
+ * the wire, "b.op", with the arguments lv_model_args_type[op] takes (the
+ * key typed as the model's, rows as json) and a json result; its policy
+ * is b's (arena). For the describers: --asyncapi, --breaking. */
+lvc_decl *lvc_model_op_decl(lvc_ctx *c, const lvc_decl *b, lvc_model_op op);
 
 /* names.c: identifiers the generators make, for the clash checks there. */
 bool lvc_is_c_keyword(lvc_str s);

@@ -98,11 +98,17 @@ bool lvc_is_ts_type_name(lvc_str s) { return in_set(&ts_set, s); }
  * prefix ("chat_" + name + suffix). The code generators use these same
  * tables, so the clash check and the output cannot drift apart. */
 static const char *const struct_suffixes[] = { "", "_list", "_map", "_type", NULL };
+/* A model's typed operations for handlers (its list type keeps "_list",
+ * so a page of a query is "_query"). */
+static const char *const model_suffixes[] = {
+	"", "_list", "_map", "_type", "_get", "_query", "_create", "_update", "_delete", NULL
+};
+static const char *const allow_suffixes[] = { "_allow", NULL };
 static const char *const enum_suffixes[] = { "", "_list", "_map", "_type", "_name", NULL };
 static const char *const rpc_suffixes[] = { "", "_reply", NULL };
 static const char *const server_suffixes[] = { "", NULL };
 static const char *const raise_suffixes[] = { "", "_raise", NULL };
-static const char *const push_suffixes[] = { "_to", "_group", "_all", NULL };
+static const char *const push_suffixes[] = { "_to", "_to_id", "_group", "_all", NULL };
 static const char *const call_suffixes[] = { "_call", "_done", NULL };
 static const char *const no_suffixes[] = { NULL };
 static const char *const server_state_suffixes[] = { "_state", "_set", NULL };
@@ -120,7 +126,9 @@ const char *const *
 lvc_c_suffixes(const lvc_decl *d)
 {
 	if (d->kind == LVC_D_STRUCT)
-		return struct_suffixes;
+		return d->model ? model_suffixes : struct_suffixes;
+	if (d->kind == LVC_D_BINDING)
+		return d->binding && d->binding->allow ? allow_suffixes : no_suffixes;
 	if (d->kind == LVC_D_ENUM)
 		return enum_suffixes;
 	switch (d->ekind) {

@@ -76,8 +76,8 @@ arg(A) ::= IDENT(N) COLON value(V).     { A = lvc_ast_arg(c, &N, V); }
 fields(A) ::= .                         { A = NULL; }
 fields(A) ::= fields(B) field(F).       { A = lvc_ast_field_append(B, F); }
 %type field {lvc_field *}
-field(A) ::= IDENT(N) COLON type(T) default(D) SEMI.
-	{ A = lvc_ast_field(c, N, T, D); }
+field(A) ::= IDENT(N) COLON type(T) default(D) decorators(E) SEMI.
+	{ A = lvc_ast_field(c, N, T, D, E); }
 
 %type members {lvc_member *}
 members(A) ::= .                        { A = NULL; }
@@ -96,7 +96,8 @@ params(A) ::= param_list(B) COMMA.      { A = B; }
 param_list(A) ::= param(B).             { A = B; }
 param_list(A) ::= param_list(B) COMMA param(P). { A = lvc_ast_field_append(B, P); }
 %type param {lvc_field *}
-param(A) ::= IDENT(N) COLON type(T) default(D). { A = lvc_ast_field(c, N, T, D); }
+param(A) ::= IDENT(N) COLON type(T) default(D) decorators(E).
+	{ A = lvc_ast_field(c, N, T, D, E); }
 
 %type default {lvc_value *}
 default(A) ::= .                        { A = NULL; }

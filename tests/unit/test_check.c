@@ -246,7 +246,7 @@ Test(decorators, every_listed_decorator_has_its_at_sign)
 	fails("module m;\n@public @server.rpc @frobnicate\nf() -> void;\n",
 	      "note: the decorators are @server.rpc, @server.realtime, @server.on, "
 	      "@client.rpc, @client.realtime, @client.callback, @client.on, @server.state, "
-	      "@client.state, @auth, @public\n");
+	      "@client.state, @server.model, @auth, @public\n");
 }
 
 Test(decorators, no_access_policy)
@@ -396,7 +396,7 @@ Test(decorators, group_with_two_models)
 Test(decorators, decorators_on_types)
 {
 	fails("module m;\n@public\nstruct A { a: int; }\n@public @server.rpc\nf(a: A) -> void;\n",
-	      "t.lv:2:1: error: a struct takes no decorators");
+	      "t.lv:2:1: error: a struct takes no decorator but @model");
 }
 
 /* A broken module policy is reported once, not again for every endpoint

@@ -532,6 +532,14 @@ chat_message_to(lv_conn *conn, const chat_Message *msg)
 }
 
 int
+chat_message_to_id(lv_server *server, const char *conn_id, const chat_Message *msg)
+{
+	chat__message_args a = { 0 };
+	a.msg = *msg;
+	return lv_conn_push_id(server, conn_id, &chat__endpoints[3], &a);
+}
+
+int
 chat_message_group(lv_server *server, const char *group, const chat_Message *msg)
 {
 	chat__message_args a = { 0 };
@@ -563,6 +571,16 @@ chat_presence_to(lv_conn *conn, lv_str room, lv_str who, chat_Presence state)
 	a.who = who;
 	a.state = state;
 	return lv_conn_push(conn, &chat__endpoints[5], &a);
+}
+
+int
+chat_presence_to_id(lv_server *server, const char *conn_id, lv_str room, lv_str who, chat_Presence state)
+{
+	chat__presence_args a = { 0 };
+	a.room = room;
+	a.who = who;
+	a.state = state;
+	return lv_conn_push_id(server, conn_id, &chat__endpoints[5], &a);
 }
 
 int

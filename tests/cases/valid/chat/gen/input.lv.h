@@ -8,8 +8,8 @@
 
 #include <lv_abi.h>
 
-#if LV_ABI_VERSION != 3
-#error "input.lv.h was made by lvc for lv ABI 3, which this lv_abi.h is not: regenerate it with the lvc of this runtime"
+#if LV_ABI_VERSION != 4
+#error "input.lv.h was made by lvc for lv ABI 4, which this lv_abi.h is not: regenerate it with the lvc of this runtime"
 #endif
 
 #ifdef __cplusplus
@@ -70,37 +70,41 @@ lv_status chat_join(lv_call *call, lv_str room, int64_t since, chat_Message_list
 /* Answers a call to join that its handler deferred; any thread. */
 int chat_join_reply(lv_call *call, chat_Message_list value);
 
-/* Sends message to one page, to the pages in a group, or to every page.
+/* Sends message to one page (by its lv_conn, or by its id on whichever
+ * node it is connected to), to the pages in a group, or to every page.
  * The arguments are copied before these return; any thread. */
 int chat_message_to(lv_conn *conn, const chat_Message *msg);
+int chat_message_to_id(lv_server *server, const char *conn_id, const chat_Message *msg);
 int chat_message_group(lv_server *server, const char *group, const chat_Message *msg);
 int chat_message_all(lv_server *server, const chat_Message *msg);
 
 #line 25 "input.lv"
 lv_status chat_post(lv_call *call, lv_str room, lv_str text, chat_Message *out);
-#line 82 "input.lv.h"
+#line 84 "input.lv.h"
 /* Answers a call to post that its handler deferred; any thread. */
 int chat_post_reply(lv_call *call, const chat_Message *value);
 
-/* Sends presence to one page, to the pages in a group, or to every page.
+/* Sends presence to one page (by its lv_conn, or by its id on whichever
+ * node it is connected to), to the pages in a group, or to every page.
  * The arguments are copied before these return; any thread. */
 int chat_presence_to(lv_conn *conn, lv_str room, lv_str who, chat_Presence state);
+int chat_presence_to_id(lv_server *server, const char *conn_id, lv_str room, lv_str who, chat_Presence state);
 int chat_presence_group(lv_server *server, const char *group, lv_str room, lv_str who, chat_Presence state);
 int chat_presence_all(lv_server *server, lv_str room, lv_str who, chat_Presence state);
 
 #line 31 "input.lv"
 lv_status chat_room_closed(lv_call *call, lv_str room);
-#line 94 "input.lv.h"
+#line 98 "input.lv.h"
 /* Raises the server event "room_closed": its handler runs on the loop; any thread. */
 int chat_room_closed_raise(lv_server *server, lv_str room);
 
 #line 43 "input.lv"
 lv_status chat_send_clicked(lv_call *call, lv_str text);
-#line 100 "input.lv.h"
+#line 104 "input.lv.h"
 
 #line 28 "input.lv"
 lv_status chat_typing(lv_call *call, lv_str room);
-#line 104 "input.lv.h"
+#line 108 "input.lv.h"
 
 #ifdef __cplusplus
 }

@@ -491,6 +491,14 @@ library_returned_to(lv_conn *conn, const library_Book *book)
 }
 
 int
+library_returned_to_id(lv_server *server, const char *conn_id, const library_Book *book)
+{
+	library__returned_args a = { 0 };
+	a.book = *book;
+	return lv_conn_push_id(server, conn_id, &library__endpoints[4], &a);
+}
+
+int
 library_returned_group(lv_server *server, const char *group, const library_Book *book)
 {
 	library__returned_args a = { 0 };

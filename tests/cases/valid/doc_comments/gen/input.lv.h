@@ -10,8 +10,8 @@
 
 #include <lv_abi.h>
 
-#if LV_ABI_VERSION != 3
-#error "input.lv.h was made by lvc for lv ABI 3, which this lv_abi.h is not: regenerate it with the lvc of this runtime"
+#if LV_ABI_VERSION != 4
+#error "input.lv.h was made by lvc for lv ABI 4, which this lv_abi.h is not: regenerate it with the lvc of this runtime"
 #endif
 
 #ifdef __cplusplus
@@ -87,9 +87,11 @@ int library_loan_due_raise(lv_server *server, lv_str isbn);
 /*
  * Tells the page a book came back.
  */
-/* Sends returned to one page, to the pages in a group, or to every page.
+/* Sends returned to one page (by its lv_conn, or by its id on whichever
+ * node it is connected to), to the pages in a group, or to every page.
  * The arguments are copied before these return; any thread. */
 int library_returned_to(lv_conn *conn, const library_Book *book);
+int library_returned_to_id(lv_server *server, const char *conn_id, const library_Book *book);
 int library_returned_group(lv_server *server, const char *group, const library_Book *book);
 int library_returned_all(lv_server *server, const library_Book *book);
 
@@ -98,21 +100,21 @@ int library_returned_all(lv_server *server, const library_Book *book);
  */
 #line 42 "input.lv"
 lv_status library_searching(lv_call *call, lv_str text);
-#line 102 "input.lv.h"
+#line 104 "input.lv.h"
 
 /*
  * The server has started.
  */
 #line 48 "input.lv"
 lv_status library_started(lv_call *call);
-#line 109 "input.lv.h"
+#line 111 "input.lv.h"
 
 /*
  * Where is it?
  */
 #line 38 "input.lv"
 lv_status library_where_is(lv_call *call, lv_str isbn, library_Shelf *out);
-#line 116 "input.lv.h"
+#line 118 "input.lv.h"
 /* Answers a call to where_is that its handler deferred; any thread. */
 int library_where_is_reply(lv_call *call, library_Shelf value);
 

@@ -307,6 +307,14 @@ events_room_closed_on_page_to(lv_conn *conn, lv_str room)
 }
 
 int
+events_room_closed_on_page_to_id(lv_server *server, const char *conn_id, lv_str room)
+{
+	events__room_closed_on_page_args a = { 0 };
+	a.room = room;
+	return lv_conn_push_id(server, conn_id, &events__endpoints[2], &a);
+}
+
+int
 events_room_closed_on_page_group(lv_server *server, const char *group, lv_str room)
 {
 	events__room_closed_on_page_args a = { 0 };
@@ -336,6 +344,14 @@ events_shipped_to(lv_conn *conn, int64_t order)
 	events__shipped_args a = { 0 };
 	a.order = order;
 	return lv_conn_push(conn, &events__endpoints[6], &a);
+}
+
+int
+events_shipped_to_id(lv_server *server, const char *conn_id, int64_t order)
+{
+	events__shipped_args a = { 0 };
+	a.order = order;
+	return lv_conn_push_id(server, conn_id, &events__endpoints[6], &a);
 }
 
 int

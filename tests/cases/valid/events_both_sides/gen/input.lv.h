@@ -9,8 +9,8 @@
 
 #include <lv_abi.h>
 
-#if LV_ABI_VERSION != 3
-#error "input.lv.h was made by lvc for lv ABI 3, which this lv_abi.h is not: regenerate it with the lvc of this runtime"
+#if LV_ABI_VERSION != 4
+#error "input.lv.h was made by lvc for lv ABI 4, which this lv_abi.h is not: regenerate it with the lvc of this runtime"
 #endif
 
 #ifdef __cplusplus
@@ -35,35 +35,39 @@ lv_status events_room_closed(lv_call *call, lv_str room);
 /* Raises the server event "room:closed": its handler runs on the loop; any thread. */
 int events_room_closed_raise(lv_server *server, lv_str room);
 
-/* Sends room_closed_on_page to one page, to the pages in a group, or to every page.
+/* Sends room_closed_on_page to one page (by its lv_conn, or by its id on whichever
+ * node it is connected to), to the pages in a group, or to every page.
  * The arguments are copied before these return; any thread. */
 int events_room_closed_on_page_to(lv_conn *conn, lv_str room);
+int events_room_closed_on_page_to_id(lv_server *server, const char *conn_id, lv_str room);
 int events_room_closed_on_page_group(lv_server *server, const char *group, lv_str room);
 int events_room_closed_on_page_all(lv_server *server, lv_str room);
 
 #line 5 "input.lv"
 lv_status events_server_connect(lv_call *call);
-#line 47 "input.lv.h"
+#line 49 "input.lv.h"
 
 #line 10 "input.lv"
 lv_status events_server_custom_ready(lv_call *call, double at);
-#line 51 "input.lv.h"
+#line 53 "input.lv.h"
 /* Raises the server event "ready": its handler runs on the loop; any thread. */
 int events_server_custom_ready_raise(lv_server *server, double at);
 
 #line 6 "input.lv"
 lv_status events_server_disconnect(lv_call *call);
-#line 57 "input.lv.h"
+#line 59 "input.lv.h"
 
-/* Sends shipped to one page, to the pages in a group, or to every page.
+/* Sends shipped to one page (by its lv_conn, or by its id on whichever
+ * node it is connected to), to the pages in a group, or to every page.
  * The arguments are copied before these return; any thread. */
 int events_shipped_to(lv_conn *conn, int64_t order);
+int events_shipped_to_id(lv_server *server, const char *conn_id, int64_t order);
 int events_shipped_group(lv_server *server, const char *group, int64_t order);
 int events_shipped_all(lv_server *server, int64_t order);
 
 #line 16 "input.lv"
 lv_status events_single_letter(lv_call *call);
-#line 67 "input.lv.h"
+#line 71 "input.lv.h"
 /* Raises the server event "a": its handler runs on the loop; any thread. */
 int events_single_letter_raise(lv_server *server);
 

@@ -745,6 +745,15 @@ kinds_job_progress_to(lv_conn *conn, int64_t job, double percent)
 }
 
 int
+kinds_job_progress_to_id(lv_server *server, const char *conn_id, int64_t job, double percent)
+{
+	kinds__job_progress_args a = { 0 };
+	a.job = job;
+	a.percent = percent;
+	return lv_conn_push_id(server, conn_id, &kinds__endpoints[8], &a);
+}
+
+int
 kinds_job_progress_group(lv_server *server, const char *group, int64_t job, double percent)
 {
 	kinds__job_progress_args a = { 0 };
@@ -774,6 +783,14 @@ kinds_notify_to(lv_conn *conn, lv_str text)
 	kinds__notify_args a = { 0 };
 	a.text = text;
 	return lv_conn_push(conn, &kinds__endpoints[11], &a);
+}
+
+int
+kinds_notify_to_id(lv_server *server, const char *conn_id, lv_str text)
+{
+	kinds__notify_args a = { 0 };
+	a.text = text;
+	return lv_conn_push_id(server, conn_id, &kinds__endpoints[11], &a);
 }
 
 int
@@ -813,6 +830,14 @@ kinds_progress_to(lv_conn *conn, double fraction)
 	kinds__progress_args a = { 0 };
 	a.fraction = fraction;
 	return lv_conn_push(conn, &kinds__endpoints[15], &a);
+}
+
+int
+kinds_progress_to_id(lv_server *server, const char *conn_id, double fraction)
+{
+	kinds__progress_args a = { 0 };
+	a.fraction = fraction;
+	return lv_conn_push_id(server, conn_id, &kinds__endpoints[15], &a);
 }
 
 int

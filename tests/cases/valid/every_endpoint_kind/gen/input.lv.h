@@ -8,8 +8,8 @@
 
 #include <lv_abi.h>
 
-#if LV_ABI_VERSION != 3
-#error "input.lv.h was made by lvc for lv ABI 3, which this lv_abi.h is not: regenerate it with the lvc of this runtime"
+#if LV_ABI_VERSION != 4
+#error "input.lv.h was made by lvc for lv ABI 4, which this lv_abi.h is not: regenerate it with the lvc of this runtime"
 #endif
 
 #ifdef __cplusplus
@@ -63,31 +63,35 @@ lv_status kinds_job_done(lv_call *call, int64_t job, bool ok);
 /* Raises the server event "job.done": its handler runs on the loop; any thread. */
 int kinds_job_done_raise(lv_server *server, int64_t job, bool ok);
 
-/* Sends job_progress to one page, to the pages in a group, or to every page.
+/* Sends job_progress to one page (by its lv_conn, or by its id on whichever
+ * node it is connected to), to the pages in a group, or to every page.
  * The arguments are copied before these return; any thread. */
 int kinds_job_progress_to(lv_conn *conn, int64_t job, double percent);
+int kinds_job_progress_to_id(lv_server *server, const char *conn_id, int64_t job, double percent);
 int kinds_job_progress_group(lv_server *server, const char *group, int64_t job, double percent);
 int kinds_job_progress_all(lv_server *server, int64_t job, double percent);
 
 #line 57 "input.lv"
 lv_status kinds_load_changed(lv_call *call, lv_str which);
-#line 75 "input.lv.h"
+#line 77 "input.lv.h"
 
 #line 18 "input.lv"
 lv_status kinds_nothing(lv_call *call);
-#line 79 "input.lv.h"
+#line 81 "input.lv.h"
 /* Answers a call to nothing that its handler deferred; any thread. */
 int kinds_nothing_reply(lv_call *call);
 
-/* Sends notify to one page, to the pages in a group, or to every page.
+/* Sends notify to one page (by its lv_conn, or by its id on whichever
+ * node it is connected to), to the pages in a group, or to every page.
  * The arguments are copied before these return; any thread. */
 int kinds_notify_to(lv_conn *conn, lv_str text);
+int kinds_notify_to_id(lv_server *server, const char *conn_id, lv_str text);
 int kinds_notify_group(lv_server *server, const char *group, lv_str text);
 int kinds_notify_all(lv_server *server, lv_str text);
 
 #line 22 "input.lv"
 lv_status kinds_nudge(lv_call *call, lv_str target);
-#line 91 "input.lv.h"
+#line 95 "input.lv.h"
 
 /* Asks one page; done runs on the loop with the answer, or with a status
  * below zero and value NULL (timeout, disconnect, the page's error). */
@@ -96,29 +100,31 @@ int kinds_ping_call(lv_conn *conn, kinds_ping_done done, void *user_data);
 
 #line 25 "input.lv"
 lv_status kinds_plain(lv_call *call);
-#line 100 "input.lv.h"
+#line 104 "input.lv.h"
 
-/* Sends progress to one page, to the pages in a group, or to every page.
+/* Sends progress to one page (by its lv_conn, or by its id on whichever
+ * node it is connected to), to the pages in a group, or to every page.
  * The arguments are copied before these return; any thread. */
 int kinds_progress_to(lv_conn *conn, double fraction);
+int kinds_progress_to_id(lv_server *server, const char *conn_id, double fraction);
 int kinds_progress_group(lv_server *server, const char *group, double fraction);
 int kinds_progress_all(lv_server *server, double fraction);
 
 #line 53 "input.lv"
 lv_status kinds_save_clicked(lv_call *call);
-#line 110 "input.lv.h"
+#line 116 "input.lv.h"
 
 #line 27 "input.lv"
 lv_status kinds_started(lv_call *call);
-#line 114 "input.lv.h"
+#line 120 "input.lv.h"
 
 #line 28 "input.lv"
 lv_status kinds_stopped(lv_call *call);
-#line 118 "input.lv.h"
+#line 124 "input.lv.h"
 
 #line 49 "input.lv"
 lv_status kinds_text_changed(lv_call *call, lv_str text);
-#line 122 "input.lv.h"
+#line 128 "input.lv.h"
 
 #ifdef __cplusplus
 }

@@ -361,6 +361,15 @@ shop_price_changed_to(lv_conn *conn, const catalog_Product *product, const money
 }
 
 int
+shop_price_changed_to_id(lv_server *server, const char *conn_id, const catalog_Product *product, const money_Money *price)
+{
+	shop__price_changed_args a = { 0 };
+	a.product = *product;
+	a.price = *price;
+	return lv_conn_push_id(server, conn_id, &shop__endpoints[1], &a);
+}
+
+int
 shop_price_changed_group(lv_server *server, const char *group, const catalog_Product *product, const money_Money *price)
 {
 	shop__price_changed_args a = { 0 };

@@ -8,8 +8,8 @@
 
 #include <lv_abi.h>
 
-#if LV_ABI_VERSION != 3
-#error "input.lv.h was made by lvc for lv ABI 3, which this lv_abi.h is not: regenerate it with the lvc of this runtime"
+#if LV_ABI_VERSION != 4
+#error "input.lv.h was made by lvc for lv ABI 4, which this lv_abi.h is not: regenerate it with the lvc of this runtime"
 #endif
 
 #ifdef __cplusplus
@@ -86,15 +86,17 @@ lv_status shop_place(lv_call *call, const shop_Order *order, money_Money *out);
 /* Answers a call to place that its handler deferred; any thread. */
 int shop_place_reply(lv_call *call, const money_Money *value);
 
-/* Sends price_changed to one page, to the pages in a group, or to every page.
+/* Sends price_changed to one page (by its lv_conn, or by its id on whichever
+ * node it is connected to), to the pages in a group, or to every page.
  * The arguments are copied before these return; any thread. */
 int shop_price_changed_to(lv_conn *conn, const catalog_Product *product, const money_Money *price);
+int shop_price_changed_to_id(lv_server *server, const char *conn_id, const catalog_Product *product, const money_Money *price);
 int shop_price_changed_group(lv_server *server, const char *group, const catalog_Product *product, const money_Money *price);
 int shop_price_changed_all(lv_server *server, const catalog_Product *product, const money_Money *price);
 
 #line 21 "input.lv"
 lv_status shop_products(lv_call *call, money_Currency currency, catalog_Product_list *out);
-#line 98 "input.lv.h"
+#line 100 "input.lv.h"
 /* Answers a call to products that its handler deferred; any thread. */
 int shop_products_reply(lv_call *call, catalog_Product_list value);
 

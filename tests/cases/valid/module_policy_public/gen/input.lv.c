@@ -234,6 +234,14 @@ dashboard_tick_to(lv_conn *conn, double load)
 }
 
 int
+dashboard_tick_to_id(lv_server *server, const char *conn_id, double load)
+{
+	dashboard__tick_args a = { 0 };
+	a.load = load;
+	return lv_conn_push_id(server, conn_id, &dashboard__endpoints[2], &a);
+}
+
+int
 dashboard_tick_group(lv_server *server, const char *group, double load)
 {
 	dashboard__tick_args a = { 0 };

@@ -8,8 +8,8 @@
 
 #include <lv_abi.h>
 
-#if LV_ABI_VERSION != 3
-#error "input.lv.h was made by lvc for lv ABI 3, which this lv_abi.h is not: regenerate it with the lvc of this runtime"
+#if LV_ABI_VERSION != 4
+#error "input.lv.h was made by lvc for lv ABI 4, which this lv_abi.h is not: regenerate it with the lvc of this runtime"
 #endif
 
 #ifdef __cplusplus
@@ -32,15 +32,17 @@ lv_status dashboard_stats(lv_call *call, lv_float_list *out);
 /* Answers a call to stats that its handler deferred; any thread. */
 int dashboard_stats_reply(lv_call *call, lv_float_list value);
 
-/* Sends tick to one page, to the pages in a group, or to every page.
+/* Sends tick to one page (by its lv_conn, or by its id on whichever
+ * node it is connected to), to the pages in a group, or to every page.
  * The arguments are copied before these return; any thread. */
 int dashboard_tick_to(lv_conn *conn, double load);
+int dashboard_tick_to_id(lv_server *server, const char *conn_id, double load);
 int dashboard_tick_group(lv_server *server, const char *group, double load);
 int dashboard_tick_all(lv_server *server, double load);
 
 #line 9 "input.lv"
 lv_status dashboard_viewed(lv_call *call, lv_str page);
-#line 44 "input.lv.h"
+#line 46 "input.lv.h"
 
 #ifdef __cplusplus
 }
