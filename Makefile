@@ -15,7 +15,7 @@ OBJ      := $(B)/obj
 
 COMPILER_SRCS := ctx.c arena.c source.c diag.c ast.c parse.c check.c names.c \
                  symtab.c dump.c depfile.c write.c view.c template.c emit.c emit_c.c \
-                 emit_js.c merge.c text.c decorators.c asyncapi.c breaking.c
+                 emit_js.c merge.c text.c decorators.c model.c asyncapi.c breaking.c
 COMPILER_OBJS := $(addprefix $(OBJ)/compiler/,$(COMPILER_SRCS:.c=.o)) \
                  $(OBJ)/gen/lexer.o $(OBJ)/gen/parser.o $(OBJ)/gen/templates.o
 TEMPLATES     := $(sort $(wildcard templates/*.tmpl))
@@ -87,25 +87,32 @@ UV_CFLAGS  := $(shell pkg-config --cflags libuv 2>/dev/null)
 UV_LIBS    := $(shell pkg-config --libs libuv 2>/dev/null || echo -luv)
 SQLITE_CFLAGS := $(shell pkg-config --cflags sqlite3 2>/dev/null)
 SQLITE_LIBS   := $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3)
-LV_LIBS    := $(LWS_LIBS) $(UV_LIBS) $(JANSSON_LIBS) -lpthread -lm
+PQ_CFLAGS  := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I$$(pg_config --includedir 2>/dev/null))
+PQ_LIBS    := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
+HIREDIS_CFLAGS := $(shell pkg-config --cflags hiredis 2>/dev/null || echo -I/usr/include/hiredis)
+HIREDIS_LIBS   := $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis)
+LV_LIBS    := $(LWS_LIBS) $(UV_LIBS) $(HIREDIS_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) -lpthread -lm
 # liblv in layers; each calls only the ones before it. base and codec have
 # no libwebsockets, no jansson and no threads: liblv-codec.a is those two,
 # for the decoder's fuzzer and unit tests. state (patches and the state
 # document) adds jansson, still no sockets. model (tables, queries, live
-# queries, the SQLite store) adds SQLite; it is liblv-model.a, not yet
-# part of liblv: no endpoint reaches it so far.
+# queries, the SQLite and PostgreSQL stores) adds SQLite and libpq, still
+# no sockets; liblv-model.a is that layer alone, for its unit tests. net
+# reaches models through model_net.c, and liblv holds every layer (and
+# links SQLite and libpq).
 BASE_SRCS    := status.c str.c utf8.c arena.c buf.c b64.c clock.c bucket.c htab.c
 CODEC_SRCS   := json_read.c json_write.c codec.c app.c
 STATE_SRCS   := patch.c sdoc.c
-MODEL_SRCS   := row.c query.c store.c watch.c sqlite.c
-NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker.c membership.c call.c cmd.c jansson.c \
+MODEL_SRCS   := row.c query.c store.c watch.c sqlite.c pg.c
+NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker_redis.c broker.c membership.c \
+                call.c cmd.c jansson.c fdwatch.c \
                 dispatch.c push.c ccall.c timer.c peer.c auth.c origin.c http.c metrics.c \
-                log.c inbox.c loop.c loop_uv.c ws.c server.c live.c live_edit.c
+                log.c inbox.c loop.c loop_uv.c ws.c server.c live.c live_edit.c model_net.c
 CODEC_OBJS   := $(addprefix $(OBJ)/runtime/base/,$(BASE_SRCS:.c=.o)) \
                 $(addprefix $(OBJ)/runtime/codec/,$(CODEC_SRCS:.c=.o))
 STATE_OBJS   := $(addprefix $(OBJ)/runtime/state/,$(STATE_SRCS:.c=.o))
 MODEL_OBJS   := $(addprefix $(OBJ)/runtime/model/,$(MODEL_SRCS:.c=.o))
-RUNTIME_OBJS := $(CODEC_OBJS) $(STATE_OBJS) $(addprefix $(OBJ)/runtime/net/,$(NET_SRCS:.c=.o)) \
+RUNTIME_OBJS := $(CODEC_OBJS) $(STATE_OBJS) $(MODEL_OBJS) $(addprefix $(OBJ)/runtime/net/,$(NET_SRCS:.c=.o)) \
                 $(OBJ)/gen/lvjs.o
 RUNTIME_HDRS := $(wildcard runtime/include/*.h runtime/src/*/*.h) Makefile
 LVJS_SRCS    := $(wildcard runtime/js/*.js runtime/js/*.mjs)
@@ -141,13 +148,13 @@ $(OBJ)/runtime/state/%.o: runtime/src/state/%.c $(RUNTIME_HDRS)
 
 $(OBJ)/runtime/model/%.o: runtime/src/model/%.c $(RUNTIME_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) -Iruntime/include \
-	      -Iruntime/src -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) \
+	      -Iruntime/include -Iruntime/src -c -o $@ $<
 
 $(OBJ)/runtime/net/%.o: runtime/src/net/%.c $(RUNTIME_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -pthread $(LWS_CFLAGS) $(UV_CFLAGS) \
-	      $(JANSSON_CFLAGS) -Iruntime/include -Iruntime/src -c -o $@ $<
+	      $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS) -Iruntime/include -Iruntime/src -c -o $@ $<
 
 $(B)/liblv-codec.a: $(CODEC_OBJS)
 	@rm -f $@
@@ -226,12 +233,15 @@ $(RUNTIME_STATE_BINS): $(B)/tests/runtime/%: tests/unit/runtime/%.c $(STATE_OBJS
 	      -Iruntime/include -Iruntime/src -o $@ $< $(LDFLAGS) $(STATE_OBJS) $(B)/liblv-codec.a \
 	      -lcriterion $(JANSSON_LIBS) -lm
 
-# The model layer's tests link it, base and codec, jansson and SQLite.
-$(RUNTIME_MODEL_BINS): $(B)/tests/runtime/%: tests/unit/runtime/%.c $(B)/liblv-model.a $(B)/liblv-codec.a
+# The model layer's tests link it, base and codec, jansson, SQLite and
+# libpq; each runs against both stores, PostgreSQL a server of its own
+# (tests/unit/runtime/pg_server.h).
+$(RUNTIME_MODEL_BINS): $(B)/tests/runtime/%: tests/unit/runtime/%.c $(B)/liblv-model.a $(B)/liblv-codec.a \
+                       tests/unit/runtime/pg_server.h tests/unit/runtime/backends.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) -Wno-missing-field-initializers $(CFLAGS) $(JANSSON_CFLAGS) \
-	      $(SQLITE_CFLAGS) -Iruntime/include -Iruntime/src -o $@ $< $(LDFLAGS) $(B)/liblv-model.a \
-	      $(B)/liblv-codec.a -lcriterion $(JANSSON_LIBS) $(SQLITE_LIBS) -lm
+	      $(SQLITE_CFLAGS) $(PQ_CFLAGS) -Iruntime/include -Iruntime/src -o $@ $< $(LDFLAGS) \
+	      $(B)/liblv-model.a $(B)/liblv-codec.a -lcriterion $(JANSSON_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) -lm
 
 $(RUNTIME_CODEC_BINS): $(B)/tests/runtime/%: tests/unit/runtime/%.c $(B)/liblv-codec.a
 	@mkdir -p $(dir $@)

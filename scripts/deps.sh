@@ -6,8 +6,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-build_pkgs="make gcc pkg-config re2c lemon libjansson-dev libwebsockets-dev libuv1-dev libwebsockets-evlib-uv libsqlite3-dev"
-test_pkgs="$build_pkgs libcriterion-dev clang valgrind openssl chromium cmake curl dpkg-dev"
+build_pkgs="make gcc pkg-config re2c lemon libjansson-dev libwebsockets-dev libuv1-dev libwebsockets-evlib-uv libhiredis-dev libsqlite3-dev libpq-dev"
+test_pkgs="$build_pkgs libcriterion-dev clang valgrind openssl chromium cmake curl dpkg-dev redis-server postgresql sqlite3"
 bench_pkgs="$build_pkgs protobuf-compiler time wrk"
 
 case "${1:-build}" in

@@ -229,8 +229,25 @@ typedef struct {
 	lv_log_format log_format;   /* standard error's: LV_LOG_TEXT */
 	bool handle_signals;        /* stop cleanly on SIGINT and SIGTERM (lv_server_run) */
 	lv_loop_kind loop;          /* LV_LOOP_DEFAULT */
+	const char *store;          /* where the models' tables are (apps with
+	                               @model only): a SQLite file path,
+	                               ":memory:", or a PostgreSQL URI
+	                               ("postgresql://..."); NULL: the SQLite
+	                               file BASE.db in the working directory */
+	uint32_t store_poll_ms;     /* how often writes by other processes are
+	                               looked for: 100 */
 	void *uv_loop;              /* a uv_loop_t * of the program's, which it runs
 	                               itself (implies LV_LOOP_UV); NULL: lv's own */
+	/* Several nodes serving one application (docs/scaling.md). */
+	const char *broker;         /* where groups and pushes live: NULL or "local":
+	                               this process alone; "redis://HOST:PORT" or
+	                               "unix:/PATH/TO/redis.sock": shared with every
+	                               node on that Redis (pushes reach members on
+	                               all of them, lv_group_size counts them all);
+	                               sessions stay on their node. Borrowed for the
+	                               server's life */
+	const char *node_id;        /* this node's name in the broker: 1 to 64 of
+	                               A-Z a-z 0-9 - _ . ; NULL: random per start */
 } lv_options;
 
 /* Creates a server for app in *out (NULL on failure). Listens at once, so
@@ -355,7 +372,9 @@ int lv_conn_close(lv_conn *conn, int code, const char *reason);
  * when it closes. Every page is in the implicit group "lv.all". */
 int lv_group_join(lv_conn *conn, const char *group);
 int lv_group_leave(lv_conn *conn, const char *group);
-/* Number of connections in group (NULL: all). */
+/* Number of connections in group (NULL: all). With a shared broker it
+ * counts every node's: this node's exactly, the others' as last heard
+ * (docs/scaling.md says how fresh). Loop thread. */
 size_t lv_group_size(lv_server *s, const char *group);
 
 /* ---- calls: what a handler gets ------------------------------------------ */
@@ -421,8 +440,17 @@ int lv_cmd_eval(lv_call *call, const char *script);
 /* Sends a client endpoint's message to one page; args point to the
  * endpoint's argument struct, encoded before this returns. Any thread. */
 int lv_conn_push(lv_conn *conn, const lv_endpoint *ep, const void *args);
+/* The same to the page whose connection id (lv_conn_id) is conn_id, on
+ * this node or, with a shared broker, on the node it is connected to.
+ * LV_ECLOSED: no such page here (one node); with a shared broker an id no
+ * node knows is dropped there. Any thread. */
+int lv_conn_push_id(lv_server *server, const char *conn_id, const lv_endpoint *ep,
+                    const void *args);
 /* The same to every member of group, or to every page when group is NULL.
- * The message is encoded once whatever the number of pages. Any thread. */
+ * The message is encoded once whatever the number of pages. Any thread.
+ * From the loop it returns what the broker says: LV_EUNAVAILABLE when a
+ * shared broker cannot be reached (the push went nowhere); from another
+ * thread the push is posted to the loop and that is not seen. */
 int lv_group_push(lv_server *server, const char *group, const lv_endpoint *ep,
                   const void *args);
 /* Raises a custom server event: its handler runs on the loop. Any thread. */

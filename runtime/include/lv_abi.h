@@ -14,7 +14,7 @@
 extern "C" {
 #endif
 
-#define LV_ABI_VERSION 3
+#define LV_ABI_VERSION 4
 
 /* ---- lists and maps --------------------------------------------------------- */
 
@@ -221,6 +221,94 @@ int lv_state_remove_item(lv_state *st, const char *path, size_t index);
  * name. */
 int lv_state_read(lv_conn *c, const char *name, void *out, lv_arena *a);
 
+/* ---- models (written by lvc, read by the server) ------------------------ */
+
+/* What a page (or a handler) may do with a model's rows. */
+typedef enum {
+	LV_MODEL_RETRIEVE,          /* one row by its key */
+	LV_MODEL_LIST,              /* a page of a query: {page, limit, count, rows} */
+	LV_MODEL_CREATE,
+	LV_MODEL_UPDATE,            /* carries the version read; a stale one: LV_EABORTED */
+	LV_MODEL_DELETE,            /* likewise */
+	LV_MODEL_SUBSCRIBE,         /* a live query: its first page, then its changes */
+	LV_MODEL_UNSUBSCRIBE        /* allowed with subscribe */
+} lv_model_op;
+#define LV_MODEL_NOPS 7
+
+/* Per field of a model's struct. */
+enum {
+	LV_MF_KEY = 1 << 0,         /* the primary key (exactly one; int or string) */
+	LV_MF_INDEX = 1 << 1,       /* the table gets an index on it */
+	LV_MF_VERSION = 1 << 2,     /* the row's version (exactly one; int) */
+};
+
+/* A struct declared with @model: a table, a column per field. */
+typedef struct {
+	const char *name;           /* the struct's name: "Todo" */
+	const char *table;          /* "todos" */
+	const lv_type *type;        /* the struct; its fields are the columns, in order */
+	const unsigned *field_flags; /* per field: LV_MF_... */
+	uint32_t key, version;      /* indexes of those fields */
+} lv_model_def;
+
+/* A binding declared with @server.model: which operations pages get on a
+ * model, on what they may filter and order, and the largest page. Each
+ * operation is also an endpoint of the app (kind LV_SERVER_RPC, named
+ * "BINDING.retrieve", "BINDING.list", ...; its access policy is the
+ * binding's), whose invoke calls lv_model_invoke. */
+typedef struct {
+	const char *name;           /* "todos" */
+	const lv_model_def *model;
+	unsigned ops;               /* 1 << lv_model_op, for each allowed */
+	const uint32_t *filter;     /* field indexes a query may compare */
+	uint32_t nfilter;
+	const uint32_t *order;      /* field indexes a query may order by */
+	uint32_t norder;
+	uint32_t max_limit;         /* the largest page; a list without a limit gets it */
+	/* The row-level policy (allow: true): whether conn may do op to row (a
+	 * value of the model's type, valid during the call); for a list or a
+	 * live query, rows it refuses are left out (and not counted). NULL:
+	 * the access policy alone decides. */
+	bool (*allow)(lv_conn *conn, lv_model_op op, const void *row);
+} lv_model_binding;
+
+/* The arguments of the endpoints of a binding, by operation (structs of
+ * named fields, checked against the model by the runtime):
+ *   retrieve    {id}                         id: the key (json)
+ *   list        {where?, order?, page?, limit?}
+ *                where: json object, order: list<string> ("-f" is down)
+ *   create      {row}                        row: json object, no version
+ *   update      {row}                        row: json object with its version
+ *   delete      {id, version}
+ *   subscribe   {key, where?, order?, page?, limit?}
+ *                key: the page's name for this live result (string)
+ *   unsubscribe {key}
+ * Every result is json: the row (retrieve, create, update), the page
+ * {page, limit, count, rows} (list, subscribe), null (delete, unsubscribe). */
+extern const lv_type lv_model_args_type[LV_MODEL_NOPS];
+
+/* What an operation endpoint's invoke calls: does op of binding b with
+ * args (a value of lv_model_args_type[op]) into *result (an lv_json). */
+int lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op,
+                    const void *args, void *result);
+
+/* The typed operations for handlers (generated per model as m_S_get,
+ * m_S_query, m_S_create, m_S_update, m_S_delete). Values are of the
+ * model's type; results are decoded into arena a. No access policy or
+ * row policy applies: the program is trusted. Changes are seen by every
+ * live query as a page's are. */
+int lv_model_get(lv_server *s, const lv_model_def *m, const void *key, void *out,
+                 lv_arena *a);
+/* query_json: a query as a page sends it to list (NULL: every row, in key
+ * order); *out: the page as JSON text in a. */
+int lv_model_list(lv_server *s, const lv_model_def *m, const char *query_json,
+                  lv_json *out, lv_arena *a);
+int lv_model_create(lv_server *s, const lv_model_def *m, const void *row, void *out,
+                    lv_arena *a);
+int lv_model_update(lv_server *s, const lv_model_def *m, const void *row, void *out,
+                    lv_arena *a);
+int lv_model_delete(lv_server *s, const lv_model_def *m, const void *key, int64_t version);
+
 /* Everything lvc generated for one .lv file. */
 struct lv_app {
 	uint32_t abi;               /* LV_ABI_VERSION of the generator */
@@ -237,6 +325,10 @@ struct lv_app {
 	size_t js_module_len;
 	const lv_state_def *states; /* sorted by name */
 	uint32_t nstates;
+	const lv_model_def *models;
+	uint32_t nmodels;
+	const lv_model_binding *model_bindings; /* sorted by name */
+	uint32_t nmodel_bindings;
 };
 
 /* The endpoint named name, by binary search; NULL if none. */

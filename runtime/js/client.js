@@ -17,6 +17,14 @@ function statesOf(lv, schema) {
 	return Object.freeze(out);
 }
 
+/* client.model: a binding per declared model binding, made when first read. */
+function modelsOf(lv, schema) {
+	const out = {};
+	for (const name of Object.keys(schema.models || {}))
+		Object.defineProperty(out, name, { enumerable: true, get: () => lv.model(name) });
+	return Object.freeze(out);
+}
+
 /**
  * createClient, connect and argsFrom for schema. endpoints(connection)
  * gives the client's typed members (a function per server endpoint, a
@@ -35,6 +43,7 @@ export function clientModule(schema, endpoints) {
 			schema,
 			lv,
 			state: statesOf(lv, schema),
+			model: modelsOf(lv, schema),
 			register(handlers) {
 				lv.register(handlers);
 			},

@@ -42,6 +42,37 @@ const PRIMS = new Set(["bool", "int", "float", "string", "bytes", "json", "void"
  * and the endpoints into {name, ...endpoint, args: struct descriptor,
  * resultType: descriptor or null}.
  */
+/* The endpoints of the model bindings (schema.models): each operation is a
+ * server.rpc named BINDING.OP taking the arguments of the runtime's
+ * lv_model_args_type and answering json. */
+const QUERY_PARAMS = [
+	{ name: "where", type: "json", optional: true },
+	{ name: "order", type: "list<string>", optional: true },
+	{ name: "page", type: "int", optional: true },
+	{ name: "limit", type: "int", optional: true },
+];
+const MODEL_PARAMS = {
+	retrieve: [{ name: "id", type: "json" }],
+	list: QUERY_PARAMS,
+	create: [{ name: "row", type: "json" }],
+	update: [{ name: "row", type: "json" }],
+	delete: [{ name: "id", type: "json" }, { name: "version", type: "int" }],
+	subscribe: [{ name: "key", type: "string" }, ...QUERY_PARAMS],
+	unsubscribe: [{ name: "key", type: "string" }],
+};
+function modelEndpoints(schema) {
+	const out = [];
+	for (const [name, b] of Object.entries(schema.models || {})) {
+		const ops = new Set(b.ops || []);
+		if (ops.has("subscribe"))
+			ops.add("unsubscribe");
+		for (const op of ops)
+			if (MODEL_PARAMS[op])
+				out.push([`${name}.${op}`, { kind: "server.rpc", params: MODEL_PARAMS[op], result: "json" }]);
+	}
+	return out;
+}
+
 export function compileSchema(schema) {
 	if (!schema || typeof schema !== "object" || typeof schema.module !== "string" ||
 	    !schema.endpoints || typeof schema.endpoints !== "object")
@@ -69,7 +100,7 @@ export function compileSchema(schema) {
 		if (t.kind === "struct")
 			named.get(name).fields = fields(t.fields);
 	const endpoints = new Map();
-	for (const [name, e] of Object.entries(schema.endpoints)) {
+	for (const [name, e] of [...Object.entries(schema.endpoints), ...modelEndpoints(schema)]) {
 		const args = { kind: "struct", name: `${name} arguments`, fields: fields(e.params) };
 		let resultType = null;
 		if (typeof e.result === "string") {

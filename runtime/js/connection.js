@@ -1,10 +1,11 @@
-// connection.js - the Connection: one schema's link to the server, made of the parts in transport, session, calls, endpoints, binding and modes, with its events, its states and dispose().
+// connection.js - the Connection: one schema's link to the server, made of the parts in transport, session, calls, endpoints, binding and modes, with its events, its states, its models and dispose().
 import { Binding } from "./binding.js";
 import { Calls } from "./calls.js";
 import { compileSchema } from "./codec.js";
 import { whenDomReady } from "./dom.js";
 import { Endpoints } from "./endpoints.js";
 import { LvError } from "./errors.js";
+import { Models } from "./models.js";
 import { Modes } from "./modes.js";
 import { DEFAULTS, MAIN, OFFLINE, TEXTS, defaultEnv } from "./options.js";
 import { page } from "./page.js";
@@ -126,6 +127,7 @@ export class Connection {
 		core.binding = new Binding(core);
 		core.modes = new Modes(core);
 		core.states = new States(core);
+		core.models = new Models(core);
 		this.#core = core;
 		cores.set(this, core);
 
@@ -418,6 +420,7 @@ export class Connection {
 			core.endpoints.receive(msg, core.transport.gen);
 			return;
 		case "state": return core.states.receive(msg);
+		case "model": return core.models.receive(msg);
 		default:
 			core.endpoints.warnOnce(`t:${msg.t}`, `lv: unknown message type '${msg.t}' from the server; ignored`);
 		}
@@ -426,8 +429,10 @@ export class Connection {
 	#onWelcome(msg) {
 		const core = this.#core;
 		core.session.welcome(msg);
-		if (msg.resumed !== true)
+		if (msg.resumed !== true) {
 			core.states.newSession();
+			core.models.newSession();
+		}
 		this.#connId = typeof msg.conn === "string" ? msg.conn : null;
 		core.transport.welcomed(Number.isFinite(msg.heartbeat) && msg.heartbeat > 0 ? msg.heartbeat : this.options.heartbeat);
 		this.#setState("open");
@@ -532,6 +537,14 @@ export class Connection {
 	 */
 	store(name, group) {
 		return this.#core.states.store(name, group);
+	}
+
+	/**
+	 * The model binding `name` (client.model.NAME): its operations, those
+	 * the schema lists, as promises; subscribe gives a live result.
+	 */
+	model(name) {
+		return this.#core.models.binding(name);
 	}
 
 	/** Sends what the page changed in its own state name now (flush: manual). */

@@ -97,6 +97,7 @@ export interface Schema {
 	readonly types: { readonly [name: string]: SchemaStruct | SchemaEnum };
 	readonly endpoints: { readonly [name: string]: SchemaEndpoint };
 	readonly states?: { readonly [name: string]: SchemaState };
+	readonly models?: { readonly [name: string]: SchemaModelBinding };
 }
 
 // ---- calls ------------------------------------------------------------------------
@@ -262,6 +263,8 @@ export interface Connection {
 	store(name: string, group?: string): ServerState<unknown> | PageState<unknown>;
 	/** Sends what the page changed in its own state now (flush: manual). */
 	flushState(name: string): void;
+	/** A model binding (client.model.NAME): the operations the schema lists. */
+	model(name: string): Partial<ModelBinding<Record<string, unknown>, unknown, string, string>>;
 
 	on<K extends keyof ConnectionEvents>(event: K, listener: (detail: ConnectionEvents[K]) => void): () => void;
 	on(event: string, listener: (detail: any) => void): () => void;
@@ -319,6 +322,76 @@ export interface GroupState<T> {
 	of(group: string): ServerState<T>;
 }
 
+// ---- models -----------------------------------------------------------------------
+
+/** A model binding as the generated schema lists it. */
+export interface SchemaModelBinding {
+	/** The model (the struct's name). */
+	model: string;
+	/** The operations offered; unsubscribe comes with subscribe. */
+	ops: readonly ("retrieve" | "list" | "create" | "update" | "delete" | "subscribe")[];
+	key: string;
+	version: string;
+	/** The fields a query may compare, and order by. */
+	filter: readonly string[];
+	order: readonly string[];
+	/** The largest page. */
+	limit: number;
+}
+
+/** A comparison of one field: a value (equal), or one operator. */
+export type ModelCondition<V> =
+	| V
+	| null
+	| { eq?: V | null; ne?: V | null; lt?: V; le?: V; gt?: V; ge?: V; in?: readonly V[]; contains?: string };
+
+/** A query: every condition holds; ordered by `order` ("-field" goes down), then the key. */
+export interface ModelQuery<Row> {
+	where?: { [F in keyof Row]?: ModelCondition<Row[F]> };
+	order?: readonly (Extract<keyof Row, string> | `-${Extract<keyof Row, string>}`)[];
+	/** From 1. */
+	page?: number;
+	/** Rows per page, at most the binding's limit (its default). */
+	limit?: number;
+}
+
+/** One page of a query's result. */
+export interface ModelPage<Row> {
+	readonly page: number;
+	readonly limit: number;
+	/** The rows matching the query in all. */
+	readonly count: number;
+	readonly rows: readonly Readonly<Row>[];
+}
+
+/**
+ * A live result: a new immutable page per change the server reports
+ * (rows not touched are the same objects), shaped for React's
+ * useSyncExternalStore (subscribe, getSnapshot).
+ */
+export interface LiveQuery<Row> {
+	/** The page's name for it (given, or made fresh). */
+	readonly key: string;
+	getSnapshot(): ModelPage<Row>;
+	/** Calls fn with each new page; returns the unsubscribe. */
+	subscribe(fn: (page: ModelPage<Row>) => void): () => void;
+	/** Ends it here and on the server. */
+	close(): void;
+}
+
+/** client.model.NAME: a model's rows, as the binding lets the page have them. */
+export interface ModelBinding<Row, Key, KeyField extends string, VersionField extends string> {
+	retrieve(id: Key): Promise<Row>;
+	list(query?: ModelQuery<Row>): Promise<ModelPage<Row>>;
+	/** A new row: no version (it is 1); an integer key may be left for the database to pick. */
+	create(row: Omit<Row, VersionField> | Omit<Row, KeyField | VersionField>): Promise<Row>;
+	/** row carries the version it was read at; a stale one rejects with "aborted". */
+	update(row: Row): Promise<Row>;
+	delete(id: Key, version: number): Promise<null>;
+	/** The first page, then its changes; key: the result's name (default: a fresh one). */
+	subscribe(query?: ModelQuery<Row>, options?: { key?: string }): Promise<LiveQuery<Row>>;
+}
+
 export interface ClientModule<C> {
 	createClient(options?: ConnectOptions): C & ClientBase;
 	connect(options?: ConnectOptions): C & ClientBase;
@@ -328,6 +401,8 @@ export interface ClientModule<C> {
 export interface ClientBase {
 	readonly schema: Schema;
 	readonly lv: Connection;
+	/** The model bindings, by name (the generated client types each one). */
+	readonly model: { readonly [name: string]: Partial<ModelBinding<any, any, string, string>> };
 	register(handlers: object): void;
 	dispose(): void;
 }

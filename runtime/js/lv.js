@@ -9,7 +9,8 @@
 // modes.js (modes, commands, notifications), connection.js (the
 // Connection), page.js (the page, window.lv), client.js (createClient and
 // connect of a generated module); patch.js (JSON Patch) and store.js
-// (createStore), the page side of synchronised state.
+// (createStore), the page side of synchronised state; models.js
+// (client.model), the page side of models and their live results.
 //
 //     import { connect } from "./chat.lv.js";   // a generated module
 //     const { join, register } = connect();      // the page's client

@@ -165,7 +165,10 @@ PSEEDS   := tests/fuzz/corpus/protocol
 PROT_SRCS := tests/fuzz/fuzz_protocol.c $(DB)/codec.lv.c $(DB)/codec_handlers.c
 PROT_FUZZ_LIB   := $(DB)/lib-fuzz/liblv.a
 PROT_REPLAY_LIB := $(DB)/lib-replay/liblv.a
-PROT_LIBS := $(LWS_LIBS) $(UV_LIBS) $(LIBS) -lpthread
+HIREDIS_LIBS := $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis)
+SQLITE_LIBS := $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3)
+PQ_LIBS := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
+PROT_LIBS := $(LWS_LIBS) $(UV_LIBS) $(HIREDIS_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(LIBS) -lpthread
 
 $(PROT_FUZZ_LIB): FORCE
 	@$(MAKE) -s --no-print-directory -f Makefile B=$(DB)/lib-fuzz CC=$(FUZZ_CC) \

@@ -18,6 +18,13 @@ check "liblv.so has its soname and exports only lv_" bash -c "
 	readelf -d '$prefix/lib/liblv.so' | grep -q 'SONAME.*liblv\.so\.[0-9]' &&
 	! nm -D --defined-only '$prefix/lib/liblv.so' | awk '{print \$3}' | grep -v '^lv_[a-z]'"
 
+check "lv.pc: SQLite among the private requirements; the CMake package asks for it too" bash -c "
+	grep -qE '^Requires.private:.* sqlite3( |\$)' '$prefix/lib/pkgconfig/lv.pc' &&
+	grep -qE 'IMPORTED_TARGET .*sqlite3' '$prefix/lib/cmake/lv/lvConfig.cmake'"
+check "liblv.a holds the model layer and liblv.so links SQLite" bash -c "
+	nm '$prefix/lib/liblv.a' | grep -q ' T lv__store_sqlite\$' &&
+	readelf -d '$prefix/lib/liblv.so' | grep -q 'NEEDED.*libsqlite3'"
+
 check "DESTDIR stages the tree; lv.pc names the final prefix" bash -c "
 	make -C '$root' --no-print-directory B='$B' install DESTDIR='$tmp/stage' PREFIX=/opt/lv >/dev/null &&
 	test -x '$tmp/stage/opt/lv/bin/lvc' && grep -qx 'prefix=/opt/lv' '$tmp/stage/opt/lv/lib/pkgconfig/lv.pc'"

@@ -1209,3 +1209,18 @@ app_prefs_seen(lv_call *call, lv_str *out)
 	return LV_OK;
 }
 /* lvc:end prefs_seen */
+
+/* lvc:begin note_id */
+/*
+ * Pushes note(text) to the page whose connection id is `to_conn`, on this
+ * node or another one sharing its broker.
+ */
+lv_status
+app_note_id(lv_call *call, lv_str to_conn, lv_str text)
+{
+	int rc = app_note_to_id(lv_call_server(call), to_conn.ptr, text, NULL);
+	if (rc < 0)
+		return lv_call_fail(call, rc, "push failed: %s", lv_strerror(rc));
+	return LV_OK;
+}
+/* lvc:end note_id */

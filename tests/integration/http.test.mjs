@@ -264,11 +264,12 @@ describe('metrics', () => {
     assert.match(m0.text, /^# TYPE lv_connections gauge$/m);
     for (const name of ['lv_connections', 'lv_pages', 'lv_connections_total', 'lv_messages_in_total',
       'lv_messages_out_total', 'lv_bytes_in_total', 'lv_bytes_out_total', 'lv_dropped_total',
-      'lv_closed_slow_total', 'lv_refused_total', 'lv_queue_messages', 'lv_queue_bytes'])
+      'lv_closed_slow_total', 'lv_refused_total', 'lv_queue_messages', 'lv_queue_bytes',
+      'lv_broker_info{broker="local",node=""}', 'lv_broker_connected'])
       assert.ok(m0.has(name), name);
     // every line is a comment or NAME{LABELS} NUMBER
     for (const line of m0.text.split('\n').filter(Boolean))
-      assert.match(line, /^(# (HELP|TYPE) .*|[a-z_]+(\{[a-z_]+="[^"]*"\})? \d+)$/, line);
+      assert.match(line, /^(# (HELP|TYPE) .*|[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? \d+)$/, line);
 
     const c = await Client.open(server);
     clients.push(c);

@@ -26,7 +26,13 @@ $(it_OUT)/uv_server: tests/integration/uv_main.c tests/integration/app_handlers.
 	$(CC) $(EXAMPLE_CFLAGS) $(UV_CFLAGS) -I$(it_OUT) -Itests/integration -o $@ \
 	    $(filter %.c,$^) $(B)/liblv.a $(LV_LIBS)
 
-it_SERVERS := $(it_OUT)/app_server $(it_OUT)/uv_server
+# A model bound to pages, its tables and endpoints written by hand as lvc
+# will write them (models.test.mjs).
+$(it_OUT)/models_server: tests/integration/models_main.c $(B)/liblv.a
+	@mkdir -p $(it_OUT)
+	$(CC) $(EXAMPLE_CFLAGS) -o $@ $(filter %.c,$^) $(B)/liblv.a $(LV_LIBS)
+
+it_SERVERS := $(it_OUT)/app_server $(it_OUT)/uv_server $(it_OUT)/models_server
 
 .PHONY: integration integration-valgrind
 integration: $(it_SERVERS)

@@ -26,6 +26,9 @@
  *   LV_TEST_LOG_CALLBACK   1: the log through a callback of the program's,
  *                          which writes "app-log LEVEL: MESSAGE" lines on stderr
  *   LV_TEST_NOFILE         N: lower the file limit (RLIMIT_NOFILE) to N first
+ *   LV_TEST_BROKER         the broker option: local | redis://HOST:PORT |
+ *                          unix:PATH (runtime default: local)
+ *   LV_TEST_NODE_ID        the node_id option (runtime default: random)
  *
  * It prints "schema HASH" and "port N" on stdout once it listens, and
  * "stopped" when its stop handler has run. Auth: a `token` query
@@ -168,6 +171,8 @@ main(int argc, char **argv)
 	}
 	if (env_num("LV_TEST_LOG_CALLBACK", 0))
 		o.log = log_line;
+	o.broker = env_str("LV_TEST_BROKER", NULL);
+	o.node_id = env_str("LV_TEST_NODE_ID", NULL);
 	o.auth = auth;
 	o.handle_signals = true;
 	char *origins = NULL;

@@ -58,6 +58,19 @@ describe('lifecycle events', () => {
 });
 
 describe('groups and broadcast', () => {
+  test('a push by connection id reaches that page; an id no page has is refused', async () => {
+    const a = await open();
+    const b = await open();
+    await a.value('note_id', { to_conn: b.welcome.conn, text: 'by-id' });
+    await b.next((m) => m.t === 'push' && m.fn === 'note' && m.args.text === 'by-id');
+    const r = await a.call('note_id', { to_conn: 'c0000', text: 'nobody' });
+    assert.equal(r.ok, false);
+    assert.equal(r.error.code, 'unavailable');   /* LV_ECLOSED's wire name */
+    assert.match(r.error.message, /connection closed/);
+    await sleep(50);
+    assert.equal(notes(a, 'by-id').length + notes(a, 'nobody').length + notes(b, 'nobody').length, 0);
+  });
+
   test('a push to a group reaches each member exactly once, and no one else', async () => {
     const [a, b, c] = [await open(), await open(), await open()];
     assert.equal(await a.value('join', { name: 'g' }), 1);

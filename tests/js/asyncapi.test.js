@@ -27,6 +27,7 @@ const CONTRACTS = [
 	{ name: "chat", lv: "examples/chat/chat.lv", golden: true },
 	{ name: "codec", lv: "tests/codegen/codec.lv", golden: true },
 	{ name: "states", lv: "tests/cases/valid/states/input.lv", golden: true },
+	{ name: "models", lv: "tests/cases/valid/models/input.lv", golden: true },
 	{ name: "dashboard", lv: "examples/dashboard/dashboard.lv" },
 	{ name: "plant", lv: "tests/js/fixtures/plant.lv" },
 	{ name: "kitchen", lv: "tests/js/fixtures/kitchen.lv" },
@@ -289,4 +290,31 @@ test("states: operations by owner, snapshots, patches as RFC 6902 operations, st
 	assert.ok(!up({ t: "state", name: "prefs", rev: 0, ops: [{ op: "replace", path: "/sort", value: "date" }], seq: 4 }), "revisions start at 1");
 	const back = payloadValidator(doc, "prefs.snapshot");
 	assert.ok(back({ t: "state", name: "prefs", rev: 3, ops: [{ op: "replace", path: "", value: { sort: "name" } }], seq: 12 }), JSON.stringify(back.errors));
+});
+
+test("models: each operation of a binding is the rpc it is on the wire, with the binding's policy", () => {
+	const doc = JSON.parse(describe("tests/cases/valid/models/input.lv"));
+	const ops = Object.keys(doc.operations).filter((k) => k.startsWith("todos."));
+	assert.deepEqual(ops, ["todos.create", "todos.delete", "todos.list", "todos.retrieve",
+	                       "todos.subscribe", "todos.unsubscribe", "todos.update"]);
+	assert.equal(doc.operations["todos_admin.delete"].action, "receive");
+	assert.equal(doc.operations["todos_admin.list"], undefined, "only the ops it allows");
+	assert.deepEqual(doc.operations["todos.list"].security, [{ $ref: "#/components/securitySchemes/role.user" }]);
+	assert.deepEqual(doc.operations["todos_admin.delete"].security, [{ $ref: "#/components/securitySchemes/role.admin" }]);
+	assert.equal(doc.operations["tags.list"]["x-lv-public"], true);
+	assert.ok(doc.components.schemas.Todo, "the model's struct is a schema");
+
+	const list = payloadValidator(doc, "todos.list.call");
+	assert.ok(list({ t: "call", id: 1, fn: "todos.list", args: { where: { owner: "ann" }, order: ["-rev"], limit: 10 }, seq: 1 }), JSON.stringify(list.errors));
+	assert.ok(list({ t: "call", id: 2, fn: "todos.list", args: {}, seq: 2 }), "every query argument may be left out");
+	const del = payloadValidator(doc, "todos.delete.call");
+	assert.ok(del({ t: "call", id: 3, fn: "todos.delete", args: { id: 4, version: 2 }, seq: 3 }), JSON.stringify(del.errors));
+	assert.ok(!del({ t: "call", id: 3, fn: "todos.delete", args: { id: 4 }, seq: 3 }), "the version is required");
+	const tag = payloadValidator(doc, "tags.retrieve.call");   /* a string key */
+	assert.ok(tag({ t: "call", id: 5, fn: "tags.retrieve", args: { id: "red" }, seq: 5 }), JSON.stringify(tag.errors));
+	assert.ok(!tag({ t: "call", id: 5, fn: "tags.retrieve", args: { id: 1 }, seq: 5 }));
+	const sub = payloadValidator(doc, "todos.subscribe.call");
+	assert.ok(sub({ t: "call", id: 6, fn: "todos.subscribe", args: { key: "mine", where: { done: false } }, seq: 6 }), JSON.stringify(sub.errors));
+	const ret = payloadValidator(doc, "todos.list.ret");
+	assert.ok(ret({ t: "ret", id: 1, ok: true, value: { page: 0, limit: 10, count: 0, rows: [] }, seq: 7 }), JSON.stringify(ret.errors));
 });

@@ -88,6 +88,50 @@ export async function main(el: HTMLElement): Promise<Item | null> {
 	                       "--moduleResolution", "bundler", "page.ts"]), "");
 });
 
+test("tsc --strict: a contract with models (client.model with ModelBinding), and a page that names its bindings", () => {
+	const dir = withRuntime("tests/cases/valid/models/input.lv", "tsc-models");
+	writeFileSync(join(dir, "page.ts"), `
+import type { Client, Tag, Todo } from "./input.lv.js";
+import type { ModelBinding } from "./lv.js";
+declare const client: Client;
+export const todos: ModelBinding<Todo, number, "id", "rev"> = client.model.todos;
+export const admin: ModelBinding<Todo, number, "id", "rev"> = client.model.todos_admin;
+export const tags: ModelBinding<Tag, string, "name", "version"> = client.model.tags;
+export const row: Todo = { id: 1, owner: "ann", title: "t", labels: [], rev: 1 };
+`);
+	assert.equal(tsc(dir, ["--strict", "--noEmit", "input.lv.d.ts", "lv.d.ts"]), "");
+	assert.equal(tsc(dir, ["--strict", "--noEmit", "--target", "es2022", "--module", "esnext",
+	                       "--moduleResolution", "bundler", "page.ts"]), "");
+	// and there is no client.model where the contract has no binding
+	writeFileSync(join(dir, "no_model.ts"), `
+import type { Client } from "./input.lv.js";
+declare const client: Client;
+// @ts-expect-error: no binding is named nothing
+export const none = client.model.nothing;
+`);
+	assert.equal(tsc(dir, ["--strict", "--noEmit", "--target", "es2022", "--module", "esnext",
+	                       "--moduleResolution", "bundler", "no_model.ts"]), "");
+});
+
+test("the generated module's schema lists each binding: its model, ops, key, version, filter, order, limit", async () => {
+	const dir = withRuntime("tests/cases/valid/models/input.lv", "js-models");
+	const { schema } = await import(pathToFileURL(join(dir, "input.lv.js")).href);
+	assert.deepEqual(Object.keys(schema.models), ["tags", "todos", "todos_admin"]);
+	assert.deepEqual(schema.models.todos, {
+		model: "Todo", ops: ["retrieve", "list", "create", "update", "delete", "subscribe", "unsubscribe"],
+		key: "id", version: "rev", filter: ["owner", "done", "priority"], order: ["title", "rev"], limit: 100,
+	});
+	assert.deepEqual(schema.models.todos_admin.ops, ["delete"]);
+	assert.deepEqual(schema.models.tags, {
+		model: "Tag", ops: ["retrieve", "list"], key: "name", version: "version", filter: [], order: ["name"], limit: 500,
+	});
+	assert.equal(schema.types.Todo.kind, "struct", "the model's struct is a type of the schema");
+	assert.equal(schema.endpoints["todos.list"], undefined, "the operations are the runtime's, not endpoints of the schema");
+	const plain = withRuntime("examples/chat/chat.lv", "js-no-models");
+	const chat = await import(pathToFileURL(join(plain, "chat.lv.js")).href);
+	assert.equal(chat.schema.models, undefined, "no models member without bindings");
+});
+
 test("the generated module and handler file work with lv.js", async () => {
 	const dir = withRuntime("tests/js/fixtures/kitchen.lv", "module");
 	const WS = fakeWebSocketClass();

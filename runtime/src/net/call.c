@@ -61,6 +61,8 @@ encode_result(lv_buf *b, const lv_type *rt, const void *r, lv_error *err)
 		lv_buf_puts(b, "null");
 		return 0;
 	}
+	if (rt->kind != LV_K_STRUCT)
+		return lv_encode(b, rt, r, err);   /* a bare value: a model operation's json */
 	const lv_field *f = &rt->fields[0];
 	const char *slot = (const char *)r + f->offset;
 	if (f->has_offset == LV_OPT_POINTER) {

@@ -478,6 +478,15 @@ lv__conn_send_json(lv_conn *c, json_t *msg, bool is_volatile)
 
 /* ---- accessors ------------------------------------------------------------------ */
 
+lv_conn *
+lv__conn_by_id(lv_server *s, const char *id, size_t n)
+{
+	for (lv_conn *c = s->conns; c; c = c->next)
+		if (n < sizeof c->id && !c->ended && strncmp(c->id, id, n) == 0 && c->id[n] == '\0')
+			return c;
+	return NULL;
+}
+
 const char *lv_conn_id(const lv_conn *c) { return c->id; }
 lv_server *lv_conn_server(const lv_conn *c) { return c->server; }
 const char *lv_conn_identity(const lv_conn *c) { return c->identity; }

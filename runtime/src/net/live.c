@@ -84,8 +84,8 @@ state_message(const lv_state *st, const char *ops, size_t len)
 	return m;
 }
 
-/* Queues m on every page that sees st. Public states go through the
- * broker; others to each page here that holds a role they admit: a group
+/* Queues m on every page here that sees st. Public states go to the
+ * group's members (every page); others to each page here that holds a role they admit: a group
  * state's to the group's members only, a global state's to every page. */
 static int
 send_all(lv_state *st, lv_msg *m)
@@ -93,8 +93,10 @@ send_all(lv_state *st, lv_msg *m)
 	lv_server *s = st->server;
 	if (st->conn)
 		return allowed(st->def, st->conn) ? lv__deliver(st->conn, m) : 0;
+	/* A state's document lives on this node (its revisions are this
+	 * node's): its pages here get it, whatever the broker shares. */
 	if (st->def->flags & LV_EP_PUBLIC)
-		return lv__publish(s, st->group, m);
+		return lv__groups_send(s, st->group, m);
 	int rc = 0;
 	if (st->group) {
 		uint32_t n;

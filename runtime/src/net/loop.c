@@ -89,6 +89,8 @@ lv__loop_begin(lv_server *s)
 	s->loop = pthread_self();
 	atomic_store(&s->in_loop, true);
 	lv__inbox_drain(s);
+	if (s->broker->ops->start && s->broker->ops->start(s->broker) != 0)
+		LV_LOG(s, LV_LOG_ERROR, "the %s broker cannot start", s->broker->ops->name);
 	lv__lifecycle(s, "start", NULL);
 	sweep(&s->sweep);
 	lv__lws_touched(s);
@@ -116,6 +118,8 @@ void
 lv__loop_end(lv_server *s)
 {
 	lv__lifecycle(s, "stop", NULL);
+	if (s->broker->ops->stop)
+		s->broker->ops->stop(s->broker);
 	lws_sul_cancel(&s->sweep);
 	lv__inbox_drain(s);
 	atomic_store(&s->in_loop, false);

@@ -63,10 +63,30 @@ lv__metrics_text(lv_server *s, size_t *len)
 		{ "lv_rx_bytes", "gauge", "Bytes held by unfinished incoming messages and bodies.",
 		  s->rx_bytes },
 		{ "lv_sessions_detached_bytes", "gauge", NULL, s->detached_bytes },
+		{ "lv_model_live_queries", "gauge", "Live queries of models held by sessions.",
+		  lv__models_live(s, false) },
+		{ "lv_model_queries", "gauge", "Distinct live queries evaluated (equal ones once).",
+		  lv__models_live(s, true) },
 	};
 	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
 		put_metric(&b, &plain[i]);
 #define PUT(...) do { snprintf(line, sizeof line, __VA_ARGS__); lv_buf_puts(&b, line); } while (0)
+	const lv_broker_stats *bs = &s->broker->stats;
+	const char *node = lv__broker_node(s->broker);
+	PUT("# HELP lv_broker_info The broker of groups and pushes, and this node's id in it.\n"
+	    "# TYPE lv_broker_info gauge\nlv_broker_info{broker=\"%s\",node=\"%s\"} 1\n",
+	    s->broker->ops->name, node ? node : "");
+	const metric broker[] = {
+		{ "lv_broker_connected", "gauge", "1 while the broker reaches the other nodes.",
+		  bs->connected },
+		{ "lv_broker_reconnects_total", "counter", NULL, bs->reconnects },
+		{ "lv_broker_published_total", "counter", "Messages sent to other nodes.", bs->published },
+		{ "lv_broker_received_total", "counter", "Messages from other nodes.", bs->received },
+		{ "lv_broker_unavailable_total", "counter", "Pushes refused: the broker was "
+		  "unreachable.", bs->unavailable },
+	};
+	for (size_t i = 0; i < sizeof broker / sizeof broker[0]; i++)
+		put_metric(&b, &broker[i]);
 	PUT("# HELP lv_limited_total Requests refused, connections closed and sessions ended "
 	    "by a limit.\n# TYPE lv_limited_total counter\n");
 	for (int i = 0; i < LV_LIMIT__COUNT; i++)

@@ -139,9 +139,14 @@ struct lv_conn {
 	lv_ccall *ccalls;           /* client.rpc calls awaiting the page */
 	uint64_t next_ccall;
 	lv_state *live;             /* its copies of states (live.c) */
+	struct lv_msub *msubs;      /* its live queries of models (model_net.c) */
+	uint32_t nmsubs;
 };
 
 lv_conn *lv__conn_new(lv_server *s, struct lws *wsi);
+/* The session of id (its n bytes) on this node, or NULL: a walk of the
+ * server's connections. */
+lv_conn *lv__conn_by_id(lv_server *s, const char *id, size_t n);
 /* The socket is gone: the session waits for a resume (if it had begun and
  * may), or ends. */
 void lv__conn_closed(lv_conn *c);
@@ -309,6 +314,28 @@ void lv__states_free(lv_server *s);
  * size); {"t":"state_sync"}: the page asks for a snapshot. */
 void lv__state_from_page(lv_conn *c, json_t *msg, size_t len);
 void lv__state_sync(lv_conn *c, json_t *msg);
+
+/* ---- models (model_net.c) ------------------------------------------------------ */
+
+/* A page's live query of a model, and a server's models. */
+typedef struct lv_msub lv_msub;
+typedef struct lv_models lv_models;
+
+/* The live queries one session may hold: past it, subscribe is refused
+ * with LV_ERESOURCE_EXHAUSTED (a replacing one, of a key it has, is not). */
+#define LV_MODEL_MAX_LIVE 64
+
+/* With the server, once its context is made: the store opened (opt.store,
+ * else the SQLite file BASE.db), every model's table attached, the poll
+ * timer started (store_poll_ms). Nothing for an app without models. A
+ * failure is logged naming the table and why. */
+int lv__models_open(lv_server *s);
+/* The session is over: its live queries go. */
+void lv__models_conn_ended(lv_conn *c);
+/* Live queries held by sessions, or (distinct) the queries evaluated. */
+uint64_t lv__models_live(lv_server *s, bool distinct);
+/* After every session has ended: the watch and the store closed. */
+void lv__models_free(lv_server *s);
 
 /* ---- peers: what each remote address holds (peer.c) ------------------------- */
 
@@ -479,6 +506,8 @@ struct lv_server {
 	lv_broker *broker;          /* groups, presence, sessions (broker.h) */
 	lv_htab live;               /* copies of states (live.c) */
 	lv_timer *timers;           /* timer.c */
+	struct lv_models *models;   /* the store and live queries (model_net.c);
+	                               NULL for an app without models */
 	bool timers_off;            /* being freed: none fires or starts */
 	/* A session has ended: the layer above (calls, lifecycle handlers)
 	 * hears of it through this hook, set by the server. */
@@ -516,6 +545,24 @@ bool lv__loop_turn(lv_server *s);
 /* The stop handler, the sweep cancelled, posted work run; the thread is
  * no longer the loop. */
 void lv__loop_end(lv_server *s);
+
+/* ---- a socket of someone else's on the poll loop (fdwatch.c) ----------------- */
+
+/* What a watch reports: readable, writable, or gone (lws closed its
+ * duplicate on a hang-up or an error: nothing more will come). */
+enum { LV_FD_READ = 1, LV_FD_WRITE = 2, LV_FD_GONE = 4 };
+typedef struct lv_fdwatch lv_fdwatch;
+typedef void (*lv_fdwatch_fn)(void *arg, int events);
+/* The lws protocol the watches are adopted with, which the server adds to
+ * its vhost when something may watch (the Redis broker on the poll loop). */
+#define LV_FDWATCH_PROTOCOL "lv-fdwatch"
+int lv__fdwatch_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+                         void *in, size_t len);
+/* Watches fd (which stays the caller's) for reading; NULL when lws cannot. */
+lv_fdwatch *lv__fdwatch_new(lv_server *s, int fd, lv_fdwatch_fn fn, void *arg);
+void lv__fdwatch_want(lv_fdwatch *w, bool read, bool write);
+/* Stops watching; allowed from fn itself. */
+void lv__fdwatch_free(lv_fdwatch *w);
 
 /* ---- libuv (loop_uv.c) ------------------------------------------------------------ */
 

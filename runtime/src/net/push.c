@@ -47,6 +47,7 @@ lv__on_conn_ended(lv_conn *c)
 		lv__lifecycle(c->server, "disconnect", c);
 	lv__ccalls_fail(c, LV_EUNAVAILABLE);
 	lv__states_conn_ended(c);
+	lv__models_conn_ended(c);
 }
 
 typedef struct {
@@ -120,14 +121,25 @@ push_message(const lv_endpoint *ep, const void *args, int *rc)
 typedef struct {
 	lv_conn *conn;            /* referenced; or NULL for a group */
 	char *group;              /* NULL: everyone */
+	char *conn_id;            /* or a page by id, here or elsewhere */
 	lv_msg *msg;
 } pushed;
+
+static int
+deliver_id(lv_server *s, const char *id, lv_msg *m)
+{
+	lv_broker *b = s->broker;
+	return b->ops->deliver(b, id, lv__conn_by_id(s, id, strlen(id)), m);
+}
 
 static void
 push_on_loop(lv_server *s, void *arg)
 {
 	pushed *p = arg;
-	if (p->conn) {
+	if (p->conn_id) {
+		deliver_id(s, p->conn_id, p->msg);
+		free(p->conn_id);
+	} else if (p->conn) {
 		lv__deliver(p->conn, p->msg);
 		lv_conn_unref(p->conn);
 	} else {
@@ -160,6 +172,30 @@ lv_conn_push(lv_conn *conn, const lv_endpoint *ep, const void *args)
 	p->conn = lv_conn_ref(conn);
 	p->msg = m;
 	return lv__post(conn->server, push_on_loop, p);
+}
+
+int
+lv_conn_push_id(lv_server *s, const char *conn_id, const lv_endpoint *ep, const void *args)
+{
+	int rc;
+	if (!s || !conn_id || !*conn_id || strlen(conn_id) >= sizeof ((lv_conn *)0)->id)
+		return LV_EINVALID_ARGUMENT;
+	lv_msg *m = push_message(ep, args, &rc);
+	if (!m)
+		return rc;
+	if (lv__on_loop(s)) {
+		rc = deliver_id(s, conn_id, m);
+		lv__msg_unref(m);
+		return rc;
+	}
+	pushed *p = calloc(1, sizeof *p);
+	if (!p || !(p->conn_id = strdup(conn_id))) {
+		free(p);
+		lv__msg_unref(m);
+		return LV_ENOMEM;
+	}
+	p->msg = m;
+	return lv__post(s, push_on_loop, p);
 }
 
 int

@@ -89,11 +89,14 @@ server_new(const lv_app *app, const lv_options *opt, int *err)
 	pthread_mutex_init(&s->inbox_mu, NULL);
 	s->wbuf = malloc(LWS_PRE + LV_WBUF);
 	s->ep_stats = calloc(app->nendpoints + 1, sizeof *s->ep_stats);
-	s->broker = lv__broker_local(s);
 	s->conn_ended = lv__on_conn_ended;
-	if (!s->wbuf || !s->ep_stats || !s->broker) {
+	if (!s->wbuf || !s->ep_stats) {
 		lv_server_free(s);
 		*err = LV_ENOMEM;
+		return NULL;
+	}
+	if ((*err = lv__broker_new(s, &s->broker)) != 0) {
+		lv_server_free(s);
 		return NULL;
 	}
 	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
@@ -130,6 +133,10 @@ server_new(const lv_app *app, const lv_options *opt, int *err)
 
 	lv__log_lws_follow(s);
 	s->protocols[0] = (struct lws_protocols){ "lv", lv__ws_callback, sizeof(lv_pss), 4096, 0, NULL, 0 };
+	/* The broker's sockets, watched by lws' own poll (fdwatch.c). */
+	if (o->loop == LV_LOOP_POLL && lv__broker_node(s->broker))
+		s->protocols[1] = (struct lws_protocols){ LV_FDWATCH_PROTOCOL, lv__fdwatch_callback, 0, 0,
+		                                          0, NULL, 0 };
 
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof info);
@@ -184,6 +191,10 @@ server_new(const lv_app *app, const lv_options *opt, int *err)
 		lv_server_free(s);
 		return NULL;
 	}
+	if ((*err = lv__models_open(s)) != 0) {
+		lv_server_free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -210,6 +221,7 @@ server_release(lv_server *s)
 		lv__conn_end(s->conns);
 	/* Work posted before the loop stopped: run, so its arguments are freed. */
 	lv__inbox_drain(s);
+	lv__models_free(s);
 	lv__states_free(s);
 	lv__timers_free(s);
 	atomic_store(&s->in_loop, false);
