@@ -27,6 +27,13 @@ lv_conn_push(lv_conn *conn, const lv_endpoint *ep, const void *args)
 }
 
 int
+lv_conn_push_id(lv_server *server, const char *conn_id, const lv_endpoint *ep, const void *args)
+{
+	(void)server, (void)conn_id, (void)ep, (void)args;
+	abort();
+}
+
+int
 lv_group_push(lv_server *server, const char *group, const lv_endpoint *ep, const void *args)
 {
 	(void)server, (void)group, (void)ep, (void)args;
