@@ -34,6 +34,7 @@ typedef struct {
 	const char *name;       /* the field's name: the row's member and the column */
 	lv_col_type type;
 	unsigned flags;
+	const char *default_json;  /* an absent field's value as JSON text, or NULL */
 } lv_model_col;
 
 /* One model: what generated code describes. Column names are the field
@@ -62,6 +63,7 @@ int lv__model_fail(lv_model_err *err, int status, const char *fmt, ...)
 /* A row as the model knows it: a JSON object with every column, each of
  * its type (an optional one may be null). From a row a page or a handler
  * sent: members of the wrong type or unknown ones are refused, missing
+ * ones with a default (lv_model_col.default_json) take it, missing
  * optional ones become null; missing key and version are allowed when
  * need_key / need_version are false (a create). A new reference, or NULL
  * with err filled (LV_EINVALID_ARGUMENT). */

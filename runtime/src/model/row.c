@@ -87,6 +87,9 @@ lv__row_check(const lv_model_desc *m, const json_t *in, bool need_key, bool need
 			need = need_key;
 		else if (i == m->version)
 			need = need_version;
+		json_t *dflt = NULL;
+		if (!given && c->default_json && i != m->key && i != m->version)
+			given = dflt = json_loads(c->default_json, JSON_DECODE_ANY, NULL);
 		if (!given) {
 			if (need) {
 				lv__model_fail(err, LV_EINVALID_ARGUMENT, "%s.%s is missing", m->name, c->name);
@@ -98,6 +101,7 @@ lv__row_check(const lv_model_desc *m, const json_t *in, bool need_key, bool need
 			continue;
 		}
 		json_t *cv = col_value(c, given);
+		json_decref(dflt);
 		if (!cv) {
 			lv__model_fail(err, LV_EINVALID_ARGUMENT, "%s.%s must be %s%s", m->name, c->name,
 			               type_name(c->type),

@@ -99,6 +99,7 @@ cols_of(const lv_model_def *d)
 		unsigned mf = d->field_flags ? d->field_flags[i] : 0;
 		cols[i].name = f->name;
 		cols[i].type = col_type(f->type);
+		cols[i].default_json = f->default_json;
 		cols[i].flags = (mf & LV_MF_KEY ? LV_COL_KEY : 0) | (mf & LV_MF_INDEX ? LV_COL_INDEX : 0) |
 		                (mf & LV_MF_VERSION ? LV_COL_VERSION : 0) |
 		                (f->has_offset != LV_REQUIRED ? LV_COL_OPTIONAL : 0);

@@ -661,3 +661,36 @@ Test(model, sqlite_has_no_wait_fd, .init = sq_setup, .fini = sq_teardown)
 	cr_assert_null(s->ops->wait_fd);
 	s->ops->close(s);
 }
+
+/* A field with a default may be left out of a row and takes it; one
+ * given keeps its value; the default is checked like a given value. */
+Test(model, defaults_fill_missing_fields)
+{
+	static const lv_model_col cols[] = {
+		{ "id", LV_COL_INT, LV_COL_KEY, NULL },
+		{ "title", LV_COL_TEXT, 0, "\"untitled\"" },
+		{ "done", LV_COL_BOOL, 0, "false" },
+		{ "score", LV_COL_FLOAT, 0, "2" },
+		{ "rev", LV_COL_INT, LV_COL_VERSION, NULL },
+	};
+	static const lv_model_desc m = { "Item", "items", cols, 5, 0, 4, 50 };
+	lv_model_err err = { 0 };
+	json_t *in = J("{\"done\":true}");
+	json_t *row = lv__row_check(&m, in, false, false, &err);
+	cr_assert(row, "%s", err.why);
+	json_t *want = J("{\"title\":\"untitled\",\"done\":true,\"score\":2.0}");
+	cr_assert(json_equal(row, want), "%s", json_dumps(row, JSON_COMPACT));
+	json_decref(want);
+	json_decref(row);
+	json_decref(in);
+	static const lv_model_col bad_cols[] = {
+		{ "id", LV_COL_INT, LV_COL_KEY, NULL },
+		{ "done", LV_COL_BOOL, 0, "\"no\"" },
+		{ "rev", LV_COL_INT, LV_COL_VERSION, NULL },
+	};
+	static const lv_model_desc bad = { "Bad", "bad", bad_cols, 3, 0, 2, 50 };
+	in = J("{}");
+	cr_assert_null(lv__row_check(&bad, in, false, false, &err));
+	cr_assert(strstr(err.why, "Bad.done must be a boolean"), "%s", err.why);
+	json_decref(in);
+}
