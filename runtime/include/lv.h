@@ -339,7 +339,8 @@ uint64_t lv_state_rev(const lv_state *st);
 char *lv_state_json(const lv_state *st);
 
 /* The beginner's server: listens on 127.0.0.1:port (all interfaces when
- * LV_HOST=0.0.0.0), serves ./static when it exists, stops on Ctrl-C. */
+ * LV_HOST=0.0.0.0), serves ./static when it exists, keeps models in the
+ * store LV_STORE names (else the default), stops on Ctrl-C. */
 int lv_app_run(const lv_app *app, int port);
 
 /* ---- connections ---------------------------------------------------------- */

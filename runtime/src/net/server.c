@@ -272,6 +272,9 @@ lv_app_run(const lv_app *app, int port)
 	const char *host = getenv("LV_HOST");
 	if (host && *host)
 		o.host = host;
+	const char *store = getenv("LV_STORE");
+	if (store && *store)
+		o.store = store;
 	struct stat st;
 	if (stat("static", &st) == 0 && S_ISDIR(st.st_mode))
 		o.static_dir = "static";
