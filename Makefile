@@ -188,7 +188,7 @@ liblv: $(B)/liblv.a $(B)/liblv-codec.a $(B)/liblv.so.$(LV_VERSION)
 
 # ---- examples -----------------------------------------------------------
 
-EXAMPLES      := hello chat counter dashboard react
+EXAMPLES      := hello chat counter dashboard todo react
 EXAMPLE_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -pedantic $(CFLAGS) \
                  -pthread -Iruntime/include $(LWS_CFLAGS) $(JANSSON_CFLAGS)
 include $(foreach e,$(EXAMPLES),examples/$(e)/example.mk)

@@ -12,13 +12,15 @@ export const shots = join(build, "browser");
 mkdirSync(shots, { recursive: true });
 
 /* Starts examples/NAME's server; resolves once it listens. `port` 0 lets
- * it pick a free one; pass the old port to restart on the same address. */
-export function startServer(name, port = 0) {
+ * it pick a free one; pass the old port to restart on the same address;
+ * `env` adds to its environment. */
+export function startServer(name, port = 0, env = {}) {
 	return new Promise((resolvePromise, reject) => {
 		const bin = process.env.LV_EXAMPLE_BIN ? resolve(root, process.env.LV_EXAMPLE_BIN) :
 		            join(build, "examples", name, name);
 		const proc = spawn(bin, [String(port || -1)], {
 			cwd: join(root, "examples", name),
+			env: { ...process.env, ...env },
 			stdio: ["ignore", "pipe", "pipe"],
 		});
 		let out = "";
