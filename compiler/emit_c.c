@@ -7,26 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emit.h"
-#include "symtab.h"
+#include "emit_c.h"
 
-typedef struct {
-	lvc_ctx *c;
-	lvc_emit *e;
-	lvc_arena *a;                 /* the view model and its strings */
-	const char *mod;              /* the root module's name: the app's prefix */
-	lvc_vlist *composites;        /* descriptors for list<T> and map<T> */
-	lvc_symtab composite_vars;    /* "list<Message>" -> var name */
-	lvc_vlist *nested;            /* typedefs for lists/maps of lists/maps */
-	lvc_symtab nested_seen;
-	lvc_tbuf scratch;             /* a default's JSON; the literals of the JS module */
-} cgen;
-
-static const char *
-S(cgen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static const char *
-S(cgen *g, const char *fmt, ...)
+const char *
+cg_S(cgen *g, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -35,10 +19,10 @@ S(cgen *g, const char *fmt, ...)
 	return p;
 }
 
-static const char *
-decl_cname(cgen *g, const lvc_decl *d)
+const char *
+cg_decl_cname(cgen *g, const lvc_decl *d)
 {
-	return S(g, "%.*s_%.*s", (int)d->module->name.n, d->module->name.p,
+	return cg_S(g, "%.*s_%.*s", (int)d->module->name.n, d->module->name.p,
 	         (int)d->name.n, d->name.p);
 }
 
@@ -70,7 +54,7 @@ static const char *
 collection_type(cgen *g, const lvc_type *t)
 {
 	const char *kind = t->kind == LVC_T_LIST ? "list" : "map";
-	const char *name = S(g, "%s_%s", elem_stem(g, t->elem), kind);
+	const char *name = cg_S(g, "%s_%s", elem_stem(g, t->elem), kind);
 	bool builtin = t->elem->kind != LVC_T_LIST && t->elem->kind != LVC_T_MAP;
 	if (!builtin) {
 		lvc_str key = { name, (uint32_t)strlen(name) };
@@ -103,10 +87,10 @@ c_value_type(cgen *g, const lvc_type *t)
 	case LVC_T_BYTES: return "lv_bytes";
 	case LVC_T_JSON: return "lv_json";
 	case LVC_T_LIST: case LVC_T_MAP: return collection_type(g, t);
-	case LVC_T_NAMED: return decl_cname(g, t->ref);
+	case LVC_T_NAMED: return cg_decl_cname(g, t->ref);
 	case LVC_T_OPTIONAL:
 		if (is_struct(t->elem))
-			return S(g, "const %s *", decl_cname(g, t->elem->ref));
+			return cg_S(g, "const %s *", cg_decl_cname(g, t->elem->ref));
 		return c_value_type(g, t->elem);
 	default: return "void";
 	}
@@ -117,7 +101,7 @@ static const char *
 ptr_to(cgen *g, const char *type)
 {
 	size_t n = strlen(type);
-	return S(g, "%s%s*", type, type[n - 1] == '*' ? "" : " ");
+	return cg_S(g, "%s%s*", type, type[n - 1] == '*' ? "" : " ");
 }
 
 /* "int64_t x", "lv_json x", "const chat_Message *next". */
@@ -125,7 +109,7 @@ static const char *
 c_decl(cgen *g, const char *type, lvc_str name)
 {
 	size_t n = strlen(type);
-	return S(g, "%s%s%.*s", type, type[n - 1] == '*' ? "" : " ", (int)name.n, name.p);
+	return cg_S(g, "%s%s%.*s", type, type[n - 1] == '*' ? "" : " ", (int)name.n, name.p);
 }
 
 /* The descriptor of a type, as a C expression. */
@@ -141,16 +125,16 @@ type_ref(cgen *g, const lvc_type *t)
 	case LVC_T_JSON: return "&lv_json_type";
 	case LVC_T_VOID: return "&lv_void_type";
 	case LVC_T_OPTIONAL: return type_ref(g, t->elem);
-	case LVC_T_NAMED: return S(g, "&%s_type", decl_cname(g, t->ref));
+	case LVC_T_NAMED: return cg_S(g, "&%s_type", cg_decl_cname(g, t->ref));
 	default: break;
 	}
 	const char *name = lvc_type_str(g->c, t);
 	lvc_str key = { name, (uint32_t)strlen(name) };
 	const char *var = lvc_symtab_get(&g->composite_vars, key);
 	if (var)
-		return S(g, "&%s", var);
+		return cg_S(g, "&%s", var);
 	const char *elem = type_ref(g, t->elem);   /* items first: C needs them declared */
-	var = S(g, "%s__t%u", g->mod, (unsigned)g->composites->n);
+	var = cg_S(g, "%s__t%u", g->mod, (unsigned)g->composites->n);
 	lvc_symtab_put(&g->composite_vars, key, (void *)var);
 	lvc_vobj *o = lvc_vobj_new(g->a, 5);
 	lvc_vobj_set(o, "var", lvc_v_cstr(var));
@@ -159,7 +143,7 @@ type_ref(cgen *g, const lvc_type *t)
 	lvc_vobj_set(o, "ctype", lvc_v_cstr(c_value_type(g, t)));
 	lvc_vobj_set(o, "elem", lvc_v_cstr(elem));
 	lvc_vlist_push(g->composites, lvc_v_obj(o));
-	return S(g, "&%s", var);
+	return cg_S(g, "&%s", var);
 }
 
 /* A C string literal holding JSON for a default value. */
@@ -262,7 +246,7 @@ visit_struct(cgen *g, lvc_decl *d, lvc_vlist *out, lvc_symtab *done)
 	for (lvc_field *f = d->fields; f; f = f->next)
 		if (is_struct(f->type))
 			visit_struct(g, f->type->ref, out, done);
-	const char *cname = decl_cname(g, d);
+	const char *cname = cg_decl_cname(g, d);
 	lvc_vobj *o = lvc_vobj_new(g->a, 4);
 	lvc_vobj_set(o, "cname", lvc_v_cstr(cname));
 	lvc_vobj_set(o, "name", lvc_v_str(d->name));
@@ -280,7 +264,7 @@ add_types(cgen *g, const lvc_program *p, lvc_vobj *view)
 	lvc_symtab_init(&done);
 	for (int i = 0; i < p->ntypes; i++) {
 		lvc_decl *d = p->types[i];
-		const char *cname = decl_cname(g, d);
+		const char *cname = cg_decl_cname(g, d);
 		if (d->kind == LVC_D_ENUM) {
 			lvc_vlist *members = lvc_vlist_new(g->a, (uint32_t)d->nmembers);
 			for (lvc_member *m = d->members; m; m = m->next) {
@@ -322,11 +306,11 @@ param_type(cgen *g, const lvc_type *t)
 {
 	if (t->kind == LVC_T_OPTIONAL) {
 		if (is_struct(t->elem))
-			return S(g, "const %s *", decl_cname(g, t->elem->ref));
-		return S(g, "const %s *", c_value_type(g, t->elem));
+			return cg_S(g, "const %s *", cg_decl_cname(g, t->elem->ref));
+		return cg_S(g, "const %s *", c_value_type(g, t->elem));
 	}
 	if (is_struct(t))
-		return S(g, "const %s *", decl_cname(g, t->ref));
+		return cg_S(g, "const %s *", cg_decl_cname(g, t->ref));
 	return c_value_type(g, t);
 }
 
@@ -374,10 +358,10 @@ out_param(cgen *g, const char *decl, const char *take, const char *name)
 	return lvc_v_obj(o);
 }
 
-static lvc_vobj *
-endpoint_view(cgen *g, const lvc_decl *d, const char *name, int index)
+lvc_vobj *
+cg_endpoint_view(cgen *g, const lvc_decl *d, const char *name, int index)
 {
-	const char *cname = decl_cname(g, d);
+	const char *cname = cg_decl_cname(g, d);
 	const lvc_policy *pol = &d->policy;
 	lvc_vobj *o = lvc_vobj_new(g->a, 48);
 	lvc_vlist *params = endpoint_params(g, d);
@@ -387,7 +371,7 @@ endpoint_view(cgen *g, const lvc_decl *d, const char *name, int index)
 	lvc_vobj_set(o, "kind", lvc_v_cstr(kind_consts[d->ekind]));
 	lvc_vobj_set(o, "kind_name", lvc_v_cstr(lvc_endpoint_kind_name(d->ekind)));
 	lvc_vobj_set(o, "doc", lvc_doc_lines(g->a, d->doc));
-	const char *args_type = S(g, "%s__%s_args", g->mod, name);
+	const char *args_type = cg_S(g, "%s__%s_args", g->mod, name);
 	lvc_vobj_set(o, "args_type", lvc_v_cstr(args_type));
 	lvc_vobj_set(o, "args_fields", c_fields(g, args_type, d->params));
 	lvc_vobj_set(o, "has_params", lvc_v_bool(d->params != NULL));
@@ -434,31 +418,31 @@ endpoint_view(cgen *g, const lvc_decl *d, const char *name, int index)
 	if (has_result) {
 		bool opt = r->kind == LVC_T_OPTIONAL;
 		bool ptr = opt && is_struct(r->elem);
-		const char *rtype = S(g, "%s__%s_result", g->mod, name);
+		const char *rtype = cg_S(g, "%s__%s_result", g->mod, name);
 		lvc_field value = { .name = LVC_STR("value"), .type = (lvc_type *)r };
 		lvc_vobj_set(o, "result_ctype", lvc_v_cstr(rtype));
 		lvc_vobj_set(o, "result_fields", c_fields(g, rtype, &value));
 		const char *vt = c_value_type(g, r);
 		if (ptr) {
-			lvc_vlist_push(out_params, out_param(g, S(g, "const %s **out",
-			               decl_cname(g, r->elem->ref)), "&r->value", "out"));
-			done_decl = S(g, "const %s *value", decl_cname(g, r->elem->ref));
-			reply_decl = S(g, "const %s *value", decl_cname(g, r->elem->ref));
+			lvc_vlist_push(out_params, out_param(g, cg_S(g, "const %s **out",
+			               cg_decl_cname(g, r->elem->ref)), "&r->value", "out"));
+			done_decl = cg_S(g, "const %s *value", cg_decl_cname(g, r->elem->ref));
+			reply_decl = cg_S(g, "const %s *value", cg_decl_cname(g, r->elem->ref));
 			reply = REPLY_DIRECT;
 		} else if (opt) {
 			lvc_vlist_push(out_params, out_param(g, c_decl(g, ptr_to(g, vt), LVC_STR("out")),
 			               "&r->value", "out"));
 			lvc_vlist_push(out_params, out_param(g, "bool *has_out", "&r->has_value",
 			               "has_out"));
-			done_decl = S(g, "const %svalue", ptr_to(g, vt));
-			reply_decl = S(g, "const %svalue", ptr_to(g, vt));
+			done_decl = cg_S(g, "const %svalue", ptr_to(g, vt));
+			reply_decl = cg_S(g, "const %svalue", ptr_to(g, vt));
 			reply = REPLY_OPT;
 		} else {
 			lvc_vlist_push(out_params, out_param(g, c_decl(g, ptr_to(g, vt), LVC_STR("out")),
 			               "&r->value", "out"));
-			done_decl = S(g, "const %svalue", ptr_to(g, vt));
+			done_decl = cg_S(g, "const %svalue", ptr_to(g, vt));
 			if (is_struct(r)) {
-				reply_decl = S(g, "const %s *value", vt);
+				reply_decl = cg_S(g, "const %s *value", vt);
 				reply = REPLY_BY_REF;
 			} else {
 				reply_decl = c_decl(g, vt, LVC_STR("value"));
@@ -571,7 +555,6 @@ base_view(cgen *g)
 	return o;
 }
 
-
 /* A value of type t handed to a generated state function: a struct by
  * pointer, anything else by value. *arg is the expression that points to
  * it, for the runtime. */
@@ -580,14 +563,14 @@ value_param(cgen *g, const lvc_type *t, const char *name, const char **arg)
 {
 	if (is_struct(t)) {
 		*arg = name;
-		return S(g, "const %s *%s", c_value_type(g, t), name);
+		return cg_S(g, "const %s *%s", c_value_type(g, t), name);
 	}
-	*arg = S(g, "&%s", name);
+	*arg = cg_S(g, "&%s", name);
 	return c_decl(g, c_value_type(g, t), (lvc_str){ name, (uint32_t)strlen(name) });
 }
 
-static void
-state_fn(cgen *g, lvc_vlist *fns, const char *doc, const char *proto, const char *call)
+void
+cg_state_fn(cgen *g, lvc_vlist *fns, const char *doc, const char *proto, const char *call)
 {
 	lvc_vobj *o = lvc_vobj_new(g->a, 3);
 	lvc_vobj_set(o, "doc", lvc_v_cstr(doc));
@@ -605,26 +588,26 @@ collection_fns(cgen *g, lvc_vlist *fns, const char *cname, const char *path,
 	const char *arg, *item = value_param(g, t->elem, "value", &arg);
 	const char *et = type_ref(g, t->elem);
 	if (t->kind == LVC_T_MAP) {
-		state_fn(g, fns, S(g, "Sets the entry key of %s (adds it when missing).", what),
-		         S(g, "%s_put(lv_state *st, lv_str key, %s)", cname, item),
-		         S(g, "lv_state_put(st, \"%s\", key, %s, %s)", path, et, arg));
-		state_fn(g, fns, S(g, "Removes the entry key of %s.", what),
-		         S(g, "%s_remove(lv_state *st, lv_str key)", cname),
-		         S(g, "lv_state_remove_key(st, \"%s\", key)", path));
+		cg_state_fn(g, fns, cg_S(g, "Sets the entry key of %s (adds it when missing).", what),
+		         cg_S(g, "%s_put(lv_state *st, lv_str key, %s)", cname, item),
+		         cg_S(g, "lv_state_put(st, \"%s\", key, %s, %s)", path, et, arg));
+		cg_state_fn(g, fns, cg_S(g, "Removes the entry key of %s.", what),
+		         cg_S(g, "%s_remove(lv_state *st, lv_str key)", cname),
+		         cg_S(g, "lv_state_remove_key(st, \"%s\", key)", path));
 		return;
 	}
-	state_fn(g, fns, S(g, "Inserts an item into %s before index (SIZE_MAX: at its end).", what),
-	         S(g, "%s_insert(lv_state *st, size_t index, %s)", cname, item),
-	         S(g, "lv_state_insert(st, \"%s\", index, %s, %s)", path, et, arg));
-	state_fn(g, fns, S(g, "Removes item index of %s.", what),
-	         S(g, "%s_remove(lv_state *st, size_t index)", cname),
-	         S(g, "lv_state_remove_item(st, \"%s\", index)", path));
-	state_fn(g, fns, S(g, "Moves item from of %s to index to.", what),
-	         S(g, "%s_move(lv_state *st, size_t from, size_t to)", cname),
-	         S(g, "lv_state_move(st, \"%s\", from, to)", path));
-	state_fn(g, fns, S(g, "Replaces item index of %s.", what),
-	         S(g, "%s_set_item(lv_state *st, size_t index, %s)", cname, item),
-	         S(g, "lv_state_set_item(st, \"%s\", index, %s, %s)", path, et, arg));
+	cg_state_fn(g, fns, cg_S(g, "Inserts an item into %s before index (SIZE_MAX: at its end).", what),
+	         cg_S(g, "%s_insert(lv_state *st, size_t index, %s)", cname, item),
+	         cg_S(g, "lv_state_insert(st, \"%s\", index, %s, %s)", path, et, arg));
+	cg_state_fn(g, fns, cg_S(g, "Removes item index of %s.", what),
+	         cg_S(g, "%s_remove(lv_state *st, size_t index)", cname),
+	         cg_S(g, "lv_state_remove_item(st, \"%s\", index)", path));
+	cg_state_fn(g, fns, cg_S(g, "Moves item from of %s to index to.", what),
+	         cg_S(g, "%s_move(lv_state *st, size_t from, size_t to)", cname),
+	         cg_S(g, "lv_state_move(st, \"%s\", from, to)", path));
+	cg_state_fn(g, fns, cg_S(g, "Replaces item index of %s.", what),
+	         cg_S(g, "%s_set_item(lv_state *st, size_t index, %s)", cname, item),
+	         cg_S(g, "lv_state_set_item(st, \"%s\", index, %s, %s)", path, et, arg));
 }
 
 /* The typed functions of a state: its copy, and each change its type
@@ -632,52 +615,52 @@ collection_fns(cgen *g, lvc_vlist *fns, const char *cname, const char *path,
 static lvc_vlist *
 state_fns(cgen *g, const lvc_decl *d)
 {
-	const char *cname = decl_cname(g, d), *name = lvc_strndup(g->a, d->name.p, d->name.n);
+	const char *cname = cg_decl_cname(g, d), *name = lvc_strndup(g->a, d->name.p, d->name.n);
 	const lvc_type *t = d->result;
 	lvc_vlist *fns = lvc_vlist_new(g->a, 8);
 	if (d->ekind == LVC_E_CLIENT_STATE) {
-		state_fn(g, fns, "The page's latest value, decoded into *out in arena a.",
-		         S(g, "%s_get(lv_conn *conn, %s *out, lv_arena *a)", cname, c_value_type(g, t)),
-		         S(g, "lv_state_read(conn, \"%s\", out, a)", name));
+		cg_state_fn(g, fns, "The page's latest value, decoded into *out in arena a.",
+		         cg_S(g, "%s_get(lv_conn *conn, %s *out, lv_arena *a)", cname, c_value_type(g, t)),
+		         cg_S(g, "lv_state_read(conn, \"%s\", out, a)", name));
 		return fns;
 	}
 	const char *doc = "The state's copy (made on first use).";
 	if (d->policy.scope == LVC_SCOPE_GLOBAL)
-		state_fn(g, fns, doc, S(g, "%s_state(lv_server *server, lv_state **out)", cname),
-		         S(g, "lv_state_global(server, \"%s\", out)", name));
+		cg_state_fn(g, fns, doc, cg_S(g, "%s_state(lv_server *server, lv_state **out)", cname),
+		         cg_S(g, "lv_state_global(server, \"%s\", out)", name));
 	else if (d->policy.scope == LVC_SCOPE_GROUP)
-		state_fn(g, fns, "The group's copy of the state (made on first use).",
-		         S(g, "%s_state(lv_server *server, const char *group, lv_state **out)", cname),
-		         S(g, "lv_state_group(server, \"%s\", group, out)", name));
+		cg_state_fn(g, fns, "The group's copy of the state (made on first use).",
+		         cg_S(g, "%s_state(lv_server *server, const char *group, lv_state **out)", cname),
+		         cg_S(g, "lv_state_group(server, \"%s\", group, out)", name));
 	else
-		state_fn(g, fns, "The connection's copy of the state (made on first use).",
-		         S(g, "%s_state(lv_conn *conn, lv_state **out)", cname),
-		         S(g, "lv_state_conn(conn, \"%s\", out)", name));
-	state_fn(g, fns, "Replaces the whole value (sending only what differs).",
-	         S(g, "%s_set(lv_state *st, const %s *value)", cname, c_value_type(g, t)),
-	         S(g, "lv_state_set(st, \"\", %s, value)", type_ref(g, t)));
+		cg_state_fn(g, fns, "The connection's copy of the state (made on first use).",
+		         cg_S(g, "%s_state(lv_conn *conn, lv_state **out)", cname),
+		         cg_S(g, "lv_state_conn(conn, \"%s\", out)", name));
+	cg_state_fn(g, fns, "Replaces the whole value (sending only what differs).",
+	         cg_S(g, "%s_set(lv_state *st, const %s *value)", cname, c_value_type(g, t)),
+	         cg_S(g, "lv_state_set(st, \"\", %s, value)", type_ref(g, t)));
 	if (t->kind == LVC_T_LIST || t->kind == LVC_T_MAP)
 		collection_fns(g, fns, cname, "", t, "the state");
 	if (!is_struct(t))
 		return fns;
 	for (const lvc_field *f = t->ref->fields; f; f = f->next) {
 		const char *fname = lvc_strndup(g->a, f->name.p, f->name.n);
-		const char *path = S(g, "/%s", fname), *arg;
+		const char *path = cg_S(g, "/%s", fname), *arg;
 		const lvc_type *ft = f->type;
 		if (ft->kind == LVC_T_OPTIONAL) {
 			const lvc_type *et = ft->elem;
-			const char *p = S(g, "const %s *value", c_value_type(g, et));
-			state_fn(g, fns, S(g, "Sets %s (NULL: takes it out).", fname),
-			         S(g, "%s_set_%s(lv_state *st, %s)", cname, fname, p),
-			         S(g, "value ? lv_state_set(st, \"%s\", %s, value) : lv_state_remove(st, \"%s\")",
+			const char *p = cg_S(g, "const %s *value", c_value_type(g, et));
+			cg_state_fn(g, fns, cg_S(g, "Sets %s (NULL: takes it out).", fname),
+			         cg_S(g, "%s_set_%s(lv_state *st, %s)", cname, fname, p),
+			         cg_S(g, "value ? lv_state_set(st, \"%s\", %s, value) : lv_state_remove(st, \"%s\")",
 			           path, type_ref(g, et), path));
 			continue;
 		}
 		const char *p = value_param(g, ft, "value", &arg);
-		state_fn(g, fns, S(g, "Sets %s.", fname), S(g, "%s_set_%s(lv_state *st, %s)", cname, fname, p),
-		         S(g, "lv_state_set(st, \"%s\", %s, %s)", path, type_ref(g, ft), arg));
+		cg_state_fn(g, fns, cg_S(g, "Sets %s.", fname), cg_S(g, "%s_set_%s(lv_state *st, %s)", cname, fname, p),
+		         cg_S(g, "lv_state_set(st, \"%s\", %s, %s)", path, type_ref(g, ft), arg));
 		if (ft->kind == LVC_T_LIST || ft->kind == LVC_T_MAP)
-			collection_fns(g, fns, S(g, "%s_%s", cname, fname), path, ft, fname);
+			collection_fns(g, fns, cg_S(g, "%s_%s", cname, fname), path, ft, fname);
 	}
 	return fns;
 }
@@ -714,174 +697,13 @@ state_view(cgen *g, const lvc_decl *d)
 	bool client = d->ekind == LVC_E_CLIENT_STATE;
 	lvc_vobj_set(o, "changed", lvc_v_bool(client));
 	if (client) {
-		const char *cname = S(g, "%s_changed", decl_cname(g, d));
+		const char *cname = cg_S(g, "%s_changed", cg_decl_cname(g, d));
 		lvc_vobj_set(o, "changed_cname", lvc_v_cstr(cname));
-		lvc_vobj_set(o, "cname_get", lvc_v_fmt(g->a, "%s_get()", decl_cname(g, d)));
+		lvc_vobj_set(o, "cname_get", lvc_v_fmt(g->a, "%s_get()", cg_decl_cname(g, d)));
 		lvc_vobj_set(o, "changed_sig", lvc_v_fmt(g->a, "%s(lv_conn *conn, const %s *value)",
 		             cname, c_value_type(g, d->result)));
 	}
 	return lvc_v_obj(o);
-}
-
-
-/* ---- models ------------------------------------------------------------------- */
-
-/* The C spelling of a model's key for its typed functions: int64_t or lv_str. */
-static const char *
-key_type(const lvc_decl *s)
-{
-	return s->model->key && s->model->key->type->kind == LVC_T_STRING ? "lv_str" : "int64_t";
-}
-
-/* A @model struct: its lv_model_def (index i of the app's models) and the
- * typed operations handlers call. */
-static lvc_view
-model_view(cgen *g, const lvc_decl *s, int i)
-{
-	const lvc_model *m = s->model;
-	const char *cname = decl_cname(g, s), *def = S(g, "&%s__models[%d]", g->mod, i);
-	lvc_vlist *flags = lvc_vlist_new(g->a, (uint32_t)s->nfields);
-	for (const lvc_field *f = s->fields; f; f = f->next) {
-		char buf[64] = "";
-		if (f->mflags & LVC_MF_KEY) strcat(buf, " | LV_MF_KEY");
-		if (f->mflags & LVC_MF_INDEX) strcat(buf, " | LV_MF_INDEX");
-		if (f->mflags & LVC_MF_VERSION) strcat(buf, " | LV_MF_VERSION");
-		lvc_vlist_push(flags, buf[0] ? lvc_v_copy(g->a, buf + 3, strlen(buf + 3)) :
-		               lvc_v_cstr("0"));
-	}
-	const char *kt = key_type(s);
-	lvc_vlist *fns = lvc_vlist_new(g->a, 5);
-	state_fn(g, fns, "The row whose key is key, decoded into *out in arena a; LV_ENOT_FOUND if none.",
-	         S(g, "%s_get(lv_server *server, %s key, %s *out, lv_arena *a)", cname, kt, cname),
-	         S(g, "lv_model_get(server, %s, &key, out, a)", def));
-	state_fn(g, fns, "A page of a query (JSON as a page sends it to list; NULL: every row, in key order) as JSON text in a.",
-	         S(g, "%s_query(lv_server *server, const char *query_json, lv_json *out, lv_arena *a)", cname),
-	         S(g, "lv_model_list(server, %s, query_json, out, a)", def));
-	state_fn(g, fns, "Adds row (its version is ignored); *out is the row stored.",
-	         S(g, "%s_create(lv_server *server, const %s *row, %s *out, lv_arena *a)", cname, cname, cname),
-	         S(g, "lv_model_create(server, %s, row, out, a)", def));
-	state_fn(g, fns, "Replaces the row with row's key, if its version is still row's (else LV_EABORTED); *out is the row stored.",
-	         S(g, "%s_update(lv_server *server, const %s *row, %s *out, lv_arena *a)", cname, cname, cname),
-	         S(g, "lv_model_update(server, %s, row, out, a)", def));
-	state_fn(g, fns, "Removes the row whose key is key, if its version is still version (else LV_EABORTED).",
-	         S(g, "%s_delete(lv_server *server, %s key, int64_t version)", cname, kt),
-	         S(g, "lv_model_delete(server, %s, &key, version)", def));
-	lvc_vobj *o = lvc_vobj_new(g->a, 10);
-	lvc_vobj_set(o, "name", lvc_v_str(s->name));
-	lvc_vobj_set(o, "cname", lvc_v_cstr(cname));
-	lvc_vobj_set(o, "table", lvc_v_str(m->table));
-	lvc_vobj_set(o, "field_flags", lvc_v_list(flags));
-	lvc_vobj_set(o, "key", lvc_v_int(m->key_index));
-	lvc_vobj_set(o, "version", lvc_v_int(m->version_index));
-	lvc_vobj_set(o, "fns", lvc_v_list(fns));
-	return lvc_v_obj(o);
-}
-
-static int
-model_index(const lvc_program *p, const lvc_decl *s)
-{
-	for (int i = 0; i < p->nmodels; i++)
-		if (p->models[i] == s)
-			return i;
-	abort();
-}
-
-static lvc_view
-int_list(cgen *g, const int *v, int n)
-{
-	lvc_vlist *l = lvc_vlist_new(g->a, (uint32_t)n);
-	for (int i = 0; i < n; i++)
-		lvc_vlist_push(l, lvc_v_int(v[i]));
-	return lvc_v_list(l);
-}
-
-/* A binding's entry in the app's model_bindings (index i), and for the
- * handler file its row predicate when it has one. */
-static lvc_vobj *
-binding_view(cgen *g, const lvc_program *p, const lvc_decl *d, int i)
-{
-	const lvc_binding *b = d->binding;
-	const lvc_policy *pol = &d->policy;
-	const char *name = lvc_strndup(g->a, d->name.p, d->name.n);
-	lvc_vobj *o = lvc_vobj_new(g->a, 20);
-	lvc_vobj_set(o, "name", lvc_v_cstr(name));
-	lvc_vobj_set(o, "index", lvc_v_int(i));
-	lvc_vobj_set(o, "model_index", lvc_v_int(model_index(p, b->model)));
-	lvc_vobj_set(o, "model_name", lvc_v_str(b->model->name));
-	char ops[256] = "";
-	for (int op = 0; op < LVC_NOPS; op++)
-		if (b->ops & (1u << op)) {
-			static const char *const consts[] = {
-				"LV_MODEL_RETRIEVE", "LV_MODEL_LIST", "LV_MODEL_CREATE", "LV_MODEL_UPDATE",
-				"LV_MODEL_DELETE", "LV_MODEL_SUBSCRIBE", "LV_MODEL_UNSUBSCRIBE",
-			};
-			strcat(ops, " | 1u << ");
-			strcat(ops, consts[op]);
-		}
-	lvc_vobj_set(o, "ops", ops[0] ? lvc_v_copy(g->a, ops + 3, strlen(ops + 3)) : lvc_v_cstr("0"));
-	lvc_vobj_set(o, "filter", int_list(g, b->filter, b->nfilter));
-	lvc_vobj_set(o, "nfilter", lvc_v_int(b->nfilter));
-	lvc_vobj_set(o, "has_filter", lvc_v_bool(b->nfilter > 0));
-	lvc_vobj_set(o, "has_order", lvc_v_bool(b->norder > 0));
-	lvc_vobj_set(o, "order", int_list(g, b->order, b->norder));
-	lvc_vobj_set(o, "norder", lvc_v_int(b->norder));
-	lvc_vobj_set(o, "limit", lvc_v_int(b->limit));
-	lvc_vlist *roles = lvc_vlist_new(g->a, (uint32_t)pol->nroles);
-	for (int r = 0; r < pol->nroles; r++)
-		lvc_vlist_push(roles, lvc_v_str(pol->roles[r]));
-	lvc_vobj_set(o, "roles", lvc_v_list(roles));
-	lvc_vobj_set(o, "doc", lvc_doc_lines(g->a, d->doc));
-	lvc_vobj_set(o, "allow", lvc_v_bool(b->allow));
-	lvc_vobj_set(o, "changed", lvc_v_bool(false));
-	const char *row = decl_cname(g, b->model);
-	lvc_vobj_set(o, "allow_cname", lvc_v_fmt(g->a, "%s_%s_allow", g->mod, name));
-	lvc_vobj_set(o, "allow_sig", lvc_v_fmt(g->a, "%s_%s_allow(lv_conn *conn, lv_model_op op, "
-	             "const %s *row)", g->mod, name, row));
-	lvc_vobj_set(o, "row_ctype", lvc_v_cstr(row));
-	return o;
-}
-
-/* The endpoint of one operation of a binding: an rpc whose invoke hands
- * the call to lv_model_invoke, with the binding's access policy. */
-static lvc_vobj *
-op_endpoint_view(cgen *g, const lvc_decl *d, int bindex, lvc_model_op op, const char *name,
-                 int index)
-{
-	static const char *const consts[] = {
-		"LV_MODEL_RETRIEVE", "LV_MODEL_LIST", "LV_MODEL_CREATE", "LV_MODEL_UPDATE",
-		"LV_MODEL_DELETE", "LV_MODEL_SUBSCRIBE", "LV_MODEL_UNSUBSCRIBE",
-	};
-	const lvc_policy *pol = &d->policy;
-	const char *bname = lvc_strndup(g->a, d->name.p, d->name.n);
-	lvc_vobj *o = lvc_vobj_new(g->a, 32);
-	lvc_vobj_set(o, "name", lvc_v_cstr(name));
-	lvc_vobj_set(o, "index", lvc_v_int(index));
-	lvc_vobj_set(o, "kind", lvc_v_cstr("LV_SERVER_RPC"));
-	lvc_vobj_set(o, "kind_name", lvc_v_cstr("server.model"));
-	lvc_vobj_set(o, "flags", lvc_v_cstr(pol->access == LVC_ACCESS_PUBLIC ? "LV_EP_PUBLIC" : "0"));
-	lvc_vobj_set(o, "roles", lvc_v_list(&lvc_vlist_empty));
-	lvc_vobj_set(o, "nroles", lvc_v_int(pol->nroles));
-	lvc_vobj_set(o, "roles_ref", pol->nroles ? lvc_v_fmt(g->a, "%s__%s_roles", g->mod, bname) :
-	             lvc_v_cstr("NULL"));
-	lvc_vobj_set(o, "event", lvc_v_cstr("NULL"));
-	lvc_vobj_set(o, "timeout_ms", lvc_v_int(0));
-	lvc_vobj_set(o, "max_bytes", lvc_v_int(0));
-	lvc_vobj_set(o, "rate_count", lvc_v_int(0));
-	lvc_vobj_set(o, "rate_per_ms", lvc_v_int(0));
-	lvc_vobj_set(o, "args_ref", lvc_v_fmt(g->a, "&lv_model_args_type[%s]", consts[op]));
-	lvc_vobj_set(o, "result_type", lvc_v_cstr("&lv_json_type"));
-	lvc_vobj_set(o, "invoke_ref", lvc_v_fmt(g->a, "%s__%s__%s_invoke", g->mod, bname,
-	             lvc_model_op_name(op)));
-	lvc_vobj_set(o, "binding_ref", lvc_v_fmt(g->a, "&%s__model_bindings[%d]", g->mod, bindex));
-	lvc_vobj_set(o, "op_const", lvc_v_cstr(consts[op]));
-	lvc_vobj_set(o, "model_op", lvc_v_bool(true));
-	lvc_vobj_set(o, "has_params", lvc_v_bool(false));
-	lvc_vobj_set(o, "result", lvc_v_bool(false));
-	static const char *const off[] = { "server", "rpc", "raise", "push", "client_rpc",
-	                                   "client_lifecycle", "changed", "allow" };
-	for (size_t i = 0; i < sizeof off / sizeof off[0]; i++)
-		lvc_vobj_set(o, off[i], lvc_v_bool(false));
-	return o;
 }
 
 typedef struct {
@@ -928,8 +750,8 @@ endpoint_table(cgen *g, const lvc_program *p, lvc_blockset *blocks)
 	lvc_blockset_init(blocks, p->nendpoints + p->nstates + p->nbindings);
 	for (int i = 0; i < k; i++) {
 		lvc_vobj *o = t[i].bindex >= 0 ?
-		              op_endpoint_view(g, t[i].d, t[i].bindex, t[i].op, t[i].name, i) :
-		              endpoint_view(g, t[i].d, t[i].name, i);
+		              cg_op_endpoint_view(g, t[i].d, t[i].bindex, t[i].op, t[i].name, i) :
+		              cg_endpoint_view(g, t[i].d, t[i].name, i);
 		lvc_vlist_push(eps, lvc_v_obj(o));
 		if (t[i].bindex < 0 && lvc_endpoint_is_server(t[i].d->ekind))
 			lvc_blockset_add(blocks, t[i].name, o);
@@ -967,11 +789,11 @@ lvc_emit_c(lvc_ctx *c, lvc_emit *e, const lvc_program *p, const char *js, size_t
 	lvc_vobj_set(view, "states", lvc_v_list(states));
 	lvc_vlist *models = lvc_vlist_new(g.a, (uint32_t)p->nmodels);
 	for (int i = 0; i < p->nmodels; i++)
-		lvc_vlist_push(models, model_view(&g, p->models[i], i));
+		lvc_vlist_push(models, cg_model_view(&g, p->models[i], i));
 	lvc_vobj_set(view, "models", lvc_v_list(models));
 	lvc_vlist *bindings = lvc_vlist_new(g.a, (uint32_t)p->nbindings);
 	for (int i = 0; i < p->nbindings; i++) {
-		lvc_vobj *bv = binding_view(&g, p, p->bindings[i], i);
+		lvc_vobj *bv = cg_binding_view(&g, p, p->bindings[i], i);
 		lvc_vlist_push(bindings, lvc_v_obj(bv));
 		if (p->bindings[i]->binding->allow)
 			lvc_blockset_add(&blocks, lvc_strndup(g.a, p->bindings[i]->name.p,
@@ -985,9 +807,9 @@ lvc_emit_c(lvc_ctx *c, lvc_emit *e, const lvc_program *p, const char *js, size_t
 	lvc_vobj_set(view, "js_len", lvc_v_int((int64_t)js_len));
 
 	lvc_view top = lvc_v_obj(view);
-	int rc = lvc_emit_file(c, e, "c_header", &top, S(&g, "%s.lv.h", e->base));
+	int rc = lvc_emit_file(c, e, "c_header", &top, cg_S(&g, "%s.lv.h", e->base));
 	if (rc == 0)
-		rc = lvc_emit_file(c, e, "c_source", &top, S(&g, "%s.lv.c", e->base));
+		rc = lvc_emit_file(c, e, "c_source", &top, cg_S(&g, "%s.lv.c", e->base));
 
 	/* The handler file: created once, merged afterwards. */
 	if (rc == 0)
