@@ -15,7 +15,7 @@ OBJ      := $(B)/obj
 
 COMPILER_SRCS := ctx.c arena.c source.c diag.c ast.c parse.c check.c names.c \
                  symtab.c dump.c depfile.c write.c view.c template.c emit.c emit_c.c emit_c_model.c \
-                 emit_js.c merge.c text.c decorators.c model.c asyncapi.c asyncapi_json.c asyncapi_state.c breaking.c
+                 emit_js.c merge.c text.c decorators.c model.c asyncapi.c asyncapi_json.c asyncapi_state.c breaking.c breaking_model.c
 COMPILER_OBJS := $(addprefix $(OBJ)/compiler/,$(COMPILER_SRCS:.c=.o)) \
                  $(OBJ)/gen/lexer.o $(OBJ)/gen/parser.o $(OBJ)/gen/templates.o
 TEMPLATES     := $(sort $(wildcard templates/*.tmpl))

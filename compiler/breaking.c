@@ -22,43 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lvc.h"
-#include "symtab.h"
-
-typedef enum { ARGS, RESULT } flow;
-
-/* How a struct or enum is reached: from which new endpoint, where. */
-typedef struct {
-	const lvc_decl *ep;
-	const char *where;       /* "parameter 'x' of" or "the result of" */
-	lvc_loc loc;             /* the type there, in the new files */
-} use;
-
-typedef struct {
-	lvc_ctx *from, *to;
-	uint32_t *files;         /* from's file i -> to's file index + 1, or 0 */
-	lvc_symtab done;         /* pairs compared and diagnostics given */
-	int found;
-} bk;
-
-/* A list of members being compared: an endpoint's parameters or a struct's
- * fields. */
-typedef struct {
-	flow fl;
-	const char *what;        /* "parameter" or "field" */
-	const char *owner;       /* "server.rpc 'join'" or "'Message'" */
-	const lvc_decl *ep;      /* whose callers are old */
-	const use *via;          /* fields: how the struct is reached */
-	const char *type_name;   /* fields: the struct's name, for the note */
-	lvc_loc to_owner;        /* the new endpoint's or struct's name */
-} members;
+#include "breaking.h"
 
 /* ---- places, messages ---------------------------------------------------- */
 
 /* A place in from's files, as a place in to's table (the file is copied
  * there the first time it is needed). */
-static lvc_loc
-at_from(bk *b, lvc_loc l)
+lvc_loc
+bk_at_from(bk *b, lvc_loc l)
 {
 	if (l.file >= b->from->nfiles)
 		return (lvc_loc){ UINT32_MAX, 0, 0 };
@@ -75,8 +46,8 @@ at_from(bk *b, lvc_loc l)
 }
 
 /* True the first time key is seen. */
-static bool
-first_time(bk *b, const char *key)
+bool
+bk_first_time(bk *b, const char *key)
 {
 	lvc_str k = { key, (uint32_t)strlen(key) };
 	if (lvc_symtab_get(&b->done, k))
@@ -88,10 +59,10 @@ first_time(bk *b, const char *key)
 /* Reports one breaking change, once per rule and place: a struct reached
  * twice (from two endpoints, or both ways) is judged once. Returns whether
  * it was reported, so that its notes follow only then. */
-static bool __attribute__((format(printf, 4, 5)))
-breaking(bk *b, const char *rule, lvc_loc at, const char *fmt, ...)
+bool __attribute__((format(printf, 4, 5)))
+bk_breaking(bk *b, const char *rule, lvc_loc at, const char *fmt, ...)
 {
-	if (!first_time(b, lvc_sprintf(&b->to->arena, "%s@%u:%u", rule, at.file, at.off)))
+	if (!bk_first_time(b, lvc_sprintf(&b->to->arena, "%s@%u:%u", rule, at.file, at.off)))
 		return false;
 	va_list ap;
 	va_start(ap, fmt);
@@ -108,8 +79,8 @@ str(bk *b, lvc_str s)
 	return lvc_strndup(&b->to->arena, s.p, s.n);
 }
 
-static const char *
-endpoint_name(bk *b, const lvc_decl *e)
+const char *
+bk_endpoint_name(bk *b, const lvc_decl *e)
 {
 	return lvc_sprintf(&b->to->arena, "%s '%.*s'", lvc_endpoint_kind_name(e->ekind),
 	                   (int)e->name.n, e->name.p);
@@ -133,7 +104,7 @@ static void
 via_note(bk *b, flow fl, const char *type_name, const use *via)
 {
 	lvc_note(b->to, via->loc, "%s %s '%s' through %s %s", old_caller(via->ep),
-	         fl == ARGS ? "writes" : "reads", type_name, via->where, endpoint_name(b, via->ep));
+	         fl == ARGS ? "writes" : "reads", type_name, via->where, bk_endpoint_name(b, via->ep));
 }
 
 /* ---- values ---------------------------------------------------------------- */
@@ -281,7 +252,7 @@ base(const lvc_type *t)
 static void
 compare_enum(bk *b, flow fl, const lvc_decl *o, const lvc_decl *n, const use *via)
 {
-	if (!first_time(b, lvc_sprintf(&b->to->arena, "enum:%p:%p:%d", (void *)o, (void *)n, fl)))
+	if (!bk_first_time(b, lvc_sprintf(&b->to->arena, "enum:%p:%p:%d", (void *)o, (void *)n, fl)))
 		return;
 	const char *name = str(b, n->name);
 	const lvc_decl *have = fl == ARGS ? o : n, *lacks = fl == ARGS ? n : o;
@@ -292,13 +263,13 @@ compare_enum(bk *b, flow fl, const lvc_decl *o, const lvc_decl *n, const use *vi
 		if (k)
 			continue;
 		if (fl == ARGS) {
-			if (breaking(b, "enum-member-removed", at_from(b, m->loc),
+			if (bk_breaking(b, "enum-member-removed", bk_at_from(b, m->loc),
 			             "member '%.*s' of enum '%s' was removed; %s may still send it",
 			             (int)m->name.n, m->name.p, name, old_caller(via->ep))) {
 				lvc_note(b->to, n->loc, "'%s' is declared here", name);
 				via_note(b, fl, name, via);
 			}
-		} else if (breaking(b, "enum-member-added", m->loc,
+		} else if (bk_breaking(b, "enum-member-added", m->loc,
 		                    "member '%.*s' was added to enum '%s'; %s refuses a name it "
 		                    "does not know", (int)m->name.n, m->name.p, name,
 		                    old_caller(via->ep))) {
@@ -313,7 +284,7 @@ static void compare_members(bk *b, const members *mc, const lvc_field *olds,
 static void
 compare_struct(bk *b, flow fl, const lvc_decl *o, const lvc_decl *n, const use *via)
 {
-	if (!first_time(b, lvc_sprintf(&b->to->arena, "struct:%p:%p:%d", (void *)o, (void *)n, fl)))
+	if (!bk_first_time(b, lvc_sprintf(&b->to->arena, "struct:%p:%p:%d", (void *)o, (void *)n, fl)))
 		return;
 	const char *name = str(b, n->name);
 	members mc = {
@@ -363,8 +334,8 @@ fits(bk *b, flow fl, const lvc_type *w, const lvc_type *r, const use *via)
 }
 
 /* The same for the old and the new type, whichever writes. */
-static bool
-same_shape(bk *b, flow fl, const lvc_type *o, const lvc_type *n, const use *via)
+bool
+bk_same_shape(bk *b, flow fl, const lvc_type *o, const lvc_type *n, const use *via)
 {
 	return fl == ARGS ? fits(b, fl, o, n, via) : fits(b, fl, n, o, via);
 }
@@ -380,8 +351,8 @@ member_text(bk *b, const lvc_field *f)
 	                     : t;
 }
 
-static const lvc_field *
-find_field(const lvc_field *list, lvc_str name)
+const lvc_field *
+bk_find_field(const lvc_field *list, lvc_str name)
 {
 	while (list && !lvc_str_same(list->name, name))
 		list = list->next;
@@ -411,11 +382,11 @@ compare_member(bk *b, const members *mc, const lvc_field *o, const lvc_field *n)
 	use via = { mc->ep, lvc_sprintf(&b->to->arena, "%s '%.*s' of", mc->what, (int)n->name.n,
 	                                n->name.p), n->type->loc };
 	const use *v = mc->via ? mc->via : &via;
-	if (!same_shape(b, mc->fl, base(o->type), base(n->type), v)) {
-		if (breaking(b, "type-changed", n->type->loc, "%s '%.*s' of %s changed from %s to %s; "
+	if (!bk_same_shape(b, mc->fl, base(o->type), base(n->type), v)) {
+		if (bk_breaking(b, "type-changed", n->type->loc, "%s '%.*s' of %s changed from %s to %s; "
 		             "%s still %s %s", mc->what, (int)n->name.n, n->name.p, mc->owner, ob, nb,
 		             old_caller(mc->ep), mc->fl == ARGS ? "sends" : "expects", ob)) {
-			lvc_note(b->to, at_from(b, o->type->loc), "it was %s here", ob);
+			lvc_note(b->to, bk_at_from(b, o->type->loc), "it was %s here", ob);
 			member_notes(b, mc);
 		}
 		return;
@@ -428,15 +399,15 @@ compare_member(bk *b, const members *mc, const lvc_field *o, const lvc_field *n)
 	if ((w_omits && !r_absent) || (w_null && !r_null)) {
 		const char *od = member_text(b, o), *nd = member_text(b, n);
 		bool rep = mc->fl == ARGS ?
-			breaking(b, "made-required", n->loc, "%s '%.*s' of %s is required now (%s, "
+			bk_breaking(b, "made-required", n->loc, "%s '%.*s' of %s is required now (%s, "
 			         "%s before); %s may %s", mc->what, (int)n->name.n, n->name.p, mc->owner,
 			         nd, od, old_caller(mc->ep),
 			         w_omits && !r_absent ? "leave it out" : "send null") :
-			breaking(b, "made-optional", n->loc, "%s '%.*s' of %s may be %s now (%s, %s "
+			bk_breaking(b, "made-optional", n->loc, "%s '%.*s' of %s may be %s now (%s, %s "
 			         "before); %s requires it", mc->what, (int)n->name.n, n->name.p, mc->owner,
 			         w_omits && !r_absent ? "left out" : "null", nd, od, old_caller(mc->ep));
 		if (rep) {
-			lvc_note(b->to, at_from(b, o->loc), "it was %s here", od);
+			lvc_note(b->to, bk_at_from(b, o->loc), "it was %s here", od);
 			member_notes(b, mc);
 		}
 		return;
@@ -445,7 +416,7 @@ compare_member(bk *b, const members *mc, const lvc_field *o, const lvc_field *n)
 		const lvc_value *od = default_of(o);
 		const char *was = od ? value_text(b, od) : "none";
 		const char *meant = od ? value_text(b, od) : "no value";
-		if (breaking(b, "default-changed", default_of(n) ? n->def->loc : n->loc,
+		if (bk_breaking(b, "default-changed", default_of(n) ? n->def->loc : n->loc,
 		             "the default of %s '%.*s' of %s is %s now, %s before; %s %s", mc->what,
 		             (int)n->name.n, n->name.p, mc->owner,
 		             default_of(n) ? value_text(b, default_of(n)) : "none", was,
@@ -453,9 +424,9 @@ compare_member(bk *b, const members *mc, const lvc_field *o, const lvc_field *n)
 		             lvc_sprintf(&b->to->arena, "that leaves it out means %s", meant) :
 		             lvc_sprintf(&b->to->arena, "reads %s when it is left out", meant))) {
 			if (od)
-				lvc_note(b->to, at_from(b, od->loc), "it was %s here", was);
+				lvc_note(b->to, bk_at_from(b, od->loc), "it was %s here", was);
 			else
-				lvc_note(b->to, at_from(b, o->loc), "it had none here");
+				lvc_note(b->to, bk_at_from(b, o->loc), "it had none here");
 			member_notes(b, mc);
 		}
 	}
@@ -474,21 +445,21 @@ compare_members(bk *b, const members *mc, const lvc_field *olds, const lvc_field
 	lvc_arena *a = &b->to->arena;
 	int i = 0;
 	for (const lvc_field *o = olds; o; o = o->next, i++) {
-		const lvc_field *n = find_field(news, o->name);
+		const lvc_field *n = bk_find_field(news, o->name);
 		if (n) {
 			compare_member(b, mc, o, n);
 			continue;
 		}
 		const lvc_field *at = nth_field(news, i);
-		if (at && !find_field(olds, at->name) &&
+		if (at && !bk_find_field(olds, at->name) &&
 		    strcmp(lvc_type_str(b->to, o->type), lvc_type_str(b->to, at->type)) == 0) {
 			renamed[i] = true;
-			if (breaking(b, mc->what[0] == 'p' ? "param-renamed" : "field-renamed", at->loc,
+			if (bk_breaking(b, mc->what[0] == 'p' ? "param-renamed" : "field-renamed", at->loc,
 			             "%s '%.*s' of %s was renamed to '%.*s'; %ss travel by name, and %s "
 			             "still %s '%.*s'", mc->what, (int)o->name.n, o->name.p, mc->owner,
 			             (int)at->name.n, at->name.p, mc->what, who,
 			             mc->fl == ARGS ? "sends" : "expects", (int)o->name.n, o->name.p)) {
-				lvc_note(b->to, at_from(b, o->loc), "it was '%.*s' here", (int)o->name.n,
+				lvc_note(b->to, bk_at_from(b, o->loc), "it was '%.*s' here", (int)o->name.n,
 				         o->name.p);
 				member_notes(b, mc);
 			}
@@ -498,12 +469,12 @@ compare_members(bk *b, const members *mc, const lvc_field *olds, const lvc_field
 		 * missing, which matters when it was required. */
 		bool rep = false;
 		if (mc->fl == ARGS)
-			rep = breaking(b, mc->what[0] == 'p' ? "param-removed" : "field-removed",
-			               at_from(b, o->loc), "%s '%.*s' of %s was removed; %s may still "
+			rep = bk_breaking(b, mc->what[0] == 'p' ? "param-removed" : "field-removed",
+			               bk_at_from(b, o->loc), "%s '%.*s' of %s was removed; %s may still "
 			               "send it, and %s refuses a %s it does not know", mc->what,
 			               (int)o->name.n, o->name.p, mc->owner, who, to, mc->what);
 		else if (!is_optional(o) && !default_of(o))
-			rep = breaking(b, "field-removed", at_from(b, o->loc), "%s '%.*s' of %s was "
+			rep = bk_breaking(b, "field-removed", bk_at_from(b, o->loc), "%s '%.*s' of %s was "
 			               "removed; %s requires it", mc->what, (int)o->name.n, o->name.p,
 			               mc->owner, who);
 		if (rep) {
@@ -513,11 +484,11 @@ compare_members(bk *b, const members *mc, const lvc_field *olds, const lvc_field
 	}
 	i = 0;
 	for (const lvc_field *n = news; n; n = n->next, i++) {
-		if (renamed[i] || find_field(olds, n->name))
+		if (renamed[i] || bk_find_field(olds, n->name))
 			continue;
 		bool rep = false;
 		if (mc->fl == ARGS && !is_optional(n) && !default_of(n)) {
-			rep = breaking(b, mc->what[0] == 'p' ? "param-added" : "field-added", n->loc,
+			rep = bk_breaking(b, mc->what[0] == 'p' ? "param-added" : "field-added", n->loc,
 			               "%s '%.*s' of %s is new and required; %s does not send it",
 			               mc->what, (int)n->name.n, n->name.p, mc->owner, who);
 			const char *t = lvc_type_str(b->to, n->type);
@@ -529,7 +500,7 @@ compare_members(bk *b, const members *mc, const lvc_field *olds, const lvc_field
 			else if (rep)
 				lvc_note(b->to, n->loc, "%s", optional);
 		} else if (mc->fl == RESULT) {
-			rep = breaking(b, "field-added", n->loc, "%s '%.*s' was added to %s; %s refuses "
+			rep = bk_breaking(b, "field-added", n->loc, "%s '%.*s' was added to %s; %s refuses "
 			               "a %s it does not know", mc->what, (int)n->name.n, n->name.p,
 			               mc->owner, who, mc->what);
 		}
@@ -552,7 +523,7 @@ compare_result_type(bk *b, const lvc_type *o, const lvc_type *n, const use *via)
 	bool r_values = o->kind != LVC_T_VOID;
 	/* Compared even when the answer is wrong already: what differs in
 	 * the structs it holds is reported too. */
-	if (w_values && r_values && !same_shape(b, RESULT, base(o), base(n), via))
+	if (w_values && r_values && !bk_same_shape(b, RESULT, base(o), base(n), via))
 		return "now answers another type";
 	if (w_null && !r_null)
 		return "may now answer null";
@@ -612,8 +583,8 @@ refused_now(bk *b, const lvc_policy *o, const lvc_policy *n, const char *who)
 
 /* An endpoint's callers are refused (policy-tightened); a state's pages
  * no longer see it or may no longer write it (state-policy-tightened). */
-static void
-compare_policy(bk *b, const lvc_decl *o, const lvc_decl *n)
+void
+bk_compare_policy(bk *b, const lvc_decl *o, const lvc_decl *n)
 {
 	bool state = n->kind == LVC_D_STATE;
 	const char *why = refused_now(b, &o->policy, &n->policy, state ? "page" : "caller");
@@ -622,8 +593,8 @@ compare_policy(bk *b, const lvc_decl *o, const lvc_decl *n)
 	const lvc_decorator *own = policy_decorator(n->decorators);
 	const lvc_decorator *mod = own ? NULL : policy_decorator(n->module->decorators);
 	lvc_loc at = own ? own->loc : mod ? mod->loc : n->loc;
-	if (!breaking(b, state ? "state-policy-tightened" : "policy-tightened", at,
-	              "access to %s is tightened from %s to %s; %s %s", endpoint_name(b, n),
+	if (!bk_breaking(b, state ? "state-policy-tightened" : "policy-tightened", at,
+	              "access to %s is tightened from %s to %s; %s %s", bk_endpoint_name(b, n),
 	              policy_text(b, &o->policy), policy_text(b, &n->policy), why,
 	              !state ? "is refused now" : n->ekind == LVC_E_SERVER_STATE ?
 	              "no longer sees it" : "may no longer write it"))
@@ -635,12 +606,12 @@ compare_policy(bk *b, const lvc_decl *o, const lvc_decl *n)
 	if (!was)
 		was = policy_decorator(o->module->decorators);
 	if (was)
-		lvc_note(b->to, at_from(b, was->loc), "it was %s here", policy_text(b, &o->policy));
+		lvc_note(b->to, bk_at_from(b, was->loc), "it was %s here", policy_text(b, &o->policy));
 }
 
 /* The argument `name` of an endpoint's kind decorator, or NULL. */
-static const lvc_arg *
-kind_arg(const lvc_decl *e, const char *name)
+const lvc_arg *
+bk_kind_arg(const lvc_decl *e, const char *name)
 {
 	for (const lvc_arg *a = e->kind_deco->args; a; a = a->next)
 		if (lvc_str_eq(a->name, name) ||
@@ -653,17 +624,17 @@ static void
 limit_lowered(bk *b, const lvc_decl *o, const lvc_decl *n, const char *arg, const char *was,
               const char *now, const char *refused)
 {
-	const lvc_arg *a = kind_arg(n, arg), *old = kind_arg(o, arg);
-	if (!breaking(b, "limit-lowered", a ? a->loc : n->kind_deco->loc,
+	const lvc_arg *a = bk_kind_arg(n, arg), *old = bk_kind_arg(o, arg);
+	if (!bk_breaking(b, "limit-lowered", a ? a->loc : n->kind_deco->loc,
 	              "'%s' of %s is %s now, %s before; the server refuses %s", arg,
-	              endpoint_name(b, n), now, was, refused))
+	              bk_endpoint_name(b, n), now, was, refused))
 		return;
 	if (old)
-		lvc_note(b->to, at_from(b, old->loc), "it was %s here", was);
+		lvc_note(b->to, bk_at_from(b, old->loc), "it was %s here", was);
 }
 
-static void
-compare_limits(bk *b, const lvc_decl *o, const lvc_decl *n)
+void
+bk_compare_limits(bk *b, const lvc_decl *o, const lvc_decl *n)
 {
 	const lvc_policy *op = &o->policy, *np = &n->policy;
 	if (np->max_bytes && (!op->max_bytes || np->max_bytes < op->max_bytes))
@@ -677,11 +648,11 @@ compare_limits(bk *b, const lvc_decl *o, const lvc_decl *n)
 		              rate_text(b, np->rate_count, np->rate_per_ms),
 		              "an old page's calls over it");
 	if (o->ekind == LVC_E_SERVER_RPC && op->http && !np->http &&
-	    breaking(b, "http-removed", n->kind_deco->loc, "%s is no longer callable over HTTP; "
-	             "an old caller may still post to /lv/rpc/%.*s", endpoint_name(b, n),
+	    bk_breaking(b, "http-removed", n->kind_deco->loc, "%s is no longer callable over HTTP; "
+	             "an old caller may still post to /lv/rpc/%.*s", bk_endpoint_name(b, n),
 	             (int)n->name.n, n->name.p)) {
-		const lvc_arg *was = kind_arg(o, "http");
-		lvc_note(b->to, at_from(b, was ? was->loc : o->kind_deco->loc), "it had http here");
+		const lvc_arg *was = bk_kind_arg(o, "http");
+		lvc_note(b->to, bk_at_from(b, was ? was->loc : o->kind_deco->loc), "it had http here");
 	}
 }
 
@@ -705,7 +676,7 @@ static void
 removed(bk *b, const lvc_decl *o, const lvc_decl *same_name)
 {
 	if (by_event(o)) {
-		if (breaking(b, "event-removed", at_from(b, o->kind_deco->loc), "the event \"%.*s\" "
+		if (bk_breaking(b, "event-removed", bk_at_from(b, o->kind_deco->loc), "the event \"%.*s\" "
 		             "(client.on '%.*s') was removed; an old server may still raise it",
 		             (int)o->policy.event.n, o->policy.event.p, (int)o->name.n, o->name.p) &&
 		    same_name && by_event(same_name))
@@ -713,11 +684,11 @@ removed(bk *b, const lvc_decl *o, const lvc_decl *same_name)
 			         (int)same_name->name.n, same_name->name.p,
 			         (int)same_name->policy.event.n, same_name->policy.event.p);
 	} else if (o->ekind == LVC_E_CLIENT_REALTIME) {
-		breaking(b, "push-removed", at_from(b, o->loc), "%s was removed; an old server may "
-		         "still push it", endpoint_name(b, o));
+		bk_breaking(b, "push-removed", bk_at_from(b, o->loc), "%s was removed; an old server may "
+		         "still push it", bk_endpoint_name(b, o));
 	} else {
-		breaking(b, "endpoint-removed", at_from(b, o->loc), "%s was removed; %s may still "
-		         "call it", endpoint_name(b, o), old_caller(o));
+		bk_breaking(b, "endpoint-removed", bk_at_from(b, o->loc), "%s was removed; %s may still "
+		         "call it", bk_endpoint_name(b, o), old_caller(o));
 	}
 }
 
@@ -731,16 +702,16 @@ compare_endpoint(bk *b, const lvc_decl *o, const lvc_decl *n, const lvc_decl *sa
 		return;
 	}
 	if (o->ekind != n->ekind) {
-		if (breaking(b, "kind-changed", n->kind_deco->loc, "'%.*s' is %s now, %s before; "
+		if (bk_breaking(b, "kind-changed", n->kind_deco->loc, "'%.*s' is %s now, %s before; "
 		             "%s may still send it as a %s", (int)n->name.n, n->name.p,
 		             lvc_endpoint_kind_name(n->ekind), lvc_endpoint_kind_name(o->ekind),
 		             old_caller(o), lvc_endpoint_kind_name(o->ekind)))
-			lvc_note(b->to, at_from(b, o->kind_deco->loc), "it was @%s here",
+			lvc_note(b->to, bk_at_from(b, o->kind_deco->loc), "it was @%s here",
 			         lvc_endpoint_kind_name(o->ekind));
 		return;
 	}
 	members mc = {
-		.fl = ARGS, .what = "parameter", .owner = endpoint_name(b, n), .ep = n,
+		.fl = ARGS, .what = "parameter", .owner = bk_endpoint_name(b, n), .ep = n,
 		.to_owner = n->loc,
 	};
 	compare_members(b, &mc, o->params, n->params);
@@ -748,208 +719,15 @@ compare_endpoint(bk *b, const lvc_decl *o, const lvc_decl *n, const lvc_decl *sa
 		use via = { n, "the result of", n->result->loc };
 		const char *why = compare_result_type(b, o->result, n->result, &via);
 		const char *ot = lvc_type_str(b->to, o->result), *nt = lvc_type_str(b->to, n->result);
-		if (why && breaking(b, "result-changed", n->result->loc, "the result of %s changed "
-		                    "from %s to %s: %s expects %s, and %s %s", endpoint_name(b, n),
+		if (why && bk_breaking(b, "result-changed", n->result->loc, "the result of %s changed "
+		                    "from %s to %s: %s expects %s, and %s %s", bk_endpoint_name(b, n),
 		                    ot, nt, old_caller(n), ot, handler(n), why))
-			lvc_note(b->to, at_from(b, o->result->loc), "it was %s here", ot);
+			lvc_note(b->to, bk_at_from(b, o->result->loc), "it was %s here", ot);
 	}
 	if (lvc_endpoint_is_exposed(n->ekind)) {
-		compare_policy(b, o, n);
-		compare_limits(b, o, n);
+		bk_compare_policy(b, o, n);
+		bk_compare_limits(b, o, n);
 	}
-}
-
-/* ---- states ---------------------------------------------------------------------- */
-
-/* A server state is written by the new server and read by old pages (as a
- * result is); a state the page owns is written by old pages and read by
- * the new server (as arguments are). */
-static void
-compare_state(bk *b, const lvc_decl *o, const lvc_decl *n)
-{
-	bool server = o->ekind == LVC_E_SERVER_STATE;
-	if (!n) {
-		breaking(b, "state-removed", at_from(b, o->loc), "%s was removed; an old page still "
-		         "%s it", endpoint_name(b, o), server ? "reads" : "writes");
-		return;
-	}
-	if (o->ekind != n->ekind) {
-		if (breaking(b, "kind-changed", n->kind_deco->loc, "'%.*s' is %s now, %s before; "
-		             "an old page still %s it", (int)n->name.n, n->name.p,
-		             lvc_endpoint_kind_name(n->ekind), lvc_endpoint_kind_name(o->ekind),
-		             server ? "reads" : "writes"))
-			lvc_note(b->to, at_from(b, o->kind_deco->loc), "it was @%s here",
-			         lvc_endpoint_kind_name(o->ekind));
-		return;
-	}
-	if (server && o->policy.scope != n->policy.scope &&
-	    breaking(b, "state-scope-changed", n->kind_deco->loc, "%s changed its scope; an old "
-	             "page looks for its copy %s", endpoint_name(b, n),
-	             o->policy.scope == LVC_SCOPE_GROUP ? "by group" : "with no group"))
-		lvc_note(b->to, at_from(b, o->kind_deco->loc), "it was declared here");
-	use via = { n, "the value of", n->result->loc };
-	if (!same_shape(b, server ? RESULT : ARGS, o->result, n->result, &via)) {
-		const char *ot = lvc_type_str(b->to, o->result), *nt = lvc_type_str(b->to, n->result);
-		if (breaking(b, "state-type-changed", n->result->loc, "the type of %s changed from %s "
-		             "to %s: an old page %s %s", endpoint_name(b, n), ot, nt,
-		             server ? "reads it as" : "writes", ot))
-			lvc_note(b->to, at_from(b, o->result->loc), "it was %s here", ot);
-	}
-	compare_policy(b, o, n);
-	if (!server)
-		compare_limits(b, o, n);   /* max: the largest change a page may send */
-}
-
-
-/* ---- models ----------------------------------------------------------------------- */
-
-/* The argument `name` of a binding's @server.model, or its decorator. */
-static lvc_loc
-binding_arg_loc(const lvc_decl *d, const char *name)
-{
-	const lvc_arg *a = kind_arg(d, name);
-	return a ? a->loc : d->kind_deco->loc;
-}
-
-static bool
-in_fields(const lvc_decl *s, const int *idx, int n, lvc_str name)
-{
-	for (int i = 0; i < n; i++)
-		if (lvc_str_same(lvc_model_field(s, idx[i])->name, name))
-			return true;
-	return false;
-}
-
-/* A field an old query may filter or order on is gone from the list. */
-static void
-compare_query_fields(bk *b, const lvc_decl *o, const lvc_decl *n, const char *what)
-{
-	const lvc_binding *ob = o->binding, *nb = n->binding;
-	bool filter = strcmp(what, "filter") == 0;
-	const int *oi = filter ? ob->filter : ob->order, *ni = filter ? nb->filter : nb->order;
-	int on = filter ? ob->nfilter : ob->norder, nn = filter ? nb->nfilter : nb->norder;
-	/* One report per list, naming every field it lost. */
-	const char *gone = NULL;
-	int ngone = 0;
-	for (int i = 0; i < on; i++) {
-		lvc_str f = lvc_model_field(ob->model, oi[i])->name;
-		if (in_fields(nb->model, ni, nn, f))
-			continue;
-		gone = lvc_sprintf(&b->to->arena, "%s%s'%.*s'", gone ? gone : "", gone ? ", " : "",
-		                   (int)f.n, f.p);
-		ngone++;
-	}
-	if (gone && breaking(b, "query-field-removed", binding_arg_loc(n, what), "%s %s no longer "
-	                     "in '%s' of %s; an old page may still %s %s", gone,
-	                     ngone == 1 ? "is" : "are", what, endpoint_name(b, n),
-	                     filter ? "filter on" : "order by", ngone == 1 ? "it" : "them"))
-		lvc_note(b->to, at_from(b, binding_arg_loc(o, what)), "%s listed here",
-		         ngone == 1 ? "it was" : "they were");
-}
-
-/* The model's table, key and columns: what the rows are, whoever reads or
- * writes them. */
-static void
-compare_model(bk *b, const lvc_decl *o, const lvc_decl *n, const lvc_decl *via)
-{
-	const lvc_model *om = o->model, *nm = n->model;
-	if (!first_time(b, lvc_sprintf(&b->to->arena, "model:%p:%p", (void *)o, (void *)n)))
-		return;
-	if (!lvc_str_same(om->table, nm->table) &&
-	    breaking(b, "model-table-changed", nm->deco->loc, "model '%.*s' is kept in table "
-	             "'%.*s' now, '%.*s' before; the rows of the old table are not seen",
-	             (int)n->name.n, n->name.p, (int)nm->table.n, nm->table.p,
-	             (int)om->table.n, om->table.p))
-		lvc_note(b->to, at_from(b, om->deco->loc), "it was table '%.*s' here",
-		         (int)om->table.n, om->table.p);
-	if (om->key && nm->key && (!lvc_str_same(om->key->name, nm->key->name) ||
-	                           om->key->type->kind != nm->key->type->kind) &&
-	    breaking(b, "model-key-changed", nm->key->loc, "the key of model '%.*s' is '%.*s: "
-	             "%s' now, '%.*s: %s' before; an old page retrieves and deletes rows by the "
-	             "old one", (int)n->name.n, n->name.p, (int)nm->key->name.n, nm->key->name.p,
-	             lvc_type_str(b->to, nm->key->type), (int)om->key->name.n, om->key->name.p,
-	             lvc_type_str(b->to, om->key->type)))
-		lvc_note(b->to, at_from(b, om->key->loc), "it was '%.*s' here", (int)om->key->name.n,
-		         om->key->name.p);
-	/* A column gone is data no longer read, whoever reads the rows; it is
-	 * reported under this rule, not again as a struct's field-removed. */
-	for (const lvc_field *f = o->fields; f; f = f->next) {
-		if (find_field(n->fields, f->name))
-			continue;
-		lvc_loc at = at_from(b, f->loc);
-		if (breaking(b, "model-field-removed", at, "field '%.*s' of model '%.*s' was removed; "
-		             "its column is no longer read, and %s may still send or expect it",
-		             (int)f->name.n, f->name.p, (int)n->name.n, n->name.p,
-		             via ? "an old page" : "an old server")) {
-			lvc_note(b->to, n->loc, "'%.*s' is declared here", (int)n->name.n, n->name.p);
-			if (via)
-				lvc_note(b->to, via->loc, "%s binds it", endpoint_name(b, via));
-		}
-		first_time(b, lvc_sprintf(&b->to->arena, "field-removed@%u:%u", at.file, at.off));
-	}
-}
-
-static void
-compare_binding(bk *b, const lvc_decl *o, const lvc_decl *n)
-{
-	const lvc_binding *ob = o->binding;
-	if (!n) {
-		breaking(b, "binding-removed", at_from(b, o->loc), "%s was removed; an old page may "
-		         "still call its operations (%.*s.list, ...)", endpoint_name(b, o),
-		         (int)o->name.n, o->name.p);
-		return;
-	}
-	const lvc_binding *nb = n->binding;
-	if (!ob->model || !nb->model)
-		return;
-	/* One report, naming every operation gone (unsubscribe goes with
-	 * subscribe). */
-	const char *gone = NULL, *calls = NULL;
-	int ngone = 0;
-	for (int op = 0; op < LVC_OP_UNSUBSCRIBE; op++) {
-		if (!(ob->ops & (1u << op)) || (nb->ops & (1u << op)))
-			continue;
-		const char *word = lvc_model_op_name((lvc_model_op)op);
-		gone = lvc_sprintf(&b->to->arena, "%s%s'%s'", gone ? gone : "", gone ? ", " : "", word);
-		calls = lvc_sprintf(&b->to->arena, "%s%s%.*s.%s", calls ? calls : "", calls ? ", " : "",
-		                    (int)n->name.n, n->name.p, word);
-		ngone++;
-	}
-	if (gone && breaking(b, "model-op-removed", binding_arg_loc(n, "ops"), "%s %s of %s %s "
-	                     "removed; an old page may still call %s", ngone == 1 ? "operation" :
-	                     "operations", gone, endpoint_name(b, n), ngone == 1 ? "was" : "were",
-	                     calls))
-		lvc_note(b->to, at_from(b, binding_arg_loc(o, "ops")), "%s allowed here",
-		         ngone == 1 ? "it was" : "they were");
-	compare_model(b, ob->model, nb->model, n);
-	/* Rows travel as the model's struct: old pages write them with create
-	 * and update, and read them from retrieve, list and subscribe. */
-	unsigned writes = (1u << LVC_OP_CREATE) | (1u << LVC_OP_UPDATE);
-	unsigned reads = (1u << LVC_OP_RETRIEVE) | (1u << LVC_OP_LIST) | (1u << LVC_OP_SUBSCRIBE);
-	use via = { n, "the rows of", n->result->loc };
-	for (int fl = ARGS; fl <= RESULT; fl++) {
-		unsigned ops = fl == ARGS ? writes : reads;
-		if (!(ob->ops & nb->ops & ops))
-			continue;
-		if (!same_shape(b, (flow)fl, o->result, n->result, &via)) {
-			const char *ot = lvc_type_str(b->to, o->result), *nt = lvc_type_str(b->to, n->result);
-			if (breaking(b, "type-changed", n->result->loc, "%s binds %s now, %s before; an "
-			             "old page %s %s rows", endpoint_name(b, n), nt, ot,
-			             fl == ARGS ? "writes" : "reads", ot))
-				lvc_note(b->to, at_from(b, o->result->loc), "it was %s here", ot);
-		}
-	}
-	compare_policy(b, o, n);
-	if (nb->limit < ob->limit) {
-		const lvc_arg *was = kind_arg(o, "limit");
-		if (breaking(b, "limit-lowered", binding_arg_loc(n, "limit"), "'limit' of %s is %lld "
-		             "now, %lld before; an old page may ask for pages of up to %lld rows",
-		             endpoint_name(b, n), (long long)nb->limit, (long long)ob->limit,
-		             (long long)ob->limit) && was)
-			lvc_note(b->to, at_from(b, was->loc), "it was %lld here", (long long)ob->limit);
-	}
-	compare_query_fields(b, o, n, "filter");
-	compare_query_fields(b, o, n, "order");
 }
 
 /* ---- the program ------------------------------------------------------------------ */
@@ -967,11 +745,11 @@ lvc_breaking(lvc_ctx *from, lvc_ctx *to)
 
 	/* The app's name is the root module's; a page says it in its hello. */
 	if (from->root && to->root && !lvc_str_same(from->root->name, to->root->name) &&
-	    breaking(&b, "module-renamed", to->root->loc, "module '%.*s' was renamed to '%.*s'; "
+	    bk_breaking(&b, "module-renamed", to->root->loc, "module '%.*s' was renamed to '%.*s'; "
 	             "an old page says hello to the app '%.*s', and the server turns it away",
 	             (int)from->root->name.n, from->root->name.p, (int)to->root->name.n,
 	             to->root->name.p, (int)from->root->name.n, from->root->name.p))
-		lvc_note(to, at_from(&b, from->root->loc), "it was '%.*s' here",
+		lvc_note(to, bk_at_from(&b, from->root->loc), "it was '%.*s' here",
 		         (int)from->root->name.n, from->root->name.p);
 
 	/* The new contract's names as they travel. */
@@ -996,12 +774,12 @@ lvc_breaking(lvc_ctx *from, lvc_ctx *to)
 	for (lvc_module *m = from->modules; m; m = m->next)
 		for (lvc_decl *d = m->decls; d; d = d->next)
 			if (d->kind == LVC_D_BINDING)
-				compare_binding(&b, d, lvc_symtab_get(&bindings, d->name));
+				bk_compare_binding(&b, d, lvc_symtab_get(&bindings, d->name));
 	/* Past the error limit the changes are still counted, not shown. */
 	for (lvc_module *m = from->modules; m; m = m->next)
 		for (lvc_decl *d = m->decls; d; d = d->next) {
 			if (d->kind == LVC_D_STATE) {
-				compare_state(&b, d, lvc_symtab_get(&states, d->name));
+				bk_compare_state(&b, d, lvc_symtab_get(&states, d->name));
 				continue;
 			}
 			if (d->kind == LVC_D_BINDING)
