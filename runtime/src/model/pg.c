@@ -117,16 +117,6 @@ literal(lv_buf *b, const char *text)
 	lv_buf_append(b, "'", 1);
 }
 
-static void
-col_list(const lv_model_desc *m, lv_buf *b)
-{
-	for (size_t i = 0; i < m->ncols; i++) {
-		if (i)
-			lv_buf_puts(b, ", ");
-		lv__sql_ident(b, m->cols[i].name);
-	}
-}
-
 static const char *
 sql_type(lv_col_type t)
 {
@@ -207,12 +197,11 @@ param_add(params *p, const lv_model_desc *m, const lv_model_col *c, const json_t
 
 /* Runs b with p; *out the result when it succeeded (PQclear it). */
 static int
-run(pg_store *s, lv_buf *b, const params *p, PGresult **out, lv_model_err *err,
+run(pg_store *s, const lv_buf *b, const params *p, PGresult **out, lv_model_err *err,
     const char *what)
 {
 	*out = NULL;
-	lv_buf_append(b, "", 1);
-	if (b->failed)
+	if (b->failed || !b->data)   /* lv_buf's text always ends with a NUL */
 		return lv__model_fail(err, LV_ENOMEM, "out of memory");
 	if (!alive(s->db))
 		return lv__model_fail(err, LV_EUNAVAILABLE, "%s: the database is gone: %s", what,
@@ -469,57 +458,48 @@ pg_attach(lv_store *base, const lv_model_desc *m, lv_model_err *err)
 
 /* ---- rows ------------------------------------------------------------------------ */
 
-static void
-select_from(const lv_model_desc *m, lv_buf *b)
-{
-	lv_buf_puts(b, "SELECT ");
-	col_list(m, b);
-	lv_buf_puts(b, " FROM ");
-	lv__sql_ident(b, m->table);
-}
-
+/* The parameters of values (a JSON array), each for its column in cols
+ * (NULL: a query's values, of no column). */
 static int
-pg_get(lv_store *base, const lv_model_desc *m, const json_t *key, json_t **row,
-       lv_model_err *err)
-{
-	pg_store *s = (pg_store *)base;
-	*row = NULL;
-	params p = { 0 };
-	int rc = param_add(&p, m, &m->cols[m->key], key, err);
-	if (rc)
-		return rc;
-	lv_buf b;
-	lv_buf_init(&b);
-	select_from(m, &b);
-	lv_buf_puts(&b, " WHERE ");
-	lv__sql_ident(&b, m->cols[m->key].name);
-	lv_buf_puts(&b, " = $1");
-	PGresult *r;
-	rc = run(s, &b, &p, &r, err, "get");
-	lv_buf_free(&b);
-	params_free(&p);
-	if (rc)
-		return rc;
-	if (PQntuples(r) == 0)
-		rc = lv__model_fail(err, LV_ENOT_FOUND, "no %s of that key", m->name);
-	else if (!(*row = row_of(m, r, 0)))
-		rc = lv__model_fail(err, LV_ENOMEM, "out of memory");
-	PQclear(r);
-	return rc;
-}
-
-/* The query's parameters, as lv__query_sql_where listed them. */
-static int
-query_params(const lv_model_desc *m, const json_t *values, params *p, lv_model_err *err)
+params_of(const lv_model_desc *m, const json_t *values, const lv_model_col *const *cols,
+          params *p, lv_model_err *err)
 {
 	size_t i;
 	json_t *v;
 	json_array_foreach(values, i, v) {
-		int rc = param_add(p, m, NULL, v, err);
+		int rc = param_add(p, m, cols ? cols[i] : NULL, v, err);
 		if (rc)
 			return rc;
 	}
 	return 0;
+}
+
+/* A statement of rowsql.c, run with its values. */
+static int
+pg_run_row(lv_store *base, const lv_model_desc *m, const lv_row_sql *w, json_t **row,
+           int64_t *changed, lv_model_err *err)
+{
+	pg_store *s = (pg_store *)base;
+	params p = { 0 };
+	int rc = params_of(m, w->values, w->cols, &p, err);
+	PGresult *r = NULL;
+	if (rc == 0)
+		rc = run(s, &w->sql, &p, &r, err, w->what);
+	params_free(&p);
+	if (rc)
+		return rc;
+	int64_t n = w->writes ? strtoll(PQcmdTuples(r), NULL, 10) : 0;
+	if (n > 0)
+		s->dirty = true;
+	if (changed)
+		*changed = n;
+	if (row) {
+		*row = NULL;
+		if (PQntuples(r) > 0 && !(*row = row_of(m, r, 0)))
+			rc = lv__model_fail(err, LV_ENOMEM, "out of memory");
+	}
+	PQclear(r);
+	return rc;
 }
 
 static int
@@ -532,26 +512,13 @@ pg_list(lv_store *base, const lv_model_desc *m, const lv_query *q, lv_page *out,
 	json_t *values = json_array();
 	if (!values)
 		return lv__model_fail(err, LV_ENOMEM, "out of memory");
-	lv_buf where, b;
-	lv_buf_init(&where);
+	lv_buf b, c;
 	lv_buf_init(&b);
-	int n = 1;
-	lv__query_sql_where(m, q, true, &n, &where, values);
+	lv_buf_init(&c);
+	lv__query_sql_list(m, q, true, &b, &c, values);
 	params p = { 0 };
-	int rc = query_params(m, values, &p, err);
+	int rc = params_of(m, values, NULL, &p, err);
 	json_decref(values);
-	lv_buf_puts(&b, "SELECT ");
-	col_list(m, &b);
-	lv_buf_puts(&b, ", count(*) OVER () FROM ");
-	lv__sql_ident(&b, m->table);
-	lv_buf_append(&b, where.data, where.len);
-	lv__query_sql_order(m, q, &b);
-	if (q->limit) {
-		char lim[64];
-		snprintf(lim, sizeof lim, " LIMIT %u OFFSET %llu", (unsigned)q->limit,
-		         (unsigned long long)(q->page - 1) * q->limit);
-		lv_buf_puts(&b, lim);
-	}
 	PGresult *r = NULL;
 	if (rc == 0)
 		rc = run(s, &b, &p, &r, err, "list");
@@ -568,197 +535,20 @@ pg_list(lv_store *base, const lv_model_desc *m, const lv_query *q, lv_page *out,
 	if (rc == 0 && json_array_size(rows) == 0 && q->limit && q->page > 1) {
 		/* Past the last page: the window function saw no row, count
 		 * them alone. */
-		lv_buf c;
-		lv_buf_init(&c);
-		lv_buf_puts(&c, "SELECT count(*) FROM ");
-		lv__sql_ident(&c, m->table);
-		lv_buf_append(&c, where.data, where.len);
 		rc = run(s, &c, &p, &r, err, "count");
-		lv_buf_free(&c);
 		if (rc == 0) {
 			out->count = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 			PQclear(r);
 		}
 	}
 	params_free(&p);
-	lv_buf_free(&where);
 	lv_buf_free(&b);
+	lv_buf_free(&c);
 	if (rc) {
 		json_decref(rows);
 		return rc;
 	}
 	out->rows = rows;
-	return 0;
-}
-
-/* Whether the row of that key exists, for telling a stale version from a
- * missing row. */
-static int
-stale_or_gone(pg_store *s, const lv_model_desc *m, const json_t *key, lv_model_err *err)
-{
-	json_t *row = NULL;
-	int rc = pg_get(&s->base, m, key, &row, err);
-	json_decref(row);
-	if (rc == 0)
-		return lv__model_fail(err, LV_EABORTED,
-		                      "%s changed since it was read (a newer version is stored)",
-		                      m->name);
-	return rc;
-}
-
-/* The single row a RETURNING statement gave, or NULL when none. */
-static int
-returned(const lv_model_desc *m, PGresult *r, json_t **out, lv_model_err *err)
-{
-	*out = NULL;
-	int rc = 0;
-	if (PQntuples(r) > 0 && !(*out = row_of(m, r, 0)))
-		rc = lv__model_fail(err, LV_ENOMEM, "out of memory");
-	PQclear(r);
-	return rc;
-}
-
-static int
-pg_create(lv_store *base, const lv_model_desc *m, const json_t *row, json_t **out,
-          lv_model_err *err)
-{
-	pg_store *s = (pg_store *)base;
-	*out = NULL;
-	const json_t *key = lv__row_key(m, row);
-	bool with_key = key && !json_is_null(key);
-	params p = { 0 };
-	lv_buf b;
-	lv_buf_init(&b);
-	lv_buf_puts(&b, "INSERT INTO ");
-	lv__sql_ident(&b, m->table);
-	lv_buf_puts(&b, " (");
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < m->ncols; i++) {
-		if (i == m->key && !with_key)
-			continue;
-		if (p.n)
-			lv_buf_puts(&b, ", ");
-		lv__sql_ident(&b, m->cols[i].name);
-		if (i == m->version) {
-			json_t *one = json_integer(1);
-			rc = param_add(&p, m, &m->cols[i], one, err);
-			json_decref(one);
-		} else {
-			rc = param_add(&p, m, &m->cols[i], json_object_get(row, m->cols[i].name), err);
-		}
-	}
-	lv_buf_puts(&b, ") VALUES (");
-	for (int i = 0; i < p.n; i++) {
-		char d[16];
-		snprintf(d, sizeof d, "%s$%d", i ? ", " : "", i + 1);
-		lv_buf_puts(&b, d);
-	}
-	lv_buf_puts(&b, ") RETURNING ");
-	col_list(m, &b);
-	PGresult *r;
-	if (rc == 0)
-		rc = run(s, &b, &p, &r, err, "create");
-	lv_buf_free(&b);
-	params_free(&p);
-	if (rc == 0)
-		rc = returned(m, r, out, err);
-	if (rc == 0)
-		s->dirty = true;
-	return rc;
-}
-
-static int
-pg_update(lv_store *base, const lv_model_desc *m, const json_t *row, json_t **out,
-          lv_model_err *err)
-{
-	pg_store *s = (pg_store *)base;
-	*out = NULL;
-	const char *ver = m->cols[m->version].name;
-	int64_t version = lv__row_version(m, row);
-	params p = { 0 };
-	lv_buf b;
-	lv_buf_init(&b);
-	lv_buf_puts(&b, "UPDATE ");
-	lv__sql_ident(&b, m->table);
-	lv_buf_puts(&b, " SET ");
-	int rc = 0;
-	char d[16];
-	for (size_t i = 0; rc == 0 && i < m->ncols; i++) {
-		if (i == m->key || i == m->version)
-			continue;
-		lv__sql_ident(&b, m->cols[i].name);
-		rc = param_add(&p, m, &m->cols[i], json_object_get(row, m->cols[i].name), err);
-		snprintf(d, sizeof d, " = $%d, ", p.n);
-		lv_buf_puts(&b, d);
-	}
-	lv__sql_ident(&b, ver);
-	lv_buf_puts(&b, " = ");
-	lv__sql_ident(&b, ver);
-	lv_buf_puts(&b, " + 1 WHERE ");
-	lv__sql_ident(&b, m->cols[m->key].name);
-	if (rc == 0)
-		rc = param_add(&p, m, &m->cols[m->key], lv__row_key(m, row), err);
-	snprintf(d, sizeof d, " = $%d", p.n);
-	lv_buf_puts(&b, d);
-	if (version >= 0 && rc == 0) {
-		lv_buf_puts(&b, " AND ");
-		lv__sql_ident(&b, ver);
-		json_t *v = json_integer(version);
-		rc = param_add(&p, m, &m->cols[m->version], v, err);
-		json_decref(v);
-		snprintf(d, sizeof d, " = $%d", p.n);
-		lv_buf_puts(&b, d);
-	}
-	lv_buf_puts(&b, " RETURNING ");
-	col_list(m, &b);
-	PGresult *r;
-	if (rc == 0)
-		rc = run(s, &b, &p, &r, err, "update");
-	lv_buf_free(&b);
-	params_free(&p);
-	if (rc == 0)
-		rc = returned(m, r, out, err);
-	if (rc == 0 && !*out)
-		return stale_or_gone(s, m, lv__row_key(m, row), err);
-	if (rc == 0)
-		s->dirty = true;
-	return rc;
-}
-
-static int
-pg_remove(lv_store *base, const lv_model_desc *m, const json_t *key, int64_t version,
-          lv_model_err *err)
-{
-	pg_store *s = (pg_store *)base;
-	params p = { 0 };
-	int rc = param_add(&p, m, &m->cols[m->key], key, err);
-	lv_buf b;
-	lv_buf_init(&b);
-	lv_buf_puts(&b, "DELETE FROM ");
-	lv__sql_ident(&b, m->table);
-	lv_buf_puts(&b, " WHERE ");
-	lv__sql_ident(&b, m->cols[m->key].name);
-	lv_buf_puts(&b, " = $1");
-	if (version >= 0 && rc == 0) {
-		lv_buf_puts(&b, " AND ");
-		lv__sql_ident(&b, m->cols[m->version].name);
-		lv_buf_puts(&b, " = $2");
-		json_t *v = json_integer(version);
-		rc = param_add(&p, m, &m->cols[m->version], v, err);
-		json_decref(v);
-	}
-	PGresult *r;
-	if (rc == 0)
-		rc = run(s, &b, &p, &r, err, "delete");
-	lv_buf_free(&b);
-	params_free(&p);
-	if (rc)
-		return rc;
-	bool none = strcmp(PQcmdTuples(r), "0") == 0;
-	PQclear(r);
-	if (none)
-		return stale_or_gone(s, m, key, err);
-	s->dirty = true;
 	return 0;
 }
 
@@ -819,23 +609,6 @@ woken(pg_store *s)
 		any = true;
 	}
 	return any;
-}
-
-/* A row of the model from a trigger's row_to_json text. */
-static json_t *
-row_from_text(const lv_model_desc *m, const char *text, int n)
-{
-	json_t *j = json_loadb(text, (size_t)n, 0, NULL);
-	if (!json_is_object(j)) {
-		json_decref(j);
-		return NULL;
-	}
-	json_t *row = json_object();
-	for (size_t i = 0; row && i < m->ncols; i++)
-		json_object_set_new(row, m->cols[i].name,
-		                    lv__col_from_db(&m->cols[i], json_object_get(j, m->cols[i].name)));
-	json_decref(j);
-	return row;
 }
 
 int
@@ -907,23 +680,12 @@ pg_changes(lv_store *base, void (*each)(void *arg, const lv_change *c), void *ar
 				continue;
 			got++;
 			s->cursor = strtoll(PQgetvalue(r, k, 1), NULL, 10);
-			const lv_model_desc *m = lv__store_model(base, PQgetvalue(r, k, 2));
-			if (!m)
-				continue;
-			lv_change c = { m, (lv_change_op)atoi(PQgetvalue(r, k, 3)), NULL, NULL };
-			if (!PQgetisnull(r, k, 4))
-				c.old = row_from_text(m, PQgetvalue(r, k, 4), PQgetlength(r, k, 4));
-			if (!PQgetisnull(r, k, 5))
-				c.new = row_from_text(m, PQgetvalue(r, k, 5), PQgetlength(r, k, 5));
-			if ((c.op != LV_CH_INSERT && !c.old) || (c.op != LV_CH_DELETE && !c.new)) {
-				json_decref(c.old);
-				json_decref(c.new);
-				continue;
-			}
-			each(arg, &c);
-			json_decref(c.old);
-			json_decref(c.new);
-			total++;
+			if (lv__store_change(base, PQgetvalue(r, k, 2), atoi(PQgetvalue(r, k, 3)),
+			                     PQgetisnull(r, k, 4) ? NULL : PQgetvalue(r, k, 4),
+			                     (size_t)PQgetlength(r, k, 4),
+			                     PQgetisnull(r, k, 5) ? NULL : PQgetvalue(r, k, 5),
+			                     (size_t)PQgetlength(r, k, 5), each, arg))
+				total++;
 		}
 		PQclear(r);
 		s->since_prune += (unsigned)got;
@@ -980,15 +742,13 @@ pg_close(lv_store *base)
 static const lv_store_ops pg_ops = {
 	.name = "postgresql",
 	.attach = pg_attach,
-	.get = pg_get,
 	.list = pg_list,
-	.create = pg_create,
-	.update = pg_update,
-	.remove = pg_remove,
 	.changes = pg_changes,
 	.exec = pg_exec,
 	.close = pg_close,
 	.wait_fd = pg_wait_fd,
+	.dollar = true,
+	.run_row = pg_run_row,
 };
 
 /* What every database lv writes to shares, made once: the change table,

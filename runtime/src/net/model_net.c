@@ -655,7 +655,7 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 			json_decref(id);
 			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "id: %s", err.why);
 		}
-		rc = m->store->ops->get(m->store, d, id, &out, &err);
+		rc = lv__store_get(m->store, d, id, &out, &err);
 		json_decref(id);
 		if (rc == 0 && !allowed(mb, conn, op, out)) {
 			json_decref(out);
@@ -689,7 +689,7 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "row: %s", err.why);
 		if (!create) {
 			json_t *cur = NULL;
-			rc = m->store->ops->get(m->store, d, lv__row_key(d, row), &cur, &err);
+			rc = lv__store_get(m->store, d, lv__row_key(d, row), &cur, &err);
 			if (rc == 0 && !allowed(mb, conn, op, cur))
 				rc = lv__model_fail(&err, LV_ENOT_FOUND, "no such %s", d->name);
 			json_decref(cur);
@@ -698,8 +698,8 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 			rc = lv__model_fail(&err, LV_EPERMISSION_DENIED, "this %s may not be written so",
 			                    d->name);
 		if (rc == 0)
-			rc = create ? m->store->ops->create(m->store, d, row, &out, &err) :
-			     m->store->ops->update(m->store, d, row, &out, &err);
+			rc = create ? lv__store_create(m->store, d, row, &out, &err) :
+			     lv__store_update(m->store, d, row, &out, &err);
 		json_decref(row);
 		if (rc == 0)
 			wrote(m);
@@ -714,13 +714,13 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 		}
 		if (b->allow) {
 			json_t *cur = NULL;
-			rc = m->store->ops->get(m->store, d, id, &cur, &err);
+			rc = lv__store_get(m->store, d, id, &cur, &err);
 			if (rc == 0 && !allowed(mb, conn, op, cur))
 				rc = lv__model_fail(&err, LV_ENOT_FOUND, "no such %s", d->name);
 			json_decref(cur);
 		}
 		if (rc == 0)
-			rc = m->store->ops->remove(m->store, d, id, a->version, &err);
+			rc = lv__store_remove(m->store, d, id, a->version, &err);
 		json_decref(id);
 		if (rc == 0)
 			wrote(m);
@@ -797,7 +797,7 @@ lv_model_get(lv_server *s, const lv_model_def *def, const void *key, void *out, 
 	json_t *id = encoded(def->type->fields[def->key].type, key);
 	lv_model_err err = { "" };
 	json_t *row = NULL;
-	int rc = id ? s->models->store->ops->get(s->models->store, &t->desc, id, &row, &err) :
+	int rc = id ? lv__store_get(s->models->store, &t->desc, id, &row, &err) :
 	         LV_EINVALID_ARGUMENT;
 	json_decref(id);
 	if (rc)
@@ -867,8 +867,8 @@ handler_write(lv_server *s, const lv_model_def *def, bool create, const void *ro
 		return handler_fail(s, def, create ? "create" : "update", LV_EINVALID_ARGUMENT, &err);
 	json_t *stored = NULL;
 	lv_store *st = s->models->store;
-	int rc = create ? st->ops->create(st, d, checked, &stored, &err) :
-	         st->ops->update(st, d, checked, &stored, &err);
+	int rc = create ? lv__store_create(st, d, checked, &stored, &err) :
+	         lv__store_update(st, d, checked, &stored, &err);
 	json_decref(checked);
 	if (rc)
 		return handler_fail(s, def, create ? "create" : "update", rc, &err);
@@ -898,7 +898,7 @@ lv_model_delete(lv_server *s, const lv_model_def *def, const void *key, int64_t 
 		return LV_EINVALID_ARGUMENT;
 	json_t *id = encoded(def->type->fields[def->key].type, key);
 	lv_model_err err = { "" };
-	int rc = id ? s->models->store->ops->remove(s->models->store, &t->desc, id, version, &err) :
+	int rc = id ? lv__store_remove(s->models->store, &t->desc, id, version, &err) :
 	         LV_EINVALID_ARGUMENT;
 	json_decref(id);
 	if (rc)
