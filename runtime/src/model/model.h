@@ -234,12 +234,15 @@ typedef struct {
 	void (*close)(lv_store *s);
 	/* Optional (NULL, or -1 returned: poll changes on a timer). A file
 	 * descriptor that becomes readable when another connection may have
-	 * committed a change: the caller polls it for reading and then calls
-	 * changes, which also consumes what made it readable. The descriptor
-	 * stays the store's (never close it) and may change after a
-	 * reconnection, so ask again after each changes call. Writes through
-	 * this store need no wake-up: the next changes call reads them.
-	 * SQLite: NULL. PostgreSQL: the socket of its LISTEN connection. */
+	 * committed a change, or when the store's own connection behind it
+	 * ended: the caller polls it for reading and then calls changes,
+	 * which consumes what made it readable (and makes a lost connection
+	 * again, reading what committed meanwhile). The descriptor stays the
+	 * store's (never close it) and may change after a reconnection, so
+	 * ask again after each changes call; -1 while there is none (changes
+	 * makes it again; wait_fd itself never waits). Writes through this
+	 * store need no wake-up: the next changes call reads them. SQLite:
+	 * NULL. PostgreSQL: the socket of its LISTEN connection. */
 	int (*wait_fd)(lv_store *s);
 } lv_store_ops;
 

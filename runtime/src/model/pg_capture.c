@@ -256,7 +256,8 @@ int
 lv__pg_wait_fd(lv_store *base)
 {
 	lv_pg_store *s = (lv_pg_store *)base;
-	if (!listen_ok(s))
+	/* Not made again here, which may wait for the server: changes does. */
+	if (!s->listen || PQstatus(s->listen) != CONNECTION_OK)
 		return -1;
 	return PQsocket(s->listen);
 }

@@ -327,13 +327,17 @@ typedef struct lv_models lv_models;
 
 /* With the server, once its context is made: the store opened (opt.store,
  * else the SQLite file BASE.db), every model's table attached, the poll
- * timer started (store_poll_ms). Nothing for an app without models. A
- * failure is logged naming the table and why. */
+ * timer started (store_poll_ms) and the store's wake-up, if it has one
+ * (PostgreSQL's LISTEN socket), watched on the loop. Nothing for an app
+ * without models. A failure is logged naming the table and why. */
 int lv__models_open(lv_server *s);
 /* The session is over: its live queries go. */
 void lv__models_conn_ended(lv_conn *c);
 /* Live queries held by sessions, or (distinct) the queries evaluated. */
 uint64_t lv__models_live(lv_server *s, bool distinct);
+/* The loop is ending (before lws' context goes, or libuv's handles
+ * close): the store's wake-up is no longer watched, nor watched again. */
+void lv__models_off(lv_server *s);
 /* After every session has ended: the watch and the store closed. */
 void lv__models_free(lv_server *s);
 
