@@ -235,7 +235,8 @@ typedef struct {
 	                               ("postgresql://..."); NULL: the SQLite
 	                               file BASE.db in the working directory */
 	uint32_t store_poll_ms;     /* how often writes by other processes are
-	                               looked for: 100 */
+	                               looked for: 100 (PostgreSQL's wake-up
+	                               is watched too: a fallback there) */
 	void *uv_loop;              /* a uv_loop_t * of the program's, which it runs
 	                               itself (implies LV_LOOP_UV); NULL: lv's own */
 	/* Several nodes serving one application (docs/scaling.md). */

@@ -4,8 +4,9 @@
  * invoke calls lv_model_invoke), plus "bulk", a handler that writes with
  * the typed lv_model_* functions. Driven by models.test.mjs.
  *
- *   LV_TEST_STORE          the SQLite file (required)
+ *   LV_TEST_STORE          the store: a SQLite file or a PostgreSQL URI (required)
  *   LV_TEST_POLL_MS        store_poll_ms (runtime default)
+ *   LV_TEST_LOOP           poll | uv (lv's own libuv loop); unset: the runtime's
  *   LV_TEST_RESUME_MS      resume_ms (runtime default)
  *   LV_TEST_HEARTBEAT_MS   heartbeat_ms (runtime default)
  *
@@ -197,7 +198,16 @@ main(void)
 	o.handle_signals = true;
 	o.auth = auth;
 	if (!o.store) {
-		fprintf(stderr, "models_server: LV_TEST_STORE names the SQLite file\n");
+		fprintf(stderr, "models_server: LV_TEST_STORE names the store\n");
+		return 2;
+	}
+	const char *loop = getenv("LV_TEST_LOOP");
+	if (loop && strcmp(loop, "uv") == 0) {
+		o.loop = LV_LOOP_UV;
+	} else if (loop && strcmp(loop, "poll") == 0) {
+		o.loop = LV_LOOP_POLL;
+	} else if (loop && *loop) {
+		fprintf(stderr, "models_server: LV_TEST_LOOP is poll or uv\n");
 		return 2;
 	}
 	lv_server *s;

@@ -78,6 +78,41 @@ int64_t lv__row_version(const lv_model_desc *m, const json_t *row);
 /* A value as a column holds it, from what the database gave back: an
  * integer 0/1 becomes a bool, JSON text a value. A new reference. */
 json_t *lv__col_from_db(const lv_model_col *c, const json_t *v);
+/* A row of m from the JSON object text a change trigger wrote: each
+ * column by name, lv__col_from_db applied. A new reference, or NULL when
+ * the text is not an object. */
+json_t *lv__row_from_text(const lv_model_desc *m, const char *text, size_t n);
+
+/* ---- one row's statements (rowsql.c) ---------------------------------------- */
+
+/* A statement and what it binds: values[i] (a JSON array; null is SQL
+ * NULL) is parameter i + 1, for column cols[i]. Parameters are $1, $2 as
+ * PostgreSQL writes them when dollar is set, else ?; names are quoted
+ * (lv__sql_ident). */
+typedef struct {
+	lv_buf sql;
+	json_t *values;
+	const lv_model_col **cols;
+	size_t n;
+	bool dollar;
+	bool writes;        /* insert, update or delete */
+	const char *what;   /* "get", "create", "update" or "delete", for errors */
+} lv_row_sql;
+
+/* Each fills w (lv__row_sql_free it), or returns false when out of
+ * memory (w is then empty). get: every column of the row of that key.
+ * insert: the row's columns (the key left out when it is absent or null:
+ * the database picks it) with version 1, RETURNING the row. update: every
+ * column but the key and the version, the version + 1, where the key is
+ * the row's and, when the row carries one, the version is too, RETURNING
+ * the row. delete: where the key is key and, when version >= 0, the
+ * version is that. */
+bool lv__row_sql_get(const lv_model_desc *m, const json_t *key, bool dollar, lv_row_sql *w);
+bool lv__row_sql_insert(const lv_model_desc *m, const json_t *row, bool dollar, lv_row_sql *w);
+bool lv__row_sql_update(const lv_model_desc *m, const json_t *row, bool dollar, lv_row_sql *w);
+bool lv__row_sql_delete(const lv_model_desc *m, const json_t *key, int64_t version, bool dollar,
+                        lv_row_sql *w);
+void lv__row_sql_free(lv_row_sql *w);
 
 /* ---- queries (query.c) ------------------------------------------------------ */
 
@@ -133,11 +168,18 @@ int lv__query_cmp(const lv_model_desc *m, const lv_query *q, const json_t *a, co
 void lv__query_sql_where(const lv_model_desc *m, const lv_query *q, bool dollar, int *n,
                          lv_buf *b, json_t *params);
 void lv__query_sql_order(const lv_model_desc *m, const lv_query *q, lv_buf *b);
+/* A list's SQL, as both stores run it: into b, every column and the
+ * count of all the query matches (a window function) of the query's page
+ * of rows, ordered; into count, that count alone (for a page past the
+ * last, where the window sees no row). Parameters as above, the same for
+ * both statements. */
+void lv__query_sql_list(const lv_model_desc *m, const lv_query *q, bool dollar, lv_buf *b,
+                        lv_buf *count, json_t *params);
 /* A name as SQL quotes it ("name", a " doubled), so that PostgreSQL keeps
  * its case; SQLite reads the same quotes. The SQL above quotes columns so. */
 void lv__sql_ident(lv_buf *b, const char *name);
 
-/* ---- the store (store.c, sqlite.c) -------------------------------------------- */
+/* ---- the store (store.c, sqlite.c, pg*.c) --------------------------------------- */
 
 /* LV_CH_LOST is no row's change: the reader fell behind the changes the
  * store pruned (see changes below), so some were lost; model, old and new
@@ -170,19 +212,16 @@ typedef struct {
 	/* Makes the table, its indexes and its change triggers if missing;
 	 * a table that exists with other columns is an error that says which. */
 	int (*attach)(lv_store *s, const lv_model_desc *m, lv_model_err *err);
-	int (*get)(lv_store *s, const lv_model_desc *m, const json_t *key, json_t **row,
-	           lv_model_err *err);
 	int (*list)(lv_store *s, const lv_model_desc *m, const lv_query *q, lv_page *out,
 	            lv_model_err *err);
-	/* row without a key (an integer key): the database picks one. The
-	 * version is set to 1. *out: the row as stored. */
-	int (*create)(lv_store *s, const lv_model_desc *m, const json_t *row, json_t **out,
-	              lv_model_err *err);
-	/* row carries the version it was read at; stored with version + 1. */
-	int (*update)(lv_store *s, const lv_model_desc *m, const json_t *row, json_t **out,
-	              lv_model_err *err);
-	int (*remove)(lv_store *s, const lv_model_desc *m, const json_t *key, int64_t version,
-	              lv_model_err *err);
+	/* Runs one statement of rowsql.c (what lv__store_get, create, update
+	 * and remove stand on), its parameters written $1, $2 when dollar is
+	 * set, else ?. *row, when row is not NULL, is the row it returned
+	 * (NULL: none); *changed, when changed is not NULL, how many rows it
+	 * wrote. What a statement wrote is read by the next changes call. */
+	bool dollar;
+	int (*run_row)(lv_store *s, const lv_model_desc *m, const lv_row_sql *w, json_t **row,
+	               int64_t *changed, lv_model_err *err);
 	/* Calls each for every change committed since the last call (by this
 	 * process or any other), in commit order; returns how many. Cheap
 	 * when nothing moved. When changes this reader had not read yet were
@@ -197,12 +236,15 @@ typedef struct {
 	void (*close)(lv_store *s);
 	/* Optional (NULL, or -1 returned: poll changes on a timer). A file
 	 * descriptor that becomes readable when another connection may have
-	 * committed a change: the caller polls it for reading and then calls
-	 * changes, which also consumes what made it readable. The descriptor
-	 * stays the store's (never close it) and may change after a
-	 * reconnection, so ask again after each changes call. Writes through
-	 * this store need no wake-up: the next changes call reads them.
-	 * SQLite: NULL. PostgreSQL: the socket of its LISTEN connection. */
+	 * committed a change, or when the store's own connection behind it
+	 * ended: the caller polls it for reading and then calls changes,
+	 * which consumes what made it readable (and makes a lost connection
+	 * again, reading what committed meanwhile). The descriptor stays the
+	 * store's (never close it) and may change after a reconnection, so
+	 * ask again after each changes call; -1 while there is none (changes
+	 * makes it again; wait_fd itself never waits). Writes through this
+	 * store need no wake-up: the next changes call reads them. SQLite:
+	 * NULL. PostgreSQL: the socket of its LISTEN connection. */
 	int (*wait_fd)(lv_store *s);
 } lv_store_ops;
 
@@ -216,7 +258,8 @@ struct lv_store {
  * is a private database in memory. NULL with err filled. */
 lv_store *lv__store_sqlite(const char *path, lv_model_err *err);
 
-/* Opens a PostgreSQL database through libpq (pg.c); conninfo is a URI
+/* Opens a PostgreSQL database through libpq (pg.c; its tables pg_schema.c,
+ * its change capture pg_capture.c); conninfo is a URI
  * (postgresql://...) or a key=value string. Two connections: one for
  * statements, one that LISTENs (wait_fd). Tables: an integer key the
  * database picks is an identity column (bigint GENERATED BY DEFAULT AS
@@ -255,6 +298,28 @@ lv_store *lv__store_open(const char *where, lv_model_err *err);
 bool lv__store_add_model(lv_store *s, const lv_model_desc *m);
 /* The attached model of that table, or NULL. */
 const lv_model_desc *lv__store_model(const lv_store *s, const char *table);
+/* One row, on any store: rowsql.c's statements run by its run_row. They
+ * return what the backend's functions do (above): an update or a delete
+ * that matched no row is LV_EABORTED when the row of that key is there
+ * (its version moved on), else LV_ENOT_FOUND. */
+int lv__store_get(lv_store *s, const lv_model_desc *m, const json_t *key, json_t **row,
+                  lv_model_err *err);
+/* row without a key (an integer key): the database picks one. The
+ * version is set to 1. *out: the row as stored. */
+int lv__store_create(lv_store *s, const lv_model_desc *m, const json_t *row, json_t **out,
+                     lv_model_err *err);
+/* row carries the version it was read at; stored with version + 1. */
+int lv__store_update(lv_store *s, const lv_model_desc *m, const json_t *row, json_t **out,
+                     lv_model_err *err);
+int lv__store_remove(lv_store *s, const lv_model_desc *m, const json_t *key, int64_t version,
+                     lv_model_err *err);
+/* Hands each one entry of the change log: the table's name, the op (an
+ * lv_change_op) and the row's JSON text before and after (NULL: none).
+ * An entry of a table not attached, or whose rows do not read as the op
+ * needs them, is skipped. Whether each was called. */
+bool lv__store_change(lv_store *s, const char *table, int op, const char *old, size_t nold,
+                      const char *new, size_t nnew, void (*each)(void *arg, const lv_change *c),
+                      void *arg);
 
 /* ---- live queries (watch.c) ---------------------------------------------------- */
 

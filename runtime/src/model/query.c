@@ -457,3 +457,35 @@ lv__query_sql_order(const lv_model_desc *m, const lv_query *q, lv_buf *b)
 	lv__sql_ident(b, m->cols[m->key].name);
 	lv_buf_puts(b, " ASC");
 }
+
+void
+lv__query_sql_list(const lv_model_desc *m, const lv_query *q, bool dollar, lv_buf *b,
+                   lv_buf *count, json_t *params)
+{
+	lv_buf where;
+	lv_buf_init(&where);
+	int n = 1;
+	lv__query_sql_where(m, q, dollar, &n, &where, params);
+	if (where.failed)
+		b->failed = count->failed = true;
+	lv_buf_puts(b, "SELECT ");
+	for (size_t i = 0; i < m->ncols; i++) {
+		if (i)
+			lv_buf_puts(b, ", ");
+		lv__sql_ident(b, m->cols[i].name);
+	}
+	lv_buf_puts(b, ", count(*) OVER () FROM ");
+	lv__sql_ident(b, m->table);
+	lv_buf_append(b, where.data, where.len);
+	lv__query_sql_order(m, q, b);
+	if (q->limit) {
+		char lim[64];
+		snprintf(lim, sizeof lim, " LIMIT %u OFFSET %llu", (unsigned)q->limit,
+		         (unsigned long long)(q->page - 1) * q->limit);
+		lv_buf_puts(b, lim);
+	}
+	lv_buf_puts(count, "SELECT count(*) FROM ");
+	lv__sql_ident(count, m->table);
+	lv_buf_append(count, where.data, where.len);
+	lv_buf_free(&where);
+}

@@ -173,3 +173,19 @@ lv__col_from_db(const lv_model_col *c, const json_t *v)
 	}
 	return json_incref((json_t *)v);
 }
+
+json_t *
+lv__row_from_text(const lv_model_desc *m, const char *text, size_t n)
+{
+	json_t *j = json_loadb(text, n, 0, NULL);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return NULL;
+	}
+	json_t *row = json_object();
+	for (size_t i = 0; row && i < m->ncols; i++)
+		json_object_set_new(row, m->cols[i].name,
+		                    lv__col_from_db(&m->cols[i], json_object_get(j, m->cols[i].name)));
+	json_decref(j);
+	return row;
+}

@@ -114,18 +114,8 @@ row_of(const lv_model_desc *m, sqlite3_stmt *st, int from)
 	return row;
 }
 
-static void
-col_list(const lv_model_desc *m, lv_buf *b)
-{
-	for (size_t i = 0; i < m->ncols; i++) {
-		if (i)
-			lv_buf_puts(b, ", ");
-		lv_buf_puts(b, m->cols[i].name);
-	}
-}
-
 static int
-prepare(sq_store *s, lv_buf *b, sqlite3_stmt **st, lv_model_err *err)
+prepare(sq_store *s, const lv_buf *b, sqlite3_stmt **st, lv_model_err *err)
 {
 	if (b->failed)
 		return lv__model_fail(err, LV_ENOMEM, "out of memory");
@@ -332,30 +322,32 @@ step_row(sq_store *s, const lv_model_desc *m, sqlite3_stmt *st, json_t **out,
 	return sq_fail(s, err, what);
 }
 
+/* A statement of rowsql.c, its values bound, run to its first row. */
 static int
-sq_get(lv_store *base, const lv_model_desc *m, const json_t *key, json_t **row,
-       lv_model_err *err)
+sq_run_row(lv_store *base, const lv_model_desc *m, const lv_row_sql *w, json_t **row,
+           int64_t *changed, lv_model_err *err)
 {
 	sq_store *s = (sq_store *)base;
-	lv_buf b;
-	lv_buf_init(&b);
-	lv_buf_puts(&b, "SELECT ");
-	col_list(m, &b);
-	lv_buf_puts(&b, " FROM ");
-	lv_buf_puts(&b, m->table);
-	lv_buf_puts(&b, " WHERE ");
-	lv_buf_puts(&b, m->cols[m->key].name);
-	lv_buf_puts(&b, " = ?");
-	sqlite3_stmt *st;
-	int rc = prepare(s, &b, &st, err);
-	lv_buf_free(&b);
-	if (rc)
-		return rc;
-	bind(st, 1, &m->cols[m->key], key);
-	rc = step_row(s, m, st, row, err, "get");
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(s, &w->sql, &st, err);
+	for (size_t i = 0; rc == 0 && i < w->n; i++) {
+		int b = bind(st, (int)i + 1, w->cols[i], json_array_get(w->values, i));
+		if (b != SQLITE_OK)
+			rc = lv__model_fail(err, b == SQLITE_NOMEM ? LV_ENOMEM : LV_EINTERNAL, "bind: %s",
+			                    sqlite3_errstr(b));
+	}
+	json_t *got = NULL;
+	if (rc == 0)
+		rc = step_row(s, m, st, &got, err, w->what);
 	sqlite3_finalize(st);
-	if (rc == 0 && !*row)
-		rc = lv__model_fail(err, LV_ENOT_FOUND, "no %s of that key", m->name);
+	if (rc == 0 && w->writes && sqlite3_changes(s->db) > 0)
+		s->dirty = true;
+	if (changed)
+		*changed = rc == 0 && w->writes ? sqlite3_changes(s->db) : 0;
+	if (row)
+		*row = got;
+	else
+		json_decref(got);
 	return rc;
 }
 
@@ -378,23 +370,11 @@ sq_list(lv_store *base, const lv_model_desc *m, const lv_query *q, lv_page *out,
 	out->rows = NULL;
 	out->count = 0;
 	json_t *params = json_array();
-	lv_buf where, b;
-	lv_buf_init(&where);
+	lv_buf b, c;
 	lv_buf_init(&b);
-	int n = 1;
-	lv__query_sql_where(m, q, false, &n, &where, params);
-	lv_buf_puts(&b, "SELECT ");
-	col_list(m, &b);
-	lv_buf_puts(&b, ", count(*) OVER () FROM ");
-	lv_buf_puts(&b, m->table);
-	lv_buf_append(&b, where.data, where.len);
-	lv__query_sql_order(m, q, &b);
-	if (q->limit) {
-		char lim[64];
-		snprintf(lim, sizeof lim, " LIMIT %u OFFSET %llu", (unsigned)q->limit,
-		         (unsigned long long)(q->page - 1) * q->limit);
-		lv_buf_puts(&b, lim);
-	}
+	lv_buf_init(&c);
+	if (params)
+		lv__query_sql_list(m, q, false, &b, &c, params);
 	sqlite3_stmt *st = NULL;
 	int rc = params ? prepare(s, &b, &st, err) : lv__model_fail(err, LV_ENOMEM, "out of memory");
 	if (rc == 0 && bind_params(st, 1, params) != 0)
@@ -415,13 +395,7 @@ sq_list(lv_store *base, const lv_model_desc *m, const lv_query *q, lv_page *out,
 	if (rc == 0 && json_array_size(rows) == 0 && q->limit && q->page > 1) {
 		/* Past the last page: the window function saw no row, count
 		 * them alone. */
-		lv_buf c;
-		lv_buf_init(&c);
-		lv_buf_puts(&c, "SELECT count(*) FROM ");
-		lv_buf_puts(&c, m->table);
-		lv_buf_append(&c, where.data, where.len);
 		rc = prepare(s, &c, &st, err);
-		lv_buf_free(&c);
 		if (rc == 0) {
 			bind_params(st, 1, params);
 			if (sqlite3_step(st) == SQLITE_ROW)
@@ -431,8 +405,8 @@ sq_list(lv_store *base, const lv_model_desc *m, const lv_query *q, lv_page *out,
 			sqlite3_finalize(st);
 		}
 	}
-	lv_buf_free(&where);
 	lv_buf_free(&b);
+	lv_buf_free(&c);
 	json_decref(params);
 	if (rc) {
 		json_decref(rows);
@@ -442,179 +416,7 @@ sq_list(lv_store *base, const lv_model_desc *m, const lv_query *q, lv_page *out,
 	return 0;
 }
 
-/* Whether the row of that key exists, for telling a stale version from a
- * missing row. */
-static int
-exists(sq_store *s, const lv_model_desc *m, const json_t *key, lv_model_err *err)
-{
-	json_t *row = NULL;
-	int rc = sq_get(&s->base, m, key, &row, err);
-	json_decref(row);
-	if (rc == 0)
-		return lv__model_fail(err, LV_EABORTED,
-		                      "%s changed since it was read (a newer version is stored)",
-		                      m->name);
-	return rc;
-}
-
-static int
-sq_create(lv_store *base, const lv_model_desc *m, const json_t *row, json_t **out,
-          lv_model_err *err)
-{
-	sq_store *s = (sq_store *)base;
-	const json_t *key = lv__row_key(m, row);
-	bool with_key = key && !json_is_null(key);
-	lv_buf b;
-	lv_buf_init(&b);
-	lv_buf_puts(&b, "INSERT INTO ");
-	lv_buf_puts(&b, m->table);
-	lv_buf_puts(&b, " (");
-	bool first = true;
-	for (size_t i = 0; i < m->ncols; i++) {
-		if (i == m->key && !with_key)
-			continue;
-		if (!first)
-			lv_buf_puts(&b, ", ");
-		first = false;
-		lv_buf_puts(&b, m->cols[i].name);
-	}
-	lv_buf_puts(&b, ") VALUES (");
-	first = true;
-	for (size_t i = 0; i < m->ncols; i++) {
-		if (i == m->key && !with_key)
-			continue;
-		lv_buf_puts(&b, first ? "?" : ", ?");
-		first = false;
-	}
-	lv_buf_puts(&b, ") RETURNING ");
-	col_list(m, &b);
-	sqlite3_stmt *st;
-	int rc = prepare(s, &b, &st, err);
-	lv_buf_free(&b);
-	if (rc)
-		return rc;
-	int k = 1;
-	for (size_t i = 0; i < m->ncols; i++) {
-		if (i == m->key && !with_key)
-			continue;
-		if (i == m->version) {
-			sqlite3_bind_int64(st, k++, 1);
-			continue;
-		}
-		bind(st, k++, &m->cols[i], json_object_get(row, m->cols[i].name));
-	}
-	rc = step_row(s, m, st, out, err, "create");
-	sqlite3_finalize(st);
-	if (rc == 0)
-		s->dirty = true;
-	return rc;
-}
-
-static int
-sq_update(lv_store *base, const lv_model_desc *m, const json_t *row, json_t **out,
-          lv_model_err *err)
-{
-	sq_store *s = (sq_store *)base;
-	const char *ver = m->cols[m->version].name;
-	int64_t version = lv__row_version(m, row);
-	lv_buf b;
-	lv_buf_init(&b);
-	lv_buf_puts(&b, "UPDATE ");
-	lv_buf_puts(&b, m->table);
-	lv_buf_puts(&b, " SET ");
-	for (size_t i = 0; i < m->ncols; i++) {
-		if (i == m->key || i == m->version)
-			continue;
-		lv_buf_puts(&b, m->cols[i].name);
-		lv_buf_puts(&b, " = ?, ");
-	}
-	lv_buf_puts(&b, ver);
-	lv_buf_puts(&b, " = ");
-	lv_buf_puts(&b, ver);
-	lv_buf_puts(&b, " + 1 WHERE ");
-	lv_buf_puts(&b, m->cols[m->key].name);
-	lv_buf_puts(&b, " = ?");
-	if (version >= 0) {
-		lv_buf_puts(&b, " AND ");
-		lv_buf_puts(&b, ver);
-		lv_buf_puts(&b, " = ?");
-	}
-	lv_buf_puts(&b, " RETURNING ");
-	col_list(m, &b);
-	sqlite3_stmt *st;
-	int rc = prepare(s, &b, &st, err);
-	lv_buf_free(&b);
-	if (rc)
-		return rc;
-	int k = 1;
-	for (size_t i = 0; i < m->ncols; i++)
-		if (i != m->key && i != m->version)
-			bind(st, k++, &m->cols[i], json_object_get(row, m->cols[i].name));
-	bind(st, k++, &m->cols[m->key], lv__row_key(m, row));
-	if (version >= 0)
-		sqlite3_bind_int64(st, k++, version);
-	rc = step_row(s, m, st, out, err, "update");
-	sqlite3_finalize(st);
-	if (rc == 0 && !*out)
-		return exists(s, m, lv__row_key(m, row), err);
-	if (rc == 0)
-		s->dirty = true;
-	return rc;
-}
-
-static int
-sq_remove(lv_store *base, const lv_model_desc *m, const json_t *key, int64_t version,
-          lv_model_err *err)
-{
-	sq_store *s = (sq_store *)base;
-	lv_buf b;
-	lv_buf_init(&b);
-	lv_buf_puts(&b, "DELETE FROM ");
-	lv_buf_puts(&b, m->table);
-	lv_buf_puts(&b, " WHERE ");
-	lv_buf_puts(&b, m->cols[m->key].name);
-	lv_buf_puts(&b, " = ?");
-	if (version >= 0) {
-		lv_buf_puts(&b, " AND ");
-		lv_buf_puts(&b, m->cols[m->version].name);
-		lv_buf_puts(&b, " = ?");
-	}
-	sqlite3_stmt *st;
-	int rc = prepare(s, &b, &st, err);
-	lv_buf_free(&b);
-	if (rc)
-		return rc;
-	bind(st, 1, &m->cols[m->key], key);
-	if (version >= 0)
-		sqlite3_bind_int64(st, 2, version);
-	int step = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE)
-		return sq_fail(s, err, "delete");
-	if (sqlite3_changes(s->db) == 0)
-		return exists(s, m, key, err);
-	s->dirty = true;
-	return 0;
-}
-
 /* ---- changes ------------------------------------------------------------------ */
-
-/* A row of the model from a trigger's json_object text. */
-static json_t *
-row_from_text(const lv_model_desc *m, const char *text, int n)
-{
-	json_t *j = json_loadb(text, (size_t)n, 0, NULL);
-	if (!json_is_object(j)) {
-		json_decref(j);
-		return NULL;
-	}
-	json_t *row = json_object();
-	for (size_t i = 0; row && i < m->ncols; i++)
-		json_object_set_new(row, m->cols[i].name,
-		                    lv__col_from_db(&m->cols[i], json_object_get(j, m->cols[i].name)));
-	json_decref(j);
-	return row;
-}
 
 static int
 sq_changes(lv_store *base, void (*each)(void *arg, const lv_change *c), void *arg,
@@ -646,25 +448,15 @@ sq_changes(lv_store *base, void (*each)(void *arg, const lv_change *c), void *ar
 		}
 		first = false;
 		s->cursor = seq;
-		const lv_model_desc *m = lv__store_model(base, (const char *)sqlite3_column_text(st, 1));
-		if (!m)
-			continue;
-		lv_change c = { m, (lv_change_op)sqlite3_column_int(st, 2), NULL, NULL };
-		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-			c.old = row_from_text(m, (const char *)sqlite3_column_text(st, 3),
-			                      sqlite3_column_bytes(st, 3));
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-			c.new = row_from_text(m, (const char *)sqlite3_column_text(st, 4),
-			                      sqlite3_column_bytes(st, 4));
-		if ((c.op != LV_CH_INSERT && !c.old) || (c.op != LV_CH_DELETE && !c.new)) {
-			json_decref(c.old);
-			json_decref(c.new);
-			continue;
-		}
-		each(arg, &c);
-		json_decref(c.old);
-		json_decref(c.new);
-		n++;
+		/* Each text before its length: sqlite3_column_bytes is the
+		 * length of the text sqlite3_column_text made. */
+		const char *old = (const char *)sqlite3_column_text(st, 3);
+		size_t nold = (size_t)sqlite3_column_bytes(st, 3);
+		const char *new = (const char *)sqlite3_column_text(st, 4);
+		size_t nnew = (size_t)sqlite3_column_bytes(st, 4);
+		if (lv__store_change(base, (const char *)sqlite3_column_text(st, 1),
+		                     sqlite3_column_int(st, 2), old, nold, new, nnew, each, arg))
+			n++;
 	}
 	sqlite3_reset(st);
 	if (step != SQLITE_DONE)
@@ -705,15 +497,13 @@ sq_close(lv_store *base)
 static const lv_store_ops sq_ops = {
 	.name = "sqlite",
 	.attach = sq_attach,
-	.get = sq_get,
 	.list = sq_list,
-	.create = sq_create,
-	.update = sq_update,
-	.remove = sq_remove,
 	.changes = sq_changes,
 	.exec = sq_exec,
 	.close = sq_close,
 	.wait_fd = NULL,   /* PRAGMA data_version is read on each changes call */
+	.dollar = false,
+	.run_row = sq_run_row,
 };
 
 lv_store *

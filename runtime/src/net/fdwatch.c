@@ -1,21 +1,37 @@
 /* fdwatch.c - a file descriptor of someone else's (a client library's
- * socket) watched on libwebsockets' poll loop: lws adopts a duplicate of
- * it as a raw file, so that lws' own poll() reports it readable or
- * writable and the owner keeps its descriptor, closing it when it likes.
+ * socket) watched on the server's loop, which keeps a duplicate of it so
+ * that the owner keeps its descriptor, closing it when it likes. On
+ * libwebsockets' poll loop lws adopts the duplicate as a raw file, so
+ * that lws' own poll() reports it readable or writable; on libuv a
+ * uv_poll_t of lv's watches it.
  *
  * Invariants: w->wsi is the adopted duplicate while lws holds it (NULL
  * once lws has closed it or lv__fdwatch_free let it go); the wsi's
- * opaque user data is w exactly while w->wsi is set. A watch freed from
- * inside its own callback goes once that callback returns. */
+ * opaque user data is w exactly while w->wsi is set. On libuv, w->uv is
+ * the handle while it watches; a handle let go is closed, and its
+ * duplicate with it, once libuv has closed it (uvpoll.w NULL meanwhile).
+ * A watch freed from inside its own callback goes once that callback
+ * returns. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <uv.h>
+
 #include "net/net.h"
+
+/* A handle on libuv, apart from its watch: it outlives the watch until
+ * libuv has closed it. */
+typedef struct {
+	uv_poll_t h;
+	int fd;                     /* the duplicate, closed after the handle */
+	lv_fdwatch *w;              /* NULL once let go */
+} uvpoll;
 
 struct lv_fdwatch {
 	lv_server *server;
 	struct lws *wsi;
+	uvpoll *uv;
 	bool read, write;           /* what the owner wants to hear of */
 	bool in_fn;                 /* fn is on the stack */
 	bool freed;                 /* lv__fdwatch_free came during fn */
@@ -34,6 +50,74 @@ rearm(lws_sorted_usec_list_t *sul)
 		lws_callback_on_writable(w->wsi);
 }
 
+static void call(lv_fdwatch *w, int events);
+
+/* ---- libuv ---------------------------------------------------------------------- */
+
+static void
+uv_closed(uv_handle_t *h)
+{
+	uvpoll *u = (uvpoll *)h;
+	close(u->fd);
+	free(u);
+}
+
+static void on_uv(uv_poll_t *h, int status, int events);
+
+static void
+uv_restart(lv_fdwatch *w)
+{
+	int ev = (w->read ? UV_READABLE : 0) | (w->write ? UV_WRITABLE : 0);
+	if (ev)
+		uv_poll_start(&w->uv->h, ev, on_uv);
+	else
+		uv_poll_stop(&w->uv->h);
+}
+
+static void
+on_uv(uv_poll_t *h, int status, int events)
+{
+	uvpoll *u = (uvpoll *)h;
+	lv_fdwatch *w = u->w;
+	if (!w)
+		return;
+	lv_server *s = w->server;
+	int what = 0;
+	if (status < 0)
+		what = LV_FD_GONE;   /* the descriptor is no longer pollable */
+	else
+		what = (events & UV_READABLE ? LV_FD_READ : 0) | (events & UV_WRITABLE ? LV_FD_WRITE : 0);
+	if (what & LV_FD_GONE) {
+		uv_poll_stop(h);
+		u->w = NULL;
+		w->uv = NULL;
+		uv_close((uv_handle_t *)h, uv_closed);
+	}
+	if (what)
+		call(w, what);
+	/* What fn changed in lws (a message queued) is seen once lws wakes. */
+	lv__lws_touched(s);
+}
+
+static bool
+uv_watch(lv_fdwatch *w, int dup)
+{
+	uvpoll *u = calloc(1, sizeof *u);
+	if (!u)
+		return false;
+	if (uv_poll_init(lv__uv_loop(w->server), &u->h, dup) != 0) {
+		free(u);
+		return false;
+	}
+	u->fd = dup;
+	u->w = w;
+	w->uv = u;
+	uv_restart(w);
+	return true;
+}
+
+/* ---- either loop ------------------------------------------------------------------ */
+
 lv_fdwatch *
 lv__fdwatch_new(lv_server *s, int fd, lv_fdwatch_fn fn, void *arg)
 {
@@ -49,6 +133,14 @@ lv__fdwatch_new(lv_server *s, int fd, lv_fdwatch_fn fn, void *arg)
 	w->fn = fn;
 	w->arg = arg;
 	w->read = true;
+	if (s->uv) {
+		if (!uv_watch(w, dup)) {
+			close(dup);
+			free(w);
+			return NULL;
+		}
+		return w;
+	}
 	lws_sock_file_fd_type u;
 	u.filefd = dup;
 	w->wsi = lws_adopt_descriptor_vhost(s->vhost, LWS_ADOPT_RAW_FILE_DESC, u,
@@ -66,6 +158,12 @@ lv__fdwatch_new(lv_server *s, int fd, lv_fdwatch_fn fn, void *arg)
 void
 lv__fdwatch_want(lv_fdwatch *w, bool read, bool write)
 {
+	if (w->uv) {
+		w->read = read;
+		w->write = write;
+		uv_restart(w);
+		return;
+	}
 	if (!w->wsi)
 		return;
 	if (read != w->read)
@@ -77,10 +175,17 @@ lv__fdwatch_want(lv_fdwatch *w, bool read, bool write)
 	lv__lws_touched(w->server);
 }
 
-/* lws lets the duplicate go on its next turn; its close finds no watch. */
+/* lws lets the duplicate go on its next turn; its close finds no watch.
+ * libuv closes its handle on its next turn, and the duplicate after. */
 static void
 let_go(lv_fdwatch *w)
 {
+	if (w->uv) {
+		uv_poll_stop(&w->uv->h);
+		w->uv->w = NULL;
+		uv_close((uv_handle_t *)&w->uv->h, uv_closed);
+		w->uv = NULL;
+	}
 	if (!w->wsi)
 		return;
 	lws_set_opaque_user_data(w->wsi, NULL);

@@ -124,6 +124,7 @@ begin_close(lv_server *s)
 	s->loop = pthread_self();
 	lv__wake_off(s);
 	lv__timers_off(s);
+	lv__models_off(s);   /* its watch is a handle on the loop */
 	if (s->ctx && !u->ctx_dying) {
 		u->ctx_dying = true;
 		lws_context_destroy(s->ctx);

@@ -23,6 +23,7 @@
 
 #include "model/model.h"
 #include "net/net.h"
+#include "net/store_wake.h"
 
 #define LIVE_KEY_MAX 128
 
@@ -58,21 +59,13 @@ struct lv_models {
 	uint32_t ntables;
 	mbinding *bindings;
 	uint32_t nbindings;
-	lv_timer *timer;
+	lv_store_wake *wake;           /* when the store's changes are read */
 	bool poll_posted;              /* a poll after a write is on the loop */
 	lv_msub *dirty;
 	uint64_t nlive;                /* live queries, all sessions */
 };
 
 /* ---- the store ------------------------------------------------------------------ */
-
-/* The store the options name: a PostgreSQL URI or a SQLite path
- * (lv__store_open picks the backend by the prefix). */
-static lv_store *
-store_open(const char *where, lv_model_err *err)
-{
-	return lv__store_open(where, err);
-}
 
 static lv_col_type
 col_type(const lv_type *t)
@@ -125,7 +118,7 @@ binding_of(lv_models *m, const lv_model_binding *b)
 	return NULL;
 }
 
-static void poll_tick(lv_server *s, lv_timer *t, void *arg);
+static void poll_now(void *arg);
 
 int
 lv__models_open(lv_server *s)
@@ -149,7 +142,8 @@ lv__models_open(lv_server *s)
 		where = dflt;
 	}
 	lv_model_err err = { "" };
-	m->store = store_open(where, &err);
+	/* A PostgreSQL URI or a SQLite path: the prefix picks the backend. */
+	m->store = lv__store_open(where, &err);
 	if (!m->store) {
 		/* A URI may hold a password: only its scheme goes to the log. */
 		const char *uri = strstr(where, "://");
@@ -207,15 +201,12 @@ lv__models_open(lv_server *s)
 		mb->desc.cols = mb->cols;
 		mb->desc.max_limit = b->max_limit;
 	}
-	/* Other processes' writes are found by polling. A store that can wake
-	 * the loop itself (PostgreSQL's LISTEN, through a wait_fd op) would be
-	 * watched here as well, with lws' or libuv's fd watching, calling
-	 * poll_now when readable; the timer then only backs it up. */
+	/* Other processes' writes are found by polling, and, on a store that
+	 * can wake the loop itself (PostgreSQL's LISTEN socket), as soon as it
+	 * does: the timer then backs the wake-up up (and stands in for it
+	 * while its connection is being made again). */
 	uint32_t ms = s->opt.store_poll_ms ? s->opt.store_poll_ms : 100;
-	int rc = lv_timer_start(s, ms, true, poll_tick, m, &m->timer);
-	if (rc)
-		return rc;
-	return 0;
+	return lv__store_wake_new(s, m->store, ms, poll_now, m, &m->wake);
 }
 
 static void msub_free(lv_models *m, lv_msub *x);
@@ -238,11 +229,21 @@ lv__models_live(lv_server *s, bool distinct)
 }
 
 void
+lv__models_off(lv_server *s)
+{
+	lv_models *m = s->models;
+	if (!m)
+		return;
+	lv__store_wake_off(m->wake);
+}
+
+void
 lv__models_free(lv_server *s)
 {
 	lv_models *m = s->models;
 	if (!m)
 		return;
+	lv__store_wake_free(m->wake);
 	/* Sessions are over by now, their live queries with them. */
 	lv__watch_free(m->watch);
 	if (m->store)
@@ -309,22 +310,16 @@ send_dirty(lv_models *m)
 	}
 }
 
+/* Reads the store's changes and sends what they do to each live query. */
 static void
-poll_now(lv_models *m)
+poll_now(void *arg)
 {
+	lv_models *m = arg;
 	lv_model_err err = { "" };
 	int n = lv__watch_poll(m->watch, &err);
 	if (n < 0)
 		LV_LOG(m->s, LV_LOG_WARN, "models: reading the store's changes: %s", err.why);
 	send_dirty(m);
-}
-
-static void
-poll_tick(lv_server *s, lv_timer *t, void *arg)
-{
-	(void)s;
-	(void)t;
-	poll_now(arg);
 }
 
 static void
@@ -335,7 +330,7 @@ poll_posted(lv_server *s, void *arg)
 	if (!m)
 		return;
 	m->poll_posted = false;
-	poll_now(m);
+	lv__store_wake_read(m->wake);
 }
 
 /* A write went through lv: its changes are read once the loop is free,
@@ -656,7 +651,7 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 			json_decref(id);
 			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "id: %s", err.why);
 		}
-		rc = m->store->ops->get(m->store, d, id, &out, &err);
+		rc = lv__store_get(m->store, d, id, &out, &err);
 		json_decref(id);
 		if (rc == 0 && !allowed(mb, conn, op, out)) {
 			json_decref(out);
@@ -690,7 +685,7 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "row: %s", err.why);
 		if (!create) {
 			json_t *cur = NULL;
-			rc = m->store->ops->get(m->store, d, lv__row_key(d, row), &cur, &err);
+			rc = lv__store_get(m->store, d, lv__row_key(d, row), &cur, &err);
 			if (rc == 0 && !allowed(mb, conn, op, cur))
 				rc = lv__model_fail(&err, LV_ENOT_FOUND, "no such %s", d->name);
 			json_decref(cur);
@@ -699,8 +694,8 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 			rc = lv__model_fail(&err, LV_EPERMISSION_DENIED, "this %s may not be written so",
 			                    d->name);
 		if (rc == 0)
-			rc = create ? m->store->ops->create(m->store, d, row, &out, &err) :
-			     m->store->ops->update(m->store, d, row, &out, &err);
+			rc = create ? lv__store_create(m->store, d, row, &out, &err) :
+			     lv__store_update(m->store, d, row, &out, &err);
 		json_decref(row);
 		if (rc == 0)
 			wrote(m);
@@ -715,13 +710,13 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 		}
 		if (b->allow) {
 			json_t *cur = NULL;
-			rc = m->store->ops->get(m->store, d, id, &cur, &err);
+			rc = lv__store_get(m->store, d, id, &cur, &err);
 			if (rc == 0 && !allowed(mb, conn, op, cur))
 				rc = lv__model_fail(&err, LV_ENOT_FOUND, "no such %s", d->name);
 			json_decref(cur);
 		}
 		if (rc == 0)
-			rc = m->store->ops->remove(m->store, d, id, a->version, &err);
+			rc = lv__store_remove(m->store, d, id, a->version, &err);
 		json_decref(id);
 		if (rc == 0)
 			wrote(m);
@@ -798,7 +793,7 @@ lv_model_get(lv_server *s, const lv_model_def *def, const void *key, void *out, 
 	json_t *id = encoded(def->type->fields[def->key].type, key);
 	lv_model_err err = { "" };
 	json_t *row = NULL;
-	int rc = id ? s->models->store->ops->get(s->models->store, &t->desc, id, &row, &err) :
+	int rc = id ? lv__store_get(s->models->store, &t->desc, id, &row, &err) :
 	         LV_EINVALID_ARGUMENT;
 	json_decref(id);
 	if (rc)
@@ -868,8 +863,8 @@ handler_write(lv_server *s, const lv_model_def *def, bool create, const void *ro
 		return handler_fail(s, def, create ? "create" : "update", LV_EINVALID_ARGUMENT, &err);
 	json_t *stored = NULL;
 	lv_store *st = s->models->store;
-	int rc = create ? st->ops->create(st, d, checked, &stored, &err) :
-	         st->ops->update(st, d, checked, &stored, &err);
+	int rc = create ? lv__store_create(st, d, checked, &stored, &err) :
+	         lv__store_update(st, d, checked, &stored, &err);
 	json_decref(checked);
 	if (rc)
 		return handler_fail(s, def, create ? "create" : "update", rc, &err);
@@ -899,7 +894,7 @@ lv_model_delete(lv_server *s, const lv_model_def *def, const void *key, int64_t 
 		return LV_EINVALID_ARGUMENT;
 	json_t *id = encoded(def->type->fields[def->key].type, key);
 	lv_model_err err = { "" };
-	int rc = id ? s->models->store->ops->remove(s->models->store, &t->desc, id, version, &err) :
+	int rc = id ? lv__store_remove(s->models->store, &t->desc, id, version, &err) :
 	         LV_EINVALID_ARGUMENT;
 	json_decref(id);
 	if (rc)

@@ -327,13 +327,17 @@ typedef struct lv_models lv_models;
 
 /* With the server, once its context is made: the store opened (opt.store,
  * else the SQLite file BASE.db), every model's table attached, the poll
- * timer started (store_poll_ms). Nothing for an app without models. A
- * failure is logged naming the table and why. */
+ * timer started (store_poll_ms) and the store's wake-up, if it has one
+ * (PostgreSQL's LISTEN socket), watched on the loop. Nothing for an app
+ * without models. A failure is logged naming the table and why. */
 int lv__models_open(lv_server *s);
 /* The session is over: its live queries go. */
 void lv__models_conn_ended(lv_conn *c);
 /* Live queries held by sessions, or (distinct) the queries evaluated. */
 uint64_t lv__models_live(lv_server *s, bool distinct);
+/* The loop is ending (before lws' context goes, or libuv's handles
+ * close): the store's wake-up is no longer watched, nor watched again. */
+void lv__models_off(lv_server *s);
 /* After every session has ended: the watch and the store closed. */
 void lv__models_free(lv_server *s);
 
@@ -546,22 +550,29 @@ bool lv__loop_turn(lv_server *s);
  * no longer the loop. */
 void lv__loop_end(lv_server *s);
 
-/* ---- a socket of someone else's on the poll loop (fdwatch.c) ----------------- */
+/* ---- a socket of someone else's on the loop (fdwatch.c) ---------------------- */
 
 /* What a watch reports: readable, writable, or gone (lws closed its
- * duplicate on a hang-up or an error: nothing more will come). */
+ * duplicate on a hang-up or an error, or libuv could not poll it:
+ * nothing more will come). */
 enum { LV_FD_READ = 1, LV_FD_WRITE = 2, LV_FD_GONE = 4 };
 typedef struct lv_fdwatch lv_fdwatch;
 typedef void (*lv_fdwatch_fn)(void *arg, int events);
-/* The lws protocol the watches are adopted with, which the server adds to
- * its vhost when something may watch (the Redis broker on the poll loop). */
+/* The lws protocol the watches are adopted with on the poll loop, which
+ * the server adds to its vhost when something may watch (the Redis
+ * broker, a store's wake-up). */
 #define LV_FDWATCH_PROTOCOL "lv-fdwatch"
 int lv__fdwatch_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                          void *in, size_t len);
-/* Watches fd (which stays the caller's) for reading; NULL when lws cannot. */
+/* Watches fd (which stays the caller's) for reading, on the server's
+ * loop: lws' poll, or libuv (LV_LOOP_UV); NULL when the loop cannot. The
+ * watch holds a duplicate, which the loop makes non-blocking (a flag the
+ * two share: the client libraries' sockets are so already). */
 lv_fdwatch *lv__fdwatch_new(lv_server *s, int fd, lv_fdwatch_fn fn, void *arg);
 void lv__fdwatch_want(lv_fdwatch *w, bool read, bool write);
-/* Stops watching; allowed from fn itself. */
+/* Stops watching; allowed from fn itself. On libuv a watch is a handle
+ * that keeps the loop running: free it by the time the server's handles
+ * close (loop_uv.c's close). */
 void lv__fdwatch_free(lv_fdwatch *w);
 
 /* ---- libuv (loop_uv.c) ------------------------------------------------------------ */

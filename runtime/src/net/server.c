@@ -133,8 +133,9 @@ server_new(const lv_app *app, const lv_options *opt, int *err)
 
 	lv__log_lws_follow(s);
 	s->protocols[0] = (struct lws_protocols){ "lv", lv__ws_callback, sizeof(lv_pss), 4096, 0, NULL, 0 };
-	/* The broker's sockets, watched by lws' own poll (fdwatch.c). */
-	if (o->loop == LV_LOOP_POLL && lv__broker_node(s->broker))
+	/* The broker's sockets and the store's wake-up, watched by lws' own
+	 * poll (fdwatch.c). */
+	if (o->loop == LV_LOOP_POLL && (lv__broker_node(s->broker) || app->nmodels))
 		s->protocols[1] = (struct lws_protocols){ LV_FDWATCH_PROTOCOL, lv__fdwatch_callback, 0, 0,
 		                                          0, NULL, 0 };
 
@@ -253,6 +254,7 @@ lv_server_free(lv_server *s)
 	}
 	lv__wake_off(s);     /* no thread may wake a context being destroyed */
 	lv__timers_off(s);   /* their deadlines are in the context's lists */
+	lv__models_off(s);   /* the store's wake-up is no longer watched */
 	if (s->ctx) {
 		/* Destroying the context closes what is left, through the
 		 * protocol callback, which ends or detaches the connections. */

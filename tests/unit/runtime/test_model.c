@@ -53,7 +53,7 @@ create(lv_store *s, const char *row)
 	json_t *checked = lv__row_check(&todo, in, false, false, &err);
 	cr_assert(checked, "check %s: %s", row, err.why);
 	json_t *out = NULL;
-	cr_assert_eq(s->ops->create(s, &todo, checked, &out, &err), 0, "create: %s", err.why);
+	cr_assert_eq(lv__store_create(s, &todo, checked, &out, &err), 0, "create: %s", err.why);
 	json_decref(in);
 	json_decref(checked);
 	return out;
@@ -87,28 +87,28 @@ BOTH(model, rows_and_versions)
 
 	json_t *got = NULL;
 	json_t *key = json_integer(10);
-	cr_assert_eq(s->ops->get(s, &todo, key, &got, &err), 0, "%s", err.why);
+	cr_assert_eq(lv__store_get(s, &todo, key, &got, &err), 0, "%s", err.why);
 	cr_assert(json_equal(got, b));
 	json_decref(got);
 
 	/* An update with the version read: stored at version 2. */
 	json_object_set_new(b, "title", json_string("eggs!"));
 	json_t *b2 = NULL;
-	cr_assert_eq(s->ops->update(s, &todo, b, &b2, &err), 0, "%s", err.why);
+	cr_assert_eq(lv__store_update(s, &todo, b, &b2, &err), 0, "%s", err.why);
 	cr_assert_eq(lv__row_version(&todo, b2), 2);
 	/* The same version again is stale. */
 	json_t *b3 = NULL;
-	cr_assert_eq(s->ops->update(s, &todo, b, &b3, &err), LV_EABORTED);
+	cr_assert_eq(lv__store_update(s, &todo, b, &b3, &err), LV_EABORTED);
 	cr_assert(strstr(err.why, "changed since it was read"), "%s", err.why);
-	cr_assert_eq(s->ops->remove(s, &todo, key, 1, &err), LV_EABORTED);
-	cr_assert_eq(s->ops->remove(s, &todo, key, 2, &err), 0, "%s", err.why);
-	cr_assert_eq(s->ops->remove(s, &todo, key, 2, &err), LV_ENOT_FOUND);
-	cr_assert_eq(s->ops->get(s, &todo, key, &got, &err), LV_ENOT_FOUND);
-	cr_assert_eq(s->ops->update(s, &todo, b2, &b3, &err), LV_ENOT_FOUND);
+	cr_assert_eq(lv__store_remove(s, &todo, key, 1, &err), LV_EABORTED);
+	cr_assert_eq(lv__store_remove(s, &todo, key, 2, &err), 0, "%s", err.why);
+	cr_assert_eq(lv__store_remove(s, &todo, key, 2, &err), LV_ENOT_FOUND);
+	cr_assert_eq(lv__store_get(s, &todo, key, &got, &err), LV_ENOT_FOUND);
+	cr_assert_eq(lv__store_update(s, &todo, b2, &b3, &err), LV_ENOT_FOUND);
 
 	/* A duplicate key is the caller's mistake, said as such. */
 	json_t *dup = lv__row_check(&todo, a, true, false, &err);
-	cr_assert_eq(s->ops->create(s, &todo, dup, &b3, &err), LV_EINVALID_ARGUMENT);
+	cr_assert_eq(lv__store_create(s, &todo, dup, &b3, &err), LV_EINVALID_ARGUMENT);
 	cr_assert(strstr(err.why, "UNIQUE") || strstr(err.why, "unique"), "%s", err.why);
 	json_decref(dup);
 	json_decref(key);
@@ -140,7 +140,7 @@ BOTH(model, json_fields_keep_their_values)
 		         vals[i]);
 		json_t *out = create(s, text), *got = NULL, *want = J(vals[i]);
 		cr_assert(json_equal(json_object_get(out, "tags"), want), "create %s", vals[i]);
-		cr_assert_eq(s->ops->get(s, &todo, json_object_get(out, "id"), &got, &err), 0, "%s", err.why);
+		cr_assert_eq(lv__store_get(s, &todo, json_object_get(out, "id"), &got, &err), 0, "%s", err.why);
 		cr_assert(json_equal(json_object_get(got, "tags"), want), "get %s", vals[i]);
 		json_t *seen = NULL;
 		cr_assert_eq(s->ops->changes(s, keep_tags, &seen, &err), 1, "%s", err.why);
@@ -582,7 +582,7 @@ Test(model_pg, what_postgresql_refuses, .init = pg_setup, .fini = pg_teardown)
 	             LV_EINVALID_ARGUMENT);
 	cr_assert(strstr(err.why, "check constraint"), "%s", err.why);
 	json_object_set_new(row, "title", json_string("a\xc3\xa9"));
-	cr_assert_eq(s->ops->create(s, &todo, row, &out, &err), 0, "%s", err.why);
+	cr_assert_eq(lv__store_create(s, &todo, row, &out, &err), 0, "%s", err.why);
 	cr_assert_str_eq(json_string_value(json_object_get(out, "title")), "a\xc3\xa9");
 	json_decref(out);
 	json_decref(row);
@@ -643,8 +643,8 @@ Test(model_pg, a_lost_connection_is_made_again, .init = pg_setup, .fini = pg_tea
 	B->other("INSERT INTO todos (id, owner, title, done, rev) VALUES (1, 'a', 'meanwhile', false, 1)");
 	lv_model_err err = { 0 };
 	json_t *key = json_integer(1), *row = NULL;
-	cr_assert_eq(s->ops->get(s, &todo, key, &row, &err), LV_EUNAVAILABLE, "%s", err.why);
-	cr_assert_eq(s->ops->get(s, &todo, key, &row, &err), 0, "%s", err.why);
+	cr_assert_eq(lv__store_get(s, &todo, key, &row, &err), LV_EUNAVAILABLE, "%s", err.why);
+	cr_assert_eq(lv__store_get(s, &todo, key, &row, &err), 0, "%s", err.why);
 	cr_assert_str_eq(json_string_value(json_object_get(row, "title")), "meanwhile");
 	cr_assert_str_eq(read_changes(s, &ch), "ins 1 meanwhile");
 	B->other("INSERT INTO todos (id, owner, title, done, rev) VALUES (2, 'a', 'after', false, 1)");
