@@ -661,3 +661,24 @@ Test(model, sqlite_has_no_wait_fd, .init = sq_setup, .fini = sq_teardown)
 	cr_assert_null(s->ops->wait_fd);
 	s->ops->close(s);
 }
+
+/* A key the database picked is not picked again once its row is gone: a
+ * version read from the deleted row must not match a new row. */
+BOTH(model, a_deleted_key_is_not_picked_again)
+{
+	lv_store *s = open_store();
+	lv_model_err err = { 0 };
+	json_t *a = create(s, "{\"owner\":\"ann\",\"title\":\"first\",\"done\":false}");
+	json_t *key = json_incref((json_t *)lv__row_key(&todo, a));
+	cr_assert_eq(s->ops->remove(s, &todo, key, 1, &err), 0, "%s", err.why);
+	json_t *b = create(s, "{\"owner\":\"bob\",\"title\":\"second\",\"done\":false}");
+	cr_assert(!json_equal(lv__row_key(&todo, a), lv__row_key(&todo, b)),
+	          "the key %lld was picked again", (long long)json_integer_value(key));
+	json_t *out = NULL;
+	cr_assert_eq(s->ops->update(s, &todo, a, &out, &err), LV_ENOT_FOUND,
+	             "the deleted row's version wrote the new row");
+	json_decref(key);
+	json_decref(a);
+	json_decref(b);
+	s->ops->close(s);
+}
