@@ -1059,9 +1059,12 @@ lv__store_pg(const char *conninfo, lv_model_err *err)
 		pg_close(&s->base);
 		return NULL;
 	}
-	/* Floats as their shortest exact text (the default since 12). */
+	/* Floats as their shortest exact text (the default since 12). No JIT:
+	 * lv's statements are small, and compiling one took up to half a
+	 * second whenever the planner's guess crossed jit_above_cost (as it
+	 * does for the change read while lv_change_meta has no statistics). */
 	PQclear(PQexec(s->db, "SET client_min_messages = warning; SET extra_float_digits = 3;"
-	                      " SET lock_timeout = " LOCK_TIMEOUT));
+	                      " SET lock_timeout = " LOCK_TIMEOUT "; SET jit = off"));
 	lv_buf b;
 	lv_buf_init(&b);
 	lv_buf_puts(&b, setup_sql);
