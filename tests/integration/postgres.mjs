@@ -123,6 +123,14 @@ export async function startPostgres() {
       '-c full_page_writes=off -c max_connections=40';
     await pg.ctl(['start', '-w', '-t', '60', '-D', data, '-l', log, '-o', opts], ms(70000));
     pg.pid = Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    // A test process that ends without stopping it (killed, crashed) takes it along.
+    pg.onExit = () => {
+      try {
+        if (pg.pid)
+          process.kill(pg.pid, 'SIGQUIT');
+      } catch { /* gone already */ }
+    };
+    process.once('exit', pg.onExit);
   } catch (e) {
     let tail = '';
     try {
@@ -139,6 +147,8 @@ export async function startPostgres() {
 export async function stopPostgres(pg) {
   if (!pg)
     return;
+  if (pg.onExit)
+    process.removeListener('exit', pg.onExit);
   try {
     if (pg.pid) {
       const pid = pg.pid;
