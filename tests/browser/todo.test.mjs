@@ -28,7 +28,7 @@ const stores = {
 	},
 	postgresql: async () => {
 		const pg = await startPostgres();
-		pg.createdb("todo");
+		await pg.createDatabase("todo");
 		return { uri: pg.uri("todo"), sql: (q) => pg.psql("todo", q), stop: () => pg.stop() };
 	},
 };
@@ -163,7 +163,7 @@ function suite(name, open) {
 
 	test("a row another program writes into the database reaches both pages", async () => {
 		const yes = name === "sqlite" ? "1" : "true", no = name === "sqlite" ? "0" : "false";
-		store.sql(`INSERT INTO todos (owner, title, done, shared, rev) VALUES ('carl', 'from the shell', ${no}, ${yes}, 1);`);
+		await store.sql(`INSERT INTO todos (owner, title, done, shared, rev) VALUES ('carl', 'from the shell', ${no}, ${yes}, 1);`);
 		await shows(ann, "shared", ["paint the fence green", "from the shell"]);
 		await shows(bob, "shared", ["paint the fence green", "from the shell"]);
 		assert.match(await ann.textContent("#shared-count"), /\(2\)/);

@@ -200,8 +200,8 @@ export class Client {
 
   /**
    * Opens a connection to server. Options: query (object of query
-   * parameters), headers, origin, hello (default true: says hello and waits
-   * for welcome), autoPong, path.
+   * parameters), headers, origin, hello (default true: says hello, as the
+   * app `server.app` or "app", and waits for welcome), autoPong, path.
    */
   static async open(server, opts = {}) {
     const ws = await Client.connect(server, opts);
@@ -210,7 +210,7 @@ export class Client {
     c.openedAt = Date.now();
     if (opts.hello !== false) {
       c.helloAt = Date.now();
-      const hello = { t: 'hello', app: 'app', schema: server.schema };
+      const hello = { t: 'hello', app: server.app || 'app', schema: server.schema };
       if (opts.resume)
         hello.resume = opts.resume;
       c.send(hello);

@@ -32,7 +32,22 @@ $(it_OUT)/models_server: tests/integration/models_main.c $(B)/liblv.a
 	@mkdir -p $(it_OUT)
 	$(CC) $(EXAMPLE_CFLAGS) -o $@ $(filter %.c,$^) $(B)/liblv.a $(LV_LIBS)
 
-it_SERVERS := $(it_OUT)/app_server $(it_OUT)/uv_server $(it_OUT)/models_server
+# A model app as lvc generates it from models_random.lv, its handlers
+# filled in (models_random.test.mjs, on SQLite and on PostgreSQL).
+$(it_OUT)/models_random.lv.c $(it_OUT)/models_random.lv.h &: tests/integration/models_random.lv $(B)/lvc
+	@mkdir -p $(it_OUT)/js
+	$(B)/lvc $< -o $(it_OUT) --handlers tests/integration \
+	    --js-handlers $(it_OUT)/js -M $(it_OUT)/models_random.lv.d
+-include $(it_OUT)/models_random.lv.d
+
+$(it_OUT)/models_random_server: tests/integration/models_random_main.c \
+                                tests/integration/models_random_handlers.c \
+                                $(it_OUT)/models_random.lv.c $(B)/liblv.a
+	$(CC) $(EXAMPLE_CFLAGS) -I$(it_OUT) -Itests/integration -o $@ \
+	    $(filter %.c,$^) $(B)/liblv.a $(LV_LIBS)
+
+it_SERVERS := $(it_OUT)/app_server $(it_OUT)/uv_server $(it_OUT)/models_server \
+              $(it_OUT)/models_random_server
 
 .PHONY: integration integration-valgrind
 integration: $(it_SERVERS)

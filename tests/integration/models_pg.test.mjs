@@ -35,7 +35,7 @@ for (const loop of ['poll', 'uv']) {
     };
 
     before(async () => {
-      pg.createdb(db);
+      await pg.createDatabase(db);
       server = await startServer({ LV_TEST_STORE: pg.uri(db), LV_TEST_POLL_MS: String(POLL_MS),
         LV_TEST_LOOP: loop }, { bin: BIN });
     });
@@ -53,7 +53,7 @@ for (const loop of ['poll', 'uv']) {
       for (let i = 0; i < n; i++) {
         const title = `${what} ${i}`;
         const t0 = Date.now();
-        pg.psql(db, `INSERT INTO todos (title, done, rank, note, rev) VALUES ('${title}', false, ${r}, NULL, 1)`);
+        await pg.psql(db, `INSERT INTO todos (title, done, rank, note, rev) VALUES ('${title}', false, ${r}, NULL, 1)`);
         const m = await c.next(isModel(key), POLL_MS * 2, `the psql write ${title}`);
         const took = Date.now() - t0;
         assert.deepEqual(m.ev.map((e) => [e.k, e.row.title]), [['insert', title]]);
@@ -75,17 +75,17 @@ for (const loop of ['poll', 'uv']) {
 
     // Ends the server's connections to db that `which` (SQL) picks, as
     // the database would on a restart or a network cut: how many.
-    const cut = (which) => Number(pg.psql(db, 'SELECT count(pg_terminate_backend(pid))' +
+    const cut = async (which) => Number(await pg.psql(db, 'SELECT count(pg_terminate_backend(pid))' +
       ` FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND ${which}`));
 
     test('its LISTEN connection cut, the server listens again: the next writes are as quick', async () => {
-      assert.equal(cut("query LIKE 'LISTEN lv_change%'"), 1, 'one LISTEN connection was cut');
+      assert.equal(await cut("query LIKE 'LISTEN lv_change%'"), 1, 'one LISTEN connection was cut');
       await sleep(ms(200));
       await outsideWrites('after the LISTEN cut');
     });
 
     test('every connection it has cut, the server connects again: the next writes are as quick', async () => {
-      assert.equal(cut('true'), 2, 'the statements and the LISTEN connections were cut');
+      assert.equal(await cut('true'), 2, 'the statements and the LISTEN connections were cut');
       await sleep(ms(200));
       await outsideWrites('after every connection was cut');
     });

@@ -14,7 +14,7 @@
  * another transaction holds too long, a row another one locked): past it
  * a write fails with LV_EUNAVAILABLE instead of stalling its caller. */
 #define CONNECT_S "10"
-#define LOCK_TIMEOUT "'5s'"
+#define LOCK_TIMEOUT "5s"
 
 /* ---- errors and connections ------------------------------------------------ */
 
@@ -28,8 +28,15 @@ quiet(void *arg, const char *message)
 PGconn *
 lv__pg_connect(const char *conninfo)
 {
-	static const char *const keys[] = { "connect_timeout", "dbname", NULL };
-	const char *vals[] = { CONNECT_S, conninfo, NULL };
+	/* Set for the connection's life, so that a reset keeps them: floats as
+	 * their shortest exact text (the default since 12); no JIT, since lv's
+	 * statements are small and compiling one took up to half a second
+	 * whenever the planner's guess crossed jit_above_cost (as it does for
+	 * the change read while lv_change_meta has no statistics). Options in
+	 * the store's URI come after and replace these. */
+	static const char *const keys[] = { "connect_timeout", "options", "dbname", NULL };
+	const char *vals[] = { CONNECT_S, "-c client_min_messages=warning -c extra_float_digits=3"
+	                       " -c lock_timeout=" LOCK_TIMEOUT " -c jit=off", conninfo, NULL };
 	PGconn *c = PQconnectdbParams(keys, vals, 1);
 	if (c)
 		PQsetNoticeProcessor(c, quiet, NULL);
@@ -376,9 +383,6 @@ lv__store_pg(const char *conninfo, lv_model_err *err)
 		pg_close(&s->base);
 		return NULL;
 	}
-	/* Floats as their shortest exact text (the default since 12). */
-	PQclear(PQexec(s->db, "SET client_min_messages = warning; SET extra_float_digits = 3;"
-	                      " SET lock_timeout = " LOCK_TIMEOUT));
 	if (lv__pg_capture_open(s, err) != 0) {
 		pg_close(&s->base);
 		return NULL;

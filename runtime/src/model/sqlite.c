@@ -250,6 +250,11 @@ sq_attach(lv_store *base, const lv_model_desc *m, lv_model_err *err)
 			lv_buf_puts(&b, sql_type(c->type));
 			if (i == m->key)
 				lv_buf_puts(&b, " PRIMARY KEY");
+			/* A key the database picks is never one it picked before,
+			 * even once that row is gone: a version read from the old
+			 * row must not match a new one. */
+			if (i == m->key && c->type == LV_COL_INT)
+				lv_buf_puts(&b, " AUTOINCREMENT");
 			if (!(c->flags & LV_COL_OPTIONAL) || i == m->key)
 				lv_buf_puts(&b, " NOT NULL");
 		}

@@ -2,6 +2,7 @@
  * a change through the field they filter on, each query's result computed
  * once per batch of changes and turned into insert, update, delete and
  * move events for every subscriber (through its row predicate). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,10 +76,21 @@ ientry_eq(const lv_hnode *n, const void *key)
 	return strcmp(((const ientry *)n)->key, key) == 0;
 }
 
+/* The entry of one column and one value. A float column's value is
+ * keyed by the number, however it was written: a page's query says 2
+ * (an integer in JSON) where the row says 2.0, and both are one entry. */
 static char *
 index_key(const lv_model_desc *m, size_t col, const json_t *v)
 {
-	char *j = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	char *j;
+	if (m->cols[col].type == LV_COL_FLOAT && json_is_number(v)) {
+		double d = json_number_value(v);
+		char num[40];
+		snprintf(num, sizeof num, "%.17g", d == 0 ? 0.0 : d);   /* -0 is 0 */
+		j = strdup(num);
+	} else {
+		j = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	}
 	if (!j)
 		return NULL;
 	lv_buf b;
