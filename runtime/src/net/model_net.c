@@ -350,16 +350,14 @@ wrote(lv_models *m)
 
 /* ---- the row policy ------------------------------------------------------------------- */
 
-/* Does the binding's allow say yes to row for conn? The row is decoded
- * into the model's struct for it. */
-static bool
-allowed(const mbinding *mb, lv_conn *conn, lv_model_op op, const json_t *row)
+/* row decoded into the model's struct in arena a, or NULL with e filled
+ * (LV_EINVALID_ARGUMENT: it is no value of that type). lv__row_check
+ * checks each column as the database keeps it; the members of an enum,
+ * and what a JSON column holds, are the type's to say. A row being made
+ * has no version yet, nor an integer key: 0 and 1 stand there. */
+static void *
+row_value(const mbinding *mb, const json_t *row, lv_arena *a, lv_error *e)
 {
-	const lv_model_binding *b = mb->b;
-	if (!b->allow)
-		return true;
-	/* A row being made has no version yet, nor an integer key: the
-	 * predicate sees 0 and 1 there. */
 	const lv_model_desc *d = &mb->t->desc;
 	json_t *full = json_copy((json_t *)row);
 	if (full && !json_object_get(full, d->cols[d->key].name))
@@ -368,17 +366,31 @@ allowed(const mbinding *mb, lv_conn *conn, lv_model_op op, const json_t *row)
 		json_object_set_new(full, d->cols[d->version].name, json_integer(1));
 	char *text = full ? json_dumps(full, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
 	json_decref(full);
-	if (!text)
-		return false;
+	const lv_type *t = mb->b->model->type;
+	void *v = text ? lv_arena_alloc(a, t->size ? t->size : 1) : NULL;
+	if (!v) {
+		free(text);
+		*e = (lv_error){ .code = LV_ENOMEM, .message = "out of memory" };
+		return NULL;
+	}
+	int rc = lv_decode(t, text, strlen(text), v, a, NULL, e);
+	free(text);
+	return rc ? NULL : v;
+}
+
+/* Does the binding's allow say yes to row for conn? The row is decoded
+ * into the model's struct for it. */
+static bool
+allowed(const mbinding *mb, lv_conn *conn, lv_model_op op, const json_t *row)
+{
+	if (!mb->b->allow)
+		return true;
 	lv_arena a;
 	lv_arena_init(&a);
-	const lv_type *t = b->model->type;
-	void *v = lv_arena_alloc(&a, t->size ? t->size : 1);
 	lv_error e;
-	bool ok = v && lv_decode(t, text, strlen(text), v, &a, NULL, &e) == 0 &&
-	          b->allow(conn, op, v);
+	void *v = row_value(mb, row, &a, &e);
+	bool ok = v && mb->b->allow(conn, op, v);
 	lv_arena_free(&a);
-	free(text);
 	return ok;
 }
 
@@ -687,6 +699,17 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 		json_decref(in);
 		if (!row)
 			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "row: %s", err.why);
+		lv_arena a;
+		lv_arena_init(&a);
+		lv_error e;
+		bool typed = row_value(mb, row, &a, &e) != NULL;
+		lv_arena_free(&a);
+		if (!typed) {
+			json_decref(row);
+			return lv_call_fail(call, e.code == LV_ENOMEM ? LV_ENOMEM : LV_EINVALID_ARGUMENT,
+			                    "row: %s%s%s: %s", d->name, e.path[0] ? "." : "", e.path,
+			                    e.message);
+		}
 		if (!create) {
 			json_t *cur = NULL;
 			rc = m->store->ops->get(m->store, d, lv__row_key(d, row), &cur, &err);
