@@ -71,6 +71,12 @@ describe('operations', () => {
     assert.equal(stale.code, 'aborted');
     assert.match(stale.message, /^todos\.update: /);
     assert.equal((await fails(c, 'todos.delete', { id: a.id, version: 1 })).code, 'aborted');
+    // a negative version is refused, not taken for none given
+    assert.match((await fails(c, 'todos.update', { row: { ...a2, title: 'late', rev: -1 } })).message,
+      /row: Todo\.rev must be 0 or more/);
+    assert.match((await fails(c, 'todos.delete', { id: a.id, version: -1 })).message,
+      /version must be 0 or more/);
+    assert.deepEqual(await c.value('todos.retrieve', { id: a.id }), a2);
     assert.equal(await c.value('todos.delete', { id: a.id, version: 2 }), null);
     assert.equal((await fails(c, 'todos.retrieve', { id: a.id })).code, 'not_found');
     assert.equal((await fails(c, 'todos.delete', { id: a.id, version: 2 })).code, 'not_found');

@@ -699,6 +699,13 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 		json_decref(in);
 		if (!row)
 			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "row: %s", err.why);
+		/* A store reads a negative version as none given: the write
+		 * would not be checked against the stored one. */
+		if (!create && lv__row_version(d, row) < 0) {
+			json_decref(row);
+			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "row: %s.%s must be 0 or more",
+			                    d->name, d->cols[d->version].name);
+		}
 		lv_arena a;
 		lv_arena_init(&a);
 		lv_error e;
@@ -730,6 +737,8 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 	}
 	case LV_MODEL_DELETE: {
 		const args_delete *a = args;
+		if (a->version < 0)
+			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "version must be 0 or more");
 		json_t *id = value_of(a->id);
 		if (!lv__key_check(d, id, &err)) {
 			json_decref(id);
