@@ -90,6 +90,7 @@ describe('operations', () => {
       ['todos.list', { order: ['done'] }, /order: Todo\.done may not be ordered by/],
       ['todos.list', { limit: 101 }, /limit must be an integer from 0 to 100/],
       ['todos.list', { where: { rank: 'high' } }, /where\.rank is compared with a value not of its type/],
+      ['todos.list', { where: { title: { contains: '\u0000' } } }, /where: a string holding NUL/],
       ['todos.create', { row: { title: 5, rank: 1, done: false } }, /row: Todo\.title must be a string/],
       ['todos.create', { row: { title: 'x', rank: 1, done: false, rev: 3 } }, /row: a new Todo has no rev/],
       ['todos.update', { row: { title: 'x', rank: 1, done: false, rev: 1 } }, /row: Todo\.id is missing/],

@@ -460,13 +460,17 @@ const lv_type lv_model_args_type[LV_MODEL_NOPS] = {
 };
 
 /* JSON text a page sent (checked by the decoder), as a value; NULL for
- * null or absent. */
+ * null or absent. What the decoder takes and jansson does not read (a
+ * string holding NUL, a number beyond its range) is NULL too, and sets
+ * *bad: a where read as none would answer with every row. */
 static json_t *
-value_of(lv_json j)
+value_of(lv_json j, bool *bad)
 {
 	if (!j.ptr)
 		return NULL;
 	json_t *v = json_loadb(j.ptr, j.len, JSON_DECODE_ANY, NULL);
+	if (!v)
+		*bad = true;
 	if (json_is_null(v)) {
 		json_decref(v);
 		return NULL;
@@ -474,14 +478,17 @@ value_of(lv_json j)
 	return v;
 }
 
-/* The query of a list or subscribe as lv__query_parse reads it. */
+#define UNREADABLE "a string holding NUL, or a number out of range, is not taken"
+
+/* The query of a list or subscribe as lv__query_parse reads it (*bad:
+ * see value_of). */
 static json_t *
-query_of(const args_query *a)
+query_of(const args_query *a, bool *bad)
 {
 	json_t *q = json_object();
 	if (!q)
 		return NULL;
-	json_t *where = a->has_where ? value_of(a->where) : NULL;
+	json_t *where = a->has_where ? value_of(a->where, bad) : NULL;
 	if (where)
 		json_object_set_new(q, "where", where);
 	if (a->has_order) {
@@ -604,9 +611,11 @@ op_subscribe(lv_call *call, lv_models *m, mbinding *mb, const args_subscribe *a,
 		return lv_call_fail(call, LV_ERESOURCE_EXHAUSTED, "a page holds at most %d live queries",
 		                    LV_MODEL_MAX_LIVE);
 	lv_model_err err = { "" };
-	json_t *jq = query_of(&a->q);
+	bool bad = false;
+	json_t *jq = query_of(&a->q, &bad);
 	lv_query q;
-	int rc = jq ? lv__query_parse(&mb->desc, jq, &q, &err) : LV_ENOMEM;
+	int rc = bad ? lv__model_fail(&err, LV_EINVALID_ARGUMENT, "where: " UNREADABLE) :
+	         jq ? lv__query_parse(&mb->desc, jq, &q, &err) : LV_ENOMEM;
 	json_decref(jq);
 	if (rc)
 		return lv_call_fail(call, rc, "%s", err.why);
@@ -660,9 +669,12 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 	lv_model_err err = { "" };
 	int rc = 0;
 	json_t *out = NULL;
+	bool bad = false;
 	switch (op) {
 	case LV_MODEL_RETRIEVE: {
-		json_t *id = value_of(((const args_retrieve *)args)->id);
+		json_t *id = value_of(((const args_retrieve *)args)->id, &bad);
+		if (bad)
+			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "id: " UNREADABLE);
 		if (!lv__key_check(d, id, &err)) {
 			json_decref(id);
 			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "id: %s", err.why);
@@ -676,9 +688,10 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 		break;
 	}
 	case LV_MODEL_LIST: {
-		json_t *jq = query_of(args);
+		json_t *jq = query_of(args, &bad);
 		lv_query q;
-		rc = jq ? lv__query_parse(&mb->desc, jq, &q, &err) : LV_ENOMEM;
+		rc = bad ? lv__model_fail(&err, LV_EINVALID_ARGUMENT, "where: " UNREADABLE) :
+		     jq ? lv__query_parse(&mb->desc, jq, &q, &err) : LV_ENOMEM;
 		json_decref(jq);
 		if (rc)
 			return lv_call_fail(call, rc, "%s", err.why);
@@ -688,7 +701,9 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 	}
 	case LV_MODEL_CREATE: case LV_MODEL_UPDATE: {
 		bool create = op == LV_MODEL_CREATE;
-		json_t *in = value_of(((const args_row *)args)->row);
+		json_t *in = value_of(((const args_row *)args)->row, &bad);
+		if (bad)
+			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "row: " UNREADABLE);
 		if (create && in && json_object_get(in, d->cols[d->version].name)) {
 			json_decref(in);
 			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "row: a new %s has no %s (it is 1)",
@@ -739,7 +754,9 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 		const args_delete *a = args;
 		if (a->version < 0)
 			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "version must be 0 or more");
-		json_t *id = value_of(a->id);
+		json_t *id = value_of(a->id, &bad);
+		if (bad)
+			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "id: " UNREADABLE);
 		if (!lv__key_check(d, id, &err)) {
 			json_decref(id);
 			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "id: %s", err.why);
