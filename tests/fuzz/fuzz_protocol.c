@@ -9,8 +9,9 @@
  * handlers, the default) or models_app (tests/fuzz/models.lv and
  * models_handlers.c: model endpoints, their SQL and live queries, on a
  * SQLite database in memory that the server opens). With models, each
- * run ends by emptying the tables through the typed model functions, so
- * that the next starts from none, and checks:
+ * run ends by emptying the tables through the typed model functions (the
+ * keys the database picks start from 1 again), so that the next starts
+ * from none, and checks:
  * - every row the frames left in a table is a value of its model's type
  *   (what a page writes is checked before the database sees it);
  * - no live query outlives the session that held it;
@@ -28,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/model.h"
 #include "net/net.h"
 
 #ifndef FUZZ_APP
@@ -382,6 +384,13 @@ empty_tables(void)
 	for (uint32_t i = 0; i < FUZZ_APP.nmodels; i++)
 		empty_table(&FUZZ_APP.models[i]);
 	lv__inbox_drain(server);
+	/* Keys the database picks start from 1 again, as in a new database
+	 * (an AUTOINCREMENT key remembers the largest it gave). */
+	lv_store *st = lv__models_store(server);
+	lv_model_err err;
+	if (st && strcmp(st->ops->name, "sqlite") == 0 &&
+	    st->ops->exec(st, "DELETE FROM sqlite_sequence WHERE name <> 'lv_change'", &err) != 0)
+		fail("resetting the keys", err.why);
 }
 
 int

@@ -236,6 +236,12 @@ lv__models_live(lv_server *s, bool distinct)
 	return distinct ? lv__watch_queries(m->watch) : m->nlive;
 }
 
+lv_store *
+lv__models_store(lv_server *s)
+{
+	return s->models ? s->models->store : NULL;
+}
+
 void
 lv__models_free(lv_server *s)
 {

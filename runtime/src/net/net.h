@@ -334,6 +334,8 @@ int lv__models_open(lv_server *s);
 void lv__models_conn_ended(lv_conn *c);
 /* Live queries held by sessions, or (distinct) the queries evaluated. */
 uint64_t lv__models_live(lv_server *s, bool distinct);
+/* The models' store, or NULL (for tests: model/model.h). */
+struct lv_store *lv__models_store(lv_server *s);
 /* After every session has ended: the watch and the store closed. */
 void lv__models_free(lv_server *s);
 
