@@ -97,7 +97,8 @@ static size_t nviews;
 static json_t *calls;              /* id text -> the call frame, until answered */
 static uint64_t seen_seq;          /* the last numbered message read */
 static bool checking;              /* the page's side is known */
-static bool changed;               /* a frame wrote or subscribed */
+static bool changed;               /* a frame wrote: check every live query */
+static bool fresh[LV_MODEL_MAX_LIVE]; /* subscribed by the frame: check it */
 
 static const lv_model_binding *
 binding_named(const char *fn, size_t n)
@@ -126,6 +127,8 @@ view_drop(view *v)
 	free(v->query);
 	json_decref(v->rows);
 	*v = views[--nviews];
+	fresh[v - views] = fresh[nviews];
+	fresh[nviews] = false;
 }
 
 static void
@@ -261,21 +264,20 @@ answered(const json_t *call, const json_t *ret)
 		view_drop(v);
 	if (nviews == LV_MODEL_MAX_LIVE)
 		fail("more live queries than a session may hold", key);
+	/* The page and limit the server took are in its answer. */
 	json_t *q = json_object();
 	json_t *where = json_object_get(args, "where"), *order = json_object_get(args, "order");
-	json_t *page = json_object_get(args, "page"), *limit = json_object_get(args, "limit");
-	if (where)
+	if (where && !json_is_null(where))
 		json_object_set(q, "where", where);
-	if (order)
+	if (order && !json_is_null(order))
 		json_object_set(q, "order", order);
-	json_object_set_new(q, "page", page ? json_incref(page) : json_integer(1));
-	json_object_set_new(q, "limit", json_integer_value(limit) > 0 ? json_incref(limit) :
-	                    json_integer(b->max_limit));
+	json_object_set(q, "page", json_object_get(value, "page"));
+	json_object_set(q, "limit", json_object_get(value, "limit"));
 	v = &views[nviews++];
 	*v = (view){ strdup(key), b, json_dumps(q, JSON_COMPACT | JSON_REAL_PRECISION(17)),
 	             json_copy(rows), json_integer_value(json_object_get(value, "count")) };
 	json_decref(q);
-	changed = true;
+	fresh[v - views] = true;
 }
 
 static const char *const writes[] = { ".create", ".update", ".delete", NULL };
@@ -350,16 +352,22 @@ policy_rows(const lv_model_binding *b, lv_conn *c, json_t *rows)
 static void
 views_check(lv_conn *c)
 {
-	if (!checking || !changed || c->overflowed || c->ended)
+	if (!checking || c->overflowed || c->ended)
 		return;
-	changed = false;
 	for (size_t i = 0; i < nviews; i++) {
 		view *v = &views[i];
+		if (!changed && !fresh[i])
+			continue;
+		fresh[i] = false;
 		lv_arena a;
 		lv_arena_init(&a);
 		lv_json page;
-		if (lv_model_list(server, v->b->model, v->query, &page, &a) != 0)
-			fail("listing a live query's query", v->query);
+		if (lv_model_list(server, v->b->model, v->query, &page, &a) != 0) {
+			/* The server read the frame otherwise than jansson did. */
+			lv_arena_free(&a);
+			checking = false;
+			return;
+		}
 		json_t *p = json_loadb(page.ptr, page.len, 0, NULL);
 		json_t *want = policy_rows(v->b, c, json_object_get(p, "rows"));
 		json_int_t count = json_integer_value(json_object_get(p, "count"));
@@ -376,6 +384,7 @@ views_check(lv_conn *c)
 		json_decref(p);
 		lv_arena_free(&a);
 	}
+	changed = false;
 }
 
 static void
