@@ -322,11 +322,12 @@ valgrind: lvc
 	  tests/run-suite.sh cases-valgrind tests/cases/run.sh $(B)/lvc
 	@tests/summary.sh $(B)/valgrind-results
 
-# The four fuzz targets, FUZZ_SECONDS (default 60) each.
+# The five fuzz targets, FUZZ_SECONDS (default 60) each.
 fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-decoder
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-protocol
+	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-protocol-models
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-patch
 
 bench: all

@@ -159,7 +159,10 @@ replay-decoder: $(DB)/replay_decoder
 # fuzz_protocol: frames -> JSON -> validation -> dispatch to codec.lv's stub
 # handlers, on a real server whose connection has no socket. It links the
 # whole liblv.a, made by the top-level Makefile's rule in the same trees as
-# the decoder's liblv-codec.a.
+# the decoder's liblv-codec.a. fuzz_protocol_models is the same target on
+# the app tests/fuzz/models.lv (its handlers in models_handlers.c): the
+# model endpoints, on a SQLite database in memory. replay-protocol replays
+# both.
 
 PSEEDS   := tests/fuzz/corpus/protocol
 PROT_SRCS := tests/fuzz/fuzz_protocol.c $(DB)/codec.lv.c $(DB)/codec_handlers.c
@@ -188,11 +191,42 @@ $(DB)/replay_protocol: tests/fuzz/replay_main.c $(PROT_SRCS) $(PROT_REPLAY_LIB)
 fuzz-protocol: $(DB)/fuzz_protocol
 	@mkdir -p $(DB)/pcorpus $(DB)/partifacts
 	@cp -n $(PSEEDS)/* $(DB)/pcorpus/
-	$(DB)/fuzz_protocol -max_len=16384 -timeout=10 -max_total_time=$(FUZZ_SECONDS) \
-	    -artifact_prefix=$(DB)/partifacts/ $(FUZZ_ARGS) $(DB)/pcorpus
+	$(DB)/fuzz_protocol -dict=tests/fuzz/lv.dict -max_len=16384 -timeout=10 \
+	    -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(DB)/partifacts/ $(FUZZ_ARGS) \
+	    $(DB)/pcorpus
 
-replay-protocol: $(DB)/replay_protocol
-	@tests/fuzz/replay.sh $(DB)/replay_protocol $(PSEEDS)
+MB       := $(FB)/models
+PMSEEDS  := tests/fuzz/corpus/protocol-models
+PMREGRESS := tests/fuzz/regressions-protocol-models
+PM_SRCS  := tests/fuzz/fuzz_protocol.c $(MB)/models.lv.c tests/fuzz/models_handlers.c
+PM_CFLAGS = $(DEC_CFLAGS) -I$(MB) -DFUZZ_APP=models_app
+
+$(MB)/models.lv.c $(MB)/models.lv.h &: tests/fuzz/models.lv FORCE
+	@$(MAKE) -s --no-print-directory -f Makefile build/lvc
+	@mkdir -p $(MB)
+	build/lvc --no-line tests/fuzz/models.lv -o $(MB)
+
+$(DB)/fuzz_protocol_models: $(PM_SRCS) $(MB)/models.lv.h $(PROT_FUZZ_LIB)
+	$(FUZZ_CC) $(PM_CFLAGS) -fsanitize=fuzzer -o $@ $(PM_SRCS) $(PROT_FUZZ_LIB) $(PROT_LIBS)
+
+$(DB)/replay_protocol_models: tests/fuzz/replay_main.c $(PM_SRCS) $(MB)/models.lv.h \
+                              $(PROT_REPLAY_LIB)
+	$(REPLAY_CC) $(PM_CFLAGS) -o $@ tests/fuzz/replay_main.c $(PM_SRCS) $(PROT_REPLAY_LIB) \
+	    $(PROT_LIBS)
+
+fuzz-protocol-models: $(DB)/fuzz_protocol_models
+	@mkdir -p $(DB)/pmcorpus $(DB)/pmartifacts
+	@cp -n $(PMSEEDS)/* $(DB)/pmcorpus/
+	$(DB)/fuzz_protocol_models -dict=tests/fuzz/lv.dict -max_len=16384 -timeout=10 \
+	    -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(DB)/pmartifacts/ $(FUZZ_ARGS) \
+	    $(DB)/pmcorpus
+
+replay-protocol: $(DB)/replay_protocol $(DB)/replay_protocol_models
+	@tests/fuzz/replay.sh $(DB)/replay_protocol $(PSEEDS) \
+	    $(DB)/replay_protocol_models $(PMREGRESS) $(PMSEEDS)
+
+replay-protocol-models: $(DB)/replay_protocol_models
+	@tests/fuzz/replay.sh $(DB)/replay_protocol_models $(PMREGRESS) $(PMSEEDS)
 
 # ---- page state patches ----------------------------------------------------------
 # fuzz_patch: [DOC, PATCH] -> lv__patch_apply, checked for all-or-nothing

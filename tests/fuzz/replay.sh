@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# replay.sh BIN DIR... - runs the fuzz target's replay binary once on every
-# file in the DIRs (committed crashes, then the seed corpus), each in its own
-# process with a time limit, and ends with "fuzz-replay: N passed, N failed".
+# replay.sh BIN DIR... [BIN DIR...] - runs the fuzz target's replay binary
+# once on every file in the DIRs (committed crashes, then the seed corpus),
+# each in its own process with a time limit, and ends with "fuzz-replay: N
+# passed, N failed". An executable file among the arguments is the binary
+# for the DIRs after it.
 set -u
 bin=$1
 shift
@@ -12,6 +14,10 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 for dir in "$@"; do
+	if [ -f "$dir" ] && [ -x "$dir" ]; then
+		bin=$dir
+		continue
+	fi
 	[ -d "$dir" ] || continue
 	for f in "$dir"/*; do
 		[ -f "$f" ] || continue

@@ -71,6 +71,12 @@ describe('operations', () => {
     assert.equal(stale.code, 'aborted');
     assert.match(stale.message, /^todos\.update: /);
     assert.equal((await fails(c, 'todos.delete', { id: a.id, version: 1 })).code, 'aborted');
+    // a negative version is refused, not taken for none given
+    assert.match((await fails(c, 'todos.update', { row: { ...a2, title: 'late', rev: -1 } })).message,
+      /row: Todo\.rev must be 0 or more/);
+    assert.match((await fails(c, 'todos.delete', { id: a.id, version: -1 })).message,
+      /version must be 0 or more/);
+    assert.deepEqual(await c.value('todos.retrieve', { id: a.id }), a2);
     assert.equal(await c.value('todos.delete', { id: a.id, version: 2 }), null);
     assert.equal((await fails(c, 'todos.retrieve', { id: a.id })).code, 'not_found');
     assert.equal((await fails(c, 'todos.delete', { id: a.id, version: 2 })).code, 'not_found');
@@ -84,6 +90,7 @@ describe('operations', () => {
       ['todos.list', { order: ['done'] }, /order: Todo\.done may not be ordered by/],
       ['todos.list', { limit: 101 }, /limit must be an integer from 0 to 100/],
       ['todos.list', { where: { rank: 'high' } }, /where\.rank is compared with a value not of its type/],
+      ['todos.list', { where: { title: { contains: '\u0000' } } }, /where: a string holding NUL/],
       ['todos.create', { row: { title: 5, rank: 1, done: false } }, /row: Todo\.title must be a string/],
       ['todos.create', { row: { title: 'x', rank: 1, done: false, rev: 3 } }, /row: a new Todo has no rev/],
       ['todos.update', { row: { title: 'x', rank: 1, done: false, rev: 1 } }, /row: Todo\.id is missing/],

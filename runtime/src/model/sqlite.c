@@ -215,6 +215,23 @@ row_json(const lv_model_desc *m, const char *which, lv_buf *b)
 		lv_buf_append(b, "'", 1);
 		lv_buf_puts(b, c->name);
 		lv_buf_puts(b, "', ");
+		if (c->type == LV_COL_FLOAT) {
+			/* json_object writes a real with 15 digits: 18 give it back
+			 * exactly (infinities are left to json_object). */
+			static const char *const exact[] = {
+				"CASE WHEN typeof(", ") = 'real' AND abs(",
+				") <= 1.7976931348623157e308 THEN json(printf('%!.18g', ", ")) ELSE ", " END",
+			};
+			for (size_t k = 0; k < sizeof exact / sizeof *exact; k++) {
+				if (k) {
+					lv_buf_puts(b, which);
+					lv_buf_append(b, ".", 1);
+					lv_buf_puts(b, c->name);
+				}
+				lv_buf_puts(b, exact[k]);
+			}
+			continue;
+		}
 		if (c->type == LV_COL_JSON)
 			lv_buf_puts(b, "json(");
 		lv_buf_puts(b, which);

@@ -228,6 +228,12 @@ lv__models_live(lv_server *s, bool distinct)
 	return distinct ? lv__watch_queries(m->watch) : m->nlive;
 }
 
+lv_store *
+lv__models_store(lv_server *s)
+{
+	return s->models ? s->models->store : NULL;
+}
+
 void
 lv__models_off(lv_server *s)
 {
@@ -346,16 +352,14 @@ wrote(lv_models *m)
 
 /* ---- the row policy ------------------------------------------------------------------- */
 
-/* Does the binding's allow say yes to row for conn? The row is decoded
- * into the model's struct for it. */
-static bool
-allowed(const mbinding *mb, lv_conn *conn, lv_model_op op, const json_t *row)
+/* row decoded into the model's struct in arena a, or NULL with e filled
+ * (LV_EINVALID_ARGUMENT: it is no value of that type). lv__row_check
+ * checks each column as the database keeps it; the members of an enum,
+ * and what a JSON column holds, are the type's to say. A row being made
+ * has no version yet, nor an integer key: 0 and 1 stand there. */
+static void *
+row_value(const mbinding *mb, const json_t *row, lv_arena *a, lv_error *e)
 {
-	const lv_model_binding *b = mb->b;
-	if (!b->allow)
-		return true;
-	/* A row being made has no version yet, nor an integer key: the
-	 * predicate sees 0 and 1 there. */
 	const lv_model_desc *d = &mb->t->desc;
 	json_t *full = json_copy((json_t *)row);
 	if (full && !json_object_get(full, d->cols[d->key].name))
@@ -364,17 +368,31 @@ allowed(const mbinding *mb, lv_conn *conn, lv_model_op op, const json_t *row)
 		json_object_set_new(full, d->cols[d->version].name, json_integer(1));
 	char *text = full ? json_dumps(full, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
 	json_decref(full);
-	if (!text)
-		return false;
+	const lv_type *t = mb->b->model->type;
+	void *v = text ? lv_arena_alloc(a, t->size ? t->size : 1) : NULL;
+	if (!v) {
+		free(text);
+		*e = (lv_error){ .code = LV_ENOMEM, .message = "out of memory" };
+		return NULL;
+	}
+	int rc = lv_decode(t, text, strlen(text), v, a, NULL, e);
+	free(text);
+	return rc ? NULL : v;
+}
+
+/* Does the binding's allow say yes to row for conn? The row is decoded
+ * into the model's struct for it. */
+static bool
+allowed(const mbinding *mb, lv_conn *conn, lv_model_op op, const json_t *row)
+{
+	if (!mb->b->allow)
+		return true;
 	lv_arena a;
 	lv_arena_init(&a);
-	const lv_type *t = b->model->type;
-	void *v = lv_arena_alloc(&a, t->size ? t->size : 1);
 	lv_error e;
-	bool ok = v && lv_decode(t, text, strlen(text), v, &a, NULL, &e) == 0 &&
-	          b->allow(conn, op, v);
+	void *v = row_value(mb, row, &a, &e);
+	bool ok = v && mb->b->allow(conn, op, v);
 	lv_arena_free(&a);
-	free(text);
 	return ok;
 }
 
@@ -444,13 +462,17 @@ const lv_type lv_model_args_type[LV_MODEL_NOPS] = {
 };
 
 /* JSON text a page sent (checked by the decoder), as a value; NULL for
- * null or absent. */
+ * null or absent. What the decoder takes and jansson does not read (a
+ * string holding NUL, a number beyond its range) is NULL too, and sets
+ * *bad: a where read as none would answer with every row. */
 static json_t *
-value_of(lv_json j)
+value_of(lv_json j, bool *bad)
 {
 	if (!j.ptr)
 		return NULL;
 	json_t *v = json_loadb(j.ptr, j.len, JSON_DECODE_ANY, NULL);
+	if (!v)
+		*bad = true;
 	if (json_is_null(v)) {
 		json_decref(v);
 		return NULL;
@@ -458,14 +480,17 @@ value_of(lv_json j)
 	return v;
 }
 
-/* The query of a list or subscribe as lv__query_parse reads it. */
+#define UNREADABLE "a string holding NUL, or a number out of range, is not taken"
+
+/* The query of a list or subscribe as lv__query_parse reads it (*bad:
+ * see value_of). */
 static json_t *
-query_of(const args_query *a)
+query_of(const args_query *a, bool *bad)
 {
 	json_t *q = json_object();
 	if (!q)
 		return NULL;
-	json_t *where = a->has_where ? value_of(a->where) : NULL;
+	json_t *where = a->has_where ? value_of(a->where, bad) : NULL;
 	if (where)
 		json_object_set_new(q, "where", where);
 	if (a->has_order) {
@@ -588,9 +613,11 @@ op_subscribe(lv_call *call, lv_models *m, mbinding *mb, const args_subscribe *a,
 		return lv_call_fail(call, LV_ERESOURCE_EXHAUSTED, "a page holds at most %d live queries",
 		                    LV_MODEL_MAX_LIVE);
 	lv_model_err err = { "" };
-	json_t *jq = query_of(&a->q);
+	bool bad = false;
+	json_t *jq = query_of(&a->q, &bad);
 	lv_query q;
-	int rc = jq ? lv__query_parse(&mb->desc, jq, &q, &err) : LV_ENOMEM;
+	int rc = bad ? lv__model_fail(&err, LV_EINVALID_ARGUMENT, "where: " UNREADABLE) :
+	         jq ? lv__query_parse(&mb->desc, jq, &q, &err) : LV_ENOMEM;
 	json_decref(jq);
 	if (rc)
 		return lv_call_fail(call, rc, "%s", err.why);
@@ -644,9 +671,12 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 	lv_model_err err = { "" };
 	int rc = 0;
 	json_t *out = NULL;
+	bool bad = false;
 	switch (op) {
 	case LV_MODEL_RETRIEVE: {
-		json_t *id = value_of(((const args_retrieve *)args)->id);
+		json_t *id = value_of(((const args_retrieve *)args)->id, &bad);
+		if (bad)
+			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "id: " UNREADABLE);
 		if (!lv__key_check(d, id, &err)) {
 			json_decref(id);
 			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "id: %s", err.why);
@@ -660,9 +690,10 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 		break;
 	}
 	case LV_MODEL_LIST: {
-		json_t *jq = query_of(args);
+		json_t *jq = query_of(args, &bad);
 		lv_query q;
-		rc = jq ? lv__query_parse(&mb->desc, jq, &q, &err) : LV_ENOMEM;
+		rc = bad ? lv__model_fail(&err, LV_EINVALID_ARGUMENT, "where: " UNREADABLE) :
+		     jq ? lv__query_parse(&mb->desc, jq, &q, &err) : LV_ENOMEM;
 		json_decref(jq);
 		if (rc)
 			return lv_call_fail(call, rc, "%s", err.why);
@@ -672,7 +703,9 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 	}
 	case LV_MODEL_CREATE: case LV_MODEL_UPDATE: {
 		bool create = op == LV_MODEL_CREATE;
-		json_t *in = value_of(((const args_row *)args)->row);
+		json_t *in = value_of(((const args_row *)args)->row, &bad);
+		if (bad)
+			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "row: " UNREADABLE);
 		if (create && in && json_object_get(in, d->cols[d->version].name)) {
 			json_decref(in);
 			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "row: a new %s has no %s (it is 1)",
@@ -683,6 +716,24 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 		json_decref(in);
 		if (!row)
 			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "row: %s", err.why);
+		/* A store reads a negative version as none given: the write
+		 * would not be checked against the stored one. */
+		if (!create && lv__row_version(d, row) < 0) {
+			json_decref(row);
+			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "row: %s.%s must be 0 or more",
+			                    d->name, d->cols[d->version].name);
+		}
+		lv_arena a;
+		lv_arena_init(&a);
+		lv_error e;
+		bool typed = row_value(mb, row, &a, &e) != NULL;
+		lv_arena_free(&a);
+		if (!typed) {
+			json_decref(row);
+			return lv_call_fail(call, e.code == LV_ENOMEM ? LV_ENOMEM : LV_EINVALID_ARGUMENT,
+			                    "row: %s%s%s: %s", d->name, e.path[0] ? "." : "", e.path,
+			                    e.message);
+		}
 		if (!create) {
 			json_t *cur = NULL;
 			rc = lv__store_get(m->store, d, lv__row_key(d, row), &cur, &err);
@@ -703,7 +754,11 @@ lv_model_invoke(lv_call *call, const lv_model_binding *b, lv_model_op op, const 
 	}
 	case LV_MODEL_DELETE: {
 		const args_delete *a = args;
-		json_t *id = value_of(a->id);
+		if (a->version < 0)
+			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "version must be 0 or more");
+		json_t *id = value_of(a->id, &bad);
+		if (bad)
+			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "id: " UNREADABLE);
 		if (!lv__key_check(d, id, &err)) {
 			json_decref(id);
 			return lv_call_fail(call, LV_EINVALID_ARGUMENT, "id: %s", err.why);

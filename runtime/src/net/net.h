@@ -338,6 +338,8 @@ uint64_t lv__models_live(lv_server *s, bool distinct);
 /* The loop is ending (before lws' context goes, or libuv's handles
  * close): the store's wake-up is no longer watched, nor watched again. */
 void lv__models_off(lv_server *s);
+/* The models' store, or NULL (for tests: model/model.h). */
+struct lv_store *lv__models_store(lv_server *s);
 /* After every session has ended: the watch and the store closed. */
 void lv__models_free(lv_server *s);
 

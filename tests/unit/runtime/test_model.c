@@ -153,6 +153,37 @@ BOTH(model, json_fields_keep_their_values)
 	s->ops->close(s);
 }
 
+static void
+keep_score(void *arg, const lv_change *c)
+{
+	json_t **seen = arg;
+	json_decref(*seen);
+	*seen = json_incref(json_object_get(c->new, "score"));
+}
+
+/* A float field's change carries the number the row holds, every digit
+ * of it: a live query compares the change's row with its terms. */
+BOTH(model, floats_keep_their_digits)
+{
+	lv_store *s = open_store();
+	lv_model_err err = { 0 };
+	static const char *const vals[] = { "1.2345678901234567", "0.1", "-2.5", "5e-324",
+	                                    "1.7976931348623157e308", "123456789012345678" };
+	for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
+		char text[160];
+		snprintf(text, sizeof text, "{\"owner\":\"a\",\"title\":\"t\",\"done\":false,\"score\":%s}",
+		         vals[i]);
+		json_t *out = create(s, text), *seen = NULL;
+		double want = json_number_value(json_object_get(out, "score"));
+		cr_assert_eq(want, strtod(vals[i], NULL), "create %s", vals[i]);
+		cr_assert_eq(s->ops->changes(s, keep_score, &seen, &err), 1, "%s", err.why);
+		cr_assert(json_is_real(seen) && json_real_value(seen) == want, "the change of %s", vals[i]);
+		json_decref(seen);
+		json_decref(out);
+	}
+	s->ops->close(s);
+}
+
 BOTH(model, rows_are_checked)
 {
 	lv_model_err err = { 0 };
