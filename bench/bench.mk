@@ -17,6 +17,7 @@ HIREDIS_LIBS := $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis)
 JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
 JANSSON_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 SQLITE_LIBS    := $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3)
+PQ_LIBS        := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
 
 .PHONY: all
 all: $(OUT)/loadgen $(OUT)/lws_echo $(OUT)/lv_bench
