@@ -9,10 +9,15 @@
 #           comparing its result.
 # On a SQLite file, and on PostgreSQL when it is installed (a server of the
 # benchmark's own in a temporary folder, on a Unix socket only, fsync off).
+# Then over WebSocket (after make all): lv_bench serving the same table
+# from a SQLite file, the load generator holding 1,000 sessions with a live
+# query each (10 told per write) and 1,000 that list the same queries
+# again after each write instead; server on CPU 0, load generator on CPU 1.
 #
 # Environment:
-#   BENCH_QUICK      1: fewer queries and writes
+#   BENCH_QUICK      1: fewer queries and writes, a shorter socket run
 #   BENCH_MODELS_PG  0: not on PostgreSQL
+#   BENCH_MODELS_WS  0: not over WebSocket
 # Writes build/bench/models/: results.jsonl and results.md.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -79,6 +84,58 @@ if [ "${BENCH_MODELS_PG:-1}" != 0 ] && bin=$(pg_bin); then
 else
 	echo "models: no PostgreSQL (initdb) installed, or BENCH_MODELS_PG=0: SQLite only"
 fi
+
+# Over WebSocket: the same table in a file of its own, served by lv_bench.
+ws_pid=""
+ws_stop() {
+	[ -n "$ws_pid" ] || return 0
+	kill -TERM "$ws_pid" 2>/dev/null || true
+	for _ in $(seq 50); do kill -0 "$ws_pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$ws_pid" 2>/dev/null || true
+	wait "$ws_pid" 2>/dev/null || true
+	ws_pid=""
+}
+trap 'ws_stop; pg_stop' EXIT
+if [ "${BENCH_MODELS_WS:-1}" = 0 ]; then
+	echo "models: BENCH_MODELS_WS=0: not over WebSocket"
+elif [ ! -x build/lvc ] || [ ! -f build/liblv.a ]; then
+	echo "models: build/lvc and build/liblv.a are missing (make all): not over WebSocket"
+else
+	make --no-print-directory -s -f bench/bench.mk B=build build/bench/runtime/bin/lv_bench \
+		build/bench/runtime/bin/loadgen >/dev/null
+	rbin=build/bench/runtime/bin
+	db="$out/socket.db"
+	rm -f "$db" "$db-wal" "$db-shm"
+	"$out/bin/models_bench" --cases populate "$db"
+	pin_srv=() pin_lg=()
+	if [ "${BENCH_PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+		pin_srv=(taskset -c 0)
+		pin_lg=(taskset -c 1)
+	fi
+	: >"$out/listen.txt"
+	"${pin_srv[@]}" "$rbin/lv_bench" --store "$db" 0 >"$out/listen.txt" 2>"$out/server.log" &
+	ws_pid=$!
+	for _ in $(seq 100); do
+		grep -q '^listening' "$out/listen.txt" 2>/dev/null && break
+		kill -0 "$ws_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if read -r _ port schema <"$out/listen.txt" 2>/dev/null && [ -n "${port:-}" ]; then
+		dur=20
+		[ "${BENCH_QUICK:-0}" = 1 ] && dur=4
+		if line=$("${pin_lg[@]}" "$rbin/loadgen" --proto lv --mode models --port "$port" \
+			--schema "$schema" --server-pid "$ws_pid" --conns 1000 --groups 100 --warmup 1 \
+			--duration "$dur" --label socket 2>>"$out/loadgen.log"); then
+			echo "${line/\{/\{\"case\":\"socket\",}" >>"$out/results.jsonl"
+		else
+			echo "models: the load generator failed (see $out/loadgen.log): ${line:0:300}" >&2
+		fi
+	else
+		echo "models: lv_bench did not start; see $out/server.log" >&2
+	fi
+	ws_stop
+	rm -f "$db" "$db-wal" "$db-shm"
+fi
 echo "load after: $(bench_load)"
 
 node - "$out/results.jsonl" > "$out/results.md" <<'JS'
@@ -113,6 +170,18 @@ if (fans.length) {
     out.push(`| ${store(r)} | ${n(r.told)} | ${us(r.lv_p50_us)} | ${us(r.lv_p99_us)} | ${us(r.lv_store_p50_us)} (${r.lv_lists} list${r.lv_lists === 1 ? '' : 's'}; change read ${us(r.lv_changes_p50_us)}) | ${us(r.naive_p50_us)} | ${us(r.naive_p99_us)} | ${x(r.naive_p50_us / r.lv_p50_us)} |`);
   out.push('');
   out.push(`Writes per row: ${fans.map((r) => `${r.told} told: ${r.writes}`).join(', ')}. "Of which the store": the median time lv's poll spent in the store (its lists of the touched windows, and reading the change back).`);
+}
+const ws = rows.filter((r) => r.case === 'socket');
+for (const r of ws) {
+  if (out.length) out.push('');
+  out.push(`Over WebSocket: ${n(r.conns)} sessions each with a live query and ${n(r.conns)} that list the same queries again after each write; ${r.told} of each hold the written row; measured by the client from sending the write`);
+  out.push('');
+  out.push('| | p50 | p99 | rounds |');
+  out.push('|---|---:|---:|---:|');
+  out.push(`| lv: until the last of the ${r.told} live sessions has its model message | ${us(r.live_last_p50_us)} | ${us(r.live_last_p99_us)} | ${n(r.live_rounds)} |`);
+  out.push(`| re-list: until all ${n(r.conns)} polling sessions have their list again | ${us(r.poll_last_p50_us)} | ${us(r.poll_last_p99_us)} | ${n(r.poll_rounds)} |`);
+  out.push('');
+  out.push(`re-list / lv (p50): ${x(r.poll_last_p50_us / r.live_last_p50_us)}. The write's own round trip (p50): ${us(r.live_write_p50_us)} in lv's rounds, ${us(r.poll_write_p50_us)} in the re-list's; lv's last message ${us(r.live_after_ret_p50_us)} after the write's answer. Polling rounds where another number than ${r.told} lists changed: ${r.bad_rounds}; missing deliveries or lists: ${r.missing}; errors: ${r.errors}${r.last_error ? ` (${r.last_error})` : ''}; server CPU ${r.server_cpu_pct.toFixed(0)} %; load ${r.load1}.`);
 }
 console.log(out.join('\n'));
 JS

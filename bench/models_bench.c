@@ -23,7 +23,9 @@
  *                     STORE
  *   STORE is a SQLite file or a PostgreSQL URI (postgresql://...); the
  *   table "items" is made afresh in it (dropped if it was there). --told N:
- *   only the fanout case that tells N subscribers (1, 10 or 100). --lv-only:
+ *   only the fanout case that tells N subscribers (1, 10 or 100). --cases
+ *   populate: only make and fill the table (for lv_bench --store, the
+ *   WebSocket run of bench/models.sh). --lv-only:
  *   fanout without its baseline (its naive figures are then 0), to
  *   profile lv's side alone (bench/profile.sh models). */
 #define _GNU_SOURCE
@@ -670,6 +672,7 @@ fanout_case(lv_store *s, int groups, int writes)
 	double *tl = calloc((size_t)writes, sizeof *tl), *tn = calloc((size_t)writes, sizeof *tn);
 	double *dl = calloc((size_t)writes, sizeof *dl), *dn = calloc((size_t)writes, sizeof *dn);
 	double *sl = calloc((size_t)writes, sizeof *sl), *cl = calloc((size_t)writes, sizeof *cl);
+	double *wt = calloc(2 * (size_t)writes, sizeof *wt);
 	int lists = 0;
 	int write = 0;
 	for (int r = 0; r < writes; r++) {
@@ -678,8 +681,10 @@ fanout_case(lv_store *s, int groups, int writes)
 			bool lv_turn = lv_only || (turn == 0) == (r % 2 == 0);
 			cur_round++;
 			told = 0;
-			write_hot(s, o, write++);
+			double tw = now_us();
+			write_hot(s, o, write);
 			double t0 = now_us();
+			wt[write++] = t0 - tw;
 			if (lv_turn) {
 				store_us = 0;
 				changes_us = 0;
@@ -721,10 +726,11 @@ fanout_case(lv_store *s, int groups, int writes)
 	printf("{\"case\":\"fanout\",\"store\":\"%s\",\"rows\":%ld,\"subs\":%d,\"told\":%d,"
 	       "\"writes\":%d,\"lv_p50_us\":%.1f,\"lv_p99_us\":%.1f,\"lv_poll_p50_us\":%.1f,"
 	       "\"lv_store_p50_us\":%.1f,\"lv_changes_p50_us\":%.1f,\"lv_lists\":%d,"
-	       "\"naive_p50_us\":%.1f,\"naive_p99_us\":%.1f,\"naive_pass_p50_us\":%.1f}\n",
+	       "\"naive_p50_us\":%.1f,\"naive_p99_us\":%.1f,\"naive_pass_p50_us\":%.1f,"
+	       "\"write_p50_us\":%.1f}\n",
 	       real_ops->name, nrows, SUBS, per, writes, quantile(tl, n, 0.5), quantile(tl, n, 0.99),
 	       quantile(dl, n, 0.5), quantile(sl, n, 0.5), quantile(cl, n, 0.5), lists, quantile(tn, n, 0.5), quantile(tn, n, 0.99),
-	       quantile(dn, n, 0.5));
+	       quantile(dn, n, 0.5), quantile(wt, (size_t)write, 0.5));
 	fflush(stdout);
 	for (int i = 0; i < SUBS; i++) {
 		lv__watch_remove(w, ws[i]);
@@ -743,6 +749,7 @@ fanout_case(lv_store *s, int groups, int writes)
 	free(dn);
 	free(sl);
 	free(cl);
+	free(wt);
 	s->ops = real_ops;
 }
 
