@@ -145,6 +145,7 @@ const us = (v) => (v >= 1000 ? `${(v / 1000).toFixed(1)} ms` : `${v.toFixed(1)} 
 const n = (v) => v.toLocaleString('en');
 const x = (v) => `${v >= 10 ? v.toFixed(0) : v.toFixed(2)}x`;
 const store = (r) => (r.store === 'sqlite' ? 'SQLite file' : 'PostgreSQL');
+const cache = (r) => (r.store === 'sqlite' ? (r.cache_mib ? `${r.cache_mib} MiB` : 'default (2 MiB)') : 'shared_buffers');
 const direct = (r) => (r.store === 'sqlite' ? 'sqlite3' : 'libpq');
 const out = [];
 const lists = rows.filter((r) => r.case === 'list');
@@ -154,7 +155,7 @@ if (lists.length) {
   out.push('| store | page cache | lv p50 | lv p99 | lv queries/s | direct p50 | direct p99 | direct queries/s | lv / direct (p50) |');
   out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of lists)
-    out.push(`| ${store(r)} | ${r.store === 'sqlite' ? (r.cache_mib ? `${r.cache_mib} MiB` : 'default (2 MiB)') : 'shared_buffers'} | ${us(r.lv_p50_us)} | ${us(r.lv_p99_us)} | ${n(r.lv_qps)} | ${us(r.base_p50_us)} (${direct(r)}) | ${us(r.base_p99_us)} | ${n(r.base_qps)} | ${x(r.lv_p50_us / r.base_p50_us)} |`);
+    out.push(`| ${store(r)} | ${cache(r)} | ${us(r.lv_p50_us)} | ${us(r.lv_p99_us)} | ${n(r.lv_qps)} | ${us(r.base_p50_us)} (${direct(r)}) | ${us(r.base_p99_us)} | ${n(r.base_qps)} | ${x(r.lv_p50_us / r.base_p50_us)} |`);
   out.push('');
   for (const r of lists)
     out.push(`lv per query, ${store(r)}${r.cache_mib ? `, ${r.cache_mib} MiB cache` : ''}: parse ${us(r.lv_parse_us)}, the store's list ${us(r.lv_list_us)}, the JSON answer ${us(r.lv_json_us)} (${n(r.answer_bytes)} bytes); ${n(r.queries)} queries each.`);
@@ -164,10 +165,10 @@ if (fans.length) {
   if (out.length) out.push('');
   out.push(`One write reaching ${n(fans[0].subs)} live queries (each a different query): from its commit until the last subscriber that holds the row is told`);
   out.push('');
-  out.push('| store | told per write | lv p50 | lv p99 | of which the store | re-run all and diff p50 | p99 | naive / lv (p50) |');
-  out.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  out.push('| store | page cache | told per write | lv p50 | lv p99 | of which the store | re-run all and diff p50 | p99 | naive / lv (p50) |');
+  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of fans)
-    out.push(`| ${store(r)} | ${n(r.told)} | ${us(r.lv_p50_us)} | ${us(r.lv_p99_us)} | ${us(r.lv_store_p50_us)} (${r.lv_lists} list${r.lv_lists === 1 ? '' : 's'}; change read ${us(r.lv_changes_p50_us)}) | ${us(r.naive_p50_us)} | ${us(r.naive_p99_us)} | ${x(r.naive_p50_us / r.lv_p50_us)} |`);
+    out.push(`| ${store(r)} | ${cache(r)} | ${n(r.told)} | ${us(r.lv_p50_us)} | ${us(r.lv_p99_us)} | ${us(r.lv_store_p50_us)} (${r.lv_lists} list${r.lv_lists === 1 ? '' : 's'}; change read ${us(r.lv_changes_p50_us)}) | ${us(r.naive_p50_us)} | ${us(r.naive_p99_us)} | ${x(r.naive_p50_us / r.lv_p50_us)} |`);
   out.push('');
   out.push(`Writes per row: ${fans.map((r) => `${r.told} told: ${r.writes}`).join(', ')}. "Of which the store": the median time lv's poll spent in the store (its lists of the touched windows, and reading the change back).`);
 }
