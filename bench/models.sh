@@ -165,12 +165,12 @@ if (fans.length) {
   if (out.length) out.push('');
   out.push(`One write reaching ${n(fans[0].subs)} live queries (each a different query): from its commit until the last subscriber that holds the row is told`);
   out.push('');
-  out.push('| store | page cache | told per write | lv p50 | lv p99 | of which the store | re-run all and diff p50 | p99 | naive / lv (p50) |');
-  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  out.push('| store | page cache | told per write | writes | lv p50 | lv p99 | of which the store | re-run all and diff p50 | p99 | naive / lv (p50) |');
+  out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of fans)
-    out.push(`| ${store(r)} | ${cache(r)} | ${n(r.told)} | ${us(r.lv_p50_us)} | ${us(r.lv_p99_us)} | ${us(r.lv_store_p50_us)} (${r.lv_lists} list${r.lv_lists === 1 ? '' : 's'}; change read ${us(r.lv_changes_p50_us)}) | ${us(r.naive_p50_us)} | ${us(r.naive_p99_us)} | ${x(r.naive_p50_us / r.lv_p50_us)} |`);
+    out.push(`| ${store(r)} | ${cache(r)} | ${n(r.told)} | ${n(r.writes)} | ${us(r.lv_p50_us)} | ${us(r.lv_p99_us)} | ${us(r.lv_store_p50_us)} (${r.lv_lists} list${r.lv_lists === 1 ? '' : 's'}; change read ${us(r.lv_changes_p50_us)}) | ${us(r.naive_p50_us)} | ${us(r.naive_p99_us)} | ${x(r.naive_p50_us / r.lv_p50_us)} |`);
   out.push('');
-  out.push(`Writes per row: ${fans.map((r) => `${r.told} told: ${r.writes}`).join(', ')}. "Of which the store": the median time lv's poll spent in the store (its lists of the touched windows, and reading the change back).`);
+  out.push('"Of which the store": the median time lv\'s poll spent in the store (its lists of the touched windows, and reading the change back); the rest is watch.c\'s own.');
 }
 const ws = rows.filter((r) => r.case === 'socket');
 for (const r of ws) {
