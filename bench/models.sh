@@ -23,6 +23,8 @@ set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+bench_need node nodejs
+bench_need_done
 out=build/bench/models
 mkdir -p "$out"
 make -s --no-print-directory build/liblv-model.a build/liblv-codec.a
