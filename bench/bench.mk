@@ -16,7 +16,10 @@ UV_LIBS    := $(shell pkg-config --libs libuv 2>/dev/null || echo -luv)
 HIREDIS_LIBS := $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis)
 JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
 JANSSON_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+SQLITE_CFLAGS  := $(shell pkg-config --cflags sqlite3 2>/dev/null)
 SQLITE_LIBS    := $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3)
+PQ_CFLAGS      := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I$$(pg_config --includedir 2>/dev/null))
+PQ_LIBS        := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
 
 .PHONY: all
 all: $(OUT)/loadgen $(OUT)/lws_echo $(OUT)/lv_bench
@@ -46,3 +49,12 @@ $(STATE_OUT)/state_bench: bench/state_bench.c $(B)/liblv-state.a $(B)/liblv-code
 	@mkdir -p $(STATE_OUT)
 	$(CC) $(BENCH_CFLAGS) $(WARN) -Iruntime/include -Iruntime/src $(JANSSON_CFLAGS) -o $@ \
 	    $< $(B)/liblv-state.a $(B)/liblv-codec.a $(JANSSON_LIBS) -lm
+
+# models_bench: live models against their baselines, in process (bench/models.sh):
+# the model layer and the two below it, jansson, SQLite and libpq.
+MODELS_OUT := $(B)/bench/models/bin
+$(MODELS_OUT)/models_bench: bench/models_bench.c $(B)/liblv-model.a $(B)/liblv-codec.a
+	@mkdir -p $(MODELS_OUT)
+	$(CC) $(BENCH_CFLAGS) $(WARN) -Iruntime/include -Iruntime/src $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) \
+	    $(PQ_CFLAGS) -o $@ $< $(B)/liblv-model.a $(B)/liblv-codec.a $(JANSSON_LIBS) $(SQLITE_LIBS) \
+	    $(PQ_LIBS) -lm

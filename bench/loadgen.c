@@ -23,7 +23,13 @@
  * (one driver, many pages in a group: each round one change to a state,
  * flushed to every page, either to the group's one copy or to each page's
  * own; the time until the last page has it and the server's CPU time of
- * the flush, which the bump call answers).
+ * the flush, which the bump call answers), models (one writer, --conns
+ * live sessions each holding a different live query of bench.lv's items,
+ * and as many polling sessions that list the same queries again after each
+ * write instead; rounds take turns (--live-rounds live ones, then a
+ * polling one): the time from the
+ * write until the last session whose list holds the written row has its
+ * model message, or until every polling session has its list again).
  *
  * Latencies go into a log-linear histogram in the manner of HdrHistogram:
  * exact below 256 ns, then 128 linear buckets per power of two (under 0.8 %
@@ -138,7 +144,7 @@ h_quantile(const hist *h, double q)
 /* ---- options -------------------------------------------------------------- */
 
 enum proto { P_LV, P_JSON, P_ECHO, P_SIO };
-enum mode { M_RPC, M_SEND, M_FANOUT, M_IDLE, M_STATE };
+enum mode { M_RPC, M_SEND, M_FANOUT, M_IDLE, M_STATE, M_MODELS };
 
 static struct {
 	enum proto proto;
@@ -155,11 +161,14 @@ static struct {
 	int echo_size;
 	int server_pid;
 	int src;                    /* source addresses 127.0.1.1 .. 127.0.1.src; 0: the kernel's */
+	int groups;                 /* models: owners watched, --conns / groups sessions each */
+	int live_rounds;            /* models: live rounds before each polling one */
+	long rows;                  /* models: the rows of the items table */
 	const char *label;
 } opt = {
 	.proto = P_LV, .mode = M_RPC, .path = NULL, .schema = "", .conns = 1, .inflight = 1,
 	.batch = 32, .warmup = 1, .duration = 5, .setup_timeout = 120, .round_timeout = 10,
-	.burst = 128, .echo_size = 52, .label = "",
+	.burst = 128, .echo_size = 52, .groups = 100, .live_rounds = 4, .rows = 100000, .label = "",
 };
 
 static void
@@ -167,7 +176,7 @@ usage(void)
 {
 	fprintf(stderr,
 	        "usage: loadgen --proto lv|json|echo|sio --port PORT [options]\n"
-	        "  --mode rpc|send|fanout|idle|state   what to do (rpc)\n"
+	        "  --mode rpc|send|fanout|idle|state|models   what to do (rpc)\n"
 	        "  --path PATH          WebSocket path (lv: /lv/ws, sio: /socket.io/..., else /)\n"
 	        "  --schema HASH        lv: the schema hash for hello\n"
 	        "  --conns N            connections; fanout, state: subscribers, plus one publisher (1)\n"
@@ -182,6 +191,9 @@ usage(void)
 	        "  --echo-size N        echo: bytes per message, padded (52)\n"
 	        "  --server-pid PID     report that process's CPU use over the measured time\n"
 	        "  --src N              spread connections over source addresses 127.0.1.1 .. 127.0.1.N (0)\n"
+	        "  --groups N           models: owners whose lists are watched (100)\n"
+	        "  --live-rounds N      models: live rounds before each polling one (4)\n"
+	        "  --rows N             models: rows in the items table (100000)\n"
 	        "  --label TEXT         copied into the result line\n");
 	exit(2);
 }
@@ -215,6 +227,11 @@ typedef struct {
 	 * acknowledged in batches, as lv.js does (20 ms after the first) */
 	uint64_t out_seq, in_last, in_acked, ack_since;
 	bool ack_listed;
+	/* models: a live (0) or polling (1) session, its query, the round it
+	 * was last counted in, and a hash of the last list it was answered */
+	int role, group, nth;
+	uint32_t counted;
+	uint64_t value_hash;
 } conn;
 
 static conn *conns;
@@ -252,8 +269,23 @@ static hist st_cpu[2];           /* the server's CPU time of the flush */
 static uint64_t st_rounds[2], st_wall_ns[2];
 static hist push_cpu;            /* fanout, lv: the server's CPU time of each push */
 
+/* models: rounds alternate between the live sessions (kind 0) and the
+ * polling ones (kind 1); each writes one owner's hot row */
+static int m_owner;              /* the owner written this round */
+static int m_per;                /* sessions of each kind per owner */
+static int m_polled, m_changed;  /* kind 1: lists answered, and changed */
+static uint64_t m_ret_t;         /* when the write answered (0: not yet) */
+static uint64_t m_last_t;        /* the last delivery or list of the round */
+static int64_t *m_revs;          /* each owner's hot row's version */
+static int m_kind;               /* this round's */
+static uint32_t m_k[2];          /* rounds of each kind begun */
+static uint64_t m_rounds[2], m_bad;
+static hist m_last[2];           /* from the write sent to the last delivery / list */
+static hist m_after_ret;         /* kind 0: from the write's answer to the last delivery */
+static hist m_write[2];          /* the write's round trip */
+
 /* one publisher and many subscribers */
-#define ONE_TO_MANY (opt.mode == M_FANOUT || opt.mode == M_STATE)
+#define ONE_TO_MANY (opt.mode == M_FANOUT || opt.mode == M_STATE || opt.mode == M_MODELS)
 
 /* connections with an ack to send */
 static uint32_t *ackq;
@@ -511,6 +543,167 @@ send_batch(conn *c, uint64_t t)
 	send_rpc(c, t);
 }
 
+static long long num_after(const unsigned char *p, size_t n, const char *key);
+
+/* models: the hot row of owner o, the last of the rows with id % 1000 == o
+ * (bench/models_bench.c fills the table so). */
+static long
+hot_id(int o)
+{
+	long base = opt.rows - 1000 + 1;
+	return base + ((o - base % 1000) % 1000 + 1000) % 1000;
+}
+
+/* models: the query of session nth of an owner's, as models_bench's
+ * subscribers have (windows only): the owner's rows, with another filter
+ * or none, ordered by score going down, a window of 5 + nth rows. */
+static void
+models_query(char *out, size_t n, int owner, int nth)
+{
+	static const char *const order[] = { "\"-score\"", "\"-score\",\"title\"", "\"-score\",\"-id\"" };
+	char extra[64];
+	switch (nth % 4) {
+	case 1: snprintf(extra, sizeof extra, ",\"done\":false"); break;
+	case 2: snprintf(extra, sizeof extra, ",\"score\":{\"ge\":%d}", nth % 500); break;
+	case 3: snprintf(extra, sizeof extra, ",\"title\":{\"contains\":\"hot\"}"); break;
+	default: extra[0] = 0;
+	}
+	snprintf(out, n, "\"where\":{\"owner\":\"u%d\"%s},\"order\":[%s],\"limit\":%d", owner, extra,
+	         order[nth % 3], 5 + nth);
+}
+
+static void
+models_call(conn *c, const char *fn, const char *args)
+{
+	uint32_t id = ++c->next_id;
+	put_text(c, "{\"t\":\"call\",\"id\":%u,\"fn\":\"%s\",\"args\":{%s},\"seq\":%llu}", id, fn,
+	         args, (unsigned long long)++c->out_seq);
+	sent_msgs++;
+}
+
+/* A session's query: subscribed (live) or listed (polling). */
+static void
+models_ask(conn *c)
+{
+	char q[256], args[320];
+	int owner = c->group + (c->role ? opt.groups : 0);
+	models_query(q, sizeof q, owner, c->nth);
+	if (c->role == 0) {
+		snprintf(args, sizeof args, "\"key\":\"q\",%s", q);
+		models_call(c, "items.subscribe", args);
+	} else {
+		models_call(c, "items.list", q);
+	}
+}
+
+/* The round's write: a new title and a score above every other row's
+ * for one owner's hot row; the live sessions' owners are 0 .. groups-1,
+ * the polling ones' groups .. 2 groups-1. */
+static void
+models_write(conn *pub)
+{
+	/* --live-rounds live rounds, then a polling one */
+	int kind = m_kind = round_no % (uint32_t)(opt.live_rounds + 1) == 0;
+	uint32_t k = m_k[kind]++;
+	m_owner = (int)((k * 7 + 3) % (uint32_t)opt.groups) + (kind ? opt.groups : 0);
+	m_polled = m_changed = 0;
+	m_ret_t = m_last_t = 0;
+	long id = hot_id(m_owner);
+	char args[320];
+	snprintf(args, sizeof args, "\"row\":{\"id\":%ld,\"team\":%ld,\"owner\":\"u%d\",\"title\":"
+	         "\"hot %d %u\",\"done\":false,\"score\":%u,\"rev\":%lld}", id, id % 100, m_owner,
+	         m_owner, round_no, 2000 + round_no, (long long)m_revs[m_owner]);
+	models_call(pub, "items.update", args);
+}
+
+static void start_round(uint64_t t);
+
+/* models: the round is over once the write answered and every session
+ * that must has its delivery (kind 0) or its list (kind 1). */
+static void
+models_round_done(uint64_t t)
+{
+	int kind = m_kind;
+	if (!m_ret_t || (kind == 0 ? round_got < m_per : m_polled < opt.conns))
+		return;
+	if (round_t0 >= t_warm && t <= t_end) {
+		h_add(&m_last[kind], m_last_t - round_t0);
+		h_add(&m_write[kind], m_ret_t - round_t0);
+		if (kind == 0)
+			h_add(&m_after_ret, m_last_t > m_ret_t ? m_last_t - m_ret_t : 0);
+		if (kind == 1 && m_changed != m_per)
+			m_bad++;
+		m_rounds[kind]++;
+		rounds++;
+	}
+	if (!stopping)
+		start_round(t);
+}
+
+/* models: the writer's answer. */
+static void
+models_write_ret(const unsigned char *p, size_t n, uint64_t t)
+{
+	if (m_ret_t)
+		return;
+	m_ret_t = t;
+	if (memmem(p, n, "\"ok\":true", 9))
+		m_revs[m_owner]++;
+	if (m_kind == 1) {
+		/* Every polling session lists its query again. */
+		for (int i = 1 + opt.conns; i < nconns; i++) {
+			conn *c = &conns[i];
+			if (c->st != S_SUBSCRIBED)
+				continue;
+			models_ask(c);
+			flush(c);
+		}
+	}
+	models_round_done(t);
+}
+
+static uint64_t
+fnv1a(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* models: a polling session's list; the value compared with its last. */
+static void
+models_list_ret(conn *c, const unsigned char *p, size_t n, uint64_t t)
+{
+	const unsigned char *v = memmem(p, n, "\"value\":", 8);
+	uint64_t h = v ? fnv1a(v, (size_t)(p + n - v)) : 0;
+	bool changed = h != c->value_hash;
+	c->value_hash = h;
+	if (m_kind != 1 || c->counted == round_no)
+		return;
+	c->counted = round_no;
+	m_polled++;
+	m_changed += changed;
+	m_last_t = t;
+	models_round_done(t);
+}
+
+/* models: a live session's model message; counted once a round, when it
+ * carries this round's write (its score). */
+static void
+models_delivery(conn *c, const unsigned char *p, size_t n, uint64_t t)
+{
+	if (m_kind != 0 || c->counted == round_no ||
+	    num_after(p, n, "\"score\":") != 2000 + (long long)round_no)
+		return;
+	c->counted = round_no;
+	round_got++;
+	if (round_t0 >= t_warm && t <= t_end)
+		deliveries++;
+	m_last_t = t;
+	models_round_done(t);
+}
+
 static void
 start_round(uint64_t t)
 {
@@ -520,6 +713,11 @@ start_round(uint64_t t)
 	round_no++;
 	round_got = 0;
 	round_t0 = t;
+	if (opt.mode == M_MODELS) {
+		models_write(pub);
+		flush(pub);
+		return;
+	}
 	if (opt.mode == M_STATE) {
 		round_kind = (int)(round_no & 1) ? 0 : 1;
 		round_ret = false;
@@ -617,6 +815,8 @@ on_ret(conn *c, long long id, uint64_t t)
 		subscribed++;
 		return;
 	}
+	if (opt.mode == M_MODELS)
+		return;
 	if (ONE_TO_MANY)
 		return;   /* the publisher's fanout answered: the ticks count */
 	if (opt.mode != M_RPC && opt.mode != M_SEND)
@@ -689,6 +889,10 @@ on_message(conn *c, const unsigned char *p, size_t n, uint64_t t)
 				note_error(p, n);
 			else if (opt.mode == M_STATE && c->publisher)
 				on_bump_ret(num_after(p, n, "\"value\":"), t);
+			else if (opt.mode == M_MODELS && c->publisher && running)
+				models_write_ret(p, n, t);
+			else if (opt.mode == M_MODELS && c->role == 1)
+				models_list_ret(c, p, n, t);
 			else if (opt.mode == M_FANOUT && c->publisher && t >= t_warm && t <= t_end) {
 				long long v = num_after(p, n, "\"value\":");
 				if (v >= 0)
@@ -702,6 +906,9 @@ on_message(conn *c, const unsigned char *p, size_t n, uint64_t t)
 			on_state(kind, num_after(p, n, "\"path\":\"/n\",\"value\":"), t);
 		} else if (IS("push")) {
 			on_tick(num_after(p, n, "\"n\":"), t);
+		} else if (IS("model")) {
+			if (opt.mode == M_MODELS && c->role == 0)
+				models_delivery(c, p, n, t);
 		} else if (IS("ack") || IS("pong")) {
 			/* the server has our messages; activity */
 		} else if (IS("welcome")) {
@@ -850,7 +1057,10 @@ set_ready(conn *c)
 	ready++;
 	if (ONE_TO_MANY && !c->publisher) {
 		c->st = S_SUBSCRIBING;
-		send_call(c, opt.mode == M_STATE ? "board_join" : "subscribe", 0, false);
+		if (opt.mode == M_MODELS)
+			models_ask(c);
+		else
+			send_call(c, opt.mode == M_STATE ? "board_join" : "subscribe", 0, false);
 	}
 }
 
@@ -1130,7 +1340,7 @@ static void
 print_result(double window_s, double cpu_s, double srv_cpu_s)
 {
 	static const char *const pn[] = { "lv", "json", "echo", "sio" };
-	static const char *const mn[] = { "rpc", "send", "fanout", "idle", "state" };
+	static const char *const mn[] = { "rpc", "send", "fanout", "idle", "state", "models" };
 	printf("{\"label\":\"%s\",\"proto\":\"%s\",\"mode\":\"%s\",\"conns\":%d,\"inflight\":%d,"
 	       "\"opened\":%d,\"ready\":%d,\"failed\":%llu,\"closed\":%llu,\"window_s\":%.3f,",
 	       opt.label, pn[opt.proto], mn[opt.mode], opt.conns, opt.inflight, opened, ready,
@@ -1174,6 +1384,19 @@ print_result(double window_s, double cpu_s, double srv_cpu_s)
 		}
 		printf("\"cpu_ratio\":%.2f,", mean[0] > 0 ? mean[1] / mean[0] : 0);
 	}
+	if (opt.mode == M_MODELS)
+		printf("\"sessions\":%d,\"groups\":%d,\"told\":%d,\"live_rounds\":%llu,"
+		       "\"poll_rounds\":%llu,\"bad_rounds\":%llu,\"missing\":%llu,"
+		       "\"live_last_p50_us\":%.1f,\"live_last_p99_us\":%.1f,"
+		       "\"live_after_ret_p50_us\":%.1f,\"poll_last_p50_us\":%.1f,"
+		       "\"poll_last_p99_us\":%.1f,\"live_write_p50_us\":%.1f,\"poll_write_p50_us\":%.1f,",
+		       subscribed, opt.groups, m_per,
+		       (unsigned long long)m_rounds[0], (unsigned long long)m_rounds[1],
+		       (unsigned long long)m_bad, (unsigned long long)missing,
+		       h_quantile(&m_last[0], 0.5) / 1e3, h_quantile(&m_last[0], 0.99) / 1e3,
+		       h_quantile(&m_after_ret, 0.5) / 1e3, h_quantile(&m_last[1], 0.5) / 1e3,
+		       h_quantile(&m_last[1], 0.99) / 1e3, h_quantile(&m_write[0], 0.5) / 1e3,
+		       h_quantile(&m_write[1], 0.5) / 1e3);
 	double load = -1;
 	FILE *lf = fopen("/proc/loadavg", "r");
 	if (lf) {
@@ -1209,7 +1432,7 @@ main(int argc, char **argv)
 		{ "duration", 1, 0, 'd' }, { "setup-timeout", 1, 0, 'T' },
 		{ "round-timeout", 1, 0, 'R' }, { "burst", 1, 0, 'B' }, { "stage", 1, 0, 'S' },
 		{ "echo-size", 1, 0, 'e' }, { "server-pid", 1, 0, 'x' }, { "label", 1, 0, 'l' },
-		{ "src", 1, 0, 'A' },
+		{ "src", 1, 0, 'A' }, { "groups", 1, 0, 'G' }, { "live-rounds", 1, 0, 'L' }, { "rows", 1, 0, 'r' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	int o;
@@ -1228,6 +1451,7 @@ main(int argc, char **argv)
 			else if (!strcmp(optarg, "fanout")) opt.mode = M_FANOUT;
 			else if (!strcmp(optarg, "idle")) opt.mode = M_IDLE;
 			else if (!strcmp(optarg, "state")) opt.mode = M_STATE;
+			else if (!strcmp(optarg, "models")) opt.mode = M_MODELS;
 			else usage();
 			break;
 		case 'p': opt.port = (int)num_arg(optarg, "port", 1, 65535); break;
@@ -1246,6 +1470,9 @@ main(int argc, char **argv)
 		case 'e': opt.echo_size = (int)num_arg(optarg, "echo-size", 1, 200); break;
 		case 'x': opt.server_pid = (int)num_arg(optarg, "server-pid", 1, 1e9); break;
 		case 'l': opt.label = optarg; break;
+		case 'G': opt.groups = (int)num_arg(optarg, "groups", 1, 500); break;
+		case 'L': opt.live_rounds = (int)num_arg(optarg, "live-rounds", 1, 1000); break;
+		case 'r': opt.rows = (long)num_arg(optarg, "rows", 10000, 1e9); break;
 		default: usage();
 		}
 	}
@@ -1254,14 +1481,27 @@ main(int argc, char **argv)
 	if (!opt.path)
 		opt.path = opt.proto == P_LV ? "/lv/ws" :
 		           opt.proto == P_SIO ? "/socket.io/?EIO=4&transport=websocket" : "/";
-	if (opt.mode == M_STATE && opt.proto != P_LV) {
-		fprintf(stderr, "loadgen: --mode state needs --proto lv\n");
+	if ((opt.mode == M_STATE || opt.mode == M_MODELS) && opt.proto != P_LV) {
+		fprintf(stderr, "loadgen: --mode state and models need --proto lv\n");
+		exit(2);
+	}
+	if (opt.mode == M_MODELS && opt.conns % opt.groups) {
+		fprintf(stderr, "loadgen: --mode models needs --conns a multiple of --groups\n");
 		exit(2);
 	}
 	if (opt.stage >= opt.conns)
 		opt.stage = 0;
 
 	nconns = opt.conns + ONE_TO_MANY;
+	if (opt.mode == M_MODELS) {
+		nconns += opt.conns;   /* the polling sessions */
+		m_per = opt.conns / opt.groups;
+		m_revs = calloc(2 * (size_t)opt.groups, sizeof *m_revs);
+		if (!m_revs)
+			die("out of memory");
+		for (int i = 0; i < 2 * opt.groups; i++)
+			m_revs[i] = 1;   /* a table just filled: every row at version 1 */
+	}
 	struct rlimit rl;
 	rlim_t want = (rlim_t)nconns + 64;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
@@ -1297,6 +1537,14 @@ main(int argc, char **argv)
 	}
 	if (ONE_TO_MANY)
 		conns[0].publisher = true;
+	if (opt.mode == M_MODELS)
+		for (int i = 1; i < nconns; i++) {
+			/* interleaved, as models_bench's: session k watches owner k % groups */
+			int k = (i - 1) % opt.conns;
+			conns[i].role = i > opt.conns;
+			conns[i].group = k % opt.groups;
+			conns[i].nth = k / opt.groups;
+		}
 	rng ^= (uint64_t)getpid() << 32 ^ now_ns();
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_signal);
@@ -1446,9 +1694,17 @@ main(int argc, char **argv)
 		}
 		if (ONE_TO_MANY && conns[0].st == S_READY &&
 		    t - round_t0 > (uint64_t)(opt.round_timeout * 1e9)) {
-			missing += (uint64_t)(subscribed - round_got);
-			snprintf(last_error, sizeof last_error, "round %u: %d of %d deliveries in %gs",
-			         round_no, round_got, subscribed, opt.round_timeout);
+			if (opt.mode == M_MODELS) {
+				int want = m_kind ? opt.conns : m_per, got = m_kind ? m_polled : round_got;
+				missing += (uint64_t)(want - got);
+				snprintf(last_error, sizeof last_error, "round %u: %d of %d %s in %gs%s", round_no,
+				         got, want, m_kind ? "lists" : "deliveries", opt.round_timeout,
+				         m_ret_t ? "" : ", the write unanswered");
+			} else {
+				missing += (uint64_t)(subscribed - round_got);
+				snprintf(last_error, sizeof last_error, "round %u: %d of %d deliveries in %gs",
+				         round_no, round_got, subscribed, opt.round_timeout);
+			}
 			start_round(t);
 		}
 		int k = epoll_wait(ep, evs, 512, 5);

@@ -1,8 +1,10 @@
 /* lv_bench.c - the lv server of the runtime benchmark: bench.lv served by
- * liblv on 127.0.0.1. `lv_bench [--uv] [--max-conns N] [PORT]` (0 or none: a
- * free port; --uv: on lv's own libuv loop, else libwebsockets' poll()
- * loop; N: connections held at most, 20,000 unless given); prints
- * "listening PORT SCHEMA" once it listens, stops on SIGINT/SIGTERM. */
+ * liblv on 127.0.0.1. `lv_bench [--uv] [--max-conns N] [--store WHERE] [PORT]`
+ * (0 or none: a free port; --uv: on lv's own libuv loop, else
+ * libwebsockets' poll() loop; N: connections held at most, 20,000 unless
+ * given; WHERE: the models' store, a SQLite file or a PostgreSQL URI, else
+ * a SQLite database in memory); prints "listening PORT SCHEMA" once it
+ * listens, stops on SIGINT/SIGTERM. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,13 @@ main(int argc, char **argv)
 	int max_conns = 20000;       /* 10,000 subscribers and then some */
 	if (argc > 2 && strcmp(argv[1], "--max-conns") == 0) {
 		max_conns = atoi(argv[2]);
+		argc -= 2, argv += 2;
+	}
+	/* bench.lv has a model: without a store named, one in memory, so that
+	 * no file is made where the benchmark runs. */
+	o.store = ":memory:";
+	if (argc > 2 && strcmp(argv[1], "--store") == 0) {
+		o.store = argv[2];
 		argc -= 2, argv += 2;
 	}
 	int port = argc > 1 ? atoi(argv[1]) : 0;

@@ -5,15 +5,55 @@
 # time, and the time by library. Without perf it uses valgrind's callgrind
 # (much slower, so a shorter and lighter load).
 #
-# usage: bench/profile.sh [rpc|fanout]      (rpc: 64x16 echo calls;
-#                                            fanout: 10,000 subscribers)
-# Run bench/runtime.sh (or make bench) once first: it builds the programs.
-# Writes build/bench/runtime/profile-MODE.{data,txt}.
+# usage: bench/profile.sh [rpc|fanout|models]  (rpc: 64x16 echo calls;
+#                                            fanout: 10,000 subscribers;
+#                                            models: lv's side of the models
+#                                            benchmark's fanout, 100 of 1,000
+#                                            live queries told per write)
+# Run bench/runtime.sh (or make bench) once first: it builds the programs
+# (bench/models.sh for models). Writes build/bench/runtime/profile-MODE.{data,txt}
+# (build/bench/models/profile-models.{data,txt}).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:-rpc}
+
+# The three views of a perf profile: by library, by function inclusive,
+# by function own time.
+perf_text() { # data
+	set +o pipefail   # head ends perf report's output early
+	echo "# by library (own time)"
+	perf report -i "$1" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -12
+	echo "# by function, inclusive (children)"
+	perf report -i "$1" --children --sort symbol --stdio -g none 2>/dev/null |
+		grep -E '^ +[0-9]' | grep -v '0x0000' | head -60
+	echo "# by function, own time"
+	perf report -i "$1" --no-children --sort dso,symbol --stdio -g none 2>/dev/null |
+		grep -E '^ +[0-9]' | head -40
+	set -o pipefail
+}
+
+if [ "$mode" = models ]; then
+	out=build/bench/models
+	[ -x "$out/bin/models_bench" ] || {
+		echo "profile: build it first: bench/models.sh (or make bench)" >&2
+		exit 1
+	}
+	command -v perf >/dev/null 2>&1 || { echo "profile: models needs perf" >&2; exit 1; }
+	db=$out/profile.db
+	rm -f "$db" "$db-wal" "$db-shm"
+	perf record -q -F 999 --call-graph dwarf,16384 -o "$out/profile-models.data" -- \
+		"$out/bin/models_bench" --cases fanout --told 100 --lv-only "$db" >"$out/profile-models.load"
+	rm -f "$db" "$db-wal" "$db-shm"
+	{
+		echo "# run: $(cat "$out/profile-models.load")"
+		perf_text "$out/profile-models.data"
+	} >"$out/profile-models.txt"
+	cat "$out/profile-models.txt"
+	exit 0
+fi
+
 out=build/bench/runtime
 bin=$out/bin
 [ -x "$bin/lv_bench" ] && [ -x "$bin/loadgen" ] || {
@@ -23,7 +63,7 @@ bin=$out/bin
 case $mode in
 rpc) load=(--mode rpc --conns 64 --inflight 16); want_fds=64 ;;
 fanout) load=(--mode fanout --conns 10000 --setup-timeout 120); want_fds=10000 ;;
-*) echo "usage: bench/profile.sh [rpc|fanout]" >&2; exit 2 ;;
+*) echo "usage: bench/profile.sh [rpc|fanout|models]" >&2; exit 2 ;;
 esac
 
 srv_pid=
@@ -64,17 +104,9 @@ if command -v perf >/dev/null 2>&1; then
 	perf record -q -F 999 --call-graph dwarf,16384 -p "$srv_pid" -o "$out/profile-$mode.data" -- sleep 2 >/dev/null 2>&1
 	wait "$lg" || true
 	stop
-	set +o pipefail   # head ends perf report's output early
 	{
 		echo "# load: $(cat "$out/profile-$mode.load")"
-		echo "# by library (own time)"
-		perf report -i "$out/profile-$mode.data" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -12
-		echo "# by function, inclusive (children)"
-		perf report -i "$out/profile-$mode.data" --children --sort symbol --stdio -g none 2>/dev/null |
-			grep -E '^ +[0-9]' | grep -v '0x0000' | head -60
-		echo "# by function, own time"
-		perf report -i "$out/profile-$mode.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null |
-			grep -E '^ +[0-9]' | head -40
+		perf_text "$out/profile-$mode.data"
 	} >"$txt"
 else
 	command -v valgrind >/dev/null 2>&1 || { echo "profile: needs perf or valgrind" >&2; exit 1; }
