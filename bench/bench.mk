@@ -55,6 +55,6 @@ $(STATE_OUT)/state_bench: bench/state_bench.c $(B)/liblv-state.a $(B)/liblv-code
 MODELS_OUT := $(B)/bench/models/bin
 $(MODELS_OUT)/models_bench: bench/models_bench.c $(B)/liblv-model.a $(B)/liblv-codec.a
 	@mkdir -p $(MODELS_OUT)
-	$(CC) $(BENCH_CFLAGS) $(WARN) -Iruntime/include -Iruntime/src $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) \
+	$(CC) $(BENCH_CFLAGS) $(WARN) -Wno-missing-field-initializers -Iruntime/include -Iruntime/src $(JANSSON_CFLAGS) $(SQLITE_CFLAGS) \
 	    $(PQ_CFLAGS) -o $@ $< $(B)/liblv-model.a $(B)/liblv-codec.a $(JANSSON_LIBS) $(SQLITE_LIBS) \
 	    $(PQ_LIBS) -lm

@@ -640,7 +640,7 @@ write_hot(lv_store *s, int o, int r)
 	json_object_set_new(row, "score", json_integer(2000 + r));
 	json_t *out = NULL;
 	lv_model_err err = { "" };
-	if (s->ops->update(s, &items, row, &out, &err) != 0)
+	if (lv__store_update(s, &items, row, &out, &err) != 0)
 		die("update", err.why);
 	json_decref(row);
 	json_decref(hot[o]);
@@ -654,7 +654,7 @@ fanout_case(lv_store *s, int groups, int writes)
 	lv_model_err err = { "" };
 	for (int o = 0; o < groups; o++) {
 		json_t *key = json_integer(hot_id(o));
-		if (s->ops->get(s, &items, key, &hot[o], &err) != 0)
+		if (lv__store_get(s, &items, key, &hot[o], &err) != 0)
 			die("get", err.why);
 		json_decref(key);
 	}
