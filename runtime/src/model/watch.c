@@ -417,14 +417,21 @@ on_change(void *arg, const lv_change *c)
 		consider(w, q, c);
 }
 
-/* Where the row of that key is in rows, or -1. */
+/* Where the row of that key is in rows at or after `from`, or -1: at
+ * `near` and the places next to it first (a batch of a few changes moves
+ * most rows of a window by at most one place), then the others in order. */
 static ssize_t
-find_row(const lv_model_desc *m, json_t *rows, const json_t *row)
+find_row(const lv_model_desc *m, json_t *rows, const json_t *row, size_t from, size_t near)
 {
-	size_t i;
-	json_t *r;
-	json_array_foreach(rows, i, r)
-		if (same_key(m, r, row))
+	const json_t *key = lv__row_key(m, row);
+	size_t n = json_array_size(rows);
+	size_t try[3] = { near, near + 1, near - 1 };
+	for (int k = 0; k < 3; k++)
+		if (try[k] >= from && try[k] < n &&
+		    json_equal(lv__row_key(m, json_array_get(rows, try[k])), (json_t *)key))
+			return (ssize_t)try[k];
+	for (size_t i = from; i < n; i++)
+		if (json_equal(lv__row_key(m, json_array_get(rows, i)), (json_t *)key))
 			return (ssize_t)i;
 	return -1;
 }
@@ -443,7 +450,7 @@ diff(const lv_model_desc *m, lv_watcher *x, json_t *from, json_t *to, int64_t wa
 	bool told = false;
 	for (size_t i = json_array_size(cur); i-- > 0;) {
 		json_t *r = json_array_get(cur, i);
-		if (find_row(m, to, r) < 0) {
+		if (find_row(m, to, r, 0, i) < 0) {
 			ev = (lv_event){ LV_EV_DELETE, r, (int64_t)i, -1, count };
 			told = true;
 			x->sink(x->arg, x, &ev);
@@ -453,7 +460,8 @@ diff(const lv_model_desc *m, lv_watcher *x, json_t *from, json_t *to, int64_t wa
 	size_t j;
 	json_t *r;
 	json_array_foreach(to, j, r) {
-		ssize_t at = find_row(m, cur, r);
+		/* cur[0..j) holds to[0..j) by now: the row is at j or after. */
+		ssize_t at = find_row(m, cur, r, j, j);
 		if (at < 0) {
 			json_array_insert(cur, j, r);
 			ev = (lv_event){ LV_EV_INSERT, r, (int64_t)j, -1, count };
