@@ -160,6 +160,35 @@ test('more missed than the history keeps: the page is told (resync "history"), t
   assert.ok((await metrics(d)).get('lv_broker_resyncs_total') >= 1);
 });
 
+test('messages on a group\'s channel that are not what a node publishes: logged, dropped, and the group goes on', async () => {
+  const pa = await open(a);
+  const pb = await open(b);
+  await bothIn(pa, pb, 'junk');
+  await pa.value('broadcast', { to: 'junk', text: 'j-1' });
+  await until(() => noteTexts(pa, 'j-').length === 1 && noteTexts(pb, 'j-').length === 1, ms(3000),
+    'the first note on both');
+  const epoch = await redis.command('GET', 'lv:epoch');
+  const fake = JSON.stringify({ t: 'push', fn: 'note', args: { text: 'j-fake' } });
+  for (const junk of ['H', 'Hx\n', 'Hx\n \n{}', 'Hx\nE\n{}', `Hx\n${epoch} 0\n{}`, `Hx\n${epoch} -3\n{}`,
+    `Hx\n${epoch} 12x\n{}`, `Hx\n${'e'.repeat(100)} 2\n{}`,
+    // an offset Redis never gave: fetched, not found, dropped
+    `Hx\n${epoch} 999999\n${fake}`])
+    await redis.command('PUBLISH', 'lv:g:junk', junk);
+  await pb.value('broadcast', { to: 'junk', text: 'j-2' });
+  await until(() => noteTexts(pa, 'j-').length === 2 && noteTexts(pb, 'j-').length === 2, ms(3000),
+    'the next note on both');
+  await sleep(ms(100));
+  for (const p of [pa, pb]) {
+    assert.deepEqual(noteTexts(p, 'j-'), ['j-1', 'j-2']);
+    assert.equal(resyncs(p, 'junk').length, 0);
+  }
+  for (const s of [a, b]) {
+    assert.match(s.stderr, /group "junk": a message without its epoch and offset; dropped/);
+    assert.match(s.stderr, /group "junk": 1 messages with offsets beyond its last \(\d+\), from 999999; dropped/);
+  }
+  assert.equal(await pa.value('ping', {}), 'pong');
+});
+
 test('Redis restarted empty: every member is told (resync "reset"), and later pushes arrive in order', async () => {
   const pa = await open(a);
   const pb = await open(b);
