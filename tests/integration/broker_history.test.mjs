@@ -2,7 +2,8 @@
 // through a real Redis are delivered once each, in offset order, or the
 // pages are told: the pub/sub links killed while pushes flow (the missed
 // ones fetched from the group's history), more missed than the history
-// keeps (a resync "history"), Redis restarted empty (a resync "reset").
+// keeps (a resync "history"), Redis restarted empty (a resync "reset"), a
+// page that joins and pushes at once, and junk on a group's channel.
 // The loop is the suite's (LV_TEST_LOOP).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -158,6 +159,21 @@ test('more missed than the history keeps: the page is told (resync "history"), t
   assert.deepEqual(blobs(pc), Array.from({ length: 30 }, (_, i) => i));
   assert.equal(resyncs(pc, 'short').length, 0);
   assert.ok((await metrics(d)).get('lv_broker_resyncs_total') >= 1);
+});
+
+test('a page that joins a group and pushes to it at once gets its own push, a round trip later', async () => {
+  const pa = await open(a);
+  for (let i = 0; i < 10; i++) {
+    const group = `fresh${i}`;
+    // the join and the push in one turn of the loop, before the channel is answered
+    const [joined, sent] = await Promise.all([pa.value('join', { name: group }),
+      pa.value('broadcast', { to: group, text: `own${i}` })]);
+    assert.equal(joined, 1);
+    assert.ok(sent >= 0);
+    await pa.next((m) => m.t === 'push' && m.args.text === `own${i}`, ms(3000), `own${i}`);
+  }
+  await sleep(ms(100));
+  assert.deepEqual(noteTexts(pa, 'own'), Array.from({ length: 10 }, (_, i) => `own${i}`));
 });
 
 test('messages on a group\'s channel that are not what a node publishes: logged, dropped, and the group goes on', async () => {
