@@ -7,6 +7,8 @@
  *   lv:go:G      G's last offset (INCR)
  *   lv:gh:G      STREAM of G's last `keep` reliable messages, entry id
  *                OFFSET-0, field m the message's JSON
+ *   lv:ao, lv:ah the same for every page (channel lv:all; "lv.all" in a
+ *                resync)
  * PUBLISH_LUA numbers, keeps and publishes one message in one atomic
  * round trip; the channel carries "H" ORIGIN "\n" EPOCH " " OFFSET "\n"
  * JSON, and every node, the publishing one included, delivers it when its
@@ -44,7 +46,8 @@ typedef struct hpend {
 
 typedef struct {
 	lv_hnode node;              /* first: the table by name */
-	char *name;
+	char *name;                 /* "lv.all" for every page (not in the table) */
+	bool all;
 	uint64_t last;
 	bool known;                 /* last is of this epoch */
 	bool subscribed;            /* its channel is answered since Redis is up */
@@ -65,6 +68,7 @@ struct lv_bhist {
 	char epoch[72];             /* "" until read */
 	char cand[40];              /* this node's epoch, should Redis have none */
 	lv_htab groups;
+	hgroup every;               /* every page: channel lv:all, lv:ao, lv:ah */
 };
 
 /* One request's context: what it was asked for. */
@@ -72,6 +76,7 @@ typedef struct {
 	lv_bhist *h;
 	uint32_t gen;
 	int64_t from;               /* -1: the base (the offset now), else entries after it */
+	bool all;
 	char name[];
 } hreq;
 
@@ -84,24 +89,23 @@ typedef struct {
 /* ARGV: epoch candidate. The epoch. */
 static const char EPOCH_LUA[] = EPOCH_PRELUDE "return e\n";
 
-/* ARGV: epoch candidate, group, origin line ("H" NODE "\n"), JSON, keep.
- * The offset. */
+/* ARGV: epoch candidate, channel, offset key, stream key, origin line
+ * ("H" NODE "\n"), JSON, keep. The offset. */
 static const char PUBLISH_LUA[] =
 	EPOCH_PRELUDE
-	"local g = ARGV[2]\n"
-	"local off = redis.call('INCR', 'lv:go:' .. g)\n"
-	"redis.call('XADD', 'lv:gh:' .. g, 'MAXLEN', ARGV[5], off .. '-0', 'm', ARGV[4])\n"
-	"redis.call('PUBLISH', 'lv:g:' .. g, ARGV[3] .. e .. ' ' .. off .. '\\n' .. ARGV[4])\n"
+	"local off = redis.call('INCR', ARGV[3])\n"
+	"redis.call('XADD', ARGV[4], 'MAXLEN', ARGV[7], off .. '-0', 'm', ARGV[6])\n"
+	"redis.call('PUBLISH', ARGV[2], ARGV[5] .. e .. ' ' .. off .. '\\n' .. ARGV[6])\n"
 	"return off\n";
 
-/* ARGV: epoch candidate, group, from, count. {epoch, last offset,
- * entries after `from` (none when from is -1)}. */
+/* ARGV: epoch candidate, offset key, stream key, from, count. {epoch,
+ * last offset, entries after `from` (none when from is -1)}. */
 static const char FETCH_LUA[] =
 	EPOCH_PRELUDE
-	"local g, from = ARGV[2], tonumber(ARGV[3])\n"
-	"local last = tonumber(redis.call('GET', 'lv:go:' .. g) or '0')\n"
+	"local from = tonumber(ARGV[4])\n"
+	"local last = tonumber(redis.call('GET', ARGV[2]) or '0')\n"
 	"if from < 0 or from >= last then return {e, last, {}} end\n"
-	"return {e, last, redis.call('XRANGE', 'lv:gh:' .. g, (from + 1) .. '-0', '+', 'COUNT', ARGV[4])}\n";
+	"return {e, last, redis.call('XRANGE', ARGV[3], (from + 1) .. '-0', '+', 'COUNT', ARGV[5])}\n";
 
 /* ---- groups ----------------------------------------------------------------------- */
 
@@ -115,6 +119,30 @@ static hgroup *
 find(lv_bhist *h, const char *name)
 {
 	return (hgroup *)lv__htab_find(&h->groups, lv__hash_str(name), named, name);
+}
+
+/* group's, or every page's (NULL). */
+static hgroup *
+get(lv_bhist *h, const char *group)
+{
+	return group ? find(h, group) : &h->every;
+}
+
+/* Each group followed, every page's last. */
+static hgroup *
+next_group(lv_bhist *h, hgroup *g, uint32_t *at)
+{
+	if (g == &h->every)
+		return NULL;
+	lv_hnode *n = lv__htab_next(&h->groups, g ? &g->node : NULL, at);
+	return n ? (hgroup *)n : &h->every;
+}
+
+/* The name lv__groups_send takes: NULL for every page. */
+static const char *
+to(const hgroup *g)
+{
+	return g->all ? NULL : g->name;
 }
 
 static void
@@ -143,14 +171,15 @@ static void
 deliver(lv_bhist *h, hgroup *g, lv_msg *m)
 {
 	h->stats->received++;
-	lv__groups_send(h->s, g->name, m);
+	lv__groups_send(h->s, to(g), m);
 }
 
 static void
 resync(lv_bhist *h, hgroup *g, const char *reason)
 {
-	uint32_t n;
-	lv__groups_members(h->s, g->name, &n);
+	uint32_t n = g->all ? h->s->npages : 0;
+	if (!g->all)
+		lv__groups_members(h->s, g->name, &n);
 	h->stats->resyncs++;
 	LV_LOG(h->s, LV_LOG_WARN, "redis broker: group \"%s\": reliable messages missed (%s); its %u "
 	       "members here are told to resync", g->name, reason, n);
@@ -168,7 +197,7 @@ resync(lv_bhist *h, hgroup *g, const char *reason)
 		       "here were not told", g->name);
 		return;
 	}
-	lv__groups_send(h->s, g->name, m);
+	lv__groups_send(h->s, to(g), m);
 	lv__msg_unref(m);
 }
 
@@ -188,9 +217,14 @@ fetch(lv_bhist *h, hgroup *g, int64_t from)
 	q->h = h;
 	q->gen = h->gen;
 	q->from = from;
+	q->all = g->all;
 	memcpy(q->name, g->name, nl + 1);
-	if (redisAsyncCommand(h->ac, on_fetch, q, "EVAL %s 0 %s %s %lld %d", FETCH_LUA, h->cand,
-	                      g->name, (long long)from, FETCH_COUNT) != REDIS_OK) {
+	int rc = g->all ?
+		redisAsyncCommand(h->ac, on_fetch, q, "EVAL %s 0 %s lv:ao lv:ah %lld %d", FETCH_LUA,
+		                  h->cand, (long long)from, FETCH_COUNT) :
+		redisAsyncCommand(h->ac, on_fetch, q, "EVAL %s 0 %s lv:go:%s lv:gh:%s %lld %d", FETCH_LUA,
+		                  h->cand, g->name, g->name, (long long)from, FETCH_COUNT);
+	if (rc != REDIS_OK) {
 		free(q);
 		return;
 	}
@@ -220,8 +254,7 @@ epoch_changed(lv_bhist *h, const char *epoch)
 	       "every group are told to resync");
 	h->gen++;
 	uint32_t at = 0;
-	for (lv_hnode *n = lv__htab_next(&h->groups, NULL, &at); n; n = lv__htab_next(&h->groups, n, &at)) {
-		hgroup *g = (hgroup *)n;
+	for (hgroup *g = next_group(h, NULL, &at); g; g = next_group(h, g, &at)) {
 		resync(h, g, "reset");
 		pend_clear(g);   /* the old epoch's */
 		g->known = true;
@@ -407,7 +440,7 @@ on_fetch(redisAsyncContext *ac, void *r, void *arg)
 	hreq *q = arg;
 	lv_bhist *h = q->h;
 	redisReply *reply = r;
-	hgroup *g = reply && q->gen == h->gen ? find(h, q->name) : NULL;
+	hgroup *g = reply && q->gen == h->gen ? (q->all ? &h->every : find(h, q->name)) : NULL;
 	if (!g)
 		goto out;   /* the link went, the epoch changed, or the group left */
 	g->fetching = false;
@@ -509,6 +542,8 @@ lv__bhist_new(lv_server *s, lv_broker_stats *stats, const char *node, uint32_t k
 	h->stats = stats;
 	h->node = node;
 	h->keep = keep ? keep : KEEP_DEFAULT;
+	h->every.name = (char *)"lv.all";
+	h->every.all = true;
 	return h;
 }
 
@@ -523,6 +558,7 @@ lv__bhist_free(lv_bhist *h)
 		group_free((hgroup *)n);
 	}
 	lv__htab_free(&h->groups);
+	pend_clear(&h->every);
 	free(h);
 }
 
@@ -544,13 +580,13 @@ lv__bhist_up(lv_bhist *h, redisAsyncContext *ac)
 		q->h = h;
 		q->gen = h->gen;
 		q->from = -1;
+		q->all = false;
 		q->name[0] = '\0';
 		if (redisAsyncCommand(ac, on_epoch, q, "EVAL %s 0 %s", EPOCH_LUA, h->cand) != REDIS_OK)
 			free(q);
 	}
 	uint32_t at = 0;
-	for (lv_hnode *n = lv__htab_next(&h->groups, NULL, &at); n; n = lv__htab_next(&h->groups, n, &at)) {
-		hgroup *g = (hgroup *)n;
+	for (hgroup *g = next_group(h, NULL, &at); g; g = next_group(h, g, &at)) {
 		g->subscribed = g->synced = g->fetching = false;
 		catch_up(h, g);
 	}
@@ -562,10 +598,8 @@ lv__bhist_down(lv_bhist *h)
 	h->ac = NULL;
 	h->gen++;
 	uint32_t at = 0;
-	for (lv_hnode *n = lv__htab_next(&h->groups, NULL, &at); n; n = lv__htab_next(&h->groups, n, &at)) {
-		hgroup *g = (hgroup *)n;
+	for (hgroup *g = next_group(h, NULL, &at); g; g = next_group(h, g, &at))
 		g->subscribed = g->synced = g->fetching = false;
-	}
 }
 
 int
@@ -600,7 +634,7 @@ lv__bhist_unfollow(lv_bhist *h, const char *group)
 void
 lv__bhist_subscribed(lv_bhist *h, const char *group)
 {
-	hgroup *g = find(h, group);
+	hgroup *g = get(h, group);
 	if (!g)
 		return;
 	g->subscribed = true;
@@ -614,8 +648,13 @@ lv__bhist_publish(lv_bhist *h, const char *group, const lv_msg *m)
 		return LV_EUNAVAILABLE;
 	char origin[80];
 	int on = snprintf(origin, sizeof origin, "H%s\n", h->node);
-	if (redisAsyncCommand(h->ac, on_published, h, "EVAL %s 0 %s %s %b %b %u", PUBLISH_LUA, h->cand,
-	                      group, origin, (size_t)on, m->data, m->len, h->keep) != REDIS_OK)
+	int rc = group ?
+		redisAsyncCommand(h->ac, on_published, h, "EVAL %s 0 %s lv:g:%s lv:go:%s lv:gh:%s %b %b %u",
+		                  PUBLISH_LUA, h->cand, group, group, group, origin, (size_t)on, m->data,
+		                  m->len, h->keep) :
+		redisAsyncCommand(h->ac, on_published, h, "EVAL %s 0 %s lv:all lv:ao lv:ah %b %b %u",
+		                  PUBLISH_LUA, h->cand, origin, (size_t)on, m->data, m->len, h->keep);
+	if (rc != REDIS_OK)
 		return LV_EUNAVAILABLE;
 	return 0;
 }
@@ -623,9 +662,10 @@ lv__bhist_publish(lv_bhist *h, const char *group, const lv_msg *m)
 void
 lv__bhist_received(lv_bhist *h, const char *group, const char *data, size_t len)
 {
-	hgroup *g = find(h, group);
+	hgroup *g = get(h, group);
 	if (!g)
 		return;   /* left since */
+	group = g->name;
 	const char *end = data + len;
 	const char *nl = memchr(data, '\n', len);
 	const char *sp = nl ? memchr(nl + 1, ' ', (size_t)(end - nl - 1)) : NULL;

@@ -25,6 +25,7 @@ void lv__bhist_down(lv_bhist *h);
 /* This node has members in group (idempotent); they no longer are. */
 int lv__bhist_follow(lv_bhist *h, const char *group);
 void lv__bhist_unfollow(lv_bhist *h, const char *group);
+/* Below, group NULL is every page, which every node follows. */
 /* The group's channel is answered: messages on it now reach this node. */
 void lv__bhist_subscribed(lv_bhist *h, const char *group);
 /* m, a reliable message, to every member of group on every node,

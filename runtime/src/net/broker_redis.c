@@ -22,16 +22,17 @@
  *   lv:gm:G:NODE      SET: the ids of NODE's members in G
  *   lv:ng:NODE        SET: the groups NODE has members in
  *   lv:conn:ID        the node of session ID; lv:ns:NODE its sessions
- *   lv:epoch, lv:go:G, lv:gh:G   G's reliable messages (broker_history.c)
+ *   lv:epoch, lv:go:G, lv:gh:G, lv:ao, lv:ah   reliable messages of G and
+ *                     of every page in order (broker_history.c)
  * A dead node's entries go when a count meets them (COUNT_LUA,
  * PAGES_LUA) or when a node of its id starts again (RESET_LUA).
  * Channels: lv:all (every page), lv:g:G (G's members), lv:n:NODE (one of
  * NODE's sessions). A message on them is KIND ORIGIN "\n" [ID "\n"]
  * JSON: KIND 'R' reliable, 'V' volatile, 'C' control, or 'S' (G's size
  * changed, nothing after the origin); a node skips its own. A reliable
- * push to a group is 'H' instead, numbered and kept in the group's
- * history (broker_history.c), and every node, this one included,
- * delivers it when its offset comes up.
+ * push to a group or to every page is 'H' instead, numbered and kept in
+ * the group's history (broker_history.c), and every node, this one
+ * included, delivers it when its offset comes up.
  *
  * Invariants: state is UP exactly when both connections are connected
  * and registered; a connection's ac is NULL once hiredis has freed it (or
@@ -440,8 +441,8 @@ received(rbroker *rb, const char *channel, const char *data, size_t len)
 		return;
 	bool group = strncmp(channel, "lv:g:", 5) == 0;
 	if (data[0] == 'H') {
-		if (group)
-			lv__bhist_received(rb->hist, channel + 5, data, len);
+		if (group || strcmp(channel, "lv:all") == 0)
+			lv__bhist_received(rb->hist, group ? channel + 5 : NULL, data, len);
 		return;
 	}
 	size_t olen = (size_t)(nl - data) - 1;
@@ -488,6 +489,8 @@ on_sub(redisAsyncContext *ac, void *r, void *arg)
 	const char *what = reply->element[0]->str, *channel = reply->element[1]->str;
 	if (strcmp(what, "message") == 0 && reply->element[2]->type == REDIS_REPLY_STRING) {
 		received(rb, channel, reply->element[2]->str, reply->element[2]->len);
+	} else if (strcmp(what, "subscribe") == 0 && strcmp(channel, "lv:all") == 0) {
+		lv__bhist_subscribed(rb->hist, NULL);
 	} else if (strcmp(what, "subscribe") == 0 && strncmp(channel, "lv:g:", 5) == 0) {
 		rgroup *g = find_group(rb, channel + 5);
 		if (g && g->sub == SUB_ASKED) {
@@ -851,7 +854,7 @@ publish(lv_broker *b, const char *group, lv_msg *m)
 		b->stats.unavailable++;
 		return LV_EUNAVAILABLE;
 	}
-	if (group && m->kind == LV_MSG_RELIABLE) {
+	if (m->kind == LV_MSG_RELIABLE) {
 		int rc = lv__bhist_publish(rb->hist, group, m);
 		if (rc)
 			b->stats.unavailable++;
