@@ -3,7 +3,8 @@
 // pages are told: the pub/sub links killed while pushes flow (the missed
 // ones fetched from the group's history), more missed than the history
 // keeps (a resync "history"), Redis restarted empty (a resync "reset"), a
-// page that joins and pushes at once, and junk on a group's channel.
+// page that joins and pushes at once, pushes to every page, and junk on a
+// group's channel.
 // The loop is the suite's (LV_TEST_LOOP).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -129,6 +130,31 @@ test('one node cut off while the other pushes: it fetches what it missed from th
   assert.ok(m.get('lv_broker_gaps_repaired_total') > before.get('lv_broker_gaps_repaired_total'));
   assert.ok(m.get('lv_broker_recovered_total') >= before.get('lv_broker_recovered_total') + 30);
   assert.equal(m.get('lv_broker_resyncs_total'), before.get('lv_broker_resyncs_total'));
+});
+
+test('pushes to every page too: a node cut off gets the ones it missed, once each, in order', async () => {
+  const pa = await open(a);
+  const pb = await open(b);
+  await until(async () => await pa.value('group_size', {}) >= 2, ms(3000), 'both pages counted');
+  await pa.value('broadcast', { text: 'a-first' });
+  await until(() => noteTexts(pb, 'a-').length === 1 && noteTexts(pa, 'a-').length === 1, ms(3000),
+    'the first note on both');
+  const before = await metrics(b);
+  await redis.command('CLIENT', 'KILL', 'ID', await subClient('hist-b'));
+  const want = ['a-first'];
+  for (let i = 0; i < 20; i++) {
+    const r = await pa.call('broadcast', { text: `a-${String(i).padStart(2, '0')}` });
+    assert.equal(r.ok, true);
+    want.push(`a-${String(i).padStart(2, '0')}`);
+  }
+  await until(() => noteTexts(pb, 'a-').length >= want.length && noteTexts(pa, 'a-').length >= want.length,
+    ms(10000), 'both pages to have them all');
+  await sleep(ms(100));
+  assert.deepEqual(noteTexts(pa, 'a-'), want);
+  assert.deepEqual(noteTexts(pb, 'a-'), want);
+  assert.equal(resyncs(pb, 'lv.all').length, 0);
+  assert.ok((await metrics(b)).get('lv_broker_recovered_total') >
+    before.get('lv_broker_recovered_total'), 'B fetched what it missed');
 });
 
 test('more missed than the history keeps: the page is told (resync "history"), then gets what follows in order', async () => {
