@@ -249,6 +249,9 @@ typedef struct {
 	                               server's life */
 	const char *node_id;        /* this node's name in the broker: 1 to 64 of
 	                               A-Z a-z 0-9 - _ . ; NULL: random per start */
+	uint32_t broker_history;    /* reliable messages each group keeps in the
+	                               shared broker for a node that missed them:
+	                               1000 */
 } lv_options;
 
 /* Creates a server for app in *out (NULL on failure). Listens at once, so

@@ -416,7 +416,7 @@ export class Connection {
 		case "error": return core.calls.sendFailed(msg);
 		case "ping": core.send({ t: "pong" }); return;
 		case "pong": return;
-		case "push": case "event": case "ccall": case "cmd":
+		case "push": case "event": case "ccall": case "cmd": case "resync":
 			core.endpoints.receive(msg, core.transport.gen);
 			return;
 		case "state": return core.states.receive(msg);

@@ -151,7 +151,8 @@ export class Endpoints {
 
 	// ---- messages to the page -----------------------------------------------------------
 
-	/* A push, event, ccall or cmd: now, or at ready. */
+	/* A push, event, ccall, cmd or a group's resync: now, or at ready,
+	 * in the order they came. */
 	receive(msg, gen) {
 		if (this.#readyFired)
 			this.#dispatch(msg, gen);
@@ -187,7 +188,19 @@ export class Endpoints {
 			if (gen === this.#core.transport.gen)
 				this.#onCcall(msg, gen);
 			return;
+		case "resync":
+			return this.#onGroupResync(msg);
 		}
+	}
+
+	/* The server could not give the page every message of a group it is in
+	 * (docs/scaling.md): what came before this may have a hole. */
+	#onGroupResync(msg) {
+		const group = typeof msg.group === "string" ? msg.group : "";
+		const reason = typeof msg.reason === "string" ? msg.reason : "unknown";
+		if (!this.#core.events.emit("resync", { reason, group, lost: 0 }))
+			this.#core.env.console.warn(`lv: group '${group}': messages were missed (${reason}); ` +
+			                            "listen to 'resync' to read again what they changed");
 	}
 
 	#decodeFor(ep, args) {

@@ -1,8 +1,9 @@
 // redis.mjs - a real redis-server for the broker tests: in a temporary
 // folder, on a Unix socket there (no TCP port), nothing saved; stopped by
-// its own pid, also when a test fails.
+// its own pid, also when a test fails. `command()` sends it one command.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ms, sleep, within } from './helpers.mjs';
@@ -17,6 +18,75 @@ function redisBinary() {
     throw new Error(`the broker tests need ${bin} (Debian: apt-get install redis-server, ` +
       'in the test list of scripts/deps.sh); it was not found');
   }
+}
+
+/* One RESP reply from buf at i: [value, next index], or null when it is
+ * not all there yet. An error reply is an Error value. */
+function parseReply(buf, i) {
+  const eol = buf.indexOf('\r\n', i);
+  if (eol < 0)
+    return null;
+  const type = String.fromCharCode(buf[i]);
+  const line = buf.toString('utf8', i + 1, eol);
+  const next = eol + 2;
+  switch (type) {
+  case '+': return [line, next];
+  case '-': return [new Error(line), next];
+  case ':': return [Number(line), next];
+  case '$': {
+    const n = Number(line);
+    if (n < 0)
+      return [null, next];
+    if (buf.length < next + n + 2)
+      return null;
+    return [buf.toString('utf8', next, next + n), next + n + 2];
+  }
+  case '*': {
+    const n = Number(line);
+    if (n < 0)
+      return [null, next];
+    const out = [];
+    let at = next;
+    for (let k = 0; k < n; k++) {
+      const r = parseReply(buf, at);
+      if (!r)
+        return null;
+      out.push(r[0]);
+      at = r[1];
+    }
+    return [out, at];
+  }
+  default:
+    throw new Error(`redis: a reply of unknown type ${JSON.stringify(type)}`);
+  }
+}
+
+/** Sends one command over the Unix socket; resolves with its reply. */
+export function redisCommand(socket, args, timeout = ms(5000)) {
+  return within(new Promise((resolve, reject) => {
+    const c = net.createConnection(socket);
+    let buf = Buffer.alloc(0);
+    c.on('connect', () => {
+      let out = `*${args.length}\r\n`;
+      for (const a of args) {
+        const b = Buffer.from(String(a));
+        out += `$${b.length}\r\n${b.toString()}\r\n`;
+      }
+      c.write(out);
+    });
+    c.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      const r = parseReply(buf, 0);
+      if (!r)
+        return;
+      c.end();
+      if (r[0] instanceof Error)
+        reject(r[0]);
+      else
+        resolve(r[0]);
+    });
+    c.on('error', reject);
+  }), timeout, `redis ${args[0]}`);
 }
 
 /**
@@ -68,6 +138,7 @@ export async function startRedis() {
     }
   };
   r.kill = () => r.end('SIGKILL');
+  r.command = (...args) => redisCommand(r.socket, args);
   r.stop = async () => {
     try {
       await r.end('SIGTERM');

@@ -425,6 +425,27 @@ test("client.on custom event: the handler and the bus both hear it", async () =>
 	assert.deepEqual(got, ["handler lobby", "bus lobby"]);
 });
 
+test("t:resync of a group: a resync event naming it, in its place among the pushes; said on the console with no listener", async () => {
+	const { conn, log, welcome, ready } = setup();
+	const got = [];
+	conn.on("resync", (d) => got.push(d));
+	const ws = await welcome();
+	ws.receive({ t: "push", fn: "changed", args: { item: item(), why: "x" }, seq: 1 });
+	ws.receive({ t: "resync", group: "room", reason: "history", seq: 2 });
+	ws.receive({ t: "push", fn: "changed", args: { item: item({ name: "b" }), why: "y" }, seq: 3 });
+	assert.deepEqual(got, [], "held until ready");
+	conn.register({ changed: (it) => got.push(`changed ${it.name}`) });
+	await ready();
+	assert.deepEqual(got, ["changed a", { reason: "history", group: "room", lost: 0 }, "changed b"]);
+	assert.equal(conn.delivery.lastIn, 3, "numbered like any reliable message");
+	const quiet = setup();
+	const ws2 = await quiet.welcome();
+	await quiet.ready();
+	ws2.receive({ t: "resync", group: "room", reason: "reset", seq: 1 });
+	assert.match(quiet.log.warnings.at(-1), /group 'room': messages were missed \(reset\); listen to 'resync'/);
+	assert.equal(log.warnings.length, 0);
+});
+
 test("t:error: a failed send is an error event naming the endpoint", async () => {
 	const { conn, welcome, ready } = setup();
 	const errors = [];

@@ -22,6 +22,9 @@ typedef struct {
 	uint64_t published;         /* messages sent to other nodes */
 	uint64_t received;          /* messages from other nodes */
 	uint64_t unavailable;       /* publishes and deliveries refused: no broker */
+	uint64_t gaps_repaired;     /* holes in a group's messages filled from its history */
+	uint64_t recovered;         /* messages those brought */
+	uint64_t resyncs;           /* a group's members told they missed messages */
 } lv_broker_stats;
 
 typedef struct {

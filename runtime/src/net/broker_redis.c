@@ -22,12 +22,17 @@
  *   lv:gm:G:NODE      SET: the ids of NODE's members in G
  *   lv:ng:NODE        SET: the groups NODE has members in
  *   lv:conn:ID        the node of session ID; lv:ns:NODE its sessions
+ *   lv:epoch, lv:go:G, lv:gh:G, lv:ao, lv:ah   reliable messages of G and
+ *                     of every page in order (broker_history.c)
  * A dead node's entries go when a count meets them (COUNT_LUA,
  * PAGES_LUA) or when a node of its id starts again (RESET_LUA).
  * Channels: lv:all (every page), lv:g:G (G's members), lv:n:NODE (one of
  * NODE's sessions). A message on them is KIND ORIGIN "\n" [ID "\n"]
  * JSON: KIND 'R' reliable, 'V' volatile, 'C' control, or 'S' (G's size
- * changed, nothing after the origin); a node skips its own.
+ * changed, nothing after the origin); a node skips its own. A reliable
+ * push to a group or to every page is 'H' instead, numbered and kept in
+ * the group's history (broker_history.c), and every node, this one
+ * included, delivers it when its offset comes up.
  *
  * Invariants: state is UP exactly when both connections are connected
  * and registered; a connection's ac is NULL once hiredis has freed it (or
@@ -46,6 +51,7 @@
 #include <adapters/libuv.h>
 
 #include "net/net.h"
+#include "net/broker_history.h"
 
 enum {
 	BEAT_MS = 1000,             /* heartbeat and count refresh */
@@ -98,6 +104,7 @@ struct rbroker {
 	bool started, stopping, ever_up;
 	uint64_t others_pages;
 	lv_htab groups;             /* rgroup by name */
+	lv_bhist *hist;             /* reliable group messages in order */
 };
 
 static void link_lost(rbroker *rb);
@@ -430,14 +437,19 @@ received(rbroker *rb, const char *channel, const char *data, size_t len)
 {
 	lv_server *s = rb->base.server;
 	const char *nl = len ? memchr(data, '\n', len) : NULL;
-	if (!nl || !data[0] || strchr("RVCS", data[0]) == NULL)
+	if (!nl || !data[0] || strchr("RVCSH", data[0]) == NULL)
 		return;
+	bool group = strncmp(channel, "lv:g:", 5) == 0;
+	if (data[0] == 'H') {
+		if (group || strcmp(channel, "lv:all") == 0)
+			lv__bhist_received(rb->hist, group ? channel + 5 : NULL, data, len);
+		return;
+	}
 	size_t olen = (size_t)(nl - data) - 1;
 	if (olen == strlen(rb->node) && memcmp(data + 1, rb->node, olen) == 0)
 		return;   /* ours: delivered here when it was published */
 	const char *body = nl + 1;
 	size_t blen = len - (size_t)(body - data);
-	bool group = strncmp(channel, "lv:g:", 5) == 0;
 	if (data[0] == 'S') {
 		rgroup *g = group ? find_group(rb, channel + 5) : NULL;
 		if (g && g->counting)
@@ -477,10 +489,13 @@ on_sub(redisAsyncContext *ac, void *r, void *arg)
 	const char *what = reply->element[0]->str, *channel = reply->element[1]->str;
 	if (strcmp(what, "message") == 0 && reply->element[2]->type == REDIS_REPLY_STRING) {
 		received(rb, channel, reply->element[2]->str, reply->element[2]->len);
+	} else if (strcmp(what, "subscribe") == 0 && strcmp(channel, "lv:all") == 0) {
+		lv__bhist_subscribed(rb->hist, NULL);
 	} else if (strcmp(what, "subscribe") == 0 && strncmp(channel, "lv:g:", 5) == 0) {
 		rgroup *g = find_group(rb, channel + 5);
 		if (g && g->sub == SUB_ASKED) {
 			g->sub = SUB_ON;
+			lv__bhist_subscribed(rb->hist, g->name);
 			uint32_t n;
 			lv_conn *const *m = lv__groups_members(rb->base.server, g->name, &n);
 			for (uint32_t i = 0; i < n; i++)
@@ -521,6 +536,8 @@ became_up(rbroker *rb)
 	command(rb, &rb->cmd, on_any, NULL, "EVAL %s 0 %s", RESET_LUA, rb->node);
 	command(rb, &rb->cmd, on_beat, NULL, "SET lv:node:%s %u PX %d", rb->node, s->npages,
 	        NODE_TTL_MS);
+	lv__bhist_up(rb->hist, rb->cmd.ac);
+	command(rb, &rb->sub, on_any, NULL, "CLIENT SETNAME lv-sub-%s", rb->node);
 	command(rb, &rb->sub, on_sub, NULL, "SUBSCRIBE lv:all lv:n:%s", rb->node);
 	for (lv_conn *c = s->conns; c; c = c->next) {
 		if (c->ended)
@@ -611,6 +628,7 @@ close_links(rbroker *rb)
 {
 	bool was = rb->stopping;
 	rb->stopping = true;   /* their disconnect callbacks are ours */
+	lv__bhist_down(rb->hist);
 	for (rlink *l = &rb->cmd; l; l = l == &rb->cmd ? &rb->sub : NULL) {
 		if (l->ac)
 			redisAsyncFree(l->ac);
@@ -645,6 +663,7 @@ link_lost(rbroker *rb)
 	rb->state = DOWN;
 	rb->since_us = lv__now_us();
 	rb->base.stats.connected = 0;
+	lv__bhist_down(rb->hist);
 	if (!rb->drop && !rb->stopping && lv_timer_start(s, 0, false, drop_fn, rb, &rb->drop) != 0)
 		rb->drop = NULL;
 }
@@ -730,7 +749,7 @@ join(lv_broker *b, lv_conn *c, const char *group)
 	if (rc)
 		return rc;
 	rgroup *g = follow(rb, group);
-	if (!g) {
+	if (!g || lv__bhist_follow(rb->hist, group) != 0) {
 		lv__groups_leave(b->server, c, group);
 		return LV_ENOMEM;
 	}
@@ -747,6 +766,8 @@ static void
 left(rbroker *rb, const char *conn_id, const char *group)
 {
 	rgroup *g = find_group(rb, group);
+	if (!members_here(rb, group))
+		lv__bhist_unfollow(rb->hist, group);
 	if (!up(rb))
 		return;
 	char note[80];
@@ -833,6 +854,14 @@ publish(lv_broker *b, const char *group, lv_msg *m)
 		b->stats.unavailable++;
 		return LV_EUNAVAILABLE;
 	}
+	if (m->kind == LV_MSG_RELIABLE) {
+		int rc = lv__bhist_publish(rb->hist, group, m);
+		if (rc)
+			b->stats.unavailable++;
+		else
+			b->stats.published++;
+		return rc;   /* here too, when its offset comes up */
+	}
 	size_t len;
 	char *p = frame(rb, NULL, m, &len);
 	if (!p)
@@ -916,6 +945,7 @@ broker_free(lv_broker *b)
 		free(g);
 	}
 	lv__htab_free(&rb->groups);
+	lv__bhist_free(rb->hist);
 	lv__groups_free(b->server);
 	lv__sessions_free(b->server);
 	free(rb->host);
@@ -992,11 +1022,16 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 	rb->base.ops = &redis_ops;
 	rb->base.server = s;
 	rb->cmd.rb = rb->sub.rb = rb;
+	if (!(rb->hist = lv__bhist_new(s, &rb->base.stats, rb->node, s->opt.broker_history))) {
+		free(rb);
+		return LV_ENOMEM;
+	}
 	if (!parse_url(rb, url)) {
 		LV_LOG(s, LV_LOG_ERROR, "broker \"%s\": expected \"local\", redis://HOST:PORT or "
 		       "unix:/PATH/TO/redis.sock", url);
 		free(rb->host);
 		free(rb->path);
+		lv__bhist_free(rb->hist);
 		free(rb);
 		return LV_EINVALID_ARGUMENT;
 	}
@@ -1005,6 +1040,7 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 		LV_LOG(s, LV_LOG_ERROR, "node_id \"%s\": 1 to 64 of A-Z a-z 0-9 - _ .", id);
 		free(rb->host);
 		free(rb->path);
+		lv__bhist_free(rb->hist);
 		free(rb);
 		return LV_EINVALID_ARGUMENT;
 	}

@@ -84,6 +84,12 @@ lv__metrics_text(lv_server *s, size_t *len)
 		{ "lv_broker_received_total", "counter", "Messages from other nodes.", bs->received },
 		{ "lv_broker_unavailable_total", "counter", "Pushes refused: the broker was "
 		  "unreachable.", bs->unavailable },
+		{ "lv_broker_gaps_repaired_total", "counter", "Holes in a group's reliable messages "
+		  "filled from its history in the broker.", bs->gaps_repaired },
+		{ "lv_broker_recovered_total", "counter", "Reliable group messages delivered from the "
+		  "history rather than as they were published.", bs->recovered },
+		{ "lv_broker_resyncs_total", "counter", "Times a group's members here were told to "
+		  "resync: what they missed was gone.", bs->resyncs },
 	};
 	for (size_t i = 0; i < sizeof broker / sizeof broker[0]; i++)
 		put_metric(&b, &broker[i]);

@@ -1,0 +1,714 @@
+/* broker_history.c - reliable group messages between nodes: numbered per group in Redis, delivered in offset order once each, the missed ones fetched from the group's stream, or the members told to resync.
+ *
+ * In Redis (G a group):
+ *   lv:epoch     a random value the first node to find none sets: when it
+ *                changes, Redis lost its data (restarted without
+ *                persistence, flushed)
+ *   lv:go:G      G's last offset (INCR)
+ *   lv:gh:G      STREAM of G's last `keep` reliable messages, entry id
+ *                OFFSET-0, field m the message's JSON
+ *   lv:ao, lv:ah the same for every page (channel lv:all; "lv.all" in a
+ *                resync)
+ * PUBLISH_LUA numbers, keeps and publishes one message in one atomic
+ * round trip; the channel carries "H" ORIGIN "\n" EPOCH " " OFFSET "\n"
+ * JSON, and every node, the publishing one included, delivers it when its
+ * offset comes up.
+ *
+ * A group here: `last` is the offset its members here have had (`known`
+ * once read from Redis in this epoch). Until it is `synced` (its channel
+ * answered and what came before fetched), what arrives waits in `pend`,
+ * in offset order. A message at last + 1 is delivered; at or below last,
+ * dropped (a repeat); beyond, it waits while the hole is fetched (FETCH).
+ * What the stream no longer holds, an epoch that changed and a reply that
+ * is not what was asked are each told to the members as one reliable
+ * {"t":"resync","group":G,"reason":R} before anything after it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <hiredis.h>
+
+#include "net/net.h"
+#include "net/broker_history.h"
+
+enum {
+	KEEP_DEFAULT = 1000,
+	FETCH_COUNT = 500,          /* stream entries per fetch */
+	PEND_MAX = 10000,           /* messages waiting for a hole per group */
+};
+
+typedef struct hpend {
+	struct hpend *next;
+	uint64_t off;
+	lv_msg *m;
+} hpend;
+
+typedef struct {
+	lv_hnode node;              /* first: the table by name */
+	char *name;                 /* "lv.all" for every page (not in the table) */
+	bool all;
+	uint64_t last;
+	bool known;                 /* last is of this epoch */
+	bool subscribed;            /* its channel is answered since Redis is up */
+	bool synced;                /* in order: what arrives is delivered */
+	bool fetching;              /* a FETCH is on its way */
+	bool adopt;                 /* after a bad reply: the next message is the base */
+	hpend *pend;                /* ascending offsets */
+	uint32_t npend;
+} hgroup;
+
+struct lv_bhist {
+	lv_server *s;
+	lv_broker_stats *stats;
+	const char *node;
+	uint32_t keep;
+	uint32_t gen;               /* replies of an older generation are stale */
+	redisAsyncContext *ac;      /* the command connection while up */
+	char epoch[72];             /* "" until read */
+	char cand[40];              /* this node's epoch, should Redis have none */
+	lv_htab groups;
+	hgroup every;               /* every page: channel lv:all, lv:ao, lv:ah */
+};
+
+/* One request's context: what it was asked for. */
+typedef struct {
+	lv_bhist *h;
+	uint32_t gen;
+	int64_t from;               /* -1: the base (the offset now), else entries after it */
+	bool all;
+	char name[];
+} hreq;
+
+/* ---- Lua, run by EVAL -------------------------------------------------------------- */
+
+#define EPOCH_PRELUDE \
+	"local e = redis.call('GET', 'lv:epoch')\n" \
+	"if not e then e = ARGV[1]; redis.call('SET', 'lv:epoch', e) end\n"
+
+/* ARGV: epoch candidate. The epoch. */
+static const char EPOCH_LUA[] = EPOCH_PRELUDE "return e\n";
+
+/* ARGV: epoch candidate, channel, offset key, stream key, origin line
+ * ("H" NODE "\n"), JSON, keep. The offset. */
+static const char PUBLISH_LUA[] =
+	EPOCH_PRELUDE
+	"local off = redis.call('INCR', ARGV[3])\n"
+	"redis.call('XADD', ARGV[4], 'MAXLEN', ARGV[7], off .. '-0', 'm', ARGV[6])\n"
+	"redis.call('PUBLISH', ARGV[2], ARGV[5] .. e .. ' ' .. off .. '\\n' .. ARGV[6])\n"
+	"return off\n";
+
+/* ARGV: epoch candidate, offset key, stream key, from, count. {epoch,
+ * last offset, entries after `from` (none when from is -1)}. */
+static const char FETCH_LUA[] =
+	EPOCH_PRELUDE
+	"local from = tonumber(ARGV[4])\n"
+	"local last = tonumber(redis.call('GET', ARGV[2]) or '0')\n"
+	"if from < 0 or from >= last then return {e, last, {}} end\n"
+	"return {e, last, redis.call('XRANGE', ARGV[3], (from + 1) .. '-0', '+', 'COUNT', ARGV[5])}\n";
+
+/* ---- groups ----------------------------------------------------------------------- */
+
+static bool
+named(const lv_hnode *n, const void *name)
+{
+	return strcmp(((const hgroup *)n)->name, name) == 0;
+}
+
+static hgroup *
+find(lv_bhist *h, const char *name)
+{
+	return (hgroup *)lv__htab_find(&h->groups, lv__hash_str(name), named, name);
+}
+
+/* group's, or every page's (NULL). */
+static hgroup *
+get(lv_bhist *h, const char *group)
+{
+	return group ? find(h, group) : &h->every;
+}
+
+/* Each group followed, every page's last. */
+static hgroup *
+next_group(lv_bhist *h, hgroup *g, uint32_t *at)
+{
+	if (g == &h->every)
+		return NULL;
+	lv_hnode *n = lv__htab_next(&h->groups, g ? &g->node : NULL, at);
+	return n ? (hgroup *)n : &h->every;
+}
+
+/* The name lv__groups_send takes: NULL for every page. */
+static const char *
+to(const hgroup *g)
+{
+	return g->all ? NULL : g->name;
+}
+
+static void
+pend_clear(hgroup *g)
+{
+	for (hpend *p = g->pend, *next; p; p = next) {
+		next = p->next;
+		lv__msg_unref(p->m);
+		free(p);
+	}
+	g->pend = NULL;
+	g->npend = 0;
+}
+
+static void
+group_free(hgroup *g)
+{
+	pend_clear(g);
+	free(g->name);
+	free(g);
+}
+
+/* ---- to this node's members ------------------------------------------------------- */
+
+static void
+deliver(lv_bhist *h, hgroup *g, lv_msg *m)
+{
+	h->stats->received++;
+	lv__groups_send(h->s, to(g), m);
+}
+
+static void
+resync(lv_bhist *h, hgroup *g, const char *reason)
+{
+	uint32_t n = g->all ? h->s->npages : 0;
+	if (!g->all)
+		lv__groups_members(h->s, g->name, &n);
+	h->stats->resyncs++;
+	LV_LOG(h->s, LV_LOG_WARN, "redis broker: group \"%s\": reliable messages missed (%s); its %u "
+	       "members here are told to resync", g->name, reason, n);
+	lv_buf b;
+	lv_buf_init(&b);
+	lv_buf_puts(&b, "{\"t\":\"resync\",\"group\":");
+	lv_buf_json_str(&b, g->name, strlen(g->name));
+	lv_buf_puts(&b, ",\"reason\":\"");
+	lv_buf_puts(&b, reason);
+	lv_buf_puts(&b, "\"}");
+	lv_msg *m = b.failed ? NULL : lv__msg_new(b.data, b.len, LV_MSG_RELIABLE);
+	lv_buf_free(&b);
+	if (!m) {
+		LV_LOG(h->s, LV_LOG_ERROR, "redis broker: group \"%s\": out of memory: its members "
+		       "here were not told", g->name);
+		return;
+	}
+	lv__groups_send(h->s, to(g), m);
+	lv__msg_unref(m);
+}
+
+/* ---- requests --------------------------------------------------------------------- */
+
+static void on_fetch(redisAsyncContext *ac, void *r, void *arg);
+
+static void
+fetch(lv_bhist *h, hgroup *g, int64_t from)
+{
+	if (!h->ac || g->fetching)
+		return;
+	size_t nl = strlen(g->name);
+	hreq *q = malloc(sizeof *q + nl + 1);
+	if (!q)
+		return;   /* tried again at the next message or reconnect */
+	q->h = h;
+	q->gen = h->gen;
+	q->from = from;
+	q->all = g->all;
+	memcpy(q->name, g->name, nl + 1);
+	int rc = g->all ?
+		redisAsyncCommand(h->ac, on_fetch, q, "EVAL %s 0 %s lv:ao lv:ah %lld %d", FETCH_LUA,
+		                  h->cand, (long long)from, FETCH_COUNT) :
+		redisAsyncCommand(h->ac, on_fetch, q, "EVAL %s 0 %s lv:go:%s lv:gh:%s %lld %d", FETCH_LUA,
+		                  h->cand, g->name, g->name, (long long)from, FETCH_COUNT);
+	if (rc != REDIS_OK) {
+		free(q);
+		return;
+	}
+	g->fetching = true;
+}
+
+/* What to do next: the base, then (channel answered) what came since. */
+static void
+catch_up(lv_bhist *h, hgroup *g)
+{
+	if (g->synced || g->adopt)
+		return;
+	if (!g->known)
+		fetch(h, g, -1);
+	else if (g->subscribed)
+		fetch(h, g, (int64_t)g->last);
+}
+
+/* Redis holds another epoch than the one known: what the members had is
+ * gone with it. Each group is told, then gets the new epoch's messages
+ * from its first offset on (what the stream still holds). */
+static void
+epoch_changed(lv_bhist *h, const char *epoch)
+{
+	snprintf(h->epoch, sizeof h->epoch, "%s", epoch);
+	LV_LOG(h->s, LV_LOG_WARN, "redis broker: Redis lost its data (a new epoch); the members of "
+	       "every group are told to resync");
+	h->gen++;
+	uint32_t at = 0;
+	for (hgroup *g = next_group(h, NULL, &at); g; g = next_group(h, g, &at)) {
+		resync(h, g, "reset");
+		pend_clear(g);   /* the old epoch's */
+		g->known = true;
+		g->last = 0;
+		g->synced = g->fetching = g->adopt = false;
+		catch_up(h, g);
+	}
+}
+
+/* Can [e, e+n) be an epoch? Said when not. */
+static bool
+epoch_ok(lv_bhist *h, const char *e, size_t n)
+{
+	if (n > 0 && n < sizeof h->epoch && !memchr(e, '\0', n))
+		return true;
+	LV_LOG(h->s, LV_LOG_ERROR, "redis broker: an epoch of %zu bytes; expected 1 to %zu", n,
+	       sizeof h->epoch - 1);
+	return false;
+}
+
+/* The epoch of a reply or message (epoch_ok), checked: false when it
+ * changed (and every group started again). The first one read is taken. */
+static bool
+same_epoch(lv_bhist *h, const char *e, size_t n)
+{
+	if (n == strlen(h->epoch) && memcmp(e, h->epoch, n) == 0)
+		return true;
+	char buf[sizeof h->epoch];
+	memcpy(buf, e, n);
+	buf[n] = '\0';
+	if (!h->epoch[0]) {
+		memcpy(h->epoch, buf, n + 1);
+		return true;
+	}
+	epoch_changed(h, buf);
+	return false;
+}
+
+/* Delivers what waits in order from last + 1; true when nothing is left
+ * behind a hole. */
+static bool
+drain(lv_bhist *h, hgroup *g)
+{
+	while (g->pend) {
+		hpend *p = g->pend;
+		if (p->off > g->last + 1)
+			return false;
+		g->pend = p->next;
+		g->npend--;
+		if (p->off == g->last + 1) {
+			g->last = p->off;
+			deliver(h, g, p->m);
+		}
+		lv__msg_unref(p->m);
+		free(p);
+	}
+	return true;
+}
+
+/* Keeps m (referenced) until its turn. */
+static void
+wait_turn(lv_bhist *h, hgroup *g, uint64_t off, lv_msg *m)
+{
+	if (g->known && off <= g->last)
+		return;
+	if (g->npend >= PEND_MAX) {
+		LV_LOG(h->s, LV_LOG_WARN, "redis broker: group \"%s\": %d messages wait for a hole; "
+		       "giving them up", g->name, PEND_MAX);
+		pend_clear(g);
+		resync(h, g, "history");
+		g->known = g->synced = false;
+		catch_up(h, g);
+		return;
+	}
+	hpend **at = &g->pend;
+	while (*at && (*at)->off < off)
+		at = &(*at)->next;
+	if (*at && (*at)->off == off)
+		return;
+	hpend *p = malloc(sizeof *p);
+	if (!p)
+		return;   /* a hole, fetched when the next one arrives */
+	p->off = off;
+	p->m = lv__msg_ref(m);
+	p->next = *at;
+	*at = p;
+	g->npend++;
+}
+
+/* A reply that is not what was asked: said, told, and the next message
+ * taken as the base. */
+static void
+bad_reply(lv_bhist *h, hgroup *g, const char *what)
+{
+	LV_LOG(h->s, LV_LOG_ERROR, "redis broker: group \"%s\": unexpected reply to a fetch of its "
+	       "history (%s)", g->name, what);
+	resync(h, g, "error");
+	g->synced = g->known = false;
+	g->adopt = true;
+	if (g->pend) {
+		g->last = g->pend->off - 1;
+		g->known = true;
+		g->adopt = false;
+		g->synced = drain(h, g);
+		if (!g->synced)
+			catch_up(h, g);
+	}
+}
+
+static bool
+str_reply(const redisReply *r)
+{
+	return r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS);
+}
+
+/* "N-0" into *off. */
+static bool
+entry_off(const redisReply *id, uint64_t *off)
+{
+	if (!str_reply(id) || id->str[0] < '0' || id->str[0] > '9')
+		return false;
+	char *end;
+	unsigned long long v = strtoull(id->str, &end, 10);
+	if (end == id->str || *end != '-' || v == 0)
+		return false;
+	*off = v;
+	return true;
+}
+
+/* Entries after `from` in order: each delivered, a hole before one told. */
+static bool
+take_entries(lv_bhist *h, hgroup *g, const redisReply *list, uint64_t top)
+{
+	uint64_t got = 0;
+	bool told = false;
+	for (size_t i = 0; i < list->elements; i++) {
+		const redisReply *e = list->element[i];
+		uint64_t off;
+		if (!e || e->type != REDIS_REPLY_ARRAY || e->elements != 2 || !entry_off(e->element[0], &off) ||
+		    !e->element[1] || e->element[1]->type != REDIS_REPLY_ARRAY) {
+			bad_reply(h, g, "a stream entry that is not [OFFSET-0, [m, JSON]]");
+			return false;
+		}
+		if (off <= g->last)
+			continue;
+		if (off > top)
+			break;   /* published since: comes on the channel too */
+		const redisReply *f = e->element[1];
+		const redisReply *json = NULL;
+		for (size_t k = 0; k + 1 < f->elements; k += 2)
+			if (str_reply(f->element[k]) && strcmp(f->element[k]->str, "m") == 0 &&
+			    str_reply(f->element[k + 1]))
+				json = f->element[k + 1];
+		if (!json) {
+			bad_reply(h, g, "a stream entry without its message");
+			return false;
+		}
+		if (off > g->last + 1 && !told) {
+			resync(h, g, "history");
+			told = true;
+		}
+		lv_msg *m = lv__msg_new(json->str, json->len, LV_MSG_RELIABLE);
+		if (!m) {
+			bad_reply(h, g, "out of memory");
+			return false;
+		}
+		g->last = off;
+		deliver(h, g, m);
+		lv__msg_unref(m);
+		got++;
+	}
+	if (got) {
+		h->stats->recovered += got;
+		h->stats->gaps_repaired++;
+	}
+	return true;
+}
+
+static void
+on_fetch(redisAsyncContext *ac, void *r, void *arg)
+{
+	(void)ac;
+	hreq *q = arg;
+	lv_bhist *h = q->h;
+	redisReply *reply = r;
+	hgroup *g = reply && q->gen == h->gen ? (q->all ? &h->every : find(h, q->name)) : NULL;
+	if (!g)
+		goto out;   /* the link went, the epoch changed, or the group left */
+	g->fetching = false;
+	if (reply->type == REDIS_REPLY_ERROR) {
+		bad_reply(h, g, reply->str);
+		goto out;
+	}
+	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 || !str_reply(reply->element[0]) ||
+	    reply->element[1]->type != REDIS_REPLY_INTEGER || reply->element[1]->integer < 0 ||
+	    reply->element[2]->type != REDIS_REPLY_ARRAY) {
+		bad_reply(h, g, "not {epoch, offset, entries}");
+		goto out;
+	}
+	if (!epoch_ok(h, reply->element[0]->str, reply->element[0]->len)) {
+		bad_reply(h, g, "no epoch");
+		goto out;
+	}
+	if (!same_epoch(h, reply->element[0]->str, reply->element[0]->len))
+		goto out;   /* started again */
+	uint64_t top = (uint64_t)reply->element[1]->integer;
+	if (q->from < 0) {
+		if (!g->known) {
+			g->last = top;
+			g->known = true;
+		}
+		catch_up(h, g);
+		goto out;
+	}
+	if (top < g->last) {
+		/* Redis went back in time (an older snapshot): the offsets
+		 * of this epoch start again below what was delivered. */
+		resync(h, g, "reset");
+		g->last = top;
+	}
+	const redisReply *list = reply->element[2];
+	if (!take_entries(h, g, list, top))
+		goto out;
+	if (g->last < top && list->elements == FETCH_COUNT) {
+		fetch(h, g, (int64_t)g->last);   /* more to come */
+		goto out;
+	}
+	if (g->last < top) {
+		resync(h, g, "history");
+		g->last = top;
+	}
+	if (!drain(h, g)) {
+		/* Everything up to `top` is in, and pub/sub keeps order: what
+		 * still waits behind a hole has an offset Redis never gave. */
+		LV_LOG(h->s, LV_LOG_ERROR, "redis broker: group \"%s\": %u messages with offsets "
+		       "beyond its last (%llu), from %llu; dropped", g->name, g->npend,
+		       (unsigned long long)top, (unsigned long long)g->pend->off);
+		pend_clear(g);
+	}
+	g->synced = true;
+out:
+	free(q);
+	lv__lws_touched(h->s);
+}
+
+static void
+on_epoch(redisAsyncContext *ac, void *r, void *arg)
+{
+	(void)ac;
+	hreq *q = arg;
+	lv_bhist *h = q->h;
+	redisReply *reply = r;
+	if (reply && q->gen == h->gen) {
+		if (!str_reply(reply))
+			LV_LOG(h->s, LV_LOG_ERROR, "redis broker: unexpected reply to reading the epoch%s%s",
+			       reply->type == REDIS_REPLY_ERROR ? ": " : "",
+			       reply->type == REDIS_REPLY_ERROR ? reply->str : "");
+		else if (epoch_ok(h, reply->str, reply->len))
+			same_epoch(h, reply->str, reply->len);
+	}
+	free(q);
+}
+
+static void
+on_published(redisAsyncContext *ac, void *r, void *arg)
+{
+	(void)ac;
+	lv_bhist *h = arg;
+	redisReply *reply = r;
+	if (reply && reply->type == REDIS_REPLY_ERROR)
+		LV_LOG(h->s, LV_LOG_ERROR, "redis broker: a reliable group push was refused: %s", reply->str);
+	else if (reply && reply->type != REDIS_REPLY_INTEGER)
+		LV_LOG(h->s, LV_LOG_ERROR, "redis broker: unexpected reply to a reliable group push");
+}
+
+/* ---- the hooks ---------------------------------------------------------------------- */
+
+lv_bhist *
+lv__bhist_new(lv_server *s, lv_broker_stats *stats, const char *node, uint32_t keep)
+{
+	lv_bhist *h = calloc(1, sizeof *h);
+	if (!h)
+		return NULL;
+	h->s = s;
+	h->stats = stats;
+	h->node = node;
+	h->keep = keep ? keep : KEEP_DEFAULT;
+	h->every.name = (char *)"lv.all";
+	h->every.all = true;
+	return h;
+}
+
+void
+lv__bhist_free(lv_bhist *h)
+{
+	if (!h)
+		return;
+	uint32_t at = 0;
+	for (lv_hnode *n = lv__htab_next(&h->groups, NULL, &at), *next; n; n = next) {
+		next = lv__htab_next(&h->groups, n, &at);
+		group_free((hgroup *)n);
+	}
+	lv__htab_free(&h->groups);
+	pend_clear(&h->every);
+	free(h);
+}
+
+void
+lv__bhist_up(lv_bhist *h, redisAsyncContext *ac)
+{
+	h->ac = ac;
+	h->gen++;
+	if (!h->cand[0]) {
+		unsigned char r[16];
+		uint64_t t = (uint64_t)lv__now_us();
+		if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+			memcpy(r, &t, sizeof t);
+		for (int i = 0; i < 16; i++)
+			snprintf(h->cand + 2 * i, 3, "%02x", r[i]);
+	}
+	hreq *q = malloc(sizeof *q + 1);
+	if (q) {
+		q->h = h;
+		q->gen = h->gen;
+		q->from = -1;
+		q->all = false;
+		q->name[0] = '\0';
+		if (redisAsyncCommand(ac, on_epoch, q, "EVAL %s 0 %s", EPOCH_LUA, h->cand) != REDIS_OK)
+			free(q);
+	}
+	uint32_t at = 0;
+	for (hgroup *g = next_group(h, NULL, &at); g; g = next_group(h, g, &at)) {
+		g->subscribed = g->synced = g->fetching = false;
+		catch_up(h, g);
+	}
+}
+
+void
+lv__bhist_down(lv_bhist *h)
+{
+	h->ac = NULL;
+	h->gen++;
+	uint32_t at = 0;
+	for (hgroup *g = next_group(h, NULL, &at); g; g = next_group(h, g, &at))
+		g->subscribed = g->synced = g->fetching = false;
+}
+
+int
+lv__bhist_follow(lv_bhist *h, const char *group)
+{
+	if (find(h, group))
+		return 0;
+	hgroup *g = calloc(1, sizeof *g);
+	if (!g || !(g->name = strdup(group)) ||
+	    lv__htab_insert(&h->groups, &g->node, lv__hash_str(group)) != 0) {
+		if (g)
+			free(g->name);
+		free(g);
+		return LV_ENOMEM;
+	}
+	/* The base now, before any push of this node's: a member that joins
+	 * and then pushes gets its own push. */
+	catch_up(h, g);
+	return 0;
+}
+
+void
+lv__bhist_unfollow(lv_bhist *h, const char *group)
+{
+	hgroup *g = find(h, group);
+	if (!g)
+		return;
+	lv__htab_remove(&h->groups, &g->node);
+	group_free(g);
+}
+
+void
+lv__bhist_subscribed(lv_bhist *h, const char *group)
+{
+	hgroup *g = get(h, group);
+	if (!g)
+		return;
+	g->subscribed = true;
+	catch_up(h, g);
+}
+
+int
+lv__bhist_publish(lv_bhist *h, const char *group, const lv_msg *m)
+{
+	if (!h->ac)
+		return LV_EUNAVAILABLE;
+	char origin[80];
+	int on = snprintf(origin, sizeof origin, "H%s\n", h->node);
+	int rc = group ?
+		redisAsyncCommand(h->ac, on_published, h, "EVAL %s 0 %s lv:g:%s lv:go:%s lv:gh:%s %b %b %u",
+		                  PUBLISH_LUA, h->cand, group, group, group, origin, (size_t)on, m->data,
+		                  m->len, h->keep) :
+		redisAsyncCommand(h->ac, on_published, h, "EVAL %s 0 %s lv:all lv:ao lv:ah %b %b %u",
+		                  PUBLISH_LUA, h->cand, origin, (size_t)on, m->data, m->len, h->keep);
+	if (rc != REDIS_OK)
+		return LV_EUNAVAILABLE;
+	return 0;
+}
+
+void
+lv__bhist_received(lv_bhist *h, const char *group, const char *data, size_t len)
+{
+	hgroup *g = get(h, group);
+	if (!g)
+		return;   /* left since */
+	group = g->name;
+	const char *end = data + len;
+	const char *nl = memchr(data, '\n', len);
+	const char *sp = nl ? memchr(nl + 1, ' ', (size_t)(end - nl - 1)) : NULL;
+	const char *nl2 = sp ? memchr(sp + 1, '\n', (size_t)(end - sp - 1)) : NULL;
+	char num[24];
+	size_t numlen = nl2 ? (size_t)(nl2 - sp - 1) : 0;
+	uint64_t off = 0;
+	if (numlen && numlen < sizeof num && sp[1] >= '0' && sp[1] <= '9') {
+		memcpy(num, sp + 1, numlen);
+		num[numlen] = '\0';
+		char *e;
+		off = strtoull(num, &e, 10);
+		if (*e)
+			off = 0;
+	}
+	if (!off || !epoch_ok(h, nl + 1, (size_t)(sp - nl - 1))) {
+		LV_LOG(h->s, LV_LOG_ERROR, "redis broker: group \"%s\": a message without its epoch and "
+		       "offset; dropped", group);
+		return;
+	}
+	/* Before the epoch is read, the group is not synced and the message
+	 * waits; on a new epoch every group starts again and so does it. */
+	if (h->epoch[0])
+		same_epoch(h, nl + 1, (size_t)(sp - nl - 1));
+	const char *json = nl2 + 1;
+	lv_msg *m = lv__msg_new(json, (size_t)(end - json), LV_MSG_RELIABLE);
+	if (!m)
+		return;   /* a hole: fetched when the next one arrives */
+	if (g->adopt) {
+		g->adopt = false;
+		g->known = true;
+		g->last = off - 1;
+		g->synced = true;
+	}
+	if (!g->synced) {
+		wait_turn(h, g, off, m);
+	} else if (off == g->last + 1) {
+		g->last = off;
+		deliver(h, g, m);
+	} else if (off > g->last + 1) {
+		g->synced = false;
+		wait_turn(h, g, off, m);
+		fetch(h, g, (int64_t)g->last);
+	}
+	lv__msg_unref(m);
+}
