@@ -182,8 +182,9 @@ void lv__sql_ident(lv_buf *b, const char *name);
 /* ---- the store (store.c, sqlite.c, pg*.c) --------------------------------------- */
 
 /* LV_CH_LOST is no row's change: the reader fell behind the changes the
- * store pruned (see changes below), so some were lost; model, old and new
- * are NULL and whoever keeps results must compute them again. */
+ * store pruned (see changes below), so some were lost (model NULL), or a
+ * TRUNCATE emptied model's table at once; old and new are NULL and whoever
+ * keeps results must compute them again. */
 typedef enum { LV_CH_INSERT, LV_CH_UPDATE, LV_CH_DELETE, LV_CH_LOST } lv_change_op;
 
 /* One committed change to one row: old is NULL for an insert, new for a
@@ -278,8 +279,9 @@ lv_store *lv__store_sqlite(const char *path, lv_model_err *err);
  * past LV_PG_KEEP_CHANGES entries or LV_PG_KEEP_SECONDS of age; a reader
  * whose last seq was pruned gets LV_CH_LOST. What the lock costs: writers
  * to watched tables, from any process, commit one at a time, and a write
- * waits at most 5 s for it (lock_timeout; then LV_EUNAVAILABLE). TRUNCATE
- * fires no row trigger: it is not captured. exec's SQL must end every
+ * waits at most 5 s for it (lock_timeout; then LV_EUNAVAILABLE). A
+ * TRUNCATE, which fires no row trigger, is one LV_CH_LOST of its table.
+ * exec's SQL must end every
  * transaction it begins (one left open is rolled back, an error). A lost
  * connection is made again on the next call. NULL with err filled. */
 #define LV_PG_KEEP_CHANGES 100000

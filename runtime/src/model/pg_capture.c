@@ -69,6 +69,13 @@ static const char setup_sql[] =
 	"  END IF;"
 	"  RETURN NULL;"
 	" END $f$;"
+	/* A TRUNCATE, which fires no row trigger: one change of no row (op 3,
+	 * read as LV_CH_LOST for the table), under the same lock. */
+	"CREATE OR REPLACE FUNCTION lv_change_truncate() RETURNS trigger LANGUAGE plpgsql AS $f$"
+	" BEGIN PERFORM pg_advisory_xact_lock(" CHANGE_LOCK ");"
+	"  PERFORM pg_notify('lv_change', '');"
+	"  INSERT INTO lv_change (seq, tbl, op) VALUES (nextval('lv_change_seq'), TG_TABLE_NAME, 3);"
+	"  RETURN NULL; END $f$;"
 	"COMMIT;";
 
 /* A quoted literal ('text', with ' doubled), for names in DDL only. */
@@ -101,7 +108,11 @@ lv__pg_capture_triggers(const lv_model_desc *m, lv_buf *b)
 	lv_buf_puts(b, " FOR EACH ROW EXECUTE FUNCTION lv_change_row(");
 	if (key->type == LV_COL_INT)
 		literal(b, key->name);
-	lv_buf_puts(b, ");");
+	lv_buf_puts(b, ");DROP TRIGGER IF EXISTS lv_change_t ON ");
+	lv__sql_ident(b, m->table);
+	lv_buf_puts(b, "; CREATE TRIGGER lv_change_t AFTER TRUNCATE ON ");
+	lv__sql_ident(b, m->table);
+	lv_buf_puts(b, " FOR EACH STATEMENT EXECUTE FUNCTION lv_change_truncate();");
 }
 
 /* The LISTEN connection, made (again) when missing or lost. */

@@ -121,7 +121,9 @@ lv__store_change(lv_store *s, const char *table, int op, const char *old, size_t
 		c.old = lv__row_from_text(m, old, nold);
 	if (new)
 		c.new = lv__row_from_text(m, new, nnew);
-	bool ok = (c.op == LV_CH_INSERT || c.old) && (c.op == LV_CH_DELETE || c.new);
+	/* LV_CH_LOST from a store: the table was emptied at once (TRUNCATE). */
+	bool ok = c.op == LV_CH_LOST ||
+	          ((c.op == LV_CH_INSERT || c.old) && (c.op == LV_CH_DELETE || c.new));
 	if (ok)
 		each(arg, &c);
 	json_decref(c.old);

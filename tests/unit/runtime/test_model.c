@@ -774,3 +774,37 @@ BOTH(model, a_float_filter_written_as_an_integer)
 	json_decref(p1.rows);
 	json_decref(p2.rows);
 }
+
+/* A table emptied at once by another program (PostgreSQL: TRUNCATE, which
+ * fires no row trigger; SQLite has none, and DELETE without WHERE fires
+ * them when there are triggers) reaches a live query: every row leaves. */
+BOTH(model, a_table_emptied_at_once_reaches_live_queries)
+{
+	lv_store *s = open_store();
+	B->other("INSERT INTO todos (id, owner, title, done, rev) VALUES"
+	         " (1, 'ann', 'a', false, 1), (2, 'ann', 'b', false, 1), (3, 'bob', 'c', true, 1)");
+	lv_watch *w = lv__watch_new(s);
+	cr_assert(w);
+	events all = { 0 };
+	lv_page p;
+	watch(w, "{\"order\":[\"title\"]}", &all, &p);
+	cr_assert_eq(p.count, 3);
+	json_decref(p.rows);
+	/* The inserts read first, so that what follows is the emptying's alone. */
+	events *es[] = { &all };
+	settle(s);
+	poll_ok(w, es, 1);
+	cr_assert_str_eq(all.log, "");
+	B->other(strcmp(B->name, "sqlite") == 0 ? "DELETE FROM todos" : "TRUNCATE todos");
+	settle(s);
+	poll_ok(w, es, 1);
+	cr_assert_str_eq(all.log, "del c@2;del b@1;del a@0");
+	cr_assert_eq(all.count, 0);
+	/* And the table goes on being watched. */
+	B->other("INSERT INTO todos (id, owner, title, done, rev) VALUES (4, 'cy', 'd', false, 1)");
+	settle(s);
+	poll_ok(w, es, 1);
+	cr_assert_str_eq(all.log, "ins d@0");
+	lv__watch_free(w);
+	s->ops->close(s);
+}
