@@ -58,7 +58,7 @@ pg_bin() {
 	[ -n "$d" ] && [ -x "$d/initdb" ] && echo "$d"
 }
 if [ "${BENCH_MODELS_PG:-1}" != 0 ] && bin=$(pg_bin); then
-	pg_dir=$(mktemp -d /tmp/lv-bench-pg-XXXXXX)
+	pg_dir=$(mktemp -d -t lv-bench-pg-XXXXXX)
 	as=()
 	if [ "$(id -u)" -eq 0 ]; then
 		chown postgres: "$pg_dir"
