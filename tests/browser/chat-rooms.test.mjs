@@ -1,10 +1,12 @@
 // chat-rooms.test.mjs - the chat server's own state stays bounded, in
 // Chromium: a room goes with its last member (one who moves to another
-// room or closes the page), `join` is held to its rate (10/s), and past
+// room, closes the page, or whose socket drops and whose session is not
+// resumed within LV_RESUME_MS), `join` is held to its rate (10/s), and past
 // the cap on rooms (CHAT_MAX_ROOMS, 3 here) a new room is refused while
 // the rooms that exist can still be joined.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { connect, createServer } from "node:net";
 import { launch, openPage, startServer, stopServer } from "./harness.mjs";
 
 const MAX_ROOMS = 3;
@@ -12,7 +14,10 @@ let server, browser;
 const errors = [];
 before(async () => {
 	process.env.CHAT_MAX_ROOMS = String(MAX_ROOMS);   // read by the server started here
-	server = await startServer("chat");
+	// A page Chromium closes says goodbye (1001) and its session ends at
+	// once; on a loaded machine its socket can also just drop, and then the
+	// session waits resume_ms for it: 2 s here rather than 120.
+	server = await startServer("chat", 0, { LV_RESUME_MS: "2000" });
 	browser = await launch();
 });
 after(async () => {
@@ -45,10 +50,11 @@ async function join(p, room, name) {
 
 const rooms = async (p) => (await call(p, "rooms")).value.sort();
 
-/* Polls the rooms until they are `want` (a closed page leaves when the server sees it go). */
+/* Polls the rooms until they are `want` (a closed page leaves when the
+ * server sees it go, or its session's 2 s are over), for up to 15 s. */
 async function roomsBecome(p, want) {
 	let got;
-	for (let i = 0; i < 100; i++) {
+	for (const end = Date.now() + 15000; Date.now() < end;) {
 		got = await rooms(p);
 		if (JSON.stringify(got) === JSON.stringify(want)) return;
 		await sleep(100);
@@ -137,4 +143,40 @@ test(`past ${MAX_ROOMS} rooms a new one is refused; existing ones can still be j
 	assert.deepEqual(await rooms(watcher), ["r0", "r0b", "r1b"]);
 	for (const p of [pages[0], pages[1], late, watcher]) await p.close();
 	assert.deepEqual(errors.map(String), []);
+});
+
+test("a page whose socket drops without a goodbye leaves its room once its session has waited LV_RESUME_MS", async () => {
+	// The page reaches the server through a loopback relay that can cut
+	// its sockets: no close frame, as when a network goes.
+	const cut = new Set();
+	const relay = createServer((inbound) => {
+		const outbound = connect(server.port, "127.0.0.1");
+		inbound.pipe(outbound).pipe(inbound);
+		const pair = { inbound, outbound };
+		cut.add(pair);
+		const drop = () => { inbound.destroy(); outbound.destroy(); cut.delete(pair); };
+		inbound.on("error", drop).on("close", drop);
+		outbound.on("error", drop).on("close", drop);
+	});
+	await new Promise((res) => relay.listen(0, "127.0.0.1", res));
+	const watcher = await page();
+	await roomsBecome(watcher, []);
+	const away = await browser.newPage();
+	await away.goto(`http://127.0.0.1:${relay.address().port}/`);
+	await join(away, "away", "zoe");
+	assert.deepEqual(await rooms(watcher), ["away"]);
+	relay.close();   // no new connections: the page cannot come back
+	const t0 = Date.now();
+	for (const { inbound, outbound } of cut) { inbound.destroy(); outbound.destroy(); }
+	await roomsBecome(watcher, []);
+	const waited = Date.now() - t0;
+	// not at once (the session waits for its page), nor after the default 120 s
+	assert.ok(waited >= 1500, `the room went after ${waited} ms, before the 2 s wait`);
+	await away.close();
+	await watcher.close();
+});
+
+test("LV_RESUME_MS that is not a number of milliseconds stops the server, saying so", async () => {
+	await assert.rejects(startServer("chat", 0, { LV_RESUME_MS: "2s" }),
+	                     /exited .*LV_RESUME_MS is '2s': expected milliseconds/s);
 });

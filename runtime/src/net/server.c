@@ -277,6 +277,18 @@ lv_app_run(const lv_app *app, int port)
 	const char *store = getenv("LV_STORE");
 	if (store && *store)
 		o.store = store;
+	const char *resume = getenv("LV_RESUME_MS");
+	if (resume && *resume) {
+		char *end;
+		errno = 0;
+		unsigned long ms = strtoul(resume, &end, 10);
+		if (errno || *end || resume[0] == '-' || ms == 0 || ms > UINT32_MAX) {
+			fprintf(stderr, "lv: LV_RESUME_MS is '%s': expected milliseconds, "
+			        "1 to %u\n", resume, UINT32_MAX);
+			return LV_EINVALID_ARGUMENT;
+		}
+		o.resume_ms = (uint32_t)ms;
+	}
 	struct stat st;
 	if (stat("static", &st) == 0 && S_ISDIR(st.st_mode))
 		o.static_dir = "static";
