@@ -161,6 +161,7 @@ static struct {
 	int echo_size;
 	int server_pid;
 	int src;                    /* source addresses 127.0.1.1 .. 127.0.1.src; 0: the kernel's */
+	int ports[16], nports;      /* --ports: connection i to ports[i % nports]; 0: --port alone */
 	int groups;                 /* models: owners watched, --conns / groups sessions each */
 	int live_rounds;            /* models: live rounds before each polling one */
 	long rows;                  /* models: the rows of the items table */
@@ -191,6 +192,8 @@ usage(void)
 	        "  --echo-size N        echo: bytes per message, padded (52)\n"
 	        "  --server-pid PID     report that process's CPU use over the measured time\n"
 	        "  --src N              spread connections over source addresses 127.0.1.1 .. 127.0.1.N (0)\n"
+	        "  --ports P,P,...      servers (nodes of one app) taking turns: connection i, the\n"
+	        "                       publisher first, to the i-th modulo their number (--port alone)\n"
 	        "  --groups N           models: owners whose lists are watched (100)\n"
 	        "  --live-rounds N      models: live rounds before each polling one (4)\n"
 	        "  --rows N             models: rows in the items table (100000)\n"
@@ -1083,6 +1086,13 @@ upgraded(conn *c)
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/* The server port connection c goes to. */
+static int
+port_of(const conn *c)
+{
+	return opt.nports ? opt.ports[(c - conns) % opt.nports] : opt.port;
+}
+
 static void
 send_upgrade(conn *c)
 {
@@ -1111,7 +1121,7 @@ send_upgrade(conn *c)
 	                 "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
 	                 "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
 	                 "Sec-WebSocket-Version: 13\r\nOrigin: http://127.0.0.1:%d\r\n\r\n",
-	                 opt.path, opt.port, k64, opt.port);
+	                 opt.path, port_of(c), k64, port_of(c));
 	put_raw(c, req, (size_t)n);
 	c->st = S_UPGRADING;
 	flush(c);
@@ -1144,7 +1154,7 @@ open_one(conn *c)
 			return;
 		}
 	}
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)opt.port) };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port_of(c)) };
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);   /* to 127.0.0.1, always */
 	c->fd = fd;
 	c->st = S_CONNECTING;
@@ -1432,7 +1442,7 @@ main(int argc, char **argv)
 		{ "duration", 1, 0, 'd' }, { "setup-timeout", 1, 0, 'T' },
 		{ "round-timeout", 1, 0, 'R' }, { "burst", 1, 0, 'B' }, { "stage", 1, 0, 'S' },
 		{ "echo-size", 1, 0, 'e' }, { "server-pid", 1, 0, 'x' }, { "label", 1, 0, 'l' },
-		{ "src", 1, 0, 'A' }, { "groups", 1, 0, 'G' }, { "live-rounds", 1, 0, 'L' }, { "rows", 1, 0, 'r' },
+		{ "src", 1, 0, 'A' }, { "ports", 1, 0, 'O' }, { "groups", 1, 0, 'G' }, { "live-rounds", 1, 0, 'L' }, { "rows", 1, 0, 'r' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	int o;
@@ -1459,6 +1469,14 @@ main(int argc, char **argv)
 		case 's': opt.schema = optarg; break;
 		case 'c': opt.conns = (int)num_arg(optarg, "conns", 1, 200000); break;
 		case 'A': opt.src = (int)num_arg(optarg, "src", 0, 254); break;
+		case 'O':
+			for (char *p = optarg, *tok; (tok = strsep(&p, ","));) {
+				if (opt.nports == (int)(sizeof opt.ports / sizeof opt.ports[0]))
+					usage();
+				opt.ports[opt.nports++] = (int)num_arg(tok, "ports", 1, 65535);
+			}
+			opt.port = opt.ports[0];
+			break;
 		case 'i': opt.inflight = (int)num_arg(optarg, "inflight", 1, 4096); break;
 		case 'b': opt.batch = (int)num_arg(optarg, "batch", 1, 4096); break;
 		case 'w': opt.warmup = num_arg(optarg, "warmup", 0, 600); break;

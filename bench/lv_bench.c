@@ -1,9 +1,11 @@
 /* lv_bench.c - the lv server of the runtime benchmark: bench.lv served by
- * liblv on 127.0.0.1. `lv_bench [--uv] [--max-conns N] [--store WHERE] [PORT]`
+ * liblv on 127.0.0.1. `lv_bench [--uv] [--max-conns N] [--store WHERE]
+ * [--broker URI] [PORT]`
  * (0 or none: a free port; --uv: on lv's own libuv loop, else
  * libwebsockets' poll() loop; N: connections held at most, 20,000 unless
  * given; WHERE: the models' store, a SQLite file or a PostgreSQL URI, else
- * a SQLite database in memory); prints "listening PORT SCHEMA" once it
+ * a SQLite database in memory; URI: the Redis broker, else the in-process
+ * one); prints "listening PORT SCHEMA" once it
  * listens, stops on SIGINT/SIGTERM. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,12 @@ main(int argc, char **argv)
 	o.store = ":memory:";
 	if (argc > 2 && strcmp(argv[1], "--store") == 0) {
 		o.store = argv[2];
+		argc -= 2, argv += 2;
+	}
+	/* --broker: groups and pushes shared through Redis with the other
+	 * nodes started so ("redis://HOST:PORT" or "unix:PATH"). */
+	if (argc > 2 && strcmp(argv[1], "--broker") == 0) {
+		o.broker = argv[2];
 		argc -= 2, argv += 2;
 	}
 	int port = argc > 1 ? atoi(argv[1]) : 0;

@@ -11,7 +11,7 @@ set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-scenarios=(frontend codegen runtime state models)
+scenarios=(frontend codegen runtime state models broker)
 
 if [ $# -gt 0 ]; then
 	for s in "$@"; do
