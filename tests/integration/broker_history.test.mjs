@@ -2,7 +2,8 @@
 // through a real Redis are delivered once each, in offset order, or the
 // pages are told: the pub/sub links killed while pushes flow (the missed
 // ones fetched from the group's history), more missed than the history
-// keeps (a resync "history"), Redis restarted empty (a resync "reset"), a
+// keeps (a resync "history"), the command link killed while pushes are
+// on their way (sent again, run once), Redis restarted empty (a resync "reset"), a
 // page that joins and pushes at once, pushes to every page, and junk on a
 // group's channel.
 // The loop is the suite's (LV_TEST_LOOP).
@@ -36,10 +37,11 @@ const noteTexts = (c, prefix) => c.all.filter((m) => m.t === 'push' && m.fn === 
 const blobs = (c) => c.all.filter((m) => m.t === 'push' && m.fn === 'blob').map((m) => m.args.i);
 const resyncs = (c, group) => c.all.filter((m) => m.t === 'resync' && m.group === group);
 
-/* The id of a node's subscribed connection in Redis (CLIENT SETNAME). */
-async function subClient(id) {
+/* The id of a node's subscribed connection in Redis (CLIENT SETNAME), or
+ * of its command connection (kind 'cmd'). */
+async function subClient(id, kind = 'sub') {
   const list = await redis.command('CLIENT', 'LIST');
-  const line = list.split('\n').find((l) => l.includes(` name=lv-sub-${id} `));
+  const line = list.split('\n').find((l) => l.includes(` name=lv-${kind}-${id} `));
   assert.ok(line, `the subscribed connection of ${id} in CLIENT LIST:\n${list}`);
   return /(?:^| )id=(\d+)/.exec(line)[1];
 }
@@ -100,6 +102,40 @@ test('every pub/sub link killed while pushes flow: each page gets every numbered
   assert.deepEqual(noteTexts(pa, 'f'), numbered, 'A: each once, in order');
   assert.deepEqual(noteTexts(pb, 'f'), numbered, 'B: each once, in order');
   assert.equal(resyncs(pa, 'flow').length + resyncs(pb, 'flow').length, 0, 'nothing was lost');
+});
+
+test('the command link killed while a node pushes: what it left unanswered is sent again, once each', async () => {
+  const pa = await open(a);
+  const pb = await open(b);
+  const N = 3000;
+  const want = Array.from({ length: N }, (_, i) => i);
+  let resent = 0;
+  // The kill must land while the pushes are on their way: as soon as the
+  // first reaches B. Should it come after the last, try again.
+  for (let attempt = 0; attempt < 4 && !resent; attempt++) {
+    const group = `link${attempt}`;
+    const before = await metrics(a);
+    const seen = new Map([[pa, pa.all.length], [pb, pb.all.length]]);
+    await bothIn(pa, pb, group);
+    const inGroup = (c) => c.all.slice(seen.get(c)).filter((m) => m.t === 'push' && m.fn === 'blob')
+      .map((m) => m.args.i);
+    const flooding = pa.value('flood', { to: group, n: N, size: 8, vol: false }, ms(20000));
+    await until(() => inGroup(pb).length > 0, ms(5000), 'the first push on B');
+    await redis.command('CLIENT', 'KILL', 'ID', await subClient('hist-a', 'cmd'));
+    assert.equal(await flooding, 0, 'every push was taken');
+    await until(async () => await connected(a), ms(10000), 'A back');
+    await until(() => inGroup(pb).length >= N && inGroup(pa).length >= N, ms(20000),
+      `both pages to have all ${N}`);
+    await sleep(ms(200));
+    assert.deepEqual(inGroup(pb), want, 'B: each once, in order');
+    assert.deepEqual(inGroup(pa), want, 'A: each once, in order');
+    assert.equal(await redis.command('GET', `lv:go:${group}`), String(N), 'numbered once each');
+    assert.equal(resyncs(pb, group).length + resyncs(pa, group).length, 0);
+    const m = await metrics(a);
+    resent = m.get('lv_broker_resent_total') - before.get('lv_broker_resent_total');
+    assert.equal(m.get('lv_broker_lost_total'), before.get('lv_broker_lost_total'));
+  }
+  assert.ok(resent > 0, 'the kill never caught a push on its way');
 });
 
 test('one node cut off while the other pushes: it fetches what it missed from the history', async () => {

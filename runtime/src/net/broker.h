@@ -25,6 +25,8 @@ typedef struct {
 	uint64_t gaps_repaired;     /* holes in a group's messages filled from its history */
 	uint64_t recovered;         /* messages those brought */
 	uint64_t resyncs;           /* a group's members told they missed messages */
+	uint64_t resent;            /* reliable pushes sent again: a lost connection left them unanswered */
+	uint64_t lost;              /* reliable pushes given up: unanswered for too long */
 } lv_broker_stats;
 
 typedef struct {

@@ -31,12 +31,19 @@
 
 #include "net/net.h"
 #include "net/broker_history.h"
+#include "net/broker_outbox.h"
 
 enum {
 	KEEP_DEFAULT = 1000,
 	FETCH_COUNT = 500,          /* stream entries per fetch */
 	PEND_MAX = 10000,           /* messages waiting for a hole per group */
+	OUT_MAX = 10000,            /* pushes sent and not yet answered */
 };
+/* A push not answered when its connection went is sent again once Redis
+ * is back, unless it is older than this; the script remembers the last
+ * push of this process it ran for PUSHED_TTL_MS after the last one. */
+#define OUT_AGE_US (600 * (int64_t)1000000)
+#define PUSHED_TTL_MS 3600000
 
 typedef struct hpend {
 	struct hpend *next;
@@ -54,6 +61,7 @@ typedef struct {
 	bool synced;                /* in order: what arrives is delivered */
 	bool fetching;              /* a FETCH is on its way */
 	bool adopt;                 /* after a bad reply: the next message is the base */
+	bool awaited;               /* its channel is awaited before pushes are sent again */
 	hpend *pend;                /* ascending offsets */
 	uint32_t npend;
 } hgroup;
@@ -69,7 +77,17 @@ struct lv_bhist {
 	char cand[40];              /* this node's epoch, should Redis have none */
 	lv_htab groups;
 	hgroup every;               /* every page: channel lv:all, lv:ao, lv:ah */
+	lv_boutbox out;             /* pushes sent, not yet answered */
+	bool resend_due;            /* since Redis is back, until every channel is answered */
+	uint32_t unanswered;        /* channels not yet answered meanwhile */
+	int64_t up_us;              /* when Redis was last back */
 };
+
+/* A push's context: which entry of the outbox it is. */
+typedef struct {
+	lv_bhist *h;
+	uint64_t id;
+} hpushreq;
 
 /* One request's context: what it was asked for. */
 typedef struct {
@@ -90,12 +108,17 @@ typedef struct {
 static const char EPOCH_LUA[] = EPOCH_PRELUDE "return e\n";
 
 /* ARGV: epoch candidate, channel, offset key, stream key, origin line
- * ("H" NODE "\n"), JSON, keep. The offset. */
+ * ("H" NODE "\n"), JSON, keep, this process's key, the push's id, that
+ * key's time to live. The offset; 0 when this push already ran (it was
+ * sent again after a connection lost its answer). */
 static const char PUBLISH_LUA[] =
 	EPOCH_PRELUDE
+	"local id = tonumber(ARGV[9])\n"
+	"if id <= tonumber(redis.call('GET', ARGV[8]) or '0') then return 0 end\n"
 	"local off = redis.call('INCR', ARGV[3])\n"
 	"redis.call('XADD', ARGV[4], 'MAXLEN', ARGV[7], off .. '-0', 'm', ARGV[6])\n"
 	"redis.call('PUBLISH', ARGV[2], ARGV[5] .. e .. ' ' .. off .. '\\n' .. ARGV[6])\n"
+	"redis.call('SET', ARGV[8], ARGV[9], 'PX', ARGV[10])\n"
 	"return off\n";
 
 /* ARGV: epoch candidate, offset key, stream key, from, count. {epoch,
@@ -518,16 +541,77 @@ on_epoch(redisAsyncContext *ac, void *r, void *arg)
 	free(q);
 }
 
+/* An answer to a push: it ran (or had run), or Redis refused it; either
+ * way it is not sent again. No answer (the connection went): it stays,
+ * to be sent again when Redis is back. */
 static void
 on_published(redisAsyncContext *ac, void *r, void *arg)
 {
 	(void)ac;
-	lv_bhist *h = arg;
+	hpushreq *q = arg;
+	lv_bhist *h = q->h;
 	redisReply *reply = r;
-	if (reply && reply->type == REDIS_REPLY_ERROR)
-		LV_LOG(h->s, LV_LOG_ERROR, "redis broker: a reliable group push was refused: %s", reply->str);
-	else if (reply && reply->type != REDIS_REPLY_INTEGER)
-		LV_LOG(h->s, LV_LOG_ERROR, "redis broker: unexpected reply to a reliable group push");
+	if (reply) {
+		if (reply->type == REDIS_REPLY_ERROR)
+			LV_LOG(h->s, LV_LOG_ERROR, "redis broker: a reliable group push was refused: %s",
+			       reply->str);
+		else if (reply->type != REDIS_REPLY_INTEGER)
+			LV_LOG(h->s, LV_LOG_ERROR, "redis broker: unexpected reply to a reliable group push");
+		lv__boutbox_answered(&h->out, q->id);
+	}
+	free(q);
+}
+
+/* Sends p, an entry of the outbox, on the command connection. */
+static void
+send_push(lv_bhist *h, const lv_bpush *p)
+{
+	hpushreq *q = malloc(sizeof *q);
+	if (!q)
+		return;   /* it stays in the outbox: sent again after a reconnect */
+	q->h = h;
+	q->id = p->id;
+	char origin[80], pkey[64], id[24];
+	int on = snprintf(origin, sizeof origin, "H%s\n", h->node);
+	snprintf(pkey, sizeof pkey, "lv:pp:%s", h->cand);
+	snprintf(id, sizeof id, "%llu", (unsigned long long)p->id);
+	int rc = p->group[0] ?
+		redisAsyncCommand(h->ac, on_published, q,
+		                  "EVAL %s 0 %s lv:g:%s lv:go:%s lv:gh:%s %b %b %u %s %s %d",
+		                  PUBLISH_LUA, h->cand, p->group, p->group, p->group, origin, (size_t)on,
+		                  p->m->data, p->m->len, h->keep, pkey, id, PUSHED_TTL_MS) :
+		redisAsyncCommand(h->ac, on_published, q,
+		                  "EVAL %s 0 %s lv:all lv:ao lv:ah %b %b %u %s %s %d",
+		                  PUBLISH_LUA, h->cand, origin, (size_t)on, p->m->data, p->m->len, h->keep,
+		                  pkey, id, PUSHED_TTL_MS);
+	if (rc != REDIS_OK)
+		free(q);
+}
+
+/* Redis is back: what the lost connection left unanswered goes again, in
+ * order, before anything new; what is too old to be sent safely is lost,
+ * and said so. */
+static void
+resend(lv_bhist *h)
+{
+	int64_t now = lv__now_us();
+	uint32_t lost = 0;
+	while (h->out.head && now - h->out.head->at_us > OUT_AGE_US) {
+		lv__boutbox_pop(&h->out);
+		lost++;
+	}
+	if (lost) {
+		h->stats->lost += lost;
+		LV_LOG(h->s, LV_LOG_ERROR, "redis broker: %u reliable group pushes unanswered for over "
+		       "%d s were given up: Redis was away too long", lost, (int)(OUT_AGE_US / 1000000));
+	}
+	if (h->out.head && h->out.head->at_us < h->up_us)
+		LV_LOG(h->s, LV_LOG_WARN, "redis broker: the reliable group pushes the lost connection "
+		       "left unanswered are sent again");
+	for (lv_bpush *p = h->out.head; p; p = p->next) {
+		h->stats->resent += p->at_us < h->up_us;   /* not those pushed since */
+		send_push(h, p);
+	}
 }
 
 /* ---- the hooks ---------------------------------------------------------------------- */
@@ -559,6 +643,7 @@ lv__bhist_free(lv_bhist *h)
 	}
 	lv__htab_free(&h->groups);
 	pend_clear(&h->every);
+	lv__boutbox_clear(&h->out);
 	free(h);
 }
 
@@ -585,10 +670,28 @@ lv__bhist_up(lv_bhist *h, redisAsyncContext *ac)
 		if (redisAsyncCommand(ac, on_epoch, q, "EVAL %s 0 %s", EPOCH_LUA, h->cand) != REDIS_OK)
 			free(q);
 	}
+	/* What the lost connection left unanswered goes again once this node
+	 * hears every channel it follows: its own members then get it as it
+	 * is published, not from a history that may keep less. */
+	h->resend_due = h->out.n > 0;
+	h->up_us = lv__now_us();
+	h->unanswered = 0;
 	uint32_t at = 0;
 	for (hgroup *g = next_group(h, NULL, &at); g; g = next_group(h, g, &at)) {
 		g->subscribed = g->synced = g->fetching = false;
+		g->awaited = h->resend_due;
+		h->unanswered += h->resend_due;
 		catch_up(h, g);
+	}
+}
+
+/* A channel is answered, or one that was not is followed no longer. */
+static void
+channel_answered(lv_bhist *h)
+{
+	if (h->resend_due && --h->unanswered == 0) {
+		h->resend_due = false;
+		resend(h);
 	}
 }
 
@@ -627,8 +730,11 @@ lv__bhist_unfollow(lv_bhist *h, const char *group)
 	hgroup *g = find(h, group);
 	if (!g)
 		return;
+	bool waited = g->awaited;
 	lv__htab_remove(&h->groups, &g->node);
 	group_free(g);
+	if (waited)
+		channel_answered(h);
 }
 
 void
@@ -639,24 +745,23 @@ lv__bhist_subscribed(lv_bhist *h, const char *group)
 		return;
 	g->subscribed = true;
 	catch_up(h, g);
+	if (g->awaited) {
+		g->awaited = false;
+		channel_answered(h);
+	}
 }
 
 int
 lv__bhist_publish(lv_bhist *h, const char *group, const lv_msg *m)
 {
-	if (!h->ac)
+	if (!h->ac || h->out.n >= OUT_MAX)
 		return LV_EUNAVAILABLE;
-	char origin[80];
-	int on = snprintf(origin, sizeof origin, "H%s\n", h->node);
-	int rc = group ?
-		redisAsyncCommand(h->ac, on_published, h, "EVAL %s 0 %s lv:g:%s lv:go:%s lv:gh:%s %b %b %u",
-		                  PUBLISH_LUA, h->cand, group, group, group, origin, (size_t)on, m->data,
-		                  m->len, h->keep) :
-		redisAsyncCommand(h->ac, on_published, h, "EVAL %s 0 %s lv:all lv:ao lv:ah %b %b %u",
-		                  PUBLISH_LUA, h->cand, origin, (size_t)on, m->data, m->len, h->keep);
-	if (rc != REDIS_OK)
-		return LV_EUNAVAILABLE;
-	return 0;
+	lv_bpush *p = lv__boutbox_add(&h->out, group, (lv_msg *)m);
+	if (!p)
+		return LV_ENOMEM;
+	if (!h->resend_due)   /* else it goes after the older ones, in order */
+		send_push(h, p);
+	return 0;   /* answered, or sent again after a reconnect */
 }
 
 void

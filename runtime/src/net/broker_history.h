@@ -29,8 +29,10 @@ void lv__bhist_unfollow(lv_bhist *h, const char *group);
 /* The group's channel is answered: messages on it now reach this node. */
 void lv__bhist_subscribed(lv_bhist *h, const char *group);
 /* m, a reliable message, to every member of group on every node,
- * this node's included (once its offset comes up): 0 once sent, or
- * LV_EUNAVAILABLE / LV_ENOMEM. */
+ * this node's included (once its offset comes up): 0 once taken (sent;
+ * should the connection go before Redis answers, sent again once it is
+ * back, in order, and run once), or LV_EUNAVAILABLE (Redis is away, or
+ * 10,000 pushes await their answer) / LV_ENOMEM. */
 int lv__bhist_publish(lv_bhist *h, const char *group, const lv_msg *m);
 /* A message of kind 'H' on group's channel: "H" ORIGIN "\n" EPOCH " "
  * OFFSET "\n" JSON. */

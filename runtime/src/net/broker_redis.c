@@ -533,6 +533,7 @@ became_up(rbroker *rb)
 	}
 	rb->ever_up = true;
 	rb->base.stats.connected = 1;
+	command(rb, &rb->cmd, on_any, NULL, "CLIENT SETNAME lv-cmd-%s", rb->node);
 	command(rb, &rb->cmd, on_any, NULL, "EVAL %s 0 %s", RESET_LUA, rb->node);
 	command(rb, &rb->cmd, on_beat, NULL, "SET lv:node:%s %u PX %d", rb->node, s->npages,
 	        NODE_TTL_MS);

@@ -90,6 +90,10 @@ lv__metrics_text(lv_server *s, size_t *len)
 		  "history rather than as they were published.", bs->recovered },
 		{ "lv_broker_resyncs_total", "counter", "Times a group's members here were told to "
 		  "resync: what they missed was gone.", bs->resyncs },
+		{ "lv_broker_resent_total", "counter", "Reliable group pushes sent to the broker again: "
+		  "a lost connection left them unanswered.", bs->resent },
+		{ "lv_broker_lost_total", "counter", "Reliable group pushes given up: unanswered by "
+		  "the broker for too long.", bs->lost },
 	};
 	for (size_t i = 0; i < sizeof broker / sizeof broker[0]; i++)
 		put_metric(&b, &broker[i]);
