@@ -252,6 +252,9 @@ typedef struct {
 	uint32_t broker_history;    /* reliable messages each group keeps in the
 	                               shared broker for a node that missed them:
 	                               1000 */
+	uint32_t broker_history_ms; /* and for how long, in ms: 600000 (10
+	                               minutes); a group's history goes once it
+	                               has had no push for as long */
 } lv_options;
 
 /* Creates a server for app in *out (NULL on failure). Listens at once, so

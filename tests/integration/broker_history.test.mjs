@@ -223,6 +223,27 @@ test('more missed than the history keeps: the page is told (resync "history"), t
   assert.ok((await metrics(d)).get('lv_broker_resyncs_total') >= 1);
 });
 
+test('the history keeps by age too: entries past broker_history_ms go, and the stream with its last push', async () => {
+  const e = await node('hist-e', { LV_TEST_BROKER_HISTORY_MS: '600' });
+  const pe = await open(e);
+  await pe.value('join', { name: 'aged' });
+  assert.equal(await pe.value('flood', { to: 'aged', n: 5, size: 8, vol: false }), 0);
+  assert.equal(await redis.command('XLEN', 'lv:gh:aged'), 5);
+  const [, fields] = (await redis.command('XRANGE', 'lv:gh:aged', '-', '+'))[0];
+  assert.ok(Number(fields[fields.indexOf('t') + 1]) > 1.7e12, 'each entry has the time it was added');
+  const ttl = await redis.command('PTTL', 'lv:gh:aged');
+  assert.ok(ttl > 0 && ttl <= 600, `the stream expires after the age (${ttl} ms)`);
+  await sleep(900);
+  assert.equal(await pe.value('flood', { to: 'aged', n: 1, size: 8, vol: false }), 0);
+  const left = await redis.command('XRANGE', 'lv:gh:aged', '-', '+');
+  assert.deepEqual(left.map(([id]) => id), ['6-0'], 'only the young one is kept');
+  await sleep(900);
+  assert.equal(await redis.command('EXISTS', 'lv:gh:aged'), 0, 'the stream went with its age');
+  assert.equal(await redis.command('GET', 'lv:go:aged'), '6', 'the offset stays');
+  await until(() => blobs(pe).length === 6, ms(3000), 'the page to have the six');
+  assert.deepEqual(blobs(pe), [0, 1, 2, 3, 4, 0]);
+});
+
 test('a page that joins a group and pushes to it at once gets its own push, a round trip later', async () => {
   const pa = await open(a);
   for (let i = 0; i < 10; i++) {

@@ -5,8 +5,10 @@
  *                changes, Redis lost its data (restarted without
  *                persistence, flushed)
  *   lv:go:G      G's last offset (INCR)
- *   lv:gh:G      STREAM of G's last `keep` reliable messages, entry id
- *                OFFSET-0, field m the message's JSON
+ *   lv:gh:G      STREAM of G's last `keep` reliable messages of the last
+ *                `keep_ms`, entry id OFFSET-0, fields m the message's
+ *                JSON and t Redis' clock (ms) when it was added; it
+ *                expires `keep_ms` after the last
  *   lv:ao, lv:ah the same for every page (channel lv:all; "lv.all" in a
  *                resync)
  * PUBLISH_LUA numbers, keeps and publishes one message in one atomic
@@ -35,6 +37,7 @@
 
 enum {
 	KEEP_DEFAULT = 1000,
+	KEEP_MS_DEFAULT = 600000,   /* 10 minutes */
 	FETCH_COUNT = 500,          /* stream entries per fetch */
 	PEND_MAX = 10000,           /* messages waiting for a hole per group */
 	OUT_MAX = 10000,            /* pushes sent and not yet answered */
@@ -71,6 +74,7 @@ struct lv_bhist {
 	lv_broker_stats *stats;
 	const char *node;
 	uint32_t keep;
+	uint32_t keep_ms;
 	uint32_t gen;               /* replies of an older generation are stale */
 	redisAsyncContext *ac;      /* the command connection while up */
 	char epoch[72];             /* "" until read */
@@ -109,14 +113,32 @@ static const char EPOCH_LUA[] = EPOCH_PRELUDE "return e\n";
 
 /* ARGV: epoch candidate, channel, offset key, stream key, origin line
  * ("H" NODE "\n"), JSON, keep, this process's key, the push's id, that
- * key's time to live. The offset; 0 when this push already ran (it was
- * sent again after a connection lost its answer). */
+ * key's time to live, keep_ms. The offset; 0 when this push already ran
+ * (it was sent again after a connection lost its answer). The entries
+ * past keep_ms go from the stream's head, a few per push (each push adds
+ * one, so the head keeps up), and the stream expires keep_ms after its
+ * last push. */
 static const char PUBLISH_LUA[] =
 	EPOCH_PRELUDE
 	"local id = tonumber(ARGV[9])\n"
 	"if id <= tonumber(redis.call('GET', ARGV[8]) or '0') then return 0 end\n"
 	"local off = redis.call('INCR', ARGV[3])\n"
-	"redis.call('XADD', ARGV[4], 'MAXLEN', ARGV[7], off .. '-0', 'm', ARGV[6])\n"
+	"local now = redis.call('TIME')\n"
+	"local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)\n"
+	"local cut = ms - tonumber(ARGV[11])\n"
+	"local head = redis.call('XRANGE', ARGV[4], '-', '+', 'COUNT', 4)\n"
+	"local young = nil\n"
+	"for _, en in ipairs(head) do\n"
+	"  local t = tonumber(en[2][4])\n"
+	"  if not t or t >= cut then young = en[1]; break end\n"
+	"end\n"
+	"if young then redis.call('XTRIM', ARGV[4], 'MINID', young)\n"
+	"elseif #head > 0 then\n"
+	"  local last = tonumber(string.match(head[#head][1], '^(%d+)'))\n"
+	"  redis.call('XTRIM', ARGV[4], 'MINID', (last + 1) .. '-0')\n"
+	"end\n"
+	"redis.call('XADD', ARGV[4], 'MAXLEN', ARGV[7], off .. '-0', 'm', ARGV[6], 't', ms)\n"
+	"redis.call('PEXPIRE', ARGV[4], ARGV[11])\n"
 	"redis.call('PUBLISH', ARGV[2], ARGV[5] .. e .. ' ' .. off .. '\\n' .. ARGV[6])\n"
 	"redis.call('SET', ARGV[8], ARGV[9], 'PX', ARGV[10])\n"
 	"return off\n";
@@ -577,13 +599,13 @@ send_push(lv_bhist *h, const lv_bpush *p)
 	snprintf(id, sizeof id, "%llu", (unsigned long long)p->id);
 	int rc = p->group[0] ?
 		redisAsyncCommand(h->ac, on_published, q,
-		                  "EVAL %s 0 %s lv:g:%s lv:go:%s lv:gh:%s %b %b %u %s %s %d",
+		                  "EVAL %s 0 %s lv:g:%s lv:go:%s lv:gh:%s %b %b %u %s %s %d %u",
 		                  PUBLISH_LUA, h->cand, p->group, p->group, p->group, origin, (size_t)on,
-		                  p->m->data, p->m->len, h->keep, pkey, id, PUSHED_TTL_MS) :
+		                  p->m->data, p->m->len, h->keep, pkey, id, PUSHED_TTL_MS, h->keep_ms) :
 		redisAsyncCommand(h->ac, on_published, q,
-		                  "EVAL %s 0 %s lv:all lv:ao lv:ah %b %b %u %s %s %d",
+		                  "EVAL %s 0 %s lv:all lv:ao lv:ah %b %b %u %s %s %d %u",
 		                  PUBLISH_LUA, h->cand, origin, (size_t)on, p->m->data, p->m->len, h->keep,
-		                  pkey, id, PUSHED_TTL_MS);
+		                  pkey, id, PUSHED_TTL_MS, h->keep_ms);
 	if (rc != REDIS_OK)
 		free(q);
 }
@@ -617,7 +639,8 @@ resend(lv_bhist *h)
 /* ---- the hooks ---------------------------------------------------------------------- */
 
 lv_bhist *
-lv__bhist_new(lv_server *s, lv_broker_stats *stats, const char *node, uint32_t keep)
+lv__bhist_new(lv_server *s, lv_broker_stats *stats, const char *node, uint32_t keep,
+              uint32_t keep_ms)
 {
 	lv_bhist *h = calloc(1, sizeof *h);
 	if (!h)
@@ -626,6 +649,7 @@ lv__bhist_new(lv_server *s, lv_broker_stats *stats, const char *node, uint32_t k
 	h->stats = stats;
 	h->node = node;
 	h->keep = keep ? keep : KEEP_DEFAULT;
+	h->keep_ms = keep_ms ? keep_ms : KEEP_MS_DEFAULT;
 	h->every.name = (char *)"lv.all";
 	h->every.all = true;
 	return h;

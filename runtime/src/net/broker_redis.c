@@ -1023,7 +1023,8 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 	rb->base.ops = &redis_ops;
 	rb->base.server = s;
 	rb->cmd.rb = rb->sub.rb = rb;
-	if (!(rb->hist = lv__bhist_new(s, &rb->base.stats, rb->node, s->opt.broker_history))) {
+	if (!(rb->hist = lv__bhist_new(s, &rb->base.stats, rb->node, s->opt.broker_history,
+	                               s->opt.broker_history_ms))) {
 		free(rb);
 		return LV_ENOMEM;
 	}
