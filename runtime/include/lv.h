@@ -471,6 +471,15 @@ typedef void (*lv_call_done)(lv_conn *conn, int status, const void *result,
  * answer, or a status below zero. Any thread. */
 int lv_conn_call(lv_conn *conn, const lv_endpoint *ep, const void *args,
                    lv_call_done adapter, void (*fn)(void), void *user_data);
+/* The same to the page whose connection id (lv_conn_id) is conn_id, on
+ * this node or, with a shared broker, on the node it is connected to; the
+ * answer comes back to this node, and done's conn is NULL when the page
+ * was elsewhere. LV_ECLOSED on one node when no page has the id; with a
+ * shared broker done is told LV_EUNAVAILABLE when no node holds it, and
+ * LV_EDEADLINE_EXCEEDED when no answer came within the endpoint's timeout
+ * and 2 s (its node died, say). Any thread. */
+int lv_conn_call_id(lv_server *server, const char *conn_id, const lv_endpoint *ep,
+                    const void *args, lv_call_done adapter, void (*fn)(void), void *user_data);
 
 #ifdef __cplusplus
 }

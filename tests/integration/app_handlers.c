@@ -196,6 +196,7 @@ typedef struct {
 	bool in_handler;             /* the handler has not returned yet */
 	bool answered;               /* ... and the answer came meanwhile */
 	int status;
+	int (*reply)(lv_call *call, lv_str value);   /* the endpoint's: ask_me's unless set */
 } ask_job;
 
 static void
@@ -216,7 +217,7 @@ asked(lv_conn *conn, int status, const int64_t *value, void *user_data)
 		snprintf(text, sizeof text, "ok:%lld", (long long)*value);
 	else
 		snprintf(text, sizeof text, "error:%s", lv_errname(status));
-	app_ask_me_reply(j->call, lv_cstr(text));
+	(j->reply ? j->reply : app_ask_me_reply)(j->call, lv_cstr(text));
 	free(j);
 }
 
@@ -1224,3 +1225,34 @@ app_note_id(lv_call *call, lv_str to_conn, lv_str text)
 	return LV_OK;
 }
 /* lvc:end note_id */
+
+/* lvc:begin ask_id */
+/*
+ * Asks the page whose connection id is `id` (client.rpc ask), on
+ * whichever node it is connected to, and answers with what it said.
+ */
+lv_status
+app_ask_id(lv_call *call, lv_str id, lv_str question, lv_str *out)
+{
+	(void)out;   /* answered by asked() */
+	char cid[64];
+	if (id.len >= sizeof cid)
+		return lv_call_fail(call, LV_EINVALID_ARGUMENT, "id: too long");
+	memcpy(cid, id.ptr, id.len);
+	cid[id.len] = '\0';
+	ask_job *j = calloc(1, sizeof *j);
+	if (!j)
+		return LV_ENOMEM;
+	j->call = call;
+	j->reply = app_ask_id_reply;
+	j->in_handler = true;
+	int rc = app_ask_call_id(lv_call_server(call), cid, question, asked, j);
+	j->in_handler = false;
+	if (rc < 0 || j->answered) {
+		int status = rc < 0 ? rc : j->status;
+		free(j);
+		return lv_call_fail(call, status, "cannot ask the page: %s", lv_strerror(status));
+	}
+	return lv_call_defer(call);
+}
+/* lvc:end ask_id */

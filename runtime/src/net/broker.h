@@ -55,6 +55,12 @@ typedef struct {
 	lv_conn *(*session_find)(lv_broker *b, const char *token);
 	void (*session_remove)(lv_broker *b, lv_conn *c);
 	bool (*session_ended)(lv_broker *b, const char *token);
+	/* Calls to a page on another node (rcall.c): ask sends body (CONNID
+	 * "\n" ID "\n" JSON) to the node of session conn_id; answer sends
+	 * body (ID "\n" JSON) to node. NULL where the broker is this process
+	 * alone. */
+	int (*ask)(lv_broker *b, const char *conn_id, uint64_t id, const char *body, size_t len);
+	int (*answer)(lv_broker *b, const char *node, const char *body, size_t len);
 	void (*free)(lv_broker *b);
 } lv_broker_ops;
 

@@ -437,8 +437,15 @@ received(rbroker *rb, const char *channel, const char *data, size_t len)
 {
 	lv_server *s = rb->base.server;
 	const char *nl = len ? memchr(data, '\n', len) : NULL;
-	if (!nl || !data[0] || strchr("RVCSH", data[0]) == NULL)
+	if (!nl || !data[0] || strchr("RVCSHQA", data[0]) == NULL)
 		return;
+	if (data[0] == 'Q' || data[0] == 'A') {
+		/* a call to a page here, or the answer to one of ours (rcall.c) */
+		if (strncmp(channel, "lv:n:", 5) == 0)
+			lv__rcall_received(s, data[0], data + 1, (size_t)(nl - data) - 1, nl + 1,
+			                   len - (size_t)(nl + 1 - data));
+		return;
+	}
 	bool group = strncmp(channel, "lv:g:", 5) == 0;
 	if (data[0] == 'H') {
 		if (group || strcmp(channel, "lv:all") == 0)
@@ -901,6 +908,69 @@ deliver(lv_broker *b, const char *conn_id, lv_conn *local, lv_msg *m)
 	return rc;
 }
 
+/* A call sent to a page's node: no node heard it, the page is nowhere. */
+static void
+on_asked(redisAsyncContext *ac, void *r, void *arg)
+{
+	redisReply *reply = r;
+	uint64_t *id = arg;
+	if (reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 0)
+		lv__rcall_unheard(((rlink *)ac->data)->rb->base.server, *id);
+	else if (reply && reply->type == REDIS_REPLY_ERROR)
+		on_any(ac, r, NULL);
+	free(id);
+}
+
+static int
+ask(lv_broker *b, const char *conn_id, uint64_t id, const char *body, size_t len)
+{
+	rbroker *rb = (rbroker *)b;
+	if (!up(rb)) {
+		b->stats.unavailable++;
+		return LV_EUNAVAILABLE;
+	}
+	size_t nl = strlen(rb->node);
+	char *p = malloc(2 + nl + len);
+	uint64_t *box = malloc(sizeof *box);
+	if (!p || !box) {
+		free(p);
+		free(box);
+		return LV_ENOMEM;
+	}
+	p[0] = 'Q';
+	memcpy(p + 1, rb->node, nl);
+	p[1 + nl] = '\n';
+	memcpy(p + 2 + nl, body, len);
+	*box = id;
+	int rc = command(rb, &rb->cmd, on_asked, box, "EVAL %s 0 %s %b", DELIVER_LUA, conn_id, p,
+	                 2 + nl + len);
+	free(p);
+	if (rc) {
+		free(box);
+		b->stats.unavailable++;
+	} else {
+		b->stats.published++;
+	}
+	return rc;
+}
+
+static int
+answer(lv_broker *b, const char *node, const char *body, size_t len)
+{
+	rbroker *rb = (rbroker *)b;
+	if (!up(rb)) {
+		b->stats.unavailable++;
+		return LV_EUNAVAILABLE;
+	}
+	int rc = command(rb, &rb->cmd, on_any, NULL, "PUBLISH lv:n:%s A%s\n%b", node, rb->node,
+	                 body, len);
+	if (rc)
+		b->stats.unavailable++;
+	else
+		b->stats.published++;
+	return rc;
+}
+
 static int
 session_put(lv_broker *b, lv_conn *c)
 {
@@ -968,6 +1038,8 @@ static const lv_broker_ops redis_ops = {
 	.session_find = session_find,
 	.session_remove = session_remove,
 	.session_ended = session_ended,
+	.ask = ask,
+	.answer = answer,
 	.free = broker_free,
 };
 

@@ -16,8 +16,20 @@ struct lv_ccall {
 	lv_call_done adapter;
 	void (*fn)(void);
 	void *user_data;
+	lv__ccall_raw_fn raw;       /* set: the answer as it came, not decoded */
 	lws_sorted_usec_list_t sul;
 };
+
+/* The caller is told: status, and the page's answer decoded (result), or
+ * as it came (msg) to a raw caller. */
+static void
+tell(lv_ccall *cc, lv_conn *c, int status, const void *result, json_t *msg)
+{
+	if (cc->raw)
+		cc->raw(c, status, msg, cc->user_data);
+	else
+		cc->adapter(c, status, result, cc->fn, cc->user_data);
+}
 
 static void
 ccall_unlink(lv_ccall *cc)
@@ -38,7 +50,7 @@ ccall_timeout(lws_sorted_usec_list_t *sul)
 	s->in_lws++;   /* lws calls it, and looks at its deadlines after */
 	ccall_unlink(cc);
 	lv__count_error(s, LV_EDEADLINE_EXCEEDED);
-	cc->adapter(cc->conn, LV_EDEADLINE_EXCEEDED, NULL, cc->fn, cc->user_data);
+	tell(cc, cc->conn, LV_EDEADLINE_EXCEEDED, NULL, NULL);
 	lv_conn_unref(cc->conn);
 	free(cc);
 	s->in_lws--;
@@ -50,7 +62,7 @@ lv__ccalls_fail(lv_conn *c, int status)
 	while (c->ccalls) {
 		lv_ccall *cc = c->ccalls;
 		ccall_unlink(cc);
-		cc->adapter(c, status, NULL, cc->fn, cc->user_data);
+		tell(cc, c, status, NULL, NULL);
 		lv_conn_unref(cc->conn);
 		free(cc);
 	}
@@ -67,6 +79,51 @@ status_of(const char *code)
 	return LV_EINTERNAL;
 }
 
+int
+lv__ccall_decode(lv_server *s, const lv_endpoint *ep, json_t *msg, lv_arena *arena, void **out,
+                 bool *misfit)
+{
+	int status = 0;
+	void *result = NULL;
+	*misfit = false;
+	if (!json_is_true(json_object_get(msg, "ok"))) {
+		json_t *e = json_object_get(msg, "error");
+		status = status_of(json_string_value(json_object_get(e, "code")));
+		LV_LOG(s, LV_LOG_INFO, "%s: the page answered %s: %s", ep->name,
+		       lv_errname(status), json_string_value(json_object_get(e, "message")) ?
+		       json_string_value(json_object_get(e, "message")) : "");
+	} else if (ep->result) {
+		const lv_field *f = &ep->result->fields[0];
+		json_t *v = json_object_get(msg, "value");
+		result = lv_arena_alloc(arena, ep->result->size);
+		lv_error err;
+		if (!result) {
+			status = LV_ENOMEM;
+		} else if ((!v || json_is_null(v)) && f->has_offset != LV_REQUIRED) {
+			/* absent */
+		} else if (f->has_offset == LV_OPT_POINTER) {
+			void *p = lv_arena_alloc(arena, f->type->size);
+			if (!p || lv_decode_jansson(f->type, v, p, arena, &s->opt.limits, &err))
+				status = p ? LV_EINVALID_ARGUMENT : LV_ENOMEM;
+			else
+				*(void **)((char *)result + f->offset) = p;
+		} else if (!v || lv_decode_jansson(f->type, v, (char *)result + f->offset, arena,
+		                           &s->opt.limits, &err)) {
+			status = LV_EINVALID_ARGUMENT;
+		} else if (f->has_offset >= 0) {
+			*(bool *)((char *)result + f->has_offset) = true;
+		}
+		if (status == LV_EINVALID_ARGUMENT) {
+			*misfit = true;
+			LV_LOG(s, LV_LOG_WARN, "%s: the page's answer does not fit: %s%s%s",
+			       ep->name, v ? err.path : "", v && err.path[0] ? ": " : "",
+			       v ? err.message : "no value");
+		}
+	}
+	*out = status ? NULL : result;
+	return status;
+}
+
 void
 lv__ccall_answer(lv_conn *c, json_t *msg)
 {
@@ -80,49 +137,24 @@ lv__ccall_answer(lv_conn *c, json_t *msg)
 		return;
 	}
 	ccall_unlink(cc);
+	if (cc->raw) {
+		tell(cc, c, 0, NULL, msg);   /* the caller decodes it */
+		lv_conn_unref(cc->conn);
+		free(cc);
+		return;
+	}
 	const lv_endpoint *ep = cc->ep;
-	int status = 0;
 	lv_arena arena;
 	lv_arena_init(&arena);
-	void *result = NULL;
-	if (!json_is_true(json_object_get(msg, "ok"))) {
-		json_t *e = json_object_get(msg, "error");
-		status = status_of(json_string_value(json_object_get(e, "code")));
-		LV_LOG(c->server, LV_LOG_INFO, "%s: the page answered %s: %s", ep->name,
-		       lv_errname(status), json_string_value(json_object_get(e, "message")) ?
-		       json_string_value(json_object_get(e, "message")) : "");
-	} else if (ep->result) {
-		const lv_field *f = &ep->result->fields[0];
-		json_t *v = json_object_get(msg, "value");
-		result = lv_arena_alloc(&arena, ep->result->size);
-		lv_error err;
-		if (!result) {
-			status = LV_ENOMEM;
-		} else if ((!v || json_is_null(v)) && f->has_offset != LV_REQUIRED) {
-			/* absent */
-		} else if (f->has_offset == LV_OPT_POINTER) {
-			void *p = lv_arena_alloc(&arena, f->type->size);
-			if (!p || lv_decode_jansson(f->type, v, p, &arena, &c->server->opt.limits, &err))
-				status = p ? LV_EINVALID_ARGUMENT : LV_ENOMEM;
-			else
-				*(void **)((char *)result + f->offset) = p;
-		} else if (!v || lv_decode_jansson(f->type, v, (char *)result + f->offset, &arena,
-		                           &c->server->opt.limits, &err)) {
-			status = LV_EINVALID_ARGUMENT;
-		} else if (f->has_offset >= 0) {
-			*(bool *)((char *)result + f->has_offset) = true;
-		}
-		if (status == LV_EINVALID_ARGUMENT) {
-			LV_LOG(c->server, LV_LOG_WARN, "%s: the page's answer does not fit: %s%s%s",
-			       ep->name, v ? err.path : "", v && err.path[0] ? ": " : "",
-			       v ? err.message : "no value");
-			lv__send_error(c, ep->name, LV_EINVALID_ARGUMENT, "cret: the answer does not "
-			           "fit the endpoint's result type", "value");
-		}
-	}
+	void *result;
+	bool misfit;
+	int status = lv__ccall_decode(c->server, ep, msg, &arena, &result, &misfit);
+	if (misfit)
+		lv__send_error(c, ep->name, LV_EINVALID_ARGUMENT, "cret: the answer does not "
+		           "fit the endpoint's result type", "value");
 	if (status)
 		lv__count_error(c->server, status);
-	cc->adapter(c, status, status ? NULL : result, cc->fn, cc->user_data);
+	tell(cc, c, status, result, NULL);
 	lv_arena_free(&arena);
 	lv_conn_unref(cc->conn);
 	free(cc);
@@ -140,7 +172,7 @@ ccall_on_loop(lv_server *s, void *arg)
 	lv_ccall *cc = p->cc;
 	lv_conn *c = cc->conn;
 	if (c->ended || !c->hello) {
-		cc->adapter(c, LV_EUNAVAILABLE, NULL, cc->fn, cc->user_data);
+		tell(cc, c, LV_EUNAVAILABLE, NULL, NULL);
 		lv_conn_unref(c);
 		free(cc);
 		free(p->args_json);
@@ -166,7 +198,7 @@ ccall_on_loop(lv_server *s, void *arg)
 	lv_msg *m = b.failed ? NULL : lv__msg_new(b.data, b.len, LV_MSG_RELIABLE);
 	if (!m || lv__conn_queue(c, m) != 0) {
 		ccall_unlink(cc);
-		cc->adapter(c, LV_EUNAVAILABLE, NULL, cc->fn, cc->user_data);
+		tell(cc, c, LV_EUNAVAILABLE, NULL, NULL);
 		lv_conn_unref(c);
 		free(cc);
 	}
@@ -217,3 +249,54 @@ lv_conn_call(lv_conn *conn, const lv_endpoint *ep, const void *args, lv_call_don
 	return lv__post(conn->server, ccall_on_loop, p);
 }
 
+
+int
+lv__ccall_json(lv_conn *conn, const lv_endpoint *ep, const char *args_json, lv_call_done adapter,
+               void (*fn)(void), void *user_data)
+{
+	if (conn->ended || !conn->hello)
+		return LV_EUNAVAILABLE;
+	lv_ccall *cc = calloc(1, sizeof *cc);
+	ccall_post *p = calloc(1, sizeof *p);
+	char *args = strdup(args_json);
+	if (!cc || !p || !args) {
+		free(cc);
+		free(p);
+		free(args);
+		return LV_ENOMEM;
+	}
+	cc->conn = lv_conn_ref(conn);
+	cc->ep = ep;
+	cc->adapter = adapter;
+	cc->fn = fn;
+	cc->user_data = user_data;
+	p->cc = cc;
+	p->args_json = args;
+	ccall_on_loop(conn->server, p);   /* on the loop already; tells adapter if it cannot */
+	return 0;
+}
+
+int
+lv__ccall_raw(lv_conn *conn, const lv_endpoint *ep, const char *args_json,
+              lv__ccall_raw_fn raw, void *user_data)
+{
+	if (conn->ended || !conn->hello)
+		return LV_EUNAVAILABLE;
+	lv_ccall *cc = calloc(1, sizeof *cc);
+	ccall_post *p = calloc(1, sizeof *p);
+	char *args = strdup(args_json);
+	if (!cc || !p || !args) {
+		free(cc);
+		free(p);
+		free(args);
+		return LV_ENOMEM;
+	}
+	cc->conn = lv_conn_ref(conn);
+	cc->ep = ep;
+	cc->raw = raw;
+	cc->user_data = user_data;
+	p->cc = cc;
+	p->args_json = args;
+	ccall_on_loop(conn->server, p);   /* on the loop already; tells raw if it cannot */
+	return 0;
+}

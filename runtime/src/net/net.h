@@ -272,6 +272,33 @@ void lv__run_event(lv_server *s, const lv_endpoint *ep, json_t *args, lv_conn *c
 void lv__finish_deferred(lv_call *call, int status, char *result_json, const char *msg);
 void lv__ccall_answer(lv_conn *c, json_t *msg);
 void lv__ccalls_fail(lv_conn *c, int status);
+/* A page's answer to a client.rpc (a cret: ok, value or error) decoded
+ * into ep's result in arena (*out, NULL on an error): 0 or the status;
+ * misfit: the value does not fit the result type. */
+int lv__ccall_decode(lv_server *s, const lv_endpoint *ep, json_t *msg, lv_arena *arena, void **out,
+                     bool *misfit);
+/* Asks conn's page (on the loop) with arguments already as JSON; raw is
+ * told the answer as it came (status 0, msg the cret), or a status below
+ * zero with msg NULL. 0, or the status of a call that never started. */
+typedef void (*lv__ccall_raw_fn)(lv_conn *c, int status, json_t *msg, void *user_data);
+int lv__ccall_raw(lv_conn *conn, const lv_endpoint *ep, const char *args_json,
+                  lv__ccall_raw_fn raw, void *user_data);
+/* The same for a typed caller (lv_conn_call's adapter), on the loop. */
+int lv__ccall_json(lv_conn *conn, const lv_endpoint *ep, const char *args_json, lv_call_done adapter,
+                   void (*fn)(void), void *user_data);
+
+/* ---- client.rpc to a page on another node (rcall.c) ---------------------------- */
+
+typedef struct lv_rcall lv_rcall;
+/* What the broker brings from a node channel: a call to a page here
+ * (kind 'Q') or an answer to one of this node's (kind 'A'), from node
+ * origin (olen bytes); body as rcall.c describes it. */
+void lv__rcall_received(lv_server *s, char kind, const char *origin, size_t olen, const char *body,
+                        size_t len);
+/* No node heard the call id: its page is nowhere. */
+void lv__rcall_unheard(lv_server *s, uint64_t id);
+/* The server stops: every call still waiting is told status. */
+void lv__rcalls_fail(lv_server *s, int status);
 /* Errors to the page: {"t":"error"} with no call to answer, or the error
  * answer of call id (with commands cmds, or NULL). */
 json_t *lv__error_object(int status, const char *message, const char *path);
@@ -463,6 +490,8 @@ struct lv_server {
 	uint32_t nconns;
 	uint32_t npages;            /* conns that said hello */
 	uint64_t conn_seq;
+	lv_rcall *rcalls;           /* client.rpc calls waiting for another node's answer */
+	uint64_t rcall_seq;
 	lv_htab sessions;           /* by resume token (session.c) */
 	uint32_t ndetached;
 	char ended_tokens[256][33]; /* recently expired sessions: "expired" on resume */

@@ -253,6 +253,7 @@ lv_server_free(lv_server *s)
 		return;
 	}
 	lv__wake_off(s);     /* no thread may wake a context being destroyed */
+	lv__rcalls_fail(s, LV_EUNAVAILABLE);   /* their deadlines are in the context's lists */
 	lv__timers_off(s);   /* their deadlines are in the context's lists */
 	lv__models_off(s);   /* the store's wake-up is no longer watched */
 	if (s->ctx) {

@@ -516,6 +516,15 @@ chat_confirm_call(lv_conn *conn, lv_str question, chat_confirm_done done, void *
 }
 
 int
+chat_confirm_call_id(lv_server *server, const char *conn_id, lv_str question, chat_confirm_done done, void *user_data)
+{
+	chat__confirm_args a = { 0 };
+	a.question = question;
+	return lv_conn_call_id(server, conn_id, &chat__endpoints[0], &a,
+	                      chat__confirm_answered, (void (*)(void))done, user_data);
+}
+
+int
 chat_join_reply(lv_call *call, chat_Message_list value)
 {
 	chat__join_result r = { 0 };

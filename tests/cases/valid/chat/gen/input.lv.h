@@ -52,21 +52,24 @@ struct chat_Message {
 	lv_str_list tags;
 };
 
-/* Asks one page; done runs on the loop with the answer, or with a status
- * below zero and value NULL (timeout, disconnect, the page's error). */
+/* Asks one page (by its lv_conn, or by its id on whichever node it is
+ * connected to); done runs on the loop with the answer, or with a status
+ * below zero and value NULL (timeout, disconnect, the page's error). conn
+ * is the page's connection, NULL when it was on another node. */
 typedef void (*chat_confirm_done)(lv_conn *conn, int status, const bool *value, void *user_data);
 int chat_confirm_call(lv_conn *conn, lv_str question, chat_confirm_done done, void *user_data);
+int chat_confirm_call_id(lv_server *server, const char *conn_id, lv_str question, chat_confirm_done done, void *user_data);
 
 #line 30 "input.lv"
 lv_status chat_hello(lv_call *call);
-#line 63 "input.lv.h"
+#line 66 "input.lv.h"
 
 /*
  * Joins a room and returns the messages since `since`.
  */
 #line 22 "input.lv"
 lv_status chat_join(lv_call *call, lv_str room, int64_t since, chat_Message_list *out);
-#line 70 "input.lv.h"
+#line 73 "input.lv.h"
 /* Answers a call to join that its handler deferred; any thread. */
 int chat_join_reply(lv_call *call, chat_Message_list value);
 
@@ -80,7 +83,7 @@ int chat_message_all(lv_server *server, const chat_Message *msg);
 
 #line 25 "input.lv"
 lv_status chat_post(lv_call *call, lv_str room, lv_str text, chat_Message *out);
-#line 84 "input.lv.h"
+#line 87 "input.lv.h"
 /* Answers a call to post that its handler deferred; any thread. */
 int chat_post_reply(lv_call *call, const chat_Message *value);
 
@@ -94,17 +97,17 @@ int chat_presence_all(lv_server *server, lv_str room, lv_str who, chat_Presence 
 
 #line 31 "input.lv"
 lv_status chat_room_closed(lv_call *call, lv_str room);
-#line 98 "input.lv.h"
+#line 101 "input.lv.h"
 /* Raises the server event "room_closed": its handler runs on the loop; any thread. */
 int chat_room_closed_raise(lv_server *server, lv_str room);
 
 #line 43 "input.lv"
 lv_status chat_send_clicked(lv_call *call, lv_str text);
-#line 104 "input.lv.h"
+#line 107 "input.lv.h"
 
 #line 28 "input.lv"
 lv_status chat_typing(lv_call *call, lv_str room);
-#line 108 "input.lv.h"
+#line 111 "input.lv.h"
 
 #ifdef __cplusplus
 }

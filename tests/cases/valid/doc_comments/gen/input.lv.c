@@ -467,6 +467,15 @@ library_confirm_loan_call(lv_conn *conn, const library_Book *book, library_confi
 }
 
 int
+library_confirm_loan_call_id(lv_server *server, const char *conn_id, const library_Book *book, library_confirm_loan_done done, void *user_data)
+{
+	library__confirm_loan_args a = { 0 };
+	a.book = *book;
+	return lv_conn_call_id(server, conn_id, &library__endpoints[1], &a,
+	                      library__confirm_loan_answered, (void (*)(void))done, user_data);
+}
+
+int
 library_find_reply(lv_call *call, const library_Book *value)
 {
 	library__find_result r = { 0 };

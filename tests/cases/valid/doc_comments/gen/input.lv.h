@@ -61,17 +61,20 @@ lv_status library_borrow_clicked(lv_call *call, lv_str isbn);
 /*
  * Asks the member to confirm a loan.
  */
-/* Asks one page; done runs on the loop with the answer, or with a status
- * below zero and value NULL (timeout, disconnect, the page's error). */
+/* Asks one page (by its lv_conn, or by its id on whichever node it is
+ * connected to); done runs on the loop with the answer, or with a status
+ * below zero and value NULL (timeout, disconnect, the page's error). conn
+ * is the page's connection, NULL when it was on another node. */
 typedef void (*library_confirm_loan_done)(lv_conn *conn, int status, const bool *value, void *user_data);
 int library_confirm_loan_call(lv_conn *conn, const library_Book *book, library_confirm_loan_done done, void *user_data);
+int library_confirm_loan_call_id(lv_server *server, const char *conn_id, const library_Book *book, library_confirm_loan_done done, void *user_data);
 
 /*
  * Looks a book up.
  */
 #line 29 "input.lv"
 lv_status library_find(lv_call *call, lv_str isbn, bool include_gone, const library_Book **out);
-#line 75 "input.lv.h"
+#line 78 "input.lv.h"
 /* Answers a call to find that its handler deferred; any thread. */
 int library_find_reply(lv_call *call, const library_Book *value);
 
@@ -80,7 +83,7 @@ int library_find_reply(lv_call *call, const library_Book *value);
  */
 #line 52 "input.lv"
 lv_status library_loan_due(lv_call *call, lv_str isbn);
-#line 84 "input.lv.h"
+#line 87 "input.lv.h"
 /* Raises the server event "loan.due": its handler runs on the loop; any thread. */
 int library_loan_due_raise(lv_server *server, lv_str isbn);
 
@@ -100,21 +103,21 @@ int library_returned_all(lv_server *server, const library_Book *book);
  */
 #line 42 "input.lv"
 lv_status library_searching(lv_call *call, lv_str text);
-#line 104 "input.lv.h"
+#line 107 "input.lv.h"
 
 /*
  * The server has started.
  */
 #line 48 "input.lv"
 lv_status library_started(lv_call *call);
-#line 111 "input.lv.h"
+#line 114 "input.lv.h"
 
 /*
  * Where is it?
  */
 #line 38 "input.lv"
 lv_status library_where_is(lv_call *call, lv_str isbn, library_Shelf *out);
-#line 118 "input.lv.h"
+#line 121 "input.lv.h"
 /* Answers a call to where_is that its handler deferred; any thread. */
 int library_where_is_reply(lv_call *call, library_Shelf value);
 

@@ -705,6 +705,15 @@ kinds_confirm_call(lv_conn *conn, lv_str question, kinds_confirm_done done, void
 }
 
 int
+kinds_confirm_call_id(lv_server *server, const char *conn_id, lv_str question, kinds_confirm_done done, void *user_data)
+{
+	kinds__confirm_args a = { 0 };
+	a.question = question;
+	return lv_conn_call_id(server, conn_id, &kinds__endpoints[1], &a,
+	                      kinds__confirm_answered, (void (*)(void))done, user_data);
+}
+
+int
 kinds_fetch_reply(lv_call *call, lv_str value)
 {
 	kinds__fetch_result r = { 0 };
@@ -821,6 +830,13 @@ int
 kinds_ping_call(lv_conn *conn, kinds_ping_done done, void *user_data)
 {
 	return lv_conn_call(conn, &kinds__endpoints[13], NULL,
+	                      kinds__ping_answered, (void (*)(void))done, user_data);
+}
+
+int
+kinds_ping_call_id(lv_server *server, const char *conn_id, kinds_ping_done done, void *user_data)
+{
+	return lv_conn_call_id(server, conn_id, &kinds__endpoints[13], NULL,
 	                      kinds__ping_answered, (void (*)(void))done, user_data);
 }
 

@@ -26,40 +26,43 @@ extern const lv_app kinds_app;
 lv_status kinds_clicked(lv_call *call);
 #line 28 "input.lv.h"
 
-/* Asks one page; done runs on the loop with the answer, or with a status
- * below zero and value NULL (timeout, disconnect, the page's error). */
+/* Asks one page (by its lv_conn, or by its id on whichever node it is
+ * connected to); done runs on the loop with the answer, or with a status
+ * below zero and value NULL (timeout, disconnect, the page's error). conn
+ * is the page's connection, NULL when it was on another node. */
 typedef void (*kinds_confirm_done)(lv_conn *conn, int status, const bool *value, void *user_data);
 int kinds_confirm_call(lv_conn *conn, lv_str question, kinds_confirm_done done, void *user_data);
+int kinds_confirm_call_id(lv_server *server, const char *conn_id, lv_str question, kinds_confirm_done done, void *user_data);
 
 #line 29 "input.lv"
 lv_status kinds_connected(lv_call *call);
-#line 37 "input.lv.h"
+#line 40 "input.lv.h"
 
 #line 30 "input.lv"
 lv_status kinds_disconnected(lv_call *call);
-#line 41 "input.lv.h"
+#line 44 "input.lv.h"
 
 #line 6 "input.lv"
 lv_status kinds_fetch(lv_call *call, int64_t id, lv_str *out);
-#line 45 "input.lv.h"
+#line 48 "input.lv.h"
 /* Answers a call to fetch that its handler deferred; any thread. */
 int kinds_fetch_reply(lv_call *call, lv_str value);
 
 #line 10 "input.lv"
 lv_status kinds_fetch_http(lv_call *call, int64_t id, lv_str *out);
-#line 51 "input.lv.h"
+#line 54 "input.lv.h"
 /* Answers a call to fetch_http that its handler deferred; any thread. */
 int kinds_fetch_http_reply(lv_call *call, lv_str value);
 
 #line 14 "input.lv"
 lv_status kinds_fetch_ws(lv_call *call, int64_t id);
-#line 57 "input.lv.h"
+#line 60 "input.lv.h"
 /* Answers a call to fetch_ws that its handler deferred; any thread. */
 int kinds_fetch_ws_reply(lv_call *call);
 
 #line 31 "input.lv"
 lv_status kinds_job_done(lv_call *call, int64_t job, bool ok);
-#line 63 "input.lv.h"
+#line 66 "input.lv.h"
 /* Raises the server event "job.done": its handler runs on the loop; any thread. */
 int kinds_job_done_raise(lv_server *server, int64_t job, bool ok);
 
@@ -73,11 +76,11 @@ int kinds_job_progress_all(lv_server *server, int64_t job, double percent);
 
 #line 57 "input.lv"
 lv_status kinds_load_changed(lv_call *call, lv_str which);
-#line 77 "input.lv.h"
+#line 80 "input.lv.h"
 
 #line 18 "input.lv"
 lv_status kinds_nothing(lv_call *call);
-#line 81 "input.lv.h"
+#line 84 "input.lv.h"
 /* Answers a call to nothing that its handler deferred; any thread. */
 int kinds_nothing_reply(lv_call *call);
 
@@ -91,16 +94,19 @@ int kinds_notify_all(lv_server *server, lv_str text);
 
 #line 22 "input.lv"
 lv_status kinds_nudge(lv_call *call, lv_str target);
-#line 95 "input.lv.h"
+#line 98 "input.lv.h"
 
-/* Asks one page; done runs on the loop with the answer, or with a status
- * below zero and value NULL (timeout, disconnect, the page's error). */
+/* Asks one page (by its lv_conn, or by its id on whichever node it is
+ * connected to); done runs on the loop with the answer, or with a status
+ * below zero and value NULL (timeout, disconnect, the page's error). conn
+ * is the page's connection, NULL when it was on another node. */
 typedef void (*kinds_ping_done)(lv_conn *conn, int status, const void *value, void *user_data);
 int kinds_ping_call(lv_conn *conn, kinds_ping_done done, void *user_data);
+int kinds_ping_call_id(lv_server *server, const char *conn_id, kinds_ping_done done, void *user_data);
 
 #line 25 "input.lv"
 lv_status kinds_plain(lv_call *call);
-#line 104 "input.lv.h"
+#line 110 "input.lv.h"
 
 /* Sends progress to one page (by its lv_conn, or by its id on whichever
  * node it is connected to), to the pages in a group, or to every page.
@@ -112,19 +118,19 @@ int kinds_progress_all(lv_server *server, double fraction);
 
 #line 53 "input.lv"
 lv_status kinds_save_clicked(lv_call *call);
-#line 116 "input.lv.h"
+#line 122 "input.lv.h"
 
 #line 27 "input.lv"
 lv_status kinds_started(lv_call *call);
-#line 120 "input.lv.h"
+#line 126 "input.lv.h"
 
 #line 28 "input.lv"
 lv_status kinds_stopped(lv_call *call);
-#line 124 "input.lv.h"
+#line 130 "input.lv.h"
 
 #line 49 "input.lv"
 lv_status kinds_text_changed(lv_call *call, lv_str text);
-#line 128 "input.lv.h"
+#line 134 "input.lv.h"
 
 #ifdef __cplusplus
 }

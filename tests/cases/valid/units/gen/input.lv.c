@@ -729,6 +729,13 @@ units_c_timeout_call(lv_conn *conn, units_c_timeout_done done, void *user_data)
 }
 
 int
+units_c_timeout_call_id(lv_server *server, const char *conn_id, units_c_timeout_done done, void *user_data)
+{
+	return lv_conn_call_id(server, conn_id, &units__endpoints[0], NULL,
+	                      units__c_timeout_answered, (void (*)(void))done, user_data);
+}
+
+int
 units_d_h_reply(lv_call *call)
 {
 	return lv_call_reply(call, NULL);

@@ -22,138 +22,141 @@ extern "C" {
 
 extern const lv_app units_app;
 
-/* Asks one page; done runs on the loop with the answer, or with a status
- * below zero and value NULL (timeout, disconnect, the page's error). */
+/* Asks one page (by its lv_conn, or by its id on whichever node it is
+ * connected to); done runs on the loop with the answer, or with a status
+ * below zero and value NULL (timeout, disconnect, the page's error). conn
+ * is the page's connection, NULL when it was on another node. */
 typedef void (*units_c_timeout_done)(lv_conn *conn, int status, const void *value, void *user_data);
 int units_c_timeout_call(lv_conn *conn, units_c_timeout_done done, void *user_data);
+int units_c_timeout_call_id(lv_server *server, const char *conn_id, units_c_timeout_done done, void *user_data);
 
 #line 30 "input.lv"
 lv_status units_c_units(lv_call *call);
-#line 33 "input.lv.h"
+#line 36 "input.lv.h"
 
 #line 10 "input.lv"
 lv_status units_d_h(lv_call *call);
-#line 37 "input.lv.h"
+#line 40 "input.lv.h"
 /* Answers a call to d_h that its handler deferred; any thread. */
 int units_d_h_reply(lv_call *call);
 
 #line 11 "input.lv"
 lv_status units_d_h_fraction(lv_call *call);
-#line 43 "input.lv.h"
+#line 46 "input.lv.h"
 /* Answers a call to d_h_fraction that its handler deferred; any thread. */
 int units_d_h_fraction_reply(lv_call *call);
 
 #line 8 "input.lv"
 lv_status units_d_m(lv_call *call);
-#line 49 "input.lv.h"
+#line 52 "input.lv.h"
 /* Answers a call to d_m that its handler deferred; any thread. */
 int units_d_m_reply(lv_call *call);
 
 #line 9 "input.lv"
 lv_status units_d_m_fraction(lv_call *call);
-#line 55 "input.lv.h"
+#line 58 "input.lv.h"
 /* Answers a call to d_m_fraction that its handler deferred; any thread. */
 int units_d_m_fraction_reply(lv_call *call);
 
 #line 5 "input.lv"
 lv_status units_d_ms(lv_call *call);
-#line 61 "input.lv.h"
+#line 64 "input.lv.h"
 /* Answers a call to d_ms that its handler deferred; any thread. */
 int units_d_ms_reply(lv_call *call);
 
 #line 6 "input.lv"
 lv_status units_d_s(lv_call *call);
-#line 67 "input.lv.h"
+#line 70 "input.lv.h"
 /* Answers a call to d_s that its handler deferred; any thread. */
 int units_d_s_reply(lv_call *call);
 
 #line 7 "input.lv"
 lv_status units_d_s_fraction(lv_call *call);
-#line 73 "input.lv.h"
+#line 76 "input.lv.h"
 /* Answers a call to d_s_fraction that its handler deferred; any thread. */
 int units_d_s_fraction_reply(lv_call *call);
 
 #line 28 "input.lv"
 lv_status units_r_h(lv_call *call);
-#line 79 "input.lv.h"
+#line 82 "input.lv.h"
 
 #line 27 "input.lv"
 lv_status units_r_m(lv_call *call);
-#line 83 "input.lv.h"
+#line 86 "input.lv.h"
 
 #line 26 "input.lv"
 lv_status units_r_s(lv_call *call);
-#line 87 "input.lv.h"
+#line 90 "input.lv.h"
 
 #line 22 "input.lv"
 lv_status units_s_g(lv_call *call);
-#line 91 "input.lv.h"
+#line 94 "input.lv.h"
 /* Answers a call to s_g that its handler deferred; any thread. */
 int units_s_g_reply(lv_call *call);
 
 #line 23 "input.lv"
 lv_status units_s_gb(lv_call *call);
-#line 97 "input.lv.h"
+#line 100 "input.lv.h"
 /* Answers a call to s_gb that its handler deferred; any thread. */
 int units_s_gb_reply(lv_call *call);
 
 #line 24 "input.lv"
 lv_status units_s_gib(lv_call *call);
-#line 103 "input.lv.h"
+#line 106 "input.lv.h"
 /* Answers a call to s_gib that its handler deferred; any thread. */
 int units_s_gib_reply(lv_call *call);
 
 #line 14 "input.lv"
 lv_status units_s_k(lv_call *call);
-#line 109 "input.lv.h"
+#line 112 "input.lv.h"
 /* Answers a call to s_k that its handler deferred; any thread. */
 int units_s_k_reply(lv_call *call);
 
 #line 18 "input.lv"
 lv_status units_s_k_fraction(lv_call *call);
-#line 115 "input.lv.h"
+#line 118 "input.lv.h"
 /* Answers a call to s_k_fraction that its handler deferred; any thread. */
 int units_s_k_fraction_reply(lv_call *call);
 
 #line 17 "input.lv"
 lv_status units_s_kib(lv_call *call);
-#line 121 "input.lv.h"
+#line 124 "input.lv.h"
 /* Answers a call to s_kib that its handler deferred; any thread. */
 int units_s_kib_reply(lv_call *call);
 
 #line 19 "input.lv"
 lv_status units_s_m(lv_call *call);
-#line 127 "input.lv.h"
+#line 130 "input.lv.h"
 /* Answers a call to s_m that its handler deferred; any thread. */
 int units_s_m_reply(lv_call *call);
 
 #line 20 "input.lv"
 lv_status units_s_mb(lv_call *call);
-#line 133 "input.lv.h"
+#line 136 "input.lv.h"
 /* Answers a call to s_mb that its handler deferred; any thread. */
 int units_s_mb_reply(lv_call *call);
 
 #line 21 "input.lv"
 lv_status units_s_mib(lv_call *call);
-#line 139 "input.lv.h"
+#line 142 "input.lv.h"
 /* Answers a call to s_mib that its handler deferred; any thread. */
 int units_s_mib_reply(lv_call *call);
 
 #line 13 "input.lv"
 lv_status units_s_upper_b(lv_call *call);
-#line 145 "input.lv.h"
+#line 148 "input.lv.h"
 /* Answers a call to s_upper_b that its handler deferred; any thread. */
 int units_s_upper_b_reply(lv_call *call);
 
 #line 15 "input.lv"
 lv_status units_s_upper_k(lv_call *call);
-#line 151 "input.lv.h"
+#line 154 "input.lv.h"
 /* Answers a call to s_upper_k that its handler deferred; any thread. */
 int units_s_upper_k_reply(lv_call *call);
 
 #line 16 "input.lv"
 lv_status units_s_upper_kb(lv_call *call);
-#line 157 "input.lv.h"
+#line 160 "input.lv.h"
 /* Answers a call to s_upper_kb that its handler deferred; any thread. */
 int units_s_upper_kb_reply(lv_call *call);
 
