@@ -171,7 +171,10 @@ static void
 deliver(lv_bhist *h, hgroup *g, lv_msg *m)
 {
 	h->stats->received++;
+	m->goff = g->last;   /* a session kept in the broker records where it is */
+	m->group = g->name;
 	lv__groups_send(h->s, to(g), m);
+	m->group = NULL;
 }
 
 static void
@@ -619,6 +622,41 @@ lv__bhist_follow(lv_bhist *h, const char *group)
 	 * and then pushes gets its own push. */
 	catch_up(h, g);
 	return 0;
+}
+
+int
+lv__bhist_follow_from(lv_bhist *h, const char *group, uint64_t from)
+{
+	hgroup *g = get(h, group);
+	if (g && !group && !g->known) {
+		g->known = true;
+		g->last = from;
+		catch_up(h, g);
+	}
+	if (g)
+		return 0;
+	g = calloc(1, sizeof *g);
+	if (!g || !(g->name = strdup(group)) ||
+	    lv__htab_insert(&h->groups, &g->node, lv__hash_str(group)) != 0) {
+		if (g)
+			free(g->name);
+		free(g);
+		return LV_ENOMEM;
+	}
+	g->known = true;
+	g->last = from;
+	catch_up(h, g);
+	return 0;
+}
+
+bool
+lv__bhist_last(lv_bhist *h, const char *group, uint64_t *last)
+{
+	hgroup *g = get(h, group);
+	if (!g || !g->known)
+		return false;
+	*last = g->last;
+	return true;
 }
 
 void

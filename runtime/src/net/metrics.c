@@ -90,6 +90,12 @@ lv__metrics_text(lv_server *s, size_t *len)
 		  "history rather than as they were published.", bs->recovered },
 		{ "lv_broker_resyncs_total", "counter", "Times a group's members here were told to "
 		  "resync: what they missed was gone.", bs->resyncs },
+		{ "lv_broker_sessions_taken_total", "counter", "Sessions resumed here that another "
+		  "node held.", bs->sessions_taken },
+		{ "lv_broker_sessions_lost_total", "counter", "Sessions another node took from this "
+		  "one.", bs->sessions_lost },
+		{ "lv_broker_fenced_total", "counter", "Writes for a session refused: another node "
+		  "holds it now.", bs->fenced },
 	};
 	for (size_t i = 0; i < sizeof broker / sizeof broker[0]; i++)
 		put_metric(&b, &broker[i]);
