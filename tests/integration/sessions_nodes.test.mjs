@@ -15,13 +15,12 @@ let choose = null;            // the node ids the next connection may go to
 
 const startNode = async (id) => {
   const s = await startServer({ LV_TEST_BROKER: `unix:${redis.socket}`, LV_TEST_NODE_ID: id });
-  nodes.set(id, s);
-  s.runOutput = () => s.stdout;
   const runs = outputs.get(id) || [];
   runs.push(s);
   outputs.set(id, runs);
   await until(async () => (await metrics(s)).get('lv_broker_connected') === 1, ms(5000),
     `${id} to reach Redis`);
+  nodes.set(id, s);   // in the balancer's pool once it can take sessions
   return s;
 };
 
@@ -248,4 +247,83 @@ test('a page whose node is killed resumes on another through the proxy, its mess
     (await metrics(nodes.get(id))).get('lv_broker_sessions_taken_total')))).reduce((a, b) => a + b, 0);
   assert.equal(taken, 1, 'one node took the session');
   await startNode('sn-a');
+});
+
+test('nodes killed one after another while pages push and call: every message once and in order, every call run at most once', async () => {
+  const names = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'];
+  const ps = [];
+  for (const n of names)
+    ps.push(await newPage(n));
+  for (const p of ps)
+    await p.value('join', { name: 'room' });
+  const STEPS = 25;
+  const results = new Map();   // call key -> its answer
+  const work = ps.map(async (p) => {
+    for (let i = 0; i < STEPS; i++) {
+      const k = `${p.name}.${i}`;
+      results.set(`t:${k}`, await p.call('tally', { key: k }));
+      results.set(`g:${k}`, await p.call('broadcast', { to: 'room', text: `g:${k}` }));
+      results.set(`d:${k}`, await p.call('note_id', { to_conn: p.conn, text: `d:${k}` }));
+    }
+  });
+  let done = false;
+  const all = Promise.all(work).then(() => { done = true; });
+  const order = ['sn-b', 'sn-c', 'sn-a', 'sn-b'];
+  let kills = 0;
+  for (const id of order) {
+    if (done)
+      break;
+    await sleep(150 + Math.random() * 150);
+    await killNode(id);
+    kills++;
+    await sleep(100);
+    await startNode(id);
+  }
+  await all;
+  const ok = (k) => results.get(k).ok;
+  const codes = [...results.values()].filter((r) => !r.ok).map((r) => r.error.code);
+  for (const c of codes)
+    assert.equal(c, 'unavailable', 'a call that failed says it may not have run');
+  // every reliable message once, in order, on every page
+  const sent = [...results.keys()].filter((k) => k.startsWith('g:') && ok(k)).map((k) => k);
+  await until(() => ps.every((p) => sent.every((k) => p.notes('g:').includes(k))), ms(5000),
+    'every group push on every page').catch((e) => {
+    for (const p of ps)
+      console.log(`# ${p.name}: missing ${sent.filter((k) => !p.notes('g:').includes(k))}; ` +
+        `resyncs ${JSON.stringify(p.got.filter((m) => m.t === 'resync'))}; resumes ${p.resumes.length}`);
+    throw e;
+  });
+  const first = ps[0].notes('g:');
+  for (const p of ps) {
+    assert.deepEqual(p.gaps, [], `${p.name}: no gap in its numbers`);
+    assert.deepEqual(p.got.filter((m) => m.t === 'resync'), [], `${p.name}: nothing missed`);
+    const g = p.notes('g:');
+    assert.equal(new Set(g).size, g.length, `${p.name}: no group push twice`);
+    assert.deepEqual(g, first, `${p.name}: the group's pushes in one order on every page`);
+    for (const n of names) {
+      const mine = g.filter((t) => t.startsWith(`g:${n}.`)).map((t) => Number(t.split('.')[1]));
+      assert.deepEqual(mine, [...mine].sort((a, b) => a - b), `${p.name}: ${n}'s pushes in order`);
+    }
+    const d = p.notes('d:');
+    const want = [...Array(STEPS).keys()].map((i) => `d:${p.name}.${i}`);
+    assert.deepEqual(d.filter((t) => !want.includes(t)), [], `${p.name}: only its own notes`);
+    assert.equal(new Set(d).size, d.length, `${p.name}: no direct push twice`);
+    assert.deepEqual(d, want.filter((t) => d.includes(t)), `${p.name}: its notes in order`);
+    for (const t of want)
+      if (ok(t))
+        assert.ok(d.includes(t), `${p.name}: ${t} arrived`);
+  }
+  // every call run at most once; those answered ok exactly once
+  const runs = tallies();
+  for (const p of ps)
+    for (let i = 0; i < STEPS; i++) {
+      const k = `${p.name}.${i}`;
+      const n = runs.get(k) || 0;
+      assert.ok(n <= 1, `tally ${k} ran ${n} times`);
+      if (ok(`t:${k}`))
+        assert.equal(n, 1, `tally ${k} answered ok ran once`);
+    }
+  const moved = ps.reduce((a, p) => a + p.resumes.length, 0);
+  assert.ok(kills >= 2 && moved >= kills, `sessions moved (${kills} kills, ${moved} resumes)`);
+  console.log(`# ${kills} kills, ${moved} resumes elsewhere, ${codes.length} calls answered unavailable`);
 });

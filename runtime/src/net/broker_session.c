@@ -756,9 +756,11 @@ take_group(lv_bsess *st, lv_conn *c, const redisReply *g)
 	 * not kept here. */
 	uint64_t here;
 	sgroup *sg = c->sst ? sgroup_find(c->sst, name) : NULL;
-	if (sg && lv__bhist_last(st->h, all ? NULL : name, &here) && here > sg->off) {
+	if (sg && lv__bhist_last(st->h, all ? NULL : name, &here) && here > sg->off &&
+	    lv__bhist_since(st->h, all ? NULL : name, sg->off, c) != 0) {
 		resync_to(c, name, "history");
-		sg->off = here;
+		if ((sg = sgroup_find(c->sst, name)))
+			sg->off = here;
 	}
 }
 
