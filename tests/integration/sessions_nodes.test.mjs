@@ -327,3 +327,44 @@ test('nodes killed one after another while pages push and call: every message on
   assert.ok(kills >= 2 && moved >= kills, `sessions moved (${kills} kills, ${moved} resumes)`);
   console.log(`# ${kills} kills, ${moved} resumes elsewhere, ${codes.length} calls answered unavailable`);
 });
+
+test('a node frozen while its session moved cannot write for it when it wakes (fencing), and lets it go', async () => {
+  const p = await newPage('fenced', 'sn-a');
+  const a = nodes.get('sn-a');
+  await p.value('ticks', { ms: 20, times: 100 });
+  await until(() => p.notes('tick').length >= 3, ms(3000), 'ticks from sn-a');
+  a.proc.kill('SIGSTOP');
+  try {
+    choose = ['sn-b'];
+    p.c.terminate();
+    await until(() => p.resumes.length === 1, ms(5000), 'the page to resume on sn-b');
+    choose = null;
+    const key = `lv:s:${p.session}`;
+    const before = await redis.command('HMGET', key, 'node', 'fence', 'out');
+    assert.equal(before[0], 'sn-b');
+    assert.equal(before[1], '2', 'the take incremented the fencing token');
+    const ticks = p.notes('tick');
+    a.proc.kill('SIGCONT');
+    // It wakes to its timer's next tick and to the notice that sn-b took
+    // the session. libuv runs its timers first: the tick's write to the
+    // record is refused (fenced). libwebsockets' poll loop reads the
+    // notice first and lets the session go before any write.
+    await until(async () => (await metrics(a)).get('lv_broker_sessions_lost_total') === 1, ms(3000),
+      'sn-a to let the session go');
+    const m = await metrics(a);
+    if (process.env.LV_TEST_LOOP === 'uv')
+      assert.ok(m.get('lv_broker_fenced_total') >= 1, 'sn-a\'s writes for the moved session were refused');
+    await sleep(200);
+    assert.deepEqual(await redis.command('HMGET', key, 'node', 'fence', 'out'), before,
+      'the record is as sn-b left it');
+    assert.equal(await redis.command('GET', `lv:conn:${p.conn}`), 'sn-b');
+    assert.deepEqual(p.notes('tick'), ticks, 'nothing more from sn-a');
+    assert.deepEqual(p.gaps, []);
+    // and the session goes on, on sn-b
+    await p.value('note_id', { to_conn: p.conn, text: 'after' });
+    await until(() => p.notes('after').length === 1, ms(3000), 'a push on sn-b');
+  } finally {
+    a.proc.kill('SIGCONT');
+    choose = null;
+  }
+});
