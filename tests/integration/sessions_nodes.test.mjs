@@ -368,3 +368,18 @@ test('a node frozen while its session moved cannot write for it when it wakes (f
     choose = null;
   }
 });
+
+test('a node that stops (SIGTERM) leaves its sessions to resume on another node', async () => {
+  const p = await newPage('drained', 'sn-c');
+  await p.value('join', { name: 'drain' });
+  await p.value('note_id', { to_conn: p.conn, text: 'before' });
+  const c = nodes.get('sn-c');
+  nodes.set('sn-c', null);
+  assert.deepEqual(await c.stop(), { code: 0, signal: null });
+  await until(() => p.resumes.length === 1, ms(5000), 'the page to resume elsewhere');
+  await p.value('note_id', { to_conn: p.conn, text: 'after' });
+  await until(() => p.notes('after').length === 1, ms(3000), 'a push after the resume');
+  assert.deepEqual(p.notes('before'), ['before']);
+  assert.deepEqual(p.gaps, []);
+  await startNode('sn-c');
+});

@@ -534,7 +534,10 @@ lv__bsess_end(lv_bsess *st, lv_conn *c)
 {
 	if (!c->sst)
 		return;
-	write_op(st, c, 'e', NULL, 0, NULL, NULL);
+	/* A node that stops leaves its sessions' records: their pages,
+	 * told 1001, resume on another node. */
+	if (!st->s->stopping)
+		write_op(st, c, 'e', NULL, 0, NULL, NULL);
 	ssess_free(c);
 }
 
