@@ -1,8 +1,9 @@
 /* broker_redis.c - the Redis broker: several nodes share groups and
  * pushes through one Redis. Each node keeps its own members and sessions
  * in memory as the local broker does (group.c, session.c); Redis holds
- * who is in each group on every node and carries messages between nodes
- * (pub/sub). hiredis' async API runs on lv's loop: its libuv adapter on
+ * who is in each group on every node, carries messages between nodes
+ * (pub/sub), and keeps each session so that any node can resume it
+ * (broker_session.c). hiredis' async API runs on lv's loop: its libuv adapter on
  * LV_LOOP_UV, lv__fdwatch (fdwatch.c) on libwebsockets' poll loop.
  *
  * hiredis 0.14 (Debian's libhiredis-dev) lacks, against 1.x: connect and
@@ -24,6 +25,8 @@
  *   lv:conn:ID        the node of session ID; lv:ns:NODE its sessions
  *   lv:epoch, lv:go:G, lv:gh:G, lv:ao, lv:ah   reliable messages of G and
  *                     of every page in order (broker_history.c)
+ *   lv:s:TOKEN, lv:sq:TOKEN   a session, for any node to resume
+ *                     (broker_session.c)
  * A dead node's entries go when a count meets them (COUNT_LUA,
  * PAGES_LUA) or when a node of its id starts again (RESET_LUA).
  * Channels: lv:all (every page), lv:g:G (G's members), lv:n:NODE (one of
@@ -32,7 +35,8 @@
  * changed, nothing after the origin); a node skips its own. A reliable
  * push to a group or to every page is 'H' instead, numbered and kept in
  * the group's history (broker_history.c), and every node, this one
- * included, delivers it when its offset comes up.
+ * included, delivers it when its offset comes up. 'K' on lv:n:NODE: another
+ * node took one of NODE's sessions (broker_session.c).
  *
  * Invariants: state is UP exactly when both connections are connected
  * and registered; a connection's ac is NULL once hiredis has freed it (or
