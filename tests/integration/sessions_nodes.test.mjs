@@ -258,27 +258,29 @@ test('nodes killed one after another while pages push and call: every message on
     await p.value('join', { name: 'room' });
   const STEPS = 25;
   const results = new Map();   // call key -> its answer
+  const steps = new Map();     // page -> how many steps it made
+  let killing = true;
   const work = ps.map(async (p) => {
-    for (let i = 0; i < STEPS; i++) {
+    // at least STEPS, and on while nodes are being killed
+    for (let i = 0; i < STEPS || killing; i++) {
+      steps.set(p, i + 1);
       const k = `${p.name}.${i}`;
       results.set(`t:${k}`, await p.call('tally', { key: k }));
       results.set(`g:${k}`, await p.call('broadcast', { to: 'room', text: `g:${k}` }));
       results.set(`d:${k}`, await p.call('note_id', { to_conn: p.conn, text: `d:${k}` }));
     }
   });
-  let done = false;
-  const all = Promise.all(work).then(() => { done = true; });
+  const all = Promise.all(work);
   const order = ['sn-b', 'sn-c', 'sn-a', 'sn-b'];
   let kills = 0;
   for (const id of order) {
-    if (done)
-      break;
-    await sleep(150 + Math.random() * 150);
+    await sleep(ms(150 + Math.random() * 150));
     await killNode(id);
     kills++;
     await sleep(100);
     await startNode(id);
   }
+  killing = false;
   await all;
   const ok = (k) => results.get(k).ok;
   const codes = [...results.values()].filter((r) => !r.ok).map((r) => r.error.code);
@@ -305,7 +307,7 @@ test('nodes killed one after another while pages push and call: every message on
       assert.deepEqual(mine, [...mine].sort((a, b) => a - b), `${p.name}: ${n}'s pushes in order`);
     }
     const d = p.notes('d:');
-    const want = [...Array(STEPS).keys()].map((i) => `d:${p.name}.${i}`);
+    const want = [...Array(steps.get(p)).keys()].map((i) => `d:${p.name}.${i}`);
     assert.deepEqual(d.filter((t) => !want.includes(t)), [], `${p.name}: only its own notes`);
     assert.equal(new Set(d).size, d.length, `${p.name}: no direct push twice`);
     assert.deepEqual(d, want.filter((t) => d.includes(t)), `${p.name}: its notes in order`);
@@ -316,7 +318,7 @@ test('nodes killed one after another while pages push and call: every message on
   // every call run at most once; those answered ok exactly once
   const runs = tallies();
   for (const p of ps)
-    for (let i = 0; i < STEPS; i++) {
+    for (let i = 0; i < steps.get(p); i++) {
       const k = `${p.name}.${i}`;
       const n = runs.get(k) || 0;
       assert.ok(n <= 1, `tally ${k} ran ${n} times`);
@@ -324,7 +326,7 @@ test('nodes killed one after another while pages push and call: every message on
         assert.equal(n, 1, `tally ${k} answered ok ran once`);
     }
   const moved = ps.reduce((a, p) => a + p.resumes.length, 0);
-  assert.ok(kills >= 2 && moved >= kills, `sessions moved (${kills} kills, ${moved} resumes)`);
+  assert.ok(moved >= 2, `sessions moved (${kills} kills, ${moved} resumes)`);
   console.log(`# ${kills} kills, ${moved} resumes elsewhere, ${codes.length} calls answered unavailable`);
 });
 
