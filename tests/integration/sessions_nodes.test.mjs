@@ -385,3 +385,18 @@ test('a node that stops (SIGTERM) leaves its sessions to resume on another node'
   assert.deepEqual(p.gaps, []);
   await startNode('sn-c');
 });
+
+test('a call its node was running when it was killed is answered unavailable on the next node, not run again', async () => {
+  const p = await newPage('midcall', 'sn-b');
+  const pending = p.call('later', { ms: 3000, value: 7 });
+  await sleep(300);   // the call has arrived and runs (a thread answers in 3 s)
+  await killNode('sn-b');
+  const t0 = Date.now();
+  const r = await pending;
+  assert.equal(r.ok, false, `answered ${JSON.stringify(r)}`);
+  assert.equal(r.error.code, 'unavailable');
+  assert.match(r.error.message, /may or may not have run/);
+  assert.ok(Date.now() - t0 < 2500, 'answered by the next node at once, not by a second run');
+  assert.equal(p.resumes.length, 1);
+  await startNode('sn-b');
+});
