@@ -483,7 +483,8 @@ lv__conn_writable(lv_conn *c)
 	}
 	trim(c);
 	bool held = c->qsent < c->qlen && c->sst && at(c, c->qsent)->seq > c->out_stored;
-	if ((c->qsent < c->qlen && !held) || c->closing || c->ack_due)
+	/* Held: asked again once the broker has it (broker_session.c). */
+	if (((c->qsent < c->qlen || c->closing) && !held) || c->ack_due)
 		lws_callback_on_writable(c->wsi);
 	return 0;
 }
