@@ -85,7 +85,7 @@ class Page {
   async connect() {
     for (let tries = 0; ; tries++) {
       try {
-        const opts = { autoAck: false };
+        const opts = { autoAck: false, query: this.query };
         if (this.session)
           opts.resume = { session: this.session, last: this.last };
         const c = await Client.open({ wsUrl: proxy.wsUrl, schema, app: 'app' }, opts);
@@ -215,9 +215,10 @@ after(async () => {
     assert.deepEqual(e.value, { code: 0, signal: null }, 'a node exits cleanly');
 });
 
-const newPage = async (name, on) => {
+const newPage = async (name, on, query) => {
   choose = on ? [on] : null;
   const p = new Page(name);
+  p.query = query;
   pages.push(p);
   await p.connect();
   choose = null;
@@ -399,4 +400,27 @@ test('a call its node was running when it was killed is answered unavailable on 
   assert.ok(Date.now() - t0 < 2500, 'answered by the next node at once, not by a second run');
   assert.equal(p.resumes.length, 1);
   await startNode('sn-b');
+});
+
+test('who a page is goes with its session: signed in on one node, still so on the next; another identity cannot resume it', async () => {
+  const p = await newPage('ann', 'sn-a');
+  await p.value('login', { name: 'ann', role: 'admin' });
+  assert.equal(await p.value('whoami', {}), 'ann');
+  const q = await newPage('root', 'sn-a', { token: 'admin' });   // identity root from the upgrade
+  await killNode('sn-a');
+  await until(() => p.resumes.length === 1 && q.resumes.length === 1, ms(5000), 'both to resume elsewhere');
+  assert.equal(await p.value('whoami', {}), 'ann');
+  assert.equal((await p.call('admin_only', {})).ok, true, 'its role too');
+  assert.equal(await q.value('whoami', {}), 'root');
+  // the same token from a page that is someone else: not resumed
+  choose = alive();
+  const thief = await Client.open({ wsUrl: proxy.wsUrl, schema, app: 'app' },
+    { query: { token: 'user' }, resume: { session: q.session, last: q.last } });
+  assert.equal(thief.welcome.resumed, false);
+  assert.equal(thief.welcome.resync, 'unknown');
+  assert.notEqual(thief.welcome.session, q.session);
+  await thief.close();
+  choose = null;
+  assert.equal(await q.value('whoami', {}), 'root', 'the owner keeps its session');
+  await startNode('sn-a');
 });
