@@ -80,6 +80,7 @@ class Page {
     this.c = null;
     this.stopped = false;
     this.connecting = null;
+    this.errors = [];      // failed reconnects, for the failure's message
   }
 
   async connect() {
@@ -92,6 +93,7 @@ class Page {
         this.attach(c);
         return;
       } catch (e) {
+        this.errors.push(e.message);
         if (tries > 100)
           throw e;
         await sleep(20);
@@ -157,7 +159,12 @@ class Page {
     this.unacked.push(m);
     if (this.c && this.c.ws.readyState === 1)
       this.c.ws.send(JSON.stringify(m));
-    return new Promise((resolve) => this.waiting.set(m.id, resolve));
+    return new Promise((resolve, reject) => {
+      this.waiting.set(m.id, resolve);
+      setTimeout(() => reject(new Error(`${this.name}: no answer to ${fn} #${m.id} (seq ${m.seq}); ` +
+        `last ${this.last}, resumes ${this.resumes.length}, reconnect errors ${JSON.stringify(this.errors.slice(-3))}`)),
+        ms(15000)).unref();
+    });
   }
 
   async value(fn, args) {

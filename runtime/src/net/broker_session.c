@@ -494,6 +494,22 @@ roles_text(const lv_conn *c)
 	return out;
 }
 
+/* The record of a session begun here is made: what waited is written.
+ * Not made (Redis lost): the session stays here alone. */
+static void
+on_created(redisAsyncContext *ac, void *r, void *arg)
+{
+	(void)ac;
+	lv_conn *c = arg;
+	redisReply *reply = r;
+	c->sst_pending = false;
+	if (!c->ended && c->sst && !(reply && reply->type == REDIS_REPLY_INTEGER))
+		ssess_free(c);   /* can resume on this node only (lv__bsess_down says so) */
+	if (!c->ended && c->wsi)
+		lws_callback_on_writable(c->wsi);
+	lv_conn_unref(c);
+}
+
 void
 lv__bsess_create(lv_bsess *st, lv_conn *c)
 {
@@ -514,9 +530,10 @@ lv__bsess_create(lv_bsess *st, lv_conn *c)
 	lv__bhist_last(st->h, NULL, &off);
 	sgroup_put(ss, "lv.all", off);
 	snprintf(ttl, sizeof ttl, "%u", ttl_ms(st));
-	if (redisAsyncCommand(st->ac, NULL, NULL, "EVAL %s 0 %s %s %s %s %s %s %s %s", CREATE_LUA,
+	if (redisAsyncCommand(st->ac, on_created, lv_conn_ref(c), "EVAL %s 0 %s %s %s %s %s %s %s %s", CREATE_LUA,
 	                      c->token, c->id, st->node, ttl, c->identity ? c->identity : "",
 	                      c->auth_in_band ? "1" : "0", roles, a) != REDIS_OK) {
+		lv_conn_unref(c);
 		free(roles);
 		for (uint32_t i = 0; i < ss->ng; i++)
 			free(ss->g[i].name);
@@ -526,6 +543,7 @@ lv__bsess_create(lv_bsess *st, lv_conn *c)
 	}
 	free(roles);
 	c->sst = ss;
+	c->sst_pending = true;   /* not even the welcome before the record is there */
 	c->out_stored = c->out_seq;
 }
 

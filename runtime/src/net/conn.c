@@ -451,7 +451,7 @@ lv__conn_writable(lv_conn *c)
 	}
 	while (c->qsent < c->qlen) {
 		lv_qent *e = at(c, c->qsent);
-		if (e->seq && c->sst && e->seq > c->out_stored)
+		if (c->sst && (c->sst_pending || (e->seq && e->seq > c->out_stored)))
 			break;   /* not in the broker yet: written once it is */
 		size_t len = lv__frame_len(e, prefix, &plen);
 		if (len >= LV_WBUF && used == 0) {
@@ -482,7 +482,8 @@ lv__conn_writable(lv_conn *c)
 			return -1;
 	}
 	trim(c);
-	bool held = c->qsent < c->qlen && c->sst && at(c, c->qsent)->seq > c->out_stored;
+	bool held = c->qsent < c->qlen && c->sst &&
+	            (c->sst_pending || at(c, c->qsent)->seq > c->out_stored);
 	/* Held: asked again once the broker has it (broker_session.c). */
 	if (((c->qsent < c->qlen || c->closing) && !held) || c->ack_due)
 		lws_callback_on_writable(c->wsi);
