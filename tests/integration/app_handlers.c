@@ -893,6 +893,24 @@ app_hits(lv_call *call, int64_t *out)
 }
 /* lvc:end hits */
 
+/* lvc:begin tally */
+/*
+ * Prints "tally KEY" on the server's output and answers with the server's
+ * count of tallies: a test counts how often a call ran, on every node, even
+ * one killed since (sessions_nodes.test.mjs).
+ */
+lv_status
+app_tally(lv_call *call, lv_str key, int64_t *out)
+{
+	(void)call;
+	static int64_t tallies;
+	printf("tally %.*s\n", (int)key.len, key.ptr);
+	fflush(stdout);
+	*out = ++tallies;
+	return LV_OK;
+}
+/* lvc:end tally */
+
 /* lvc:begin limited_http */
 /*
  * A rate limit over HTTP: three a second, per address (edge.test.mjs).

@@ -150,6 +150,9 @@ lv_conn_set_auth(lv_conn *c, const char *identity, const char *const *roles, siz
 		lv__states_before_auth(c->server);
 	lv__conn_take_auth(c, &a);   /* identity NULL: anonymous again */
 	c->auth_in_band = identity != NULL;
+	lv_broker *b = c->server->broker;
+	if (c->sst && b->ops->session_auth)
+		b->ops->session_auth(b, c);   /* a session kept elsewhere too */
 	if (saw)
 		lv__states_after_auth(c, saw);
 	return 0;

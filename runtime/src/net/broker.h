@@ -27,6 +27,9 @@ typedef struct {
 	uint64_t resyncs;           /* a group's members told they missed messages */
 	uint64_t resent;            /* reliable pushes sent again: a lost connection left them unanswered */
 	uint64_t lost;              /* reliable pushes given up: unanswered for too long */
+	uint64_t sessions_taken;    /* sessions resumed here that began elsewhere */
+	uint64_t sessions_lost;     /* sessions another node took from this one */
+	uint64_t fenced;            /* writes for a session refused: another node owns it */
 } lv_broker_stats;
 
 typedef struct {
@@ -61,6 +64,22 @@ typedef struct {
 	 * alone. */
 	int (*ask)(lv_broker *b, const char *conn_id, uint64_t id, const char *body, size_t len);
 	int (*answer)(lv_broker *b, const char *node, const char *body, size_t len);
+	/* Sessions kept in the broker, so that another node can resume them
+	 * (NULL: sessions stay on their node). session_take looks for token
+	 * elsewhere: 0 when it asked (the hello of `fresh` is finished later,
+	 * lv__welcome or lv__hello_new), else nothing was asked. */
+	int (*session_take)(lv_broker *b, lv_conn *fresh, const char *token, uint64_t last);
+	/* m is about to be queued on c: false to drop it (a group message
+	 * the session had). Then, once numbered seq, it is stored. */
+	bool (*session_accept)(lv_broker *b, lv_conn *c, const lv_msg *m);
+	void (*session_queued)(lv_broker *b, lv_conn *c, const lv_msg *m, uint64_t seq);
+	/* The page's numbered message seq (a call's id, or 0): true when it
+	 * runs later, once recorded (lv__dispatch_recorded). */
+	bool (*session_inbound)(lv_broker *b, lv_conn *c, const char *text, size_t len,
+	                        uint64_t seq, uint64_t call_id);
+	/* The page acknowledged (c->out_acked); its identity changed. */
+	void (*session_acked)(lv_broker *b, lv_conn *c);
+	void (*session_auth)(lv_broker *b, lv_conn *c);
 	void (*free)(lv_broker *b);
 } lv_broker_ops;
 

@@ -41,6 +41,7 @@ enum {
 	FETCH_COUNT = 500,          /* stream entries per fetch */
 	PEND_MAX = 10000,           /* messages waiting for a hole per group */
 	OUT_MAX = 10000,            /* pushes sent and not yet answered */
+	RECENT = 256,               /* messages delivered lately, kept per group */
 };
 /* A push not answered when its connection went is sent again once Redis
  * is back, unless it is older than this; the script remembers the last
@@ -67,6 +68,10 @@ typedef struct {
 	bool awaited;               /* its channel is awaited before pushes are sent again */
 	hpend *pend;                /* ascending offsets */
 	uint32_t npend;
+	/* the last RECENT delivered, offset last - i at (top - i) % RECENT,
+	 * for a session resumed here that is behind this node's members */
+	lv_msg **recent;
+	uint32_t nrecent, top;
 } hgroup;
 
 struct lv_bhist {
@@ -203,9 +208,20 @@ pend_clear(hgroup *g)
 }
 
 static void
+recent_clear(hgroup *g)
+{
+	for (uint32_t i = 0; g->recent && i < RECENT; i++)
+		lv__msg_unref(g->recent[i]);
+	free(g->recent);
+	g->recent = NULL;
+	g->nrecent = 0;
+}
+
+static void
 group_free(hgroup *g)
 {
 	pend_clear(g);
+	recent_clear(g);
 	free(g->name);
 	free(g);
 }
@@ -216,7 +232,19 @@ static void
 deliver(lv_bhist *h, hgroup *g, lv_msg *m)
 {
 	h->stats->received++;
+	if (!g->recent)
+		g->recent = calloc(RECENT, sizeof *g->recent);
+	if (g->recent) {
+		g->top = (g->top + 1) % RECENT;
+		lv__msg_unref(g->recent[g->top]);
+		g->recent[g->top] = lv__msg_ref(m);
+		if (g->nrecent < RECENT)
+			g->nrecent++;
+	}
+	m->goff = g->last;   /* a session kept in the broker records where it is */
+	m->group = g->name;
 	lv__groups_send(h->s, to(g), m);
+	m->group = NULL;
 }
 
 static void
@@ -302,6 +330,7 @@ epoch_changed(lv_bhist *h, const char *epoch)
 	for (hgroup *g = next_group(h, NULL, &at); g; g = next_group(h, g, &at)) {
 		resync(h, g, "reset");
 		pend_clear(g);   /* the old epoch's */
+		recent_clear(g);
 		g->known = true;
 		g->last = 0;
 		g->synced = g->fetching = g->adopt = false;
@@ -668,6 +697,7 @@ lv__bhist_free(lv_bhist *h)
 	lv__htab_free(&h->groups);
 	pend_clear(&h->every);
 	lv__boutbox_clear(&h->out);
+	recent_clear(&h->every);
 	free(h);
 }
 
@@ -746,6 +776,64 @@ lv__bhist_follow(lv_bhist *h, const char *group)
 	 * and then pushes gets its own push. */
 	catch_up(h, g);
 	return 0;
+}
+
+int
+lv__bhist_follow_from(lv_bhist *h, const char *group, uint64_t from)
+{
+	hgroup *g = get(h, group);
+	if (g && !group && !g->known) {
+		g->known = true;
+		g->last = from;
+		catch_up(h, g);
+	}
+	if (g)
+		return 0;
+	g = calloc(1, sizeof *g);
+	if (!g || !(g->name = strdup(group)) ||
+	    lv__htab_insert(&h->groups, &g->node, lv__hash_str(group)) != 0) {
+		if (g)
+			free(g->name);
+		free(g);
+		return LV_ENOMEM;
+	}
+	g->known = true;
+	g->last = from;
+	catch_up(h, g);
+	return 0;
+}
+
+int
+lv__bhist_since(lv_bhist *h, const char *group, uint64_t after, lv_conn *c)
+{
+	hgroup *g = get(h, group);
+	if (!g || !g->known || after >= g->last)
+		return 0;
+	uint64_t n = g->last - after;
+	if (n > g->nrecent)
+		return LV_ENOT_FOUND;
+	for (uint64_t i = n; i > 0; i--) {
+		lv_msg *m = g->recent[(g->top + RECENT - (uint32_t)(i - 1)) % RECENT];
+		if (!m || m->goff != g->last - (i - 1))
+			return LV_ENOT_FOUND;   /* not the offsets they should be: told instead */
+	}
+	for (uint64_t i = n; i > 0; i--) {
+		lv_msg *m = g->recent[(g->top + RECENT - (uint32_t)(i - 1)) % RECENT];
+		m->group = g->name;
+		lv__conn_queue(c, m);
+		m->group = NULL;
+	}
+	return 0;
+}
+
+bool
+lv__bhist_last(lv_bhist *h, const char *group, uint64_t *last)
+{
+	hgroup *g = get(h, group);
+	if (!g || !g->known)
+		return false;
+	*last = g->last;
+	return true;
 }
 
 void

@@ -27,6 +27,16 @@ void lv__bhist_down(lv_bhist *h);
 /* This node has members in group (idempotent); they no longer are. */
 int lv__bhist_follow(lv_bhist *h, const char *group);
 void lv__bhist_unfollow(lv_bhist *h, const char *group);
+/* Follows group (NULL: every page) from offset `from` when it is not
+ * followed yet: a session resumed here had up to there. */
+int lv__bhist_follow_from(lv_bhist *h, const char *group, uint64_t from);
+/* The offset this node's members of group (NULL: every page) have had,
+ * when it is known. */
+bool lv__bhist_last(lv_bhist *h, const char *group, uint64_t *last);
+/* Queues on c the messages of group (NULL: every page) this node
+ * delivered after offset `after`: 0, or LV_ENOT_FOUND when it no longer has
+ * them all. */
+int lv__bhist_since(lv_bhist *h, const char *group, uint64_t after, lv_conn *c);
 /* Below, group NULL is every page, which every node follows. */
 /* The group's channel is answered: messages on it now reach this node. */
 void lv__bhist_subscribed(lv_bhist *h, const char *group);

@@ -1,8 +1,9 @@
 /* broker_redis.c - the Redis broker: several nodes share groups and
  * pushes through one Redis. Each node keeps its own members and sessions
  * in memory as the local broker does (group.c, session.c); Redis holds
- * who is in each group on every node and carries messages between nodes
- * (pub/sub). hiredis' async API runs on lv's loop: its libuv adapter on
+ * who is in each group on every node, carries messages between nodes
+ * (pub/sub), and keeps each session so that any node can resume it
+ * (broker_session.c). hiredis' async API runs on lv's loop: its libuv adapter on
  * LV_LOOP_UV, lv__fdwatch (fdwatch.c) on libwebsockets' poll loop.
  *
  * hiredis 0.14 (Debian's libhiredis-dev) lacks, against 1.x: connect and
@@ -24,6 +25,8 @@
  *   lv:conn:ID        the node of session ID; lv:ns:NODE its sessions
  *   lv:epoch, lv:go:G, lv:gh:G, lv:ao, lv:ah   reliable messages of G and
  *                     of every page in order (broker_history.c)
+ *   lv:s:TOKEN, lv:sq:TOKEN   a session, for any node to resume
+ *                     (broker_session.c)
  * A dead node's entries go when a count meets them (COUNT_LUA,
  * PAGES_LUA) or when a node of its id starts again (RESET_LUA).
  * Channels: lv:all (every page), lv:g:G (G's members), lv:n:NODE (one of
@@ -32,7 +35,8 @@
  * changed, nothing after the origin); a node skips its own. A reliable
  * push to a group or to every page is 'H' instead, numbered and kept in
  * the group's history (broker_history.c), and every node, this one
- * included, delivers it when its offset comes up.
+ * included, delivers it when its offset comes up. 'K' on lv:n:NODE: another
+ * node took one of NODE's sessions (broker_session.c).
  *
  * Invariants: state is UP exactly when both connections are connected
  * and registered; a connection's ac is NULL once hiredis has freed it (or
@@ -52,6 +56,7 @@
 
 #include "net/net.h"
 #include "net/broker_history.h"
+#include "net/broker_session.h"
 
 enum {
 	BEAT_MS = 1000,             /* heartbeat and count refresh */
@@ -105,6 +110,7 @@ struct rbroker {
 	uint64_t others_pages;
 	lv_htab groups;             /* rgroup by name */
 	lv_bhist *hist;             /* reliable group messages in order */
+	lv_bsess *sess;             /* sessions kept in Redis */
 };
 
 static void link_lost(rbroker *rb);
@@ -177,6 +183,13 @@ static const char DELIVER_LUA[] =
 	"local n = redis.call('GET', 'lv:conn:' .. ARGV[1])\n"
 	"if not n or redis.call('EXISTS', 'lv:node:' .. n) == 0 then return 0 end\n"
 	"return redis.call('PUBLISH', 'lv:n:' .. n, ARGV[2])\n";
+
+/* lv:conn:ARGV[1] goes, if it is still node ARGV[2]'s. */
+static const char DEL_OWN_LUA[] =
+	"if redis.call('GET', 'lv:conn:' .. ARGV[1]) == ARGV[2] then\n"
+	"  redis.call('DEL', 'lv:conn:' .. ARGV[1])\n"
+	"end\n"
+	"return 0\n";
 
 /* ---- hiredis on libwebsockets' poll loop ------------------------------------------ */
 
@@ -437,8 +450,13 @@ received(rbroker *rb, const char *channel, const char *data, size_t len)
 {
 	lv_server *s = rb->base.server;
 	const char *nl = len ? memchr(data, '\n', len) : NULL;
-	if (!nl || !data[0] || strchr("RVCSHQA", data[0]) == NULL)
+	if (!nl || !data[0] || strchr("RVCSHKQA", data[0]) == NULL)
 		return;
+	if (data[0] == 'K') {
+		if (strncmp(channel, "lv:n:", 5) == 0)
+			lv__bsess_received(rb->sess, data, len);
+		return;
+	}
 	if (data[0] == 'Q' || data[0] == 'A') {
 		/* a call to a page here, or the answer to one of ours (rcall.c) */
 		if (strncmp(channel, "lv:n:", 5) == 0)
@@ -545,6 +563,7 @@ became_up(rbroker *rb)
 	command(rb, &rb->cmd, on_beat, NULL, "SET lv:node:%s %u PX %d", rb->node, s->npages,
 	        NODE_TTL_MS);
 	lv__bhist_up(rb->hist, rb->cmd.ac);
+	lv__bsess_up(rb->sess, rb->cmd.ac);
 	command(rb, &rb->sub, on_any, NULL, "CLIENT SETNAME lv-sub-%s", rb->node);
 	command(rb, &rb->sub, on_sub, NULL, "SUBSCRIBE lv:all lv:n:%s", rb->node);
 	for (lv_conn *c = s->conns; c; c = c->next) {
@@ -637,6 +656,7 @@ close_links(rbroker *rb)
 	bool was = rb->stopping;
 	rb->stopping = true;   /* their disconnect callbacks are ours */
 	lv__bhist_down(rb->hist);
+	lv__bsess_down(rb->sess);
 	for (rlink *l = &rb->cmd; l; l = l == &rb->cmd ? &rb->sub : NULL) {
 		if (l->ac)
 			redisAsyncFree(l->ac);
@@ -672,6 +692,7 @@ link_lost(rbroker *rb)
 	rb->since_us = lv__now_us();
 	rb->base.stats.connected = 0;
 	lv__bhist_down(rb->hist);
+	lv__bsess_down(rb->sess);
 	if (!rb->drop && !rb->stopping && lv_timer_start(s, 0, false, drop_fn, rb, &rb->drop) != 0)
 		rb->drop = NULL;
 }
@@ -697,6 +718,7 @@ beat_fn(lv_server *s, lv_timer *t, void *arg)
 	command(rb, &rb->cmd, on_beat, NULL, "SET lv:node:%s %u PX %d", rb->node, s->npages,
 	        NODE_TTL_MS);
 	command(rb, &rb->cmd, on_pages, NULL, "EVAL %s 0 %s", PAGES_LUA, rb->node);
+	lv__bsess_beat(rb->sess);
 	uint32_t at = 0;
 	for (lv_hnode *n = lv__htab_next(&rb->groups, NULL, &at), *next; n; n = next) {
 		next = lv__htab_next(&rb->groups, n, &at);
@@ -749,18 +771,22 @@ stop(lv_broker *b)
 	b->stats.connected = 0;
 }
 
+/* from: the offset a resumed session had (broker_session.c), or -1. */
 static int
-join(lv_broker *b, lv_conn *c, const char *group)
+join_at(lv_broker *b, lv_conn *c, const char *group, int64_t from)
 {
 	rbroker *rb = (rbroker *)b;
 	int rc = lv__groups_join(b->server, c, group);
 	if (rc)
 		return rc;
 	rgroup *g = follow(rb, group);
-	if (!g || lv__bhist_follow(rb->hist, group) != 0) {
+	if (!g || (from < 0 ? lv__bhist_follow(rb->hist, group) :
+	           lv__bhist_follow_from(rb->hist, group, (uint64_t)from)) != 0) {
 		lv__groups_leave(b->server, c, group);
 		return LV_ENOMEM;
 	}
+	if (from < 0)
+		lv__bsess_joined(rb->sess, c, group);
 	/* Registered once its channel is answered (SUB_ASKED), or once Redis
 	 * is back. */
 	if (up(rb) && g->sub == SUB_NONE)
@@ -768,6 +794,18 @@ join(lv_broker *b, lv_conn *c, const char *group)
 	else if (up(rb) && g->sub == SUB_ON)
 		register_member(rb, c->id, group);
 	return 0;
+}
+
+static int
+join(lv_broker *b, lv_conn *c, const char *group)
+{
+	return join_at(b, c, group, -1);
+}
+
+static int
+join_from(lv_broker *b, lv_conn *c, const char *group, uint64_t from)
+{
+	return join_at(b, c, group, (int64_t)from);
 }
 
 static void
@@ -794,8 +832,10 @@ leave(lv_broker *b, lv_conn *c, const char *group)
 	for (uint32_t i = 0; i < c->ngroups; i++)
 		was |= strcmp(c->groups[i]->name, group) == 0;
 	int rc = lv__groups_leave(b->server, c, group);
-	if (rc == 0 && was)
+	if (rc == 0 && was) {
 		left((rbroker *)b, c->id, group);
+		lv__bsess_left(((rbroker *)b)->sess, c, group);
+	}
 	return rc;
 }
 
@@ -975,8 +1015,10 @@ static int
 session_put(lv_broker *b, lv_conn *c)
 {
 	int rc = lv__sessions_put(b->server, c);
-	if (rc == 0 && up((rbroker *)b))
+	if (rc == 0 && up((rbroker *)b)) {
 		register_session((rbroker *)b, c->id);
+		lv__bsess_create(((rbroker *)b)->sess, c);
+	}
 	return rc;
 }
 
@@ -990,8 +1032,10 @@ static void
 session_remove(lv_broker *b, lv_conn *c)
 {
 	rbroker *rb = (rbroker *)b;
+	lv__bsess_end(rb->sess, c);
 	if (c->token[0] && lv__sessions_find(b->server, c->token) == c && up(rb)) {
-		command(rb, &rb->cmd, on_any, NULL, "DEL lv:conn:%s", c->id);
+		/* Not when another node took it: the key is that node's now. */
+		command(rb, &rb->cmd, on_any, NULL, "EVAL %s 0 %s %s", DEL_OWN_LUA, c->id, rb->node);
 		command(rb, &rb->cmd, on_any, NULL, "SREM lv:ns:%s %s", rb->node, c->id);
 	}
 	lv__sessions_remove(b->server, c);
@@ -1001,6 +1045,45 @@ static bool
 session_ended(lv_broker *b, const char *token)
 {
 	return lv__sessions_ended(b->server, token);
+}
+
+/* Sessions kept in Redis: broker_session.c. */
+static int
+session_take(lv_broker *b, lv_conn *fresh, const char *token, uint64_t last)
+{
+	rbroker *rb = (rbroker *)b;
+	return up(rb) ? lv__bsess_take(rb->sess, fresh, token, last) : LV_EUNAVAILABLE;
+}
+
+static bool
+session_accept(lv_broker *b, lv_conn *c, const lv_msg *m)
+{
+	return lv__bsess_accept(((rbroker *)b)->sess, c, m);
+}
+
+static void
+session_queued(lv_broker *b, lv_conn *c, const lv_msg *m, uint64_t seq)
+{
+	lv__bsess_queued(((rbroker *)b)->sess, c, m, seq);
+}
+
+static bool
+session_inbound(lv_broker *b, lv_conn *c, const char *text, size_t len, uint64_t seq,
+                uint64_t call_id)
+{
+	return lv__bsess_inbound(((rbroker *)b)->sess, c, text, len, seq, call_id);
+}
+
+static void
+session_acked(lv_broker *b, lv_conn *c)
+{
+	lv__bsess_acked(((rbroker *)b)->sess, c);
+}
+
+static void
+session_auth(lv_broker *b, lv_conn *c)
+{
+	lv__bsess_auth(((rbroker *)b)->sess, c);
 }
 
 static void
@@ -1016,6 +1099,7 @@ broker_free(lv_broker *b)
 		free(g);
 	}
 	lv__htab_free(&rb->groups);
+	lv__bsess_free(rb->sess);
 	lv__bhist_free(rb->hist);
 	lv__groups_free(b->server);
 	lv__sessions_free(b->server);
@@ -1040,6 +1124,12 @@ static const lv_broker_ops redis_ops = {
 	.session_ended = session_ended,
 	.ask = ask,
 	.answer = answer,
+	.session_take = session_take,
+	.session_accept = session_accept,
+	.session_queued = session_queued,
+	.session_inbound = session_inbound,
+	.session_acked = session_acked,
+	.session_auth = session_auth,
 	.free = broker_free,
 };
 
@@ -1096,7 +1186,9 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 	rb->base.server = s;
 	rb->cmd.rb = rb->sub.rb = rb;
 	if (!(rb->hist = lv__bhist_new(s, &rb->base.stats, rb->node, s->opt.broker_history,
-	                               s->opt.broker_history_ms))) {
+	                               s->opt.broker_history_ms)) ||
+	    !(rb->sess = lv__bsess_new(s, &rb->base, rb->hist, rb->node, join_from))) {
+		lv__bhist_free(rb->hist);
 		free(rb);
 		return LV_ENOMEM;
 	}
@@ -1105,6 +1197,7 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 		       "unix:/PATH/TO/redis.sock", url);
 		free(rb->host);
 		free(rb->path);
+		lv__bsess_free(rb->sess);
 		lv__bhist_free(rb->hist);
 		free(rb);
 		return LV_EINVALID_ARGUMENT;
@@ -1114,6 +1207,7 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 		LV_LOG(s, LV_LOG_ERROR, "node_id \"%s\": 1 to 64 of A-Z a-z 0-9 - _ .", id);
 		free(rb->host);
 		free(rb->path);
+		lv__bsess_free(rb->sess);
 		lv__bhist_free(rb->hist);
 		free(rb);
 		return LV_EINVALID_ARGUMENT;

@@ -115,8 +115,12 @@ lv__conn_acked(lv_conn *c, uint64_t seq)
 {
 	if (seq > c->out_seq)
 		seq = c->out_seq;   /* a page cannot ack what was never sent */
-	if (seq > c->out_acked)
+	lv_broker *b = c->server->broker;
+	if (seq > c->out_acked) {
 		c->out_acked = seq;
+		if (c->sst && b->ops->session_acked)
+			b->ops->session_acked(b, c);
+	}
 	trim(c);
 }
 
@@ -310,6 +314,9 @@ lv__conn_queue(lv_conn *c, lv_msg *m)
 	if (c->ended || (c->closing && (m->kind != LV_MSG_RELIABLE || c->overflowed)))
 		return LV_ECLOSED;
 	bool numbered = m->kind == LV_MSG_RELIABLE && c->token[0];
+	lv_broker *b = s->broker;
+	if (numbered && c->sst && b->ops->session_accept && !b->ops->session_accept(b, c, m))
+		return 0;   /* a group message the session had: a repeat */
 	if (m->kind == LV_MSG_VOLATILE && !c->wsi) {
 		c->dropped++;
 		s->dropped++;
@@ -340,7 +347,24 @@ lv__conn_queue(lv_conn *c, lv_msg *m)
 	*at(c, c->qlen) = (lv_qent){ lv__msg_ref(m), numbered ? ++c->out_seq : 0 };
 	c->qlen++;
 	qbytes_add(c, m->len, true);
+	if (numbered && c->sst && b->ops->session_queued)
+		b->ops->session_queued(b, c, m, c->out_seq);
 	if (c->wsi && c->qlen == c->qsent + 1)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+int
+lv__conn_queue_seq(lv_conn *c, lv_msg *m, uint64_t seq)
+{
+	if (c->ended)
+		return LV_ECLOSED;
+	if (c->qlen == c->qcap && grow(c) != 0)
+		return LV_ENOMEM;
+	*at(c, c->qlen) = (lv_qent){ lv__msg_ref(m), seq };
+	c->qlen++;
+	qbytes_add(c, m->len, true);
+	if (c->wsi)
 		lws_callback_on_writable(c->wsi);
 	return 0;
 }
@@ -427,6 +451,8 @@ lv__conn_writable(lv_conn *c)
 	}
 	while (c->qsent < c->qlen) {
 		lv_qent *e = at(c, c->qsent);
+		if (c->sst && (c->sst_pending || (e->seq && e->seq > c->out_stored)))
+			break;   /* not in the broker yet: written once it is */
 		size_t len = lv__frame_len(e, prefix, &plen);
 		if (len >= LV_WBUF && used == 0) {
 			/* One big frame, on its own, from its own buffer. */
@@ -456,7 +482,10 @@ lv__conn_writable(lv_conn *c)
 			return -1;
 	}
 	trim(c);
-	if (c->qsent < c->qlen || c->closing || c->ack_due)
+	bool held = c->qsent < c->qlen && c->sst &&
+	            (c->sst_pending || at(c, c->qsent)->seq > c->out_stored);
+	/* Held: asked again once the broker has it (broker_session.c). */
+	if (((c->qsent < c->qlen || c->closing) && !held) || c->ack_due)
 		lws_callback_on_writable(c->wsi);
 	return 0;
 }

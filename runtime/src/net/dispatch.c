@@ -28,8 +28,8 @@ check_access(const lv_endpoint *ep, bool authenticated, char **roles, size_t nro
 
 /* ---- messages from a page ----------------------------------------------------------- */
 
-static void
-send_welcome(lv_conn *c, bool resumed, const char *resync)
+void
+lv__welcome(lv_conn *c, bool resumed, const char *resync)
 {
 	lv_server *s = c->server;
 	json_t *w = json_pack("{s:s, s:s, s:s, s:b, s:I, s:I}", "t", "welcome", "conn", c->id,
@@ -81,6 +81,13 @@ handle_hello(lv_conn *c, json_t *msg)
 		                          (sess->identity && c->identity &&
 		                           strcmp(sess->identity, c->identity) == 0) ||
 		                          (sess->auth_in_band && !c->identity));
+		lv_broker *b = s->broker;
+		if (!sess && !lv__session_ended(s, token) && b->ops->session_take && token &&
+		    strlen(token) == 32 && json_is_number(jlast) && json_number_value(jlast) >= 0 &&
+		    json_number_value(jlast) < 9007199254740992.0 &&
+		    json_number_value(jlast) == (double)(uint64_t)json_number_value(jlast) &&
+		    b->ops->session_take(b, c, token, (uint64_t)json_number_value(jlast)) == 0)
+			return;   /* perhaps kept in the broker by another node: its answer finishes */
 		if (!sess || sess->ended || !same_peer) {
 			resync = (sess && sess->ended) || (!sess && lv__session_ended(s, token)) ?
 			         "expired" : "unknown";
@@ -96,10 +103,17 @@ handle_hello(lv_conn *c, json_t *msg)
 		} else {
 			s->resumed++;
 			lv__session_adopt(sess, c, (uint64_t)json_number_value(jlast));
-			send_welcome(sess, true, NULL);
+			lv__welcome(sess, true, NULL);
 			return;
 		}
 	}
+	lv__hello_new(c, resync);
+}
+
+void
+lv__hello_new(lv_conn *c, const char *resync)
+{
+	lv_server *s = c->server;
 	if (lv__session_begin(c) != 0) {
 		lv__conn_close(c, 1011, "no session could be made");
 		return;
@@ -107,7 +121,7 @@ handle_hello(lv_conn *c, json_t *msg)
 	lv__states_before_hello(s);
 	c->hello = true;
 	s->npages++;
-	send_welcome(c, false, resync);
+	lv__welcome(c, false, resync);
 	lv__states_hello(c);
 	lv__lifecycle(s, "connect", c);
 }
@@ -362,11 +376,15 @@ dispatch_tree(lv_conn *c, const char *text, size_t len)
 	json_decref(msg);
 }
 
+static void run_frame(lv_conn *c, lv_frame *f, const char *text, size_t len);
+
 void
 lv__dispatch(lv_conn *c, const char *text, size_t len)
 {
 	lv_server *s = c->server;
 	char buf[300];
+	if (c->taking)
+		return;   /* nothing before the welcome: the page waits for it */
 	s->msgs_in++;
 	s->bytes_in += len;
 	lv_jr r;
@@ -418,7 +436,32 @@ lv__dispatch(lv_conn *c, const char *text, size_t len)
 			return;
 		}
 		c->in_last = seq;
+		lv_broker *b = s->broker;
+		uint64_t call_id = 0;
+		if (is(&f, "call") && f.has_id)
+			positive_int(&f.id, &call_id);
+		if (c->sst && b->ops->session_inbound &&
+		    b->ops->session_inbound(b, c, text, len, seq, call_id))
+			return;   /* runs once the broker has it (lv__dispatch_recorded) */
 	}
+	run_frame(c, &f, text, len);
+}
+
+void
+lv__dispatch_recorded(lv_conn *c, const char *text, size_t len)
+{
+	lv_jr r;
+	lv_frame f;
+	lv__jr_init(&r, text, len);
+	if (scan_frame(&r, &f) == 0 && f.has_t)
+		run_frame(c, &f, text, len);
+}
+
+static void
+run_frame(lv_conn *c, lv_frame *fp, const char *text, size_t len)
+{
+	lv_frame f = *fp;
+	char buf[300];
 	if (!c->hello) {
 		if (is(&f, "hello"))
 			dispatch_tree(c, text, len);

@@ -94,6 +94,12 @@ lv__metrics_text(lv_server *s, size_t *len)
 		  "a lost connection left them unanswered.", bs->resent },
 		{ "lv_broker_lost_total", "counter", "Reliable group pushes given up: unanswered by "
 		  "the broker for too long.", bs->lost },
+		{ "lv_broker_sessions_taken_total", "counter", "Sessions resumed here that another "
+		  "node held.", bs->sessions_taken },
+		{ "lv_broker_sessions_lost_total", "counter", "Sessions another node took from this "
+		  "one.", bs->sessions_lost },
+		{ "lv_broker_fenced_total", "counter", "Writes for a session refused: another node "
+		  "holds it now.", bs->fenced },
 	};
 	for (size_t i = 0; i < sizeof broker / sizeof broker[0]; i++)
 		put_metric(&b, &broker[i]);

@@ -17,6 +17,8 @@ lv__msg_alloc(size_t n, lv_msg_kind kind)
 	atomic_init(&m->refs, 1);
 	m->kind = kind;
 	m->len = n;
+	m->goff = 0;
+	m->group = NULL;
 	m->data[n] = '\0';
 	return m;
 }

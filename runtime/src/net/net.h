@@ -60,6 +60,10 @@ typedef struct {
 	atomic_int refs;
 	lv_msg_kind kind;
 	size_t len;
+	/* A reliable group message between nodes: its group's offset and
+	 * name (valid while it is being queued), else 0 and NULL. */
+	uint64_t goff;
+	const char *group;
 	char data[];
 } lv_msg;
 
@@ -109,6 +113,12 @@ struct lv_conn {
 	uint64_t in_last;           /* we have processed the page's up to here */
 	bool ack_due;
 	bool overflowed;            /* a reliable message was lost: no resume */
+	/* kept in the broker too (broker_session.c): its state there, and
+	 * the highest seq stored, which the socket may be written up to */
+	struct lv_ssess *sst;
+	uint64_t out_stored;
+	bool sst_pending;           /* its record is being made: nothing is written yet */
+	bool taking;                /* a resume waits for the broker's answer */
 	int64_t detached_us;        /* when the socket went; 0 while attached */
 	/* the outbound ring: [qhead, +qsent) written and awaiting the page's
 	 * ack, [+qsent, +qlen) still to write */
@@ -173,6 +183,9 @@ int lv__deliver(lv_conn *c, lv_msg *m);
  * resume) onto session s, which replays what the page has not processed
  * after `last`. Frees fresh. */
 void lv__session_adopt(lv_conn *s, lv_conn *fresh, uint64_t last);
+/* Queues m as the numbered message seq (taken from where the session was
+ * kept, not numbered again, not stored again). */
+int lv__conn_queue_seq(lv_conn *c, lv_msg *m, uint64_t seq);
 /* Puts a control message at the front of what is to be written. */
 int lv__conn_queue_first(lv_conn *c, lv_msg *m);
 /* Writes as much of the queue as one write can take. -1: close it. */
@@ -265,6 +278,13 @@ void lv__call_pool_free(lv_server *s);
 void lv__invoke(lv_call *call);
 /* Handles one complete text message from a page. */
 void lv__dispatch(lv_conn *c, const char *text, size_t len);
+/* A numbered message the broker has recorded as received (its seq is
+ * c->in_last already): run now. */
+void lv__dispatch_recorded(lv_conn *c, const char *text, size_t len);
+/* The end of a hello: a new session (resync: why a resume was not
+ * honoured, or NULL), or the welcome of a session resumed here. */
+void lv__hello_new(lv_conn *c, const char *resync);
+void lv__welcome(lv_conn *c, bool resumed, const char *resync);
 /* Runs a server endpoint whose arguments are JSON (HTTP, events). */
 void lv__run_event(lv_server *s, const lv_endpoint *ep, json_t *args, lv_conn *conn);
 /* Finishes a deferred call in the loop; result_json is its encoded result

@@ -1,0 +1,433 @@
+// sessions_nodes.test.mjs - sessions across nodes: pages behind a load balancer (a loopback TCP proxy written here) resume on any node after theirs is killed with SIGKILL, and get every reliable message once, in order, with every call run once or answered `unavailable`; a node frozen while its session moved cannot write for it (fencing).
+// The loop is the suite's (LV_TEST_LOOP).
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, before, test } from 'node:test';
+import { Client, metrics, ms, sleep, startServer, until } from './helpers.mjs';
+import { startRedis } from './redis.mjs';
+
+let redis;
+let proxy;
+const nodes = new Map();      // id -> the running server, or null while dead
+const outputs = new Map();    // id -> stdout of every run of it
+const pages = [];
+let choose = null;            // the node ids the next connection may go to
+
+const startNode = async (id) => {
+  const s = await startServer({ LV_TEST_BROKER: `unix:${redis.socket}`, LV_TEST_NODE_ID: id });
+  const runs = outputs.get(id) || [];
+  runs.push(s);
+  outputs.set(id, runs);
+  await until(async () => (await metrics(s)).get('lv_broker_connected') === 1, ms(5000),
+    `${id} to reach Redis`);
+  nodes.set(id, s);   // in the balancer's pool once it can take sessions
+  return s;
+};
+
+const alive = () => [...nodes].filter(([, s]) => s).map(([id]) => id);
+
+/* The load balancer: each connection to a node picked at random among
+ * the live ones (or those `choose` names). */
+function startProxy() {
+  const socks = new Set();
+  const srv = net.createServer((down) => {
+    const ids = (choose || alive()).filter((id) => nodes.get(id));
+    const id = ids[Math.floor(Math.random() * ids.length)];
+    if (!id) {
+      down.destroy();
+      return;
+    }
+    const up = net.connect(nodes.get(id).port, '127.0.0.1');
+    socks.add(down);
+    socks.add(up);
+    const end = () => {
+      down.destroy();
+      up.destroy();
+      socks.delete(down);
+      socks.delete(up);
+    };
+    down.on('error', end).on('close', end);
+    up.on('error', end).on('close', end);
+    down.pipe(up);
+    up.pipe(down);
+  });
+  return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => {
+    const port = srv.address().port;
+    resolve({
+      srv, port, wsUrl: `ws://127.0.0.1:${port}/lv/ws`,
+      close: () => { for (const s of socks) s.destroy(); return new Promise((r) => srv.close(r)); },
+    });
+  }));
+}
+
+/* A page as lv.js is one: numbered calls kept until acknowledged and
+ * resent after a resume, the server's numbered messages taken once each
+ * in order, acknowledged, and a reconnect through the proxy after any
+ * close. */
+class Page {
+  constructor(name) {
+    this.name = name;
+    this.session = null;
+    this.conn = null;      // the connection id (kept across resumes)
+    this.last = 0;         // the server's seq processed
+    this.outSeq = 0;
+    this.nextId = 1;
+    this.unacked = [];     // our numbered messages the server has not acknowledged
+    this.got = [];         // the server's numbered messages, in order
+    this.gaps = [];
+    this.waiting = new Map();
+    this.resumes = [];     // each welcome after the first
+    this.c = null;
+    this.stopped = false;
+    this.connecting = null;
+    this.errors = [];      // failed reconnects, for the failure's message
+  }
+
+  async connect() {
+    for (let tries = 0; ; tries++) {
+      try {
+        const opts = { autoAck: false, query: this.query };
+        if (this.session)
+          opts.resume = { session: this.session, last: this.last };
+        const c = await Client.open({ wsUrl: proxy.wsUrl, schema, app: 'app' }, opts);
+        this.attach(c);
+        return;
+      } catch (e) {
+        this.errors.push(e.message);
+        if (tries > 100)
+          throw e;
+        await sleep(20);
+      }
+    }
+  }
+
+  attach(c) {
+    const w = c.welcome;
+    if (this.session) {
+      this.resumes.push(w);
+      assert.equal(w.resumed, true, `${this.name} resumed: ${JSON.stringify(w)}`);
+      assert.equal(w.session, this.session);
+      assert.equal(w.conn, this.conn, 'the connection keeps its id across nodes');
+    }
+    this.session = w.session;
+    this.conn = w.conn;
+    this.c = c;
+    this.unacked = this.unacked.filter((m) => m.seq > w.last);
+    for (const m of this.unacked)
+      c.ws.send(JSON.stringify(m));
+    let at = c.all.indexOf(w) + 1;
+    let ackSoon = false;
+    const pump = () => {
+      for (; at < c.all.length; at++) {
+        const m = c.all[at];
+        if (m.t === 'ack') {
+          this.unacked = this.unacked.filter((u) => u.seq > m.seq);
+          continue;
+        }
+        if (!Number.isInteger(m.seq))
+          continue;
+        if (m.seq <= this.last)
+          continue;   // a repeat, as lv.js drops it
+        if (m.seq !== this.last + 1)
+          this.gaps.push({ have: this.last, got: m.seq });
+        this.last = m.seq;
+        this.got.push(m);
+        if (m.t === 'ret' && this.waiting.has(m.id)) {
+          this.waiting.get(m.id)(m);
+          this.waiting.delete(m.id);
+        }
+        if (!ackSoon) {
+          ackSoon = true;
+          setImmediate(() => {
+            ackSoon = false;
+            if (c.ws.readyState === 1)
+              c.ws.send(JSON.stringify({ t: 'ack', seq: this.last }));
+          });
+        }
+      }
+    };
+    c.ws.on('message', pump);
+    pump();
+    c.closed.then(() => {
+      if (this.c === c && !this.stopped)
+        this.connecting = this.connect();
+    });
+  }
+
+  call(fn, args) {
+    const m = { t: 'call', id: this.nextId++, fn, args, seq: ++this.outSeq };
+    this.unacked.push(m);
+    if (this.c && this.c.ws.readyState === 1)
+      this.c.ws.send(JSON.stringify(m));
+    return new Promise((resolve, reject) => {
+      this.waiting.set(m.id, resolve);
+      setTimeout(() => reject(new Error(`${this.name}: no answer to ${fn} #${m.id} (seq ${m.seq}); ` +
+        `last ${this.last}, resumes ${this.resumes.length}, reconnect errors ${JSON.stringify(this.errors.slice(-3))}`)),
+        ms(15000)).unref();
+    });
+  }
+
+  async value(fn, args) {
+    const r = await this.call(fn, args);
+    assert.ok(r.ok, `${this.name}: ${fn} ${JSON.stringify(r.error)}`);
+    return r.value;
+  }
+
+  notes(prefix) {
+    return this.got.filter((m) => m.t === 'push' && m.fn === 'note' && m.args.text.startsWith(prefix))
+      .map((m) => m.args.text);
+  }
+
+  async stop() {
+    this.stopped = true;
+    await this.c?.close();
+  }
+}
+
+let schema;
+
+const killNode = async (id) => {
+  const s = nodes.get(id);
+  nodes.set(id, null);
+  s.proc.kill('SIGKILL');
+  await s.exited;
+};
+
+/* Every tally the nodes printed, by key, over every run of every node. */
+function tallies() {
+  const n = new Map();
+  for (const runs of outputs.values())
+    for (const s of runs)
+      for (const m of s.stdout.matchAll(/^tally (\S+)$/gm))
+        n.set(m[1], (n.get(m[1]) || 0) + 1);
+  return n;
+}
+
+before(async () => {
+  redis = await startRedis();
+  for (const id of ['sn-a', 'sn-b', 'sn-c'])
+    await startNode(id);
+  schema = nodes.get('sn-a').schema;
+  proxy = await startProxy();
+});
+
+after(async () => {
+  for (const p of pages)
+    p.stopped = true;
+  await Promise.allSettled(pages.map((p) => p.c?.close()));
+  await proxy?.close();
+  const exits = await Promise.allSettled([...nodes.values()].filter(Boolean).map((s) => s.stop()));
+  await redis?.stop();
+  for (const e of exits)
+    assert.deepEqual(e.value, { code: 0, signal: null }, 'a node exits cleanly');
+});
+
+const newPage = async (name, on, query) => {
+  choose = on ? [on] : null;
+  const p = new Page(name);
+  p.query = query;
+  pages.push(p);
+  await p.connect();
+  choose = null;
+  return p;
+};
+
+test('a page whose node is killed resumes on another through the proxy, its messages and calls whole', async () => {
+  const p = await newPage('one', 'sn-a');
+  const q = await newPage('other', 'sn-b');
+  await p.value('join', { name: 'solo' });
+  await q.value('join', { name: 'solo' });
+  await p.value('broadcast', { to: 'solo', text: 's1' });
+  await p.value('note_id', { to_conn: p.conn, text: 'd1' });
+  await until(() => p.notes('s').length === 1 && q.notes('s').length === 1, ms(3000), 's1 on both');
+  await killNode('sn-a');
+  // while it is dead: a group push from the other node, which the page must get
+  await q.value('broadcast', { to: 'solo', text: 's2' });
+  await until(() => p.resumes.length === 1, ms(5000), 'the page to resume elsewhere');
+  await p.value('broadcast', { to: 'solo', text: 's3' });
+  await p.value('note_id', { to_conn: p.conn, text: 'd2' });
+  await until(() => p.notes('s').length >= 3 && q.notes('s').length >= 3, ms(3000), 's3 on both');
+  assert.deepEqual(p.notes('s'), ['s1', 's2', 's3']);
+  assert.deepEqual(q.notes('s'), ['s1', 's2', 's3']);
+  assert.deepEqual(p.notes('d'), ['d1', 'd2']);
+  assert.deepEqual(p.gaps, []);
+  const taken = (await Promise.all(alive().map(async (id) =>
+    (await metrics(nodes.get(id))).get('lv_broker_sessions_taken_total')))).reduce((a, b) => a + b, 0);
+  assert.equal(taken, 1, 'one node took the session');
+  await startNode('sn-a');
+});
+
+test('nodes killed one after another while pages push and call: every message once and in order, every call run at most once', async () => {
+  const names = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'];
+  const ps = [];
+  for (const n of names)
+    ps.push(await newPage(n));
+  for (const p of ps)
+    await p.value('join', { name: 'room' });
+  const STEPS = 25;
+  const results = new Map();   // call key -> its answer
+  const steps = new Map();     // page -> how many steps it made
+  let killing = true;
+  const work = ps.map(async (p) => {
+    // at least STEPS, and on while nodes are being killed
+    for (let i = 0; i < STEPS || killing; i++) {
+      steps.set(p, i + 1);
+      const k = `${p.name}.${i}`;
+      results.set(`t:${k}`, await p.call('tally', { key: k }));
+      results.set(`g:${k}`, await p.call('broadcast', { to: 'room', text: `g:${k}` }));
+      results.set(`d:${k}`, await p.call('note_id', { to_conn: p.conn, text: `d:${k}` }));
+    }
+  });
+  const all = Promise.all(work);
+  const order = ['sn-b', 'sn-c', 'sn-a', 'sn-b'];
+  let kills = 0;
+  for (const id of order) {
+    await sleep(ms(150 + Math.random() * 150));
+    await killNode(id);
+    kills++;
+    await sleep(100);
+    await startNode(id);
+  }
+  killing = false;
+  await all;
+  const ok = (k) => results.get(k).ok;
+  const codes = [...results.values()].filter((r) => !r.ok).map((r) => r.error.code);
+  for (const c of codes)
+    assert.equal(c, 'unavailable', 'a call that failed says it may not have run');
+  // every reliable message once, in order, on every page
+  const sent = [...results.keys()].filter((k) => k.startsWith('g:') && ok(k)).map((k) => k);
+  await until(() => ps.every((p) => sent.every((k) => p.notes('g:').includes(k))), ms(5000),
+    'every group push on every page').catch((e) => {
+    for (const p of ps)
+      console.log(`# ${p.name}: missing ${sent.filter((k) => !p.notes('g:').includes(k))}; ` +
+        `resyncs ${JSON.stringify(p.got.filter((m) => m.t === 'resync'))}; resumes ${p.resumes.length}`);
+    throw e;
+  });
+  const first = ps[0].notes('g:');
+  for (const p of ps) {
+    assert.deepEqual(p.gaps, [], `${p.name}: no gap in its numbers`);
+    assert.deepEqual(p.got.filter((m) => m.t === 'resync'), [], `${p.name}: nothing missed`);
+    const g = p.notes('g:');
+    assert.equal(new Set(g).size, g.length, `${p.name}: no group push twice`);
+    assert.deepEqual(g, first, `${p.name}: the group's pushes in one order on every page`);
+    for (const n of names) {
+      const mine = g.filter((t) => t.startsWith(`g:${n}.`)).map((t) => Number(t.split('.')[1]));
+      assert.deepEqual(mine, [...mine].sort((a, b) => a - b), `${p.name}: ${n}'s pushes in order`);
+    }
+    const d = p.notes('d:');
+    const want = [...Array(steps.get(p)).keys()].map((i) => `d:${p.name}.${i}`);
+    assert.deepEqual(d.filter((t) => !want.includes(t)), [], `${p.name}: only its own notes`);
+    assert.equal(new Set(d).size, d.length, `${p.name}: no direct push twice`);
+    assert.deepEqual(d, want.filter((t) => d.includes(t)), `${p.name}: its notes in order`);
+    for (const t of want)
+      if (ok(t))
+        assert.ok(d.includes(t), `${p.name}: ${t} arrived`);
+  }
+  // every call run at most once; those answered ok exactly once
+  const runs = tallies();
+  for (const p of ps)
+    for (let i = 0; i < steps.get(p); i++) {
+      const k = `${p.name}.${i}`;
+      const n = runs.get(k) || 0;
+      assert.ok(n <= 1, `tally ${k} ran ${n} times`);
+      if (ok(`t:${k}`))
+        assert.equal(n, 1, `tally ${k} answered ok ran once`);
+    }
+  const moved = ps.reduce((a, p) => a + p.resumes.length, 0);
+  assert.ok(moved >= 2, `sessions moved (${kills} kills, ${moved} resumes)`);
+  console.log(`# ${kills} kills, ${moved} resumes elsewhere, ${codes.length} calls answered unavailable`);
+});
+
+test('a node frozen while its session moved cannot write for it when it wakes (fencing), and lets it go', async () => {
+  const p = await newPage('fenced', 'sn-a');
+  const a = nodes.get('sn-a');
+  await p.value('ticks', { ms: 20, times: 100 });
+  await until(() => p.notes('tick').length >= 3, ms(3000), 'ticks from sn-a');
+  a.proc.kill('SIGSTOP');
+  try {
+    choose = ['sn-b'];
+    p.c.terminate();
+    await until(() => p.resumes.length === 1, ms(5000), 'the page to resume on sn-b');
+    choose = null;
+    const key = `lv:s:${p.session}`;
+    const before = await redis.command('HMGET', key, 'node', 'fence', 'out');
+    assert.equal(before[0], 'sn-b');
+    assert.equal(before[1], '2', 'the take incremented the fencing token');
+    const ticks = p.notes('tick');
+    a.proc.kill('SIGCONT');
+    // It wakes to its timer's next tick and to the notice that sn-b took
+    // the session. libuv runs its timers first: the tick's write to the
+    // record is refused (fenced). libwebsockets' poll loop reads the
+    // notice first and lets the session go before any write.
+    await until(async () => (await metrics(a)).get('lv_broker_sessions_lost_total') === 1, ms(3000),
+      'sn-a to let the session go');
+    const m = await metrics(a);
+    if (process.env.LV_TEST_LOOP === 'uv')
+      assert.ok(m.get('lv_broker_fenced_total') >= 1, 'sn-a\'s writes for the moved session were refused');
+    await sleep(200);
+    assert.deepEqual(await redis.command('HMGET', key, 'node', 'fence', 'out'), before,
+      'the record is as sn-b left it');
+    assert.equal(await redis.command('GET', `lv:conn:${p.conn}`), 'sn-b');
+    assert.deepEqual(p.notes('tick'), ticks, 'nothing more from sn-a');
+    assert.deepEqual(p.gaps, []);
+    // and the session goes on, on sn-b
+    await p.value('note_id', { to_conn: p.conn, text: 'after' });
+    await until(() => p.notes('after').length === 1, ms(3000), 'a push on sn-b');
+  } finally {
+    a.proc.kill('SIGCONT');
+    choose = null;
+  }
+});
+
+test('a node that stops (SIGTERM) leaves its sessions to resume on another node', async () => {
+  const p = await newPage('drained', 'sn-c');
+  await p.value('join', { name: 'drain' });
+  await p.value('note_id', { to_conn: p.conn, text: 'before' });
+  const c = nodes.get('sn-c');
+  nodes.set('sn-c', null);
+  assert.deepEqual(await c.stop(), { code: 0, signal: null });
+  await until(() => p.resumes.length === 1, ms(5000), 'the page to resume elsewhere');
+  await p.value('note_id', { to_conn: p.conn, text: 'after' });
+  await until(() => p.notes('after').length === 1, ms(3000), 'a push after the resume');
+  assert.deepEqual(p.notes('before'), ['before']);
+  assert.deepEqual(p.gaps, []);
+  await startNode('sn-c');
+});
+
+test('a call its node was running when it was killed is answered unavailable on the next node, not run again', async () => {
+  const p = await newPage('midcall', 'sn-b');
+  const pending = p.call('later', { ms: 3000, value: 7 });
+  await sleep(300);   // the call has arrived and runs (a thread answers in 3 s)
+  await killNode('sn-b');
+  const t0 = Date.now();
+  const r = await pending;
+  assert.equal(r.ok, false, `answered ${JSON.stringify(r)}`);
+  assert.equal(r.error.code, 'unavailable');
+  assert.match(r.error.message, /may or may not have run/);
+  assert.ok(Date.now() - t0 < 2500, 'answered by the next node at once, not by a second run');
+  assert.equal(p.resumes.length, 1);
+  await startNode('sn-b');
+});
+
+test('who a page is goes with its session: signed in on one node, still so on the next; another identity cannot resume it', async () => {
+  const p = await newPage('ann', 'sn-a');
+  await p.value('login', { name: 'ann', role: 'admin' });
+  assert.equal(await p.value('whoami', {}), 'ann');
+  const q = await newPage('root', 'sn-a', { token: 'admin' });   // identity root from the upgrade
+  await killNode('sn-a');
+  await until(() => p.resumes.length === 1 && q.resumes.length === 1, ms(5000), 'both to resume elsewhere');
+  assert.equal(await p.value('whoami', {}), 'ann');
+  assert.equal((await p.call('admin_only', {})).ok, true, 'its role too');
+  assert.equal(await q.value('whoami', {}), 'root');
+  // the same token from a page that is someone else: not resumed
+  choose = alive();
+  const thief = await Client.open({ wsUrl: proxy.wsUrl, schema, app: 'app' },
+    { query: { token: 'user' }, resume: { session: q.session, last: q.last } });
+  assert.equal(thief.welcome.resumed, false);
+  assert.equal(thief.welcome.resync, 'unknown');
+  assert.notEqual(thief.welcome.session, q.session);
+  await thief.close();
+  choose = null;
+  assert.equal(await q.value('whoami', {}), 'root', 'the owner keeps its session');
+  await startNode('sn-a');
+});
