@@ -208,6 +208,9 @@ export interface ConnectOptions {
 	backoffCap?: number;
 	/** Heartbeat interval in ms until the server's welcome gives one (25000). */
 	heartbeat?: number;
+	/** ms from the server's first unacknowledged message to the ack (1000);
+	 * sooner once a quarter of the server's replay buffer is unacknowledged. */
+	ackDelay?: number;
 	/** Allows the lv.eval command. */
 	allowEval?: boolean;
 	/** Opens the socket by itself (true). */
