@@ -889,9 +889,10 @@ on_message(conn *c, const unsigned char *p, size_t n, uint64_t t)
 #define IS(word) (tl > sizeof word - 1 && memcmp(ty, word "\"", sizeof word) == 0)
 		if (seq > 0 && !IS("ack") && (uint64_t)seq > c->in_last) {
 			c->in_last = (uint64_t)seq;
+			if (c->unacked_msgs == 0)
+				c->ack_since = t;   /* the first since the last ack starts the delay */
 			if (!c->ack_listed) {
 				c->ack_listed = true;
-				c->ack_since = t;
 				ackq[nackq++] = (uint32_t)(c - conns);
 			}
 			c->unacked_msgs++;
@@ -1281,8 +1282,8 @@ send_acks(uint64_t t, bool all)
 	int kept = 0;
 	for (int i = 0; i < nackq; i++) {
 		conn *c = &conns[ackq[i]];
-		if (c->st == S_CLOSED) {
-			c->ack_listed = false;
+		if (c->st == S_CLOSED || c->in_last == c->in_acked) {
+			c->ack_listed = false;   /* gone, or acked at a quarter of the window */
 			continue;
 		}
 		if (!all && t - c->ack_since < (uint64_t)(opt.ack_ms * 1e6)) {
