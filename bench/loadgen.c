@@ -165,12 +165,13 @@ static struct {
 	int live_rounds;            /* models: live rounds before each polling one */
 	long rows;                  /* models: the rows of the items table */
 	double ack_ms;              /* lv: an ack this long after the first unacknowledged message */
+	int ack_every;              /* lv: or at once after this many */
 	const char *label;
 } opt = {
 	.proto = P_LV, .mode = M_RPC, .path = NULL, .schema = "", .conns = 1, .inflight = 1,
 	.batch = 32, .warmup = 1, .duration = 5, .setup_timeout = 120, .round_timeout = 10,
 	.burst = 128, .echo_size = 52, .groups = 100, .live_rounds = 4, .rows = 100000, .label = "",
-	.ack_ms = 1000,   /* lv.js's ackDelay (runtime/js/options.js) */
+	.ack_ms = 1000, .ack_every = 128,   /* lv.js's ackDelay and ackEvery (runtime/js/options.js) */
 };
 
 static void
@@ -198,6 +199,7 @@ usage(void)
 	        "  --rows N             models: rows in the items table (100000)\n"
 	        "  --ack-ms MS          lv: ack this long after the first unacknowledged message (1000,\n"
 	        "                       as lv.js; a quarter of the welcome's window acks at once)\n"
+	        "  --ack-every N        lv: or at once after N messages (128, as lv.js)\n"
 	        "  --label TEXT         copied into the result line\n");
 	exit(2);
 }
@@ -897,7 +899,8 @@ on_message(conn *c, const unsigned char *p, size_t n, uint64_t t)
 			}
 			c->unacked_msgs++;
 			c->unacked_bytes += n;
-			if (c->win_msgs && (c->unacked_msgs >= c->win_msgs / 4 ||
+			if (c->win_msgs && (c->unacked_msgs >= (uint64_t)opt.ack_every ||
+			                    c->unacked_msgs >= c->win_msgs / 4 ||
 			                    c->unacked_bytes >= c->win_bytes / 4))
 				send_ack(c);
 		}
@@ -1273,9 +1276,9 @@ on_writable(conn *c)
 }
 
 /* Sends the acks that are due, by lv.js's rule (runtime/js/session.js):
- * --ack-ms (1000) after the first unacknowledged message, or at once when a
- * quarter of the welcome's window (messages or bytes) is unacknowledged
- * (on_message). */
+ * --ack-ms (1000) after the first unacknowledged message, or at once after
+ * --ack-every (128) or when a quarter of the welcome's window (messages or
+ * bytes) is unacknowledged (on_message). */
 static void
 send_acks(uint64_t t, bool all)
 {
@@ -1455,7 +1458,8 @@ main(int argc, char **argv)
 		{ "round-timeout", 1, 0, 'R' }, { "burst", 1, 0, 'B' }, { "stage", 1, 0, 'S' },
 		{ "echo-size", 1, 0, 'e' }, { "server-pid", 1, 0, 'x' }, { "label", 1, 0, 'l' },
 		{ "src", 1, 0, 'A' }, { "groups", 1, 0, 'G' }, { "live-rounds", 1, 0, 'L' }, { "rows", 1, 0, 'r' },
-		{ "ack-ms", 1, 0, 'K' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "ack-ms", 1, 0, 'K' }, { "ack-every", 1, 0, 'E' }, { "help", 0, 0, 'h' },
+		{ 0, 0, 0, 0 },
 	};
 	int o;
 	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -1493,6 +1497,7 @@ main(int argc, char **argv)
 		case 'x': opt.server_pid = (int)num_arg(optarg, "server-pid", 1, 1e9); break;
 		case 'l': opt.label = optarg; break;
 		case 'K': opt.ack_ms = num_arg(optarg, "ack-ms", 0, 60000); break;
+		case 'E': opt.ack_every = (int)num_arg(optarg, "ack-every", 1, 1e9); break;
 		case 'G': opt.groups = (int)num_arg(optarg, "groups", 1, 500); break;
 		case 'L': opt.live_rounds = (int)num_arg(optarg, "live-rounds", 1, 1000); break;
 		case 'r': opt.rows = (long)num_arg(optarg, "rows", 10000, 1e9); break;

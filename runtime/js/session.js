@@ -85,11 +85,12 @@ export class Session {
 
 	/* A numbered message from the server (size: its length): false for a
 	 * repeat (drop it). Each is processed once, in order; acks go out in
-	 * batches: ackDelay ms after the first unacknowledged message, or
-	 * once a quarter of the server's replay buffer (the welcome's window,
-	 * in messages or bytes) waits for one, right after this message is
-	 * processed. The server holds what is unacknowledged, and closes a
-	 * page whose buffer overflows. */
+	 * batches: ackDelay ms after the first unacknowledged message, or,
+	 * right after this message is processed, once ackEvery messages or a
+	 * quarter of the server's replay buffer (the welcome's window, in
+	 * messages or bytes) wait for one. The server holds what is
+	 * unacknowledged (a busy page's answers: ackEvery keeps that small),
+	 * and closes a page whose buffer overflows. */
 	received(seq, size = 0) {
 		if (seq <= this.#lastIn)
 			return false;
@@ -97,8 +98,8 @@ export class Session {
 		this.#inCount++;
 		this.#inBytes += size;
 		const env = this.#core.env;
-		if (!this.#ackNow && (this.#inCount >= this.#window.messages / 4 ||
-		                      this.#inBytes >= this.#window.bytes / 4)) {
+		const every = Math.min(this.#core.options.ackEvery, this.#window.messages / 4);
+		if (!this.#ackNow && (this.#inCount >= every || this.#inBytes >= this.#window.bytes / 4)) {
 			this.clearAck();
 			this.#ackNow = true;
 			this.#ackTimer = env.setTimeout(() => this.#sendAck(), 0);

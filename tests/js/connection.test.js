@@ -549,3 +549,17 @@ test("acks: at once when a quarter of the welcome's window waits, in messages or
 	assert.deepEqual(ws.of("ack").map((m) => m.seq), [10, 11]);
 	assert.deepEqual(clock.pending().filter((ms) => ms === 60000), [], "no delayed ack left behind");
 });
+
+test("acks: at once after ackEvery messages, however large the window", async () => {
+	const { conn, clock, welcome, ready } = setup({ ackDelay: 60000, ackEvery: 5 });
+	conn.register({ changed: () => {} });
+	const ws = await welcome({ session: "s1", window: { messages: 4096, bytes: 8 << 20 } });
+	await ready();
+	for (let seq = 1; seq <= 4; seq++)
+		ws.receive({ t: "push", fn: "changed", args: { item: item(), why: "x" }, seq });
+	await clock.advance(0);
+	assert.deepEqual(ws.of("ack"), [], "4 of ackEvery 5: not yet");
+	ws.receive({ t: "push", fn: "changed", args: { item: item(), why: "x" }, seq: 5 });
+	await clock.advance(0);
+	assert.deepEqual(ws.of("ack"), [{ t: "ack", seq: 5 }]);
+});
