@@ -165,11 +165,14 @@ static struct {
 	int groups;                 /* models: owners watched, --conns / groups sessions each */
 	int live_rounds;            /* models: live rounds before each polling one */
 	long rows;                  /* models: the rows of the items table */
+	double ack_ms;              /* lv: an ack this long after the first unacknowledged message */
+	int ack_every;              /* lv: or at once after this many */
 	const char *label;
 } opt = {
 	.proto = P_LV, .mode = M_RPC, .path = NULL, .schema = "", .conns = 1, .inflight = 1,
 	.batch = 32, .warmup = 1, .duration = 5, .setup_timeout = 120, .round_timeout = 10,
 	.burst = 128, .echo_size = 52, .groups = 100, .live_rounds = 4, .rows = 100000, .label = "",
+	.ack_ms = 1000, .ack_every = 128,   /* lv.js's ackDelay and ackEvery (runtime/js/options.js) */
 };
 
 static void
@@ -197,6 +200,9 @@ usage(void)
 	        "  --groups N           models: owners whose lists are watched (100)\n"
 	        "  --live-rounds N      models: live rounds before each polling one (4)\n"
 	        "  --rows N             models: rows in the items table (100000)\n"
+	        "  --ack-ms MS          lv: ack this long after the first unacknowledged message (1000,\n"
+	        "                       as lv.js; a quarter of the welcome's window acks at once)\n"
+	        "  --ack-every N        lv: or at once after N messages (128, as lv.js)\n"
 	        "  --label TEXT         copied into the result line\n");
 	exit(2);
 }
@@ -227,9 +233,11 @@ typedef struct {
 	uint32_t pending;        /* calls (rpc) or batches (send) in flight */
 	uint64_t *sent_at;       /* by id & ring_mask */
 	/* lv sessions: our reliable messages are numbered; the server's are
-	 * acknowledged in batches, as lv.js does (20 ms after the first) */
+	 * acknowledged in batches by lv.js's rule (see send_acks): unacked
+	 * counts what came since the last ack, win the welcome's window */
 	uint64_t out_seq, in_last, in_acked, ack_since;
 	bool ack_listed;
+	uint64_t unacked_msgs, unacked_bytes, win_msgs, win_bytes;
 	/* models: a live (0) or polling (1) session, its query, the round it
 	 * was last counted in, and a hash of the last list it was answered */
 	int role, group, nth;
@@ -861,6 +869,14 @@ on_tick(long long n, uint64_t t)
 	}
 }
 
+/* An ack of everything processed so far. */
+static void
+send_ack(conn *c)
+{
+	put_text(c, "{\"t\":\"ack\",\"seq\":%llu}", (unsigned long long)(c->in_acked = c->in_last));
+	c->unacked_msgs = c->unacked_bytes = 0;
+}
+
 static void
 on_message(conn *c, const unsigned char *p, size_t n, uint64_t t)
 {
@@ -878,14 +894,18 @@ on_message(conn *c, const unsigned char *p, size_t n, uint64_t t)
 #define IS(word) (tl > sizeof word - 1 && memcmp(ty, word "\"", sizeof word) == 0)
 		if (seq > 0 && !IS("ack") && (uint64_t)seq > c->in_last) {
 			c->in_last = (uint64_t)seq;
+			if (c->unacked_msgs == 0)
+				c->ack_since = t;   /* the first since the last ack starts the delay */
 			if (!c->ack_listed) {
 				c->ack_listed = true;
-				c->ack_since = t;
 				ackq[nackq++] = (uint32_t)(c - conns);
 			}
-			if (c->in_last - c->in_acked >= 1024)
-				put_text(c, "{\"t\":\"ack\",\"seq\":%llu}",
-				         (unsigned long long)(c->in_acked = c->in_last));
+			c->unacked_msgs++;
+			c->unacked_bytes += n;
+			if (c->win_msgs && (c->unacked_msgs >= (uint64_t)opt.ack_every ||
+			                    c->unacked_msgs >= c->win_msgs / 4 ||
+			                    c->unacked_bytes >= c->win_bytes / 4))
+				send_ack(c);
 		}
 		if (IS("ret")) {
 			if (memmem(p, n, "\"ok\":false", 10))
@@ -915,6 +935,10 @@ on_message(conn *c, const unsigned char *p, size_t n, uint64_t t)
 		} else if (IS("ack") || IS("pong")) {
 			/* the server has our messages; activity */
 		} else if (IS("welcome")) {
+			/* the server's replay buffer, whose quarter bounds an ack's delay */
+			long long wm = num_after(p, n, "\"messages\":"), wb = num_after(p, n, "\"bytes\":");
+			c->win_msgs = wm > 0 ? (uint64_t)wm : 4096;
+			c->win_bytes = wb > 0 ? (uint64_t)wb : 8u << 20;
 			if (c->st == S_OPENING)
 				set_ready(c);
 		} else if (IS("ping")) {
@@ -1261,26 +1285,27 @@ on_writable(conn *c)
 	flush(c);
 }
 
-/* Sends the acks that are due: 20 ms after the first unacknowledged
- * message, as lv.js does. */
+/* Sends the acks that are due, by lv.js's rule (runtime/js/session.js):
+ * --ack-ms (1000) after the first unacknowledged message, or at once after
+ * --ack-every (128) or when a quarter of the welcome's window (messages or
+ * bytes) is unacknowledged (on_message). */
 static void
 send_acks(uint64_t t, bool all)
 {
 	int kept = 0;
 	for (int i = 0; i < nackq; i++) {
 		conn *c = &conns[ackq[i]];
-		if (c->st == S_CLOSED) {
-			c->ack_listed = false;
+		if (c->st == S_CLOSED || c->in_last == c->in_acked) {
+			c->ack_listed = false;   /* gone, or acked at a quarter of the window */
 			continue;
 		}
-		if (!all && t - c->ack_since < 20000000u) {
+		if (!all && t - c->ack_since < (uint64_t)(opt.ack_ms * 1e6)) {
 			ackq[kept++] = ackq[i];
 			continue;
 		}
 		c->ack_listed = false;
 		if (c->in_last > c->in_acked) {
-			put_text(c, "{\"t\":\"ack\",\"seq\":%llu}",
-			         (unsigned long long)(c->in_acked = c->in_last));
+			send_ack(c);
 			flush(c);
 		}
 	}
@@ -1443,7 +1468,8 @@ main(int argc, char **argv)
 		{ "round-timeout", 1, 0, 'R' }, { "burst", 1, 0, 'B' }, { "stage", 1, 0, 'S' },
 		{ "echo-size", 1, 0, 'e' }, { "server-pid", 1, 0, 'x' }, { "label", 1, 0, 'l' },
 		{ "src", 1, 0, 'A' }, { "ports", 1, 0, 'O' }, { "groups", 1, 0, 'G' }, { "live-rounds", 1, 0, 'L' }, { "rows", 1, 0, 'r' },
-		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "ack-ms", 1, 0, 'K' }, { "ack-every", 1, 0, 'E' }, { "help", 0, 0, 'h' },
+		{ 0, 0, 0, 0 },
 	};
 	int o;
 	while ((o = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -1488,6 +1514,8 @@ main(int argc, char **argv)
 		case 'e': opt.echo_size = (int)num_arg(optarg, "echo-size", 1, 200); break;
 		case 'x': opt.server_pid = (int)num_arg(optarg, "server-pid", 1, 1e9); break;
 		case 'l': opt.label = optarg; break;
+		case 'K': opt.ack_ms = num_arg(optarg, "ack-ms", 0, 60000); break;
+		case 'E': opt.ack_every = (int)num_arg(optarg, "ack-every", 1, 1e9); break;
 		case 'G': opt.groups = (int)num_arg(optarg, "groups", 1, 500); break;
 		case 'L': opt.live_rounds = (int)num_arg(optarg, "live-rounds", 1, 1000); break;
 		case 'r': opt.rows = (long)num_arg(optarg, "rows", 10000, 1e9); break;

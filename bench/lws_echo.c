@@ -17,7 +17,8 @@
  *   else     echoed
  *
  * The lws options are liblv's (UTF-8 validation, one service thread, the
- * same receive buffer), so the difference to lv is lv's own work. */
+ * same receive buffer), so the difference to lv is lv's own work;
+ * --rx N sets another receive buffer, to compare with. */
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,6 +30,8 @@
 
 #define WBUF (64 * 1024)
 static int max_conns = 20000;   /* --max-conns N */
+/* the protocol's rx_buffer_size: liblv's LV_RX_BUFFER (runtime/src/net/net.h) */
+static int rx_buffer = 3072;    /* --rx N */
 
 typedef struct pss {
 	struct lws *wsi;
@@ -266,11 +269,16 @@ main(int argc, char **argv)
 	} else if (argi < argc && strcmp(argv[argi], "--batched") == 0) {
 		argi++;
 	} else {
-		fprintf(stderr, "usage: lws_echo --naive|--batched [--max-conns N] [PORT]\n");
+		fprintf(stderr, "usage: lws_echo --naive|--batched [--max-conns N] [--rx N] [PORT]\n");
 		return 2;
 	}
-	if (argi + 1 < argc && strcmp(argv[argi], "--max-conns") == 0) {
-		max_conns = atoi(argv[argi + 1]);
+	for (;;) {
+		if (argi + 1 < argc && strcmp(argv[argi], "--max-conns") == 0)
+			max_conns = atoi(argv[argi + 1]);
+		else if (argi + 1 < argc && strcmp(argv[argi], "--rx") == 0)
+			rx_buffer = atoi(argv[argi + 1]);
+		else
+			break;
 		argi += 2;
 	}
 	if (argi < argc)
@@ -292,9 +300,10 @@ main(int argc, char **argv)
 		return 1;
 	lws_set_log_level(LLL_ERR, NULL);
 	static struct lws_protocols protocols[] = {
-		{ "echo", callback, sizeof(pss), 4096, 0, NULL, 0 },
+		{ "echo", callback, sizeof(pss), 0, 0, NULL, 0 },
 		{ NULL, NULL, 0, 0, 0, NULL, 0 },
 	};
+	protocols[0].rx_buffer_size = rx_buffer > 0 ? (size_t)rx_buffer : 3072;
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof info);
 	info.port = port;

@@ -403,7 +403,7 @@ export class Connection {
 			console.error("lv: the server sent JSON that is not an object; ignored");
 			return;
 		}
-		if (Number.isInteger(msg.seq) && msg.t !== "ack" && !core.session.received(msg.seq))
+		if (Number.isInteger(msg.seq) && msg.t !== "ack" && !core.session.received(msg.seq, data.length))
 			return;
 		switch (msg.t) {
 		case "ack":

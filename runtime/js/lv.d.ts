@@ -208,6 +208,12 @@ export interface ConnectOptions {
 	backoffCap?: number;
 	/** Heartbeat interval in ms until the server's welcome gives one (25000). */
 	heartbeat?: number;
+	/** ms from the server's first unacknowledged message to the ack (1000);
+	 * sooner after ackEvery messages, or once a quarter of the server's
+	 * replay buffer is unacknowledged. */
+	ackDelay?: number;
+	/** Messages of the server after which the ack goes at once (128). */
+	ackEvery?: number;
 	/** Allows the lv.eval command. */
 	allowEval?: boolean;
 	/** Opens the socket by itself (true). */

@@ -12,6 +12,11 @@ export const DEFAULTS = Object.freeze({
 	backoffBase: 250,      // ms: reconnect delays are random in [0, min(cap, base * 2^n))
 	backoffCap: 10000,
 	heartbeat: 25000,      // ms, until the welcome says otherwise
+	// ms from the first unacknowledged message of the server to the ack;
+	// sooner after ackEvery messages, or once a quarter of the welcome's
+	// window (messages or bytes) is unacknowledged
+	ackDelay: 1000,
+	ackEvery: 128,
 	path: "/lv/ws",
 	allowEval: false,
 	autoConnect: true,

@@ -31,6 +31,10 @@ export class Session {
 	#outSeq = 0;         // last seq given to a message of ours
 	#unacked = [];       // our reliable messages, oldest first
 	#ackTimer = null;
+	#ackNow = false;     // the timer is the immediate one
+	#inCount = 0;        // the server's messages since the last ack
+	#inBytes = 0;        // and their size
+	#window = { messages: 4096, bytes: 8 << 20 };   // the server's replay buffer, from the welcome
 	#storageKey;
 	#suspended = null;   // the snapshot's mark while the page is hidden
 	#handed = null;      // the queued items that snapshot carries
@@ -79,19 +83,36 @@ export class Session {
 		return hello;
 	}
 
-	/* A numbered message from the server: false for a repeat (drop it).
-	 * Each is processed once, in order; acks go out in batches. */
-	received(seq) {
+	/* A numbered message from the server (size: its length): false for a
+	 * repeat (drop it). Each is processed once, in order; acks go out in
+	 * batches: ackDelay ms after the first unacknowledged message, or,
+	 * right after this message is processed, once ackEvery messages or a
+	 * quarter of the server's replay buffer (the welcome's window, in
+	 * messages or bytes) wait for one. The server holds what is
+	 * unacknowledged (a busy page's answers: ackEvery keeps that small),
+	 * and closes a page whose buffer overflows. */
+	received(seq, size = 0) {
 		if (seq <= this.#lastIn)
 			return false;
 		this.#lastIn = seq;
-		if (this.#ackTimer === null)
-			this.#ackTimer = this.#core.env.setTimeout(() => this.#sendAck(), 20);
+		this.#inCount++;
+		this.#inBytes += size;
+		const env = this.#core.env;
+		const every = Math.min(this.#core.options.ackEvery, this.#window.messages / 4);
+		if (!this.#ackNow && (this.#inCount >= every || this.#inBytes >= this.#window.bytes / 4)) {
+			this.clearAck();
+			this.#ackNow = true;
+			this.#ackTimer = env.setTimeout(() => this.#sendAck(), 0);
+		} else if (this.#ackTimer === null) {
+			this.#ackTimer = env.setTimeout(() => this.#sendAck(), this.#core.options.ackDelay);
+		}
 		return true;
 	}
 
 	#sendAck() {
 		this.#ackTimer = null;
+		this.#ackNow = false;
+		this.#inCount = this.#inBytes = 0;
 		const core = this.#core;
 		if (core.transport.active && core.conn.state === "open")
 			core.transport.send({ t: "ack", seq: this.#lastIn });
@@ -102,6 +123,7 @@ export class Session {
 			this.#core.env.clearTimeout(this.#ackTimer);
 			this.#ackTimer = null;
 		}
+		this.#ackNow = false;
 	}
 
 	acked(seq) {
@@ -113,6 +135,10 @@ export class Session {
 	welcome(msg) {
 		const core = this.#core;
 		const had = this.#token;
+		const w = msg.window;
+		if (w && Number.isFinite(w.messages) && w.messages > 0 && Number.isFinite(w.bytes) && w.bytes > 0)
+			this.#window = { messages: w.messages, bytes: w.bytes };
+		this.#inCount = this.#inBytes = 0;
 		if (msg.resumed === true && had) {
 			const last = Number.isInteger(msg.last) ? msg.last : 0;
 			this.acked(last);

@@ -514,3 +514,52 @@ test("configure: new texts reach the modes' default lists, not the ones the page
 	assert.deepEqual(conn.modes.get("SERVER_ERROR_500").enter, [], "the page's list is kept");
 	assert.equal(conn.modes.get("SERVER_ERROR_500").exit[0][0], "lv.clear_notifications");
 });
+
+test("acks: the server's numbered messages are acknowledged once, ackDelay ms after the first, up to the last", async () => {
+	const { conn, clock, welcome, ready } = setup({ ackDelay: 300 });
+	conn.register({ changed: () => {} });
+	const ws = await welcome({ session: "s1" });
+	await ready();
+	for (let seq = 1; seq <= 3; seq++)
+		ws.receive({ t: "push", fn: "changed", args: { item: item(), why: "x" }, seq });
+	await clock.advance(299);
+	assert.deepEqual(ws.of("ack"), [], "no ack before ackDelay");
+	await clock.advance(1);
+	assert.deepEqual(ws.of("ack"), [{ t: "ack", seq: 3 }], "one ack for all three");
+	ws.receive({ t: "push", fn: "changed", args: { item: item(), why: "x" }, seq: 4 });
+	await clock.advance(300);
+	assert.deepEqual(ws.of("ack").map((m) => m.seq), [3, 4], "the next one waits its own delay");
+});
+
+test("acks: at once when a quarter of the welcome's window waits, in messages or in bytes", async () => {
+	const { conn, clock, welcome, ready } = setup({ ackDelay: 60000 });
+	conn.register({ changed: () => {} });
+	const ws = await welcome({ session: "s1", window: { messages: 40, bytes: 4000 } });
+	await ready();
+	const push = (seq, why = "x") => ws.receive({ t: "push", fn: "changed", args: { item: item(), why }, seq });
+	for (let seq = 1; seq <= 9; seq++)
+		push(seq);
+	await clock.advance(0);
+	assert.deepEqual(ws.of("ack"), [], "9 of a window of 40: not yet");
+	push(10);
+	await clock.advance(0);
+	assert.deepEqual(ws.of("ack"), [{ t: "ack", seq: 10 }], "10 of 40: at once");
+	push(11, "y".repeat(1000));   // over 1000 bytes, a quarter of 4000, alone
+	await clock.advance(0);
+	assert.deepEqual(ws.of("ack").map((m) => m.seq), [10, 11]);
+	assert.deepEqual(clock.pending().filter((ms) => ms === 60000), [], "no delayed ack left behind");
+});
+
+test("acks: at once after ackEvery messages, however large the window", async () => {
+	const { conn, clock, welcome, ready } = setup({ ackDelay: 60000, ackEvery: 5 });
+	conn.register({ changed: () => {} });
+	const ws = await welcome({ session: "s1", window: { messages: 4096, bytes: 8 << 20 } });
+	await ready();
+	for (let seq = 1; seq <= 4; seq++)
+		ws.receive({ t: "push", fn: "changed", args: { item: item(), why: "x" }, seq });
+	await clock.advance(0);
+	assert.deepEqual(ws.of("ack"), [], "4 of ackEvery 5: not yet");
+	ws.receive({ t: "push", fn: "changed", args: { item: item(), why: "x" }, seq: 5 });
+	await clock.advance(0);
+	assert.deepEqual(ws.of("ack"), [{ t: "ack", seq: 5 }]);
+});

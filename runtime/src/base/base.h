@@ -78,6 +78,11 @@ void lv__b64_decode(const char *s, size_t n, uint8_t *out);
 
 /* The monotonic clock in microseconds. */
 int64_t lv__now_us(void);
+/* The same clock as of the kernel's last tick (a few ms behind, never
+ * ahead of lv__now_us), far cheaper to read (4 ns against 38 on a KVM
+ * guest): for what happens once per message and is only compared with
+ * timeouts of seconds. */
+int64_t lv__now_coarse_us(void);
 /* The wall clock: milliseconds since 1970 (UTC). */
 int64_t lv__wall_ms(void);
 /* unix_ms as RFC 3339 in UTC with milliseconds, "2024-05-01T12:00:00.000Z",

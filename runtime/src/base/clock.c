@@ -14,6 +14,18 @@ lv__now_us(void)
 }
 
 int64_t
+lv__now_coarse_us(void)
+{
+#ifdef CLOCK_MONOTONIC_COARSE
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+#else
+	return lv__now_us();
+#endif
+}
+
+int64_t
 lv__wall_ms(void)
 {
 	struct timespec ts;

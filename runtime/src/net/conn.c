@@ -18,6 +18,8 @@ lv__conn_new(lv_server *s, struct lws *wsi)
 		return NULL;
 	c->wsi = wsi;
 	c->server = s;
+	c->q = c->q_first;
+	c->qcap = sizeof c->q_first / sizeof c->q_first[0];
 	atomic_init(&c->refs, 1);
 	uint64_t r = 0;
 	if (lws_get_random(s->ctx, &r, sizeof r) != sizeof r)
@@ -49,7 +51,8 @@ conn_free(lv_conn *c)
 	free(c->identity);
 	free(c->groups);
 	free(c->rx);
-	free(c->q);
+	if (c->q != c->q_first)
+		free(c->q);
 	free(c->buckets);
 	free(c->bucket_us);
 	free(c);
@@ -294,13 +297,15 @@ lv_conn_close(lv_conn *c, int code, const char *reason)
 static int
 grow(lv_conn *c)
 {
-	uint32_t cap = c->qcap ? c->qcap * 2 : 8;
+	/* From the two in the connection to 8, then doubling. */
+	uint32_t cap = c->qcap < 8 ? 8 : c->qcap * 2;
 	lv_qent *q = malloc(cap * sizeof *q);
 	if (!q)
 		return LV_ENOMEM;
 	for (uint32_t i = 0; i < c->qlen; i++)
 		q[i] = *at(c, i);
-	free(c->q);
+	if (c->q != c->q_first)
+		free(c->q);
 	c->q = q;
 	c->qhead = 0;
 	c->qcap = cap;

@@ -32,10 +32,14 @@ void
 lv__welcome(lv_conn *c, bool resumed, const char *resync)
 {
 	lv_server *s = c->server;
-	json_t *w = json_pack("{s:s, s:s, s:s, s:b, s:I, s:I}", "t", "welcome", "conn", c->id,
-	                      "session", c->token, "resumed", resumed,
+	/* window: the replay buffer, which the page's acks must keep from
+	 * filling (lv.js acks at a quarter of it at the latest) */
+	json_t *w = json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:{s:I, s:I}}", "t", "welcome",
+	                      "conn", c->id, "session", c->token, "resumed", resumed,
 	                      "last", (json_int_t)c->in_last,
-	                      "heartbeat", (json_int_t)s->opt.heartbeat_ms);
+	                      "heartbeat", (json_int_t)s->opt.heartbeat_ms,
+	                      "window", "messages", (json_int_t)s->opt.max_queue,
+	                      "bytes", (json_int_t)s->opt.max_queue_bytes);
 	if (resync)
 		json_object_set_new(w, "resync", json_string(resync));
 	char *text = json_dumps(w, JSON_COMPACT);

@@ -122,8 +122,9 @@ struct lv_conn {
 	int64_t detached_us;        /* when the socket went; 0 while attached */
 	/* the outbound ring: [qhead, +qsent) written and awaiting the page's
 	 * ack, [+qsent, +qlen) still to write */
-	lv_qent *q;
+	lv_qent *q;                 /* q_first until it needs more */
 	uint32_t qhead, qlen, qsent, qcap;
+	lv_qent q_first[2];         /* an idle page's ring: no allocation */
 	size_t qbytes;
 	uint64_t dropped;
 	double *buckets;            /* rate limits: tokens per endpoint */
@@ -575,6 +576,13 @@ struct lv_server {
 };
 
 #define LV_WBUF (64 * 1024)
+/* libwebsockets' receive buffer, one per WebSocket connection (the
+ * protocol's rx_buffer_size): most of what an idle connection costs. It
+ * also bounds one read from the socket; a message longer than it arrives
+ * in pieces, which ws.c gathers. */
+#ifndef LV_RX_BUFFER
+#define LV_RX_BUFFER 3072
+#endif
 
 bool lv__on_loop(lv_server *s);
 /* Runs fn(arg) on the loop: now if this is the loop, else through the

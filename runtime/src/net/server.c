@@ -132,7 +132,8 @@ server_new(const lv_app *app, const lv_options *opt, int *err)
 	}
 
 	lv__log_lws_follow(s);
-	s->protocols[0] = (struct lws_protocols){ "lv", lv__ws_callback, sizeof(lv_pss), 4096, 0, NULL, 0 };
+	s->protocols[0] = (struct lws_protocols){ "lv", lv__ws_callback, sizeof(lv_pss), LV_RX_BUFFER, 0,
+	                                          NULL, 0 };
 	/* The broker's sockets and the store's wake-up, watched by lws' own
 	 * poll (fdwatch.c). */
 	if (o->loop == LV_LOOP_POLL && (lv__broker_node(s->broker) || app->nmodels))
