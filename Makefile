@@ -218,7 +218,7 @@ unit: $(UNIT_BINS)
 # its own); those of the net layer (RUNTIME_NET_UNITS) link liblv.a.
 RUNTIME_UNIT_SRCS := $(wildcard tests/unit/runtime/test_*.c)
 RUNTIME_UNIT_BINS := $(patsubst tests/unit/runtime/%.c,$(B)/tests/runtime/%,$(RUNTIME_UNIT_SRCS))
-RUNTIME_NET_UNITS := test_queue test_session test_groups test_log
+RUNTIME_NET_UNITS := test_queue test_session test_groups test_log test_presence
 RUNTIME_NET_BINS  := $(filter $(addprefix $(B)/tests/runtime/,$(RUNTIME_NET_UNITS)),$(RUNTIME_UNIT_BINS))
 RUNTIME_STATE_UNITS := test_patch test_sdoc
 RUNTIME_STATE_BINS := $(filter $(addprefix $(B)/tests/runtime/,$(RUNTIME_STATE_UNITS)),$(RUNTIME_UNIT_BINS))
@@ -274,6 +274,7 @@ test: deps-test
 	@$(SUITE) fuzz-replay-decoder $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-decoder
 	@$(SUITE) fuzz-replay-protocol $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-protocol
 	@$(SUITE) fuzz-replay-patch $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-patch
+	@$(SUITE) fuzz-replay-presence $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-presence
 	@$(SUITE) js node --test tests/js/
 	@$(SUITE) integration env LV_TEST_LOOP=poll node --test --test-timeout=120000 tests/integration/
 	@$(SUITE) integration-uv env LV_TEST_LOOP=uv node --test --test-timeout=120000 tests/integration/
@@ -329,6 +330,7 @@ fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-protocol
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-protocol-models
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-patch
+	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-presence
 
 bench: all
 	@bench/run.sh

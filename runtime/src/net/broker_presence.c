@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <async.h>
 #include <hiredis.h>
 
 #include "net/net.h"

@@ -12,8 +12,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <async.h>
-
 #include "lv.h"
 
 /* ---- the wire (presence_wire.c): pure, no I/O -------------------------------- */
@@ -70,13 +68,14 @@ bool lv__presence_group_ok(const char *name, size_t len);
 /* ---- the Redis broker's part (broker_presence.c) ------------------------------- */
 
 typedef struct lv_bpres lv_bpres;
+struct redisAsyncContext;   /* hiredis' async.h */
 
 /* node: this node's id (borrowed for the broker's life). */
 lv_bpres *lv__bpres_new(lv_server *s, const char *node);
 void lv__bpres_free(lv_bpres *p);
 /* Redis is up on the command connection ac (first: the first time this
  * run); lost. */
-void lv__bpres_up(lv_bpres *p, redisAsyncContext *ac, bool first);
+void lv__bpres_up(lv_bpres *p, struct redisAsyncContext *ac, bool first);
 void lv__bpres_down(lv_bpres *p);
 /* c is registered in group in Redis (its channel answered); c left the
  * group (disconnected: its session ended). */
