@@ -323,7 +323,7 @@ valgrind: lvc
 	  tests/run-suite.sh cases-valgrind tests/cases/run.sh $(B)/lvc
 	@tests/summary.sh $(B)/valgrind-results
 
-# The five fuzz targets, FUZZ_SECONDS (default 60) each.
+# The six fuzz targets, FUZZ_SECONDS (default 60) each.
 fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-decoder
