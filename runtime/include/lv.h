@@ -348,7 +348,9 @@ char *lv_state_json(const lv_state *st);
 
 /* The beginner's server: listens on 127.0.0.1:port (all interfaces when
  * LV_HOST=0.0.0.0), serves ./static when it exists, keeps models in the
- * store LV_STORE names (else the default), stops on Ctrl-C. */
+ * store LV_STORE names (else the default), shares groups with the nodes
+ * of the broker LV_BROKER names (and LV_NODE_ID, the node_id option;
+ * else one node alone), stops on Ctrl-C. */
 int lv_app_run(const lv_app *app, int port);
 
 /* ---- connections ---------------------------------------------------------- */
