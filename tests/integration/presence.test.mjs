@@ -3,8 +3,9 @@
 // real Redis: members on every node listed with their ids and identities,
 // joins and leaves raised on every node with members and pushed once by
 // their origin, a node killed with SIGKILL gone from the lists and told
-// as leaves "node died" within the bound, a node restarted under its id
-// clearing its previous run, junk in Redis passed over; and on the local
+// as leaves "node died" within the bound, one stopped cleanly told as
+// "disconnected" by a live node, a node restarted under its id clearing
+// its previous run, junk in Redis passed over; and on the local
 // broker the same API from one node's tables. The loop is the suite's
 // (LV_TEST_LOOP).
 import assert from 'node:assert/strict';
@@ -171,6 +172,28 @@ test('a node killed: its members gone and told as leaves "node died" within the 
   assert.equal(logs[1].length, 1, 'B, with a member, was told');
   assert.equal(await redisCommand(redis.socket, ['SISMEMBER', 'lv:pnodes', 'node-d']), 0);
   delete nodes['node-d'];
+  await pb.close();
+});
+
+test('a node stopped cleanly: its members told as "disconnected" by a live node, once', async () => {
+  const { 'node-b': b } = nodes;
+  const f = await start('node-f');
+  const pf = await open(f, 'admin');
+  const pb = await open(b);
+  await pb.value('join', { name: 'p-stop' });
+  await pf.value('join', { name: 'p-stop' });
+  await pb.next(isPresence('p-stop', 'joined', pf.welcome.conn), ms(3000), 'the join');
+  assert.deepEqual(await f.stop(), { code: 0, signal: null });
+  delete nodes['node-f'];
+  // gone from the list at once, and told within a sweep
+  assert.deepEqual((await pb.value('members', { name: 'p-stop' })).map((m) => m.conn),
+    [pb.welcome.conn]);
+  const d = await pb.next(isPresence('p-stop', 'disconnected', pf.welcome.conn), ms(5000),
+    'disconnected, from a live node');
+  assert.equal(d.args.identity, 'root');
+  await sleep(ms(2 * SWEEP_MS));
+  assert.equal(presences(pb, 'p-stop', 'disconnected', pf.welcome.conn), 1);
+  assert.ok(!pb.all.some(isPresence('p-stop', 'node died', pf.welcome.conn)));
   await pb.close();
 });
 

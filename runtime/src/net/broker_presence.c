@@ -5,13 +5,16 @@
  *                node's members of G (presence_wire.c)
  *   lv:pn:NODE   SET: the groups NODE has entries in
  *   lv:pnodes    SET: the nodes that have entries
+ *   lv:pstop:NODE   "d" for a while after NODE stopped cleanly
  * A join or leave that changes lv:pm:G publishes "P" ORIGIN "\n" EV ID
  * "\n" ENTRY on lv:g:G in the same script, so every node following G
  * hears of each change once; ORIGIN, the node that made the change,
  * raises its own event from the script's answer instead. Every
  * presence_sweep_ms each node runs SWEEP_LUA: the entries of every node
  * in lv:pnodes whose lv:node:NODE key has expired go, each published as a
- * leave "node died". A script runs alone in Redis, so two nodes sweeping
+ * leave "node died" (or "disconnected", for a node that stopped
+ * cleanly: it leaves its entries to the sweep so that a live node raises
+ * them). A script runs alone in Redis, so two nodes sweeping
  * at once cannot both drop one entry: each leave is published once. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +29,7 @@
 enum {
 	SWEEP_MS = 5000,            /* presence_sweep_ms when 0 */
 	PENDING_MAX = 10000,        /* leaves kept while Redis is away */
+	STOP_MARK_MS = 60000,       /* a clean stop is told as such within this */
 };
 
 typedef struct {
@@ -69,9 +73,10 @@ static const char LEAVE_LUA[] =
 	"redis.call('PUBLISH', 'lv:g:' .. ARGV[2], 'P' .. ARGV[1] .. '\\n' .. ARGV[4] .. ARGV[3] .. '\\n' .. v)\n"
 	"return v\n";
 
-/* drop(n, me, ev): node n's entries go, each published as a leave EV by
- * me; returns them as G, ID, ENTRY, ... What is not a set or a hash is
- * passed over, not an error. */
+/* drop(n, me, ev, out): node n's entries go, each published as a leave
+ * EV by me, or 'd' when n stopped cleanly (lv:pstop:n); out gets them as
+ * G, ID, ENTRY, EV, ... What is not a set or a hash is passed over, not
+ * an error. */
 #define DROP_FN \
 	"local function list(cmd, k)\n" \
 	"  local r = redis.pcall(cmd, k)\n" \
@@ -80,6 +85,8 @@ static const char LEAVE_LUA[] =
 	"end\n" \
 	"local function drop(n, me, ev, out)\n" \
 	"  local p = n .. '\\n'\n" \
+	"  if redis.call('GET', 'lv:pstop:' .. n) == 'd' then ev = 'd' end\n" \
+	"  redis.call('DEL', 'lv:pstop:' .. n)\n" \
 	"  for _, g in ipairs(list('SMEMBERS', 'lv:pn:' .. n)) do\n" \
 	"    local h = 'lv:pm:' .. g\n" \
 	"    local all = list('HGETALL', h)\n" \
@@ -88,7 +95,7 @@ static const char LEAVE_LUA[] =
 	"      if string.sub(v, 1, #p) == p then\n" \
 	"        redis.call('HDEL', h, all[i])\n" \
 	"        redis.call('PUBLISH', 'lv:g:' .. g, 'P' .. me .. '\\n' .. ev .. all[i] .. '\\n' .. v)\n" \
-	"        out[#out + 1] = g; out[#out + 1] = all[i]; out[#out + 1] = v\n" \
+	"        out[#out + 1] = g; out[#out + 1] = all[i]; out[#out + 1] = v; out[#out + 1] = ev\n" \
 	"      end\n" \
 	"    end\n" \
 	"  end\n" \
@@ -96,7 +103,8 @@ static const char LEAVE_LUA[] =
 	"  redis.pcall('SREM', 'lv:pnodes', n)\n" \
 	"end\n"
 
-/* ARGV: node, EV: the node's own entries go (a restart, a clean stop). */
+/* ARGV: node, EV: the node's own entries go (a restart, or what it can
+ * no longer tell apart). */
 static const char DROP_LUA[] =
 	DROP_FN
 	"local out = {}\n"
@@ -152,11 +160,14 @@ raise_parsed(lv_bpres *p, const char *group, lv_presence_kind kind, const char *
 	free(ident);
 }
 
-/* What DROP_LUA and SWEEP_LUA answer: G, ID, ENTRY, ... raised here,
- * this node being where they were made, as leaves of kind. */
+/* What DROP_LUA and SWEEP_LUA answer: G, ID, ENTRY, EV, ... raised
+ * here, this node being where they were made. */
 static void
-dropped(lv_bpres *p, redisReply *reply, lv_presence_kind kind)
+on_dropped(redisAsyncContext *ac, void *r, void *arg)
 {
+	(void)ac;
+	lv_bpres *p = arg;
+	redisReply *reply = r;
 	if (!reply)
 		return;
 	if (reply->type == REDIS_REPLY_ERROR) {
@@ -166,33 +177,22 @@ dropped(lv_bpres *p, redisReply *reply, lv_presence_kind kind)
 	if (reply->type != REDIS_REPLY_ARRAY)
 		return;
 	size_t bad = 0;
-	for (size_t i = 0; i + 2 < reply->elements; i += 3) {
+	for (size_t i = 0; i + 3 < reply->elements; i += 4) {
 		redisReply *g = reply->element[i], *c = reply->element[i + 1], *v = reply->element[i + 2];
+		redisReply *k = reply->element[i + 3];
 		lv_pres_entry e;
 		if (g->type != REDIS_REPLY_STRING || c->type != REDIS_REPLY_STRING ||
-		    v->type != REDIS_REPLY_STRING || !lv__presence_group_ok(g->str, g->len) ||
-		    !lv__pres_conn_ok(c->str, c->len) || !lv__pres_entry_parse(v->str, v->len, &e)) {
+		    v->type != REDIS_REPLY_STRING || k->type != REDIS_REPLY_STRING ||
+		    !lv__presence_group_ok(g->str, g->len) || !lv__pres_conn_ok(c->str, c->len) ||
+		    !lv__pres_entry_parse(v->str, v->len, &e)) {
 			bad++;
 			continue;
 		}
-		raise_parsed(p, g->str, kind, c->str, c->len, &e, true);
+		raise_parsed(p, g->str, strcmp(k->str, "d") == 0 ? LV_PRESENCE_DISCONNECTED :
+		             LV_PRESENCE_NODE_DIED, c->str, c->len, &e, true);
 	}
 	if (bad)
 		LV_LOG(p->s, LV_LOG_WARN, "presence: %zu entries in Redis made no sense (dropped)", bad);
-}
-
-static void
-on_died(redisAsyncContext *ac, void *r, void *arg)
-{
-	(void)ac;
-	dropped(arg, r, LV_PRESENCE_NODE_DIED);
-}
-
-static void
-on_disconnected(redisAsyncContext *ac, void *r, void *arg)
-{
-	(void)ac;
-	dropped(arg, r, LV_PRESENCE_DISCONNECTED);
 }
 
 typedef struct {
@@ -284,6 +284,8 @@ void
 lv__bpres_left(lv_bpres *p, const char *conn_id, const char *group, bool disconnected)
 {
 	char kind = disconnected ? 'd' : 'l';
+	if (p->s->stopping)
+		return;   /* its entries go with the node, below */
 	if (p->ac) {
 		send_leave(p, conn_id, group, kind);
 		return;
@@ -445,7 +447,7 @@ sweep_fn(lv_server *s, lv_timer *t, void *arg)
 	(void)s, (void)t;
 	lv_bpres *p = arg;
 	if (p->ac)
-		redisAsyncCommand(p->ac, on_died, p, "EVAL %s 0 %s", SWEEP_LUA, p->node);
+		redisAsyncCommand(p->ac, on_dropped, p, "EVAL %s 0 %s", SWEEP_LUA, p->node);
 }
 
 void
@@ -456,8 +458,8 @@ lv__bpres_up(lv_bpres *p, redisAsyncContext *ac, bool first)
 		/* What a previous run of this node id left goes (it died), or
 		 * what this run cannot tell apart any more; the members here
 		 * are registered again as their groups' channels are answered. */
-		redisAsyncCommand(ac, first ? on_died : on_disconnected, p, "EVAL %s 0 %s %s",
-		                  DROP_LUA, p->node, first ? "x" : "d");
+		redisAsyncCommand(ac, on_dropped, p, "EVAL %s 0 %s %s", DROP_LUA, p->node,
+		                  first ? "x" : "d");
 	} else {
 		for (size_t i = 0; i < p->npending; i++)
 			send_leave(p, p->pending[i].conn, p->pending[i].group, p->pending[i].kind);
@@ -481,8 +483,12 @@ lv__bpres_stop(lv_bpres *p, bool up)
 	p->stopped = true;
 	lv_timer_stop(p->sweep);
 	p->sweep = NULL;
+	/* Its entries stay for another node's sweep, which tells them as
+	 * leaves "disconnected" and raises them there: this node raises no
+	 * more events, so it could not be their origin. The lists leave them
+	 * out once the node's key is gone (broker_redis.c deletes it next). */
 	if (up && p->ac)
-		redisAsyncCommand(p->ac, NULL, NULL, "EVAL %s 0 %s d", DROP_LUA, p->node);
+		redisAsyncCommand(p->ac, NULL, NULL, "SET lv:pstop:%s d PX %d", p->node, STOP_MARK_MS);
 }
 
 lv_bpres *
