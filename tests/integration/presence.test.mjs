@@ -126,6 +126,12 @@ test('join and leave events: raised on every node with members, pushed once by t
   const gone = await pb.next(isPresence('p-ev', 'disconnected', pa2.welcome.conn), ms(3000),
     'disconnected');
   assert.equal(gone.args.identity, undefined);
+  // A raised both as their origin, of a member here (its session over)
+  await until(async () => {
+    const log = await pa.value('presence_log');
+    return log.includes(`left p-ev ${pa.welcome.conn} root here origin`) &&
+      log.includes(`disconnected p-ev ${pa2.welcome.conn} - here origin`);
+  }, ms(3000), 'the leaves in A\'s log');
   // joining twice is one join; leaving twice one leave
   await pb.value('join', { name: 'p-ev' });
   await sleep(ms(300));

@@ -145,18 +145,21 @@ same(const char *a, size_t n, const char *b)
 	return strlen(b) == n && memcmp(a, b, n) == 0;
 }
 
-/* An event from parts read from Redis (checked by the caller). */
+/* An event from parts read from Redis (checked by the caller); mine: a
+ * member of this node's that just left (its connection may have ended). */
 static void
 raise_parsed(lv_bpres *p, const char *group, lv_presence_kind kind, const char *conn,
-             size_t conn_len, const lv_pres_entry *e, bool origin)
+             size_t conn_len, const lv_pres_entry *e, bool origin, bool mine)
 {
 	char id[20], *ident = NULL;
 	memcpy(id, conn, conn_len);
 	id[conn_len] = '\0';
 	if (e->identity && !(ident = strndup(e->identity, e->identity_len)))
 		return;
-	lv__presence_event(p->s, group, kind, id, ident, same(e->node, e->node_len, p->node),
-	                   origin);
+	/* here: of this node, and this run (a previous run's ids are gone) */
+	bool here = mine || (same(e->node, e->node_len, p->node) &&
+	                     lv__conn_by_id(p->s, conn, conn_len));
+	lv__presence_event(p->s, group, kind, id, ident, here, origin);
 	free(ident);
 }
 
@@ -189,7 +192,7 @@ on_dropped(redisAsyncContext *ac, void *r, void *arg)
 			continue;
 		}
 		raise_parsed(p, g->str, strcmp(k->str, "d") == 0 ? LV_PRESENCE_DISCONNECTED :
-		             LV_PRESENCE_NODE_DIED, c->str, c->len, &e, true);
+		             LV_PRESENCE_NODE_DIED, c->str, c->len, &e, true, false);
 	}
 	if (bad)
 		LV_LOG(p->s, LV_LOG_WARN, "presence: %zu entries in Redis made no sense (dropped)", bad);
@@ -227,7 +230,7 @@ on_changed(redisAsyncContext *ac, void *r, void *arg)
 		                   c->anonymous ? NULL : c->identity, true, true);
 	else if (reply && reply->type == REDIS_REPLY_STRING &&
 	         lv__pres_entry_parse(reply->str, reply->len, &e))
-		raise_parsed(c->p, c->group, c->kind, c->conn, strlen(c->conn), &e, true);
+		raise_parsed(c->p, c->group, c->kind, c->conn, strlen(c->conn), &e, true, true);
 	pchange_free(c);
 }
 
@@ -336,7 +339,7 @@ lv__bpres_received(lv_bpres *p, const char *group, const char *data, size_t len)
 	if (same(w.origin, w.origin_len, p->node))
 		return;   /* raised here from the script's answer */
 	bool mine = same(w.entry.node, w.entry.node_len, p->node);
-	raise_parsed(p, group, w.kind, w.conn, w.conn_len, &w.entry, false);
+	raise_parsed(p, group, w.kind, w.conn, w.conn_len, &w.entry, false, false);
 	/* Another node took this one for dead (its key expired while it was
 	 * slow or cut off) and dropped a member that is still here: it is
 	 * registered again, which the others hear as a join. */
