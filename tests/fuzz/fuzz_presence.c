@@ -1,4 +1,10 @@
-/* fuzz_presence.c - libFuzzer target for what presence reads from Redis (runtime/src/net/presence_wire.c): bytes -> a join or leave event of a group's channel and a member's entry of a group's hash. Checked on the way: what parses lies within the input, its ids are what the node and connection id rules allow, and an entry made again from what was parsed parses to the same. presence_wire.c alone, no library. Built by tests/fuzz/fuzz.mk. */
+/* fuzz_presence.c - libFuzzer target for what presence reads from Redis (presence_wire.c).
+ *
+ * Bytes -> a join or leave event of a group's channel and a member's
+ * entry of a group's hash. Checked on the way: what parses lies within
+ * the input, its ids are what the node and connection id rules allow,
+ * and an entry made again from what was parsed parses to the same.
+ * presence_wire.c alone, no library. Built by tests/fuzz/fuzz.mk. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

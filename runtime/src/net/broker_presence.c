@@ -1,4 +1,8 @@
-/* broker_presence.c - presence through Redis: each member's entry in its group's hash, join and leave events on the group's channel, the members of a group read back, and the sweep of dead nodes' members.
+/* broker_presence.c - presence through Redis: member entries, joins and leaves, dead nodes swept.
+ *
+ * Each member's entry in its group's hash, the join and leave events on
+ * the group's channel, the members of a group read back, and the sweep of
+ * dead nodes' members.
  *
  * In Redis (NODE a node id, G a group, ID a connection id):
  *   lv:pm:G      HASH: ID -> NODE "\n" ("-" | "=" IDENTITY), every
@@ -58,7 +62,8 @@ static const char JOIN_LUA[] =
 	"redis.call('SADD', 'lv:pn:' .. ARGV[1], ARGV[2])\n"
 	"redis.call('SADD', 'lv:pnodes', ARGV[1])\n"
 	"if new == 1 then\n"
-	"  redis.call('PUBLISH', 'lv:g:' .. ARGV[2], 'P' .. ARGV[1] .. '\\nj' .. ARGV[3] .. '\\n' .. ARGV[4])\n"
+	"  redis.call('PUBLISH', 'lv:g:' .. ARGV[2],\n"
+	"             'P' .. ARGV[1] .. '\\nj' .. ARGV[3] .. '\\n' .. ARGV[4])\n"
 	"end\n"
 	"return new\n";
 
@@ -70,7 +75,8 @@ static const char LEAVE_LUA[] =
 	"local v = redis.call('HGET', k, ARGV[3])\n"
 	"if type(v) ~= 'string' then return false end\n"
 	"redis.call('HDEL', k, ARGV[3])\n"
-	"redis.call('PUBLISH', 'lv:g:' .. ARGV[2], 'P' .. ARGV[1] .. '\\n' .. ARGV[4] .. ARGV[3] .. '\\n' .. v)\n"
+	"redis.call('PUBLISH', 'lv:g:' .. ARGV[2],\n"
+	"           'P' .. ARGV[1] .. '\\n' .. ARGV[4] .. ARGV[3] .. '\\n' .. v)\n"
 	"return v\n";
 
 /* drop(n, me, ev, out): node n's entries go, each published as a leave

@@ -1,4 +1,7 @@
-/* presence.c - lv_group_members and lv_presence_watch: the members of a group and their join and leave events, from this node's groups or through the broker (broker_presence.c with Redis). */
+/* presence.c - lv_group_members and lv_presence_watch: a group's members and their joins and leaves.
+ *
+ * From this node's groups (group.c), or through the broker
+ * (broker_presence.c with Redis). */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,4 +1,8 @@
-/* presence.h - who is in a group, on every node, and the join and leave events: the module behind lv_group_members and lv_presence_watch (presence.c), the Redis broker's part of it (broker_presence.c) and what they write in Redis (presence_wire.c).
+/* presence.h - who is in a group on every node, and the join and leave events.
+ *
+ * The module behind lv_group_members and lv_presence_watch (presence.c),
+ * the Redis broker's part of it (broker_presence.c) and what they write
+ * in Redis (presence_wire.c).
  *
  * On one node presence reads the node's own groups (group.c) and raises
  * events from the local broker's join and leave. With Redis each member

@@ -1,4 +1,7 @@
-/* presence_wire.c - what presence writes in Redis and reads back: a member's entry (node and identity) and the join and leave events on a group's channel, parsed without trusting a byte. */
+/* presence_wire.c - what presence writes in Redis and reads back, parsed without trusting a byte.
+ *
+ * A member's entry (node and identity) and the join and leave events on a
+ * group's channel. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,4 +1,7 @@
-/* test_presence.c - presence's wire (net/presence_wire.c): member entries and join and leave events made and parsed back, junk of every kind refused without a crash; and lv_group_members on the local broker. */
+/* test_presence.c - presence's wire (net/presence_wire.c) and lv_group_members on the local broker.
+ *
+ * Member entries and join and leave events made and parsed back, junk of
+ * every kind refused without a crash. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
