@@ -393,7 +393,7 @@ size_t lv_group_size(lv_server *s, const char *group);
  * identity). */
 typedef struct {
 	const char *conn_id;        /* lv_conn_id of the member's connection */
-	const char *identity;       /* lv_conn_identity when it joined; NULL: anonymous */
+	const char *identity;       /* lv_conn_identity (elsewhere: as it joined); NULL: anonymous */
 	bool local;                 /* connected to this node */
 } lv_member;
 typedef void (*lv_members_fn)(lv_server *s, const char *group, int status,
