@@ -406,6 +406,14 @@ typedef void (*lv_members_fn)(lv_server *s, const char *group, int status,
  * is then not called). Loop thread. */
 int lv_group_members(lv_server *s, const char *group, lv_members_fn fn, void *user_data);
 
+typedef void (*lv_groups_fn)(lv_server *s, int status, const char *const *groups, size_t n,
+                             void *user_data);
+/* Calls fn on the loop with the names of the groups that have members on
+ * any node (borrowed until fn returns; this node's first), as
+ * lv_group_members does: status 0, or LV_EUNAVAILABLE and this node's
+ * only. Returns 0, LV_EINVALID_ARGUMENT or LV_ENOMEM. Loop thread. */
+int lv_group_list(lv_server *s, lv_groups_fn fn, void *user_data);
+
 typedef enum {
 	LV_PRESENCE_JOINED,
 	LV_PRESENCE_LEFT,           /* lv_group_leave */

@@ -143,6 +143,23 @@ static const char MEMBERS_LUA[] =
 	"end\n"
 	"return out\n";
 
+/* ARGV: this node: the groups the other live nodes have entries in. */
+static const char GROUPS_LUA[] =
+	"local function list(cmd, k)\n"
+	"  local r = redis.pcall(cmd, k)\n"
+	"  if type(r) == 'table' and not r.err then return r end\n"
+	"  return {}\n"
+	"end\n"
+	"local seen, out = {}, {}\n"
+	"for _, n in ipairs(list('SMEMBERS', 'lv:pnodes')) do\n"
+	"  if n ~= ARGV[1] and redis.call('EXISTS', 'lv:node:' .. n) == 1 then\n"
+	"    for _, g in ipairs(list('SMEMBERS', 'lv:pn:' .. n)) do\n"
+	"      if not seen[g] then seen[g] = true; out[#out + 1] = g end\n"
+	"    end\n"
+	"  end\n"
+	"end\n"
+	"return out\n";
+
 /* ---- events ----------------------------------------------------------------------- */
 
 static bool
@@ -442,6 +459,80 @@ lv__bpres_members(lv_bpres *p, const char *group, lv_members_fn fn, void *user_d
 	/* Redis is away: this node's members, not inside the caller. */
 	if (lv_server_post(p->s, answer_later, a) != 0) {
 		free(a->group);
+		free(a);
+		return LV_ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- which groups have members ----------------------------------------------------- */
+
+typedef struct {
+	lv_bpres *p;
+	lv_groups_fn fn;
+	void *user;
+} plist;
+
+/* This node's groups, then the reply's others (names). */
+static void
+list_answer(plist *a, redisReply *reply)
+{
+	lv_server *s = a->p->s;
+	size_t here, extra = reply && reply->type == REDIS_REPLY_ARRAY ? reply->elements : 0;
+	const char **mine = lv__presence_groups_here(s, &here);
+	const char **all = here + extra ? calloc(here + extra, sizeof *all) : NULL;
+	int status = reply && reply->type == REDIS_REPLY_ARRAY ? 0 : LV_EUNAVAILABLE;
+	size_t n = 0;
+	if ((here && !mine) || (here + extra && !all)) {
+		status = LV_ENOMEM;
+		extra = here = 0;
+	}
+	for (size_t i = 0; i < here; i++)
+		all[n++] = mine[i];
+	for (size_t i = 0; i < extra; i++) {
+		redisReply *g = reply->element[i];
+		uint32_t k;
+		if (g->type != REDIS_REPLY_STRING || !lv__presence_group_ok(g->str, g->len) ||
+		    lv__groups_members(s, g->str, &k))
+			continue;   /* junk, or this node's too (listed) */
+		all[n++] = g->str;
+	}
+	if (!s->presence_off)
+		a->fn(s, status, all, n, a->user);
+	free(all);
+	free(mine);
+	free(a);
+}
+
+static void
+on_groups(redisAsyncContext *ac, void *r, void *arg)
+{
+	(void)ac;
+	plist *a = arg;
+	redisReply *reply = r;
+	if (reply && reply->type == REDIS_REPLY_ERROR)
+		LV_LOG(a->p->s, LV_LOG_WARN, "presence: redis: %s", reply->str);
+	list_answer(a, reply);
+}
+
+static void
+list_later(lv_server *s, void *arg)
+{
+	(void)s;
+	list_answer(arg, NULL);
+}
+
+int
+lv__bpres_groups(lv_bpres *p, lv_groups_fn fn, void *user_data)
+{
+	plist *a = calloc(1, sizeof *a);
+	if (!a)
+		return LV_ENOMEM;
+	*a = (plist){ p, fn, user_data };
+	if (p->ac && redisAsyncCommand(p->ac, on_groups, a, "EVAL %s 0 %s", GROUPS_LUA, p->node) ==
+	             REDIS_OK)
+		return 0;
+	if (lv_server_post(p->s, list_later, a) != 0) {
 		free(a);
 		return LV_ENOMEM;
 	}

@@ -871,6 +871,12 @@ members(lv_broker *b, const char *group, lv_members_fn fn, void *user_data)
 }
 
 static int
+groups(lv_broker *b, lv_groups_fn fn, void *user_data)
+{
+	return lv__bpres_groups(((rbroker *)b)->pres, fn, user_data);
+}
+
+static int
 publish(lv_broker *b, const char *group, lv_msg *m)
 {
 	rbroker *rb = (rbroker *)b;
@@ -987,6 +993,7 @@ static const lv_broker_ops redis_ops = {
 	.leave_all = leave_all,
 	.group_size = group_size,
 	.members = members,
+	.groups = groups,
 	.publish = publish,
 	.deliver = deliver,
 	.session_put = session_put,

@@ -96,6 +96,39 @@ lv_group_members(lv_server *s, const char *group, lv_members_fn fn, void *user_d
 	return 0;
 }
 
+const char **
+lv__presence_groups_here(lv_server *s, size_t *n)
+{
+	*n = s->groups.n;   /* with NULL: out of memory */
+	const char **out = *n ? calloc(*n, sizeof *out) : NULL;
+	if (!out)
+		return NULL;
+	size_t k = 0;
+	uint32_t at = 0;
+	for (lv_hnode *h = lv__htab_next(&s->groups, NULL, &at); h && k < *n;
+	     h = lv__htab_next(&s->groups, h, &at))
+		out[k++] = ((lv_group *)h)->name;
+	*n = k;
+	return out;
+}
+
+int
+lv_group_list(lv_server *s, lv_groups_fn fn, void *user_data)
+{
+	if (!s || !fn)
+		return LV_EINVALID_ARGUMENT;
+	lv_broker *b = s->broker;
+	if (b->ops->groups)
+		return b->ops->groups(b, fn, user_data);
+	size_t n;
+	const char **g = lv__presence_groups_here(s, &n);
+	if (!g && n)
+		return LV_ENOMEM;
+	fn(s, 0, g, n, user_data);
+	free(g);
+	return 0;
+}
+
 void
 lv_presence_watch(lv_server *s, lv_presence_fn fn, void *user_data)
 {

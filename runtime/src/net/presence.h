@@ -66,6 +66,9 @@ void lv__presence_event(lv_server *s, const char *group, lv_presence_kind kind,
  * number. NULL with *n 0 when there are none; NULL with *n not 0 when out
  * of memory. */
 lv_member *lv__presence_here(lv_server *s, const char *group, size_t *n);
+/* The names of this node's groups into a new array (borrowed from the
+ * groups: valid until the loop turns); *n their number, NULL as above. */
+const char **lv__presence_groups_here(lv_server *s, size_t *n);
 /* A group name presence takes: 1 to 256 bytes, no NUL, not "lv.". */
 bool lv__presence_group_ok(const char *name, size_t len);
 
@@ -92,5 +95,7 @@ void lv__bpres_received(lv_bpres *p, const char *group, const char *data, size_t
 void lv__bpres_stop(lv_bpres *p, bool up);
 /* lv_group_members with Redis. */
 int lv__bpres_members(lv_bpres *p, const char *group, lv_members_fn fn, void *user_data);
+/* lv_group_list with Redis. */
+int lv__bpres_groups(lv_bpres *p, lv_groups_fn fn, void *user_data);
 
 #endif

@@ -1,4 +1,4 @@
-/* test_presence.c - presence's wire (net/presence_wire.c) and lv_group_members on the local broker.
+/* test_presence.c - presence's wire (net/presence_wire.c), lv_group_members and lv_group_list locally.
  *
  * Member entries and join and leave events made and parsed back, junk of
  * every kind refused without a crash. */
@@ -210,6 +210,26 @@ got(lv_server *s, const char *group, int status, const lv_member *m, size_t n, v
 	}
 }
 
+typedef struct {
+	int calls;
+	size_t n;
+	bool room, other;
+} seen_groups;
+
+static void
+got_groups(lv_server *s, int status, const char *const *g, size_t n, void *user)
+{
+	(void)s;
+	seen_groups *seen = user;
+	cr_assert_eq(status, 0);
+	seen->calls++;
+	seen->n = n;
+	for (size_t i = 0; i < n; i++) {
+		seen->room |= strcmp(g[i], "room") == 0;
+		seen->other |= strcmp(g[i], "other") == 0;
+	}
+}
+
 Test(presence_local, members_at_once)
 {
 	lv_server *s = calloc(1, sizeof *s);
@@ -243,6 +263,13 @@ Test(presence_local, members_at_once)
 	cr_assert_eq(seen.n, 2, "a page joined twice is one member");
 	cr_assert(seen.local[0] && seen.local[1] && seen.anonymous[0]);
 	cr_assert(strcmp(seen.ids[0], a->id) == 0 || strcmp(seen.ids[1], a->id) == 0);
+
+	cr_assert_eq(lv_group_join(a, "other"), 0);
+	seen_groups gs = { 0 };
+	cr_assert_eq(lv_group_list(s, got_groups, &gs), 0);
+	cr_assert_eq(gs.calls, 1, "answered before it returns");
+	cr_assert_eq(gs.n, 2);
+	cr_assert(gs.room && gs.other);
 
 	cr_assert_eq(lv_group_members(s, "lv.all", got, &seen), LV_EINVALID_ARGUMENT);
 	cr_assert_eq(lv_group_members(s, NULL, got, &seen), LV_EINVALID_ARGUMENT);
