@@ -1225,11 +1225,6 @@ app_note_id(lv_call *call, lv_str to_conn, lv_str text)
 }
 /* lvc:end note_id */
 
-/* lvc:begin members */
-/*
- * The members of a group on every node (lv_group_members): answered once
- * the broker has; fails with its status when the broker could not say.
- */
 static void
 members_known(lv_server *s, const char *group, int status, const lv_member *m, size_t n,
               void *user_data)
@@ -1255,6 +1250,11 @@ members_known(lv_server *s, const char *group, int status, const lv_member *m, s
 	app_members_reply(call, list);
 }
 
+/* lvc:begin members */
+/*
+ * The members of a group on every node (lv_group_members): answered once
+ * the broker has; fails with its status when the broker could not say.
+ */
 lv_status
 app_members(lv_call *call, lv_str name, app_Member_list *out)
 {
@@ -1267,12 +1267,6 @@ app_members(lv_call *call, lv_str name, app_Member_list *out)
 }
 /* lvc:end members */
 
-/* lvc:begin presence_log */
-/*
- * The presence events this node's handler was told of, for groups whose
- * name begins "p-": "KIND GROUP CONN IDENTITY here|there origin|-", oldest
- * first (the last 200).
- */
 enum { PRESENCE_LOG = 200 };
 static char *presence_lines[PRESENCE_LOG];   /* a ring, owned */
 static size_t presence_first, presence_count;
@@ -1308,6 +1302,12 @@ app_on_presence(lv_server *s, const lv_presence_event *ev, void *user_data)
 	}
 }
 
+/* lvc:begin presence_log */
+/*
+ * The presence events this node's handler was told of, for groups whose
+ * name begins "p-": "KIND GROUP CONN IDENTITY here|there origin|-", oldest
+ * first (the last 200).
+ */
 lv_status
 app_presence_log(lv_call *call, lv_str_list *out)
 {
@@ -1319,3 +1319,45 @@ app_presence_log(lv_call *call, lv_str_list *out)
 	return LV_OK;
 }
 /* lvc:end presence_log */
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const lv_str *)a)->ptr, ((const lv_str *)b)->ptr);
+}
+
+static void
+groups_known(lv_server *s, int status, const char *const *groups, size_t n, void *user_data)
+{
+	(void)s;
+	lv_call *call = user_data;
+	if (status < 0) {
+		lv_call_fail(call, status, "group_list: %s", lv_strerror(status));
+		return;
+	}
+	lv_str_list list = { 0, lv_call_alloc(call, sizeof *list.items * (n ? n : 1)) };
+	if (!list.items) {
+		lv_call_fail(call, LV_ENOMEM, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		list.items[list.n++] = lv_call_strdup(call, groups[i]);
+	qsort(list.items, list.n, sizeof *list.items, by_name);
+	app_group_list_reply(call, list);
+}
+
+/* lvc:begin group_list */
+/*
+ * The groups with members on any node (lv_group_list), sorted.
+ */
+lv_status
+app_group_list(lv_call *call, lv_str_list *out)
+{
+	(void)out;   /* answered by groups_known() */
+	int rc = lv_call_defer(call);
+	int err = lv_group_list(lv_call_server(call), groups_known, call);
+	if (err < 0)
+		lv_call_fail(call, err, "group_list: %s", lv_strerror(err));
+	return rc;
+}
+/* lvc:end group_list */

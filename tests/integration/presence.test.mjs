@@ -73,10 +73,17 @@ test('members across nodes, with ids, identities and where they are', async () =
   assert.equal(fromB[pa.welcome.conn].here, false);
   assert.equal(fromB[pa.welcome.conn].identity, 'root');
 
-  // a node with no member in the group lists them too
+  // a node with no member in the group lists them too, and the group
   const pc = await open(nodes['node-c']);
   assert.equal((await pc.value('members', { name: 'p-list' })).length, 4);
   assert.deepEqual(await pc.value('members', { name: 'p-nobody' }), []);
+  assert.ok((await pc.value('group_list')).includes('p-list'));
+  await pb2.value('join', { name: 'p-only-b' });
+  await until(async () => (await pa.value('group_list')).includes('p-only-b'), ms(3000),
+    'a group of B\'s in A\'s list');
+  await pb2.value('leave', { name: 'p-only-b' });
+  await until(async () => !(await pa.value('group_list')).includes('p-only-b'), ms(3000),
+    'gone with its last member');
 
   // a leave, and a page that goes: both gone from every node's list
   await pb.value('leave', { name: 'p-list' });
@@ -313,6 +320,7 @@ test('the local broker: the same API from one node', async () => {
       `left p-local ${p1.welcome.conn} root here origin`));
     assert.deepEqual((await p2.value('members', { name: 'p-local' })).map((m) => m.conn),
       [p2.welcome.conn]);
+    assert.deepEqual(await p2.value('group_list'), ['p-local']);
     await closeAll([p1, p2]);
   } finally {
     assert.deepEqual(await s.stop(), { code: 0, signal: null });
