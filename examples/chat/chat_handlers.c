@@ -17,8 +17,9 @@
 /* Who is in a room is the runtime's presence (lv_group_members,
  * lv_presence_watch): a page's name is its identity (lv_conn_set_auth),
  * so the members and the presence pushes are those of every server
- * sharing the rooms through a broker (LV_BROKER), not only this one's.
- * A room's history and the list of rooms stay this server's.
+ * sharing the rooms through a broker (LV_BROKER), not only this one's,
+ * and so are the rooms listed (lv_group_list). A room's history stays
+ * this server's.
  *
  * Every handler runs on the server's one event loop, so this state needs
  * no locks. It is bounded: a member is a page (the runtime caps those), a
@@ -294,10 +295,6 @@ chat_left(lv_call *call)
 }
 /* lvc:end left */
 
-/* lvc:begin members */
-/*
- * Who is in a room now, on every server sharing its rooms.
- */
 static void
 members_known(lv_server *s, const char *group, int status, const lv_member *m, size_t n,
               void *user_data)
@@ -320,6 +317,10 @@ members_known(lv_server *s, const char *group, int status, const lv_member *m, s
 	chat_members_reply(call, out);
 }
 
+/* lvc:begin members */
+/*
+ * Who is in a room now, on every server sharing its rooms.
+ */
 lv_status
 chat_members(lv_call *call, lv_str room, lv_str_list *out)
 {
@@ -381,23 +382,46 @@ chat_typing(lv_call *call, lv_str room)
 }
 /* lvc:end typing */
 
+static void
+rooms_known(lv_server *s, int status, const char *const *groups, size_t n, void *user_data)
+{
+	(void)s, (void)status;   /* without the broker: this server's, which it knows */
+	lv_call *call = user_data;
+	lv_str_list out = { 0, lv_call_alloc(call, sizeof *out.items * (n ? n : 1)) };
+	if (!out.items) {
+		lv_call_fail(call, LV_ENOMEM, "out of memory");
+		return;
+	}
+	/* This server's rooms newest first, then the others' as they come. */
+	for (room *r = rooms; r; r = r->next)
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(groups[i], r->name) == 0) {
+				out.items[out.n++] = lv_cstr(r->name);
+				break;
+			}
+	for (size_t i = 0; i < n; i++)
+		if (!find_room(lv_cstr(groups[i]), false))
+			out.items[out.n++] = lv_call_strdup(call, groups[i]);
+	chat_rooms_reply(call, out);
+}
+
 /* lvc:begin rooms */
 /*
- * The rooms that have someone in them, newest first.
+ * The rooms that have someone in them, on every server sharing them:
+ * this server's newest first, then the others'.
  */
 lv_status
 chat_rooms(lv_call *call, lv_str_list *out)
 {
-	out->items = lv_call_alloc(call, sizeof *out->items * (size_t)(nrooms ? nrooms : 1));
-	if (!out->items)
-		return LV_ENOMEM;
-	for (room *r = rooms; r; r = r->next)
-		out->items[out->n++] = lv_cstr(r->name);
-	return LV_OK;
+	(void)out;   /* answered by rooms_known(), once the broker has */
+	int rc = lv_call_defer(call);
+	int err = lv_group_list(lv_call_server(call), rooms_known, call);
+	if (err < 0)
+		lv_call_fail(call, err, "rooms: %s", lv_strerror(err));
+	return rc;
 }
 /* lvc:end rooms */
 
-/* lvc:begin started */
 /* A page came into a room or went, on this server or another: the server
  * where it happened (origin) tells the room's pages, once. */
 static void
@@ -411,6 +435,7 @@ on_presence(lv_server *s, const lv_presence_event *ev, void *user_data)
 	                    chat_Presence_offline);
 }
 
+/* lvc:begin started */
 lv_status
 chat_started(lv_call *call)
 {

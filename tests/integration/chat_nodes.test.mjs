@@ -89,6 +89,11 @@ test('two chat nodes: members and presence pushes across them, a killed node\'s 
     const onB = (await bob.value('members', { room: 'lobby' })).sort();
     return JSON.stringify(onA) === '["ann","bob"]' && JSON.stringify(onB) === '["ann","bob"]';
   }, ms(3000), 'both members on both nodes');
+  // a room with someone only on A is in B's list of rooms, after B's own
+  const solo = await open(a);
+  await solo.value('join', { room: 'a-only', name: 'sol' });
+  await until(async () => JSON.stringify(await bob.value('rooms')) === '["lobby","a-only"]',
+    ms(3000), 'B\'s rooms, then A\'s');
   // a message posted on A reaches bob on B
   await ann.value('post', { room: 'lobby', text: 'hi bob' });
   await bob.next((m) => m.fn === 'message' && m.args.msg.text === 'hi bob', ms(3000), 'the message');
@@ -98,6 +103,7 @@ test('two chat nodes: members and presence pushes across them, a killed node\'s 
   await a.exited;
   await bob.next(isPresence('lobby', 'ann', 'offline'), ms(15000), 'ann offline after A died');
   assert.deepEqual(await bob.value('members', { room: 'lobby' }), ['bob']);
+  assert.deepEqual(await bob.value('rooms'), ['lobby']);
   assert.equal(bob.all.filter(isPresence('lobby', 'ann', 'offline')).length, 1, 'once');
   await bob.close();
   assert.deepEqual(await b.stop(), { code: 0, signal: null });
