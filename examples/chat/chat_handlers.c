@@ -14,7 +14,14 @@
 
 #include "chat.lv.h"
 
-/* Every handler runs on the server's one event loop, so this state needs
+/* Who is in a room is the runtime's presence (lv_group_members,
+ * lv_presence_watch): a page's name is its identity (lv_conn_set_auth),
+ * so the members and the presence pushes are those of every server
+ * sharing the rooms through a broker (LV_BROKER), not only this one's,
+ * and so are the rooms listed (lv_group_list). A room's history stays
+ * this server's.
+ *
+ * Every handler runs on the server's one event loop, so this state needs
  * no locks. It is bounded: a member is a page (the runtime caps those), a
  * room lives while it has members, and there are at most max_rooms() of
  * them, each with at most HISTORY messages of at most TEXT_MAX_LEN bytes
@@ -120,9 +127,7 @@ leave_room(lv_conn *conn, member *me)
 	if (!me->room[0])
 		return;
 	room *r = find_room(lv_cstr(me->room), false);
-	lv_group_leave(conn, me->room);
-	chat_presence_group(lv_conn_server(conn), me->room, lv_cstr(me->room),
-	                    lv_cstr(me->name), chat_Presence_offline);
+	lv_group_leave(conn, me->room);   /* the others hear it: on_presence() */
 	if (r && --r->members == 0)
 		free_room(r);
 	me->room[0] = '\0';
@@ -238,6 +243,17 @@ chat_join(lv_call *call, lv_str room, lv_str name, chat_Message_list *out)
 	if (r)
 		r->members++;
 	leave_room(conn, me);
+	/* The name is who the page is from now on: the members list and the
+	 * presence pushes (on_presence) say it, on every server. */
+	char who[NAME_MAX_LEN + 1];
+	memcpy(who, name.ptr, name.len);
+	who[name.len] = '\0';
+	int rc = lv_conn_set_auth(conn, who, NULL, 0);
+	if (rc < 0) {
+		if (r && --r->members == 0)
+			free_room(r);
+		return lv_call_fail(call, rc, "cannot join as '%s': %s", who, lv_strerror(rc));
+	}
 	if (!r) {
 		if (!(r = find_room(room, true)))
 			return LV_ENOMEM;
@@ -248,7 +264,6 @@ chat_join(lv_call *call, lv_str room, lv_str name, chat_Message_list *out)
 	memcpy(me->room, room.ptr, room.len);
 	me->room[room.len] = '\0';
 	lv_group_join(conn, me->room);
-	chat_presence_group(lv_call_server(call), me->room, room, name, chat_Presence_online);
 
 	out->n = (size_t)r->count;
 	out->items = lv_call_alloc(call, sizeof *out->items * (size_t)(r->count ? r->count : 1));
@@ -280,23 +295,47 @@ chat_left(lv_call *call)
 }
 /* lvc:end left */
 
+static void
+members_known(lv_server *s, const char *group, int status, const lv_member *m, size_t n,
+              void *user_data)
+{
+	(void)s, (void)group;
+	lv_call *call = user_data;
+	lv_str_list out = { 0, lv_call_alloc(call, sizeof *out.items * (n ? n : 1)) };
+	if (status < 0 && status != LV_EUNAVAILABLE) {
+		lv_call_fail(call, status, "members: %s", lv_strerror(status));
+		return;
+	}
+	if (!out.items) {
+		lv_call_fail(call, LV_ENOMEM, "out of memory");
+		return;
+	}
+	/* Without the broker: this server's members, which is what it knows. */
+	for (size_t i = 0; i < n; i++)
+		if (m[i].identity)
+			out.items[out.n++] = lv_call_strdup(call, m[i].identity);
+	chat_members_reply(call, out);
+}
+
 /* lvc:begin members */
 /*
- * Who is in a room now.
+ * Who is in a room now, on every server sharing its rooms.
  */
 lv_status
 chat_members(lv_call *call, lv_str room, lv_str_list *out)
 {
-	size_t n = 0;
-	for (member *m = members_list; m; m = m->next)
-		n += lv_str_eq_cstr(room, m->room);
-	out->items = lv_call_alloc(call, sizeof *out->items * (n ? n : 1));
-	if (!out->items)
-		return LV_ENOMEM;
-	for (member *m = members_list; m; m = m->next)
-		if (lv_str_eq_cstr(room, m->room))
-			out->items[out->n++] = lv_cstr(m->name);
-	return LV_OK;
+	(void)out;   /* answered by members_known(), once the broker has */
+	if (!valid_name(room))
+		return lv_call_fail(call, LV_EINVALID_ARGUMENT, "a room is 1 to %d printable "
+		                    "characters", NAME_MAX_LEN);
+	char name[NAME_MAX_LEN + 1];
+	memcpy(name, room.ptr, room.len);
+	name[room.len] = '\0';
+	int rc = lv_call_defer(call);
+	int err = lv_group_members(lv_call_server(call), name, members_known, call);
+	if (err < 0)
+		lv_call_fail(call, err, "members: %s", lv_strerror(err));
+	return rc;
 }
 /* lvc:end members */
 
@@ -343,18 +382,64 @@ chat_typing(lv_call *call, lv_str room)
 }
 /* lvc:end typing */
 
+static void
+rooms_known(lv_server *s, int status, const char *const *groups, size_t n, void *user_data)
+{
+	(void)s, (void)status;   /* without the broker: this server's, which it knows */
+	lv_call *call = user_data;
+	lv_str_list out = { 0, lv_call_alloc(call, sizeof *out.items * (n ? n : 1)) };
+	if (!out.items) {
+		lv_call_fail(call, LV_ENOMEM, "out of memory");
+		return;
+	}
+	/* This server's rooms newest first, then the others' as they come. */
+	for (room *r = rooms; r; r = r->next)
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(groups[i], r->name) == 0) {
+				out.items[out.n++] = lv_cstr(r->name);
+				break;
+			}
+	for (size_t i = 0; i < n; i++)
+		if (!find_room(lv_cstr(groups[i]), false))
+			out.items[out.n++] = lv_call_strdup(call, groups[i]);
+	chat_rooms_reply(call, out);
+}
+
 /* lvc:begin rooms */
 /*
- * The rooms that have someone in them, newest first.
+ * The rooms that have someone in them, on every server sharing them:
+ * this server's newest first, then the others'.
  */
 lv_status
 chat_rooms(lv_call *call, lv_str_list *out)
 {
-	out->items = lv_call_alloc(call, sizeof *out->items * (size_t)(nrooms ? nrooms : 1));
-	if (!out->items)
-		return LV_ENOMEM;
-	for (room *r = rooms; r; r = r->next)
-		out->items[out->n++] = lv_cstr(r->name);
-	return LV_OK;
+	(void)out;   /* answered by rooms_known(), once the broker has */
+	int rc = lv_call_defer(call);
+	int err = lv_group_list(lv_call_server(call), rooms_known, call);
+	if (err < 0)
+		lv_call_fail(call, err, "rooms: %s", lv_strerror(err));
+	return rc;
 }
 /* lvc:end rooms */
+
+/* A page came into a room or went, on this server or another: the server
+ * where it happened (origin) tells the room's pages, once. */
+static void
+on_presence(lv_server *s, const lv_presence_event *ev, void *user_data)
+{
+	(void)user_data;
+	if (!ev->origin || !ev->member.identity)
+		return;
+	chat_presence_group(s, ev->group, lv_cstr(ev->group), lv_cstr(ev->member.identity),
+	                    ev->kind == LV_PRESENCE_JOINED ? chat_Presence_online :
+	                    chat_Presence_offline);
+}
+
+/* lvc:begin started */
+lv_status
+chat_started(lv_call *call)
+{
+	lv_presence_watch(lv_call_server(call), on_presence, NULL);
+	return LV_OK;
+}
+/* lvc:end started */

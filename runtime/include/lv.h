@@ -255,6 +255,10 @@ typedef struct {
 	uint32_t broker_history_ms; /* and for how long, in ms: 600000 (10
 	                               minutes); a group's history goes once it
 	                               has had no push for as long */
+	uint32_t presence_sweep_ms; /* how often a node looks for dead nodes'
+	                               members in the shared broker: 5000 (a
+	                               dead node's members go within its 5 s
+	                               key TTL plus this) */
 } lv_options;
 
 /* Creates a server for app in *out (NULL on failure). Listens at once, so
@@ -347,7 +351,9 @@ char *lv_state_json(const lv_state *st);
 
 /* The beginner's server: listens on 127.0.0.1:port (all interfaces when
  * LV_HOST=0.0.0.0), serves ./static when it exists, keeps models in the
- * store LV_STORE names (else the default), stops on Ctrl-C. */
+ * store LV_STORE names (else the default), shares groups with the nodes
+ * of the broker LV_BROKER names (and LV_NODE_ID, the node_id option;
+ * else one node alone), stops on Ctrl-C. */
 int lv_app_run(const lv_app *app, int port);
 
 /* ---- connections ---------------------------------------------------------- */
@@ -384,6 +390,54 @@ int lv_group_leave(lv_conn *conn, const char *group);
  * counts every node's: this node's exactly, the others' as last heard
  * (docs/scaling.md says how fresh). Loop thread. */
 size_t lv_group_size(lv_server *s, const char *group);
+
+/* Presence: who is in a group, on every node (docs/runtime-c.md#presence).
+ * A page on two connections is two members (nothing is merged by
+ * identity). */
+typedef struct {
+	const char *conn_id;        /* lv_conn_id of the member's connection */
+	const char *identity;       /* lv_conn_identity (elsewhere: as it joined); NULL: anonymous */
+	bool local;                 /* connected to this node */
+} lv_member;
+typedef void (*lv_members_fn)(lv_server *s, const char *group, int status,
+                              const lv_member *members, size_t n, void *user_data);
+/* Calls fn on the loop with the members of group (borrowed until fn
+ * returns): status 0 and every node's members; with a shared broker
+ * that cannot be reached, LV_EUNAVAILABLE and this node's only. On one
+ * node fn runs before this returns; with a shared broker, a round trip
+ * later. Returns 0, LV_EINVALID_ARGUMENT (no group) or LV_ENOMEM (fn
+ * is then not called). Loop thread. */
+int lv_group_members(lv_server *s, const char *group, lv_members_fn fn, void *user_data);
+
+typedef void (*lv_groups_fn)(lv_server *s, int status, const char *const *groups, size_t n,
+                             void *user_data);
+/* Calls fn on the loop with the names of the groups that have members on
+ * any node (borrowed until fn returns; this node's first), as
+ * lv_group_members does: status 0, or LV_EUNAVAILABLE and this node's
+ * only. Returns 0, LV_EINVALID_ARGUMENT or LV_ENOMEM. Loop thread. */
+int lv_group_list(lv_server *s, lv_groups_fn fn, void *user_data);
+
+typedef enum {
+	LV_PRESENCE_JOINED,
+	LV_PRESENCE_LEFT,           /* lv_group_leave */
+	LV_PRESENCE_DISCONNECTED,   /* its session ended (or its node stopped) */
+	LV_PRESENCE_NODE_DIED,      /* its node stopped answering (or restarted) */
+} lv_presence_kind;
+typedef struct {
+	const char *group;
+	lv_presence_kind kind;
+	lv_member member;
+	bool origin;                /* true on exactly one node for each event:
+	                               push to the group from there */
+} lv_presence_event;
+typedef void (*lv_presence_fn)(lv_server *s, const lv_presence_event *ev, void *user_data);
+/* fn (NULL: none) is told, on the loop, of every join and leave of the
+ * groups this node has members in, on any node, and of those it made
+ * itself. One handler a server; set it before lv_server_run or from the
+ * loop (a start handler). */
+void lv_presence_watch(lv_server *s, lv_presence_fn fn, void *user_data);
+/* "joined", "left", "disconnected", "node died". */
+const char *lv_presence_kind_name(lv_presence_kind kind);
 
 /* ---- calls: what a handler gets ------------------------------------------ */
 

@@ -262,3 +262,31 @@ fuzz-patch: $(DB)/fuzz_patch
 
 replay-patch: $(DB)/replay_patch
 	@tests/fuzz/replay.sh $(DB)/replay_patch $(STSEEDS)
+
+# ---- presence's wire ---------------------------------------------------------------
+# fuzz_presence: bytes -> what a node reads of presence from Redis (a join
+# or leave on a group's channel, a member's entry of a group's hash),
+# checked to lie within the input and to be made again the same. It
+# compiles runtime/src/net/presence_wire.c alone (headers only besides).
+
+PRSEEDS := tests/fuzz/corpus/presence
+PR_SRCS := tests/fuzz/fuzz_presence.c runtime/src/net/presence_wire.c
+PR_CFLAGS = -std=c11 -O1 -g -D_DEFAULT_SOURCE $(SAN) -Iruntime/include -Iruntime/src \
+            $(JANSSON_CFLAGS)
+
+$(FB)/fuzz_presence: $(PR_SRCS)
+	@mkdir -p $(FB)
+	$(FUZZ_CC) $(PR_CFLAGS) -fsanitize=fuzzer -o $@ $(PR_SRCS)
+
+$(FB)/replay_presence: tests/fuzz/replay_main.c $(PR_SRCS)
+	@mkdir -p $(FB)
+	$(REPLAY_CC) $(PR_CFLAGS) -o $@ tests/fuzz/replay_main.c $(PR_SRCS)
+
+fuzz-presence: $(FB)/fuzz_presence
+	@mkdir -p $(FB)/prcorpus $(FB)/prartifacts
+	@cp -n $(PRSEEDS)/* $(FB)/prcorpus/
+	$(FB)/fuzz_presence -max_len=8192 -timeout=10 -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=$(FB)/prartifacts/ $(FUZZ_ARGS) $(FB)/prcorpus
+
+replay-presence: $(FB)/replay_presence
+	@tests/fuzz/replay.sh $(FB)/replay_presence $(PRSEEDS)

@@ -762,8 +762,8 @@ app_small(lv_call *call, lv_str text, int64_t *out)
 lv_status
 app_started(lv_call *call)
 {
-	(void)call;
 	seen.starts++;
+	lv_presence_watch(lv_call_server(call), app_on_presence, NULL);
 	return LV_OK;
 }
 /* lvc:end started */
@@ -1274,3 +1274,140 @@ app_ask_id(lv_call *call, lv_str id, lv_str question, lv_str *out)
 	return lv_call_defer(call);
 }
 /* lvc:end ask_id */
+
+static void
+members_known(lv_server *s, const char *group, int status, const lv_member *m, size_t n,
+              void *user_data)
+{
+	(void)s, (void)group;
+	lv_call *call = user_data;
+	if (status < 0) {
+		lv_call_fail(call, status, "members: %s", lv_strerror(status));
+		return;
+	}
+	app_Member_list list = { 0, lv_call_alloc(call, sizeof *list.items * (n ? n : 1)) };
+	if (!list.items) {
+		lv_call_fail(call, LV_ENOMEM, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		app_Member *it = &list.items[list.n++];
+		it->conn = lv_call_strdup(call, m[i].conn_id);
+		it->has_identity = m[i].identity != NULL;
+		it->identity = m[i].identity ? lv_call_strdup(call, m[i].identity) : LV_STR("");
+		it->here = m[i].local;
+	}
+	app_members_reply(call, list);
+}
+
+/* lvc:begin members */
+/*
+ * The members of a group on every node (lv_group_members): answered once
+ * the broker has; fails with its status when the broker could not say.
+ */
+lv_status
+app_members(lv_call *call, lv_str name, app_Member_list *out)
+{
+	(void)out;   /* answered by members_known() */
+	int rc = lv_call_defer(call);
+	int err = lv_group_members(lv_call_server(call), name.ptr, members_known, call);
+	if (err < 0)
+		lv_call_fail(call, err, "members: %s", lv_strerror(err));
+	return rc;
+}
+/* lvc:end members */
+
+enum { PRESENCE_LOG = 200 };
+static char *presence_lines[PRESENCE_LOG];   /* a ring, owned */
+static size_t presence_first, presence_count;
+
+/* The handler lv_presence_watch calls (set by started()): each event of a
+ * "p-" group is logged, and pushed to the group by its origin. */
+void
+app_on_presence(lv_server *s, const lv_presence_event *ev, void *user_data)
+{
+	(void)user_data;
+	if (strncmp(ev->group, "p-", 2) != 0)
+		return;
+	const char *kind = lv_presence_kind_name(ev->kind);
+	char line[512];
+	snprintf(line, sizeof line, "%s %s %s %s %s %s",
+	         ev->kind == LV_PRESENCE_NODE_DIED ? "died" : kind, ev->group, ev->member.conn_id,
+	         ev->member.identity ? ev->member.identity : "-", ev->member.local ? "here" : "there",
+	         ev->origin ? "origin" : "-");
+	char *copy = strdup(line);
+	if (!copy)
+		return;
+	if (presence_count == PRESENCE_LOG) {
+		free(presence_lines[presence_first]);
+		presence_lines[presence_first] = copy;
+		presence_first = (presence_first + 1) % PRESENCE_LOG;
+	} else {
+		presence_lines[(presence_first + presence_count++) % PRESENCE_LOG] = copy;
+	}
+	if (ev->origin) {
+		lv_str identity = ev->member.identity ? lv_cstr(ev->member.identity) : LV_STR("");
+		app_presence_group(s, ev->group, lv_cstr(ev->group), lv_cstr(kind),
+		                   lv_cstr(ev->member.conn_id), ev->member.identity ? &identity : NULL);
+	}
+}
+
+/* lvc:begin presence_log */
+/*
+ * The presence events this node's handler was told of, for groups whose
+ * name begins "p-": "KIND GROUP CONN IDENTITY here|there origin|-", oldest
+ * first (the last 200).
+ */
+lv_status
+app_presence_log(lv_call *call, lv_str_list *out)
+{
+	out->items = lv_call_alloc(call, sizeof *out->items * (presence_count ? presence_count : 1));
+	if (!out->items)
+		return LV_ENOMEM;
+	for (size_t i = 0; i < presence_count; i++)
+		out->items[out->n++] = lv_cstr(presence_lines[(presence_first + i) % PRESENCE_LOG]);
+	return LV_OK;
+}
+/* lvc:end presence_log */
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const lv_str *)a)->ptr, ((const lv_str *)b)->ptr);
+}
+
+static void
+groups_known(lv_server *s, int status, const char *const *groups, size_t n, void *user_data)
+{
+	(void)s;
+	lv_call *call = user_data;
+	if (status < 0) {
+		lv_call_fail(call, status, "group_list: %s", lv_strerror(status));
+		return;
+	}
+	lv_str_list list = { 0, lv_call_alloc(call, sizeof *list.items * (n ? n : 1)) };
+	if (!list.items) {
+		lv_call_fail(call, LV_ENOMEM, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		list.items[list.n++] = lv_call_strdup(call, groups[i]);
+	qsort(list.items, list.n, sizeof *list.items, by_name);
+	app_group_list_reply(call, list);
+}
+
+/* lvc:begin group_list */
+/*
+ * The groups with members on any node (lv_group_list), sorted.
+ */
+lv_status
+app_group_list(lv_call *call, lv_str_list *out)
+{
+	(void)out;   /* answered by groups_known() */
+	int rc = lv_call_defer(call);
+	int err = lv_group_list(lv_call_server(call), groups_known, call);
+	if (err < 0)
+		lv_call_fail(call, err, "group_list: %s", lv_strerror(err));
+	return rc;
+}
+/* lvc:end group_list */

@@ -4,5 +4,7 @@
 
 /* Handler threads (later, broadcast, poke) that have not finished. */
 int app_test_threads_running(void);
+/* The presence handler (app_handlers.c), which started() sets. */
+void app_on_presence(lv_server *s, const lv_presence_event *ev, void *user_data);
 
 #endif

@@ -48,6 +48,8 @@ $(it_OUT)/models_random_server: tests/integration/models_random_main.c \
 
 it_SERVERS := $(it_OUT)/app_server $(it_OUT)/uv_server $(it_OUT)/models_server \
               $(it_OUT)/models_random_server
+# chat_nodes.test.mjs runs the chat example itself.
+it_SERVERS += $(B)/examples/chat/chat
 
 .PHONY: integration integration-valgrind
 integration: $(it_SERVERS)

@@ -31,6 +31,7 @@
  *   LV_TEST_NODE_ID        the node_id option (runtime default: random)
  *   LV_TEST_BROKER_HISTORY the broker_history option (runtime default)
  *   LV_TEST_BROKER_HISTORY_MS the broker_history_ms option (runtime default)
+ *   LV_TEST_PRESENCE_SWEEP_MS  the presence_sweep_ms option (runtime default)
  *
  * It prints "schema HASH" and "port N" on stdout once it listens, and
  * "stopped" when its stop handler has run. Auth: a `token` query
@@ -177,6 +178,7 @@ main(int argc, char **argv)
 	o.node_id = env_str("LV_TEST_NODE_ID", NULL);
 	o.broker_history = (uint32_t)env_num("LV_TEST_BROKER_HISTORY", 0);
 	o.broker_history_ms = (uint32_t)env_num("LV_TEST_BROKER_HISTORY_MS", 0);
+	o.presence_sweep_ms = (uint32_t)env_num("LV_TEST_PRESENCE_SWEEP_MS", 0);
 	o.auth = auth;
 	o.handle_signals = true;
 	char *origins = NULL;

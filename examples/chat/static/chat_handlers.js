@@ -109,7 +109,7 @@ export function message(msg) {
 
 // lvc:begin presence
 /**
- * Someone came or went.
+ * Someone came or went (on any server sharing the room).
  * @param {string} room
  * @param {string} who
  * @param {Presence} state

@@ -46,6 +46,12 @@ typedef struct {
 	void (*leave_all)(lv_broker *b, lv_conn *c);
 	/* Members of group (NULL: every page), on every node. */
 	size_t (*group_size)(lv_broker *b, const char *group);
+	/* lv_group_members: fn, on the loop, with every node's members of
+	 * group (presence.h). NULL: this node's alone, at once. */
+	int (*members)(lv_broker *b, const char *group, lv_members_fn fn, void *user_data);
+	/* lv_group_list: the groups with members on any node. NULL: this
+	 * node's, at once. */
+	int (*groups)(lv_broker *b, lv_groups_fn fn, void *user_data);
 	/* Publishing: m reaches every member of group (NULL: every page)
 	 * wherever it is connected; or the session conn_id, which is `local`
 	 * when it lives on this node (NULL when it may be elsewhere). */

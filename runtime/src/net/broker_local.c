@@ -3,16 +3,30 @@
 #include <stdlib.h>
 
 #include "net/net.h"
+#include "net/presence.h"
+
+/* Presence on one node: every event is this node's own. */
+static void
+event(lv_conn *c, const char *group, lv_presence_kind kind)
+{
+	lv__presence_event(c->server, group, kind, c->id, c->identity, true, true);
+}
 
 static int
 join(lv_broker *b, lv_conn *c, const char *group)
 {
-	return lv__groups_join(b->server, c, group);
+	bool was = lv__groups_has(c, group);
+	int rc = lv__groups_join(b->server, c, group);
+	if (rc == 0 && !was)
+		event(c, group, LV_PRESENCE_JOINED);
+	return rc;
 }
 
 static int
 leave(lv_broker *b, lv_conn *c, const char *group)
 {
+	if (lv__groups_has(c, group))
+		event(c, group, LV_PRESENCE_LEFT);
 	return lv__groups_leave(b->server, c, group);
 }
 
@@ -20,6 +34,8 @@ static void
 leave_all(lv_broker *b, lv_conn *c)
 {
 	(void)b;
+	for (uint32_t i = 0; i < c->ngroups; i++)
+		event(c, c->groups[i]->name, LV_PRESENCE_DISCONNECTED);
 	lv__groups_leave_all(c);
 }
 

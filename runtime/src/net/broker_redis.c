@@ -27,12 +27,14 @@
  *                     of every page in order (broker_history.c)
  *   lv:s:TOKEN, lv:sq:TOKEN   a session, for any node to resume
  *                     (broker_session.c)
+ *   lv:pm:G, lv:pn:NODE, lv:pnodes   presence (broker_presence.c)
  * A dead node's entries go when a count meets them (COUNT_LUA,
  * PAGES_LUA) or when a node of its id starts again (RESET_LUA).
  * Channels: lv:all (every page), lv:g:G (G's members), lv:n:NODE (one of
  * NODE's sessions). A message on them is KIND ORIGIN "\n" [ID "\n"]
  * JSON: KIND 'R' reliable, 'V' volatile, 'C' control, or 'S' (G's size
- * changed, nothing after the origin); a node skips its own. A reliable
+ * changed, nothing after the origin); a node skips its own. 'P' is a
+ * join or leave for presence (broker_presence.c). A reliable
  * push to a group or to every page is 'H' instead, numbered and kept in
  * the group's history (broker_history.c), and every node, this one
  * included, delivers it when its offset comes up. 'K' on lv:n:NODE: another
@@ -57,6 +59,7 @@
 #include "net/net.h"
 #include "net/broker_history.h"
 #include "net/broker_session.h"
+#include "net/presence.h"
 
 enum {
 	BEAT_MS = 1000,             /* heartbeat and count refresh */
@@ -111,6 +114,7 @@ struct rbroker {
 	lv_htab groups;             /* rgroup by name */
 	lv_bhist *hist;             /* reliable group messages in order */
 	lv_bsess *sess;             /* sessions kept in Redis */
+	lv_bpres *pres;             /* presence */
 };
 
 static void link_lost(rbroker *rb);
@@ -421,12 +425,15 @@ notice(rbroker *rb, char *out, size_t n)
 }
 
 static int
-register_member(rbroker *rb, const char *conn_id, const char *group)
+register_member(rbroker *rb, lv_conn *c, const char *group)
 {
 	char note[80];
 	notice(rb, note, sizeof note);
-	return command(rb, &rb->cmd, on_any, NULL, "EVAL %s 0 %s %s %s %s", JOIN_LUA, rb->node,
-	               group, conn_id, note);
+	int rc = command(rb, &rb->cmd, on_any, NULL, "EVAL %s 0 %s %s %s %s", JOIN_LUA, rb->node,
+	                 group, c->id, note);
+	if (rc == 0)
+		lv__bpres_joined(rb->pres, c, group);
+	return rc;
 }
 
 static int
@@ -450,7 +457,7 @@ received(rbroker *rb, const char *channel, const char *data, size_t len)
 {
 	lv_server *s = rb->base.server;
 	const char *nl = len ? memchr(data, '\n', len) : NULL;
-	if (!nl || !data[0] || strchr("RVCSHKQA", data[0]) == NULL)
+	if (!nl || !data[0] || strchr("RVCSHKQAP", data[0]) == NULL)
 		return;
 	if (data[0] == 'K') {
 		if (strncmp(channel, "lv:n:", 5) == 0)
@@ -465,6 +472,11 @@ received(rbroker *rb, const char *channel, const char *data, size_t len)
 		return;
 	}
 	bool group = strncmp(channel, "lv:g:", 5) == 0;
+	if (data[0] == 'P') {
+		if (group)
+			lv__bpres_received(rb->pres, channel + 5, data, len);
+		return;
+	}
 	if (data[0] == 'H') {
 		if (group || strcmp(channel, "lv:all") == 0)
 			lv__bhist_received(rb->hist, group ? channel + 5 : NULL, data, len);
@@ -524,7 +536,7 @@ on_sub(redisAsyncContext *ac, void *r, void *arg)
 			uint32_t n;
 			lv_conn *const *m = lv__groups_members(rb->base.server, g->name, &n);
 			for (uint32_t i = 0; i < n; i++)
-				register_member(rb, m[i]->id, g->name);
+				register_member(rb, m[i], g->name);
 		}
 	} else if (strcmp(what, "unsubscribe") == 0 && strncmp(channel, "lv:g:", 5) == 0) {
 		/* Now hiredis has forgotten the channel, it may be asked again. */
@@ -556,12 +568,14 @@ became_up(rbroker *rb)
 	} else {
 		LV_LOG(s, LV_LOG_INFO, "redis broker: connected (node %s)", rb->node);
 	}
+	bool first = !rb->ever_up;
 	rb->ever_up = true;
 	rb->base.stats.connected = 1;
 	command(rb, &rb->cmd, on_any, NULL, "CLIENT SETNAME lv-cmd-%s", rb->node);
 	command(rb, &rb->cmd, on_any, NULL, "EVAL %s 0 %s", RESET_LUA, rb->node);
 	command(rb, &rb->cmd, on_beat, NULL, "SET lv:node:%s %u PX %d", rb->node, s->npages,
 	        NODE_TTL_MS);
+	lv__bpres_up(rb->pres, rb->cmd.ac, first);
 	lv__bhist_up(rb->hist, rb->cmd.ac);
 	lv__bsess_up(rb->sess, rb->cmd.ac);
 	command(rb, &rb->sub, on_any, NULL, "CLIENT SETNAME lv-sub-%s", rb->node);
@@ -657,6 +671,7 @@ close_links(rbroker *rb)
 	rb->stopping = true;   /* their disconnect callbacks are ours */
 	lv__bhist_down(rb->hist);
 	lv__bsess_down(rb->sess);
+	lv__bpres_down(rb->pres);
 	for (rlink *l = &rb->cmd; l; l = l == &rb->cmd ? &rb->sub : NULL) {
 		if (l->ac)
 			redisAsyncFree(l->ac);
@@ -693,6 +708,7 @@ link_lost(rbroker *rb)
 	rb->base.stats.connected = 0;
 	lv__bhist_down(rb->hist);
 	lv__bsess_down(rb->sess);
+	lv__bpres_down(rb->pres);
 	if (!rb->drop && !rb->stopping && lv_timer_start(s, 0, false, drop_fn, rb, &rb->drop) != 0)
 		rb->drop = NULL;
 }
@@ -762,6 +778,7 @@ stop(lv_broker *b)
 	rb->beat = rb->retry = rb->drop = NULL;
 	/* Its members, sessions and page count leave Redis with it; a node
 	 * that dies instead is dropped once its key expires. */
+	lv__bpres_stop(rb->pres, up(rb));
 	if (up(rb) && command(rb, &rb->cmd, NULL, NULL, "EVAL %s 0 %s", RESET_LUA, rb->node) == 0 &&
 	    command(rb, &rb->cmd, NULL, NULL, "DEL lv:node:%s", rb->node) == 0 &&
 	    command(rb, &rb->cmd, NULL, NULL, "SREM lv:nodes %s", rb->node) == 0)
@@ -792,7 +809,7 @@ join_at(lv_broker *b, lv_conn *c, const char *group, int64_t from)
 	if (up(rb) && g->sub == SUB_NONE)
 		subscribe(rb, g);
 	else if (up(rb) && g->sub == SUB_ON)
-		register_member(rb, c->id, group);
+		register_member(rb, c, group);
 	return 0;
 }
 
@@ -809,11 +826,12 @@ join_from(lv_broker *b, lv_conn *c, const char *group, uint64_t from)
 }
 
 static void
-left(rbroker *rb, const char *conn_id, const char *group)
+left(rbroker *rb, const char *conn_id, const char *group, bool disconnected)
 {
 	rgroup *g = find_group(rb, group);
 	if (!members_here(rb, group))
 		lv__bhist_unfollow(rb->hist, group);
+	lv__bpres_left(rb->pres, conn_id, group, disconnected);
 	if (!up(rb))
 		return;
 	char note[80];
@@ -833,7 +851,7 @@ leave(lv_broker *b, lv_conn *c, const char *group)
 		was |= strcmp(c->groups[i]->name, group) == 0;
 	int rc = lv__groups_leave(b->server, c, group);
 	if (rc == 0 && was) {
-		left((rbroker *)b, c->id, group);
+		left((rbroker *)b, c->id, group, false);
 		lv__bsess_left(((rbroker *)b)->sess, c, group);
 	}
 	return rc;
@@ -849,7 +867,7 @@ leave_all(lv_broker *b, lv_conn *c)
 	lv__groups_leave_all(c);
 	for (uint32_t i = 0; names && i < n; i++) {
 		if (names[i])
-			left((rbroker *)b, c->id, names[i]);
+			left((rbroker *)b, c->id, names[i], true);
 		free(names[i]);
 	}
 	free(names);
@@ -892,6 +910,18 @@ frame(rbroker *rb, const char *conn_id, const lv_msg *m, size_t *len)
 	}
 	memcpy(p + 2 + nl + il, m->data, m->len);
 	return p;
+}
+
+static int
+members(lv_broker *b, const char *group, lv_members_fn fn, void *user_data)
+{
+	return lv__bpres_members(((rbroker *)b)->pres, group, fn, user_data);
+}
+
+static int
+groups(lv_broker *b, lv_groups_fn fn, void *user_data)
+{
+	return lv__bpres_groups(((rbroker *)b)->pres, fn, user_data);
 }
 
 static int
@@ -1101,6 +1131,7 @@ broker_free(lv_broker *b)
 	lv__htab_free(&rb->groups);
 	lv__bsess_free(rb->sess);
 	lv__bhist_free(rb->hist);
+	lv__bpres_free(rb->pres);
 	lv__groups_free(b->server);
 	lv__sessions_free(b->server);
 	free(rb->host);
@@ -1116,6 +1147,8 @@ static const lv_broker_ops redis_ops = {
 	.leave = leave,
 	.leave_all = leave_all,
 	.group_size = group_size,
+	.members = members,
+	.groups = groups,
 	.publish = publish,
 	.deliver = deliver,
 	.session_put = session_put,
@@ -1187,7 +1220,9 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 	rb->cmd.rb = rb->sub.rb = rb;
 	if (!(rb->hist = lv__bhist_new(s, &rb->base.stats, rb->node, s->opt.broker_history,
 	                               s->opt.broker_history_ms)) ||
-	    !(rb->sess = lv__bsess_new(s, &rb->base, rb->hist, rb->node, join_from))) {
+	    !(rb->sess = lv__bsess_new(s, &rb->base, rb->hist, rb->node, join_from)) ||
+	    !(rb->pres = lv__bpres_new(s, rb->node))) {
+		lv__bsess_free(rb->sess);
 		lv__bhist_free(rb->hist);
 		free(rb);
 		return LV_ENOMEM;
@@ -1199,6 +1234,7 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 		free(rb->path);
 		lv__bsess_free(rb->sess);
 		lv__bhist_free(rb->hist);
+		lv__bpres_free(rb->pres);
 		free(rb);
 		return LV_EINVALID_ARGUMENT;
 	}
@@ -1209,6 +1245,7 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 		free(rb->path);
 		lv__bsess_free(rb->sess);
 		lv__bhist_free(rb->hist);
+		lv__bpres_free(rb->pres);
 		free(rb);
 		return LV_EINVALID_ARGUMENT;
 	}

@@ -119,6 +119,15 @@ lv__groups_leave_all(lv_conn *c)
 	c->ngroups = 0;
 }
 
+bool
+lv__groups_has(const lv_conn *c, const char *name)
+{
+	for (uint32_t i = 0; i < c->ngroups; i++)
+		if (strcmp(c->groups[i]->name, name) == 0)
+			return true;
+	return false;
+}
+
 size_t
 lv__groups_size(lv_server *s, const char *name)
 {

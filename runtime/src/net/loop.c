@@ -118,6 +118,7 @@ void
 lv__loop_end(lv_server *s)
 {
 	lv__lifecycle(s, "stop", NULL);
+	s->presence_off = true;   /* no events, no members' answers from here */
 	if (s->broker->ops->stop)
 		s->broker->ops->stop(s->broker);
 	lws_sul_cancel(&s->sweep);

@@ -227,6 +227,8 @@ int lv__groups_send(lv_server *s, const char *name, lv_msg *m);
  * Queueing to one does not change the list: a member leaves its groups
  * only once its socket is gone. */
 lv_conn *const *lv__groups_members(lv_server *s, const char *name, uint32_t *n);
+/* Is c a member of group name here? */
+bool lv__groups_has(const lv_conn *c, const char *name);
 void lv__groups_free(lv_server *s);
 
 /* This node's sessions by token (session.c), for the local broker. */
@@ -560,6 +562,9 @@ struct lv_server {
 	size_t detached_bytes;
 	lv_http *https;             /* HTTP exchanges in progress */
 	lv_broker *broker;          /* groups, presence, sessions (broker.h) */
+	lv_presence_fn presence_fn; /* lv_presence_watch (presence.c) */
+	void *presence_user;
+	bool presence_off;          /* the loop is ending: no more events */
 	lv_htab live;               /* copies of states (live.c) */
 	lv_timer *timers;           /* timer.c */
 	struct lv_models *models;   /* the store and live queries (model_net.c);

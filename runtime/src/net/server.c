@@ -291,6 +291,12 @@ lv_app_run(const lv_app *app, int port)
 		}
 		o.resume_ms = (uint32_t)ms;
 	}
+	const char *broker = getenv("LV_BROKER");
+	if (broker && *broker)
+		o.broker = broker;
+	const char *node = getenv("LV_NODE_ID");
+	if (node && *node)
+		o.node_id = node;
 	struct stat st;
 	if (stat("static", &st) == 0 && S_ISDIR(st.st_mode))
 		o.static_dir = "static";
