@@ -5,7 +5,9 @@
 #
 #   lv           bench/bench.lv served by liblv (build/bench/runtime/bin/lv_bench)
 #   lv-uv        the same on lv's own libuv loop (lv_bench --uv); not in the
-#                default list: BENCH_SERVERS="lv lv-uv" compares the loops
+#                default list: BENCH_SERVERS="lv lv-ev lv-uv" compares the loops
+#   lv-ev        the same on lv's own libev loop (lv_bench --ev); not in the
+#                default list either
 #   lws-batched  bare libwebsockets echo, all queued frames in one write (bench/lws_echo.c)
 #   lws-naive    bare libwebsockets echo, one lws_write per frame
 #   ws           Node `ws` with a hand-written JSON rpc (bench/ws_server.mjs)
@@ -87,6 +89,7 @@ srv_start() {
 	case $name in
 	lv) cmd=("$bin/lv_bench" ${srv_max:+--max-conns "$srv_max"} 0); srv_proto=lv ;;
 	lv-uv) cmd=("$bin/lv_bench" --uv ${srv_max:+--max-conns "$srv_max"} 0); srv_proto=lv ;;
+	lv-ev) cmd=("$bin/lv_bench" --ev ${srv_max:+--max-conns "$srv_max"} 0); srv_proto=lv ;;
 	lws-batched) cmd=("$bin/lws_echo" --batched ${srv_max:+--max-conns "$srv_max"} 0); srv_proto=echo ;;
 	lws-naive) cmd=("$bin/lws_echo" --naive ${srv_max:+--max-conns "$srv_max"} 0); srv_proto=echo ;;
 	ws) cmd=(node --expose-gc bench/ws_server.mjs 0); srv_proto=json ;;

@@ -158,6 +158,8 @@ typedef enum {
 	LV_LOOP_POLL,               /* libwebsockets' poll() loop, run by lv_server_run */
 	LV_LOOP_UV,                 /* libuv: lv's own loop, run by lv_server_run, or
 	                               the program's (uv_loop), which the program runs */
+	LV_LOOP_EV,                 /* libev (epoll on Linux): lv's own loop, run by
+	                               lv_server_run; needs libwebsockets' libev plugin */
 } lv_loop_kind;
 
 /* Who may read /lv/metrics. The default is loopback: the counters name

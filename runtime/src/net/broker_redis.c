@@ -3,7 +3,8 @@
  * in memory as the local broker does (group.c, session.c); Redis holds
  * who is in each group on every node and carries messages between nodes
  * (pub/sub). hiredis' async API runs on lv's loop: its libuv adapter on
- * LV_LOOP_UV, lv__fdwatch (fdwatch.c) on libwebsockets' poll loop.
+ * LV_LOOP_UV, lv__fdwatch (fdwatch.c) on libwebsockets' poll loop and on
+ * libev.
  *
  * hiredis 0.14 (Debian's libhiredis-dev) lacks, against 1.x: connect and
  * command timeouts (redisOptions, redisAsyncSetTimeout), so this file
