@@ -108,7 +108,7 @@ CODEC_SRCS   := json_read.c json_write.c codec.c app.c
 STATE_SRCS   := patch.c sdoc.c
 MODEL_SRCS   := row.c rowsql.c query.c store.c watch.c sqlite.c pg.c pg_schema.c pg_capture.c
 NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker_redis.c broker_history.c broker.c membership.c \
-                call.c cmd.c jansson.c fdwatch.c \
+                call.c cmd.c jansson.c fdwatch.c flush.c \
                 dispatch.c push.c ccall.c timer.c peer.c auth.c origin.c http.c metrics.c \
                 log.c inbox.c loop.c loop_uv.c loop_ev.c ws.c server.c live.c live_edit.c model_net.c store_wake.c
 CODEC_OBJS   := $(addprefix $(OBJ)/runtime/base/,$(BASE_SRCS:.c=.o)) \

@@ -67,6 +67,7 @@ lv__ev_new(lv_server *s, struct lws_context_creation_info *info)
 	e->foreign_loops[0] = e->loop;
 	info->options |= LWS_SERVER_OPTION_LIBEV;
 	info->foreign_loops = e->foreign_loops;
+	s->write_early = true;   /* on_prepare flushes */
 	s->ev = e;
 	return 0;
 }
@@ -107,6 +108,7 @@ on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 		ev_break(loop, EVBREAK_ALL);
 		return;
 	}
+	lv__flush(s);
 	if (s->lws_stale) {
 		/* Woken, lws services its socket of wakes, then looks at its
 		 * deadlines and at the input it holds. */

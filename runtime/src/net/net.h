@@ -108,6 +108,8 @@ struct lv_conn {
 	uint64_t out_acked;         /* the page has processed up to here */
 	uint64_t in_last;           /* we have processed the page's up to here */
 	bool ack_due;
+	bool flush_queued;          /* in the server's early writes (flush.c) */
+	lv_conn *fprev, *fnext;
 	bool overflowed;            /* a reliable message was lost: no resume */
 	int64_t detached_us;        /* when the socket went; 0 while attached */
 	/* the outbound ring: [qhead, +qsent) written and awaiting the page's
@@ -177,6 +179,13 @@ void lv__session_adopt(lv_conn *s, lv_conn *fresh, uint64_t last);
 int lv__conn_queue_first(lv_conn *c, lv_msg *m);
 /* Writes as much of the queue as one write can take. -1: close it. */
 int lv__conn_writable(lv_conn *c);
+/* c has frames to write (flush.c): a writeable callback asked for, or,
+ * where the loop writes early, c queued for lv__flush. */
+void lv__conn_want_write(lv_conn *c);
+/* Writes the queued connections (the loop, before it waits). */
+void lv__flush(lv_server *s);
+/* c ends: out of the queue. */
+void lv__flush_forget(lv_conn *c);
 /* Closes from the loop: sets the code and reason, asks for a write. */
 void lv__conn_close(lv_conn *c, int code, const char *reason);
 /* Has lv written the close frame itself? Then the page's close is its
@@ -497,6 +506,8 @@ struct lv_server {
 	bool close_by_frame;        /* lv writes close frames itself (conn.c) */
 	bool ran;                   /* lv_server_run was called */
 	bool lws_stale;             /* lws was changed outside its calls: wake it */
+	bool write_early;           /* the loop calls lv__flush before it waits */
+	lv_conn *flush_head;        /* connections to write then (flush.c) */
 	/* peers by address (peer.c) */
 	lv_htab addrs;
 	lv_addr *accepting;         /* the address of the socket being made */
