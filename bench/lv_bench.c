@@ -1,7 +1,7 @@
 /* lv_bench.c - the lv server of the runtime benchmark: bench.lv served by
- * liblv on 127.0.0.1. `lv_bench [--uv|--ev] [--max-conns N] [--store WHERE] [PORT]`
- * (0 or none: a free port; --uv: on lv's own libuv loop, --ev: on lv's
- * own libev loop, else libwebsockets' poll() loop; N: connections held at most, 20,000 unless
+ * liblv on 127.0.0.1. `lv_bench [--poll|--uv|--ev] [--max-conns N] [--store WHERE] [PORT]`
+ * (0 or none: a free port; --poll: libwebsockets' poll() loop, --uv: lv's
+ * own libuv loop, --ev: lv's own libev loop, else the default loop; N: connections held at most, 20,000 unless
  * given; WHERE: the models' store, a SQLite file or a PostgreSQL URI, else
  * a SQLite database in memory); prints "listening PORT SCHEMA" once it
  * listens, stops on SIGINT/SIGTERM. */
@@ -16,8 +16,11 @@ int
 main(int argc, char **argv)
 {
 	lv_options o = { 0 };
-	o.loop = LV_LOOP_POLL;
-	if (argc > 1 && strcmp(argv[1], "--uv") == 0) {
+	o.loop = LV_LOOP_DEFAULT;
+	if (argc > 1 && strcmp(argv[1], "--poll") == 0) {
+		o.loop = LV_LOOP_POLL;
+		argc--, argv++;
+	} else if (argc > 1 && strcmp(argv[1], "--uv") == 0) {
 		o.loop = LV_LOOP_UV;
 		argc--, argv++;
 	} else if (argc > 1 && strcmp(argv[1], "--ev") == 0) {

@@ -154,7 +154,8 @@ typedef enum {
 
 /* The event loop that serves the server. */
 typedef enum {
-	LV_LOOP_DEFAULT,            /* the runtime's choice: LV_LOOP_POLL */
+	LV_LOOP_DEFAULT,            /* the runtime's choice: LV_LOOP_EV where libwebsockets'
+	                               libev plugin is installed, else LV_LOOP_POLL */
 	LV_LOOP_POLL,               /* libwebsockets' poll() loop, run by lv_server_run */
 	LV_LOOP_UV,                 /* libuv: lv's own loop, run by lv_server_run, or
 	                               the program's (uv_loop), which the program runs */

@@ -1,6 +1,7 @@
 // ev.test.mjs - the libev loop (LV_LOOP_EV) against the poll loop: on ev
 // the server waits in epoll (an eventpoll descriptor of its own), on poll
-// it has none; on ev a page is served, a timer ticks, work posted from a
+// it has none; it is the default loop where libwebsockets' libev plugin is
+// installed; on ev a page is served, a timer ticks, work posted from a
 // thread runs, and SIGTERM stops it cleanly (1001, exit 0).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -33,6 +34,25 @@ describe('the libev loop', () => {
       } finally {
         assert.deepEqual(await server.stop(), { code: 0, signal: null });
       }
+    }
+  });
+
+  test('the default loop is libev where its plugin is installed', async (t) => {
+    // Debian puts the plugin in the multiarch library folder
+    const plugin = ['', ...fs.readdirSync('/usr/lib')]
+      .some((d) => fs.existsSync(`/usr/lib/${d ? `${d}/` : ''}libwebsockets-evlib_ev.so`));
+    if (!plugin) {
+      t.skip('libwebsockets-evlib-ev is not installed');
+      return;
+    }
+    const server = await startServer({ LV_TEST_LOOP: '' });
+    try {
+      const c = await Client.open(server);
+      assert.equal(await c.value('add', { a: 1, b: 1 }), 2);
+      assert.ok(epolls(server.pid) > 0, 'the default loop waits in epoll');
+      await c.close();
+    } finally {
+      assert.deepEqual(await server.stop(), { code: 0, signal: null });
     }
   });
 

@@ -594,7 +594,7 @@ void lv__fdwatch_free(lv_fdwatch *w);
 /* The loop of LV_LOOP_DEFAULT. Where it is LV_LOOP_UV or LV_LOOP_EV and
  * libwebsockets cannot run on it (lv__uv_available, lv__ev_available),
  * the server takes LV_LOOP_POLL. */
-#define LV__LOOP_DEFAULT LV_LOOP_POLL
+#define LV__LOOP_DEFAULT LV_LOOP_EV
 
 /* Can libwebsockets run on libuv here (its libuv plugin installed)? When
  * not and say, logs why. */
