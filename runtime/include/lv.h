@@ -268,7 +268,7 @@ int lv_server_new(lv_server **out, const lv_app *app, const lv_options *opt);
 int lv_server_port(const lv_server *s);
 void *lv_server_data(const lv_server *s);
 /* The uv_loop_t * the server runs on with LV_LOOP_UV (lv's own, or the
- * program's); NULL with LV_LOOP_POLL. */
+ * program's); NULL on the other loops. */
 void *lv_server_uv_loop(const lv_server *s);
 /* Runs the event loop until lv_server_stop(); runs the start handler
  * first and the stop handler last. Returns 0 after a clean stop;
