@@ -85,13 +85,16 @@ LWS_CFLAGS := $(shell pkg-config --cflags libwebsockets 2>/dev/null)
 LWS_LIBS   := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
 UV_CFLAGS  := $(shell pkg-config --cflags libuv 2>/dev/null)
 UV_LIBS    := $(shell pkg-config --libs libuv 2>/dev/null || echo -luv)
+# Debian's libev-dev ships no pkg-config file
+EV_CFLAGS  := $(shell pkg-config --cflags libev 2>/dev/null)
+EV_LIBS    := $(shell pkg-config --libs libev 2>/dev/null || echo -lev)
 SQLITE_CFLAGS := $(shell pkg-config --cflags sqlite3 2>/dev/null)
 SQLITE_LIBS   := $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3)
 PQ_CFLAGS  := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I$$(pg_config --includedir 2>/dev/null))
 PQ_LIBS    := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
 HIREDIS_CFLAGS := $(shell pkg-config --cflags hiredis 2>/dev/null || echo -I/usr/include/hiredis)
 HIREDIS_LIBS   := $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis)
-LV_LIBS    := $(LWS_LIBS) $(UV_LIBS) $(HIREDIS_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) -lpthread -lm
+LV_LIBS    := $(LWS_LIBS) $(UV_LIBS) $(EV_LIBS) $(HIREDIS_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) -lpthread -lm
 # liblv in layers; each calls only the ones before it. base and codec have
 # no libwebsockets, no jansson and no threads: liblv-codec.a is those two,
 # for the decoder's fuzzer and unit tests. state (patches and the state
@@ -105,9 +108,9 @@ CODEC_SRCS   := json_read.c json_write.c codec.c app.c
 STATE_SRCS   := patch.c sdoc.c
 MODEL_SRCS   := row.c rowsql.c query.c store.c watch.c sqlite.c pg.c pg_schema.c pg_capture.c
 NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker_redis.c broker_history.c broker_outbox.c rcall.c broker_session.c broker_presence.c presence.c presence_wire.c broker.c membership.c \
-                call.c cmd.c jansson.c fdwatch.c \
+                call.c cmd.c jansson.c fdwatch.c flush.c \
                 dispatch.c push.c ccall.c timer.c peer.c auth.c origin.c http.c metrics.c \
-                log.c inbox.c loop.c loop_uv.c ws.c server.c live.c live_edit.c model_net.c store_wake.c
+                log.c inbox.c loop.c loop_uv.c loop_ev.c ws.c server.c live.c live_edit.c model_net.c store_wake.c
 CODEC_OBJS   := $(addprefix $(OBJ)/runtime/base/,$(BASE_SRCS:.c=.o)) \
                 $(addprefix $(OBJ)/runtime/codec/,$(CODEC_SRCS:.c=.o))
 STATE_OBJS   := $(addprefix $(OBJ)/runtime/state/,$(STATE_SRCS:.c=.o))
@@ -153,7 +156,7 @@ $(OBJ)/runtime/model/%.o: runtime/src/model/%.c $(RUNTIME_HDRS)
 
 $(OBJ)/runtime/net/%.o: runtime/src/net/%.c $(RUNTIME_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -pthread $(LWS_CFLAGS) $(UV_CFLAGS) \
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -pthread $(LWS_CFLAGS) $(UV_CFLAGS) $(EV_CFLAGS) \
 	      $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS) -Iruntime/include -Iruntime/src -c -o $@ $<
 
 $(B)/liblv-codec.a: $(CODEC_OBJS)
@@ -276,8 +279,9 @@ test: deps-test
 	@$(SUITE) fuzz-replay-patch $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-patch
 	@$(SUITE) fuzz-replay-presence $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-presence
 	@$(SUITE) js node --test tests/js/
-	@$(SUITE) integration env LV_TEST_LOOP=poll node --test --test-timeout=120000 tests/integration/
+	@$(SUITE) integration env LV_TEST_LOOP=ev node --test --test-timeout=120000 tests/integration/
 	@$(SUITE) integration-uv env LV_TEST_LOOP=uv node --test --test-timeout=120000 tests/integration/
+	@$(SUITE) integration-poll env LV_TEST_LOOP=poll node --test --test-timeout=120000 $(it_POLL_TESTS)
 	@$(SUITE) chaos node --test --test-concurrency=1 --test-timeout=300000 tests/chaos/
 	@$(SUITE) browser env B=$(B) node --test --test-concurrency=1 --test-timeout=180000 tests/browser/
 	@$(MAKE) --no-print-directory test-asan

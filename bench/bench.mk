@@ -13,6 +13,7 @@ WARN    := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -pedantic
 LWS_CFLAGS := $(shell pkg-config --cflags libwebsockets 2>/dev/null)
 LWS_LIBS   := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
 UV_LIBS    := $(shell pkg-config --libs libuv 2>/dev/null || echo -luv)
+EV_LIBS    := $(shell pkg-config --libs libev 2>/dev/null || echo -lev)
 HIREDIS_LIBS := $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis)
 JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
 JANSSON_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
@@ -40,7 +41,7 @@ $(GEN)/bench.lv.c $(GEN)/bench.lv.h &: bench/bench.lv $(B)/lvc
 $(OUT)/lv_bench: bench/lv_bench.c bench/bench_handlers.c $(GEN)/bench.lv.c $(B)/liblv.a
 	@mkdir -p $(OUT)
 	$(CC) $(BENCH_CFLAGS) $(WARN) -pthread -Iruntime/include -I$(GEN) $(LWS_CFLAGS) \
-	    $(JANSSON_CFLAGS) -o $@ $(filter %.c,$^) $(B)/liblv.a $(LWS_LIBS) $(UV_LIBS) $(HIREDIS_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) -lpthread -lm
+	    $(JANSSON_CFLAGS) -o $@ $(filter %.c,$^) $(B)/liblv.a $(LWS_LIBS) $(UV_LIBS) $(EV_LIBS) $(HIREDIS_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) -lpthread -lm
 
 # state_bench: the state document's flush against a generic tree diff
 # (bench/state.sh); the state layer and the two below it, and jansson.

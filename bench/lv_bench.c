@@ -1,8 +1,8 @@
 /* lv_bench.c - the lv server of the runtime benchmark: bench.lv served by
- * liblv on 127.0.0.1. `lv_bench [--uv] [--max-conns N] [--store WHERE]
+ * liblv on 127.0.0.1. `lv_bench [--poll|--uv|--ev] [--max-conns N] [--store WHERE]
  * [--broker URI] [PORT]`
- * (0 or none: a free port; --uv: on lv's own libuv loop, else
- * libwebsockets' poll() loop; N: connections held at most, 20,000 unless
+ * (0 or none: a free port; --poll: libwebsockets' poll() loop, --uv: lv's
+ * own libuv loop, --ev: lv's own libev loop, else the default loop; N: connections held at most, 20,000 unless
  * given; WHERE: the models' store, a SQLite file or a PostgreSQL URI, else
  * a SQLite database in memory; URI: the Redis broker, else the in-process
  * one); prints "listening PORT SCHEMA" once it
@@ -18,9 +18,15 @@ int
 main(int argc, char **argv)
 {
 	lv_options o = { 0 };
-	o.loop = LV_LOOP_POLL;
-	if (argc > 1 && strcmp(argv[1], "--uv") == 0) {
+	o.loop = LV_LOOP_DEFAULT;
+	if (argc > 1 && strcmp(argv[1], "--poll") == 0) {
+		o.loop = LV_LOOP_POLL;
+		argc--, argv++;
+	} else if (argc > 1 && strcmp(argv[1], "--uv") == 0) {
 		o.loop = LV_LOOP_UV;
+		argc--, argv++;
+	} else if (argc > 1 && strcmp(argv[1], "--ev") == 0) {
+		o.loop = LV_LOOP_EV;
 		argc--, argv++;
 	}
 	int max_conns = 20000;       /* 10,000 subscribers and then some */

@@ -3,9 +3,14 @@
 # pick instead: rpc round trips, realtime messages into the server, fan-out
 # and idle memory per connection, for five servers:
 #
-#   lv           bench/bench.lv served by liblv (build/bench/runtime/bin/lv_bench)
+#   lv           bench/bench.lv served by liblv (build/bench/runtime/bin/lv_bench),
+#                on the default loop (libev where libwebsockets' plugin is)
+#   lv-poll      the same on libwebsockets' poll() loop (lv_bench --poll); not in
+#                the default list
 #   lv-uv        the same on lv's own libuv loop (lv_bench --uv); not in the
-#                default list: BENCH_SERVERS="lv lv-uv" compares the loops
+#                default list: BENCH_SERVERS="lv-poll lv-ev lv-uv" compares the loops
+#   lv-ev        the same on lv's own libev loop (lv_bench --ev); not in the
+#                default list either
 #   lws-batched  bare libwebsockets echo, all queued frames in one write (bench/lws_echo.c)
 #   lws-naive    bare libwebsockets echo, one lws_write per frame
 #   ws           Node `ws` with a hand-written JSON rpc (bench/ws_server.mjs)
@@ -87,6 +92,8 @@ srv_start() {
 	case $name in
 	lv) cmd=("$bin/lv_bench" ${srv_max:+--max-conns "$srv_max"} 0); srv_proto=lv ;;
 	lv-uv) cmd=("$bin/lv_bench" --uv ${srv_max:+--max-conns "$srv_max"} 0); srv_proto=lv ;;
+	lv-poll) cmd=("$bin/lv_bench" --poll ${srv_max:+--max-conns "$srv_max"} 0); srv_proto=lv ;;
+	lv-ev) cmd=("$bin/lv_bench" --ev ${srv_max:+--max-conns "$srv_max"} 0); srv_proto=lv ;;
 	lws-batched) cmd=("$bin/lws_echo" --batched ${srv_max:+--max-conns "$srv_max"} 0); srv_proto=echo ;;
 	lws-naive) cmd=("$bin/lws_echo" --naive ${srv_max:+--max-conns "$srv_max"} 0); srv_proto=echo ;;
 	ws) cmd=(node --expose-gc bench/ws_server.mjs 0); srv_proto=json ;;
@@ -362,7 +369,7 @@ http_cell() {
 }
 if has http-64; then
 	for name in $servers; do
-		case $name in lv | lv-uv) ;; *) continue ;; esac
+		case $name in lv | lv-poll | lv-ev | lv-uv) ;; *) continue ;; esac
 		cell rpc-64x1 "$name" "$rpc_runs" "${rpc_args[@]}" --conns 64 --inflight 1
 		for ((r = 1; r <= rpc_runs; r++)); do
 			srv_start "$name" || continue
@@ -380,7 +387,7 @@ fi
 for n in 100 1000; do
 	has "state-$n" || continue
 	for name in $servers; do
-		case $name in lv | lv-uv) ;; *) continue ;; esac
+		case $name in lv | lv-poll | lv-ev | lv-uv) ;; *) continue ;; esac
 		cell "state-$n" "$name" "$runs2" --mode state --conns "$n" --warmup "$warm" \
 			--duration "$dur" --round-timeout 10 --setup-timeout 120
 	done

@@ -6,7 +6,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-build_pkgs="make gcc pkg-config re2c lemon libjansson-dev libwebsockets-dev libuv1-dev libwebsockets-evlib-uv libhiredis-dev libsqlite3-dev libpq-dev"
+build_pkgs="make gcc pkg-config re2c lemon libjansson-dev libwebsockets-dev libuv1-dev libwebsockets-evlib-uv libev-dev libwebsockets-evlib-ev libhiredis-dev libsqlite3-dev libpq-dev"
 test_pkgs="$build_pkgs libcriterion-dev clang valgrind openssl chromium cmake curl dpkg-dev redis-server postgresql sqlite3"
 bench_pkgs="$build_pkgs protobuf-compiler time wrk"
 

@@ -154,10 +154,13 @@ typedef enum {
 
 /* The event loop that serves the server. */
 typedef enum {
-	LV_LOOP_DEFAULT,            /* the runtime's choice: LV_LOOP_POLL */
+	LV_LOOP_DEFAULT,            /* the runtime's choice: LV_LOOP_EV where libwebsockets'
+	                               libev plugin is installed, else LV_LOOP_POLL */
 	LV_LOOP_POLL,               /* libwebsockets' poll() loop, run by lv_server_run */
 	LV_LOOP_UV,                 /* libuv: lv's own loop, run by lv_server_run, or
 	                               the program's (uv_loop), which the program runs */
+	LV_LOOP_EV,                 /* libev (epoll on Linux): lv's own loop, run by
+	                               lv_server_run; needs libwebsockets' libev plugin */
 } lv_loop_kind;
 
 /* Who may read /lv/metrics. The default is loopback: the counters name
@@ -272,7 +275,7 @@ int lv_server_new(lv_server **out, const lv_app *app, const lv_options *opt);
 int lv_server_port(const lv_server *s);
 void *lv_server_data(const lv_server *s);
 /* The uv_loop_t * the server runs on with LV_LOOP_UV (lv's own, or the
- * program's); NULL with LV_LOOP_POLL. */
+ * program's); NULL on the other loops. */
 void *lv_server_uv_loop(const lv_server *s);
 /* Runs the event loop until lv_server_stop(); runs the start handler
  * first and the stop handler last. Returns 0 after a clean stop;

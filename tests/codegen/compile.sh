@@ -37,7 +37,7 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
 strict="-std=c11 -Wall -Wextra -Werror -pedantic"
 incs="-I$root/runtime/include $(pkg-config --cflags jansson 2>/dev/null)"
-libs="$(pkg-config --libs libwebsockets libuv hiredis jansson sqlite3 libpq 2>/dev/null || echo -lwebsockets -luv -lhiredis -ljansson -lsqlite3 -lpq) -lpthread -lm"
+libs="$(pkg-config --libs libwebsockets libuv hiredis jansson sqlite3 libpq 2>/dev/null || echo -lwebsockets -luv -lhiredis -ljansson -lsqlite3 -lpq) -lev -lpthread -lm"
 passed=0
 failed=0
 skipped=0

@@ -22,7 +22,7 @@ mkdir -p "$out"
 
 flags="-std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -pedantic -g ${CFLAGS:-}"
 incs="-I$root/runtime/include -I$out $(pkg-config --cflags jansson 2>/dev/null)"
-libs="$(pkg-config --libs libwebsockets libuv hiredis jansson sqlite3 libpq 2>/dev/null || echo -lwebsockets -luv -lhiredis -ljansson -lsqlite3 -lpq) -lpthread -lm"
+libs="$(pkg-config --libs libwebsockets libuv hiredis jansson sqlite3 libpq 2>/dev/null || echo -lwebsockets -luv -lhiredis -ljansson -lsqlite3 -lpq) -lev -lpthread -lm"
 # shellcheck disable=SC2086
 $cc $flags $incs ${LDFLAGS:-} -o "$out/test_codec" "$here/test_codec.c" "$here/test_codec_text.c" \
 	"$out/codec.lv.c" "$out/codec_handlers.c" "$bdir/liblv.a" -lcriterion $libs \

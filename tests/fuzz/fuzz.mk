@@ -119,6 +119,7 @@ DSEEDS   := tests/fuzz/corpus/decoder
 DREGRESS := tests/fuzz/regressions-decoder
 LWS_LIBS := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
 UV_LIBS  := $(shell pkg-config --libs libuv 2>/dev/null || echo -luv)
+EV_LIBS  := $(shell pkg-config --libs libev 2>/dev/null || echo -lev)
 DEC_SRCS := tests/fuzz/fuzz_decoder.c tests/fuzz/net_stubs.c $(DB)/codec.lv.c \
             $(DB)/codec_handlers.c
 DEC_CFLAGS = -std=c11 -O1 -g -D_DEFAULT_SOURCE $(SAN) -Iruntime/include -Iruntime/src -I$(DB) \
@@ -171,7 +172,7 @@ PROT_REPLAY_LIB := $(DB)/lib-replay/liblv.a
 HIREDIS_LIBS := $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis)
 SQLITE_LIBS := $(shell pkg-config --libs sqlite3 2>/dev/null || echo -lsqlite3)
 PQ_LIBS := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
-PROT_LIBS := $(LWS_LIBS) $(UV_LIBS) $(HIREDIS_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(LIBS) -lpthread
+PROT_LIBS := $(LWS_LIBS) $(UV_LIBS) $(EV_LIBS) $(HIREDIS_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(LIBS) -lpthread
 
 $(PROT_FUZZ_LIB): FORCE
 	@$(MAKE) -s --no-print-directory -f Makefile B=$(DB)/lib-fuzz CC=$(FUZZ_CC) \

@@ -91,9 +91,9 @@ check "liblv-dev: the link for -llv, liblv.so -> liblv.so.$major" bash -c "
 check "$libpkg: shlibs names it, and ldconfig runs on install" bash -c "
 	dpkg-deb -I '$(deb "$libpkg")' shlibs | grep -qx 'liblv $major $libpkg (>= $version)' &&
 	dpkg-deb -I '$(deb "$libpkg")' triggers | grep -qx 'activate-noawait ldconfig'"
-check "liblv-dev: Depends on $libpkg and lvc of its version, libwebsockets-dev, libuv1-dev, libhiredis-dev, libjansson-dev, libsqlite3-dev, libpq-dev" bash -c "
+check "liblv-dev: Depends on $libpkg and lvc of its version, libwebsockets-dev, libuv1-dev, libev-dev, libhiredis-dev, libjansson-dev, libsqlite3-dev, libpq-dev" bash -c "
 	d=\$(dpkg-deb -f '$(deb liblv-dev)' Depends) && echo \"\$d\" &&
-	for w in '$libpkg (= $version)' 'lvc (= $version)' libwebsockets-dev libuv1-dev libhiredis-dev libjansson-dev libsqlite3-dev libpq-dev; do
+	for w in '$libpkg (= $version)' 'lvc (= $version)' libwebsockets-dev libuv1-dev libev-dev libhiredis-dev libjansson-dev libsqlite3-dev libpq-dev; do
 		grep -qF \"\$w\" <<<\"\$d\" || exit 1
 	done"
 

@@ -57,6 +57,12 @@ integration: $(it_SERVERS)
 
 # edge.test.mjs measures CPU time and latency, which valgrind makes meaningless;
 # its code paths (HTTP, limits) run under valgrind through http, badhttp and slow.
+# The poll loop, no longer the default: the files that exercise the loop
+# itself (timers, posted work, the stop, slow readers, resumes, pushes, the
+# Redis broker's sockets adopted by libwebsockets); the whole suite runs on
+# libev (the default) and libuv.
+it_POLL_TESTS := $(addprefix tests/integration/,loop.test.mjs ev.test.mjs push.test.mjs \
+                 sessions.test.mjs slow.test.mjs shutdown.test.mjs broker.test.mjs heartbeat.test.mjs)
 it_VALGRIND_TESTS := $(filter-out %/edge.test.mjs,$(wildcard tests/integration/*.test.mjs))
 integration-valgrind: $(it_SERVERS)
 	@command -v valgrind >/dev/null || { echo "integration-valgrind needs valgrind: apt-get install -y valgrind" >&2; exit 1; }

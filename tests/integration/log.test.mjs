@@ -2,7 +2,7 @@
 // on standard error is one JSON object (a UTC timestamp with
 // milliseconds, a level, the message), libwebsockets' lines included; with
 // a log callback every message goes to it and nothing lv writes reaches
-// standard error itself. On both loops.
+// standard error itself. On each loop (poll, libuv, libev).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Client, ms, startServer, until } from './helpers.mjs';
@@ -21,7 +21,7 @@ async function logOf(env) {
   return server.stderr.split('\n').filter((l) => l !== '');
 }
 
-for (const loop of ['poll', 'uv']) {
+for (const loop of ['poll', 'uv', 'ev']) {
   describe(`the log (${loop} loop)`, () => {
     test('LV_LOG_JSON: one JSON object per line, lws\' lines included', async () => {
       const lines = await logOf({ LV_TEST_LOOP: loop, LV_TEST_LOG_FORMAT: 'json' });

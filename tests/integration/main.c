@@ -20,7 +20,7 @@
  *                          the lv_options of the same names (runtime defaults)
  *   LV_TEST_METRICS        off | loopback | any | role:NAME (runtime default)
  *   LV_TEST_TLS_CERT, LV_TEST_TLS_KEY   PEM files for wss:// and https://
- *   LV_TEST_LOOP           poll | uv (lv's own libuv loop); unset: the runtime's
+ *   LV_TEST_LOOP           poll | uv | ev (lv's own libuv or libev loop); unset: the runtime's
  *                          default (LV_LOOP_DEFAULT)
  *   LV_TEST_LOG_FORMAT     text (the default) | json: lines on stderr
  *   LV_TEST_LOG_CALLBACK   1: the log through a callback of the program's,
@@ -159,10 +159,12 @@ main(int argc, char **argv)
 	const char *loop = env_str("LV_TEST_LOOP", "");
 	if (strcmp(loop, "uv") == 0) {
 		o.loop = LV_LOOP_UV;
+	} else if (strcmp(loop, "ev") == 0) {
+		o.loop = LV_LOOP_EV;
 	} else if (strcmp(loop, "poll") == 0) {
 		o.loop = LV_LOOP_POLL;
 	} else if (*loop) {
-		fprintf(stderr, "app: LV_TEST_LOOP is poll or uv\n");
+		fprintf(stderr, "app: LV_TEST_LOOP is poll, uv or ev\n");
 		return 2;
 	}
 	const char *format = env_str("LV_TEST_LOG_FORMAT", "text");

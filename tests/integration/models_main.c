@@ -6,7 +6,7 @@
  *
  *   LV_TEST_STORE          the store: a SQLite file or a PostgreSQL URI (required)
  *   LV_TEST_POLL_MS        store_poll_ms (runtime default)
- *   LV_TEST_LOOP           poll | uv (lv's own libuv loop); unset: the runtime's
+ *   LV_TEST_LOOP           poll | uv | ev (lv's own libuv or libev loop); unset: the runtime's
  *   LV_TEST_RESUME_MS      resume_ms (runtime default)
  *   LV_TEST_HEARTBEAT_MS   heartbeat_ms (runtime default)
  *
@@ -204,10 +204,12 @@ main(void)
 	const char *loop = getenv("LV_TEST_LOOP");
 	if (loop && strcmp(loop, "uv") == 0) {
 		o.loop = LV_LOOP_UV;
+	} else if (loop && strcmp(loop, "ev") == 0) {
+		o.loop = LV_LOOP_EV;
 	} else if (loop && strcmp(loop, "poll") == 0) {
 		o.loop = LV_LOOP_POLL;
 	} else if (loop && *loop) {
-		fprintf(stderr, "models_server: LV_TEST_LOOP is poll or uv\n");
+		fprintf(stderr, "models_server: LV_TEST_LOOP is poll, uv or ev\n");
 		return 2;
 	}
 	lv_server *s;

@@ -1,6 +1,6 @@
 // models_pg.test.mjs - models_server (models_main.c) on PostgreSQL, a
-// server of the test's own (postgres.mjs), on both loops whatever
-// LV_TEST_LOOP says: a write by psql reaches a subscriber through the
+// server of the test's own (postgres.mjs), on each loop (poll, libuv,
+// libev) whatever LV_TEST_LOOP says: a write by psql reaches a subscriber through the
 // store's LISTEN wake-up, watched on the loop, long before the poll
 // interval (set far longer than any wait here); after its LISTEN
 // connection, or every connection it has, is cut, the server connects
@@ -22,7 +22,7 @@ let pg;
 before(async () => { pg = await startPostgres(); });
 after(async () => { await pg?.stop(); });
 
-for (const loop of ['poll', 'uv']) {
+for (const loop of ['poll', 'uv', 'ev']) {
   describe(`on the ${loop} loop`, () => {
     const db = `lv_models_${loop}`;
     let server;

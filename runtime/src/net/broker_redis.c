@@ -4,7 +4,8 @@
  * who is in each group on every node, carries messages between nodes
  * (pub/sub), and keeps each session so that any node can resume it
  * (broker_session.c). hiredis' async API runs on lv's loop: its libuv adapter on
- * LV_LOOP_UV, lv__fdwatch (fdwatch.c) on libwebsockets' poll loop.
+ * LV_LOOP_UV, lv__fdwatch (fdwatch.c) on libwebsockets' poll loop and on
+ * libev.
  *
  * hiredis 0.14 (Debian's libhiredis-dev) lacks, against 1.x: connect and
  * command timeouts (redisOptions, redisAsyncSetTimeout), so this file

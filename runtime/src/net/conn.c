@@ -153,6 +153,7 @@ lv__conn_end(lv_conn *c)
 	if (c->ended)
 		return;
 	c->ended = true;
+	lv__flush_forget(c);
 	lv__detached_remove(c);
 	if (c->hello)
 		s->npages--;
@@ -264,7 +265,7 @@ lv__session_adopt(lv_conn *sess, lv_conn *fresh, uint64_t last)
 	while (sess->qlen && at(sess, 0)->seq <= last)
 		pop(sess);
 	if (sess->qlen)
-		lws_callback_on_writable(wsi);
+		lv__conn_want_write(sess);
 }
 
 void
@@ -355,7 +356,7 @@ lv__conn_queue(lv_conn *c, lv_msg *m)
 	if (numbered && c->sst && b->ops->session_queued)
 		b->ops->session_queued(b, c, m, c->out_seq);
 	if (c->wsi && c->qlen == c->qsent + 1)
-		lws_callback_on_writable(c->wsi);
+		lv__conn_want_write(c);
 	return 0;
 }
 
@@ -388,7 +389,7 @@ lv__conn_queue_first(lv_conn *c, lv_msg *m)
 	c->qlen++;
 	qbytes_add(c, m->len, true);
 	if (c->wsi)
-		lws_callback_on_writable(c->wsi);
+		lv__conn_want_write(c);
 	return 0;
 }
 

@@ -429,7 +429,7 @@ lv__dispatch(lv_conn *c, const char *text, size_t len)
 		if (!c->ack_due) {
 			c->ack_due = true;
 			if (c->wsi && c->qsent == c->qlen)
-				lws_callback_on_writable(c->wsi);
+				lv__conn_want_write(c);
 		}
 		if (seq <= c->in_last) {
 			s->duplicates++;

@@ -3,19 +3,22 @@
  * that the owner keeps its descriptor, closing it when it likes. On
  * libwebsockets' poll loop lws adopts the duplicate as a raw file, so
  * that lws' own poll() reports it readable or writable; on libuv a
- * uv_poll_t of lv's watches it.
+ * uv_poll_t of lv's watches it, on libev an ev_io.
  *
  * Invariants: w->wsi is the adopted duplicate while lws holds it (NULL
  * once lws has closed it or lv__fdwatch_free let it go); the wsi's
  * opaque user data is w exactly while w->wsi is set. On libuv, w->uv is
  * the handle while it watches; a handle let go is closed, and its
  * duplicate with it, once libuv has closed it (uvpoll.w NULL meanwhile).
+ * On libev, w->evfd is the duplicate while w->io watches it (stopped and
+ * closed at once when let go).
  * A watch freed from inside its own callback goes once that callback
  * returns. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <ev.h>
 #include <uv.h>
 
 #include "net/net.h"
@@ -32,6 +35,8 @@ struct lv_fdwatch {
 	lv_server *server;
 	struct lws *wsi;
 	uvpoll *uv;
+	ev_io io;                   /* on libev, while evfd >= 0 */
+	int evfd;
 	bool read, write;           /* what the owner wants to hear of */
 	bool in_fn;                 /* fn is on the stack */
 	bool freed;                 /* lv__fdwatch_free came during fn */
@@ -116,7 +121,42 @@ uv_watch(lv_fdwatch *w, int dup)
 	return true;
 }
 
-/* ---- either loop ------------------------------------------------------------------ */
+/* ---- libev ---------------------------------------------------------------------- */
+
+static void
+on_ev(struct ev_loop *loop, ev_io *io, int revents)
+{
+	(void)loop;
+	lv_fdwatch *w = io->data;
+	lv_server *s = w->server;
+	int what = (revents & EV_READ ? LV_FD_READ : 0) | (revents & EV_WRITE ? LV_FD_WRITE : 0);
+	if (revents & EV_ERROR)
+		what = LV_FD_GONE;   /* libev cannot watch the descriptor */
+	if (what & LV_FD_GONE) {
+		ev_io_stop(lv__ev_loop(s), &w->io);
+		close(w->evfd);
+		w->evfd = -1;
+	}
+	if (what)
+		call(w, what);
+	lv__lws_touched(s);
+}
+
+static void
+ev_restart(lv_fdwatch *w)
+{
+	struct ev_loop *loop = lv__ev_loop(w->server);
+	int ev = (w->read ? EV_READ : 0) | (w->write ? EV_WRITE : 0);
+	if (ev == (w->io.events & (EV_READ | EV_WRITE)) && ev_is_active(&w->io))
+		return;
+	ev_io_stop(loop, &w->io);
+	if (ev) {
+		ev_io_set(&w->io, w->evfd, ev);
+		ev_io_start(loop, &w->io);
+	}
+}
+
+/* ---- every loop ------------------------------------------------------------------ */
 
 lv_fdwatch *
 lv__fdwatch_new(lv_server *s, int fd, lv_fdwatch_fn fn, void *arg)
@@ -133,6 +173,14 @@ lv__fdwatch_new(lv_server *s, int fd, lv_fdwatch_fn fn, void *arg)
 	w->fn = fn;
 	w->arg = arg;
 	w->read = true;
+	w->evfd = -1;
+	if (s->ev) {
+		w->evfd = dup;
+		ev_io_init(&w->io, on_ev, dup, EV_READ);
+		w->io.data = w;
+		ev_io_start(lv__ev_loop(s), &w->io);
+		return w;
+	}
 	if (s->uv) {
 		if (!uv_watch(w, dup)) {
 			close(dup);
@@ -158,6 +206,12 @@ lv__fdwatch_new(lv_server *s, int fd, lv_fdwatch_fn fn, void *arg)
 void
 lv__fdwatch_want(lv_fdwatch *w, bool read, bool write)
 {
+	if (w->evfd >= 0) {
+		w->read = read;
+		w->write = write;
+		ev_restart(w);
+		return;
+	}
 	if (w->uv) {
 		w->read = read;
 		w->write = write;
@@ -180,6 +234,11 @@ lv__fdwatch_want(lv_fdwatch *w, bool read, bool write)
 static void
 let_go(lv_fdwatch *w)
 {
+	if (w->evfd >= 0) {
+		ev_io_stop(lv__ev_loop(w->server), &w->io);
+		close(w->evfd);
+		w->evfd = -1;
+	}
 	if (w->uv) {
 		uv_poll_stop(&w->uv->h);
 		w->uv->w = NULL;

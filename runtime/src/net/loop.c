@@ -1,6 +1,7 @@
 /* loop.c - the event loop: run, the sweep (heartbeats, deadlines, waiting
  * sessions), signals and the stop request; libwebsockets' poll loop
- * itself, and what every loop shares (loop_uv.c runs libuv's). */
+ * itself, and what every loop shares (loop_uv.c runs libuv's, loop_ev.c
+ * libev's). */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -162,7 +163,7 @@ lv_server_run(lv_server *s)
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 	}
-	int rc = s->uv ? lv__uv_run(s) : poll_run(s);
+	int rc = s->uv ? lv__uv_run(s) : s->ev ? lv__ev_run(s) : poll_run(s);
 	if (signal_target == s) {
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);

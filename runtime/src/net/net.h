@@ -112,6 +112,8 @@ struct lv_conn {
 	uint64_t out_acked;         /* the page has processed up to here */
 	uint64_t in_last;           /* we have processed the page's up to here */
 	bool ack_due;
+	bool flush_queued;          /* in the server's early writes (flush.c) */
+	lv_conn *fprev, *fnext;
 	bool overflowed;            /* a reliable message was lost: no resume */
 	/* kept in the broker too (broker_session.c): its state there, and
 	 * the highest seq stored, which the socket may be written up to */
@@ -191,6 +193,13 @@ int lv__conn_queue_seq(lv_conn *c, lv_msg *m, uint64_t seq);
 int lv__conn_queue_first(lv_conn *c, lv_msg *m);
 /* Writes as much of the queue as one write can take. -1: close it. */
 int lv__conn_writable(lv_conn *c);
+/* c has frames to write (flush.c): a writeable callback asked for, or,
+ * where the loop writes early, c queued for lv__flush. */
+void lv__conn_want_write(lv_conn *c);
+/* Writes the queued connections (the loop, before it waits). */
+void lv__flush(lv_server *s);
+/* c ends: out of the queue. */
+void lv__flush_forget(lv_conn *c);
 /* Closes from the loop: sets the code and reason, asks for a write. */
 void lv__conn_close(lv_conn *c, int code, const char *reason);
 /* Has lv written the close frame itself? Then the page's close is its
@@ -542,12 +551,15 @@ struct lv_server {
 	/* waking the loop (inbox.c): off once the context is going */
 	atomic_bool wake_off;
 	atomic_int waking;          /* threads inside lv__wake */
-	/* libuv (loop_uv.c); NULL on the poll loop */
+	/* libuv (loop_uv.c), libev (loop_ev.c); NULL on the other loops */
 	struct lv_uv *uv;
+	struct lv_ev *ev;
 	int in_lws;                 /* depth of lws' calls into lv on the stack */
 	bool close_by_frame;        /* lv writes close frames itself (conn.c) */
 	bool ran;                   /* lv_server_run was called */
 	bool lws_stale;             /* lws was changed outside its calls: wake it */
+	bool write_early;           /* the loop calls lv__flush before it waits */
+	lv_conn *flush_head;        /* connections to write then (flush.c) */
 	/* peers by address (peer.c) */
 	lv_htab addrs;
 	lv_addr *accepting;         /* the address of the socket being made */
@@ -617,7 +629,7 @@ void lv__loop_end(lv_server *s);
 /* ---- a socket of someone else's on the loop (fdwatch.c) ---------------------- */
 
 /* What a watch reports: readable, writable, or gone (lws closed its
- * duplicate on a hang-up or an error, or libuv could not poll it:
+ * duplicate on a hang-up or an error, or libuv or libev could not poll it:
  * nothing more will come). */
 enum { LV_FD_READ = 1, LV_FD_WRITE = 2, LV_FD_GONE = 4 };
 typedef struct lv_fdwatch lv_fdwatch;
@@ -629,7 +641,7 @@ typedef void (*lv_fdwatch_fn)(void *arg, int events);
 int lv__fdwatch_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
                          void *in, size_t len);
 /* Watches fd (which stays the caller's) for reading, on the server's
- * loop: lws' poll, or libuv (LV_LOOP_UV); NULL when the loop cannot. The
+ * loop: lws' poll, libuv (LV_LOOP_UV) or libev (LV_LOOP_EV); NULL when the loop cannot. The
  * watch holds a duplicate, which the loop makes non-blocking (a flag the
  * two share: the client libraries' sockets are so already). */
 lv_fdwatch *lv__fdwatch_new(lv_server *s, int fd, lv_fdwatch_fn fn, void *arg);
@@ -641,9 +653,10 @@ void lv__fdwatch_free(lv_fdwatch *w);
 
 /* ---- libuv (loop_uv.c) ------------------------------------------------------------ */
 
-/* The loop of LV_LOOP_DEFAULT. Where it is LV_LOOP_UV and libwebsockets
- * cannot run on libuv (lv__uv_available), the server takes LV_LOOP_POLL. */
-#define LV__LOOP_DEFAULT LV_LOOP_POLL
+/* The loop of LV_LOOP_DEFAULT. Where it is LV_LOOP_UV or LV_LOOP_EV and
+ * libwebsockets cannot run on it (lv__uv_available, lv__ev_available),
+ * the server takes LV_LOOP_POLL. */
+#define LV__LOOP_DEFAULT LV_LOOP_EV
 
 /* Can libwebsockets run on libuv here (its libuv plugin installed)? When
  * not and say, logs why. */
@@ -669,13 +682,32 @@ void *lv__uv_loop(const lv_server *s);
  * handle has closed, on the program's. */
 void lv__uv_close(lv_server *s, void (*done)(lv_server *s));
 
+/* ---- libev (loop_ev.c) ------------------------------------------------------------ */
+
+/* Can libwebsockets run on libev here (its libev plugin installed)? When
+ * not and say, logs why. */
+bool lv__ev_available(lv_server *s, bool say);
+/* Before lws_create_context: lv's own loop, and the options that put lws
+ * on it. */
+int lv__ev_new(lv_server *s, struct lws_context_creation_info *info);
+/* After: lv's watcher on the loop. */
+int lv__ev_attach(lv_server *s);
+/* Runs the loop until the stop is over. */
+int lv__ev_run(lv_server *s);
+struct ev_loop;
+struct ev_loop *lv__ev_loop(const lv_server *s);
+/* Destroys the context (outside the loop's run: at once), calls done(s),
+ * which frees what else is on the loop, then the loop. */
+void lv__ev_close(lv_server *s, void (*done)(lv_server *s));
+
 /* lws was changed (a deadline scheduled, input resumed) perhaps outside
- * its own calls into lv: on libuv lws sees it only when it next wakes,
- * so lv wakes it before the loop sleeps (loop_uv.c). */
+ * its own calls into lv: on libuv and libev lws sees it only when it
+ * next wakes, so lv wakes it before the loop sleeps (loop_uv.c,
+ * loop_ev.c). */
 static inline void
 lv__lws_touched(lv_server *s)
 {
-	if (s->uv && !s->in_lws)
+	if ((s->uv || s->ev) && !s->in_lws)
 		s->lws_stale = true;
 }
 /* The protocol callback (ws.c). */

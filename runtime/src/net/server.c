@@ -29,6 +29,21 @@ log_early(const lv_options *opt, lv_log_level level, const char *msg)
 		lv__log_emit(&k, level, msg, strlen(msg));
 }
 
+/* LV_LOOP_DEFAULT: LV__LOOP_DEFAULT where libwebsockets can run on it,
+ * else the poll loop. */
+static lv_loop_kind
+default_loop(lv_server *s)
+{
+	lv_loop_kind k = LV__LOOP_DEFAULT;
+	if ((k == LV_LOOP_EV && !lv__ev_available(s, false)) ||
+	    (k == LV_LOOP_UV && !lv__uv_available(s, false))) {
+		LV_LOG(s, LV_LOG_INFO, "libwebsockets' %s plugin is not installed: the poll loop",
+		       k == LV_LOOP_EV ? "libev" : "libuv");
+		k = LV_LOOP_POLL;
+	}
+	return k;
+}
+
 static lv_server *
 server_new(const lv_app *app, const lv_options *opt, int *err)
 {
@@ -38,13 +53,13 @@ server_new(const lv_app *app, const lv_options *opt, int *err)
 		*err = LV_EINVALID_ARGUMENT;
 		return NULL;
 	}
-	if (opt && ((unsigned)opt->loop > LV_LOOP_UV || (unsigned)opt->log_format > LV_LOG_JSON ||
-	            (opt->uv_loop && opt->loop == LV_LOOP_POLL))) {
+	if (opt && ((unsigned)opt->loop > LV_LOOP_EV || (unsigned)opt->log_format > LV_LOG_JSON ||
+	            (opt->uv_loop && opt->loop != LV_LOOP_DEFAULT && opt->loop != LV_LOOP_UV))) {
 		log_early(opt, LV_LOG_ERROR, (unsigned)opt->log_format > LV_LOG_JSON ?
 		          "log_format is LV_LOG_TEXT or LV_LOG_JSON" :
-		          (unsigned)opt->loop > LV_LOOP_UV ?
-		          "loop is LV_LOOP_DEFAULT, LV_LOOP_POLL or LV_LOOP_UV" :
-		          "uv_loop is a libuv loop: not with LV_LOOP_POLL");
+		          (unsigned)opt->loop > LV_LOOP_EV ?
+		          "loop is LV_LOOP_DEFAULT, LV_LOOP_POLL, LV_LOOP_UV or LV_LOOP_EV" :
+		          "uv_loop is a libuv loop: only with LV_LOOP_UV");
 		*err = LV_EINVALID_ARGUMENT;
 		return NULL;
 	}
@@ -84,8 +99,7 @@ server_new(const lv_app *app, const lv_options *opt, int *err)
 	if (o->uv_loop)
 		o->loop = LV_LOOP_UV;
 	else if (o->loop == LV_LOOP_DEFAULT)
-		o->loop = LV__LOOP_DEFAULT == LV_LOOP_UV && lv__uv_available(s, false) ?
-		          LV_LOOP_UV : LV_LOOP_POLL;
+		o->loop = default_loop(s);
 	pthread_mutex_init(&s->inbox_mu, NULL);
 	s->wbuf = malloc(LWS_PRE + LV_WBUF);
 	s->ep_stats = calloc(app->nendpoints + 1, sizeof *s->ep_stats);
@@ -173,7 +187,8 @@ server_new(const lv_app *app, const lv_options *opt, int *err)
 		info.ssl_cert_filepath = o->tls_cert;
 		info.ssl_private_key_filepath = o->tls_key;
 	}
-	if (o->loop == LV_LOOP_UV && (*err = lv__uv_new(s, &info)) != 0) {
+	if ((o->loop == LV_LOOP_UV && (*err = lv__uv_new(s, &info)) != 0) ||
+	    (o->loop == LV_LOOP_EV && (*err = lv__ev_new(s, &info)) != 0)) {
 		lv_server_free(s);
 		return NULL;
 	}
@@ -189,7 +204,7 @@ server_new(const lv_app *app, const lv_options *opt, int *err)
 		return NULL;
 	}
 	s->port = lws_get_vhost_listen_port(s->vhost);
-	if (s->uv && (*err = lv__uv_attach(s)) != 0) {
+	if ((s->uv && (*err = lv__uv_attach(s)) != 0) || (s->ev && (*err = lv__ev_attach(s)) != 0)) {
 		lv_server_free(s);
 		return NULL;
 	}
@@ -251,6 +266,10 @@ lv_server_free(lv_server *s)
 	s->loop = pthread_self();
 	if (s->uv) {
 		lv__uv_close(s, server_release);
+		return;
+	}
+	if (s->ev) {
+		lv__ev_close(s, server_release);
 		return;
 	}
 	lv__wake_off(s);     /* no thread may wake a context being destroyed */

@@ -11,7 +11,7 @@ typedef struct lv_store_wake lv_store_wake;
 
 /* Calls read(arg) every ms and, on a store with a wake-up (wait_fd), as
  * soon as its descriptor is readable, watched on the server's loop (lws'
- * poll or libuv, fdwatch.c). After each read the store is asked for the
+ * poll, libuv or libev, fdwatch.c). After each read the store is asked for the
  * descriptor again: a connection made again has another, which is then
  * watched instead, and while it has none the period alone reads. 0, or a
  * status (the timer could not start, out of memory). */
