@@ -21,14 +21,21 @@ export function setStatus(state) {
 }
 
 export function addMessage(msg) {
+	// A page that joins again (after a reconnect) gets the room's history
+	// while the pushes it missed are replayed: show each message once. Ids
+	// are each node's own, so the key is the id and the server's time.
+	const key = `${msg.id}@${msg.sent}`;
+	const list = document.getElementById("messages");
+	if ([...list.children].some((el) => el.dataset.key === key))
+		return;
 	const li = document.createElement("li");
 	const who = document.createElement("b");
 	who.textContent = msg.from;
 	const text = document.createElement("span");
 	text.textContent = msg.text;
 	li.dataset.id = String(msg.id);
+	li.dataset.key = key;
 	li.append(who, " ", text);
-	const list = document.getElementById("messages");
 	list.append(li);
 	list.scrollTop = list.scrollHeight;
 }
