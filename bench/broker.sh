@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # broker.sh - what sharing through Redis costs: the same fan-out and rpc
-# load on one node with the in-process broker, one node on Redis, and three
-# nodes of one app on Redis, in one run.
+# load on one node with the in-process broker, one node on Redis, three
+# nodes of one app on Redis, and one node on Redis with its sessions kept
+# on the node (broker_local_sessions: no round trip to Redis per message),
+# in one run.
 #
 #   fanout-1000  1,000 subscribers in group "subs" and one publisher calling
 #                fanout(k) (one reliable push to the group); with three
@@ -94,11 +96,12 @@ redis-cli -s "$sock" ping >/dev/null || { echo "broker: redis-server did not sta
 # nodes_start N [BROKER]: N lv_bench nodes (all with BROKER when given);
 # waits, at most 10 s each, for their "listening PORT SCHEMA" lines.
 nodes_start() {
-	local n=$1 broker=${2:-} k i f
+	local n=$1 broker=${2:-} local_sessions=${3:-} k i f
 	for ((k = 0; k < n; k++)); do
 		f=$out/listen-$k.txt
 		: >"$f"
-		"${srv_pin[@]}" "$bin/lv_bench" ${broker:+--broker "$broker"} 0 >"$f" 2>>"$out/server-$k.log" &
+		"${srv_pin[@]}" "$bin/lv_bench" ${broker:+--broker "$broker"} ${local_sessions:+--local-sessions} 0 \
+			>"$f" 2>>"$out/server-$k.log" &
 		node_pids+=($!)
 		for ((i = 0; i < 100; i++)); do
 			grep -q '^listening' "$f" 2>/dev/null && break
@@ -119,14 +122,14 @@ nodes_start() {
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-# run CONFIG NODES BROKER SCENARIO LOADGEN-ARGS...
+# run CONFIG NODES BROKER LOCAL-SESSIONS SCENARIO LOADGEN-ARGS...
 run() {
-	local config=$1 n=$2 broker=$3 scen=$4 r line t0 t1 plist evalus
-	shift 4
+	local config=$1 n=$2 broker=$3 lsess=$4 scen=$5 r line t0 t1 plist evalus
+	shift 5
 	for ((r = 1; r <= runs; r++)); do
 		redis-cli -s "$sock" flushall >/dev/null
 		redis-cli -s "$sock" config resetstat >/dev/null
-		nodes_start "$n" "$broker" || continue
+		nodes_start "$n" "$broker" "$lsess" || continue
 		plist=$(IFS=,; echo "${ports[*]}")
 		t0=$(cpu_ticks "$redis_pid")
 		if ! line=$("${lg_pin[@]}" "$bin/loadgen" --proto lv --ports "$plist" --schema "$schema" \
@@ -162,15 +165,17 @@ run() {
 
 echo "broker: one node in-process, one node on Redis, three nodes on Redis; $dur s measured after $warm s per run, best of $runs"
 echo "  redis $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'), load average $(bench_load)"
-for config in local redis-1 redis-3; do
+for config in local redis-1 redis-3 redis-1-sticky; do
+	lsess=
 	case $config in
 	local) n=1 broker= ;;
 	redis-1) n=1 broker=unix:$sock ;;
 	redis-3) n=3 broker=unix:$sock ;;
+	redis-1-sticky) n=1 broker=unix:$sock lsess=1 ;;
 	esac
-	run "$config" "$n" "$broker" fanout-1000 --mode fanout --conns 1000 --warmup "$warm" \
+	run "$config" "$n" "$broker" "$lsess" fanout-1000 --mode fanout --conns 1000 --warmup "$warm" \
 		--duration "$dur" --round-timeout 10 --setup-timeout 60
-	run "$config" "$n" "$broker" rpc-64x16 --mode rpc --conns 64 --inflight 16 --warmup "$warm" \
+	run "$config" "$n" "$broker" "$lsess" rpc-64x16 --mode rpc --conns 64 --inflight 16 --warmup "$warm" \
 		--duration "$dur"
 done
 echo "  load average after: $(bench_load)"
@@ -184,12 +189,13 @@ const best = (scen, config) => {
 	const key = (r) => r.ops_per_s ?? r.deliveries_per_s;
 	return rs.sort((a, b) => key(b) - key(a))[0];
 };
-const configs = [["local", "1 node, in-process"], ["redis-1", "1 node, Redis"], ["redis-3", "3 nodes, Redis"]];
+const configs = [["local", "1 node, in-process"], ["redis-1", "1 node, Redis"], ["redis-3", "3 nodes, Redis"],
+	["redis-1-sticky", "1 node, Redis, sessions on their node"]];
 const k = (x) => x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${Math.round(x / 1e3)} k` : `${Math.round(x)}`;
 const t = (us) => us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(0)} µs`;
 const ratio = (a, b) => a && b ? `${(a / b).toFixed(2)}x` : "—";
 const lines = ["| measure | " + configs.map((c) => c[1]).join(" | ") + " | Redis 1 / in-process | Redis 3 / in-process |",
-	"|---|---:|---:|---:|---:|---:|"];
+	"|---|---:|---:|---:|---:|---:|---:|"];
 const row = (name, scen, get, fmt) => {
 	const v = configs.map(([c]) => { const r = best(scen, c); return r ? get(r) : undefined; });
 	lines.push(`| ${name} | ${v.map((x) => x === undefined ? "—" : fmt(x)).join(" | ")} | ${ratio(v[1], v[0])} | ${ratio(v[2], v[0])} |`);

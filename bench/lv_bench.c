@@ -1,6 +1,6 @@
 /* lv_bench.c - the lv server of the runtime benchmark: bench.lv served by
  * liblv on 127.0.0.1. `lv_bench [--poll|--uv|--ev] [--max-conns N] [--store WHERE]
- * [--broker URI] [PORT]`
+ * [--broker URI [--local-sessions]] [PORT]`
  * (0 or none: a free port; --poll: libwebsockets' poll() loop, --uv: lv's
  * own libuv loop, --ev: lv's own libev loop, else the default loop; N: connections held at most, 20,000 unless
  * given; WHERE: the models' store, a SQLite file or a PostgreSQL URI, else
@@ -46,6 +46,11 @@ main(int argc, char **argv)
 	if (argc > 2 && strcmp(argv[1], "--broker") == 0) {
 		o.broker = argv[2];
 		argc -= 2, argv += 2;
+	}
+	/* --local-sessions: sessions stay on their node (broker_local_sessions) */
+	if (argc > 1 && strcmp(argv[1], "--local-sessions") == 0) {
+		o.broker_local_sessions = true;
+		argc--, argv++;
 	}
 	int port = argc > 1 ? atoi(argv[1]) : 0;
 	/* liblv raises the soft file limit up to the hard one; past that (as

@@ -255,6 +255,10 @@ typedef struct {
 	uint32_t broker_history;    /* reliable messages each group keeps in the
 	                               shared broker for a node that missed them:
 	                               1000 */
+	bool broker_local_sessions; /* with a shared broker, keep each session on
+	                               its node (a sticky load balancer), as on
+	                               one machine: no round trip to the broker
+	                               per message, no resume elsewhere; false */
 	uint32_t broker_history_ms; /* and for how long, in ms: 600000 (10
 	                               minutes); a group's history goes once it
 	                               has had no push for as long */

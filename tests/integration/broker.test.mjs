@@ -179,3 +179,28 @@ test('a node that stops takes its members and pages out of the counts at once', 
     await c.stop().catch(() => {});
   }
 });
+
+test('broker_local_sessions: sessions stay on their node (no record in Redis), resume there, are unknown elsewhere', async () => {
+  const env = { LV_TEST_BROKER: `unix:${redis.socket}`, LV_TEST_BROKER_LOCAL_SESSIONS: '1' };
+  const x = await startServer({ ...env, LV_TEST_NODE_ID: 'local-x' });
+  const y = await startServer({ ...env, LV_TEST_NODE_ID: 'local-y' });
+  try {
+    await until(async () => await connected(x) && await connected(y), ms(5000), 'both to reach Redis');
+    const c = await open(x);
+    assert.equal(await c.value('ping', {}), 'pong');
+    const session = c.welcome.session;
+    assert.equal(await redis.command('EXISTS', `lv:s:${session}`), 0, 'no record in Redis');
+    const last = c.lastSeq;
+    c.ws.terminate();   // dropped, not closed: the session waits on x
+    await until(async () => (await metrics(x)).get('lv_sessions_detached') === 1, ms(3000), 'x to hold it');
+    const elsewhere = await Client.open(y, { resume: { session, last } });
+    clients.push(elsewhere);
+    assert.equal(elsewhere.welcome.resync, 'unknown', 'another node does not know it');
+    const home = await Client.open(x, { resume: { session, last } });
+    clients.push(home);
+    assert.equal(home.welcome.resumed, true, 'its own node resumes it');
+    assert.equal(home.welcome.session, session);
+  } finally {
+    await Promise.allSettled([x.stop(), y.stop()]);
+  }
+});

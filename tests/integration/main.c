@@ -31,6 +31,7 @@
  *   LV_TEST_NODE_ID        the node_id option (runtime default: random)
  *   LV_TEST_BROKER_HISTORY the broker_history option (runtime default)
  *   LV_TEST_BROKER_HISTORY_MS the broker_history_ms option (runtime default)
+ *   LV_TEST_BROKER_LOCAL_SESSIONS 1: the broker_local_sessions option
  *   LV_TEST_PRESENCE_SWEEP_MS  the presence_sweep_ms option (runtime default)
  *
  * It prints "schema HASH" and "port N" on stdout once it listens, and
@@ -180,6 +181,7 @@ main(int argc, char **argv)
 	o.node_id = env_str("LV_TEST_NODE_ID", NULL);
 	o.broker_history = (uint32_t)env_num("LV_TEST_BROKER_HISTORY", 0);
 	o.broker_history_ms = (uint32_t)env_num("LV_TEST_BROKER_HISTORY_MS", 0);
+	o.broker_local_sessions = env_num("LV_TEST_BROKER_LOCAL_SESSIONS", 0) != 0;
 	o.presence_sweep_ms = (uint32_t)env_num("LV_TEST_PRESENCE_SWEEP_MS", 0);
 	o.auth = auth;
 	o.handle_signals = true;

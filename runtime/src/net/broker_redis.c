@@ -1048,7 +1048,8 @@ session_put(lv_broker *b, lv_conn *c)
 	int rc = lv__sessions_put(b->server, c);
 	if (rc == 0 && up((rbroker *)b)) {
 		register_session((rbroker *)b, c->id);
-		lv__bsess_create(((rbroker *)b)->sess, c);
+		if (!b->server->opt.broker_local_sessions)
+			lv__bsess_create(((rbroker *)b)->sess, c);
 	}
 	return rc;
 }
@@ -1083,6 +1084,8 @@ static int
 session_take(lv_broker *b, lv_conn *fresh, const char *token, uint64_t last)
 {
 	rbroker *rb = (rbroker *)b;
+	if (b->server->opt.broker_local_sessions)
+		return LV_EUNAVAILABLE;   /* sessions stay on their node: nothing to ask */
 	return up(rb) ? lv__bsess_take(rb->sess, fresh, token, last) : LV_EUNAVAILABLE;
 }
 
