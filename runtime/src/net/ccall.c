@@ -250,9 +250,11 @@ lv_conn_call(lv_conn *conn, const lv_endpoint *ep, const void *args, lv_call_don
 }
 
 
-int
-lv__ccall_json(lv_conn *conn, const lv_endpoint *ep, const char *args_json, lv_call_done adapter,
-               void (*fn)(void), void *user_data)
+/* Starts a call on conn's page (on the loop) with arguments already as
+ * JSON: typed (adapter) or raw. */
+static int
+start_json(lv_conn *conn, const lv_endpoint *ep, const char *args_json, lv_call_done adapter,
+           void (*fn)(void), lv__ccall_raw_fn raw, void *user_data)
 {
 	if (conn->ended || !conn->hello)
 		return LV_EUNAVAILABLE;
@@ -269,34 +271,24 @@ lv__ccall_json(lv_conn *conn, const lv_endpoint *ep, const char *args_json, lv_c
 	cc->ep = ep;
 	cc->adapter = adapter;
 	cc->fn = fn;
+	cc->raw = raw;
 	cc->user_data = user_data;
 	p->cc = cc;
 	p->args_json = args;
-	ccall_on_loop(conn->server, p);   /* on the loop already; tells adapter if it cannot */
+	ccall_on_loop(conn->server, p);   /* on the loop already; tells the caller if it cannot */
 	return 0;
+}
+
+int
+lv__ccall_json(lv_conn *conn, const lv_endpoint *ep, const char *args_json, lv_call_done adapter,
+               void (*fn)(void), void *user_data)
+{
+	return start_json(conn, ep, args_json, adapter, fn, NULL, user_data);
 }
 
 int
 lv__ccall_raw(lv_conn *conn, const lv_endpoint *ep, const char *args_json,
               lv__ccall_raw_fn raw, void *user_data)
 {
-	if (conn->ended || !conn->hello)
-		return LV_EUNAVAILABLE;
-	lv_ccall *cc = calloc(1, sizeof *cc);
-	ccall_post *p = calloc(1, sizeof *p);
-	char *args = strdup(args_json);
-	if (!cc || !p || !args) {
-		free(cc);
-		free(p);
-		free(args);
-		return LV_ENOMEM;
-	}
-	cc->conn = lv_conn_ref(conn);
-	cc->ep = ep;
-	cc->raw = raw;
-	cc->user_data = user_data;
-	p->cc = cc;
-	p->args_json = args;
-	ccall_on_loop(conn->server, p);   /* on the loop already; tells raw if it cannot */
-	return 0;
+	return start_json(conn, ep, args_json, NULL, NULL, raw, user_data);
 }
