@@ -24,13 +24,8 @@ const open = async (server) => {
   return c;
 };
 
-// Pages here get thousands of messages in a burst, each written to the
-// session's record in Redis before it goes: the suite's 300 ms heartbeat
-// (a page silent for 600 ms is closed) would close a page whose messages
-// wait their turn, so these nodes ping after 5 s.
 const node = async (id, env = {}) => {
-  const s = await startServer({ LV_TEST_BROKER: `unix:${redis.socket}`, LV_TEST_NODE_ID: id,
-    LV_TEST_HEARTBEAT_MS: '5000', ...env });
+  const s = await startServer({ LV_TEST_BROKER: `unix:${redis.socket}`, LV_TEST_NODE_ID: id, ...env });
   servers.push(s);
   await until(() => connected(s), ms(5000), `${id} to reach Redis`);
   return s;

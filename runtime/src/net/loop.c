@@ -56,8 +56,11 @@ sweep(lws_sorted_usec_list_t *sul)
 		} else if (idle > hb && !c->ping_sent && c->hello) {
 			static const char ping[] = "{\"t\":\"ping\"}";
 			lv_msg *m = lv__msg_new(ping, sizeof ping - 1, LV_MSG_CONTROL);
+			/* Ahead of what is not written yet: messages that wait (for
+			 * the session's record in the broker, say) must not hold the
+			 * ping back until the page is taken for silent. */
 			if (m)
-				lv__conn_queue(c, m);
+				lv__conn_queue_first(c, m);
 			lv__msg_unref(m);
 			c->ping_sent = true;
 		}
