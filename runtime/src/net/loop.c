@@ -174,3 +174,24 @@ lv_server_run(lv_server *s)
 	}
 	return rc;
 }
+
+bool
+lv__evlib_plugin(lv_server *s, const char *loop, const char *lib, const char *name, bool say)
+{
+#if defined(LWS_WITH_EVLIB_PLUGINS)
+	/* lws loads the library's support from this file when it makes the
+	 * context; without it the context fails for a reason lws alone logs. */
+	char plugin[256];
+	snprintf(plugin, sizeof plugin, "%s/libwebsockets-evlib_%s.so", LWS_INSTALL_LIBDIR, name);
+	if (access(plugin, R_OK) != 0) {
+		if (say)
+			LV_LOG(s, LV_LOG_ERROR, "%s needs libwebsockets' %s plugin, %s "
+			       "(Debian: libwebsockets-evlib-%s)", loop, lib, plugin, name);
+		return false;
+	}
+	return true;
+#else
+	(void)s, (void)loop, (void)lib, (void)name, (void)say;
+	return true;
+#endif
+}

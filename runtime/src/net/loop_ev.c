@@ -28,20 +28,8 @@ lv__ev_available(lv_server *s, bool say)
 	if (say)
 		LV_LOG(s, LV_LOG_ERROR, "LV_LOOP_EV: this libwebsockets was built without libev");
 	return false;
-#elif defined(LWS_WITH_EVLIB_PLUGINS)
-	/* lws loads its libev support from this file when it makes the
-	 * context; without it the context fails for a reason lws alone logs. */
-	static const char plugin[] = LWS_INSTALL_LIBDIR "/libwebsockets-evlib_ev.so";
-	if (access(plugin, R_OK) != 0) {
-		if (say)
-			LV_LOG(s, LV_LOG_ERROR, "LV_LOOP_EV needs libwebsockets' libev plugin, %s "
-			       "(Debian: libwebsockets-evlib-ev)", plugin);
-		return false;
-	}
-	return true;
 #else
-	(void)s, (void)say;
-	return true;
+	return lv__evlib_plugin(s, "LV_LOOP_EV", "libev", "ev", say);
 #endif
 }
 

@@ -34,20 +34,8 @@ lv__uv_available(lv_server *s, bool say)
 	if (say)
 		LV_LOG(s, LV_LOG_ERROR, "LV_LOOP_UV: this libwebsockets was built without libuv");
 	return false;
-#elif defined(LWS_WITH_EVLIB_PLUGINS)
-	/* lws loads its libuv support from this file when it makes the
-	 * context; without it the context fails for a reason lws alone logs. */
-	static const char plugin[] = LWS_INSTALL_LIBDIR "/libwebsockets-evlib_uv.so";
-	if (access(plugin, R_OK) != 0) {
-		if (say)
-			LV_LOG(s, LV_LOG_ERROR, "LV_LOOP_UV needs libwebsockets' libuv plugin, %s "
-			       "(Debian: libwebsockets-evlib-uv)", plugin);
-		return false;
-	}
-	return true;
 #else
-	(void)s, (void)say;
-	return true;
+	return lv__evlib_plugin(s, "LV_LOOP_UV", "libuv", "uv", say);
 #endif
 }
 

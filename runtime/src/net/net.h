@@ -661,6 +661,10 @@ void lv__fdwatch_free(lv_fdwatch *w);
 /* Can libwebsockets run on libuv here (its libuv plugin installed)? When
  * not and say, logs why. */
 bool lv__uv_available(lv_server *s, bool say);
+/* Is libwebsockets' event-library plugin for lib ("libuv", "libev") there,
+ * evlib_NAME.so, where lws loads it from when it makes the context? When
+ * not and say, logs why, naming the loop and the Debian package (loop.c). */
+bool lv__evlib_plugin(lv_server *s, const char *loop, const char *lib, const char *name, bool say);
 
 /* Before lws_create_context: lv's own loop or the program's, and the
  * options that put lws on it. */
