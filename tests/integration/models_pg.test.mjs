@@ -1,6 +1,6 @@
 // models_pg.test.mjs - models_server (models_main.c) on PostgreSQL, a
 // server of the test's own (postgres.mjs), on each loop (poll, libuv,
-// libev) whatever LV_TEST_LOOP says: a write by psql reaches a subscriber through the
+// libev; LV_TEST_LOOP=uv runs libuv's alone): a write by psql reaches a subscriber through the
 // store's LISTEN wake-up, watched on the loop, long before the poll
 // interval (set far longer than any wait here); after its LISTEN
 // connection, or every connection it has, is cut, the server connects
@@ -23,7 +23,10 @@ let pg;
 before(async () => { pg = await startPostgres(); });
 after(async () => { await pg?.stop(); });
 
-for (const loop of ['poll', 'uv', 'ev']) {
+// make test runs this folder on libev and on libuv: each loop once.
+const LOOPS = process.env.LV_TEST_LOOP === 'uv' ? ['uv'] : process.env.LV_TEST_LOOP === 'poll' ? ['poll'] :
+  ['poll', 'ev'];
+for (const loop of LOOPS) {
   describe(`on the ${loop} loop`, () => {
     const db = `lv_models_${loop}`;
     let server;
