@@ -11,7 +11,8 @@
  *   lv:sq:TOKEN  LIST: the unacknowledged reliable messages, "SEQ JSON"
  * Both expire resume_ms after the last write; the owner renews them.
  *
- * Writes go through WRITE_LUA, which refuses (-1) a node whose fence is
+ * Scripts run through broker_script.c (EVALSHA once loaded). Writes go
+ * through WRITE_LUA, which refuses (-1) a node whose fence is
  * not the record's: once another node took the session, the old owner's
  * writes fail and it lets the session go (as when TAKE_LUA's notice on
  * lv:n:NODE reaches it), closing the socket with 4409.
@@ -63,10 +64,10 @@ struct lv_bsess {
 	lv_bsess_join_fn join;
 	redisAsyncContext *ac;
 	uint32_t gen;
-	char sha[48];               /* WRITE_LUA loaded: EVALSHA */
+	lv_bscript *sc;             /* the broker's scripts */
 };
 
-/* ---- Lua, run by EVAL ------------------------------------------------------------- */
+/* ---- Lua, run by lv__bscript_run (broker_script.c) -------------------------------- */
 
 /* ARGV: token, id, node, ttl, ident, inband, roles, every page's offset
  * ("" : Redis' now). */
@@ -264,14 +265,6 @@ write_op(lv_bsess *st, lv_conn *c, char op, wreq *q, int argc, const char **argv
 	const char *av[16];
 	size_t al[16];
 	int n = 0;
-	if (st->sha[0]) {
-		av[n] = "EVALSHA", al[n++] = 7;
-		av[n] = st->sha, al[n++] = strlen(st->sha);
-	} else {
-		av[n] = "EVAL", al[n++] = 4;
-		av[n] = WRITE_LUA, al[n++] = sizeof WRITE_LUA - 1;
-	}
-	av[n] = "0", al[n++] = 1;
 	av[n] = c->token, al[n++] = strlen(c->token);
 	av[n] = fence, al[n++] = strlen(fence);
 	av[n] = ttl, al[n++] = strlen(ttl);
@@ -286,7 +279,7 @@ write_op(lv_bsess *st, lv_conn *c, char op, wreq *q, int argc, const char **argv
 	q->c = lv_conn_ref(c);
 	q->gen = st->gen;
 	q->op = op;
-	if (redisAsyncCommandArgv(st->ac, on_write, q, n, av, al) != REDIS_OK) {
+	if (lv__bscript_runv(st->sc, on_write, q, WRITE_LUA, n, av, al) != 0) {
 		lv_conn_unref(q->c);
 		free(q);
 		return LV_EUNAVAILABLE;
@@ -397,7 +390,8 @@ on_write(redisAsyncContext *ac, void *r, void *arg)
 /* ---- hooks ------------------------------------------------------------------------ */
 
 lv_bsess *
-lv__bsess_new(lv_server *s, lv_broker *b, lv_bhist *h, const char *node, lv_bsess_join_fn join)
+lv__bsess_new(lv_server *s, lv_broker *b, lv_bhist *h, lv_bscript *sc, const char *node,
+              lv_bsess_join_fn join)
 {
 	lv_bsess *st = calloc(1, sizeof *st);
 	if (!st)
@@ -405,6 +399,7 @@ lv__bsess_new(lv_server *s, lv_broker *b, lv_bhist *h, const char *node, lv_bses
 	st->s = s;
 	st->b = b;
 	st->h = h;
+	st->sc = sc;
 	st->node = node;
 	st->join = join;
 	return st;
@@ -416,26 +411,14 @@ lv__bsess_free(lv_bsess *st)
 	free(st);   /* each session's part went with it (lv__bsess_end) */
 }
 
-static void
-on_loaded(redisAsyncContext *ac, void *r, void *arg)
-{
-	(void)ac;
-	lv_bsess *st = arg;
-	redisReply *reply = r;
-	if (reply && reply->type == REDIS_REPLY_STRING && reply->len < sizeof st->sha && st->ac)
-		memcpy(st->sha, reply->str, reply->len + 1);
-}
-
 void
 lv__bsess_up(lv_bsess *st, redisAsyncContext *ac)
 {
 	st->ac = ac;
 	st->gen++;
-	st->sha[0] = '\0';
-	redisAsyncCommand(ac, on_loaded, st, "SCRIPT LOAD %s", WRITE_LUA);
 	for (lv_conn *c = st->s->conns; c; c = c->next)
 		if (!c->ended && c->hello && c->token[0] && !c->sst)
-			redisAsyncCommand(ac, NULL, NULL, "EVAL %s 0 %s %s", FORGET_LUA, c->token, st->node);
+			lv__bscript_run(st->sc, NULL, NULL, FORGET_LUA, "%s %s", c->token, st->node);
 }
 
 void
@@ -443,7 +426,6 @@ lv__bsess_down(lv_bsess *st)
 {
 	st->ac = NULL;
 	st->gen++;
-	st->sha[0] = '\0';
 	/* What was on its way is lost: the sessions stay here alone. */
 	for (lv_conn *c = st->s->conns; c; c = c->next)
 		if (c->sst)
@@ -535,9 +517,9 @@ lv__bsess_create(lv_bsess *st, lv_conn *c)
 	lv__bhist_last(st->h, NULL, &off);
 	sgroup_put(ss, "lv.all", off);
 	snprintf(ttl, sizeof ttl, "%u", ttl_ms(st));
-	if (redisAsyncCommand(st->ac, on_created, lv_conn_ref(c), "EVAL %s 0 %s %s %s %s %s %s %s %s", CREATE_LUA,
-	                      c->token, c->id, st->node, ttl, c->identity ? c->identity : "",
-	                      c->auth_in_band ? "1" : "0", roles, a) != REDIS_OK) {
+	if (lv__bscript_run(st->sc, on_created, lv_conn_ref(c), CREATE_LUA, "%s %s %s %s %s %s %s %s",
+	                    c->token, c->id, st->node, ttl, c->identity ? c->identity : "",
+	                    c->auth_in_band ? "1" : "0", roles, a) != 0) {
 		lv_conn_unref(c);
 		free(roles);
 		for (uint32_t i = 0; i < ss->ng; i++)
@@ -841,7 +823,7 @@ on_take(redisAsyncContext *ac, void *r, void *arg)
 		st->b->stats.sessions_refused++;
 		LV_LOG(st->s, LV_LOG_WARN, "redis broker: a session's record in Redis is not valid "
 		       "(%s): refused, the page starts a new session", why);
-		redisAsyncCommand(st->ac, NULL, NULL, "EVAL %s 0 %s %s", FORGET_LUA, q->token, st->node);
+		lv__bscript_run(st->sc, NULL, NULL, FORGET_LUA, "%s %s", q->token, st->node);
 		lv__hello_new(c, "unknown");
 		goto out;
 	case LV_BSW_NOMEM:
@@ -903,9 +885,8 @@ lv__bsess_take(lv_bsess *st, lv_conn *fresh, const char *token, uint64_t last)
 	snprintf(ttl, sizeof ttl, "%u", ttl_ms(st));
 	snprintf(sl, sizeof sl, "%llu", (unsigned long long)last);
 	snprintf(rmax, sizeof rmax, "%d", RECOVER_MAX);
-	if (redisAsyncCommand(st->ac, on_take, q, "EVAL %s 0 %s %s %s %s %s %s", TAKE_LUA, token,
-	                      st->node, ttl, sl, fresh->identity ? fresh->identity : "", rmax) !=
-	    REDIS_OK) {
+	if (lv__bscript_run(st->sc, on_take, q, TAKE_LUA, "%s %s %s %s %s %s", token, st->node, ttl,
+	                    sl, fresh->identity ? fresh->identity : "", rmax) != 0) {
 		lv_conn_unref(q->c);
 		free(q);
 		return LV_EUNAVAILABLE;
