@@ -12,7 +12,8 @@
 #                call to the last delivery (p50/p99), the server's CPU in
 #                the push (the handler's, as lv_bench's fanout answers it),
 #                and Redis' own time in the script that numbers, keeps and
-#                publishes each push (INFO commandstats, EVAL's usec_per_call)
+#                publishes each push (INFO commandstats: EVAL's and EVALSHA's
+#                usec over their calls)
 #   rpc-64x16    64 connections, 16 calls in flight each (over the nodes in
 #                turn with three): calls/s; no call touches the broker
 #
@@ -27,6 +28,8 @@
 #   BENCH_WARMUP    seconds of load before measuring (1)
 #   BENCH_RUNS      runs of each cell, the best kept (2)
 #   BENCH_PIN       1: pin as above (default); 0: no pinning
+#   BENCH_BIN       a folder with lv_bench and loadgen built before (another
+#                   version, to compare): used as they are, nothing built
 # Writes build/bench/broker/: results.jsonl (one line per run) and
 # results.md (the table).
 set -euo pipefail
@@ -34,7 +37,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 out=build/bench/broker
-bin=build/bench/runtime/bin
+bin=${BENCH_BIN:-build/bench/runtime/bin}
 dur=${BENCH_DURATION:-3}
 warm=${BENCH_WARMUP:-1}
 runs=${BENCH_RUNS:-2}
@@ -50,7 +53,7 @@ if [ ! -f build/liblv.a ]; then
 	exit 1
 fi
 mkdir -p "$out"
-make --no-print-directory -s -f bench/bench.mk B=build >/dev/null
+[ -n "${BENCH_BIN:-}" ] || make --no-print-directory -s -f bench/bench.mk B=build >/dev/null
 results=$out/results.jsonl
 : >"$results"
 
@@ -140,9 +143,10 @@ run() {
 		fi
 		t1=$(cpu_ticks "$redis_pid")
 		# Redis' own time in the script that numbers, keeps and publishes
-		# each reliable group push (EVAL), per call
-		evalus=$(redis-cli -s "$sock" info commandstats |
-			sed -n 's/^cmdstat_eval:.*usec_per_call=\([0-9.]*\).*/\1/p')
+		# each reliable group push (EVALSHA once loaded, EVAL before), per call
+		evalus=$(redis-cli -s "$sock" info commandstats | tr -d '\r' | awk -F'[:,=]' '
+			/^cmdstat_eval(sha)?:/ { calls += $3; usec += $5 }
+			END { if (calls) printf "%.2f", usec / calls }')
 		nodes_stop
 		line=$(node -e '
 			const r = JSON.parse(process.argv[1]);

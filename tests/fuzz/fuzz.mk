@@ -291,3 +291,32 @@ fuzz-presence: $(FB)/fuzz_presence
 
 replay-presence: $(FB)/replay_presence
 	@tests/fuzz/replay.sh $(FB)/replay_presence $(PRSEEDS)
+
+# ---- a session's record --------------------------------------------------------------
+# fuzz_session: bytes -> hiredis' reader -> the reply a node gets when it
+# takes a session (TAKE_LUA) -> lv__bsw_take_parse, checked to keep the
+# rules broker_session_wire.h states. It compiles
+# runtime/src/net/broker_session_wire.c alone and links hiredis.
+
+SESEEDS := tests/fuzz/corpus/session
+SE_SRCS := tests/fuzz/fuzz_session.c runtime/src/net/broker_session_wire.c
+SE_CFLAGS = -std=c11 -O1 -g -D_DEFAULT_SOURCE $(SAN) -Iruntime/include -Iruntime/src \
+            $(shell pkg-config --cflags hiredis 2>/dev/null)
+
+$(FB)/fuzz_session: $(SE_SRCS) runtime/src/net/broker_session_wire.h
+	@mkdir -p $(FB)
+	$(FUZZ_CC) $(SE_CFLAGS) -fsanitize=fuzzer -o $@ $(SE_SRCS) $(HIREDIS_LIBS)
+
+$(FB)/replay_session: tests/fuzz/replay_main.c $(SE_SRCS) runtime/src/net/broker_session_wire.h
+	@mkdir -p $(FB)
+	$(REPLAY_CC) $(SE_CFLAGS) -o $@ tests/fuzz/replay_main.c $(SE_SRCS) $(HIREDIS_LIBS)
+
+fuzz-session: $(FB)/fuzz_session
+	@mkdir -p $(FB)/secorpus $(FB)/seartifacts
+	@cp -n $(SESEEDS)/* $(FB)/secorpus/
+	$(FB)/fuzz_session -dict=tests/fuzz/session.dict -max_len=8192 -timeout=10 \
+	    -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FB)/seartifacts/ $(FUZZ_ARGS) \
+	    $(FB)/secorpus
+
+replay-session: $(FB)/replay_session
+	@tests/fuzz/replay.sh $(FB)/replay_session $(SESEEDS)

@@ -5,7 +5,8 @@
 // keeps (a resync "history"), the command link killed while pushes are
 // on their way (sent again, run once), Redis restarted empty (a resync "reset"), a
 // page that joins and pushes at once, pushes to every page, and junk on a
-// group's channel.
+// group's channel; scripts run by SHA1 (EVALSHA), and loaded again when
+// Redis lost them.
 // The loop is the suite's (LV_TEST_LOOP).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -286,6 +287,55 @@ test('messages on a group\'s channel that are not what a node publishes: logged,
     assert.match(s.stderr, /group "junk": 1 messages with offsets beyond its last \(\d+\), from 999999; dropped/);
   }
   assert.equal(await pa.value('ping', {}), 'pong');
+});
+
+/* Calls of each command since the last CONFIG RESETSTAT (INFO commandstats). */
+async function commandCalls() {
+  const info = await redis.command('INFO', 'commandstats');
+  const n = {};
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    n[m[1]] = Number(m[2]);
+  return n;
+}
+
+test('a push runs its script by SHA1 (EVALSHA), the script\'s text sent once per connection, not with each push', async () => {
+  const pa = await open(a);
+  const pb = await open(b);
+  await bothIn(pa, pb, 'sha');
+  await pa.value('broadcast', { to: 'sha', text: 's-first' });   // the script loaded, if it was not
+  await until(() => noteTexts(pb, 's-').length === 1, ms(3000), 'the first push on B');
+  await redis.command('CONFIG', 'RESETSTAT');
+  for (let i = 0; i < 40; i++)
+    await (i % 2 ? pb : pa).value('broadcast', { to: 'sha', text: `s${i}` });
+  await until(() => noteTexts(pa, 's').length === 41 && noteTexts(pb, 's').length === 41, ms(5000),
+    'every push on both pages');
+  const n = await commandCalls();
+  assert.ok((n.evalsha || 0) >= 40, `EVALSHA for each push: ${JSON.stringify(n)}`);
+  assert.ok((n.eval || 0) <= 2, `EVAL not per push (a script's first run only): ${JSON.stringify(n)}`);
+});
+
+test('Redis loses the scripts under live connections (SCRIPT FLUSH): the nodes connect again, and a push made then arrives once', async () => {
+  const pa = await open(a);
+  const pb = await open(b);
+  await bothIn(pa, pb, 'flushed');
+  await pa.value('broadcast', { to: 'flushed', text: 'x-before' });
+  await until(() => noteTexts(pb, 'x-').length === 1, ms(3000), 'the first push on B');
+  const before = (await metrics(a)).get('lv_broker_reconnects_total');
+  await redis.command('SCRIPT', 'FLUSH');
+  const r = await pa.call('broadcast', { to: 'flushed', text: 'x-after' });
+  if (!r.ok)
+    assert.equal(r.error.code, 'unavailable');
+  await until(async () => (await metrics(a)).get('lv_broker_reconnects_total') > before &&
+    await connected(a), ms(10000), 'A to connect again');
+  if (!r.ok)
+    await until(async () => (await pa.call('broadcast', { to: 'flushed', text: 'x-after' })).ok,
+      ms(5000), 'the push to go through');
+  await until(() => noteTexts(pa, 'x-after').length >= 1 && noteTexts(pb, 'x-after').length >= 1,
+    ms(5000), 'the push on both pages');
+  await sleep(ms(200));
+  assert.deepEqual(noteTexts(pa, 'x-'), ['x-before', 'x-after'], 'A: once each');
+  assert.deepEqual(noteTexts(pb, 'x-'), ['x-before', 'x-after'], 'B: once each');
+  assert.ok((await commandCalls()).evalsha > 0, 'EVALSHA again once loaded again');
 });
 
 test('Redis restarted empty: every member is told (resync "reset"), and later pushes arrive in order', async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { Client, metrics, ms, sleep, startServer, until } from './helpers.mjs';
-import { startRedis } from './redis.mjs';
+import { redisCommand, startRedis } from './redis.mjs';
 
 let redis;
 let proxy;
@@ -430,4 +430,31 @@ test('who a page is goes with its session: signed in on one node, still so on th
   choose = null;
   assert.equal(await q.value('whoami', {}), 'root', 'the owner keeps its session');
   await startNode('sn-a');
+});
+
+test('a session whose record in Redis is not valid is refused on the node that takes it: the page starts anew, the node serves on', async () => {
+  const p = await newPage('spoilt', 'sn-a');
+  await p.value('join', { name: 'spoilt' });
+  p.stopped = true;
+  p.c.terminate();   // gone without a goodbye: the session waits to be resumed
+  await p.c.closed;
+  const key = `lv:s:${p.session}`;
+  assert.equal(await redisCommand(redis.socket, ['EXISTS', key]), 1, 'the record is in Redis');
+  await redisCommand(redis.socket, ['HSET', key, 'id', 'not an id']);
+  const before = (await metrics(nodes.get('sn-b'))).get('lv_broker_sessions_refused_total');
+  assert.equal(before, 0);
+  choose = ['sn-b'];
+  const c = await Client.open({ wsUrl: proxy.wsUrl, schema, app: 'app' },
+    { resume: { session: p.session, last: p.last } });
+  choose = null;
+  assert.equal(c.welcome.resumed, false, `welcome ${JSON.stringify(c.welcome)}`);
+  assert.equal(c.welcome.resync, 'unknown');
+  assert.notEqual(c.welcome.session, p.session);
+  assert.equal((await metrics(nodes.get('sn-b'))).get('lv_broker_sessions_refused_total'), 1);
+  await until(async () => await redisCommand(redis.socket, ['EXISTS', key]) === 0, ms(3000),
+    'the refused record to go');
+  assert.match(nodes.get('sn-b').stderr + nodes.get('sn-b').stdout, /record in Redis is not valid/);
+  const q = await newPage('after-spoilt', 'sn-b');
+  await q.value('join', { name: 'spoilt' });
+  await c.close();
 });

@@ -30,6 +30,7 @@ typedef struct {
 	uint64_t sessions_taken;    /* sessions resumed here that began elsewhere */
 	uint64_t sessions_lost;     /* sessions another node took from this one */
 	uint64_t fenced;            /* writes for a session refused: another node owns it */
+	uint64_t sessions_refused;  /* records of sessions in Redis refused as not valid */
 } lv_broker_stats;
 
 typedef struct {

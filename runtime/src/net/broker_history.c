@@ -77,6 +77,7 @@ typedef struct {
 struct lv_bhist {
 	lv_server *s;
 	lv_broker_stats *stats;
+	lv_bscript *sc;             /* the broker's scripts */
 	const char *node;
 	uint32_t keep;
 	uint32_t keep_ms;
@@ -107,7 +108,7 @@ typedef struct {
 	char name[];
 } hreq;
 
-/* ---- Lua, run by EVAL -------------------------------------------------------------- */
+/* ---- Lua, run by lv__bscript_run (broker_script.c) --------------------------------- */
 
 #define EPOCH_PRELUDE \
 	"local e = redis.call('GET', 'lv:epoch')\n" \
@@ -293,11 +294,11 @@ fetch(lv_bhist *h, hgroup *g, int64_t from)
 	q->all = g->all;
 	memcpy(q->name, g->name, nl + 1);
 	int rc = g->all ?
-		redisAsyncCommand(h->ac, on_fetch, q, "EVAL %s 0 %s lv:ao lv:ah %lld %d", FETCH_LUA,
-		                  h->cand, (long long)from, FETCH_COUNT) :
-		redisAsyncCommand(h->ac, on_fetch, q, "EVAL %s 0 %s lv:go:%s lv:gh:%s %lld %d", FETCH_LUA,
-		                  h->cand, g->name, g->name, (long long)from, FETCH_COUNT);
-	if (rc != REDIS_OK) {
+		lv__bscript_run(h->sc, on_fetch, q, FETCH_LUA, "%s lv:ao lv:ah %lld %d", h->cand,
+		                (long long)from, FETCH_COUNT) :
+		lv__bscript_run(h->sc, on_fetch, q, FETCH_LUA, "%s lv:go:%s lv:gh:%s %lld %d", h->cand,
+		                g->name, g->name, (long long)from, FETCH_COUNT);
+	if (rc != 0) {
 		free(q);
 		return;
 	}
@@ -627,14 +628,13 @@ send_push(lv_bhist *h, const lv_bpush *p)
 	snprintf(pkey, sizeof pkey, "lv:pp:%s", h->cand);
 	snprintf(id, sizeof id, "%llu", (unsigned long long)p->id);
 	int rc = p->group[0] ?
-		redisAsyncCommand(h->ac, on_published, q,
-		                  "EVAL %s 0 %s lv:g:%s lv:go:%s lv:gh:%s %b %b %u %s %s %d %u",
-		                  PUBLISH_LUA, h->cand, p->group, p->group, p->group, origin, (size_t)on,
-		                  p->m->data, p->m->len, h->keep, pkey, id, PUSHED_TTL_MS, h->keep_ms) :
-		redisAsyncCommand(h->ac, on_published, q,
-		                  "EVAL %s 0 %s lv:all lv:ao lv:ah %b %b %u %s %s %d %u",
-		                  PUBLISH_LUA, h->cand, origin, (size_t)on, p->m->data, p->m->len, h->keep,
-		                  pkey, id, PUSHED_TTL_MS, h->keep_ms);
+		lv__bscript_run(h->sc, on_published, q, PUBLISH_LUA,
+		                "%s lv:g:%s lv:go:%s lv:gh:%s %b %b %u %s %s %d %u", h->cand, p->group,
+		                p->group, p->group, origin, (size_t)on, p->m->data, p->m->len, h->keep,
+		                pkey, id, PUSHED_TTL_MS, h->keep_ms) :
+		lv__bscript_run(h->sc, on_published, q, PUBLISH_LUA,
+		                "%s lv:all lv:ao lv:ah %b %b %u %s %s %d %u", h->cand, origin, (size_t)on,
+		                p->m->data, p->m->len, h->keep, pkey, id, PUSHED_TTL_MS, h->keep_ms);
 	if (rc != REDIS_OK)
 		free(q);
 }
@@ -668,14 +668,15 @@ resend(lv_bhist *h)
 /* ---- the hooks ---------------------------------------------------------------------- */
 
 lv_bhist *
-lv__bhist_new(lv_server *s, lv_broker_stats *stats, const char *node, uint32_t keep,
-              uint32_t keep_ms)
+lv__bhist_new(lv_server *s, lv_broker_stats *stats, lv_bscript *sc, const char *node,
+              uint32_t keep, uint32_t keep_ms)
 {
 	lv_bhist *h = calloc(1, sizeof *h);
 	if (!h)
 		return NULL;
 	h->s = s;
 	h->stats = stats;
+	h->sc = sc;
 	h->node = node;
 	h->keep = keep ? keep : KEEP_DEFAULT;
 	h->keep_ms = keep_ms ? keep_ms : KEEP_MS_DEFAULT;
@@ -721,7 +722,7 @@ lv__bhist_up(lv_bhist *h, redisAsyncContext *ac)
 		q->from = -1;
 		q->all = false;
 		q->name[0] = '\0';
-		if (redisAsyncCommand(ac, on_epoch, q, "EVAL %s 0 %s", EPOCH_LUA, h->cand) != REDIS_OK)
+		if (lv__bscript_run(h->sc, on_epoch, q, EPOCH_LUA, "%s", h->cand) != 0)
 			free(q);
 	}
 	/* What the lost connection left unanswered goes again once this node

@@ -12,12 +12,14 @@
 
 #include <async.h>
 
+#include "net/broker_script.h"
+
 typedef struct lv_bhist lv_bhist;
 
 /* keep: the messages each group's stream keeps (0: 1000), keep_ms: for
- * how long (0: 10 minutes). */
-lv_bhist *lv__bhist_new(lv_server *s, lv_broker_stats *stats, const char *node, uint32_t keep,
-                        uint32_t keep_ms);
+ * how long (0: 10 minutes); sc: the broker's scripts. */
+lv_bhist *lv__bhist_new(lv_server *s, lv_broker_stats *stats, lv_bscript *sc, const char *node,
+                        uint32_t keep, uint32_t keep_ms);
 void lv__bhist_free(lv_bhist *h);
 /* Redis is up on the command connection ac: the epoch is read, and each
  * followed group catches up once its channel is answered again. */

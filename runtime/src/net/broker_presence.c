@@ -29,6 +29,7 @@
 
 #include "net/net.h"
 #include "net/presence.h"
+#include "net/broker_script.h"
 
 enum {
 	SWEEP_MS = 5000,            /* presence_sweep_ms when 0 */
@@ -44,6 +45,7 @@ typedef struct {
 
 struct lv_bpres {
 	lv_server *s;
+	lv_bscript *sc;
 	const char *node;
 	redisAsyncContext *ac;      /* while Redis is up */
 	lv_timer *sweep;
@@ -54,7 +56,7 @@ struct lv_bpres {
 	bool overflow;              /* too many: all this node's entries go */
 };
 
-/* ---- Lua, run by EVAL -------------------------------------------------------------- */
+/* ---- Lua, run by lv__bscript_run (broker_script.c) --------------------------------- */
 
 /* ARGV: node, group, id, entry. 1 when the entry is new (published). */
 static const char JOIN_LUA[] =
@@ -285,8 +287,8 @@ send_leave(lv_bpres *p, const char *conn_id, const char *group, char kind)
 	uint32_t here;
 	lv__groups_members(p->s, group, &here);
 	char ev[2] = { kind, '\0' };
-	if (redisAsyncCommand(p->ac, on_changed, c, "EVAL %s 0 %s %s %s %s %s", LEAVE_LUA, p->node,
-	                      group, conn_id, ev, here ? "0" : "1") != REDIS_OK)
+	if (lv__bscript_run(p->sc, on_changed, c, LEAVE_LUA, "%s %s %s %s %s", p->node, group,
+	                    conn_id, ev, here ? "0" : "1") != 0)
 		pchange_free(c);
 }
 
@@ -298,8 +300,8 @@ lv__bpres_joined(lv_bpres *p, lv_conn *c, const char *group)
 	size_t len;
 	char *entry = lv__pres_entry_make(p->node, c->identity, &len);
 	pchange *ch = entry ? pchange_new(p, LV_PRESENCE_JOINED, c->id, group, c->identity) : NULL;
-	if (ch && redisAsyncCommand(p->ac, on_changed, ch, "EVAL %s 0 %s %s %s %b", JOIN_LUA,
-	                            p->node, group, c->id, entry, len) != REDIS_OK)
+	if (ch && lv__bscript_run(p->sc, on_changed, ch, JOIN_LUA, "%s %s %s %b", p->node, group,
+	                          c->id, entry, len) != 0)
 		pchange_free(ch);
 	else if (!ch)
 		LV_LOG(p->s, LV_LOG_WARN, "presence: out of memory: %s not registered in %s", c->id, group);
@@ -453,8 +455,8 @@ lv__bpres_members(lv_bpres *p, const char *group, lv_members_fn fn, void *user_d
 	a->p = p;
 	a->fn = fn;
 	a->user = user_data;
-	if (p->ac && redisAsyncCommand(p->ac, on_members, a, "EVAL %s 0 %s %s", MEMBERS_LUA, p->node,
-	                               group) == REDIS_OK)
+	if (p->ac && lv__bscript_run(p->sc, on_members, a, MEMBERS_LUA, "%s %s", p->node,
+	                             group) == 0)
 		return 0;
 	/* Redis is away: this node's members, not inside the caller. */
 	if (lv_server_post(p->s, answer_later, a) != 0) {
@@ -529,8 +531,7 @@ lv__bpres_groups(lv_bpres *p, lv_groups_fn fn, void *user_data)
 	if (!a)
 		return LV_ENOMEM;
 	*a = (plist){ p, fn, user_data };
-	if (p->ac && redisAsyncCommand(p->ac, on_groups, a, "EVAL %s 0 %s", GROUPS_LUA, p->node) ==
-	             REDIS_OK)
+	if (p->ac && lv__bscript_run(p->sc, on_groups, a, GROUPS_LUA, "%s", p->node) == 0)
 		return 0;
 	if (lv_server_post(p->s, list_later, a) != 0) {
 		free(a);
@@ -547,7 +548,7 @@ sweep_fn(lv_server *s, lv_timer *t, void *arg)
 	(void)s, (void)t;
 	lv_bpres *p = arg;
 	if (p->ac)
-		redisAsyncCommand(p->ac, on_dropped, p, "EVAL %s 0 %s", SWEEP_LUA, p->node);
+		lv__bscript_run(p->sc, on_dropped, p, SWEEP_LUA, "%s", p->node);
 }
 
 void
@@ -558,8 +559,7 @@ lv__bpres_up(lv_bpres *p, redisAsyncContext *ac, bool first)
 		/* What a previous run of this node id left goes (it died), or
 		 * what this run cannot tell apart any more; the members here
 		 * are registered again as their groups' channels are answered. */
-		redisAsyncCommand(ac, on_dropped, p, "EVAL %s 0 %s %s", DROP_LUA, p->node,
-		                  first ? "x" : "d");
+		lv__bscript_run(p->sc, on_dropped, p, DROP_LUA, "%s %s", p->node, first ? "x" : "d");
 	} else {
 		for (size_t i = 0; i < p->npending; i++)
 			send_leave(p, p->pending[i].conn, p->pending[i].group, p->pending[i].kind);
@@ -592,12 +592,13 @@ lv__bpres_stop(lv_bpres *p, bool up)
 }
 
 lv_bpres *
-lv__bpres_new(lv_server *s, const char *node)
+lv__bpres_new(lv_server *s, lv_bscript *sc, const char *node)
 {
 	lv_bpres *p = calloc(1, sizeof *p);
 	if (!p)
 		return NULL;
 	p->s = s;
+	p->sc = sc;
 	p->node = node;
 	return p;
 }

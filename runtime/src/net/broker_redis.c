@@ -59,6 +59,7 @@
 
 #include "net/net.h"
 #include "net/broker_history.h"
+#include "net/broker_script.h"
 #include "net/broker_session.h"
 #include "net/presence.h"
 
@@ -116,12 +117,13 @@ struct rbroker {
 	lv_bhist *hist;             /* reliable group messages in order */
 	lv_bsess *sess;             /* sessions kept in Redis */
 	lv_bpres *pres;             /* presence */
+	lv_bscript *scripts;        /* on the command connection (broker_script.c) */
 };
 
 static void link_lost(rbroker *rb);
 static void on_sub(redisAsyncContext *ac, void *r, void *arg);
 
-/* ---- Lua, run by EVAL -------------------------------------------------------------- */
+/* ---- Lua, run by lv__bscript_run (broker_script.c) --------------------------------- */
 
 /* A node (re)starting: what it held before goes. ARGV: node. */
 static const char RESET_LUA[] =
@@ -374,8 +376,7 @@ count(rbroker *rb, rgroup *g)
 	char *name = strdup(g->name);
 	if (!name)
 		return;
-	if (command(rb, &rb->cmd, on_count, name, "EVAL %s 0 %s %s", COUNT_LUA, rb->node,
-	            g->name) != 0) {
+	if (lv__bscript_run(rb->scripts, on_count, name, COUNT_LUA, "%s %s", rb->node, g->name) != 0) {
 		free(name);
 		return;
 	}
@@ -430,8 +431,8 @@ register_member(rbroker *rb, lv_conn *c, const char *group)
 {
 	char note[80];
 	notice(rb, note, sizeof note);
-	int rc = command(rb, &rb->cmd, on_any, NULL, "EVAL %s 0 %s %s %s %s", JOIN_LUA, rb->node,
-	                 group, c->id, note);
+	int rc = lv__bscript_run(rb->scripts, on_any, NULL, JOIN_LUA, "%s %s %s %s", rb->node, group,
+	                         c->id, note);
 	if (rc == 0)
 		lv__bpres_joined(rb->pres, c, group);
 	return rc;
@@ -573,7 +574,7 @@ became_up(rbroker *rb)
 	rb->ever_up = true;
 	rb->base.stats.connected = 1;
 	command(rb, &rb->cmd, on_any, NULL, "CLIENT SETNAME lv-cmd-%s", rb->node);
-	command(rb, &rb->cmd, on_any, NULL, "EVAL %s 0 %s", RESET_LUA, rb->node);
+	lv__bscript_run(rb->scripts, on_any, NULL, RESET_LUA, "%s", rb->node);
 	command(rb, &rb->cmd, on_beat, NULL, "SET lv:node:%s %u PX %d", rb->node, s->npages,
 	        NODE_TTL_MS);
 	lv__bpres_up(rb->pres, rb->cmd.ac, first);
@@ -596,7 +597,7 @@ became_up(rbroker *rb)
 			subscribe(rb, g);
 		count(rb, g);
 	}
-	command(rb, &rb->cmd, on_pages, NULL, "EVAL %s 0 %s", PAGES_LUA, rb->node);
+	lv__bscript_run(rb->scripts, on_pages, NULL, PAGES_LUA, "%s", rb->node);
 }
 
 static void
@@ -607,6 +608,8 @@ on_connect(const redisAsyncContext *ac, int status)
 	if (status != REDIS_OK) {
 		LV_LOG(rb->base.server, LV_LOG_DEBUG, "redis broker: cannot connect: %s", ac->errstr);
 		l->ac = NULL;   /* hiredis frees it */
+		if (l == &rb->cmd)
+			lv__bscript_down(rb->scripts);
 		link_lost(rb);
 		return;
 	}
@@ -623,6 +626,8 @@ on_disconnect(const redisAsyncContext *ac, int status)
 	rlink *l = ac->data;
 	l->ac = NULL;
 	l->connected = false;
+	if (l == &l->rb->cmd)
+		lv__bscript_down(l->rb->scripts);
 	if (!l->rb->stopping)
 		link_lost(l->rb);
 }
@@ -649,6 +654,8 @@ link_open(rbroker *rb, rlink *l)
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	l->ac = ac;
 	l->connected = false;
+	if (l == &rb->cmd)
+		lv__bscript_up(rb->scripts, ac);   /* what is sent before the connect waits in hiredis */
 	return 0;
 }
 
@@ -673,6 +680,7 @@ close_links(rbroker *rb)
 	lv__bhist_down(rb->hist);
 	lv__bsess_down(rb->sess);
 	lv__bpres_down(rb->pres);
+	lv__bscript_down(rb->scripts);
 	for (rlink *l = &rb->cmd; l; l = l == &rb->cmd ? &rb->sub : NULL) {
 		if (l->ac)
 			redisAsyncFree(l->ac);
@@ -714,6 +722,17 @@ link_lost(rbroker *rb)
 		rb->drop = NULL;
 }
 
+/* Redis answered NOSCRIPT: it lost the scripts this connection loaded.
+ * Taken as a lost connection (broker_script.h). */
+static void
+scripts_lost(void *arg)
+{
+	rbroker *rb = arg;
+	LV_LOG(rb->base.server, LV_LOG_WARN, "redis broker: Redis no longer has the scripts it "
+	       "loaded (SCRIPT FLUSH?): connecting again");
+	link_lost(rb);
+}
+
 static void
 beat_fn(lv_server *s, lv_timer *t, void *arg)
 {
@@ -734,7 +753,7 @@ beat_fn(lv_server *s, lv_timer *t, void *arg)
 	rb->beats_unanswered++;
 	command(rb, &rb->cmd, on_beat, NULL, "SET lv:node:%s %u PX %d", rb->node, s->npages,
 	        NODE_TTL_MS);
-	command(rb, &rb->cmd, on_pages, NULL, "EVAL %s 0 %s", PAGES_LUA, rb->node);
+	lv__bscript_run(rb->scripts, on_pages, NULL, PAGES_LUA, "%s", rb->node);
 	lv__bsess_beat(rb->sess);
 	uint32_t at = 0;
 	for (lv_hnode *n = lv__htab_next(&rb->groups, NULL, &at), *next; n; n = next) {
@@ -780,7 +799,7 @@ stop(lv_broker *b)
 	/* Its members, sessions and page count leave Redis with it; a node
 	 * that dies instead is dropped once its key expires. */
 	lv__bpres_stop(rb->pres, up(rb));
-	if (up(rb) && command(rb, &rb->cmd, NULL, NULL, "EVAL %s 0 %s", RESET_LUA, rb->node) == 0 &&
+	if (up(rb) && lv__bscript_run(rb->scripts, NULL, NULL, RESET_LUA, "%s", rb->node) == 0 &&
 	    command(rb, &rb->cmd, NULL, NULL, "DEL lv:node:%s", rb->node) == 0 &&
 	    command(rb, &rb->cmd, NULL, NULL, "SREM lv:nodes %s", rb->node) == 0)
 		redisAsyncHandleWrite(rb->cmd.ac);   /* out now: the loop turns no more */
@@ -837,8 +856,8 @@ left(rbroker *rb, const char *conn_id, const char *group, bool disconnected)
 		return;
 	char note[80];
 	notice(rb, note, sizeof note);
-	command(rb, &rb->cmd, on_any, NULL, "EVAL %s 0 %s %s %s %s", LEAVE_LUA, rb->node, group,
-	        conn_id, note);
+	lv__bscript_run(rb->scripts, on_any, NULL, LEAVE_LUA, "%s %s %s %s", rb->node, group,
+	                conn_id, note);
 	if (g && (g->sub == SUB_ON || g->sub == SUB_ASKED) && !members_here(rb, group) &&
 	    command(rb, &rb->sub, NULL, NULL, "UNSUBSCRIBE lv:g:%s", group) == 0)
 		g->sub = SUB_LEAVING;
@@ -970,7 +989,7 @@ deliver(lv_broker *b, const char *conn_id, lv_conn *local, lv_msg *m)
 	char *p = frame(rb, conn_id, m, &len);
 	if (!p)
 		return LV_ENOMEM;
-	int rc = command(rb, &rb->cmd, on_any, NULL, "EVAL %s 0 %s %b", DELIVER_LUA, conn_id, p, len);
+	int rc = lv__bscript_run(rb->scripts, on_any, NULL, DELIVER_LUA, "%s %b", conn_id, p, len);
 	free(p);
 	if (rc)
 		b->stats.unavailable++;
@@ -1013,8 +1032,8 @@ ask(lv_broker *b, const char *conn_id, uint64_t id, const char *body, size_t len
 	p[1 + nl] = '\n';
 	memcpy(p + 2 + nl, body, len);
 	*box = id;
-	int rc = command(rb, &rb->cmd, on_asked, box, "EVAL %s 0 %s %b", DELIVER_LUA, conn_id, p,
-	                 2 + nl + len);
+	int rc = lv__bscript_run(rb->scripts, on_asked, box, DELIVER_LUA, "%s %b", conn_id, p,
+	                         2 + nl + len);
 	free(p);
 	if (rc) {
 		free(box);
@@ -1067,7 +1086,7 @@ session_remove(lv_broker *b, lv_conn *c)
 	lv__bsess_end(rb->sess, c);
 	if (c->token[0] && lv__sessions_find(b->server, c->token) == c && up(rb)) {
 		/* Not when another node took it: the key is that node's now. */
-		command(rb, &rb->cmd, on_any, NULL, "EVAL %s 0 %s %s", DEL_OWN_LUA, c->id, rb->node);
+		lv__bscript_run(rb->scripts, on_any, NULL, DEL_OWN_LUA, "%s %s", c->id, rb->node);
 		command(rb, &rb->cmd, on_any, NULL, "SREM lv:ns:%s %s", rb->node, c->id);
 	}
 	lv__sessions_remove(b->server, c);
@@ -1136,6 +1155,7 @@ broker_free(lv_broker *b)
 	lv__bsess_free(rb->sess);
 	lv__bhist_free(rb->hist);
 	lv__bpres_free(rb->pres);
+	lv__bscript_free(rb->scripts);
 	lv__groups_free(b->server);
 	lv__sessions_free(b->server);
 	free(rb->host);
@@ -1222,12 +1242,14 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 	rb->base.ops = &redis_ops;
 	rb->base.server = s;
 	rb->cmd.rb = rb->sub.rb = rb;
-	if (!(rb->hist = lv__bhist_new(s, &rb->base.stats, rb->node, s->opt.broker_history,
-	                               s->opt.broker_history_ms)) ||
-	    !(rb->sess = lv__bsess_new(s, &rb->base, rb->hist, rb->node, join_from)) ||
-	    !(rb->pres = lv__bpres_new(s, rb->node))) {
+	if (!(rb->scripts = lv__bscript_new(scripts_lost, rb)) ||
+	    !(rb->hist = lv__bhist_new(s, &rb->base.stats, rb->scripts, rb->node,
+	                               s->opt.broker_history, s->opt.broker_history_ms)) ||
+	    !(rb->sess = lv__bsess_new(s, &rb->base, rb->hist, rb->scripts, rb->node, join_from)) ||
+	    !(rb->pres = lv__bpres_new(s, rb->scripts, rb->node))) {
 		lv__bsess_free(rb->sess);
 		lv__bhist_free(rb->hist);
+		lv__bscript_free(rb->scripts);
 		free(rb);
 		return LV_ENOMEM;
 	}
@@ -1239,6 +1261,7 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 		lv__bsess_free(rb->sess);
 		lv__bhist_free(rb->hist);
 		lv__bpres_free(rb->pres);
+		lv__bscript_free(rb->scripts);
 		free(rb);
 		return LV_EINVALID_ARGUMENT;
 	}
@@ -1250,6 +1273,7 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 		lv__bsess_free(rb->sess);
 		lv__bhist_free(rb->hist);
 		lv__bpres_free(rb->pres);
+		lv__bscript_free(rb->scripts);
 		free(rb);
 		return LV_EINVALID_ARGUMENT;
 	}

@@ -11,7 +11,8 @@
  *   lv:sq:TOKEN  LIST: the unacknowledged reliable messages, "SEQ JSON"
  * Both expire resume_ms after the last write; the owner renews them.
  *
- * Writes go through WRITE_LUA, which refuses (-1) a node whose fence is
+ * Scripts run through broker_script.c (EVALSHA once loaded). Writes go
+ * through WRITE_LUA, which refuses (-1) a node whose fence is
  * not the record's: once another node took the session, the old owner's
  * writes fail and it lets the session go (as when TAKE_LUA's notice on
  * lv:n:NODE reaches it), closing the socket with 4409.
@@ -24,7 +25,11 @@
  * answered `unavailable` ("it may not have run"). Group messages are not
  * stored per session: the record has each group's offset, and the node
  * that takes the session reads what came since from the group's stream;
- * a session drops group messages at or below the offset it had. */
+ * a session drops group messages at or below the offset it had.
+ *
+ * What a take reads back is outside input: broker_session_wire.c checks
+ * it whole, and a record it refuses is deleted and the page is answered
+ * as for an unknown session. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +38,7 @@
 
 #include "net/net.h"
 #include "net/broker_session.h"
+#include "net/broker_session_wire.h"
 
 enum { RECOVER_MAX = 1000 };   /* group messages read per group on a take */
 
@@ -58,10 +64,10 @@ struct lv_bsess {
 	lv_bsess_join_fn join;
 	redisAsyncContext *ac;
 	uint32_t gen;
-	char sha[48];               /* WRITE_LUA loaded: EVALSHA */
+	lv_bscript *sc;             /* the broker's scripts */
 };
 
-/* ---- Lua, run by EVAL ------------------------------------------------------------- */
+/* ---- Lua, run by lv__bscript_run (broker_script.c) -------------------------------- */
 
 /* ARGV: token, id, node, ttl, ident, inband, roles, every page's offset
  * ("" : Redis' now). */
@@ -259,14 +265,6 @@ write_op(lv_bsess *st, lv_conn *c, char op, wreq *q, int argc, const char **argv
 	const char *av[16];
 	size_t al[16];
 	int n = 0;
-	if (st->sha[0]) {
-		av[n] = "EVALSHA", al[n++] = 7;
-		av[n] = st->sha, al[n++] = strlen(st->sha);
-	} else {
-		av[n] = "EVAL", al[n++] = 4;
-		av[n] = WRITE_LUA, al[n++] = sizeof WRITE_LUA - 1;
-	}
-	av[n] = "0", al[n++] = 1;
 	av[n] = c->token, al[n++] = strlen(c->token);
 	av[n] = fence, al[n++] = strlen(fence);
 	av[n] = ttl, al[n++] = strlen(ttl);
@@ -281,7 +279,7 @@ write_op(lv_bsess *st, lv_conn *c, char op, wreq *q, int argc, const char **argv
 	q->c = lv_conn_ref(c);
 	q->gen = st->gen;
 	q->op = op;
-	if (redisAsyncCommandArgv(st->ac, on_write, q, n, av, al) != REDIS_OK) {
+	if (lv__bscript_runv(st->sc, on_write, q, WRITE_LUA, n, av, al) != 0) {
 		lv_conn_unref(q->c);
 		free(q);
 		return LV_EUNAVAILABLE;
@@ -392,7 +390,8 @@ on_write(redisAsyncContext *ac, void *r, void *arg)
 /* ---- hooks ------------------------------------------------------------------------ */
 
 lv_bsess *
-lv__bsess_new(lv_server *s, lv_broker *b, lv_bhist *h, const char *node, lv_bsess_join_fn join)
+lv__bsess_new(lv_server *s, lv_broker *b, lv_bhist *h, lv_bscript *sc, const char *node,
+              lv_bsess_join_fn join)
 {
 	lv_bsess *st = calloc(1, sizeof *st);
 	if (!st)
@@ -400,6 +399,7 @@ lv__bsess_new(lv_server *s, lv_broker *b, lv_bhist *h, const char *node, lv_bses
 	st->s = s;
 	st->b = b;
 	st->h = h;
+	st->sc = sc;
 	st->node = node;
 	st->join = join;
 	return st;
@@ -411,26 +411,14 @@ lv__bsess_free(lv_bsess *st)
 	free(st);   /* each session's part went with it (lv__bsess_end) */
 }
 
-static void
-on_loaded(redisAsyncContext *ac, void *r, void *arg)
-{
-	(void)ac;
-	lv_bsess *st = arg;
-	redisReply *reply = r;
-	if (reply && reply->type == REDIS_REPLY_STRING && reply->len < sizeof st->sha && st->ac)
-		memcpy(st->sha, reply->str, reply->len + 1);
-}
-
 void
 lv__bsess_up(lv_bsess *st, redisAsyncContext *ac)
 {
 	st->ac = ac;
 	st->gen++;
-	st->sha[0] = '\0';
-	redisAsyncCommand(ac, on_loaded, st, "SCRIPT LOAD %s", WRITE_LUA);
 	for (lv_conn *c = st->s->conns; c; c = c->next)
 		if (!c->ended && c->hello && c->token[0] && !c->sst)
-			redisAsyncCommand(ac, NULL, NULL, "EVAL %s 0 %s %s", FORGET_LUA, c->token, st->node);
+			lv__bscript_run(st->sc, NULL, NULL, FORGET_LUA, "%s %s", c->token, st->node);
 }
 
 void
@@ -438,7 +426,6 @@ lv__bsess_down(lv_bsess *st)
 {
 	st->ac = NULL;
 	st->gen++;
-	st->sha[0] = '\0';
 	/* What was on its way is lost: the sessions stay here alone. */
 	for (lv_conn *c = st->s->conns; c; c = c->next)
 		if (c->sst)
@@ -530,9 +517,9 @@ lv__bsess_create(lv_bsess *st, lv_conn *c)
 	lv__bhist_last(st->h, NULL, &off);
 	sgroup_put(ss, "lv.all", off);
 	snprintf(ttl, sizeof ttl, "%u", ttl_ms(st));
-	if (redisAsyncCommand(st->ac, on_created, lv_conn_ref(c), "EVAL %s 0 %s %s %s %s %s %s %s %s", CREATE_LUA,
-	                      c->token, c->id, st->node, ttl, c->identity ? c->identity : "",
-	                      c->auth_in_band ? "1" : "0", roles, a) != REDIS_OK) {
+	if (lv__bscript_run(st->sc, on_created, lv_conn_ref(c), CREATE_LUA, "%s %s %s %s %s %s %s %s",
+	                    c->token, c->id, st->node, ttl, c->identity ? c->identity : "",
+	                    c->auth_in_band ? "1" : "0", roles, a) != 0) {
 		lv_conn_unref(c);
 		free(roles);
 		for (uint32_t i = 0; i < ss->ng; i++)
@@ -694,20 +681,6 @@ typedef struct {
 	char token[33];
 } treq;
 
-static bool
-is_str(const redisReply *r)
-{
-	return r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS);
-}
-
-static uint64_t
-num(const redisReply *r)
-{
-	if (r && r->type == REDIS_REPLY_INTEGER)
-		return r->integer > 0 ? (uint64_t)r->integer : 0;
-	return is_str(r) ? strtoull(r->str, NULL, 10) : 0;
-}
-
 static void
 resync_to(lv_conn *c, const char *group, const char *reason)
 {
@@ -725,35 +698,24 @@ resync_to(lv_conn *c, const char *group, const char *reason)
 	lv__msg_unref(m);
 }
 
-/* One group of a take: {group, offset, top, entries}: what came since
- * queued, then followed from there. */
+/* One group of a take: what came since queued, then followed from there. */
 static void
-take_group(lv_bsess *st, lv_conn *c, const redisReply *g)
+take_group(lv_bsess *st, lv_conn *c, const lv_bsw_group *g)
 {
-	if (g->type != REDIS_REPLY_ARRAY || g->elements != 4 || !is_str(g->element[0]) ||
-	    g->element[3]->type != REDIS_REPLY_ARRAY)
-		return;
-	const char *name = g->element[0]->str;
+	const char *name = g->name.p;
 	bool all = strcmp(name, "lv.all") == 0;
-	uint64_t have = num(g->element[1]), top = num(g->element[2]);
+	uint64_t have = g->have, top = g->top;
 	sgroup_put(c->sst, name, have);
-	const redisReply *list = g->element[3];
 	bool told = false;
-	for (size_t i = 0; i < list->elements; i++) {
-		const redisReply *e = list->element[i];
-		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || !is_str(e->element[0]) ||
-		    e->element[1]->type != REDIS_REPLY_ARRAY || e->element[1]->elements < 2 ||
-		    !is_str(e->element[1]->element[1]))
-			continue;
-		uint64_t off = strtoull(e->element[0]->str, NULL, 10);
+	for (size_t i = 0; i < g->ne; i++) {
+		uint64_t off = g->e[i].off;
 		if (off > top)
 			break;
 		if (off > have + 1 && !told) {
 			resync_to(c, name, "history");
 			told = true;
 		}
-		const redisReply *json = e->element[1]->element[1];
-		lv_msg *m = lv__msg_new(json->str, json->len, LV_MSG_RELIABLE);
+		lv_msg *m = lv__msg_new(g->e[i].json.p, g->e[i].json.n, LV_MSG_RELIABLE);
 		if (!m)
 			continue;
 		m->goff = off;
@@ -785,50 +747,41 @@ take_group(lv_bsess *st, lv_conn *c, const redisReply *g)
 	}
 }
 
-/* The record (HGETALL) into c: who it is, the numbers, calls begun. */
+/* The record into c: who it is, the numbers. */
 static void
-take_record(lv_bsess *st, lv_conn *c, const redisReply *h, const char *token, uint64_t fence)
+take_record(lv_bsess *st, lv_conn *c, const lv_bsw_take *t, const char *token)
 {
 	lv_server *s = st->s;
-	const char *ident = "", *roles = "";
-	bool inband = false;
-	for (size_t i = 0; i + 1 < h->elements; i += 2) {
-		const redisReply *k = h->element[i], *v = h->element[i + 1];
-		if (!is_str(k) || !is_str(v))
-			continue;
-		if (strcmp(k->str, "id") == 0 && v->len < sizeof c->id)
-			memcpy(c->id, v->str, v->len + 1);
-		else if (strcmp(k->str, "ident") == 0)
-			ident = v->str;
-		else if (strcmp(k->str, "roles") == 0)
-			roles = v->str;
-		else if (strcmp(k->str, "inband") == 0)
-			inband = strcmp(v->str, "1") == 0;
-		else if (strcmp(k->str, "in") == 0)
-			c->in_last = num(v);
-		else if (strcmp(k->str, "out") == 0)
-			c->out_seq = num(v);
-		else if (strcmp(k->str, "ack") == 0)
-			c->out_acked = num(v);
-	}
+	memcpy(c->id, t->id.p, t->id.n);   /* at most 19: lv__bsw_take_parse */
+	c->id[t->id.n] = '\0';
+	c->in_last = t->in;
+	c->out_seq = t->out;
+	c->out_acked = t->ack;
 	memcpy(c->token, token, 33);
-	if (inband && *ident) {
-		const char *list[64];
+	if (t->inband && t->ident.n) {
+		const char **list = calloc(t->nroles + 1, sizeof *list);
+		char *copy = strndup(t->roles.p, t->roles.n);
 		size_t n = 0;
-		char *copy = strdup(roles);
-		for (char *p = copy, *save = NULL, *t; copy && n < 64 && (t = strtok_r(p, "\n", &save));
-		     p = NULL)
-			list[n++] = t;
+		for (char *p = copy, *save = NULL, *r; list && copy && n < t->nroles &&
+		     (r = strtok_r(p, "\n", &save)); p = NULL)
+			list[n++] = r;
 		lv_auth a;
 		memset(&a, 0, sizeof a);
-		if (lv_auth_set(&a, ident, list, n) == 0)
+		if (list && copy && lv_auth_set(&a, t->ident.p, list, n) == 0) {
 			lv__conn_take_auth(c, &a);
+		} else {
+			for (size_t i = 0; i < a.nroles; i++)
+				free(a.roles[i]);
+			free(a.roles);
+			free(a.identity);
+		}
 		c->auth_in_band = true;
 		free(copy);
+		free(list);
 	}
 	struct lv_ssess *ss = calloc(1, sizeof *ss);
 	if (ss) {
-		ss->fence = fence;
+		ss->fence = t->fence;
 		ss->acked_sent = c->out_acked;
 		ss->touched_us = lv__now_us();
 	}
@@ -847,6 +800,8 @@ on_take(redisAsyncContext *ac, void *r, void *arg)
 	lv_bsess *st = q->st;
 	lv_conn *c = q->c;
 	redisReply *reply = r;
+	lv_bsw_take t;
+	memset(&t, 0, sizeof t);
 	c->taking = false;
 	if (c->ended || !c->wsi)
 		goto out;   /* the page went meanwhile: it resumes again */
@@ -856,58 +811,58 @@ on_take(redisAsyncContext *ac, void *r, void *arg)
 		lv__hello_new(c, "unknown");
 		goto out;
 	}
-	if (is_str(reply)) {
+	const char *why = NULL;
+	switch (lv__bsw_take_parse(reply, &t, &why)) {
+	case LV_BSW_TAKEN:
+		break;
+	case LV_BSW_OVERFLOW:
 		lv__hello_new(c, "overflow");
 		goto out;
-	}
-	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4 ||
-	    reply->element[0]->type != REDIS_REPLY_INTEGER ||
-	    reply->element[1]->type != REDIS_REPLY_ARRAY ||
-	    reply->element[2]->type != REDIS_REPLY_ARRAY ||
-	    reply->element[3]->type != REDIS_REPLY_ARRAY) {
+	case LV_BSW_BAD:
+		/* The take made it this node's: it goes, and the page starts anew. */
+		st->b->stats.sessions_refused++;
+		LV_LOG(st->s, LV_LOG_WARN, "redis broker: a session's record in Redis is not valid "
+		       "(%s): refused, the page starts a new session", why);
+		lv__bscript_run(st->sc, NULL, NULL, FORGET_LUA, "%s %s", q->token, st->node);
+		lv__hello_new(c, "unknown");
+		goto out;
+	case LV_BSW_NOMEM:
+		lv__conn_close(c, 1011, "out of memory");
+		goto out;
+	default:
 		lv__hello_new(c, "unknown");
 		goto out;
 	}
-	take_record(st, c, reply->element[1], q->token, num(reply->element[0]));
+	take_record(st, c, &t, q->token);
 	if (!c->sst) {
 		lv__conn_close(c, 1011, "out of memory");
 		goto out;
 	}
 	st->b->stats.sessions_taken++;
 	/* What the page has not processed, with the numbers it had. */
-	const redisReply *list = reply->element[2];
-	for (size_t i = 0; i < list->elements; i++) {
-		const redisReply *e = list->element[i];
-		if (!is_str(e))
+	for (size_t i = 0; i < t.nq; i++) {
+		if (t.q[i].seq <= q->last)
 			continue;
-		char *sp = memchr(e->str, ' ', e->len);
-		uint64_t seq = strtoull(e->str, NULL, 10);
-		if (!sp || seq <= q->last)
-			continue;
-		size_t off = (size_t)(sp + 1 - e->str);
-		lv_msg *m = lv__msg_new(e->str + off, e->len - off, LV_MSG_RELIABLE);
+		lv_msg *m = lv__msg_new(t.q[i].json.p, t.q[i].json.n, LV_MSG_RELIABLE);
 		if (m)
-			lv__conn_queue_seq(c, m, seq);
+			lv__conn_queue_seq(c, m, t.q[i].seq);
 		lv__msg_unref(m);
 	}
 	lv__conn_acked(c, q->last);
 	/* The groups' messages since, then their next ones. */
-	const redisReply *groups = reply->element[3];
-	for (size_t i = 0; i < groups->elements && c->sst; i++)
-		take_group(st, c, groups->element[i]);
+	for (size_t i = 0; i < t.ng && c->sst; i++)
+		take_group(st, c, &t.g[i]);
 	/* Calls begun where the session was: they may have run. */
-	const redisReply *h = reply->element[1];
-	for (size_t i = 0; i + 1 < h->elements; i += 2)
-		if (is_str(h->element[i]) && strncmp(h->element[i]->str, "r:", 2) == 0) {
-			int64_t id = strtoll(h->element[i]->str + 2, NULL, 10);
-			char msg[160];
-			snprintf(msg, sizeof msg, "call %lld: its node stopped while it ran; it may or "
-			         "may not have run", (long long)id);
-			lv__send_ret_error(c, id, LV_EUNAVAILABLE, msg, NULL);
-		}
+	for (size_t i = 0; i < t.ncalls; i++) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "call %lld: its node stopped while it ran; it may or "
+		         "may not have run", (long long)t.calls[i]);
+		lv__send_ret_error(c, t.calls[i], LV_EUNAVAILABLE, msg, NULL);
+	}
 	LV_LOG(st->s, LV_LOG_INFO, "%s: session resumed here from another node", c->id);
 	lv__welcome(c, true, NULL);
 out:
+	lv__bsw_take_free(&t);
 	lv_conn_unref(c);
 	free(q);
 	lv__lws_touched(st->s);
@@ -930,9 +885,8 @@ lv__bsess_take(lv_bsess *st, lv_conn *fresh, const char *token, uint64_t last)
 	snprintf(ttl, sizeof ttl, "%u", ttl_ms(st));
 	snprintf(sl, sizeof sl, "%llu", (unsigned long long)last);
 	snprintf(rmax, sizeof rmax, "%d", RECOVER_MAX);
-	if (redisAsyncCommand(st->ac, on_take, q, "EVAL %s 0 %s %s %s %s %s %s", TAKE_LUA, token,
-	                      st->node, ttl, sl, fresh->identity ? fresh->identity : "", rmax) !=
-	    REDIS_OK) {
+	if (lv__bscript_run(st->sc, on_take, q, TAKE_LUA, "%s %s %s %s %s %s", token, st->node, ttl,
+	                    sl, fresh->identity ? fresh->identity : "", rmax) != 0) {
 		lv_conn_unref(q->c);
 		free(q);
 		return LV_EUNAVAILABLE;

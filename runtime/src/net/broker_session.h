@@ -15,6 +15,7 @@
 #include <async.h>
 
 #include "net/broker_history.h"
+#include "net/broker_script.h"
 
 typedef struct lv_bsess lv_bsess;
 
@@ -22,8 +23,8 @@ typedef struct lv_bsess lv_bsess;
  * had up to offset `from`. */
 typedef int (*lv_bsess_join_fn)(lv_broker *b, lv_conn *c, const char *group, uint64_t from);
 
-lv_bsess *lv__bsess_new(lv_server *s, lv_broker *b, lv_bhist *h, const char *node,
-                        lv_bsess_join_fn join);
+lv_bsess *lv__bsess_new(lv_server *s, lv_broker *b, lv_bhist *h, lv_bscript *sc,
+                        const char *node, lv_bsess_join_fn join);
 void lv__bsess_free(lv_bsess *st);
 /* Redis is up on the command connection ac; it is lost. */
 void lv__bsess_up(lv_bsess *st, redisAsyncContext *ac);

@@ -100,6 +100,8 @@ lv__metrics_text(lv_server *s, size_t *len)
 		  "one.", bs->sessions_lost },
 		{ "lv_broker_fenced_total", "counter", "Writes for a session refused: another node "
 		  "holds it now.", bs->fenced },
+		{ "lv_broker_sessions_refused_total", "counter", "Sessions whose record in Redis was "
+		  "not valid: the page started a new one.", bs->sessions_refused },
 	};
 	for (size_t i = 0; i < sizeof broker / sizeof broker[0]; i++)
 		put_metric(&b, &broker[i]);

@@ -76,9 +76,11 @@ bool lv__presence_group_ok(const char *name, size_t len);
 
 typedef struct lv_bpres lv_bpres;
 struct redisAsyncContext;   /* hiredis' async.h */
+struct lv_bscript;          /* broker_script.h */
 
-/* node: this node's id (borrowed for the broker's life). */
-lv_bpres *lv__bpres_new(lv_server *s, const char *node);
+/* sc: the broker's scripts; node: this node's id (both borrowed for the
+ * broker's life). */
+lv_bpres *lv__bpres_new(lv_server *s, struct lv_bscript *sc, const char *node);
 void lv__bpres_free(lv_bpres *p);
 /* Redis is up on the command connection ac (first: the first time this
  * run); lost. */
