@@ -32,14 +32,8 @@
  * A dead node's entries go when a count meets them (COUNT_LUA,
  * PAGES_LUA) or when a node of its id starts again (RESET_LUA).
  * Channels: lv:all (every page), lv:g:G (G's members), lv:n:NODE (one of
- * NODE's sessions). A message on them is KIND ORIGIN "\n" [ID "\n"]
- * JSON: KIND 'R' reliable, 'V' volatile, 'C' control, or 'S' (G's size
- * changed, nothing after the origin); a node skips its own. 'P' is a
- * join or leave for presence (broker_presence.c). A reliable
- * push to a group or to every page is 'H' instead, numbered and kept in
- * the group's history (broker_history.c), and every node, this one
- * included, delivers it when its offset comes up. 'K' on lv:n:NODE: another
- * node took one of NODE's sessions (broker_session.c).
+ * NODE's sessions); what arrives on them, and the frames' kinds, are
+ * broker_wire.c's.
  *
  * Invariants: state is UP exactly when both connections are connected
  * and registered; a connection's ac is NULL once hiredis has freed it (or
@@ -57,10 +51,7 @@
 #include <uv.h>
 #include <adapters/libuv.h>
 
-#include "net/net.h"
-#include "net/broker_history.h"
-#include "net/broker_session.h"
-#include "net/presence.h"
+#include "net/broker_redis.h"
 
 enum {
 	BEAT_MS = 1000,             /* heartbeat and count refresh */
@@ -72,54 +63,7 @@ enum {
 	FORGET_MS = 30000,          /* a group counted for group_size alone */
 };
 
-typedef enum { DOWN, CONNECTING, UP } rstate;
-/* A group's channel: not followed, SUBSCRIBE sent, answered, UNSUBSCRIBE
- * sent. Members are registered in Redis (and so counted elsewhere) only
- * once the channel is answered: a member other nodes count hears their
- * pushes. */
-typedef enum { SUB_NONE, SUB_ASKED, SUB_ON, SUB_LEAVING } rsub;
-
-typedef struct rbroker rbroker;
-
-/* One connection to Redis: commands, or subscriptions. */
-typedef struct {
-	rbroker *rb;
-	redisAsyncContext *ac;
-	bool connected;
-} rlink;
-
-/* A group this node follows: it has members here, or group_size asked. */
-typedef struct {
-	lv_hnode node;              /* first: the broker's table by name */
-	char *name;
-	uint64_t others;            /* members on other nodes, last counted */
-	int64_t asked_us;
-	rsub sub;
-	bool counting;              /* a count is on its way */
-	bool recount;               /* and the size changed since it was asked */
-} rgroup;
-
-struct rbroker {
-	lv_broker base;
-	char *host, *path;          /* TCP or a Unix socket */
-	int port;
-	char node[65];
-	rlink cmd, sub;
-	rstate state;
-	int64_t since_us;           /* the state's beginning */
-	uint32_t backoff_ms;
-	uint32_t beats_unanswered;
-	lv_timer *beat, *retry, *drop;
-	bool started, stopping, ever_up;
-	uint64_t others_pages;
-	lv_htab groups;             /* rgroup by name */
-	lv_bhist *hist;             /* reliable group messages in order */
-	lv_bsess *sess;             /* sessions kept in Redis */
-	lv_bpres *pres;             /* presence */
-};
-
 static void link_lost(rbroker *rb);
-static void on_sub(redisAsyncContext *ac, void *r, void *arg);
 
 /* ---- Lua, run by EVAL -------------------------------------------------------------- */
 
@@ -414,7 +358,7 @@ static void
 subscribe(rbroker *rb, rgroup *g)
 {
 	if (g->sub == SUB_NONE && rb->sub.ac &&
-	    command(rb, &rb->sub, on_sub, NULL, "SUBSCRIBE lv:g:%s", g->name) == 0)
+	    command(rb, &rb->sub, lv__rb_on_sub, NULL, "SUBSCRIBE lv:g:%s", g->name) == 0)
 		g->sub = SUB_ASKED;
 }
 
@@ -444,111 +388,16 @@ register_session(rbroker *rb, const char *conn_id)
 	return rc ? rc : command(rb, &rb->cmd, on_any, NULL, "SADD lv:ns:%s %s", rb->node, conn_id);
 }
 
-/* ---- messages from other nodes ----------------------------------------------------- */
+/* What broker_wire.c calls (broker_redis.h). */
+rgroup *lv__rb_group(rbroker *rb, const char *name) { return find_group(rb, name); }
+void lv__rb_count(rbroker *rb, rgroup *g) { count(rb, g); }
+void lv__rb_subscribe(rbroker *rb, rgroup *g) { subscribe(rb, g); }
+uint32_t lv__rb_members_here(rbroker *rb, const char *group) { return members_here(rb, group); }
 
-static lv_msg_kind
-kind_of(char k)
+int
+lv__rb_register_member(rbroker *rb, lv_conn *c, const char *group)
 {
-	return k == 'V' ? LV_MSG_VOLATILE : k == 'C' ? LV_MSG_CONTROL : LV_MSG_RELIABLE;
-}
-
-/* One message of a channel: to this node's members of it. */
-static void
-received(rbroker *rb, const char *channel, const char *data, size_t len)
-{
-	lv_server *s = rb->base.server;
-	const char *nl = len ? memchr(data, '\n', len) : NULL;
-	if (!nl || !data[0] || strchr("RVCSHKQAP", data[0]) == NULL)
-		return;
-	if (data[0] == 'K') {
-		if (strncmp(channel, "lv:n:", 5) == 0)
-			lv__bsess_received(rb->sess, data, len);
-		return;
-	}
-	if (data[0] == 'Q' || data[0] == 'A') {
-		/* a call to a page here, or the answer to one of ours (rcall.c) */
-		if (strncmp(channel, "lv:n:", 5) == 0)
-			lv__rcall_received(s, data[0], data + 1, (size_t)(nl - data) - 1, nl + 1,
-			                   len - (size_t)(nl + 1 - data));
-		return;
-	}
-	bool group = strncmp(channel, "lv:g:", 5) == 0;
-	if (data[0] == 'P') {
-		if (group)
-			lv__bpres_received(rb->pres, channel + 5, data, len);
-		return;
-	}
-	if (data[0] == 'H') {
-		if (group || strcmp(channel, "lv:all") == 0)
-			lv__bhist_received(rb->hist, group ? channel + 5 : NULL, data, len);
-		return;
-	}
-	size_t olen = (size_t)(nl - data) - 1;
-	if (olen == strlen(rb->node) && memcmp(data + 1, rb->node, olen) == 0)
-		return;   /* ours: delivered here when it was published */
-	const char *body = nl + 1;
-	size_t blen = len - (size_t)(body - data);
-	if (data[0] == 'S') {
-		rgroup *g = group ? find_group(rb, channel + 5) : NULL;
-		if (g && g->counting)
-			g->recount = true;   /* counted again once that answer is in */
-		else if (g)
-			count(rb, g);
-		return;
-	}
-	lv_conn *to = NULL;
-	if (strncmp(channel, "lv:n:", 5) == 0) {
-		const char *idend = memchr(body, '\n', blen);
-		if (!idend || !(to = lv__conn_by_id(s, body, (size_t)(idend - body))))
-			return;
-		blen -= (size_t)(idend + 1 - body);
-		body = idend + 1;
-	}
-	lv_msg *m = lv__msg_new(body, blen, kind_of(data[0]));
-	if (!m)
-		return;
-	rb->base.stats.received++;
-	if (to)
-		lv__conn_queue(to, m);
-	else
-		lv__groups_send(s, group ? channel + 5 : NULL, m);
-	lv__msg_unref(m);
-}
-
-static void
-on_sub(redisAsyncContext *ac, void *r, void *arg)
-{
-	(void)arg;
-	redisReply *reply = r;
-	rbroker *rb = ((rlink *)ac->data)->rb;
-	if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
-	    reply->element[0]->type != REDIS_REPLY_STRING || reply->element[1]->type != REDIS_REPLY_STRING)
-		return;
-	const char *what = reply->element[0]->str, *channel = reply->element[1]->str;
-	if (strcmp(what, "message") == 0 && reply->element[2]->type == REDIS_REPLY_STRING) {
-		received(rb, channel, reply->element[2]->str, reply->element[2]->len);
-	} else if (strcmp(what, "subscribe") == 0 && strcmp(channel, "lv:all") == 0) {
-		lv__bhist_subscribed(rb->hist, NULL);
-	} else if (strcmp(what, "subscribe") == 0 && strncmp(channel, "lv:g:", 5) == 0) {
-		rgroup *g = find_group(rb, channel + 5);
-		if (g && g->sub == SUB_ASKED) {
-			g->sub = SUB_ON;
-			lv__bhist_subscribed(rb->hist, g->name);
-			uint32_t n;
-			lv_conn *const *m = lv__groups_members(rb->base.server, g->name, &n);
-			for (uint32_t i = 0; i < n; i++)
-				register_member(rb, m[i], g->name);
-		}
-	} else if (strcmp(what, "unsubscribe") == 0 && strncmp(channel, "lv:g:", 5) == 0) {
-		/* Now hiredis has forgotten the channel, it may be asked again. */
-		rgroup *g = find_group(rb, channel + 5);
-		if (g && g->sub == SUB_LEAVING) {
-			g->sub = SUB_NONE;
-			if (members_here(rb, g->name))
-				subscribe(rb, g);
-		}
-	}
-	lv__lws_touched(rb->base.server);
+	return register_member(rb, c, group);
 }
 
 /* ---- the connections ------------------------------------------------------------- */
@@ -580,7 +429,7 @@ became_up(rbroker *rb)
 	lv__bhist_up(rb->hist, rb->cmd.ac);
 	lv__bsess_up(rb->sess, rb->cmd.ac);
 	command(rb, &rb->sub, on_any, NULL, "CLIENT SETNAME lv-sub-%s", rb->node);
-	command(rb, &rb->sub, on_sub, NULL, "SUBSCRIBE lv:all lv:n:%s", rb->node);
+	command(rb, &rb->sub, lv__rb_on_sub, NULL, "SUBSCRIBE lv:all lv:n:%s", rb->node);
 	for (lv_conn *c = s->conns; c; c = c->next) {
 		if (c->ended)
 			continue;
@@ -893,26 +742,6 @@ group_size(lv_broker *b, const char *group)
 	return here + g->others;
 }
 
-/* KIND ORIGIN "\n" [ID "\n"] JSON */
-static char *
-frame(rbroker *rb, const char *conn_id, const lv_msg *m, size_t *len)
-{
-	size_t nl = strlen(rb->node), il = conn_id ? strlen(conn_id) + 1 : 0;
-	*len = 2 + nl + il + m->len;
-	char *p = malloc(*len);
-	if (!p)
-		return NULL;
-	p[0] = m->kind == LV_MSG_VOLATILE ? 'V' : m->kind == LV_MSG_CONTROL ? 'C' : 'R';
-	memcpy(p + 1, rb->node, nl);
-	p[1 + nl] = '\n';
-	if (conn_id) {
-		memcpy(p + 2 + nl, conn_id, il - 1);
-		p[1 + nl + il] = '\n';
-	}
-	memcpy(p + 2 + nl + il, m->data, m->len);
-	return p;
-}
-
 static int
 members(lv_broker *b, const char *group, lv_members_fn fn, void *user_data)
 {
@@ -942,7 +771,7 @@ publish(lv_broker *b, const char *group, lv_msg *m)
 		return rc;   /* here too, when its offset comes up */
 	}
 	size_t len;
-	char *p = frame(rb, NULL, m, &len);
+	char *p = lv__rb_frame(rb, NULL, m, &len);
 	if (!p)
 		return LV_ENOMEM;
 	int rc = group ? command(rb, &rb->cmd, on_any, NULL, "PUBLISH lv:g:%s %b", group, p, len) :
@@ -967,7 +796,7 @@ deliver(lv_broker *b, const char *conn_id, lv_conn *local, lv_msg *m)
 		return LV_EUNAVAILABLE;
 	}
 	size_t len;
-	char *p = frame(rb, conn_id, m, &len);
+	char *p = lv__rb_frame(rb, conn_id, m, &len);
 	if (!p)
 		return LV_ENOMEM;
 	int rc = command(rb, &rb->cmd, on_any, NULL, "EVAL %s 0 %s %b", DELIVER_LUA, conn_id, p, len);
