@@ -70,6 +70,11 @@ typedef struct {
 	 * alone. */
 	int (*ask)(lv_broker *b, const char *conn_id, uint64_t id, const char *body, size_t len);
 	int (*answer)(lv_broker *b, const char *node, const char *body, size_t len);
+	/* lv_server_raise_all: the custom server event name with its
+	 * arguments (json, len bytes) to every node, this one included, each
+	 * running it when it hears it (lv__event_received). NULL: this node
+	 * alone (lv_server_raise). */
+	int (*raise_all)(lv_broker *b, const char *name, const char *json, size_t len);
 	/* Sessions kept in the broker, so that another node can resume them
 	 * (NULL: sessions stay on their node). session_take looks for token
 	 * elsewhere: 0 when it asked (the hello of `fresh` is finished later,

@@ -52,6 +52,7 @@
 #include <adapters/libuv.h>
 
 #include "net/broker_redis.h"
+#include "net/event_wire.h"
 
 enum {
 	BEAT_MS = 1000,             /* heartbeat and count refresh */
@@ -871,6 +872,28 @@ answer(lv_broker *b, const char *node, const char *body, size_t len)
 	return rc;
 }
 
+/* Heard back on lv:all by every node, this one too: each runs it then. */
+static int
+raise_all(lv_broker *b, const char *name, const char *json, size_t len)
+{
+	rbroker *rb = (rbroker *)b;
+	if (!up(rb)) {
+		b->stats.unavailable++;
+		return LV_EUNAVAILABLE;
+	}
+	size_t flen;
+	char *p = lv__event_wire_make(rb->node, name, json, len, &flen);
+	if (!p)
+		return LV_ENOMEM;
+	int rc = command(rb, &rb->cmd, on_any, NULL, "PUBLISH lv:all %b", p, flen);
+	free(p);
+	if (rc)
+		b->stats.unavailable++;
+	else
+		b->stats.published++;
+	return rc;
+}
+
 static int
 session_put(lv_broker *b, lv_conn *c)
 {
@@ -990,6 +1013,7 @@ static const lv_broker_ops redis_ops = {
 	.session_ended = session_ended,
 	.ask = ask,
 	.answer = answer,
+	.raise_all = raise_all,
 	.session_take = session_take,
 	.session_accept = session_accept,
 	.session_queued = session_queued,

@@ -10,6 +10,8 @@
  * included, delivers it when its offset comes up. 'K' on lv:n:NODE: another
  * node took one of NODE's sessions (broker_session.c). 'Q' and 'A' on
  * lv:n:NODE: a call to one of NODE's pages and its answer (rcall.c).
+ * 'E' on lv:all: a custom server event raised on every node
+ * (event_wire.h), which every node runs, its raiser included.
  * received() is one switch on KIND: a new kind is one case. */
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +101,13 @@ received(rbroker *rb, const char *channel, const char *data, size_t len)
 	case 'K':   /* another node took one of this node's sessions (broker_session.c) */
 		if (node)
 			lv__bsess_received(rb->sess, data, len);
+		break;
+	case 'E':   /* a server event raised on every node, this one's too (raise_all.c) */
+		if (strcmp(channel, "lv:all") == 0) {
+			if (!ours)
+				rb->base.stats.received++;
+			lv__event_received(s, data, len);
+		}
 		break;
 	case 'Q':   /* a call to a page here, or the answer to one of ours (rcall.c) */
 	case 'A':
