@@ -292,13 +292,14 @@ fuzz-presence: $(FB)/fuzz_presence
 replay-presence: $(FB)/replay_presence
 	@tests/fuzz/replay.sh $(FB)/replay_presence $(PRSEEDS)
 
-# ---- a server event raised on every node -------------------------------------------
+# ---- a server event raised on every node, the heartbeat's probe -------------------
 # fuzz_event: bytes -> the 'E' frame a node reads on lv:all (origin, event
-# name, arguments), checked to lie within the input and to be made again
-# byte for byte. It compiles runtime/src/net/event_wire.c alone.
+# name, arguments) and the 'L' probe it reads on its own channel, each
+# checked to lie within the input and to be made again byte for byte. It
+# compiles runtime/src/net/event_wire.c and probe_wire.c alone.
 
 EVSEEDS := tests/fuzz/corpus/event
-EV_SRCS := tests/fuzz/fuzz_event.c runtime/src/net/event_wire.c
+EV_SRCS := tests/fuzz/fuzz_event.c runtime/src/net/event_wire.c runtime/src/net/probe_wire.c
 
 $(FB)/fuzz_event: $(EV_SRCS)
 	@mkdir -p $(FB)

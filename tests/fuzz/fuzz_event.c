@@ -1,14 +1,16 @@
-/* fuzz_event.c - libFuzzer target for the frame of a server event raised on every node (event_wire.c).
+/* fuzz_event.c - libFuzzer target for the Redis broker's own frames: a server event raised on every node (event_wire.c) and the heartbeat's probe (probe_wire.c).
  *
- * Bytes -> 'E' ORIGIN "\n" NAME "\n" JSON as a node reads it from lv:all.
- * Checked on the way: what parses lies within the input, its origin and
- * name follow the rules, and the frame made again from what was parsed
- * is the input byte for byte. event_wire.c alone, no library. Built by
- * tests/fuzz/fuzz.mk. */
+ * Bytes -> 'E' ORIGIN "\n" NAME "\n" JSON as a node reads it from lv:all,
+ * and 'L' NODE "\n" SENT_US as it reads it on its own channel. Checked on
+ * the way: what parses lies within the input, its ids follow the rules,
+ * and the frame made again from what was parsed is the input byte for
+ * byte (for the probe: the same node and time). The two files alone, no
+ * library. Built by tests/fuzz/fuzz.mk. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/broker_health.h"
 #include "net/event_wire.h"
 
 static void
@@ -58,6 +60,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(again);
 		free(origin);
 		free(name);
+	}
+	const char *node;
+	size_t nl;
+	int64_t t;
+	if (lv__probe_parse(p, size, &node, &nl, &t)) {
+		within(p, size, node, nl);
+		check(nl >= 1 && nl <= 64 && t >= 0);
+		char *n = cstr(node, nl), again[96];
+		size_t len = lv__probe_make(n, t, again, sizeof again);
+		const char *node2;
+		size_t nl2;
+		int64_t t2;
+		check(lv__probe_parse(again, len, &node2, &nl2, &t2));
+		check(nl2 == nl && memcmp(node2, node, nl) == 0 && t2 == t);
+		free(n);
 	}
 	free(p);
 	return 0;

@@ -32,6 +32,15 @@ typedef struct {
 	uint64_t fenced;            /* writes for a session refused: another node owns it */
 } lv_broker_stats;
 
+/* What /lv/metrics shows of a shared broker's link, when it is known. */
+typedef struct {
+	bool has_rtt, has_lag;
+	double rtt_s;               /* a command's round trip to the broker */
+	double lag_s;               /* from publishing to hearing it back */
+	uint64_t waiting;           /* reliable pushes the broker has not answered yet */
+	double oldest_s;            /* the oldest of them: how long it has waited (0: none) */
+} lv_broker_health;
+
 typedef struct {
 	const char *name;           /* "local", "redis": for the log and metrics */
 	/* The loop begins and ends (lv__loop_begin, lv__loop_end): what the
@@ -75,6 +84,9 @@ typedef struct {
 	 * running it when it hears it (lv__event_received). NULL: this node
 	 * alone (lv_server_raise). */
 	int (*raise_all)(lv_broker *b, const char *name, const char *json, size_t len);
+	/* /lv/metrics: the link's health (broker_health.c). NULL: one node,
+	 * nothing to show. */
+	void (*health)(lv_broker *b, lv_broker_health *out);
 	/* Sessions kept in the broker, so that another node can resume them
 	 * (NULL: sessions stay on their node). session_take looks for token
 	 * elsewhere: 0 when it asked (the hello of `fresh` is finished later,

@@ -52,6 +52,7 @@
 #include <adapters/libuv.h>
 
 #include "net/broker_redis.h"
+#include "net/broker_health.h"
 #include "net/event_wire.h"
 
 enum {
@@ -429,6 +430,7 @@ became_up(rbroker *rb)
 	lv__bpres_up(rb->pres, rb->cmd.ac, first);
 	lv__bhist_up(rb->hist, rb->cmd.ac);
 	lv__bsess_up(rb->sess, rb->cmd.ac);
+	lv__bhealth_up(rb->health, rb->cmd.ac);
 	command(rb, &rb->sub, on_any, NULL, "CLIENT SETNAME lv-sub-%s", rb->node);
 	command(rb, &rb->sub, lv__rb_on_sub, NULL, "SUBSCRIBE lv:all lv:n:%s", rb->node);
 	for (lv_conn *c = s->conns; c; c = c->next) {
@@ -447,6 +449,7 @@ became_up(rbroker *rb)
 		count(rb, g);
 	}
 	command(rb, &rb->cmd, on_pages, NULL, "EVAL %s 0 %s", PAGES_LUA, rb->node);
+	lv__bhealth_beat(rb->health);   /* measured from the start, not a beat later */
 }
 
 static void
@@ -523,6 +526,7 @@ close_links(rbroker *rb)
 	lv__bhist_down(rb->hist);
 	lv__bsess_down(rb->sess);
 	lv__bpres_down(rb->pres);
+	lv__bhealth_down(rb->health);
 	for (rlink *l = &rb->cmd; l; l = l == &rb->cmd ? &rb->sub : NULL) {
 		if (l->ac)
 			redisAsyncFree(l->ac);
@@ -560,6 +564,7 @@ link_lost(rbroker *rb)
 	lv__bhist_down(rb->hist);
 	lv__bsess_down(rb->sess);
 	lv__bpres_down(rb->pres);
+	lv__bhealth_down(rb->health);
 	if (!rb->drop && !rb->stopping && lv_timer_start(s, 0, false, drop_fn, rb, &rb->drop) != 0)
 		rb->drop = NULL;
 }
@@ -585,6 +590,7 @@ beat_fn(lv_server *s, lv_timer *t, void *arg)
 	command(rb, &rb->cmd, on_beat, NULL, "SET lv:node:%s %u PX %d", rb->node, s->npages,
 	        NODE_TTL_MS);
 	command(rb, &rb->cmd, on_pages, NULL, "EVAL %s 0 %s", PAGES_LUA, rb->node);
+	lv__bhealth_beat(rb->health);
 	lv__bsess_beat(rb->sess);
 	uint32_t at = 0;
 	for (lv_hnode *n = lv__htab_next(&rb->groups, NULL, &at), *next; n; n = next) {
@@ -894,6 +900,17 @@ raise_all(lv_broker *b, const char *name, const char *json, size_t len)
 	return rc;
 }
 
+static void
+health(lv_broker *b, lv_broker_health *out)
+{
+	rbroker *rb = (rbroker *)b;
+	out->has_rtt = lv__bhealth_rtt(rb->health, &out->rtt_s);
+	out->has_lag = lv__bhealth_lag(rb->health, &out->lag_s);
+	int64_t oldest_us = 0;
+	out->waiting = lv__bhist_waiting(rb->hist, &oldest_us);
+	out->oldest_s = out->waiting ? (double)(lv__now_us() - oldest_us) / 1e6 : 0;
+}
+
 static int
 session_put(lv_broker *b, lv_conn *c)
 {
@@ -988,6 +1005,7 @@ broker_free(lv_broker *b)
 	lv__bsess_free(rb->sess);
 	lv__bhist_free(rb->hist);
 	lv__bpres_free(rb->pres);
+	lv__bhealth_free(rb->health);
 	lv__groups_free(b->server);
 	lv__sessions_free(b->server);
 	free(rb->host);
@@ -1014,6 +1032,7 @@ static const lv_broker_ops redis_ops = {
 	.ask = ask,
 	.answer = answer,
 	.raise_all = raise_all,
+	.health = health,
 	.session_take = session_take,
 	.session_accept = session_accept,
 	.session_queued = session_queued,
@@ -1078,7 +1097,8 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 	if (!(rb->hist = lv__bhist_new(s, &rb->base.stats, rb->node, s->opt.broker_history,
 	                               s->opt.broker_history_ms)) ||
 	    !(rb->sess = lv__bsess_new(s, &rb->base, rb->hist, rb->node, join_from)) ||
-	    !(rb->pres = lv__bpres_new(s, rb->node))) {
+	    !(rb->pres = lv__bpres_new(s, rb->node)) || !(rb->health = lv__bhealth_new(rb->node))) {
+		lv__bpres_free(rb->pres);
 		lv__bsess_free(rb->sess);
 		lv__bhist_free(rb->hist);
 		free(rb);
@@ -1092,6 +1112,7 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 		lv__bsess_free(rb->sess);
 		lv__bhist_free(rb->hist);
 		lv__bpres_free(rb->pres);
+		lv__bhealth_free(rb->health);
 		free(rb);
 		return LV_EINVALID_ARGUMENT;
 	}
@@ -1103,6 +1124,7 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 		lv__bsess_free(rb->sess);
 		lv__bhist_free(rb->hist);
 		lv__bpres_free(rb->pres);
+		lv__bhealth_free(rb->health);
 		free(rb);
 		return LV_EINVALID_ARGUMENT;
 	}

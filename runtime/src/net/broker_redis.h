@@ -9,6 +9,7 @@
 #include <async.h>
 
 #include "net/net.h"
+#include "net/broker_health.h"
 #include "net/broker_history.h"
 #include "net/broker_session.h"
 #include "net/presence.h"
@@ -57,6 +58,7 @@ struct rbroker {
 	lv_bhist *hist;             /* reliable group messages in order */
 	lv_bsess *sess;             /* sessions kept in Redis */
 	lv_bpres *pres;             /* presence */
+	lv_bhealth *health;         /* round trip and lag, for /lv/metrics */
 };
 
 /* broker_redis.c, for broker_wire.c: the group followed by that name

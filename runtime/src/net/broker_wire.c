@@ -11,7 +11,8 @@
  * node took one of NODE's sessions (broker_session.c). 'Q' and 'A' on
  * lv:n:NODE: a call to one of NODE's pages and its answer (rcall.c).
  * 'E' on lv:all: a custom server event raised on every node
- * (event_wire.h), which every node runs, its raiser included.
+ * (event_wire.h), which every node runs, its raiser included. 'L' on
+ * lv:n:NODE: NODE's heartbeat probe, timing pub/sub (broker_health.h).
  * received() is one switch on KIND: a new kind is one case. */
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,10 @@ received(rbroker *rb, const char *channel, const char *data, size_t len)
 				rb->base.stats.received++;
 			lv__event_received(s, data, len);
 		}
+		break;
+	case 'L':   /* this node's heartbeat probe, heard back (broker_health.c) */
+		if (node)
+			lv__bhealth_received(rb->health, data, len);
 		break;
 	case 'Q':   /* a call to a page here, or the answer to one of ours (rcall.c) */
 	case 'A':
