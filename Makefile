@@ -107,7 +107,7 @@ BASE_SRCS    := status.c str.c utf8.c arena.c buf.c b64.c clock.c bucket.c htab.
 CODEC_SRCS   := json_read.c json_write.c codec.c app.c
 STATE_SRCS   := patch.c sdoc.c
 MODEL_SRCS   := row.c rowsql.c query.c store.c watch.c sqlite.c pg.c pg_schema.c pg_capture.c
-NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker_redis.c broker_history.c broker_outbox.c rcall.c broker_session.c broker_session_wire.c broker_script.c broker_presence.c presence.c presence_wire.c broker.c membership.c \
+NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker_redis.c broker_wire.c broker_history.c broker_health.c probe_wire.c broker_outbox.c rcall.c broker_session.c broker_session_wire.c broker_script.c broker_presence.c presence.c presence_wire.c event_wire.c raise_all.c broker.c membership.c \
                 call.c cmd.c jansson.c fdwatch.c flush.c \
                 dispatch.c push.c ccall.c timer.c peer.c auth.c origin.c http.c metrics.c \
                 log.c inbox.c loop.c loop_uv.c loop_ev.c ws.c server.c live.c live_edit.c model_net.c store_wake.c
@@ -279,6 +279,7 @@ test: deps-test
 	@$(SUITE) fuzz-replay-patch $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-patch
 	@$(SUITE) fuzz-replay-presence $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-presence
 	@$(SUITE) fuzz-replay-session $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-session
+	@$(SUITE) fuzz-replay-event $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-event
 	@$(SUITE) js node --test tests/js/
 	@$(SUITE) integration env LV_TEST_LOOP=ev node --test --test-concurrency=2 --test-timeout=120000 tests/integration/
 	@$(SUITE) integration-uv env LV_TEST_LOOP=uv node --test --test-concurrency=2 --test-timeout=120000 tests/integration/
@@ -337,6 +338,7 @@ fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-patch
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-presence
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-session
+	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-event
 
 bench: all
 	@bench/run.sh

@@ -524,6 +524,13 @@ int lv_group_push(lv_server *server, const char *group, const lv_endpoint *ep,
                   const void *args);
 /* Raises a custom server event: its handler runs on the loop. Any thread. */
 int lv_server_raise(lv_server *server, const lv_endpoint *ep, const void *args);
+/* The same on every node: with a shared broker the handler runs on each
+ * node that hears the event, this one included, once; at most once (a
+ * node cut off from the broker at that moment misses it). On one node it
+ * is lv_server_raise. Any thread. From the loop it returns what the
+ * broker says: LV_EUNAVAILABLE when it cannot be reached (the event ran
+ * nowhere); from another thread that is logged, not returned. */
+int lv_server_raise_all(lv_server *server, const lv_endpoint *ep, const void *args);
 
 /* Generated adapter from the untyped answer to the typed callback fn. */
 typedef void (*lv_call_done)(lv_conn *conn, int status, const void *result,

@@ -320,3 +320,28 @@ fuzz-session: $(FB)/fuzz_session
 
 replay-session: $(FB)/replay_session
 	@tests/fuzz/replay.sh $(FB)/replay_session $(SESEEDS)
+# ---- a server event raised on every node, the heartbeat's probe -------------------
+# fuzz_event: bytes -> the 'E' frame a node reads on lv:all (origin, event
+# name, arguments) and the 'L' probe it reads on its own channel, each
+# checked to lie within the input and to be made again byte for byte. It
+# compiles runtime/src/net/event_wire.c and probe_wire.c alone.
+
+EVSEEDS := tests/fuzz/corpus/event
+EV_SRCS := tests/fuzz/fuzz_event.c runtime/src/net/event_wire.c runtime/src/net/probe_wire.c
+
+$(FB)/fuzz_event: $(EV_SRCS)
+	@mkdir -p $(FB)
+	$(FUZZ_CC) $(PR_CFLAGS) -fsanitize=fuzzer -o $@ $(EV_SRCS)
+
+$(FB)/replay_event: tests/fuzz/replay_main.c $(EV_SRCS)
+	@mkdir -p $(FB)
+	$(REPLAY_CC) $(PR_CFLAGS) -o $@ tests/fuzz/replay_main.c $(EV_SRCS)
+
+fuzz-event: $(FB)/fuzz_event
+	@mkdir -p $(FB)/evcorpus $(FB)/evartifacts
+	@cp -n $(EVSEEDS)/* $(FB)/evcorpus/
+	$(FB)/fuzz_event -max_len=4096 -timeout=10 -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=$(FB)/evartifacts/ $(FUZZ_ARGS) $(FB)/evcorpus
+
+replay-event: $(FB)/replay_event
+	@tests/fuzz/replay.sh $(FB)/replay_event $(EVSEEDS)

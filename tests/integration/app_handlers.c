@@ -177,6 +177,27 @@ typedef struct {
 	char *by;
 } poke_job;
 
+typedef struct {
+	lv_server *server;
+	char *by;
+	int64_t n;
+} poke_all_job;
+
+static void *
+poke_all_thread(void *arg)
+{
+	poke_all_job *j = arg;
+	sleep_ms(20);
+	app_poked_all_raise_all(j->server, lv_cstr(j->by), j->n);
+	free(j->by);
+	free(j);
+	atomic_fetch_sub(&threads_running, 1);
+	return NULL;
+}
+
+/* What poked_all ran with here, "BY:N;" each (loop thread only). */
+static char poked_all_log[4096];
+
 static void *
 poke_thread(void *arg)
 {
@@ -1411,3 +1432,59 @@ app_group_list(lv_call *call, lv_str_list *out)
 	return rc;
 }
 /* lvc:end group_list */
+
+/* lvc:begin poke_all */
+/*
+ * Raises the custom server event "poke.all" on every node, from here or
+ * another thread (raise.test.mjs).
+ */
+lv_status
+app_poke_all(lv_call *call, lv_str by, int64_t n, bool thread)
+{
+	lv_server *s = lv_call_server(call);
+	if (!thread) {
+		int rc = app_poked_all_raise_all(s, by, n);
+		return rc < 0 ? lv_call_fail(call, rc, "cannot raise: %s", lv_strerror(rc)) : LV_OK;
+	}
+	poke_all_job *j = calloc(1, sizeof *j);
+	if (!j || !(j->by = dup_str(by))) {
+		free(j);
+		return LV_ENOMEM;
+	}
+	j->server = s;
+	j->n = n;
+	if (spawn(poke_all_thread, j) != 0) {
+		free(j->by);
+		free(j);
+		return lv_call_fail(call, LV_EINTERNAL, "cannot start a thread");
+	}
+	return LV_OK;
+}
+/* lvc:end poke_all */
+
+/* lvc:begin poked_all */
+/*
+ * Raised on every node by poke_all.
+ */
+lv_status
+app_poked_all(lv_call *call, lv_str by, int64_t n)
+{
+	(void)call;
+	size_t used = strlen(poked_all_log);
+	snprintf(poked_all_log + used, sizeof poked_all_log - used, "%.*s:%lld;", (int)by.len, by.ptr,
+	         (long long)n);
+	return LV_OK;
+}
+/* lvc:end poked_all */
+
+/* lvc:begin poked_all_seen */
+/*
+ * What poked_all ran with on this node, in order: "BY:N;" each.
+ */
+lv_status
+app_poked_all_seen(lv_call *call, lv_str *out)
+{
+	*out = lv_call_strdup(call, poked_all_log);
+	return LV_OK;
+}
+/* lvc:end poked_all_seen */

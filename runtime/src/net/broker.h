@@ -33,6 +33,15 @@ typedef struct {
 	uint64_t sessions_refused;  /* records of sessions in Redis refused as not valid */
 } lv_broker_stats;
 
+/* What /lv/metrics shows of a shared broker's link, when it is known. */
+typedef struct {
+	bool has_rtt, has_lag;
+	double rtt_s;               /* a command's round trip to the broker */
+	double lag_s;               /* from publishing to hearing it back */
+	uint64_t waiting;           /* reliable pushes the broker has not answered yet */
+	double oldest_s;            /* the oldest of them: how long it has waited (0: none) */
+} lv_broker_health;
+
 typedef struct {
 	const char *name;           /* "local", "redis": for the log and metrics */
 	/* The loop begins and ends (lv__loop_begin, lv__loop_end): what the
@@ -71,6 +80,14 @@ typedef struct {
 	 * alone. */
 	int (*ask)(lv_broker *b, const char *conn_id, uint64_t id, const char *body, size_t len);
 	int (*answer)(lv_broker *b, const char *node, const char *body, size_t len);
+	/* lv_server_raise_all: the custom server event name with its
+	 * arguments (json, len bytes) to every node, this one included, each
+	 * running it when it hears it (lv__event_received). NULL: this node
+	 * alone (lv_server_raise). */
+	int (*raise_all)(lv_broker *b, const char *name, const char *json, size_t len);
+	/* /lv/metrics: the link's health (broker_health.c). NULL: one node,
+	 * nothing to show. */
+	void (*health)(lv_broker *b, lv_broker_health *out);
 	/* Sessions kept in the broker, so that another node can resume them
 	 * (NULL: sessions stay on their node). session_take looks for token
 	 * elsewhere: 0 when it asked (the hello of `fresh` is finished later,

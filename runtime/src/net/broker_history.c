@@ -930,3 +930,11 @@ lv__bhist_received(lv_bhist *h, const char *group, const char *data, size_t len)
 	}
 	lv__msg_unref(m);
 }
+
+size_t
+lv__bhist_waiting(const lv_bhist *h, int64_t *oldest_us)
+{
+	if (h->out.head)
+		*oldest_us = h->out.head->at_us;
+	return h->out.n;
+}

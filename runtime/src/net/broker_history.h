@@ -48,6 +48,9 @@ void lv__bhist_subscribed(lv_bhist *h, const char *group);
  * back, in order, and run once), or LV_EUNAVAILABLE (Redis is away, or
  * 10,000 pushes await their answer) / LV_ENOMEM. */
 int lv__bhist_publish(lv_bhist *h, const char *group, const lv_msg *m);
+/* The reliable pushes sent and not answered yet, and when the oldest of
+ * them was taken (lv__now_us) in *oldest_us when there is one. */
+size_t lv__bhist_waiting(const lv_bhist *h, int64_t *oldest_us);
 /* A message of kind 'H' on group's channel: "H" ORIGIN "\n" EPOCH " "
  * OFFSET "\n" JSON. */
 void lv__bhist_received(lv_bhist *h, const char *group, const char *data, size_t len);

@@ -32,14 +32,8 @@
  * A dead node's entries go when a count meets them (COUNT_LUA,
  * PAGES_LUA) or when a node of its id starts again (RESET_LUA).
  * Channels: lv:all (every page), lv:g:G (G's members), lv:n:NODE (one of
- * NODE's sessions). A message on them is KIND ORIGIN "\n" [ID "\n"]
- * JSON: KIND 'R' reliable, 'V' volatile, 'C' control, or 'S' (G's size
- * changed, nothing after the origin); a node skips its own. 'P' is a
- * join or leave for presence (broker_presence.c). A reliable
- * push to a group or to every page is 'H' instead, numbered and kept in
- * the group's history (broker_history.c), and every node, this one
- * included, delivers it when its offset comes up. 'K' on lv:n:NODE: another
- * node took one of NODE's sessions (broker_session.c).
+ * NODE's sessions); what arrives on them, and the frames' kinds, are
+ * broker_wire.c's.
  *
  * Invariants: state is UP exactly when both connections are connected
  * and registered; a connection's ac is NULL once hiredis has freed it (or
@@ -57,11 +51,10 @@
 #include <uv.h>
 #include <adapters/libuv.h>
 
-#include "net/net.h"
-#include "net/broker_history.h"
+#include "net/broker_redis.h"
+#include "net/broker_health.h"
 #include "net/broker_script.h"
-#include "net/broker_session.h"
-#include "net/presence.h"
+#include "net/event_wire.h"
 
 enum {
 	BEAT_MS = 1000,             /* heartbeat and count refresh */
@@ -73,55 +66,7 @@ enum {
 	FORGET_MS = 30000,          /* a group counted for group_size alone */
 };
 
-typedef enum { DOWN, CONNECTING, UP } rstate;
-/* A group's channel: not followed, SUBSCRIBE sent, answered, UNSUBSCRIBE
- * sent. Members are registered in Redis (and so counted elsewhere) only
- * once the channel is answered: a member other nodes count hears their
- * pushes. */
-typedef enum { SUB_NONE, SUB_ASKED, SUB_ON, SUB_LEAVING } rsub;
-
-typedef struct rbroker rbroker;
-
-/* One connection to Redis: commands, or subscriptions. */
-typedef struct {
-	rbroker *rb;
-	redisAsyncContext *ac;
-	bool connected;
-} rlink;
-
-/* A group this node follows: it has members here, or group_size asked. */
-typedef struct {
-	lv_hnode node;              /* first: the broker's table by name */
-	char *name;
-	uint64_t others;            /* members on other nodes, last counted */
-	int64_t asked_us;
-	rsub sub;
-	bool counting;              /* a count is on its way */
-	bool recount;               /* and the size changed since it was asked */
-} rgroup;
-
-struct rbroker {
-	lv_broker base;
-	char *host, *path;          /* TCP or a Unix socket */
-	int port;
-	char node[65];
-	rlink cmd, sub;
-	rstate state;
-	int64_t since_us;           /* the state's beginning */
-	uint32_t backoff_ms;
-	uint32_t beats_unanswered;
-	lv_timer *beat, *retry, *drop;
-	bool started, stopping, ever_up;
-	uint64_t others_pages;
-	lv_htab groups;             /* rgroup by name */
-	lv_bhist *hist;             /* reliable group messages in order */
-	lv_bsess *sess;             /* sessions kept in Redis */
-	lv_bpres *pres;             /* presence */
-	lv_bscript *scripts;        /* on the command connection (broker_script.c) */
-};
-
 static void link_lost(rbroker *rb);
-static void on_sub(redisAsyncContext *ac, void *r, void *arg);
 
 /* ---- Lua, run by lv__bscript_run (broker_script.c) --------------------------------- */
 
@@ -415,7 +360,7 @@ static void
 subscribe(rbroker *rb, rgroup *g)
 {
 	if (g->sub == SUB_NONE && rb->sub.ac &&
-	    command(rb, &rb->sub, on_sub, NULL, "SUBSCRIBE lv:g:%s", g->name) == 0)
+	    command(rb, &rb->sub, lv__rb_on_sub, NULL, "SUBSCRIBE lv:g:%s", g->name) == 0)
 		g->sub = SUB_ASKED;
 }
 
@@ -445,111 +390,16 @@ register_session(rbroker *rb, const char *conn_id)
 	return rc ? rc : command(rb, &rb->cmd, on_any, NULL, "SADD lv:ns:%s %s", rb->node, conn_id);
 }
 
-/* ---- messages from other nodes ----------------------------------------------------- */
+/* What broker_wire.c calls (broker_redis.h). */
+rgroup *lv__rb_group(rbroker *rb, const char *name) { return find_group(rb, name); }
+void lv__rb_count(rbroker *rb, rgroup *g) { count(rb, g); }
+void lv__rb_subscribe(rbroker *rb, rgroup *g) { subscribe(rb, g); }
+uint32_t lv__rb_members_here(rbroker *rb, const char *group) { return members_here(rb, group); }
 
-static lv_msg_kind
-kind_of(char k)
+int
+lv__rb_register_member(rbroker *rb, lv_conn *c, const char *group)
 {
-	return k == 'V' ? LV_MSG_VOLATILE : k == 'C' ? LV_MSG_CONTROL : LV_MSG_RELIABLE;
-}
-
-/* One message of a channel: to this node's members of it. */
-static void
-received(rbroker *rb, const char *channel, const char *data, size_t len)
-{
-	lv_server *s = rb->base.server;
-	const char *nl = len ? memchr(data, '\n', len) : NULL;
-	if (!nl || !data[0] || strchr("RVCSHKQAP", data[0]) == NULL)
-		return;
-	if (data[0] == 'K') {
-		if (strncmp(channel, "lv:n:", 5) == 0)
-			lv__bsess_received(rb->sess, data, len);
-		return;
-	}
-	if (data[0] == 'Q' || data[0] == 'A') {
-		/* a call to a page here, or the answer to one of ours (rcall.c) */
-		if (strncmp(channel, "lv:n:", 5) == 0)
-			lv__rcall_received(s, data[0], data + 1, (size_t)(nl - data) - 1, nl + 1,
-			                   len - (size_t)(nl + 1 - data));
-		return;
-	}
-	bool group = strncmp(channel, "lv:g:", 5) == 0;
-	if (data[0] == 'P') {
-		if (group)
-			lv__bpres_received(rb->pres, channel + 5, data, len);
-		return;
-	}
-	if (data[0] == 'H') {
-		if (group || strcmp(channel, "lv:all") == 0)
-			lv__bhist_received(rb->hist, group ? channel + 5 : NULL, data, len);
-		return;
-	}
-	size_t olen = (size_t)(nl - data) - 1;
-	if (olen == strlen(rb->node) && memcmp(data + 1, rb->node, olen) == 0)
-		return;   /* ours: delivered here when it was published */
-	const char *body = nl + 1;
-	size_t blen = len - (size_t)(body - data);
-	if (data[0] == 'S') {
-		rgroup *g = group ? find_group(rb, channel + 5) : NULL;
-		if (g && g->counting)
-			g->recount = true;   /* counted again once that answer is in */
-		else if (g)
-			count(rb, g);
-		return;
-	}
-	lv_conn *to = NULL;
-	if (strncmp(channel, "lv:n:", 5) == 0) {
-		const char *idend = memchr(body, '\n', blen);
-		if (!idend || !(to = lv__conn_by_id(s, body, (size_t)(idend - body))))
-			return;
-		blen -= (size_t)(idend + 1 - body);
-		body = idend + 1;
-	}
-	lv_msg *m = lv__msg_new(body, blen, kind_of(data[0]));
-	if (!m)
-		return;
-	rb->base.stats.received++;
-	if (to)
-		lv__conn_queue(to, m);
-	else
-		lv__groups_send(s, group ? channel + 5 : NULL, m);
-	lv__msg_unref(m);
-}
-
-static void
-on_sub(redisAsyncContext *ac, void *r, void *arg)
-{
-	(void)arg;
-	redisReply *reply = r;
-	rbroker *rb = ((rlink *)ac->data)->rb;
-	if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
-	    reply->element[0]->type != REDIS_REPLY_STRING || reply->element[1]->type != REDIS_REPLY_STRING)
-		return;
-	const char *what = reply->element[0]->str, *channel = reply->element[1]->str;
-	if (strcmp(what, "message") == 0 && reply->element[2]->type == REDIS_REPLY_STRING) {
-		received(rb, channel, reply->element[2]->str, reply->element[2]->len);
-	} else if (strcmp(what, "subscribe") == 0 && strcmp(channel, "lv:all") == 0) {
-		lv__bhist_subscribed(rb->hist, NULL);
-	} else if (strcmp(what, "subscribe") == 0 && strncmp(channel, "lv:g:", 5) == 0) {
-		rgroup *g = find_group(rb, channel + 5);
-		if (g && g->sub == SUB_ASKED) {
-			g->sub = SUB_ON;
-			lv__bhist_subscribed(rb->hist, g->name);
-			uint32_t n;
-			lv_conn *const *m = lv__groups_members(rb->base.server, g->name, &n);
-			for (uint32_t i = 0; i < n; i++)
-				register_member(rb, m[i], g->name);
-		}
-	} else if (strcmp(what, "unsubscribe") == 0 && strncmp(channel, "lv:g:", 5) == 0) {
-		/* Now hiredis has forgotten the channel, it may be asked again. */
-		rgroup *g = find_group(rb, channel + 5);
-		if (g && g->sub == SUB_LEAVING) {
-			g->sub = SUB_NONE;
-			if (members_here(rb, g->name))
-				subscribe(rb, g);
-		}
-	}
-	lv__lws_touched(rb->base.server);
+	return register_member(rb, c, group);
 }
 
 /* ---- the connections ------------------------------------------------------------- */
@@ -580,8 +430,9 @@ became_up(rbroker *rb)
 	lv__bpres_up(rb->pres, rb->cmd.ac, first);
 	lv__bhist_up(rb->hist, rb->cmd.ac);
 	lv__bsess_up(rb->sess, rb->cmd.ac);
+	lv__bhealth_up(rb->health, rb->cmd.ac);
 	command(rb, &rb->sub, on_any, NULL, "CLIENT SETNAME lv-sub-%s", rb->node);
-	command(rb, &rb->sub, on_sub, NULL, "SUBSCRIBE lv:all lv:n:%s", rb->node);
+	command(rb, &rb->sub, lv__rb_on_sub, NULL, "SUBSCRIBE lv:all lv:n:%s", rb->node);
 	for (lv_conn *c = s->conns; c; c = c->next) {
 		if (c->ended)
 			continue;
@@ -598,6 +449,7 @@ became_up(rbroker *rb)
 		count(rb, g);
 	}
 	lv__bscript_run(rb->scripts, on_pages, NULL, PAGES_LUA, "%s", rb->node);
+	lv__bhealth_beat(rb->health);   /* measured from the start, not a beat later */
 }
 
 static void
@@ -681,6 +533,7 @@ close_links(rbroker *rb)
 	lv__bsess_down(rb->sess);
 	lv__bpres_down(rb->pres);
 	lv__bscript_down(rb->scripts);
+	lv__bhealth_down(rb->health);
 	for (rlink *l = &rb->cmd; l; l = l == &rb->cmd ? &rb->sub : NULL) {
 		if (l->ac)
 			redisAsyncFree(l->ac);
@@ -718,6 +571,7 @@ link_lost(rbroker *rb)
 	lv__bhist_down(rb->hist);
 	lv__bsess_down(rb->sess);
 	lv__bpres_down(rb->pres);
+	lv__bhealth_down(rb->health);
 	if (!rb->drop && !rb->stopping && lv_timer_start(s, 0, false, drop_fn, rb, &rb->drop) != 0)
 		rb->drop = NULL;
 }
@@ -754,6 +608,7 @@ beat_fn(lv_server *s, lv_timer *t, void *arg)
 	command(rb, &rb->cmd, on_beat, NULL, "SET lv:node:%s %u PX %d", rb->node, s->npages,
 	        NODE_TTL_MS);
 	lv__bscript_run(rb->scripts, on_pages, NULL, PAGES_LUA, "%s", rb->node);
+	lv__bhealth_beat(rb->health);
 	lv__bsess_beat(rb->sess);
 	uint32_t at = 0;
 	for (lv_hnode *n = lv__htab_next(&rb->groups, NULL, &at), *next; n; n = next) {
@@ -912,26 +767,6 @@ group_size(lv_broker *b, const char *group)
 	return here + g->others;
 }
 
-/* KIND ORIGIN "\n" [ID "\n"] JSON */
-static char *
-frame(rbroker *rb, const char *conn_id, const lv_msg *m, size_t *len)
-{
-	size_t nl = strlen(rb->node), il = conn_id ? strlen(conn_id) + 1 : 0;
-	*len = 2 + nl + il + m->len;
-	char *p = malloc(*len);
-	if (!p)
-		return NULL;
-	p[0] = m->kind == LV_MSG_VOLATILE ? 'V' : m->kind == LV_MSG_CONTROL ? 'C' : 'R';
-	memcpy(p + 1, rb->node, nl);
-	p[1 + nl] = '\n';
-	if (conn_id) {
-		memcpy(p + 2 + nl, conn_id, il - 1);
-		p[1 + nl + il] = '\n';
-	}
-	memcpy(p + 2 + nl + il, m->data, m->len);
-	return p;
-}
-
 static int
 members(lv_broker *b, const char *group, lv_members_fn fn, void *user_data)
 {
@@ -961,7 +796,7 @@ publish(lv_broker *b, const char *group, lv_msg *m)
 		return rc;   /* here too, when its offset comes up */
 	}
 	size_t len;
-	char *p = frame(rb, NULL, m, &len);
+	char *p = lv__rb_frame(rb, NULL, m, &len);
 	if (!p)
 		return LV_ENOMEM;
 	int rc = group ? command(rb, &rb->cmd, on_any, NULL, "PUBLISH lv:g:%s %b", group, p, len) :
@@ -986,7 +821,7 @@ deliver(lv_broker *b, const char *conn_id, lv_conn *local, lv_msg *m)
 		return LV_EUNAVAILABLE;
 	}
 	size_t len;
-	char *p = frame(rb, conn_id, m, &len);
+	char *p = lv__rb_frame(rb, conn_id, m, &len);
 	if (!p)
 		return LV_ENOMEM;
 	int rc = lv__bscript_run(rb->scripts, on_any, NULL, DELIVER_LUA, "%s %b", conn_id, p, len);
@@ -1059,6 +894,39 @@ answer(lv_broker *b, const char *node, const char *body, size_t len)
 	else
 		b->stats.published++;
 	return rc;
+}
+
+/* Heard back on lv:all by every node, this one too: each runs it then. */
+static int
+raise_all(lv_broker *b, const char *name, const char *json, size_t len)
+{
+	rbroker *rb = (rbroker *)b;
+	if (!up(rb)) {
+		b->stats.unavailable++;
+		return LV_EUNAVAILABLE;
+	}
+	size_t flen;
+	char *p = lv__event_wire_make(rb->node, name, json, len, &flen);
+	if (!p)
+		return LV_ENOMEM;
+	int rc = command(rb, &rb->cmd, on_any, NULL, "PUBLISH lv:all %b", p, flen);
+	free(p);
+	if (rc)
+		b->stats.unavailable++;
+	else
+		b->stats.published++;
+	return rc;
+}
+
+static void
+health(lv_broker *b, lv_broker_health *out)
+{
+	rbroker *rb = (rbroker *)b;
+	out->has_rtt = lv__bhealth_rtt(rb->health, &out->rtt_s);
+	out->has_lag = lv__bhealth_lag(rb->health, &out->lag_s);
+	int64_t oldest_us = 0;
+	out->waiting = lv__bhist_waiting(rb->hist, &oldest_us);
+	out->oldest_s = out->waiting ? (double)(lv__now_us() - oldest_us) / 1e6 : 0;
 }
 
 static int
@@ -1156,6 +1024,7 @@ broker_free(lv_broker *b)
 	lv__bhist_free(rb->hist);
 	lv__bpres_free(rb->pres);
 	lv__bscript_free(rb->scripts);
+	lv__bhealth_free(rb->health);
 	lv__groups_free(b->server);
 	lv__sessions_free(b->server);
 	free(rb->host);
@@ -1181,6 +1050,8 @@ static const lv_broker_ops redis_ops = {
 	.session_ended = session_ended,
 	.ask = ask,
 	.answer = answer,
+	.raise_all = raise_all,
+	.health = health,
 	.session_take = session_take,
 	.session_accept = session_accept,
 	.session_queued = session_queued,
@@ -1246,7 +1117,10 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 	    !(rb->hist = lv__bhist_new(s, &rb->base.stats, rb->scripts, rb->node,
 	                               s->opt.broker_history, s->opt.broker_history_ms)) ||
 	    !(rb->sess = lv__bsess_new(s, &rb->base, rb->hist, rb->scripts, rb->node, join_from)) ||
-	    !(rb->pres = lv__bpres_new(s, rb->scripts, rb->node))) {
+	    !(rb->pres = lv__bpres_new(s, rb->scripts, rb->node)) ||
+	    !(rb->health = lv__bhealth_new(rb->node))) {
+		lv__bpres_free(rb->pres);
+		lv__bhealth_free(rb->health);
 		lv__bsess_free(rb->sess);
 		lv__bhist_free(rb->hist);
 		lv__bscript_free(rb->scripts);
@@ -1262,6 +1136,7 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 		lv__bhist_free(rb->hist);
 		lv__bpres_free(rb->pres);
 		lv__bscript_free(rb->scripts);
+		lv__bhealth_free(rb->health);
 		free(rb);
 		return LV_EINVALID_ARGUMENT;
 	}
@@ -1274,6 +1149,7 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 		lv__bhist_free(rb->hist);
 		lv__bpres_free(rb->pres);
 		lv__bscript_free(rb->scripts);
+		lv__bhealth_free(rb->health);
 		free(rb);
 		return LV_EINVALID_ARGUMENT;
 	}

@@ -105,6 +105,25 @@ lv__metrics_text(lv_server *s, size_t *len)
 	};
 	for (size_t i = 0; i < sizeof broker / sizeof broker[0]; i++)
 		put_metric(&b, &broker[i]);
+	if (s->broker->ops->health) {
+		lv_broker_health h = { 0 };
+		s->broker->ops->health(s->broker, &h);
+		if (h.has_rtt)
+			PUT("# HELP lv_broker_rtt_seconds Round trip of the heartbeat's command to the "
+			    "broker: the last, or longer, the wait of one not answered yet.\n"
+			    "# TYPE lv_broker_rtt_seconds gauge\nlv_broker_rtt_seconds %.6f\n", h.rtt_s);
+		if (h.has_lag)
+			PUT("# HELP lv_broker_lag_seconds From publishing the heartbeat's probe on this "
+			    "node's channel to hearing it back: the last, or longer, the wait of one not "
+			    "heard yet.\n# TYPE lv_broker_lag_seconds gauge\nlv_broker_lag_seconds %.6f\n",
+			    h.lag_s);
+		PUT("# HELP lv_broker_outbox_pushes Reliable group pushes sent to the broker and not "
+		    "answered yet.\n# TYPE lv_broker_outbox_pushes gauge\nlv_broker_outbox_pushes %llu\n",
+		    (unsigned long long)h.waiting);
+		PUT("# HELP lv_broker_outbox_oldest_seconds How long the oldest of them has waited "
+		    "(0: none).\n# TYPE lv_broker_outbox_oldest_seconds gauge\n"
+		    "lv_broker_outbox_oldest_seconds %.6f\n", h.oldest_s);
+	}
 	PUT("# HELP lv_limited_total Requests refused, connections closed and sessions ended "
 	    "by a limit.\n# TYPE lv_limited_total counter\n");
 	for (int i = 0; i < LV_LIMIT__COUNT; i++)

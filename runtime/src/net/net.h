@@ -299,6 +299,11 @@ void lv__hello_new(lv_conn *c, const char *resync);
 void lv__welcome(lv_conn *c, bool resumed, const char *resync);
 /* Runs a server endpoint whose arguments are JSON (HTTP, events). */
 void lv__run_event(lv_server *s, const lv_endpoint *ep, json_t *args, lv_conn *conn);
+/* A server event raised on every node, as the broker brought it (an 'E'
+ * frame, event_wire.h): its handler runs here; a frame it cannot read, an
+ * event this node has no handler for, arguments that are not JSON: logged
+ * and dropped (raise_all.c). */
+void lv__event_received(lv_server *s, const char *data, size_t len);
 /* Finishes a deferred call in the loop; result_json is its encoded result
  * or NULL with an error status. */
 void lv__finish_deferred(lv_call *call, int status, char *result_json, const char *msg);

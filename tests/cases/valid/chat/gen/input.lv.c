@@ -619,3 +619,11 @@ chat_room_closed_raise(lv_server *server, lv_str room)
 	a.room = room;
 	return lv_server_raise(server, &chat__endpoints[6], &a);
 }
+
+int
+chat_room_closed_raise_all(lv_server *server, lv_str room)
+{
+	chat__room_closed_args a = { 0 };
+	a.room = room;
+	return lv_server_raise_all(server, &chat__endpoints[6], &a);
+}

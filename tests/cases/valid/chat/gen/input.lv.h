@@ -100,14 +100,16 @@ lv_status chat_room_closed(lv_call *call, lv_str room);
 #line 101 "input.lv.h"
 /* Raises the server event "room_closed": its handler runs on the loop; any thread. */
 int chat_room_closed_raise(lv_server *server, lv_str room);
+/* The same on every node (lv_server_raise_all); any thread. */
+int chat_room_closed_raise_all(lv_server *server, lv_str room);
 
 #line 43 "input.lv"
 lv_status chat_send_clicked(lv_call *call, lv_str text);
-#line 107 "input.lv.h"
+#line 109 "input.lv.h"
 
 #line 28 "input.lv"
 lv_status chat_typing(lv_call *call, lv_str room);
-#line 111 "input.lv.h"
+#line 113 "input.lv.h"
 
 #ifdef __cplusplus
 }

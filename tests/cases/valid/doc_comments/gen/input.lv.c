@@ -492,6 +492,14 @@ library_loan_due_raise(lv_server *server, lv_str isbn)
 }
 
 int
+library_loan_due_raise_all(lv_server *server, lv_str isbn)
+{
+	library__loan_due_args a = { 0 };
+	a.isbn = isbn;
+	return lv_server_raise_all(server, &library__endpoints[3], &a);
+}
+
+int
 library_returned_to(lv_conn *conn, const library_Book *book)
 {
 	library__returned_args a = { 0 };

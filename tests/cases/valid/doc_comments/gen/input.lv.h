@@ -86,6 +86,8 @@ lv_status library_loan_due(lv_call *call, lv_str isbn);
 #line 87 "input.lv.h"
 /* Raises the server event "loan.due": its handler runs on the loop; any thread. */
 int library_loan_due_raise(lv_server *server, lv_str isbn);
+/* The same on every node (lv_server_raise_all); any thread. */
+int library_loan_due_raise_all(lv_server *server, lv_str isbn);
 
 /*
  * Tells the page a book came back.
@@ -103,21 +105,21 @@ int library_returned_all(lv_server *server, const library_Book *book);
  */
 #line 42 "input.lv"
 lv_status library_searching(lv_call *call, lv_str text);
-#line 107 "input.lv.h"
+#line 109 "input.lv.h"
 
 /*
  * The server has started.
  */
 #line 48 "input.lv"
 lv_status library_started(lv_call *call);
-#line 114 "input.lv.h"
+#line 116 "input.lv.h"
 
 /*
  * Where is it?
  */
 #line 38 "input.lv"
 lv_status library_where_is(lv_call *call, lv_str isbn, library_Shelf *out);
-#line 121 "input.lv.h"
+#line 123 "input.lv.h"
 /* Answers a call to where_is that its handler deferred; any thread. */
 int library_where_is_reply(lv_call *call, library_Shelf value);
 

@@ -291,11 +291,25 @@ events_longest_raise(lv_server *server)
 }
 
 int
+events_longest_raise_all(lv_server *server)
+{
+	return lv_server_raise_all(server, &events__endpoints[0], NULL);
+}
+
+int
 events_room_closed_raise(lv_server *server, lv_str room)
 {
 	events__room_closed_args a = { 0 };
 	a.room = room;
 	return lv_server_raise(server, &events__endpoints[1], &a);
+}
+
+int
+events_room_closed_raise_all(lv_server *server, lv_str room)
+{
+	events__room_closed_args a = { 0 };
+	a.room = room;
+	return lv_server_raise_all(server, &events__endpoints[1], &a);
 }
 
 int
@@ -339,6 +353,14 @@ events_server_custom_ready_raise(lv_server *server, double at)
 }
 
 int
+events_server_custom_ready_raise_all(lv_server *server, double at)
+{
+	events__server_custom_ready_args a = { 0 };
+	a.at = at;
+	return lv_server_raise_all(server, &events__endpoints[4], &a);
+}
+
+int
 events_shipped_to(lv_conn *conn, int64_t order)
 {
 	events__shipped_args a = { 0 };
@@ -374,4 +396,10 @@ int
 events_single_letter_raise(lv_server *server)
 {
 	return lv_server_raise(server, &events__endpoints[7], NULL);
+}
+
+int
+events_single_letter_raise_all(lv_server *server)
+{
+	return lv_server_raise_all(server, &events__endpoints[7], NULL);
 }

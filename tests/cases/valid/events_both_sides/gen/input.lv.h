@@ -28,12 +28,16 @@ lv_status events_longest(lv_call *call);
 #line 29 "input.lv.h"
 /* Raises the server event "x1234567890123456789012345678901234567890123456789012345678901ab": its handler runs on the loop; any thread. */
 int events_longest_raise(lv_server *server);
+/* The same on every node (lv_server_raise_all); any thread. */
+int events_longest_raise_all(lv_server *server);
 
 #line 13 "input.lv"
 lv_status events_room_closed(lv_call *call, lv_str room);
-#line 35 "input.lv.h"
+#line 37 "input.lv.h"
 /* Raises the server event "room:closed": its handler runs on the loop; any thread. */
 int events_room_closed_raise(lv_server *server, lv_str room);
+/* The same on every node (lv_server_raise_all); any thread. */
+int events_room_closed_raise_all(lv_server *server, lv_str room);
 
 /* Sends room_closed_on_page to one page (by its lv_conn, or by its id on whichever
  * node it is connected to), to the pages in a group, or to every page.
@@ -45,17 +49,19 @@ int events_room_closed_on_page_all(lv_server *server, lv_str room);
 
 #line 5 "input.lv"
 lv_status events_server_connect(lv_call *call);
-#line 49 "input.lv.h"
+#line 53 "input.lv.h"
 
 #line 10 "input.lv"
 lv_status events_server_custom_ready(lv_call *call, double at);
-#line 53 "input.lv.h"
+#line 57 "input.lv.h"
 /* Raises the server event "ready": its handler runs on the loop; any thread. */
 int events_server_custom_ready_raise(lv_server *server, double at);
+/* The same on every node (lv_server_raise_all); any thread. */
+int events_server_custom_ready_raise_all(lv_server *server, double at);
 
 #line 6 "input.lv"
 lv_status events_server_disconnect(lv_call *call);
-#line 59 "input.lv.h"
+#line 65 "input.lv.h"
 
 /* Sends shipped to one page (by its lv_conn, or by its id on whichever
  * node it is connected to), to the pages in a group, or to every page.
@@ -67,9 +73,11 @@ int events_shipped_all(lv_server *server, int64_t order);
 
 #line 16 "input.lv"
 lv_status events_single_letter(lv_call *call);
-#line 71 "input.lv.h"
+#line 77 "input.lv.h"
 /* Raises the server event "a": its handler runs on the loop; any thread. */
 int events_single_letter_raise(lv_server *server);
+/* The same on every node (lv_server_raise_all); any thread. */
+int events_single_letter_raise_all(lv_server *server);
 
 #ifdef __cplusplus
 }

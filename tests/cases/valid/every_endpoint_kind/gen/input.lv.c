@@ -745,6 +745,15 @@ kinds_job_done_raise(lv_server *server, int64_t job, bool ok)
 }
 
 int
+kinds_job_done_raise_all(lv_server *server, int64_t job, bool ok)
+{
+	kinds__job_done_args a = { 0 };
+	a.job = job;
+	a.ok = ok;
+	return lv_server_raise_all(server, &kinds__endpoints[7], &a);
+}
+
+int
 kinds_job_progress_to(lv_conn *conn, int64_t job, double percent)
 {
 	kinds__job_progress_args a = { 0 };

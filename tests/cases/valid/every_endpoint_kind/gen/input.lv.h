@@ -65,6 +65,8 @@ lv_status kinds_job_done(lv_call *call, int64_t job, bool ok);
 #line 66 "input.lv.h"
 /* Raises the server event "job.done": its handler runs on the loop; any thread. */
 int kinds_job_done_raise(lv_server *server, int64_t job, bool ok);
+/* The same on every node (lv_server_raise_all); any thread. */
+int kinds_job_done_raise_all(lv_server *server, int64_t job, bool ok);
 
 /* Sends job_progress to one page (by its lv_conn, or by its id on whichever
  * node it is connected to), to the pages in a group, or to every page.
@@ -76,11 +78,11 @@ int kinds_job_progress_all(lv_server *server, int64_t job, double percent);
 
 #line 57 "input.lv"
 lv_status kinds_load_changed(lv_call *call, lv_str which);
-#line 80 "input.lv.h"
+#line 82 "input.lv.h"
 
 #line 18 "input.lv"
 lv_status kinds_nothing(lv_call *call);
-#line 84 "input.lv.h"
+#line 86 "input.lv.h"
 /* Answers a call to nothing that its handler deferred; any thread. */
 int kinds_nothing_reply(lv_call *call);
 
@@ -94,7 +96,7 @@ int kinds_notify_all(lv_server *server, lv_str text);
 
 #line 22 "input.lv"
 lv_status kinds_nudge(lv_call *call, lv_str target);
-#line 98 "input.lv.h"
+#line 100 "input.lv.h"
 
 /* Asks one page (by its lv_conn, or by its id on whichever node it is
  * connected to); done runs on the loop with the answer, or with a status
@@ -106,7 +108,7 @@ int kinds_ping_call_id(lv_server *server, const char *conn_id, kinds_ping_done d
 
 #line 25 "input.lv"
 lv_status kinds_plain(lv_call *call);
-#line 110 "input.lv.h"
+#line 112 "input.lv.h"
 
 /* Sends progress to one page (by its lv_conn, or by its id on whichever
  * node it is connected to), to the pages in a group, or to every page.
@@ -118,19 +120,19 @@ int kinds_progress_all(lv_server *server, double fraction);
 
 #line 53 "input.lv"
 lv_status kinds_save_clicked(lv_call *call);
-#line 122 "input.lv.h"
+#line 124 "input.lv.h"
 
 #line 27 "input.lv"
 lv_status kinds_started(lv_call *call);
-#line 126 "input.lv.h"
+#line 128 "input.lv.h"
 
 #line 28 "input.lv"
 lv_status kinds_stopped(lv_call *call);
-#line 130 "input.lv.h"
+#line 132 "input.lv.h"
 
 #line 49 "input.lv"
 lv_status kinds_text_changed(lv_call *call, lv_str text);
-#line 134 "input.lv.h"
+#line 136 "input.lv.h"
 
 #ifdef __cplusplus
 }
