@@ -289,12 +289,22 @@ test(`${STEPS * 3 * PAGES} calls and their pushes while nodes are killed and the
       if (ok(`t:${p.name}.${i}`))
         assert.equal(n, 1, `tally ${p.name}.${i} answered ok ran once`);
     }
-  // calls in flight when a node died, or made while a node's Redis links
-  // were down
-  assert.ok(codes.length < total / 10, `few calls answered unavailable (${codes.length})`);
+  // a call fails for one of three reasons: it was in flight when its node
+  // died, or, while its node's Redis links were down, its push could not
+  // go or its arrival could not be recorded
+  const why = new Map();
+  for (const r of results.values())
+    if (!r.ok) {
+      const k = /may or may not have run|could not be recorded|push failed/.exec(r.error.message)?.[0] ??
+        r.error.message;
+      why.set(k, (why.get(k) || 0) + 1);
+    }
+  for (const k of why.keys())
+    assert.match(k, /^(may or may not have run|could not be recorded|push failed)$/, 'why a call failed');
+  assert.ok(codes.length < total / 4, `most calls answered ok (${codes.length} not)`);
   assert.ok(pushes >= 10000, `at least 10,000 pushes taken (${pushes})`);
   console.log(`# ${events.join('; ')}`);
-  console.log(`# ${total} calls (${codes.length} answered unavailable), ${pushes} pushes taken, ` +
+  console.log(`# ${total} calls (${codes.length} answered unavailable: ${JSON.stringify([...why])}), ${pushes} pushes taken, ` +
     `${resumed()} resumes, in ${flowMs} ms; presence clean ${presenceMs} ms after the last kill`);
 });
 
