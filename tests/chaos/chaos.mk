@@ -17,5 +17,5 @@ $(ch_OUT)/chaos_server: tests/chaos/main.c tests/chaos/chaos_handlers.c \
 	    $(filter %.c,$^) $(B)/liblv.a $(LV_LIBS)
 
 .PHONY: chaos
-chaos: $(ch_OUT)/chaos_server
+chaos: $(ch_OUT)/chaos_server $(B)/tests/integration/app_server
 	node --test --test-timeout=300000 tests/chaos/

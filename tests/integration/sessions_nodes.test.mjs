@@ -1,236 +1,32 @@
-// sessions_nodes.test.mjs - sessions across nodes: pages behind a load balancer (a loopback TCP proxy written here) resume on any node after theirs is killed with SIGKILL, and get every reliable message once, in order, with every call run once or answered `unavailable`; a node frozen while its session moved cannot write for it (fencing).
+// sessions_nodes.test.mjs - sessions across nodes: pages behind a load balancer (a loopback TCP proxy, nodes.mjs) resume on any node after theirs is killed with SIGKILL, and get every reliable message once, in order, with every call run once or answered `unavailable`; a node frozen while its session moved cannot write for it (fencing).
 // The loop is the suite's (LV_TEST_LOOP).
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, test } from 'node:test';
-import { Client, metrics, ms, sleep, startServer, until } from './helpers.mjs';
-import { redisCommand, startRedis } from './redis.mjs';
+import { Client, metrics, ms, sleep, until } from './helpers.mjs';
+import { Cluster } from './nodes.mjs';
+import { redisCommand } from './redis.mjs';
 
+const cluster = new Cluster();
+const { nodes } = cluster;
 let redis;
 let proxy;
-const nodes = new Map();      // id -> the running server, or null while dead
-const outputs = new Map();    // id -> stdout of every run of it
-const pages = [];
-let choose = null;            // the node ids the next connection may go to
-
-const startNode = async (id) => {
-  const s = await startServer({ LV_TEST_BROKER: `unix:${redis.socket}`, LV_TEST_NODE_ID: id });
-  const runs = outputs.get(id) || [];
-  runs.push(s);
-  outputs.set(id, runs);
-  await until(async () => (await metrics(s)).get('lv_broker_connected') === 1, ms(5000),
-    `${id} to reach Redis`);
-  nodes.set(id, s);   // in the balancer's pool once it can take sessions
-  return s;
-};
-
-const alive = () => [...nodes].filter(([, s]) => s).map(([id]) => id);
-
-/* The load balancer: each connection to a node picked at random among
- * the live ones (or those `choose` names). */
-function startProxy() {
-  const socks = new Set();
-  const srv = net.createServer((down) => {
-    const ids = (choose || alive()).filter((id) => nodes.get(id));
-    const id = ids[Math.floor(Math.random() * ids.length)];
-    if (!id) {
-      down.destroy();
-      return;
-    }
-    const up = net.connect(nodes.get(id).port, '127.0.0.1');
-    socks.add(down);
-    socks.add(up);
-    const end = () => {
-      down.destroy();
-      up.destroy();
-      socks.delete(down);
-      socks.delete(up);
-    };
-    down.on('error', end).on('close', end);
-    up.on('error', end).on('close', end);
-    down.pipe(up);
-    up.pipe(down);
-  });
-  return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => {
-    const port = srv.address().port;
-    resolve({
-      srv, port, wsUrl: `ws://127.0.0.1:${port}/lv/ws`,
-      close: () => { for (const s of socks) s.destroy(); return new Promise((r) => srv.close(r)); },
-    });
-  }));
-}
-
-/* A page as lv.js is one: numbered calls kept until acknowledged and
- * resent after a resume, the server's numbered messages taken once each
- * in order, acknowledged, and a reconnect through the proxy after any
- * close. */
-class Page {
-  constructor(name) {
-    this.name = name;
-    this.session = null;
-    this.conn = null;      // the connection id (kept across resumes)
-    this.last = 0;         // the server's seq processed
-    this.outSeq = 0;
-    this.nextId = 1;
-    this.unacked = [];     // our numbered messages the server has not acknowledged
-    this.got = [];         // the server's numbered messages, in order
-    this.gaps = [];
-    this.waiting = new Map();
-    this.resumes = [];     // each welcome after the first
-    this.c = null;
-    this.stopped = false;
-    this.connecting = null;
-    this.errors = [];      // failed reconnects, for the failure's message
-  }
-
-  async connect() {
-    for (let tries = 0; ; tries++) {
-      try {
-        const opts = { autoAck: false, query: this.query };
-        if (this.session)
-          opts.resume = { session: this.session, last: this.last };
-        const c = await Client.open({ wsUrl: proxy.wsUrl, schema, app: 'app' }, opts);
-        this.attach(c);
-        return;
-      } catch (e) {
-        this.errors.push(e.message);
-        if (tries > 100)
-          throw e;
-        await sleep(20);
-      }
-    }
-  }
-
-  attach(c) {
-    const w = c.welcome;
-    if (this.session) {
-      this.resumes.push(w);
-      assert.equal(w.resumed, true, `${this.name} resumed: ${JSON.stringify(w)}`);
-      assert.equal(w.session, this.session);
-      assert.equal(w.conn, this.conn, 'the connection keeps its id across nodes');
-    }
-    this.session = w.session;
-    this.conn = w.conn;
-    this.c = c;
-    this.unacked = this.unacked.filter((m) => m.seq > w.last);
-    for (const m of this.unacked)
-      c.ws.send(JSON.stringify(m));
-    let at = c.all.indexOf(w) + 1;
-    let ackSoon = false;
-    const pump = () => {
-      for (; at < c.all.length; at++) {
-        const m = c.all[at];
-        if (m.t === 'ack') {
-          this.unacked = this.unacked.filter((u) => u.seq > m.seq);
-          continue;
-        }
-        if (!Number.isInteger(m.seq))
-          continue;
-        if (m.seq <= this.last)
-          continue;   // a repeat, as lv.js drops it
-        if (m.seq !== this.last + 1)
-          this.gaps.push({ have: this.last, got: m.seq });
-        this.last = m.seq;
-        this.got.push(m);
-        if (m.t === 'ret' && this.waiting.has(m.id)) {
-          this.waiting.get(m.id)(m);
-          this.waiting.delete(m.id);
-        }
-        if (!ackSoon) {
-          ackSoon = true;
-          setImmediate(() => {
-            ackSoon = false;
-            if (c.ws.readyState === 1)
-              c.ws.send(JSON.stringify({ t: 'ack', seq: this.last }));
-          });
-        }
-      }
-    };
-    c.ws.on('message', pump);
-    pump();
-    c.closed.then(() => {
-      if (this.c === c && !this.stopped)
-        this.connecting = this.connect();
-    });
-  }
-
-  call(fn, args) {
-    const m = { t: 'call', id: this.nextId++, fn, args, seq: ++this.outSeq };
-    this.unacked.push(m);
-    if (this.c && this.c.ws.readyState === 1)
-      this.c.ws.send(JSON.stringify(m));
-    return new Promise((resolve, reject) => {
-      this.waiting.set(m.id, resolve);
-      setTimeout(() => reject(new Error(`${this.name}: no answer to ${fn} #${m.id} (seq ${m.seq}); ` +
-        `last ${this.last}, resumes ${this.resumes.length}, reconnect errors ${JSON.stringify(this.errors.slice(-3))}`)),
-        ms(15000)).unref();
-    });
-  }
-
-  async value(fn, args) {
-    const r = await this.call(fn, args);
-    assert.ok(r.ok, `${this.name}: ${fn} ${JSON.stringify(r.error)}`);
-    return r.value;
-  }
-
-  notes(prefix) {
-    return this.got.filter((m) => m.t === 'push' && m.fn === 'note' && m.args.text.startsWith(prefix))
-      .map((m) => m.args.text);
-  }
-
-  async stop() {
-    this.stopped = true;
-    await this.c?.close();
-  }
-}
-
 let schema;
-
-const killNode = async (id) => {
-  const s = nodes.get(id);
-  nodes.set(id, null);
-  s.proc.kill('SIGKILL');
-  await s.exited;
-};
-
-/* Every tally the nodes printed, by key, over every run of every node. */
-function tallies() {
-  const n = new Map();
-  for (const runs of outputs.values())
-    for (const s of runs)
-      for (const m of s.stdout.matchAll(/^tally (\S+)$/gm))
-        n.set(m[1], (n.get(m[1]) || 0) + 1);
-  return n;
-}
+const startNode = (id) => cluster.startNode(id);
+const killNode = (id) => cluster.killNode(id);
+const alive = () => cluster.alive();
+const tallies = () => cluster.tallies();
+const newPage = (name, on, query) => cluster.newPage(name, { on, query });
 
 before(async () => {
-  redis = await startRedis();
-  for (const id of ['sn-a', 'sn-b', 'sn-c'])
-    await startNode(id);
-  schema = nodes.get('sn-a').schema;
-  proxy = await startProxy();
+  await cluster.start(['sn-a', 'sn-b', 'sn-c']);
+  ({ redis, proxy, schema } = cluster);
 });
 
 after(async () => {
-  for (const p of pages)
-    p.stopped = true;
-  await Promise.allSettled(pages.map((p) => p.c?.close()));
-  await proxy?.close();
-  const exits = await Promise.allSettled([...nodes.values()].filter(Boolean).map((s) => s.stop()));
-  await redis?.stop();
+  const exits = await cluster.stop();
   for (const e of exits)
     assert.deepEqual(e.value, { code: 0, signal: null }, 'a node exits cleanly');
 });
-
-const newPage = async (name, on, query) => {
-  choose = on ? [on] : null;
-  const p = new Page(name);
-  p.query = query;
-  pages.push(p);
-  await p.connect();
-  choose = null;
-  return p;
-};
 
 test('a page whose node is killed resumes on another through the proxy, its messages and calls whole', async () => {
   const p = await newPage('one', 'sn-a');
@@ -260,11 +56,13 @@ test('a page whose node is killed resumes on another through the proxy, its mess
 test('nodes killed one after another while pages push and call: every message once and in order, every call run at most once', async () => {
   const names = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'];
   const ps = [];
-  for (const n of names)
-    ps.push(await newPage(n));
+  for (const [k, n] of names.entries())
+    ps.push(await newPage(n, ['sn-a', 'sn-b', 'sn-c'][k % 3]));   // two on each node
   for (const p of ps)
     await p.value('join', { name: 'room' });
-  const STEPS = 25;
+  // small: tests/chaos/nodes.test.mjs does this at full size, on the
+  // default loop; this one keeps it on every loop
+  const STEPS = 10;
   const results = new Map();   // call key -> its answer
   const steps = new Map();     // page -> how many steps it made
   let killing = true;
@@ -279,7 +77,7 @@ test('nodes killed one after another while pages push and call: every message on
     }
   });
   const all = Promise.all(work);
-  const order = ['sn-b', 'sn-c', 'sn-a', 'sn-b'];
+  const order = ['sn-b', 'sn-c'];
   let kills = 0;
   for (const id of order) {
     await sleep(ms(150 + Math.random() * 150));
@@ -345,10 +143,10 @@ test('a node frozen while its session moved cannot write for it when it wakes (f
   await until(() => p.notes('tick').length >= 3, ms(3000), 'ticks from sn-a');
   a.proc.kill('SIGSTOP');
   try {
-    choose = ['sn-b'];
+    cluster.choose = ['sn-b'];
     p.c.terminate();
     await until(() => p.resumes.length === 1, ms(5000), 'the page to resume on sn-b');
-    choose = null;
+    cluster.choose = null;
     const key = `lv:s:${p.session}`;
     const before = await redis.command('HMGET', key, 'node', 'fence', 'out');
     assert.equal(before[0], 'sn-b');
@@ -375,7 +173,7 @@ test('a node frozen while its session moved cannot write for it when it wakes (f
     await until(() => p.notes('after').length === 1, ms(3000), 'a push on sn-b');
   } finally {
     a.proc.kill('SIGCONT');
-    choose = null;
+    cluster.choose = null;
   }
 });
 
@@ -420,14 +218,14 @@ test('who a page is goes with its session: signed in on one node, still so on th
   assert.equal((await p.call('admin_only', {})).ok, true, 'its role too');
   assert.equal(await q.value('whoami', {}), 'root');
   // the same token from a page that is someone else: not resumed
-  choose = alive();
+  cluster.choose = alive();
   const thief = await Client.open({ wsUrl: proxy.wsUrl, schema, app: 'app' },
     { query: { token: 'user' }, resume: { session: q.session, last: q.last } });
   assert.equal(thief.welcome.resumed, false);
   assert.equal(thief.welcome.resync, 'unknown');
   assert.notEqual(thief.welcome.session, q.session);
   await thief.close();
-  choose = null;
+  cluster.choose = null;
   assert.equal(await q.value('whoami', {}), 'root', 'the owner keeps its session');
   await startNode('sn-a');
 });
@@ -443,10 +241,10 @@ test('a session whose record in Redis is not valid is refused on the node that t
   await redisCommand(redis.socket, ['HSET', key, 'id', 'not an id']);
   const before = (await metrics(nodes.get('sn-b'))).get('lv_broker_sessions_refused_total');
   assert.equal(before, 0);
-  choose = ['sn-b'];
+  cluster.choose = ['sn-b'];
   const c = await Client.open({ wsUrl: proxy.wsUrl, schema, app: 'app' },
     { resume: { session: p.session, last: p.last } });
-  choose = null;
+  cluster.choose = null;
   assert.equal(c.welcome.resumed, false, `welcome ${JSON.stringify(c.welcome)}`);
   assert.equal(c.welcome.resync, 'unknown');
   assert.notEqual(c.welcome.session, p.session);
@@ -457,4 +255,26 @@ test('a session whose record in Redis is not valid is refused on the node that t
   const q = await newPage('after-spoilt', 'sn-b');
   await q.value('join', { name: 'spoilt' });
   await c.close();
+});
+
+test('a page whose node lost its Redis links and reconnected resumes on another node when that node dies', {
+  todo: 'a node that loses either link to Redis keeps every session it has to itself from then on ' +
+    '(broker_session.c: lv__bsess_down), so the page gets resync "unknown"',
+}, async () => {
+  const p = await newPage('relinked', 'sn-a');
+  await p.value('join', { name: 'relink' });
+  await p.value('note_id', { to_conn: p.conn, text: 'before' });
+  const a = nodes.get('sn-a');
+  const before = (await metrics(a)).get('lv_broker_reconnects_total');
+  await redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
+  await until(async () => (await metrics(a)).get('lv_broker_reconnects_total') > before &&
+    (await metrics(a)).get('lv_broker_connected') === 1, ms(5000), 'sn-a back on Redis');
+  await p.value('note_id', { to_conn: p.conn, text: 'between' });
+  await killNode('sn-a');
+  await until(() => p.resumes.length === 1, ms(5000), 'the page to resume elsewhere');
+  await p.value('note_id', { to_conn: p.conn, text: 'after' });
+  await until(() => p.notes('after').length === 1, ms(3000), 'a push after the resume');
+  assert.deepEqual(p.notes(''), ['before', 'between', 'after']);
+  assert.deepEqual(p.gaps, []);
+  await startNode('sn-a');
 });
