@@ -86,6 +86,18 @@ typedef struct {
 	/* The page acknowledged (c->out_acked); its identity changed. */
 	void (*session_acked)(lv_broker *b, lv_conn *c);
 	void (*session_auth)(lv_broker *b, lv_conn *c);
+	/* States shared by every node (NULL: each node's copy is its own).
+	 * state_open: a global or group copy was made here; it is `loading`
+	 * (live.h) until the broker has its value (lv__state_reset ...
+	 * lv__state_loaded). state_ready: 0 when a flush of it can be taken
+	 * now, 1 when later (the broker flushes it then), LV_EUNAVAILABLE.
+	 * state_publish: its flushed operations ops (a JSON array), to be
+	 * numbered and brought back to every node's pages, this one's too
+	 * (lv__state_remote). state_close: the copy goes. */
+	int (*state_open)(lv_broker *b, lv_state *st);
+	int (*state_ready)(lv_broker *b, lv_state *st);
+	int (*state_publish)(lv_broker *b, lv_state *st, const char *ops, size_t len);
+	void (*state_close)(lv_broker *b, lv_state *st);
 	void (*free)(lv_broker *b);
 } lv_broker_ops;
 

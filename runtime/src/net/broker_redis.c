@@ -29,6 +29,8 @@
  *   lv:s:TOKEN, lv:sq:TOKEN   a session, for any node to resume
  *                     (broker_session.c)
  *   lv:pm:G, lv:pn:NODE, lv:pnodes   presence (broker_presence.c)
+ *   lv:stv:KEY, lv:sth:KEY, lv:sts:KEY   a shared state's revision, its
+ *                     patches and a snapshot (broker_state.c)
  * A dead node's entries go when a count meets them (COUNT_LUA,
  * PAGES_LUA) or when a node of its id starts again (RESET_LUA).
  * Channels: lv:all (every page), lv:g:G (G's members), lv:n:NODE (one of
@@ -39,7 +41,9 @@
  * push to a group or to every page is 'H' instead, numbered and kept in
  * the group's history (broker_history.c), and every node, this one
  * included, delivers it when its offset comes up. 'K' on lv:n:NODE: another
- * node took one of NODE's sessions (broker_session.c).
+ * node took one of NODE's sessions (broker_session.c). 'T' is a patch of a
+ * shared state, on its group's channel or lv:all (broker_state.c); a node
+ * holding a copy of a group's state follows that group's channel.
  *
  * Invariants: state is UP exactly when both connections are connected
  * and registered; a connection's ac is NULL once hiredis has freed it (or
@@ -60,6 +64,8 @@
 #include "net/net.h"
 #include "net/broker_history.h"
 #include "net/broker_session.h"
+#include "net/broker_state.h"
+#include "net/live.h"
 #include "net/presence.h"
 
 enum {
@@ -116,6 +122,7 @@ struct rbroker {
 	lv_bhist *hist;             /* reliable group messages in order */
 	lv_bsess *sess;             /* sessions kept in Redis */
 	lv_bpres *pres;             /* presence */
+	lv_bstate *states;          /* states shared by every node */
 };
 
 static void link_lost(rbroker *rb);
@@ -327,6 +334,14 @@ members_here(rbroker *rb, const char *group)
 	return n;
 }
 
+/* Is the group's channel to be heard: members here, or a copy of one of
+ * its states? */
+static bool
+needed(rbroker *rb, const char *group)
+{
+	return members_here(rb, group) || lv__bstate_holds(rb->states, group);
+}
+
 /* ---- commands --------------------------------------------------------------------- */
 
 static bool
@@ -458,7 +473,7 @@ received(rbroker *rb, const char *channel, const char *data, size_t len)
 {
 	lv_server *s = rb->base.server;
 	const char *nl = len ? memchr(data, '\n', len) : NULL;
-	if (!nl || !data[0] || strchr("RVCSHKQAP", data[0]) == NULL)
+	if (!nl || !data[0] || strchr("RVCSHKQAPT", data[0]) == NULL)
 		return;
 	if (data[0] == 'K') {
 		if (strncmp(channel, "lv:n:", 5) == 0)
@@ -481,6 +496,11 @@ received(rbroker *rb, const char *channel, const char *data, size_t len)
 	if (data[0] == 'H') {
 		if (group || strcmp(channel, "lv:all") == 0)
 			lv__bhist_received(rb->hist, group ? channel + 5 : NULL, data, len);
+		return;
+	}
+	if (data[0] == 'T') {
+		if (group || strcmp(channel, "lv:all") == 0)
+			lv__bstate_received(rb->states, group ? channel + 5 : NULL, data, len);
 		return;
 	}
 	size_t olen = (size_t)(nl - data) - 1;
@@ -529,11 +549,13 @@ on_sub(redisAsyncContext *ac, void *r, void *arg)
 		received(rb, channel, reply->element[2]->str, reply->element[2]->len);
 	} else if (strcmp(what, "subscribe") == 0 && strcmp(channel, "lv:all") == 0) {
 		lv__bhist_subscribed(rb->hist, NULL);
+		lv__bstate_subscribed(rb->states, NULL);
 	} else if (strcmp(what, "subscribe") == 0 && strncmp(channel, "lv:g:", 5) == 0) {
 		rgroup *g = find_group(rb, channel + 5);
 		if (g && g->sub == SUB_ASKED) {
 			g->sub = SUB_ON;
 			lv__bhist_subscribed(rb->hist, g->name);
+			lv__bstate_subscribed(rb->states, g->name);
 			uint32_t n;
 			lv_conn *const *m = lv__groups_members(rb->base.server, g->name, &n);
 			for (uint32_t i = 0; i < n; i++)
@@ -544,7 +566,7 @@ on_sub(redisAsyncContext *ac, void *r, void *arg)
 		rgroup *g = find_group(rb, channel + 5);
 		if (g && g->sub == SUB_LEAVING) {
 			g->sub = SUB_NONE;
-			if (members_here(rb, g->name))
+			if (needed(rb, g->name))
 				subscribe(rb, g);
 		}
 	}
@@ -579,6 +601,7 @@ became_up(rbroker *rb)
 	lv__bpres_up(rb->pres, rb->cmd.ac, first);
 	lv__bhist_up(rb->hist, rb->cmd.ac);
 	lv__bsess_up(rb->sess, rb->cmd.ac);
+	lv__bstate_up(rb->states, rb->cmd.ac);
 	command(rb, &rb->sub, on_any, NULL, "CLIENT SETNAME lv-sub-%s", rb->node);
 	command(rb, &rb->sub, on_sub, NULL, "SUBSCRIBE lv:all lv:n:%s", rb->node);
 	for (lv_conn *c = s->conns; c; c = c->next) {
@@ -592,7 +615,7 @@ became_up(rbroker *rb)
 		rgroup *g = (rgroup *)n;
 		g->sub = SUB_NONE;
 		g->counting = g->recount = false;
-		if (members_here(rb, g->name))
+		if (needed(rb, g->name))
 			subscribe(rb, g);
 		count(rb, g);
 	}
@@ -673,6 +696,7 @@ close_links(rbroker *rb)
 	lv__bhist_down(rb->hist);
 	lv__bsess_down(rb->sess);
 	lv__bpres_down(rb->pres);
+	lv__bstate_down(rb->states);
 	for (rlink *l = &rb->cmd; l; l = l == &rb->cmd ? &rb->sub : NULL) {
 		if (l->ac)
 			redisAsyncFree(l->ac);
@@ -710,6 +734,7 @@ link_lost(rbroker *rb)
 	lv__bhist_down(rb->hist);
 	lv__bsess_down(rb->sess);
 	lv__bpres_down(rb->pres);
+	lv__bstate_down(rb->states);
 	if (!rb->drop && !rb->stopping && lv_timer_start(s, 0, false, drop_fn, rb, &rb->drop) != 0)
 		rb->drop = NULL;
 }
@@ -740,7 +765,7 @@ beat_fn(lv_server *s, lv_timer *t, void *arg)
 	for (lv_hnode *n = lv__htab_next(&rb->groups, NULL, &at), *next; n; n = next) {
 		next = lv__htab_next(&rb->groups, n, &at);
 		rgroup *g = (rgroup *)n;
-		if (g->sub == SUB_NONE && !members_here(rb, g->name) &&
+		if (g->sub == SUB_NONE && !needed(rb, g->name) &&
 		    now - g->asked_us > (int64_t)FORGET_MS * 1000)
 			unfollow(rb, g);
 		else if (!g->counting)
@@ -839,7 +864,7 @@ left(rbroker *rb, const char *conn_id, const char *group, bool disconnected)
 	notice(rb, note, sizeof note);
 	command(rb, &rb->cmd, on_any, NULL, "EVAL %s 0 %s %s %s %s", LEAVE_LUA, rb->node, group,
 	        conn_id, note);
-	if (g && (g->sub == SUB_ON || g->sub == SUB_ASKED) && !members_here(rb, group) &&
+	if (g && (g->sub == SUB_ON || g->sub == SUB_ASKED) && !needed(rb, group) &&
 	    command(rb, &rb->sub, NULL, NULL, "UNSUBSCRIBE lv:g:%s", group) == 0)
 		g->sub = SUB_LEAVING;
 }
@@ -1120,6 +1145,41 @@ session_auth(lv_broker *b, lv_conn *c)
 	lv__bsess_auth(((rbroker *)b)->sess, c);
 }
 
+/* States shared by every node: broker_state.c. */
+static int
+state_open(lv_broker *b, lv_state *st)
+{
+	rbroker *rb = (rbroker *)b;
+	bool listening = false;
+	if (st->group) {
+		rgroup *g = follow(rb, st->group);
+		if (!g)
+			return LV_ENOMEM;
+		if (up(rb) && g->sub == SUB_NONE)
+			subscribe(rb, g);
+		listening = up(rb) && g->sub == SUB_ON;
+	}
+	return lv__bstate_open(rb->states, st, listening);
+}
+
+static int
+state_ready(lv_broker *b, lv_state *st)
+{
+	return up((rbroker *)b) ? lv__bstate_ready(((rbroker *)b)->states, st) : LV_EUNAVAILABLE;
+}
+
+static int
+state_publish(lv_broker *b, lv_state *st, const char *ops, size_t len)
+{
+	return lv__bstate_publish(((rbroker *)b)->states, st, ops, len);
+}
+
+static void
+state_close(lv_broker *b, lv_state *st)
+{
+	lv__bstate_close(((rbroker *)b)->states, st);
+}
+
 static void
 broker_free(lv_broker *b)
 {
@@ -1136,6 +1196,7 @@ broker_free(lv_broker *b)
 	lv__bsess_free(rb->sess);
 	lv__bhist_free(rb->hist);
 	lv__bpres_free(rb->pres);
+	lv__bstate_free(rb->states);
 	lv__groups_free(b->server);
 	lv__sessions_free(b->server);
 	free(rb->host);
@@ -1167,6 +1228,10 @@ static const lv_broker_ops redis_ops = {
 	.session_inbound = session_inbound,
 	.session_acked = session_acked,
 	.session_auth = session_auth,
+	.state_open = state_open,
+	.state_ready = state_ready,
+	.state_publish = state_publish,
+	.state_close = state_close,
 	.free = broker_free,
 };
 
@@ -1225,9 +1290,11 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 	if (!(rb->hist = lv__bhist_new(s, &rb->base.stats, rb->node, s->opt.broker_history,
 	                               s->opt.broker_history_ms)) ||
 	    !(rb->sess = lv__bsess_new(s, &rb->base, rb->hist, rb->node, join_from)) ||
-	    !(rb->pres = lv__bpres_new(s, rb->node))) {
+	    !(rb->pres = lv__bpres_new(s, rb->node)) ||
+	    !(rb->states = lv__bstate_new(s, &rb->base.stats, rb->node, s->opt.broker_history))) {
 		lv__bsess_free(rb->sess);
 		lv__bhist_free(rb->hist);
+		lv__bpres_free(rb->pres);
 		free(rb);
 		return LV_ENOMEM;
 	}
@@ -1239,6 +1306,7 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 		lv__bsess_free(rb->sess);
 		lv__bhist_free(rb->hist);
 		lv__bpres_free(rb->pres);
+		lv__bstate_free(rb->states);
 		free(rb);
 		return LV_EINVALID_ARGUMENT;
 	}
@@ -1250,6 +1318,7 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 		lv__bsess_free(rb->sess);
 		lv__bhist_free(rb->hist);
 		lv__bpres_free(rb->pres);
+		lv__bstate_free(rb->states);
 		free(rb);
 		return LV_EINVALID_ARGUMENT;
 	}
