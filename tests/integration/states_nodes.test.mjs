@@ -215,6 +215,13 @@ test('writes to the same place from two nodes at once converge on every page and
     writes.push(pa.value('board_cell', { in_group: 'sg3', key: 'x', v: i, by: 'a' }));
     writes.push(pb.value('board_cell', { in_group: 'sg3', key: 'x', v: i, by: 'b' }));
   }
+  const conflicts = async () => {
+    let n = 0;
+    for (const s of [a, b])
+      n += (await metrics(s)).get('lv_broker_state_conflicts_total');
+    return n;
+  };
+  const before = await conflicts();
   await Promise.all(writes);
   const same = async (which, group) => {
     let last = '';
@@ -232,6 +239,7 @@ test('writes to the same place from two nodes at once converge on every page and
   };
   await same('counter');
   await same('board', 'sg3');
+  assert.ok(await conflicts() > before, 'the nodes saw their changes cross, and loaded again');
   const board = await nodeValue(pa, 'board', 'sg3');
   assert.equal(board.log.length, 80, 'every change is in it once');
   for (const p of [pa, pb, pc]) {

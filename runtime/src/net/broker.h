@@ -30,6 +30,8 @@ typedef struct {
 	uint64_t sessions_taken;    /* sessions resumed here that began elsewhere */
 	uint64_t sessions_lost;     /* sessions another node took from this one */
 	uint64_t fenced;            /* writes for a session refused: another node owns it */
+	uint64_t state_conflicts;   /* shared states changed here and elsewhere at once */
+	uint64_t state_reloads;     /* shared states' copies loaded again from the broker */
 } lv_broker_stats;
 
 typedef struct {

@@ -264,6 +264,7 @@ settle(lv_bstate *t, scopy *c, bool own_taken)
 	if (c->conflict && c->loaded && !c->asking && !c->fetching && c->unreplied == 0 &&
 	    c->max_own <= c->st->doc.rev && t->ac) {
 		c->conflict = false;
+		t->stats->state_conflicts++;
 		LV_LOG(t->s, LV_LOG_DEBUG, "state %s: changed on two nodes at once; loaded again",
 		       what(c));
 		load(t, c);
@@ -463,6 +464,7 @@ load(lv_bstate *t, scopy *c)
 	}
 	c->asking = true;
 	c->fetching = false;
+	t->stats->state_reloads += c->loaded;
 }
 
 static void

@@ -749,6 +749,9 @@ lv__state_loaded(lv_state *st, const char *held, size_t len, bool tell_pages)
 {
 	bool was = st->loading;
 	st->loading = false;
+	/* The broker's value first; what was held comes as the next patch. */
+	if (tell_pages || was)
+		send_snapshot(st, NULL);
 	if (held && len) {
 		lv_buf b;
 		lv_buf_init(&b);
@@ -778,7 +781,5 @@ lv__state_loaded(lv_state *st, const char *held, size_t len, bool tell_pages)
 			       ops ? "some" : "the");
 		json_decref(ops);
 	}
-	if (tell_pages || was)
-		send_snapshot(st, NULL);
 	lv__state_changed(st);
 }

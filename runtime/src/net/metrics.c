@@ -100,6 +100,10 @@ lv__metrics_text(lv_server *s, size_t *len)
 		  "one.", bs->sessions_lost },
 		{ "lv_broker_fenced_total", "counter", "Writes for a session refused: another node "
 		  "holds it now.", bs->fenced },
+		{ "lv_broker_state_conflicts_total", "counter", "Shared states changed here while "
+		  "another node's change of them came: loaded again.", bs->state_conflicts },
+		{ "lv_broker_state_reloads_total", "counter", "Copies of shared states loaded again "
+		  "from the broker (conflicts, holes, Redis' data lost).", bs->state_reloads },
 	};
 	for (size_t i = 0; i < sizeof broker / sizeof broker[0]; i++)
 		put_metric(&b, &broker[i]);
