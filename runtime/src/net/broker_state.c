@@ -511,9 +511,14 @@ on_fetch(redisAsyncContext *ac, void *r, void *arg)
 		goto out;
 	}
 	if (c->seen > c->st->doc.rev) {
-		/* announced, yet not in the stream: gone already */
-		c->tell = true;
-		load(t, c);
+		/* announced meanwhile: fetched in turn; announced and not in
+		 * the stream when nothing came: gone already */
+		if (got) {
+			fetch(t, c);
+		} else {
+			c->tell = true;
+			load(t, c);
+		}
 		goto out;
 	}
 	settle(t, c, own);
