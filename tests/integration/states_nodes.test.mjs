@@ -260,6 +260,10 @@ test('a node killed with SIGKILL: its page resumes on another and stays in step'
   await pe.value('join', { name: 'sg4' });
   await pa.value('board_cell', { in_group: 'sg4', key: 'one', v: 1, by: 'a' });
   await until(() => copyOf(pe, 'board', 'sg4').value?.cells.one, ms(3000), 'E\'s page has it');
+  // a connection state of the page's, on E only
+  await op(pe, { which: 'mine', op: 'set', path: '/title', json: '"on e"' });
+  await op(pe, { which: 'mine', op: 'flush' });
+  await until(() => copyOf(pe, 'mine').value?.title === 'on e', ms(3000), 'E\'s page has its own');
   await sleep(ms(300));   // its messages kept in Redis with the session
 
   e.proc.kill('SIGKILL');
@@ -286,6 +290,13 @@ test('a node killed with SIGKILL: its page resumes on another and stays in step'
     return copyOf(page, 'board', 'sg4').value?.cells.four?.v === 4;
   }, ms(3000), 'and the patches after');
   assert.deepEqual(copyOf(page, 'board', 'sg4').value, await nodeValue(pa, 'board', 'sg4'));
+  // its connection state is not carried: A makes it again at its zero
+  // value, and the page gets that as a snapshot (docs/scaling.md)
+  assert.equal((await nodeValue(resumed, 'mine')).title, '');
+  await until(() => {
+    page.all = [...pe.all, ...resumed.all];
+    return copyOf(page, 'mine').value?.title === '';
+  }, ms(3000), 'the zero value\'s snapshot');
   await closeAll([pa, resumed]);
 });
 
