@@ -107,7 +107,7 @@ BASE_SRCS    := status.c str.c utf8.c arena.c buf.c b64.c clock.c bucket.c htab.
 CODEC_SRCS   := json_read.c json_write.c codec.c app.c
 STATE_SRCS   := patch.c sdoc.c
 MODEL_SRCS   := row.c rowsql.c query.c store.c watch.c sqlite.c pg.c pg_schema.c pg_capture.c
-NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker_redis.c broker_wire.c broker_history.c broker_health.c probe_wire.c broker_outbox.c rcall.c broker_session.c broker_session_wire.c broker_script.c broker_presence.c presence.c presence_wire.c event_wire.c raise_all.c broker.c membership.c \
+NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker_redis.c broker_wire.c broker_history.c broker_health.c probe_wire.c broker_outbox.c rcall.c broker_session.c broker_session_wire.c broker_script.c broker_presence.c broker_state.c state_wire.c presence.c presence_wire.c event_wire.c raise_all.c broker.c membership.c \
                 call.c cmd.c jansson.c fdwatch.c flush.c \
                 dispatch.c push.c ccall.c timer.c peer.c auth.c origin.c http.c metrics.c \
                 log.c inbox.c loop.c loop_uv.c loop_ev.c ws.c server.c live.c live_edit.c model_net.c store_wake.c
@@ -221,7 +221,7 @@ unit: $(UNIT_BINS)
 # its own); those of the net layer (RUNTIME_NET_UNITS) link liblv.a.
 RUNTIME_UNIT_SRCS := $(wildcard tests/unit/runtime/test_*.c)
 RUNTIME_UNIT_BINS := $(patsubst tests/unit/runtime/%.c,$(B)/tests/runtime/%,$(RUNTIME_UNIT_SRCS))
-RUNTIME_NET_UNITS := test_queue test_session test_groups test_log test_presence test_bsess_wire
+RUNTIME_NET_UNITS := test_queue test_session test_groups test_log test_presence test_bsess_wire test_state_wire
 RUNTIME_NET_BINS  := $(filter $(addprefix $(B)/tests/runtime/,$(RUNTIME_NET_UNITS)),$(RUNTIME_UNIT_BINS))
 RUNTIME_STATE_UNITS := test_patch test_sdoc
 RUNTIME_STATE_BINS := $(filter $(addprefix $(B)/tests/runtime/,$(RUNTIME_STATE_UNITS)),$(RUNTIME_UNIT_BINS))
@@ -280,6 +280,7 @@ test: deps-test
 	@$(SUITE) fuzz-replay-presence $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-presence
 	@$(SUITE) fuzz-replay-session $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-session
 	@$(SUITE) fuzz-replay-event $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-event
+	@$(SUITE) fuzz-replay-state-wire $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-state-wire
 	@$(SUITE) js node --test tests/js/
 	@$(SUITE) integration env LV_TEST_LOOP=ev node --test --test-concurrency=2 --test-timeout=120000 tests/integration/
 	@$(SUITE) integration-uv env LV_TEST_LOOP=uv node --test --test-concurrency=2 --test-timeout=120000 tests/integration/
@@ -329,7 +330,7 @@ valgrind: lvc
 	  tests/run-suite.sh cases-valgrind tests/cases/run.sh $(B)/lvc
 	@tests/summary.sh $(B)/valgrind-results
 
-# The seven fuzz targets, FUZZ_SECONDS (default 60) each.
+# The ten fuzz targets, FUZZ_SECONDS (default 60) each.
 fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-decoder
@@ -339,6 +340,7 @@ fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-presence
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-session
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-event
+	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-state-wire
 
 bench: all
 	@bench/run.sh

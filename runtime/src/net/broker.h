@@ -31,6 +31,8 @@ typedef struct {
 	uint64_t sessions_lost;     /* sessions another node took from this one */
 	uint64_t fenced;            /* writes for a session refused: another node owns it */
 	uint64_t sessions_refused;  /* records of sessions in Redis refused as not valid */
+	uint64_t state_conflicts;   /* shared states changed here and elsewhere at once */
+	uint64_t state_reloads;     /* shared states' copies loaded again from the broker */
 } lv_broker_stats;
 
 /* What /lv/metrics shows of a shared broker's link, when it is known. */
@@ -104,6 +106,18 @@ typedef struct {
 	/* The page acknowledged (c->out_acked); its identity changed. */
 	void (*session_acked)(lv_broker *b, lv_conn *c);
 	void (*session_auth)(lv_broker *b, lv_conn *c);
+	/* States shared by every node (NULL: each node's copy is its own).
+	 * state_open: a global or group copy was made here; it is `loading`
+	 * (live.h) until the broker has its value (lv__state_reset ...
+	 * lv__state_loaded). state_ready: 0 when a flush of it can be taken
+	 * now, 1 when later (the broker flushes it then), LV_EUNAVAILABLE.
+	 * state_publish: its flushed operations ops (a JSON array), to be
+	 * numbered and brought back to every node's pages, this one's too
+	 * (lv__state_remote). state_close: the copy goes. */
+	int (*state_open)(lv_broker *b, lv_state *st);
+	int (*state_ready)(lv_broker *b, lv_state *st);
+	int (*state_publish)(lv_broker *b, lv_state *st, const char *ops, size_t len);
+	void (*state_close)(lv_broker *b, lv_state *st);
 	void (*free)(lv_broker *b);
 } lv_broker_ops;
 

@@ -29,6 +29,8 @@
  *   lv:s:TOKEN, lv:sq:TOKEN   a session, for any node to resume
  *                     (broker_session.c)
  *   lv:pm:G, lv:pn:NODE, lv:pnodes   presence (broker_presence.c)
+ *   lv:stv:KEY, lv:sth:KEY, lv:sts:KEY   a shared state's revision, its
+ *                     patches and a snapshot (broker_state.c)
  * A dead node's entries go when a count meets them (COUNT_LUA,
  * PAGES_LUA) or when a node of its id starts again (RESET_LUA).
  * Channels: lv:all (every page), lv:g:G (G's members), lv:n:NODE (one of
@@ -55,6 +57,7 @@
 #include "net/broker_health.h"
 #include "net/broker_script.h"
 #include "net/event_wire.h"
+#include "net/live.h"
 
 enum {
 	BEAT_MS = 1000,             /* heartbeat and count refresh */
@@ -274,6 +277,14 @@ members_here(rbroker *rb, const char *group)
 	return n;
 }
 
+/* Is the group's channel to be heard: members here, or a copy of one of
+ * its states? */
+static bool
+needed(rbroker *rb, const char *group)
+{
+	return members_here(rb, group) || lv__bstate_holds(rb->states, group);
+}
+
 /* ---- commands --------------------------------------------------------------------- */
 
 static bool
@@ -395,6 +406,7 @@ rgroup *lv__rb_group(rbroker *rb, const char *name) { return find_group(rb, name
 void lv__rb_count(rbroker *rb, rgroup *g) { count(rb, g); }
 void lv__rb_subscribe(rbroker *rb, rgroup *g) { subscribe(rb, g); }
 uint32_t lv__rb_members_here(rbroker *rb, const char *group) { return members_here(rb, group); }
+bool lv__rb_needed(rbroker *rb, const char *group) { return needed(rb, group); }
 
 int
 lv__rb_register_member(rbroker *rb, lv_conn *c, const char *group)
@@ -430,6 +442,7 @@ became_up(rbroker *rb)
 	lv__bpres_up(rb->pres, rb->cmd.ac, first);
 	lv__bhist_up(rb->hist, rb->cmd.ac);
 	lv__bsess_up(rb->sess, rb->cmd.ac);
+	lv__bstate_up(rb->states, rb->cmd.ac);
 	lv__bhealth_up(rb->health, rb->cmd.ac);
 	command(rb, &rb->sub, on_any, NULL, "CLIENT SETNAME lv-sub-%s", rb->node);
 	command(rb, &rb->sub, lv__rb_on_sub, NULL, "SUBSCRIBE lv:all lv:n:%s", rb->node);
@@ -444,7 +457,7 @@ became_up(rbroker *rb)
 		rgroup *g = (rgroup *)n;
 		g->sub = SUB_NONE;
 		g->counting = g->recount = false;
-		if (members_here(rb, g->name))
+		if (needed(rb, g->name))
 			subscribe(rb, g);
 		count(rb, g);
 	}
@@ -532,6 +545,7 @@ close_links(rbroker *rb)
 	lv__bhist_down(rb->hist);
 	lv__bsess_down(rb->sess);
 	lv__bpres_down(rb->pres);
+	lv__bstate_down(rb->states);
 	lv__bscript_down(rb->scripts);
 	lv__bhealth_down(rb->health);
 	for (rlink *l = &rb->cmd; l; l = l == &rb->cmd ? &rb->sub : NULL) {
@@ -571,6 +585,7 @@ link_lost(rbroker *rb)
 	lv__bhist_down(rb->hist);
 	lv__bsess_down(rb->sess);
 	lv__bpres_down(rb->pres);
+	lv__bstate_down(rb->states);
 	lv__bhealth_down(rb->health);
 	if (!rb->drop && !rb->stopping && lv_timer_start(s, 0, false, drop_fn, rb, &rb->drop) != 0)
 		rb->drop = NULL;
@@ -614,7 +629,7 @@ beat_fn(lv_server *s, lv_timer *t, void *arg)
 	for (lv_hnode *n = lv__htab_next(&rb->groups, NULL, &at), *next; n; n = next) {
 		next = lv__htab_next(&rb->groups, n, &at);
 		rgroup *g = (rgroup *)n;
-		if (g->sub == SUB_NONE && !members_here(rb, g->name) &&
+		if (g->sub == SUB_NONE && !needed(rb, g->name) &&
 		    now - g->asked_us > (int64_t)FORGET_MS * 1000)
 			unfollow(rb, g);
 		else if (!g->counting)
@@ -713,7 +728,7 @@ left(rbroker *rb, const char *conn_id, const char *group, bool disconnected)
 	notice(rb, note, sizeof note);
 	lv__bscript_run(rb->scripts, on_any, NULL, LEAVE_LUA, "%s %s %s %s", rb->node, group,
 	                conn_id, note);
-	if (g && (g->sub == SUB_ON || g->sub == SUB_ASKED) && !members_here(rb, group) &&
+	if (g && (g->sub == SUB_ON || g->sub == SUB_ASKED) && !needed(rb, group) &&
 	    command(rb, &rb->sub, NULL, NULL, "UNSUBSCRIBE lv:g:%s", group) == 0)
 		g->sub = SUB_LEAVING;
 }
@@ -1007,6 +1022,41 @@ session_auth(lv_broker *b, lv_conn *c)
 	lv__bsess_auth(((rbroker *)b)->sess, c);
 }
 
+/* States shared by every node: broker_state.c. */
+static int
+state_open(lv_broker *b, lv_state *st)
+{
+	rbroker *rb = (rbroker *)b;
+	bool listening = false;
+	if (st->group) {
+		rgroup *g = follow(rb, st->group);
+		if (!g)
+			return LV_ENOMEM;
+		if (up(rb) && g->sub == SUB_NONE)
+			subscribe(rb, g);
+		listening = up(rb) && g->sub == SUB_ON;
+	}
+	return lv__bstate_open(rb->states, st, listening);
+}
+
+static int
+state_ready(lv_broker *b, lv_state *st)
+{
+	return up((rbroker *)b) ? lv__bstate_ready(((rbroker *)b)->states, st) : LV_EUNAVAILABLE;
+}
+
+static int
+state_publish(lv_broker *b, lv_state *st, const char *ops, size_t len)
+{
+	return lv__bstate_publish(((rbroker *)b)->states, st, ops, len);
+}
+
+static void
+state_close(lv_broker *b, lv_state *st)
+{
+	lv__bstate_close(((rbroker *)b)->states, st);
+}
+
 static void
 broker_free(lv_broker *b)
 {
@@ -1023,6 +1073,7 @@ broker_free(lv_broker *b)
 	lv__bsess_free(rb->sess);
 	lv__bhist_free(rb->hist);
 	lv__bpres_free(rb->pres);
+	lv__bstate_free(rb->states);
 	lv__bscript_free(rb->scripts);
 	lv__bhealth_free(rb->health);
 	lv__groups_free(b->server);
@@ -1058,6 +1109,10 @@ static const lv_broker_ops redis_ops = {
 	.session_inbound = session_inbound,
 	.session_acked = session_acked,
 	.session_auth = session_auth,
+	.state_open = state_open,
+	.state_ready = state_ready,
+	.state_publish = state_publish,
+	.state_close = state_close,
 	.free = broker_free,
 };
 
@@ -1118,8 +1173,10 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 	                               s->opt.broker_history, s->opt.broker_history_ms)) ||
 	    !(rb->sess = lv__bsess_new(s, &rb->base, rb->hist, rb->scripts, rb->node, join_from)) ||
 	    !(rb->pres = lv__bpres_new(s, rb->scripts, rb->node)) ||
-	    !(rb->health = lv__bhealth_new(rb->node))) {
+	    !(rb->health = lv__bhealth_new(rb->node)) ||
+	    !(rb->states = lv__bstate_new(s, &rb->base.stats, rb->scripts, rb->node, s->opt.broker_history))) {
 		lv__bpres_free(rb->pres);
+	lv__bstate_free(rb->states);
 		lv__bhealth_free(rb->health);
 		lv__bsess_free(rb->sess);
 		lv__bhist_free(rb->hist);
@@ -1135,6 +1192,7 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 		lv__bsess_free(rb->sess);
 		lv__bhist_free(rb->hist);
 		lv__bpres_free(rb->pres);
+	lv__bstate_free(rb->states);
 		lv__bscript_free(rb->scripts);
 		lv__bhealth_free(rb->health);
 		free(rb);
@@ -1148,6 +1206,7 @@ lv__broker_redis(lv_server *s, const char *url, lv_broker **out)
 		lv__bsess_free(rb->sess);
 		lv__bhist_free(rb->hist);
 		lv__bpres_free(rb->pres);
+	lv__bstate_free(rb->states);
 		lv__bscript_free(rb->scripts);
 		lv__bhealth_free(rb->health);
 		free(rb);

@@ -13,6 +13,7 @@
 #include "net/broker_history.h"
 #include "net/broker_script.h"
 #include "net/broker_session.h"
+#include "net/broker_state.h"
 #include "net/presence.h"
 
 typedef enum { DOWN, CONNECTING, UP } rstate;
@@ -59,6 +60,7 @@ struct rbroker {
 	lv_bhist *hist;             /* reliable group messages in order */
 	lv_bsess *sess;             /* sessions kept in Redis */
 	lv_bpres *pres;             /* presence */
+	lv_bstate *states;          /* states shared by every node (broker_state.c) */
 	lv_bscript *scripts;        /* on the command connection (broker_script.c) */
 	lv_bhealth *health;         /* round trip and lag, for /lv/metrics */
 };
@@ -71,6 +73,9 @@ void lv__rb_count(rbroker *rb, rgroup *g);
 void lv__rb_subscribe(rbroker *rb, rgroup *g);
 int lv__rb_register_member(rbroker *rb, lv_conn *c, const char *group);
 uint32_t lv__rb_members_here(rbroker *rb, const char *group);
+/* The group's channel is to be heard: members here, or a copy of one of
+ * its states. */
+bool lv__rb_needed(rbroker *rb, const char *group);
 
 /* broker_wire.c: hiredis' callback for everything the subscriptions
  * connection hears (SUBSCRIBE's answers and the channels' messages); and

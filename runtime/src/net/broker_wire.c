@@ -13,6 +13,8 @@
  * 'E' on lv:all: a custom server event raised on every node
  * (event_wire.h), which every node runs, its raiser included. 'L' on
  * lv:n:NODE: NODE's heartbeat probe, timing pub/sub (broker_health.h).
+ * 'T' on lv:g:G or lv:all: a patch of a shared state (broker_state.c); a
+ * node holding a copy of a group's state follows that group's channel.
  * received() is one switch on KIND: a new kind is one case. */
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +97,10 @@ received(rbroker *rb, const char *channel, const char *data, size_t len)
 		if (group || strcmp(channel, "lv:all") == 0)
 			lv__bhist_received(rb->hist, group ? channel + 5 : NULL, data, len);
 		break;
+	case 'T':   /* a patch of a shared state, this node's too (broker_state.c) */
+		if (group || strcmp(channel, "lv:all") == 0)
+			lv__bstate_received(rb->states, group ? channel + 5 : NULL, data, len);
+		break;
 	case 'P':   /* a join or leave (broker_presence.c) */
 		if (group)
 			lv__bpres_received(rb->pres, channel + 5, data, len);
@@ -138,11 +144,13 @@ lv__rb_on_sub(redisAsyncContext *ac, void *r, void *arg)
 		received(rb, channel, reply->element[2]->str, reply->element[2]->len);
 	} else if (strcmp(what, "subscribe") == 0 && strcmp(channel, "lv:all") == 0) {
 		lv__bhist_subscribed(rb->hist, NULL);
+		lv__bstate_subscribed(rb->states, NULL);
 	} else if (strcmp(what, "subscribe") == 0 && strncmp(channel, "lv:g:", 5) == 0) {
 		rgroup *g = lv__rb_group(rb, channel + 5);
 		if (g && g->sub == SUB_ASKED) {
 			g->sub = SUB_ON;
 			lv__bhist_subscribed(rb->hist, g->name);
+			lv__bstate_subscribed(rb->states, g->name);
 			uint32_t n;
 			lv_conn *const *m = lv__groups_members(rb->base.server, g->name, &n);
 			for (uint32_t i = 0; i < n; i++)
@@ -153,7 +161,7 @@ lv__rb_on_sub(redisAsyncContext *ac, void *r, void *arg)
 		rgroup *g = lv__rb_group(rb, channel + 5);
 		if (g && g->sub == SUB_LEAVING) {
 			g->sub = SUB_NONE;
-			if (lv__rb_members_here(rb, g->name))
+			if (lv__rb_needed(rb, g->name))
 				lv__rb_subscribe(rb, g);
 		}
 	}

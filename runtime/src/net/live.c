@@ -2,7 +2,13 @@
  * (one, per group, per connection), their flushes as one reliable message
  * of patch operations to every page that sees them, the snapshot a page
  * gets when it starts to see one, and the changes pages make to the
- * states they own. The application's changes are in live_edit.c. */
+ * states they own. The application's changes are in live_edit.c.
+ *
+ * A broker that shares states between nodes (broker.h: state_open ...)
+ * makes global and group copies `shared`: their flushes go to it, and
+ * their pages get each patch when the broker brings it back, numbered by
+ * it (lv__state_remote); a copy is `loading` until the broker has its
+ * value, and its pages get their snapshot then. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +135,31 @@ send_snapshot(lv_state *st, lv_conn *to)
 	return rc;
 }
 
+/* A shared copy's flush: to the broker, which brings it back to the pages
+ * here as to every node's. Changes stay recorded while it cannot take
+ * them, and while the copy loads (flushed once loaded). */
+static int
+flush_shared(lv_state *st)
+{
+	lv_broker *b = st->server->broker;
+	if (st->loading)
+		return 0;
+	int ready = b->ops->state_ready(b, st);
+	if (ready > 0)
+		return 0;
+	if (ready < 0) {
+		b->stats.unavailable++;
+		return ready;
+	}
+	lv_buf ops;
+	lv_buf_init(&ops);
+	lv__sdoc_flush(&st->doc, &ops);
+	st->doc.rev--;               /* the broker numbers it */
+	int rc = ops.failed ? LV_ENOMEM : b->ops->state_publish(b, st, ops.data, ops.len);
+	lv_buf_free(&ops);
+	return rc;
+}
+
 static void
 stop_timer(lv_state *st)
 {
@@ -146,6 +177,8 @@ lv_state_flush(lv_state *st)
 	stop_timer(st);
 	if (!lv__sdoc_pending(&st->doc))
 		return 0;
+	if (st->shared)
+		return flush_shared(st);
 	lv_buf ops;
 	lv_buf_init(&ops);
 	lv__sdoc_flush(&st->doc, &ops);
@@ -219,6 +252,8 @@ zero_value(const lv_type *t)
 static void
 free_copy(lv_state *st)
 {
+	if (st->shared)
+		st->server->broker->ops->state_close(st->server->broker, st);
 	stop_timer(st);
 	lv__htab_remove(&st->server->live, &st->node);
 	lv__sdoc_free(&st->doc);
@@ -262,8 +297,18 @@ copy_of(lv_server *s, const copy_key *k, lv_state **out)
 		st->conn_next = st->conn->live;
 		st->conn->live = st;
 	}
+	lv_broker *b = s->broker;
+	if (!st->conn && b->ops->state_open) {
+		st->shared = true;
+		int rc = b->ops->state_open(b, st);   /* loading, until the broker has it */
+		if (rc) {
+			st->shared = false;
+			free_copy(st);
+			return rc;
+		}
+	}
 	*out = st;
-	return k->def->owner == LV_STATE_SERVER ? send_snapshot(st, NULL) : 0;
+	return k->def->owner == LV_STATE_SERVER && !st->loading ? send_snapshot(st, NULL) : 0;
 }
 
 static const lv_state_def *
@@ -331,15 +376,27 @@ lv__states_before_hello(lv_server *s)
 	}
 }
 
+/* With a broker that shares states, a page that would see a copy this
+ * node does not hold yet makes it: it may exist on other nodes. */
+static lv_state *
+seen_copy(lv_server *s, const copy_key *k)
+{
+	lv_state *st = find(s, k);
+	if (!st && s->broker->ops->state_open && copy_of(s, k, &st) != 0)
+		st = NULL;
+	return st;
+}
+
 void
 lv__states_hello(lv_conn *c)
 {
 	lv_server *s = c->server;
 	for (uint32_t i = 0; i < s->app->nstates; i++) {
 		const lv_state_def *def = &s->app->states[i];
-		lv_state *st = def->owner == LV_STATE_SERVER && def->scope == LV_SCOPE_GLOBAL ?
-		               find(s, &(copy_key){ def, NULL, NULL }) : NULL;
-		if (st && allowed(def, c))
+		if (def->owner != LV_STATE_SERVER || def->scope != LV_SCOPE_GLOBAL || !allowed(def, c))
+			continue;
+		lv_state *st = seen_copy(s, &(copy_key){ def, NULL, NULL });
+		if (st && !st->loading)
 			send_snapshot(st, c);
 	}
 }
@@ -361,8 +418,10 @@ lv__states_joined(lv_conn *c, const char *group)
 	lv_server *s = c->server;
 	for (uint32_t i = 0; i < s->app->nstates; i++) {
 		const lv_state_def *def = &s->app->states[i];
-		lv_state *st = def->scope == LV_SCOPE_GROUP ? find(s, &(copy_key){ def, group, NULL }) : NULL;
-		if (st && allowed(def, c))
+		if (def->owner != LV_STATE_SERVER || def->scope != LV_SCOPE_GROUP || !allowed(def, c))
+			continue;
+		lv_state *st = seen_copy(s, &(copy_key){ def, group, NULL });
+		if (st && !st->loading)
 			send_snapshot(st, c);
 	}
 }
@@ -417,7 +476,8 @@ lv__states_visible(lv_conn *c)
 static void
 snapshot_to(lv_state *st, lv_conn *c)
 {
-	send_snapshot(st, c);
+	if (!st->loading)
+		send_snapshot(st, c);
 }
 
 static void
@@ -473,6 +533,8 @@ lv__states_free(lv_server *s)
 	while (n) {
 		lv_hnode *next = lv__htab_next(&s->live, n, &b);
 		lv_state *st = (lv_state *)n;
+		if (st->shared)
+			s->broker->ops->state_close(s->broker, st);
 		stop_timer(st);
 		lv__sdoc_free(&st->doc);
 		free(st->group);
@@ -591,9 +653,9 @@ lv__state_sync(lv_conn *c, json_t *msg)
 		}
 		k.group = group;
 	}
-	lv_state *st = find(s, &k);
-	if (!st)
-		return;                  /* nothing yet: it comes when it is made */
+	lv_state *st = def->owner == LV_STATE_SERVER && !k.conn ? seen_copy(s, &k) : find(s, &k);
+	if (!st || st->loading)
+		return;                  /* nothing yet: it comes when it is made, or loaded */
 	if (def->owner == LV_STATE_SERVER)
 		lv_state_flush(st);
 	send_snapshot(st, c);
@@ -617,4 +679,107 @@ lv_state_read(lv_conn *c, const char *name, void *out, lv_arena *a)
 	              : LV_ENOMEM;
 	free(text);
 	return rc;
+}
+
+/* ---- a shared copy, from the broker ---------------------------------------------- */
+
+void
+lv__state_reset(lv_state *st, uint64_t rev, json_t *doc, lv_buf *held)
+{
+	if (lv__sdoc_pending(&st->doc)) {
+		lv_buf ops;
+		lv_buf_init(&ops);
+		lv__sdoc_flush(&st->doc, &ops);
+		if (!ops.failed && ops.len > 2) {
+			if (held->len)
+				lv_buf_puts(held, ",");
+			lv_buf_append(held, ops.data + 1, ops.len - 2);
+		}
+		lv_buf_free(&ops);
+	}
+	if (!doc)
+		doc = zero_value(st->def->type);
+	if (doc) {
+		json_decref(st->doc.root);
+		st->doc.root = doc;
+	}
+	st->doc.rev = rev;
+}
+
+void
+lv__state_remote(lv_state *st, uint64_t rev, const json_t *ops, const char *body, size_t len)
+{
+	bool skipped = false;
+	if (ops) {
+		lv_patch_error perr;
+		int rc = lv__patch_apply(&st->doc.root, ops, &perr);
+		if (rc) {
+			skipped = true;
+			LV_LOG(st->server, LV_LOG_WARN, "state %s%s%s: revision %llu does not apply here "
+			       "(operation %zu: %s); skipped, and its pages here get a snapshot",
+			       st->def->name, st->group ? " of group " : "", st->group ? st->group : "",
+			       (unsigned long long)rev, perr.op, rc == LV_ENOMEM ? "no memory" : perr.why);
+		}
+	}
+	st->doc.rev = rev;
+	if (!body || st->loading)
+		return;
+	if (skipped) {
+		send_snapshot(st, NULL);
+		return;
+	}
+	lv_msg *m = lv__msg_new(body, len, LV_MSG_RELIABLE);
+	if (m)
+		send_all(st, m);
+	lv__msg_unref(m);
+}
+
+static int
+op_kind(const char *op, lv_op_kind *kind)
+{
+	if (!op)
+		return -1;
+	*kind = strcmp(op, "add") == 0 ? LV_OP_ADD : strcmp(op, "remove") == 0 ? LV_OP_REMOVE :
+	        strcmp(op, "replace") == 0 ? LV_OP_REPLACE : LV_OP_MOVE;
+	return strcmp(op, "move") == 0 || *kind != LV_OP_MOVE ? 0 : -1;
+}
+
+void
+lv__state_loaded(lv_state *st, const char *held, size_t len, bool tell_pages)
+{
+	bool was = st->loading;
+	st->loading = false;
+	/* The broker's value first; what was held comes as the next patch. */
+	if (tell_pages || was)
+		send_snapshot(st, NULL);
+	if (held && len) {
+		lv_buf b;
+		lv_buf_init(&b);
+		lv_buf_puts(&b, "[");
+		lv_buf_append(&b, held, len);
+		lv_buf_puts(&b, "]");
+		json_t *ops = b.failed ? NULL : json_loadb(b.data, b.len, 0, NULL);
+		lv_buf_free(&b);
+		size_t i, dropped = 0;
+		json_t *op;
+		json_array_foreach(ops, i, op) {
+			lv_op_kind kind;
+			lv_patch_error perr;
+			json_t *v = json_object_get(op, "value");
+			if (op_kind(json_string_value(json_object_get(op, "op")), &kind) != 0 ||
+			    !json_is_string(json_object_get(op, "path")) ||
+			    lv__sdoc_op(&st->doc, kind, json_string_value(json_object_get(op, "path")),
+			                json_string_value(json_object_get(op, "from")),
+			                kind == LV_OP_REMOVE || kind == LV_OP_MOVE ? NULL : json_incref(v),
+			                &perr) != 0)
+				dropped++;
+		}
+		if (!ops || dropped)
+			LV_LOG(st->server, LV_LOG_WARN, "state %s%s%s: %s changes made here did not apply "
+			       "to the broker's value and were dropped", st->def->name,
+			       st->group ? " of group " : "", st->group ? st->group : "",
+			       ops ? "some" : "the");
+		json_decref(ops);
+	}
+	lv__state_changed(st);
 }

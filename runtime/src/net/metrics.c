@@ -102,6 +102,10 @@ lv__metrics_text(lv_server *s, size_t *len)
 		  "holds it now.", bs->fenced },
 		{ "lv_broker_sessions_refused_total", "counter", "Sessions whose record in Redis was "
 		  "not valid: the page started a new one.", bs->sessions_refused },
+		{ "lv_broker_state_conflicts_total", "counter", "Shared states changed here while "
+		  "another node's change of them came: loaded again.", bs->state_conflicts },
+		{ "lv_broker_state_reloads_total", "counter", "Copies of shared states loaded again "
+		  "from the broker (conflicts, holes, Redis' data lost).", bs->state_reloads },
 	};
 	for (size_t i = 0; i < sizeof broker / sizeof broker[0]; i++)
 		put_metric(&b, &broker[i]);
