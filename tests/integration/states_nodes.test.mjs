@@ -124,9 +124,12 @@ test('a change on one node reaches every node\'s pages once, in order, with the 
   for (const p of [pa, pb, pc])
     await until(() => copyOf(p, 'counter').rev === 0, ms(3000), 'the counter\'s first snapshot');
 
+  // each change waits for the last to come back, so that a slow node
+  // (valgrind) does not coalesce two into one flush
   for (let i = 1; i <= 5; i++) {
     await op(pa, { which: 'counter', op: 'set', path: `/a${i}`, json: String(i) });
     await pa.value('board_cell', { in_group: 'sg1', key: `k${i}`, v: i, by: 'a' });
+    await until(() => copyOf(pa, 'counter').value?.[`a${i}`] === i, ms(3000), `a${i} back from Redis`);
   }
   await op(pb, { which: 'counter', op: 'set', path: '/b', json: '7' });
 
@@ -208,13 +211,6 @@ test('writes to the same place from two nodes at once converge on every page and
   const pc = await open(c);
   for (const p of [pa, pb, pc])
     await p.value('join', { name: 'sg3' });
-  const writes = [];
-  for (let i = 0; i < 40; i++) {
-    writes.push(op(pa, { which: 'counter', op: 'set', path: '/same', json: String(1000 + i) }));
-    writes.push(op(pb, { which: 'counter', op: 'set', path: '/same', json: String(2000 + i) }));
-    writes.push(pa.value('board_cell', { in_group: 'sg3', key: 'x', v: i, by: 'a' }));
-    writes.push(pb.value('board_cell', { in_group: 'sg3', key: 'x', v: i, by: 'b' }));
-  }
   const conflicts = async () => {
     let n = 0;
     for (const s of [a, b])
@@ -222,6 +218,13 @@ test('writes to the same place from two nodes at once converge on every page and
     return n;
   };
   const before = await conflicts();
+  const writes = [];
+  for (let i = 0; i < 40; i++) {
+    writes.push(op(pa, { which: 'counter', op: 'set', path: '/same', json: String(1000 + i) }));
+    writes.push(op(pb, { which: 'counter', op: 'set', path: '/same', json: String(2000 + i) }));
+    writes.push(pa.value('board_cell', { in_group: 'sg3', key: 'x', v: i, by: 'a' }));
+    writes.push(pb.value('board_cell', { in_group: 'sg3', key: 'x', v: i, by: 'b' }));
+  }
   await Promise.all(writes);
   const same = async (which, group) => {
     let last = '';
