@@ -282,8 +282,8 @@ test: deps-test
 	@$(SUITE) fuzz-replay-event $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-event
 	@$(SUITE) fuzz-replay-state-wire $(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk replay-state-wire
 	@$(SUITE) js node --test tests/js/
-	@$(SUITE) integration env LV_TEST_LOOP=ev node --test --test-concurrency=2 --test-timeout=120000 tests/integration/
-	@$(SUITE) integration-uv env LV_TEST_LOOP=uv node --test --test-concurrency=2 --test-timeout=120000 tests/integration/
+	@$(SUITE) integration env LV_TEST_LOOP=ev node --test --test-timeout=120000 tests/integration/
+	@$(SUITE) integration-uv env LV_TEST_LOOP=uv node --test --test-timeout=120000 tests/integration/
 	@$(SUITE) integration-poll env LV_TEST_LOOP=poll node --test --test-timeout=120000 $(it_POLL_TESTS)
 	@$(SUITE) chaos node --test --test-concurrency=1 --test-timeout=300000 tests/chaos/
 	@$(SUITE) browser env B=$(B) node --test --test-concurrency=1 --test-timeout=180000 tests/browser/

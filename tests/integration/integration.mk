@@ -67,6 +67,6 @@ it_VALGRIND_TESTS := $(filter-out %/edge.test.mjs,$(wildcard tests/integration/*
 integration-valgrind: $(it_SERVERS)
 	@command -v valgrind >/dev/null || { echo "integration-valgrind needs valgrind: apt-get install -y valgrind" >&2; exit 1; }
 	@rm -rf $(it_OUT)/valgrind
-	LV_TEST_VALGRIND=1 node --test --test-concurrency=2 $(it_VALGRIND_TESTS); \
+	LV_TEST_VALGRIND=1 node --test --test-concurrency=1 $(it_VALGRIND_TESTS); \
 	  rc=$$?; echo "valgrind, per server run:"; \
 	  tests/integration/valgrind-summary.sh $(it_OUT)/valgrind || rc=1; exit $$rc
