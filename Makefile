@@ -107,7 +107,7 @@ BASE_SRCS    := status.c str.c utf8.c arena.c buf.c b64.c clock.c bucket.c htab.
 CODEC_SRCS   := json_read.c json_write.c codec.c app.c
 STATE_SRCS   := patch.c sdoc.c
 MODEL_SRCS   := row.c rowsql.c query.c store.c watch.c sqlite.c pg.c pg_schema.c pg_capture.c
-NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker_redis.c broker_wire.c broker_history.c broker_health.c probe_wire.c broker_outbox.c rcall.c broker_session.c broker_session_wire.c broker_script.c broker_presence.c broker_state.c state_wire.c presence.c presence_wire.c event_wire.c raise_all.c broker.c membership.c \
+NET_SRCS     := msg.c conn.c session.c group.c broker_local.c broker_redis.c broker_wire.c broker_history.c broker_health.c probe_wire.c broker_outbox.c rcall.c broker_session.c broker_session_relink.c broker_session_wire.c broker_script.c broker_presence.c broker_state.c state_wire.c presence.c presence_wire.c event_wire.c raise_all.c broker.c membership.c \
                 call.c cmd.c jansson.c fdwatch.c flush.c \
                 dispatch.c push.c ccall.c timer.c peer.c auth.c origin.c http.c metrics.c \
                 log.c inbox.c loop.c loop_uv.c loop_ev.c ws.c server.c live.c live_edit.c model_net.c store_wake.c

@@ -257,10 +257,7 @@ test('a session whose record in Redis is not valid is refused on the node that t
   await c.close();
 });
 
-test('a page whose node lost its Redis links and reconnected resumes on another node when that node dies', {
-  todo: 'a node that loses either link to Redis keeps every session it has to itself from then on ' +
-    '(broker_session.c: lv__bsess_down), so the page gets resync "unknown"',
-}, async () => {
+test('a page whose node lost its Redis links and reconnected resumes on another node when that node dies', async () => {
   const p = await newPage('relinked', 'sn-a');
   await p.value('join', { name: 'relink' });
   await p.value('note_id', { to_conn: p.conn, text: 'before' });
@@ -269,6 +266,8 @@ test('a page whose node lost its Redis links and reconnected resumes on another 
   await redis.command('CLIENT', 'KILL', 'TYPE', 'pubsub');
   await until(async () => (await metrics(a)).get('lv_broker_reconnects_total') > before &&
     (await metrics(a)).get('lv_broker_connected') === 1, ms(5000), 'sn-a back on Redis');
+  await until(async () => (await metrics(a)).get('lv_broker_sessions_relinked_total') >= 1,
+    ms(5000), 'its record written again');
   await p.value('note_id', { to_conn: p.conn, text: 'between' });
   await killNode('sn-a');
   await until(() => p.resumes.length === 1, ms(5000), 'the page to resume elsewhere');
@@ -277,4 +276,57 @@ test('a page whose node lost its Redis links and reconnected resumes on another 
   assert.deepEqual(p.notes(''), ['before', 'between', 'after']);
   assert.deepEqual(p.gaps, []);
   await startNode('sn-a');
+});
+
+test('calls on their way to Redis when its links are cut run once, after the record is written again', async () => {
+  const p = await newPage('cut', 'sn-b');
+  await p.value('join', { name: 'cut' });
+  const b = nodes.get('sn-b');
+  const relinked = (await metrics(b)).get('lv_broker_sessions_relinked_total');
+  const N = 40;
+  const calls = [];
+  for (let i = 0; i < N; i++)
+    calls.push(p.call('tally', { key: `cut.${i}` }, ms(10000)));
+  await redis.command('CLIENT', 'KILL', 'TYPE', 'normal');   // every node's command link
+  const answers = await Promise.all(calls);
+  for (const [i, r] of answers.entries())
+    assert.equal(r.ok, true, `cut.${i} answered ${JSON.stringify(r)}`);
+  await until(async () => (await metrics(b)).get('lv_broker_sessions_relinked_total') > relinked,
+    ms(5000), 'its record written again');
+  const runs = tallies();
+  for (let i = 0; i < N; i++)
+    assert.equal(runs.get(`cut.${i}`), 1, `cut.${i} ran once`);
+  assert.equal((await metrics(b)).get('lv_broker_sessions_unkept_total'), 0, 'no session went local');
+  // the record has it all: the next node resumes it whole
+  await p.value('note_id', { to_conn: p.conn, text: 'kept' });
+  await killNode('sn-b');
+  await until(() => p.resumes.length === 1, ms(5000), 'the page to resume elsewhere');
+  assert.equal(p.resumes.at(-1).resumed, true);
+  await p.value('note_id', { to_conn: p.conn, text: 'after' });
+  await until(() => p.notes('after').length === 1, ms(3000), 'a push after the resume');
+  assert.deepEqual(p.notes('kept'), ['kept']);
+  assert.deepEqual(p.gaps, []);
+  assert.equal(tallies().get('cut.5'), 1, 'nothing ran again on the next node');
+  await startNode('sn-b');
+});
+
+// Last: Redis comes back empty (a new epoch), which every group resyncs for.
+test('Redis away for longer than the grace: the session stays on its node, what its page sent meanwhile runs there once', async () => {
+  const p = await newPage('grace', 'sn-c');
+  const c = nodes.get('sn-c');
+  await redis.kill();
+  const t0 = Date.now();
+  const r = await p.call('tally', { key: 'grace.1' }, ms(15000));
+  assert.equal(r.ok, true, `answered ${JSON.stringify(r)}`);
+  assert.ok(Date.now() - t0 >= 4000, 'held for the grace before it ran here');
+  assert.equal(tallies().get('grace.1'), 1);
+  assert.ok((await metrics(c)).get('lv_broker_sessions_unkept_total') >= 1, 'the session went local');
+  assert.match(c.stderr + c.stdout, /Redis was not back in time/);
+  await redis.start();
+  await until(async () => (await metrics(c)).get('lv_broker_connected') === 1, ms(10000),
+    'sn-c back on Redis');
+  assert.equal((await p.call('tally', { key: 'grace.2' })).ok, true, 'it serves on');
+  assert.equal(tallies().get('grace.2'), 1);
+  await p.value('note_id', { to_conn: p.conn, text: 'still' });
+  await until(() => p.notes('still').length === 1, ms(3000), 'a push after');
 });

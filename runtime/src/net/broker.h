@@ -29,6 +29,8 @@ typedef struct {
 	uint64_t lost;              /* reliable pushes given up: unanswered for too long */
 	uint64_t sessions_taken;    /* sessions resumed here that began elsewhere */
 	uint64_t sessions_lost;     /* sessions another node took from this one */
+	uint64_t sessions_unkept;   /* sessions whose record could not follow them: local from then on */
+	uint64_t sessions_relinked; /* records written again whole after Redis came back */
 	uint64_t fenced;            /* writes for a session refused: another node owns it */
 	uint64_t sessions_refused;  /* records of sessions in Redis refused as not valid */
 	uint64_t state_conflicts;   /* shared states changed here and elsewhere at once */

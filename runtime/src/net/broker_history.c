@@ -827,6 +827,12 @@ lv__bhist_since(lv_bhist *h, const char *group, uint64_t after, lv_conn *c)
 	return 0;
 }
 
+const char *
+lv__bhist_epoch(const lv_bhist *h)
+{
+	return h->epoch;
+}
+
 bool
 lv__bhist_last(lv_bhist *h, const char *group, uint64_t *last)
 {

@@ -32,6 +32,8 @@ void lv__bhist_unfollow(lv_bhist *h, const char *group);
 /* Follows group (NULL: every page) from offset `from` when it is not
  * followed yet: a session resumed here had up to there. */
 int lv__bhist_follow_from(lv_bhist *h, const char *group, uint64_t from);
+/* Redis' epoch as last read ("" until read). */
+const char *lv__bhist_epoch(const lv_bhist *h);
 /* The offset this node's members of group (NULL: every page) have had,
  * when it is known. */
 bool lv__bhist_last(lv_bhist *h, const char *group, uint64_t *last);

@@ -612,6 +612,7 @@ beat_fn(lv_server *s, lv_timer *t, void *arg)
 		link_lost(rb);
 		return;
 	}
+	lv__bsess_beat(rb->sess);   /* also while Redis is away: sessions waiting for it */
 	if (!up(rb))
 		return;
 	if (rb->beats_unanswered >= DEAD_BEATS) {
@@ -624,7 +625,6 @@ beat_fn(lv_server *s, lv_timer *t, void *arg)
 	        NODE_TTL_MS);
 	lv__bscript_run(rb->scripts, on_pages, NULL, PAGES_LUA, "%s", rb->node);
 	lv__bhealth_beat(rb->health);
-	lv__bsess_beat(rb->sess);
 	uint32_t at = 0;
 	for (lv_hnode *n = lv__htab_next(&rb->groups, NULL, &at), *next; n; n = next) {
 		next = lv__htab_next(&rb->groups, n, &at);

@@ -29,7 +29,11 @@
  *
  * What a take reads back is outside input: broker_session_wire.c checks
  * it whole, and a record it refuses is deleted and the page is answered
- * as for an unknown session. */
+ * as for an unknown session.
+ *
+ * A lost link to Redis does not make a session local: it goes dirty, and
+ * once Redis is back its record is written again whole from what this
+ * node has (broker_session_relink.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,33 +43,11 @@
 #include "net/net.h"
 #include "net/broker_session.h"
 #include "net/broker_session_wire.h"
+#include "net/broker_session_priv.h"
 
 enum { RECOVER_MAX = 1000 };   /* group messages read per group on a take */
 
-typedef struct {
-	char *name;
-	uint64_t off;
-} sgroup;
-
-/* A session's part here. */
-struct lv_ssess {
-	uint64_t fence;
-	uint64_t acked_sent;
-	int64_t touched_us;
-	sgroup *g;
-	uint32_t ng, capg;
-};
-
-struct lv_bsess {
-	lv_server *s;
-	lv_broker *b;
-	lv_bhist *h;
-	const char *node;
-	lv_bsess_join_fn join;
-	redisAsyncContext *ac;
-	uint32_t gen;
-	lv_bscript *sc;             /* the broker's scripts */
-};
+typedef lv_bss_wreq wreq;
 
 /* ---- Lua, run by lv__bscript_run (broker_script.c) -------------------------------- */
 
@@ -175,8 +157,8 @@ static const char TAKE_LUA[] =
 
 /* ---- a session's groups ------------------------------------------------------------ */
 
-static sgroup *
-sgroup_find(struct lv_ssess *ss, const char *name)
+sgroup *
+lv__bss_group_find(struct lv_ssess *ss, const char *name)
 {
 	for (uint32_t i = 0; i < ss->ng; i++)
 		if (strcmp(ss->g[i].name, name) == 0)
@@ -184,10 +166,11 @@ sgroup_find(struct lv_ssess *ss, const char *name)
 	return NULL;
 }
 
+
 static sgroup *
 sgroup_put(struct lv_ssess *ss, const char *name, uint64_t off)
 {
-	sgroup *g = sgroup_find(ss, name);
+	sgroup *g = lv__bss_group_find(ss, name);
 	if (g) {
 		g->off = off;
 		return g;
@@ -210,15 +193,17 @@ sgroup_put(struct lv_ssess *ss, const char *name, uint64_t off)
 static void
 sgroup_del(struct lv_ssess *ss, const char *name)
 {
-	sgroup *g = sgroup_find(ss, name);
+	sgroup *g = lv__bss_group_find(ss, name);
 	if (!g)
 		return;
 	free(g->name);
 	*g = ss->g[--ss->ng];
 }
 
-static void
-ssess_free(lv_conn *c)
+/* What waited for the record is dropped with it: the page, told 4409
+ * or gone, sends it again where the session is. */
+void
+lv__bss_free(lv_conn *c)
 {
 	struct lv_ssess *ss = c->sst;
 	if (!ss)
@@ -226,42 +211,43 @@ ssess_free(lv_conn *c)
 	for (uint32_t i = 0; i < ss->ng; i++)
 		free(ss->g[i].name);
 	free(ss->g);
+	free(ss->calls);
+	for (uint32_t i = 0; i < ss->nheld; i++)
+		free(ss->held[i]);
+	free(ss->held);
 	free(ss);
 	c->sst = NULL;
 }
 
-static uint32_t
-ttl_ms(lv_bsess *st)
+
+uint32_t
+lv__bss_ttl_ms(const lv_bsess *st)
 {
 	return st->s->opt.resume_ms;
 }
 
-/* ---- writes ----------------------------------------------------------------------- */
 
-/* What a write's answer needs. */
-typedef struct {
-	lv_bsess *st;
-	lv_conn *c;                 /* referenced */
-	uint32_t gen;
-	char op;
-	uint64_t seq, call_id;
-	size_t len;
-	char text[];                /* an inbound message, run once recorded */
-} wreq;
+/* ---- writes ----------------------------------------------------------------------- */
 
 static void on_write(redisAsyncContext *ac, void *r, void *arg);
 
-/* The record's writes: argv after the op. 0, or the write was not sent. */
+/* The record's writes: argv after the op. 0, or the write was not sent:
+ * then the session is dirty (written again whole once Redis is back), and
+ * a q given stays the caller's. */
 static int
 write_op(lv_bsess *st, lv_conn *c, char op, wreq *q, int argc, const char **argv,
          const size_t *lens)
 {
 	struct lv_ssess *ss = c->sst;
-	if (!st->ac || !ss)
+	if (!ss)
 		return LV_EUNAVAILABLE;
+	if (!st->ac || ss->dirty) {
+		lv__bss_dirty(st, c);
+		return LV_EUNAVAILABLE;
+	}
 	char fence[24], ttl[24], ops[2] = { op, 0 };
 	snprintf(fence, sizeof fence, "%llu", (unsigned long long)ss->fence);
-	snprintf(ttl, sizeof ttl, "%u", ttl_ms(st));
+	snprintf(ttl, sizeof ttl, "%u", lv__bss_ttl_ms(st));
 	const char *av[16];
 	size_t al[16];
 	int n = 0;
@@ -273,15 +259,21 @@ write_op(lv_bsess *st, lv_conn *c, char op, wreq *q, int argc, const char **argv
 		av[n] = argv[i];
 		al[n++] = lens ? lens[i] : strlen(argv[i]);
 	}
-	if (!q && !(q = calloc(1, sizeof *q)))
+	bool mine = !q;
+	if (mine && !(q = calloc(1, sizeof *q))) {
+		lv__bss_dirty(st, c);
 		return LV_ENOMEM;
+	}
 	q->st = st;
 	q->c = lv_conn_ref(c);
 	q->gen = st->gen;
 	q->op = op;
 	if (lv__bscript_runv(st->sc, on_write, q, WRITE_LUA, n, av, al) != 0) {
 		lv_conn_unref(q->c);
-		free(q);
+		q->c = NULL;
+		if (mine)
+			free(q);
+		lv__bss_dirty(st, c);
 		return LV_EUNAVAILABLE;
 	}
 	ss->touched_us = lv__now_us();
@@ -305,15 +297,19 @@ forget_unsent(lv_conn *c)
 
 /* Another node has the session now: it goes from here, and its record
  * (that node's) stays. */
-static void
-lost(lv_bsess *st, lv_conn *c, const char *why)
+void
+lv__bss_lost(lv_bsess *st, lv_conn *c, const char *why)
 {
 	if (!c->sst || c->ended)
 		return;
 	st->b->stats.sessions_lost++;
 	LV_LOG(st->s, LV_LOG_INFO, "%s: the session moved to another node (%s); it goes from here",
 	       c->id, why);
-	ssess_free(c);
+	if (c->out_seq > c->out_stored)
+		LV_LOG(st->s, LV_LOG_WARN, "%s: %llu of its messages were queued here while Redis was "
+		       "away and are not in the record the other node took", c->id,
+		       (unsigned long long)(c->out_seq - c->out_stored));
+	lv__bss_free(c);
 	forget_unsent(c);
 	if (c->wsi) {
 		lv__conn_close(c, 4409, "the session moved to another node");
@@ -323,31 +319,37 @@ lost(lv_bsess *st, lv_conn *c, const char *why)
 	}
 }
 
-/* The session's record cannot follow it (Redis lost a write): it stays
- * here alone, and the record goes once Redis is back (FORGET_LUA). */
-static void
-unkept(lv_bsess *st, lv_conn *c)
+
+/* The session's record cannot follow it: it stays here alone, what the
+ * page sent meanwhile runs here, and the record goes once Redis is back
+ * (FORGET_LUA). */
+void
+lv__bss_unkept(lv_bsess *st, lv_conn *c, const char *why)
 {
-	if (!c->sst)
+	struct lv_ssess *ss = c->sst;
+	if (!ss)
 		return;
-	LV_LOG(st->s, LV_LOG_WARN, "%s: a write of its session to Redis was lost: it can resume "
-	       "on this node only", c->id);
-	ssess_free(c);
+	LV_LOG(st->s, LV_LOG_WARN, "%s: its session can resume on this node only: %s", c->id, why);
+	st->b->stats.sessions_unkept++;
+	lv_bss_wreq **held = ss->held;
+	uint32_t n = ss->nheld;
+	ss->held = NULL;
+	ss->nheld = 0;
+	lv__bss_free(c);
+	c->sst_pending = false;
+	if (c->in_last > c->in_stored)
+		c->ack_due = true;
 	if (c->wsi)
 		lws_callback_on_writable(c->wsi);
+	lv__bss_run_held(c, held, n);
 }
 
+/* Runs a page's message here: the session is local now. */
 static void
-answer_unrecorded(lv_conn *c, const wreq *q)
+run_here(lv_conn *c, const wreq *q)
 {
-	if (c->ended)
-		return;
-	if (q->call_id)
-		lv__send_ret_error(c, (int64_t)q->call_id, LV_EUNAVAILABLE,
-		                   "the call did not run: its arrival could not be recorded", NULL);
-	else
-		lv__send_error(c, NULL, LV_EUNAVAILABLE,
-		               "a message did not run: its arrival could not be recorded", NULL);
+	if (!c->ended && !c->end_on_close)
+		lv__dispatch_recorded(c, q->text, q->len);
 }
 
 static void
@@ -361,15 +363,27 @@ on_write(redisAsyncContext *ac, void *r, void *arg)
 	bool fresh = reply && q->gen == st->gen;
 	if (fresh && reply->type == REDIS_REPLY_INTEGER && reply->integer == -1) {
 		st->b->stats.fenced++;
-		lost(st, c, "a write was refused");
-	} else if (!fresh || reply->type != REDIS_REPLY_INTEGER) {
-		if (reply && reply->type == REDIS_REPLY_ERROR)
+		lv__bss_lost(st, c, "a write was refused");   /* unless it went already */
+	} else if (!c->sst) {
+		/* It went local meanwhile (or moved: then it is closing for good). */
+		if (q->op == 'i')
+			run_here(c, q);
+	} else if (!fresh) {
+		/* The link went: Redis may or may not have it. The record is
+		 * written again whole; a message of the page's waits for that. */
+		lv__bss_dirty(st, c);
+		if (q->op == 'i') {
+			q->c = NULL;
+			lv__bss_hold(st, c, q);
+			q = NULL;
+		}
+	} else if (reply->type != REDIS_REPLY_INTEGER) {
+		if (reply->type == REDIS_REPLY_ERROR)
 			LV_LOG(st->s, LV_LOG_ERROR, "redis broker: a session write was refused: %s",
 			       reply->str);
+		lv__bss_unkept(st, c, "Redis refused a write of its record");
 		if (q->op == 'i')
-			answer_unrecorded(c, q);
-		if (!c->ended)
-			unkept(st, c);
+			run_here(c, q);
 	} else if (q->op == 'a') {
 		if (q->seq > c->out_stored) {
 			c->out_stored = q->seq;
@@ -377,10 +391,13 @@ on_write(redisAsyncContext *ac, void *r, void *arg)
 				lws_callback_on_writable(c->wsi);
 		}
 	} else if (q->op == 'i' && !c->ended) {
-		if (c->sst)
-			lv__dispatch_recorded(c, q->text, q->len);
-		else
-			answer_unrecorded(c, q);
+		if (q->seq > c->in_stored) {
+			c->in_stored = q->seq;   /* the page may forget it now */
+			c->ack_due = true;
+			if (c->wsi)
+				lws_callback_on_writable(c->wsi);
+		}
+		lv__dispatch_recorded(c, q->text, q->len);
 	}
 	lv_conn_unref(c);
 	free(q);
@@ -411,14 +428,42 @@ lv__bsess_free(lv_bsess *st)
 	free(st);   /* each session's part went with it (lv__bsess_end) */
 }
 
+/* The conns with a session part, referenced: what runs for one may end
+ * others. NULL when none (or no memory). */
+lv_conn **
+lv__bss_sessions(lv_bsess *st, uint32_t *n)
+{
+	uint32_t k = 0;
+	for (lv_conn *c = st->s->conns; c; c = c->next)
+		k += c->sst != NULL || (c->hello && c->token[0]);
+	*n = 0;
+	lv_conn **v = k ? malloc(k * sizeof *v) : NULL;
+	if (!v)
+		return NULL;
+	for (lv_conn *c = st->s->conns; c && *n < k; c = c->next)
+		if (c->sst || (c->hello && c->token[0]))
+			v[(*n)++] = lv_conn_ref(c);
+	return v;
+}
+
 void
 lv__bsess_up(lv_bsess *st, redisAsyncContext *ac)
 {
 	st->ac = ac;
 	st->gen++;
-	for (lv_conn *c = st->s->conns; c; c = c->next)
-		if (!c->ended && c->hello && c->token[0] && !c->sst)
+	uint32_t n;
+	lv_conn **v = lv__bss_sessions(st, &n);
+	for (uint32_t i = 0; i < n; i++) {
+		lv_conn *c = v[i];
+		if (c->ended)
+			;
+		else if (c->sst)
+			lv__bss_relink(st, c);   /* dirty: written again whole */
+		else
 			lv__bscript_run(st->sc, NULL, NULL, FORGET_LUA, "%s %s", c->token, st->node);
+		lv_conn_unref(c);
+	}
+	free(v);
 }
 
 void
@@ -426,18 +471,22 @@ lv__bsess_down(lv_bsess *st)
 {
 	st->ac = NULL;
 	st->gen++;
-	/* What was on its way is lost: the sessions stay here alone. */
+	/* What was on its way may be lost: each record is written again once
+	 * Redis is back. */
 	for (lv_conn *c = st->s->conns; c; c = c->next)
 		if (c->sst)
-			unkept(st, c);
+			lv__bss_dirty(st, c);
 }
 
 void
 lv__bsess_beat(lv_bsess *st)
 {
-	int64_t now = lv__now_us(), every = (int64_t)ttl_ms(st) * 1000 / 4;
+	lv__bss_tick(st);
+	if (!st->ac)
+		return;
+	int64_t now = lv__now_us(), every = (int64_t)lv__bss_ttl_ms(st) * 1000 / 4;
 	for (lv_conn *c = st->s->conns; c; c = c->next)
-		if (c->sst && !c->ended && now - c->sst->touched_us > every)
+		if (c->sst && !c->ended && !c->sst->dirty && now - c->sst->touched_us > every)
 			write_op(st, c, 't', NULL, 0, NULL, NULL);
 }
 
@@ -453,7 +502,7 @@ lv__bsess_received(lv_bsess *st, const char *data, size_t len)
 	lv_conn *c = lv__conn_by_id(st->s, a + 1, (size_t)(b - a - 1));
 	size_t tl = (size_t)(end - b - 1);
 	if (c && c->sst && tl == strlen(c->token) && memcmp(b + 1, c->token, tl) == 0)
-		lost(st, c, "another node took it");
+		lv__bss_lost(st, c, "another node took it");
 }
 
 static const char *
@@ -466,8 +515,8 @@ every_offset(lv_bsess *st, char *buf, size_t n)
 	return buf;
 }
 
-static char *
-roles_text(const lv_conn *c)
+char *
+lv__bss_roles_text(const lv_conn *c)
 {
 	lv_buf b;
 	lv_buf_init(&b);
@@ -482,16 +531,24 @@ roles_text(const lv_conn *c)
 }
 
 /* The record of a session begun here is made: what waited is written.
- * Not made (Redis lost): the session stays here alone. */
+ * The link went: it is written again once Redis is back. Refused: the
+ * session stays here alone. */
 static void
 on_created(redisAsyncContext *ac, void *r, void *arg)
 {
 	(void)ac;
 	lv_conn *c = arg;
 	redisReply *reply = r;
-	c->sst_pending = false;
-	if (!c->ended && c->sst && !(reply && reply->type == REDIS_REPLY_INTEGER))
-		ssess_free(c);   /* can resume on this node only (lv__bsess_down says so) */
+	if (!c->ended && c->sst) {
+		if (!reply)
+			lv__bss_dirty(c->sst->st, c);
+		else if (reply->type == REDIS_REPLY_INTEGER)
+			c->sst_pending = false;
+		else
+			lv__bss_unkept(c->sst->st, c, "Redis refused its record");
+	} else {
+		c->sst_pending = false;
+	}
 	if (!c->ended && c->wsi)
 		lws_callback_on_writable(c->wsi);
 	lv_conn_unref(c);
@@ -503,12 +560,13 @@ lv__bsess_create(lv_bsess *st, lv_conn *c)
 	if (!st->ac || c->sst)
 		return;
 	struct lv_ssess *ss = calloc(1, sizeof *ss);
-	char *roles = roles_text(c);
+	char *roles = lv__bss_roles_text(c);
 	if (!ss || !roles) {
 		free(ss);
 		free(roles);
 		return;
 	}
+	ss->st = st;
 	ss->fence = 1;
 	ss->touched_us = lv__now_us();
 	char every[24], ttl[24];
@@ -516,7 +574,7 @@ lv__bsess_create(lv_bsess *st, lv_conn *c)
 	uint64_t off = 0;
 	lv__bhist_last(st->h, NULL, &off);
 	sgroup_put(ss, "lv.all", off);
-	snprintf(ttl, sizeof ttl, "%u", ttl_ms(st));
+	snprintf(ttl, sizeof ttl, "%u", lv__bss_ttl_ms(st));
 	if (lv__bscript_run(st->sc, on_created, lv_conn_ref(c), CREATE_LUA, "%s %s %s %s %s %s %s %s",
 	                    c->token, c->id, st->node, ttl, c->identity ? c->identity : "",
 	                    c->auth_in_band ? "1" : "0", roles, a) != 0) {
@@ -532,6 +590,7 @@ lv__bsess_create(lv_bsess *st, lv_conn *c)
 	c->sst = ss;
 	c->sst_pending = true;   /* not even the welcome before the record is there */
 	c->out_stored = c->out_seq;
+	c->in_stored = c->in_last;
 }
 
 void
@@ -543,13 +602,13 @@ lv__bsess_end(lv_bsess *st, lv_conn *c)
 	 * told 1001, resume on another node. */
 	if (!st->s->stopping)
 		write_op(st, c, 'e', NULL, 0, NULL, NULL);
-	ssess_free(c);
+	lv__bss_free(c);
 }
 
 void
 lv__bsess_joined(lv_bsess *st, lv_conn *c, const char *group)
 {
-	if (!c->sst || sgroup_find(c->sst, group))
+	if (!c->sst || lv__bss_group_find(c->sst, group))
 		return;
 	uint64_t off = 0;
 	char buf[24] = "";
@@ -563,7 +622,7 @@ lv__bsess_joined(lv_bsess *st, lv_conn *c, const char *group)
 void
 lv__bsess_left(lv_bsess *st, lv_conn *c, const char *group)
 {
-	if (!c->sst || !sgroup_find(c->sst, group))
+	if (!c->sst || !lv__bss_group_find(c->sst, group))
 		return;
 	sgroup_del(c->sst, group);
 	const char *av[] = { group };
@@ -576,7 +635,7 @@ lv__bsess_accept(lv_bsess *st, lv_conn *c, const lv_msg *m)
 	(void)st;
 	if (!m->goff || !m->group || !c->sst)
 		return true;
-	sgroup *g = sgroup_find(c->sst, m->group);
+	sgroup *g = lv__bss_group_find(c->sst, m->group);
 	return !g || m->goff > g->off;
 }
 
@@ -597,7 +656,8 @@ ret_id(const lv_msg *m, char *out, size_t n)
 void
 lv__bsess_queued(lv_bsess *st, lv_conn *c, const lv_msg *m, uint64_t seq)
 {
-	if (!c->sst)
+	struct lv_ssess *ss = c->sst;
+	if (!ss)
 		return;
 	char sq[24], off[24] = "", id[24] = "";
 	snprintf(sq, sizeof sq, "%llu", (unsigned long long)seq);
@@ -605,54 +665,67 @@ lv__bsess_queued(lv_bsess *st, lv_conn *c, const lv_msg *m, uint64_t seq)
 	if (m->goff && m->group) {
 		group = m->group;
 		snprintf(off, sizeof off, "%llu", (unsigned long long)m->goff);
-		sgroup_put(c->sst, m->group, m->goff);
+		sgroup_put(ss, m->group, m->goff);
 	}
-	ret_id(m, id, sizeof id);
+	if (ret_id(m, id, sizeof id))
+		lv__bss_call_answered(ss, strtoull(id, NULL, 10));
+	if (ss->dirty) {
+		/* It goes out now; the record gets it when written again. */
+		c->out_stored = seq;
+		return;
+	}
 	const char *av[] = { sq, m->data, group, off, id };
 	size_t al[] = { strlen(sq), m->len, strlen(group), strlen(off), strlen(id) };
 	wreq *q = calloc(1, sizeof *q);
 	if (!q) {
-		unkept(st, c);
+		lv__bss_dirty(st, c);
+		c->out_stored = seq;
 		return;
 	}
 	q->seq = seq;
-	if (write_op(st, c, 'a', q, 5, av, al) != 0)
-		unkept(st, c);
+	if (write_op(st, c, 'a', q, 5, av, al) != 0) {
+		free(q);
+		c->out_stored = seq;   /* dirty now */
+	}
 }
 
 bool
 lv__bsess_inbound(lv_bsess *st, lv_conn *c, const char *text, size_t len, uint64_t seq,
                   uint64_t call_id)
 {
-	if (!c->sst)
+	struct lv_ssess *ss = c->sst;
+	if (!ss)
 		return false;
 	wreq *q = malloc(sizeof *q + len + 1);
-	if (!q)
-		return false;
+	if (!q) {
+		lv__bss_unkept(st, c, "out of memory");
+		return false;   /* it runs here */
+	}
 	memset(q, 0, sizeof *q);
+	q->st = st;
+	q->op = 'i';
 	q->seq = seq;
 	q->call_id = call_id;
 	q->len = len;
 	memcpy(q->text, text, len);
 	q->text[len] = '\0';
+	if (call_id)
+		lv__bss_call_begun(ss, call_id, seq);
 	char sq[24], id[24] = "";
 	snprintf(sq, sizeof sq, "%llu", (unsigned long long)seq);
 	if (call_id)
 		snprintf(id, sizeof id, "%llu", (unsigned long long)call_id);
 	const char *av[] = { sq, id };
-	if (write_op(st, c, 'i', q, 2, av, NULL) != 0) {
-		/* Not recorded: it runs here, and the session stays here. */
-		unkept(st, c);
-		return false;
-	}
+	if (ss->dirty || write_op(st, c, 'i', q, 2, av, NULL) != 0)
+		lv__bss_hold(st, c, q);   /* runs once the record is written again */
 	return true;
 }
 
 void
 lv__bsess_acked(lv_bsess *st, lv_conn *c)
 {
-	if (!c->sst || c->out_acked <= c->sst->acked_sent)
-		return;
+	if (!c->sst || c->sst->dirty || c->out_acked <= c->sst->acked_sent)
+		return;   /* dirty: the record is written again with it */
 	c->sst->acked_sent = c->out_acked;
 	char sq[24];
 	snprintf(sq, sizeof sq, "%llu", (unsigned long long)c->out_acked);
@@ -663,7 +736,7 @@ lv__bsess_acked(lv_bsess *st, lv_conn *c)
 void
 lv__bsess_auth(lv_bsess *st, lv_conn *c)
 {
-	char *roles = c->sst ? roles_text(c) : NULL;
+	char *roles = c->sst ? lv__bss_roles_text(c) : NULL;
 	if (!roles)
 		return;
 	const char *av[] = { c->identity ? c->identity : "", c->auth_in_band ? "1" : "0", roles };
@@ -738,11 +811,11 @@ take_group(lv_bsess *st, lv_conn *c, const lv_bsw_group *g)
 	/* This node is past `top` already: what its members had since is
 	 * not kept here. */
 	uint64_t here;
-	sgroup *sg = c->sst ? sgroup_find(c->sst, name) : NULL;
+	sgroup *sg = c->sst ? lv__bss_group_find(c->sst, name) : NULL;
 	if (sg && lv__bhist_last(st->h, all ? NULL : name, &here) && here > sg->off &&
 	    lv__bhist_since(st->h, all ? NULL : name, sg->off, c) != 0) {
 		resync_to(c, name, "history");
-		if ((sg = sgroup_find(c->sst, name)))
+		if ((sg = lv__bss_group_find(c->sst, name)))
 			sg->off = here;
 	}
 }
@@ -781,12 +854,14 @@ take_record(lv_bsess *st, lv_conn *c, const lv_bsw_take *t, const char *token)
 	}
 	struct lv_ssess *ss = calloc(1, sizeof *ss);
 	if (ss) {
+		ss->st = st;
 		ss->fence = t->fence;
 		ss->acked_sent = c->out_acked;
 		ss->touched_us = lv__now_us();
 	}
 	c->sst = ss;
 	c->out_stored = c->out_seq;
+	c->in_stored = c->in_last;
 	c->hello = true;
 	s->npages++;
 	lv__sessions_put(s, c);
@@ -882,7 +957,7 @@ lv__bsess_take(lv_bsess *st, lv_conn *fresh, const char *token, uint64_t last)
 	q->last = last;
 	snprintf(q->token, sizeof q->token, "%s", token);
 	char ttl[24], sl[24], rmax[24];
-	snprintf(ttl, sizeof ttl, "%u", ttl_ms(st));
+	snprintf(ttl, sizeof ttl, "%u", lv__bss_ttl_ms(st));
 	snprintf(sl, sizeof sl, "%llu", (unsigned long long)last);
 	snprintf(rmax, sizeof rmax, "%d", RECOVER_MAX);
 	if (lv__bscript_run(st->sc, on_take, q, TAKE_LUA, "%s %s %s %s %s %s", token, st->node, ttl,

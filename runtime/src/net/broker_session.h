@@ -7,8 +7,9 @@
  * once Redis has it, a call runs once Redis knows it arrived. A node that
  * resumes a session elsewhere takes it with a script that increments the
  * token; every write checks it, so the old owner's fail, and the old
- * owner is told (pub/sub) and lets the session go. broker_redis.c calls
- * these on the loop thread. */
+ * owner is told (pub/sub) and lets the session go. After a lost link
+ * the record is written again whole (broker_session_relink.c).
+ * broker_redis.c calls these on the loop thread. */
 #ifndef LV_BROKER_SESSION_H
 #define LV_BROKER_SESSION_H
 
@@ -26,10 +27,13 @@ typedef int (*lv_bsess_join_fn)(lv_broker *b, lv_conn *c, const char *group, uin
 lv_bsess *lv__bsess_new(lv_server *s, lv_broker *b, lv_bhist *h, lv_bscript *sc,
                         const char *node, lv_bsess_join_fn join);
 void lv__bsess_free(lv_bsess *st);
-/* Redis is up on the command connection ac; it is lost. */
+/* Redis is up on the command connection ac (each dirty session's record
+ * is written again); it is lost (every session goes dirty: what its page
+ * sends waits, broker_session_relink.c). */
 void lv__bsess_up(lv_bsess *st, redisAsyncContext *ac);
 void lv__bsess_down(lv_bsess *st);
-/* Each heartbeat: the records of idle sessions are kept alive. */
+/* Each heartbeat, also while Redis is away: the records of idle sessions
+ * are kept alive, and dirty sessions that waited too long stay here. */
 void lv__bsess_beat(lv_bsess *st);
 /* A message of kind 'K' on this node's channel: another node took a
  * session. "K" NODE "\n" ID "\n" TOKEN. */

@@ -448,7 +448,7 @@ lv__conn_writable(lv_conn *c)
 		static const char head[] = "{\"t\":\"ack\",\"seq\":";
 		size_t n = sizeof head - 1;
 		memcpy(out + used + 2, head, n);
-		n += lv__u64_dec((char *)out + used + 2 + n, c->in_last);
+		n += lv__u64_dec((char *)out + used + 2 + n, c->sst ? c->in_stored : c->in_last);
 		out[used + 2 + n++] = '}';
 		out[used++] = 0x81;
 		out[used++] = (unsigned char)n;

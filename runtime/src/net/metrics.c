@@ -98,6 +98,10 @@ lv__metrics_text(lv_server *s, size_t *len)
 		  "node held.", bs->sessions_taken },
 		{ "lv_broker_sessions_lost_total", "counter", "Sessions another node took from this "
 		  "one.", bs->sessions_lost },
+		{ "lv_broker_sessions_unkept_total", "counter", "Sessions whose record could not "
+		  "follow them: they resume on this node only.", bs->sessions_unkept },
+		{ "lv_broker_sessions_relinked_total", "counter", "Session records written again whole "
+		  "after Redis came back.", bs->sessions_relinked },
 		{ "lv_broker_fenced_total", "counter", "Writes for a session refused: another node "
 		  "holds it now.", bs->fenced },
 		{ "lv_broker_sessions_refused_total", "counter", "Sessions whose record in Redis was "

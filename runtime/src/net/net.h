@@ -119,6 +119,7 @@ struct lv_conn {
 	 * the highest seq stored, which the socket may be written up to */
 	struct lv_ssess *sst;
 	uint64_t out_stored;
+	uint64_t in_stored;         /* the page's seq the broker has: acks go no further */
 	bool sst_pending;           /* its record is being made: nothing is written yet */
 	bool taking;                /* a resume waits for the broker's answer */
 	int64_t detached_us;        /* when the socket went; 0 while attached */
