@@ -84,7 +84,9 @@ struct lv_bhist {
 	uint32_t gen;               /* replies of an older generation are stale */
 	redisAsyncContext *ac;      /* the command connection while up */
 	char epoch[72];             /* "" until read */
-	char cand[40];              /* this node's epoch, should Redis have none */
+	char cand[40];              /* this process's name for its pushes (lv:pp:) */
+	char ecand[40];             /* the epoch, should Redis have none: new for each connection,
+	                             * so that a Redis that lost its data never gets an old one back */
 	lv_htab groups;
 	hgroup every;               /* every page: channel lv:all, lv:ao, lv:ah */
 	lv_boutbox out;             /* pushes sent, not yet answered */
@@ -294,9 +296,9 @@ fetch(lv_bhist *h, hgroup *g, int64_t from)
 	q->all = g->all;
 	memcpy(q->name, g->name, nl + 1);
 	int rc = g->all ?
-		lv__bscript_run(h->sc, on_fetch, q, FETCH_LUA, "%s lv:ao lv:ah %lld %d", h->cand,
+		lv__bscript_run(h->sc, on_fetch, q, FETCH_LUA, "%s lv:ao lv:ah %lld %d", h->ecand,
 		                (long long)from, FETCH_COUNT) :
-		lv__bscript_run(h->sc, on_fetch, q, FETCH_LUA, "%s lv:go:%s lv:gh:%s %lld %d", h->cand,
+		lv__bscript_run(h->sc, on_fetch, q, FETCH_LUA, "%s lv:go:%s lv:gh:%s %lld %d", h->ecand,
 		                g->name, g->name, (long long)from, FETCH_COUNT);
 	if (rc != 0) {
 		free(q);
@@ -629,11 +631,11 @@ send_push(lv_bhist *h, const lv_bpush *p)
 	snprintf(id, sizeof id, "%llu", (unsigned long long)p->id);
 	int rc = p->group[0] ?
 		lv__bscript_run(h->sc, on_published, q, PUBLISH_LUA,
-		                "%s lv:g:%s lv:go:%s lv:gh:%s %b %b %u %s %s %d %u", h->cand, p->group,
+		                "%s lv:g:%s lv:go:%s lv:gh:%s %b %b %u %s %s %d %u", h->ecand, p->group,
 		                p->group, p->group, origin, (size_t)on, p->m->data, p->m->len, h->keep,
 		                pkey, id, PUSHED_TTL_MS, h->keep_ms) :
 		lv__bscript_run(h->sc, on_published, q, PUBLISH_LUA,
-		                "%s lv:all lv:ao lv:ah %b %b %u %s %s %d %u", h->cand, origin, (size_t)on,
+		                "%s lv:all lv:ao lv:ah %b %b %u %s %s %d %u", h->ecand, origin, (size_t)on,
 		                p->m->data, p->m->len, h->keep, pkey, id, PUSHED_TTL_MS, h->keep_ms);
 	if (rc != REDIS_OK)
 		free(q);
@@ -702,19 +704,27 @@ lv__bhist_free(lv_bhist *h)
 	free(h);
 }
 
+/* 32 hex digits of 128 random bits (the clock's, should the kernel have
+ * none yet) into out[33]. */
+static void
+random_hex(char *out)
+{
+	unsigned char r[16];
+	uint64_t t = (uint64_t)lv__now_us();
+	if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+		memcpy(r, &t, sizeof t);
+	for (int i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", r[i]);
+}
+
 void
 lv__bhist_up(lv_bhist *h, redisAsyncContext *ac)
 {
 	h->ac = ac;
 	h->gen++;
-	if (!h->cand[0]) {
-		unsigned char r[16];
-		uint64_t t = (uint64_t)lv__now_us();
-		if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
-			memcpy(r, &t, sizeof t);
-		for (int i = 0; i < 16; i++)
-			snprintf(h->cand + 2 * i, 3, "%02x", r[i]);
-	}
+	if (!h->cand[0])
+		random_hex(h->cand);
+	random_hex(h->ecand);
 	hreq *q = malloc(sizeof *q + 1);
 	if (q) {
 		q->h = h;
@@ -722,7 +732,7 @@ lv__bhist_up(lv_bhist *h, redisAsyncContext *ac)
 		q->from = -1;
 		q->all = false;
 		q->name[0] = '\0';
-		if (lv__bscript_run(h->sc, on_epoch, q, EPOCH_LUA, "%s", h->cand) != 0)
+		if (lv__bscript_run(h->sc, on_epoch, q, EPOCH_LUA, "%s", h->ecand) != 0)
 			free(q);
 	}
 	/* What the lost connection left unanswered goes again once this node
