@@ -381,9 +381,13 @@ on_write(redisAsyncContext *ac, void *r, void *arg)
 		if (reply->type == REDIS_REPLY_ERROR)
 			LV_LOG(st->s, LV_LOG_ERROR, "redis broker: a session write was refused: %s",
 			       reply->str);
+		if (q->op == 'i') {
+			/* With what waited, in the page's order, here. */
+			q->c = NULL;
+			lv__bss_hold(st, c, q);
+			q = NULL;
+		}
 		lv__bss_unkept(st, c, "Redis refused a write of its record");
-		if (q->op == 'i')
-			run_here(c, q);
 	} else if (q->op == 'a') {
 		if (q->seq > c->out_stored) {
 			c->out_stored = q->seq;
