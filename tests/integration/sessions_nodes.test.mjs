@@ -2,7 +2,7 @@
 // The loop is the suite's (LV_TEST_LOOP).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Client, metrics, ms, sleep, until } from './helpers.mjs';
+import { Client, metrics, ms, sleep, until, within } from './helpers.mjs';
 import { Cluster } from './nodes.mjs';
 import { redisCommand } from './redis.mjs';
 
@@ -297,6 +297,9 @@ test('calls on their way to Redis when its links are cut run once, after the rec
   for (let i = 0; i < N; i++)
     assert.equal(runs.get(`cut.${i}`), 1, `cut.${i} ran once`);
   assert.equal((await metrics(b)).get('lv_broker_sessions_unkept_total'), 0, 'no session went local');
+  await until(async () => (await Promise.all(alive().map(async (id) =>
+    (await metrics(nodes.get(id))).get('lv_broker_connected')))).every((v) => v === 1), ms(5000),
+    'every node back on Redis');
   // the record has it all: the next node resumes it whole
   await p.value('note_id', { to_conn: p.conn, text: 'kept' });
   await killNode('sn-b');
@@ -311,7 +314,7 @@ test('calls on their way to Redis when its links are cut run once, after the rec
 });
 
 // Last: Redis comes back empty (a new epoch), which every group resyncs for.
-test('Redis away for longer than the grace: the session stays on its node, what its page sent meanwhile runs there once', async () => {
+test('Redis away for longer than the grace: the session stays on its node, what its page sent meanwhile runs there once; a page resuming meanwhile is told to try again', async () => {
   const p = await newPage('grace', 'sn-c');
   const c = nodes.get('sn-c');
   await redis.kill();
@@ -322,6 +325,15 @@ test('Redis away for longer than the grace: the session stays on its node, what 
   assert.equal(tallies().get('grace.1'), 1);
   assert.ok((await metrics(c)).get('lv_broker_sessions_unkept_total') >= 1, 'the session went local');
   assert.match(c.stderr + c.stdout, /Redis was not back in time/);
+  // a page that resumes on a node without Redis is told to try again
+  // (its record may be there once Redis is), not given a new session
+  cluster.choose = ['sn-a'];
+  const t = await Client.open({ wsUrl: proxy.wsUrl, schema, app: 'app' }, { hello: false });
+  cluster.choose = null;
+  t.send({ t: 'hello', app: 'app', schema, resume: { session: '0'.repeat(32), last: 0 } });
+  const info = await within(t.closed, ms(3000), 'the close');
+  assert.equal(info.code, 1013, `closed ${JSON.stringify(info)}`);
+  assert.equal(t.all.filter((m) => m.t === 'welcome').length, 0, 'no new session');
   await redis.start();
   await until(async () => (await metrics(c)).get('lv_broker_connected') === 1, ms(10000),
     'sn-c back on Redis');

@@ -95,7 +95,9 @@ typedef struct {
 	/* Sessions kept in the broker, so that another node can resume them
 	 * (NULL: sessions stay on their node). session_take looks for token
 	 * elsewhere: 0 when it asked (the hello of `fresh` is finished later,
-	 * lv__welcome or lv__hello_new), else nothing was asked. */
+	 * lv__welcome or lv__hello_new); LV_EUNAVAILABLE when it cannot ask
+	 * now but the session may still be there (the page is to try again);
+	 * else nothing was asked. */
 	int (*session_take)(lv_broker *b, lv_conn *fresh, const char *token, uint64_t last);
 	/* m is about to be queued on c: false to drop it (a group message
 	 * the session had). Then, once numbered seq, it is stored. */

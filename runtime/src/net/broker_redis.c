@@ -987,8 +987,8 @@ session_take(lv_broker *b, lv_conn *fresh, const char *token, uint64_t last)
 {
 	rbroker *rb = (rbroker *)b;
 	if (b->server->opt.broker_local_sessions)
-		return LV_EUNAVAILABLE;   /* sessions stay on their node: nothing to ask */
-	return up(rb) ? lv__bsess_take(rb->sess, fresh, token, last) : LV_EUNAVAILABLE;
+		return LV_ENOT_FOUND;   /* sessions stay on their node: nothing to ask */
+	return lv__bsess_take(rb->sess, fresh, token, last, up(rb));
 }
 
 static bool

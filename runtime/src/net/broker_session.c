@@ -418,6 +418,7 @@ lv__bsess_new(lv_server *s, lv_broker *b, lv_bhist *h, lv_bscript *sc, const cha
 	if (!st)
 		return NULL;
 	st->s = s;
+	st->away_us = lv__now_us();   /* until Redis is first up */
 	st->b = b;
 	st->h = h;
 	st->sc = sc;
@@ -454,6 +455,7 @@ void
 lv__bsess_up(lv_bsess *st, redisAsyncContext *ac)
 {
 	st->ac = ac;
+	st->away_us = 0;
 	st->gen++;
 	uint32_t n;
 	lv_conn **v = lv__bss_sessions(st, &n);
@@ -474,6 +476,8 @@ void
 lv__bsess_down(lv_bsess *st)
 {
 	st->ac = NULL;
+	if (!st->away_us)
+		st->away_us = lv__now_us();
 	st->gen++;
 	/* What was on its way may be lost: each record is written again once
 	 * Redis is back. */
@@ -884,9 +888,13 @@ on_take(redisAsyncContext *ac, void *r, void *arg)
 	c->taking = false;
 	if (c->ended || !c->wsi)
 		goto out;   /* the page went meanwhile: it resumes again */
-	if (!reply || q->gen != st->gen || reply->type == REDIS_REPLY_ERROR) {
-		if (reply && reply->type == REDIS_REPLY_ERROR)
-			LV_LOG(st->s, LV_LOG_ERROR, "redis broker: taking a session: %s", reply->str);
+	if (!reply || q->gen != st->gen) {
+		/* The link went: the record may be there, for the next try. */
+		lv__conn_close(c, 1013, "its session cannot be looked up now: try again");
+		goto out;
+	}
+	if (reply->type == REDIS_REPLY_ERROR) {
+		LV_LOG(st->s, LV_LOG_ERROR, "redis broker: taking a session: %s", reply->str);
 		lv__hello_new(c, "unknown");
 		goto out;
 	}
@@ -947,11 +955,20 @@ out:
 	lv__lws_touched(st->s);
 }
 
-int
-lv__bsess_take(lv_bsess *st, lv_conn *fresh, const char *token, uint64_t last)
+/* Redis away: a record made before is still there for the resume
+ * window at most. */
+static int
+take_later(const lv_bsess *st)
 {
-	if (!st->ac)
-		return LV_EUNAVAILABLE;
+	int64_t away = lv__now_us() - st->away_us;
+	return away < (int64_t)lv__bss_ttl_ms(st) * 1000 ? LV_EUNAVAILABLE : LV_ENOT_FOUND;
+}
+
+int
+lv__bsess_take(lv_bsess *st, lv_conn *fresh, const char *token, uint64_t last, bool up)
+{
+	if (!up || !st->ac)
+		return take_later(st);
 	treq *q = calloc(1, sizeof *q);
 	if (!q)
 		return LV_ENOMEM;
@@ -968,7 +985,7 @@ lv__bsess_take(lv_bsess *st, lv_conn *fresh, const char *token, uint64_t last)
 	                    sl, fresh->identity ? fresh->identity : "", rmax) != 0) {
 		lv_conn_unref(q->c);
 		free(q);
-		return LV_EUNAVAILABLE;
+		return take_later(st);
 	}
 	fresh->taking = true;
 	return 0;

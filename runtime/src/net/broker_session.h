@@ -45,7 +45,10 @@ void lv__bsess_end(lv_bsess *st, lv_conn *c);
 void lv__bsess_joined(lv_bsess *st, lv_conn *c, const char *group);
 void lv__bsess_left(lv_bsess *st, lv_conn *c, const char *group);
 /* The broker operations of the same names (broker.h). */
-int lv__bsess_take(lv_bsess *st, lv_conn *fresh, const char *token, uint64_t last);
+/* up: Redis is up. LV_EUNAVAILABLE (no answer yet, the page tries again)
+ * while Redis has been away for less than the resume window, since the
+ * node started or lost it: the record may still be there. */
+int lv__bsess_take(lv_bsess *st, lv_conn *fresh, const char *token, uint64_t last, bool up);
 bool lv__bsess_accept(lv_bsess *st, lv_conn *c, const lv_msg *m);
 void lv__bsess_queued(lv_bsess *st, lv_conn *c, const lv_msg *m, uint64_t seq);
 bool lv__bsess_inbound(lv_bsess *st, lv_conn *c, const char *text, size_t len, uint64_t seq,

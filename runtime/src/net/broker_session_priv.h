@@ -57,6 +57,7 @@ struct lv_bsess {
 	const char *node;
 	lv_bsess_join_fn join;
 	redisAsyncContext *ac;
+	int64_t away_us;            /* since when Redis is away (0 while up) */
 	uint32_t gen;
 	lv_bscript *sc;             /* the broker's scripts */
 };

@@ -89,9 +89,17 @@ handle_hello(lv_conn *c, json_t *msg)
 		if (!sess && !lv__session_ended(s, token) && b->ops->session_take && token &&
 		    strlen(token) == 32 && json_is_number(jlast) && json_number_value(jlast) >= 0 &&
 		    json_number_value(jlast) < 9007199254740992.0 &&
-		    json_number_value(jlast) == (double)(uint64_t)json_number_value(jlast) &&
-		    b->ops->session_take(b, c, token, (uint64_t)json_number_value(jlast)) == 0)
-			return;   /* perhaps kept in the broker by another node: its answer finishes */
+		    json_number_value(jlast) == (double)(uint64_t)json_number_value(jlast)) {
+			int rc = b->ops->session_take(b, c, token, (uint64_t)json_number_value(jlast));
+			if (rc == 0)
+				return;   /* perhaps kept in the broker by another node: its answer finishes */
+			if (rc == LV_EUNAVAILABLE) {
+				/* The broker cannot look now: the page comes back (here or
+				 * elsewhere) with its session, not without. */
+				lv__conn_close(c, 1013, "its session cannot be looked up now: try again");
+				return;
+			}
+		}
 		if (!sess || sess->ended || !same_peer) {
 			resync = (sess && sess->ended) || (!sess && lv__session_ended(s, token)) ?
 			         "expired" : "unknown";
